@@ -1,0 +1,191 @@
+const LOOM_ERROR = Symbol.for("loom.error");
+
+type ErrorClass<T> = abstract new (...args: never[]) => T;
+
+/**
+ * Base of every error Loom raises. `code` is stable and meant for programs; `message` says what
+ * was wrong and what to do. `isInstance` works across duplicate copies of `@loom/core`, where
+ * `instanceof` does not.
+ */
+export class LoomError extends Error {
+  readonly code: string;
+  /** Names of this error's class and its Loom ancestors, for `isInstance` across package copies. */
+  readonly [LOOM_ERROR]: readonly string[];
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    const kinds: string[] = [];
+    for (let p: unknown = new.target; typeof p === "function" && p !== Error; p = Object.getPrototypeOf(p)) {
+      kinds.push(p.name);
+    }
+    this[LOOM_ERROR] = kinds;
+  }
+
+  static isInstance<T>(this: ErrorClass<T>, value: unknown): value is T {
+    if (typeof value !== "object" || value === null) return false;
+    const kinds = (value as { [LOOM_ERROR]?: unknown })[LOOM_ERROR];
+    return Array.isArray(kinds) && kinds.includes(this.name);
+  }
+}
+
+/** A stored or incoming event does not match its schema (or has a `v` this version cannot read). */
+export class EventSchemaError extends LoomError {
+  readonly threadId: string | undefined;
+  readonly seq: number | undefined;
+  readonly field: string | undefined;
+
+  constructor(
+    message: string,
+    where: { threadId?: string | undefined; seq?: number | undefined; field?: string | undefined },
+    options?: { cause?: unknown },
+  ) {
+    super("event_schema", message, options);
+    this.threadId = where.threadId;
+    this.seq = where.seq;
+    this.field = where.field;
+  }
+}
+
+/** A configuration value passed to a Loom API is wrong. */
+export class ConfigError extends LoomError {
+  constructor(message: string) {
+    super("invalid_config", message);
+  }
+}
+
+export type JournalErrorCode =
+  | "invalid_thread_id"
+  | "invalid_range"
+  | "journal_closed"
+  | "thread_exists"
+  | "thread_not_found"
+  | "invalid_events"
+  | "io";
+
+/** A journal refused or failed an operation. */
+export class JournalError extends LoomError {
+  declare readonly code: JournalErrorCode | "journal_conflict" | "journal_corrupt";
+}
+
+/** The writer's `expectedSeq` did not match the thread's head: someone else appended first. */
+export class JournalConflictError extends JournalError {
+  readonly threadId: string;
+  readonly expectedSeq: number;
+  readonly actualSeq: number;
+
+  constructor(threadId: string, expectedSeq: number, actualSeq: number) {
+    super(
+      "journal_conflict",
+      `Thread "${threadId}" is at seq ${actualSeq}, but the writer expected ${expectedSeq}: another writer appended first. Re-read the thread and retry, or stop this writer.`,
+    );
+    this.threadId = threadId;
+    this.expectedSeq = expectedSeq;
+    this.actualSeq = actualSeq;
+  }
+}
+
+/** Stored data could not be read back as events. Nothing is discarded when this is raised. */
+export class JournalCorruptionError extends JournalError {
+  readonly location: string;
+
+  constructor(location: string, message: string, options?: { cause?: unknown }) {
+    super("journal_corrupt", `${location}: ${message}`, options);
+    this.location = location;
+  }
+}
+
+export type ProviderErrorCode =
+  | "rate_limited"
+  | "quota_exceeded"
+  | "overloaded"
+  | "bad_request"
+  | "not_found"
+  | "auth"
+  | "context_length"
+  | "network"
+  | "aborted"
+  | "invalid_response"
+  | "unknown";
+
+/** A model provider failed. `retryable` and `retryAfterMs` drive the executor's one retry policy. */
+export class ProviderError extends LoomError {
+  declare readonly code: ProviderErrorCode;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly provider: string | undefined;
+
+  constructor(
+    code: ProviderErrorCode,
+    message: string,
+    details: {
+      retryable?: boolean;
+      retryAfterMs?: number | undefined;
+      status?: number | undefined;
+      requestId?: string | undefined;
+      provider?: string | undefined;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(code, message, { cause: details.cause });
+    this.retryable =
+      details.retryable ?? (code === "rate_limited" || code === "overloaded" || code === "network");
+    this.retryAfterMs = details.retryAfterMs;
+    this.status = details.status;
+    this.requestId = details.requestId;
+    this.provider = details.provider;
+  }
+}
+
+/** A hook threw. The run fails with the hook's name in the message. */
+export class HookError extends LoomError {
+  readonly hookName: string;
+  readonly hookPoint: string;
+
+  constructor(hookName: string, hookPoint: string, cause: unknown) {
+    super(
+      "hook_failed",
+      `Hook "${hookName}" threw in ${hookPoint}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.hookName = hookName;
+    this.hookPoint = hookPoint;
+  }
+}
+
+export type RunFailureCode =
+  | "max_iterations"
+  | "loop_detected"
+  | "denied_by_hook"
+  | "hook_failed"
+  | "provider_failed"
+  | "internal";
+
+/** A run ended in `run.failed`; the reason is journaled and repeated here. */
+export class RunFailedError extends LoomError {
+  declare readonly code: RunFailureCode;
+  readonly threadId: string;
+
+  constructor(code: RunFailureCode, threadId: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.threadId = threadId;
+  }
+}
+
+/** A run was cancelled through its `AbortSignal`; `run.cancelled` is journaled. */
+export class RunCancelledError extends LoomError {
+  readonly threadId: string;
+
+  constructor(threadId: string, reason: string) {
+    super("run_cancelled", `Run on thread "${threadId}" was cancelled: ${reason}`);
+    this.threadId = threadId;
+  }
+}
+
+/** `resume` cannot continue a thread as asked (missing thread, missing or unknown decisions). */
+export class ResumeError extends LoomError {
+  declare readonly code: "thread_not_found" | "invalid_decision" | "thread_busy";
+}

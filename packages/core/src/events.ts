@@ -1,0 +1,211 @@
+import { z } from "zod";
+import { EventSchemaError } from "./errors.js";
+import { AssistantMessageSchema, FinishReasonSchema, UsageSchema } from "./messages.js";
+
+/** The event format version this code writes. Readers accept every version listed in `READABLE_VERSIONS`. */
+export const EVENT_VERSION = 1;
+export const READABLE_VERSIONS: readonly number[] = [1];
+
+const JsonValue = z.json();
+
+const ErrorInfoSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean().optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+/** One component the context assembler considered (a system prompt, a run of history, a document...). */
+export const ContextComponentRecordSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["system", "history", "tool-result", "document", "memory", "tools"]),
+  tokens: z.number().int().nonnegative(),
+  priority: z.number(),
+  /** For history: the half-open range of message indexes this record covers. */
+  range: z.tuple([z.number().int(), z.number().int()]).optional(),
+  reason: z.string().optional(),
+});
+export type ContextComponentRecord = z.infer<typeof ContextComponentRecordSchema>;
+
+const ApprovalCallSchema = z.object({
+  callId: z.string(),
+  name: z.string(),
+  args: JsonValue,
+  reason: z.string(),
+});
+
+const dataSchemas = {
+  "run.started": z.object({ input: z.string(), agent: z.string().optional() }),
+  "iteration.started": z.object({}),
+  "context.assembled": z.object({
+    budget: z.number().int(),
+    totalTokens: z.number().int().nonnegative(),
+    included: z.array(ContextComponentRecordSchema),
+    excluded: z.array(ContextComponentRecordSchema),
+  }),
+  "compression.applied": z.object({
+    strategy: z.string(),
+    tokensBefore: z.number().int().nonnegative(),
+    tokensAfter: z.number().int().nonnegative(),
+  }),
+  "llm.requested": z.object({
+    provider: z.string(),
+    model: z.string(),
+    messageCount: z.number().int().nonnegative(),
+    tools: z.array(z.string()),
+    /** Present only when a hook replaced what the assembler produced. */
+    replacedMessages: z.array(z.json()).optional(),
+    settings: z.record(z.string(), JsonValue).optional(),
+  }),
+  "llm.completed": z.object({
+    message: AssistantMessageSchema,
+    usage: UsageSchema,
+    finishReason: FinishReasonSchema,
+    attempt: z.number().int().positive(),
+  }),
+  "llm.failed": z.object({
+    error: ErrorInfoSchema,
+    attempt: z.number().int().positive(),
+    willRetry: z.boolean(),
+    retryInMs: z.number().nonnegative().optional(),
+  }),
+  "tool.started": z.object({
+    callId: z.string(),
+    name: z.string(),
+    args: JsonValue,
+    /** The model's args when a hook or a human edited them. */
+    originalArgs: JsonValue.optional(),
+    idempotencyKey: z.string(),
+  }),
+  "tool.completed": z.object({
+    callId: z.string(),
+    name: z.string(),
+    /** What the model sees as the tool's result. */
+    content: z.string(),
+    output: JsonValue.optional(),
+    error: ErrorInfoSchema.optional(),
+    durationMs: z.number().nonnegative().optional(),
+  }),
+  "approval.requested": z.object({ calls: z.array(ApprovalCallSchema) }),
+  "approval.resolved": z.object({
+    callId: z.string(),
+    decision: z.enum(["approve", "reject", "edit"]),
+    reason: z.string().optional(),
+    args: JsonValue.optional(),
+  }),
+  "run.interrupted": z.object({ reason: z.string(), pendingCallIds: z.array(z.string()) }),
+  "frame.spawned": z.object({
+    childFrameId: z.string(),
+    callId: z.string(),
+    name: z.string(),
+    input: z.string(),
+  }),
+  "iteration.completed": z.object({}),
+  "run.completed": z.object({ text: z.string() }),
+  "run.failed": z.object({ error: ErrorInfoSchema }),
+  "run.cancelled": z.object({ reason: z.string() }),
+  snapshot: z.object({ state: JsonValue }),
+} as const;
+
+export type EventType = keyof typeof dataSchemas;
+export const EVENT_TYPES = Object.keys(dataSchemas) as EventType[];
+export type EventData<T extends EventType> = z.infer<(typeof dataSchemas)[T]>;
+
+const envelopeShape = {
+  v: z.literal(EVENT_VERSION),
+  threadId: z.string().min(1),
+  seq: z.number().int().nonnegative(),
+  runId: z.string().min(1),
+  ts: z.number(),
+  frameId: z.string().min(1),
+  parentFrameId: z.string().optional(),
+  depth: z.number().int().nonnegative(),
+  iteration: z.number().int().nonnegative(),
+};
+
+function eventSchema<T extends EventType>(type: T) {
+  return z.object({ ...envelopeShape, type: z.literal(type), data: dataSchemas[type] });
+}
+
+const eventSchemas = EVENT_TYPES.map((type) => eventSchema(type));
+
+/** Every durable event, as stored in a journal. */
+export const StoredEventSchema = z.discriminatedUnion(
+  "type",
+  eventSchemas as unknown as [ReturnType<typeof eventSchema<EventType>>],
+);
+
+type EventOf<T extends EventType> = T extends EventType ? z.infer<ReturnType<typeof eventSchema<T>>> : never;
+
+export type StoredEvent = EventOf<EventType>;
+export type EventOfType<T extends EventType> = Extract<StoredEvent, { type: T }>;
+
+/** An event as a writer hands it to `Journal.append`: everything but the thread id and seq. */
+export type NewEvent = StoredEvent extends infer E
+  ? E extends StoredEvent
+    ? Omit<E, "threadId" | "seq">
+    : never
+  : never;
+
+/** Transient events are streamed to the caller and never journaled. */
+export type TransientEvent =
+  | {
+      type: "llm.delta";
+      threadId: string;
+      runId: string;
+      frameId: string;
+      depth: number;
+      iteration: number;
+      data: { kind: "text" | "reasoning" | "tool-call"; delta: string; callId?: string };
+    }
+  | {
+      type: "tool.progress";
+      threadId: string;
+      runId: string;
+      frameId: string;
+      depth: number;
+      iteration: number;
+      data: { callId: string; name: string; progress: unknown };
+    };
+
+export type AgentEvent = StoredEvent | TransientEvent;
+
+/**
+ * Validates one event read from storage or received from outside. Raises `EventSchemaError`
+ * naming the thread, seq and offending field.
+ */
+export function parseEvent(raw: unknown): StoredEvent {
+  const guess = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const threadId = typeof guess.threadId === "string" ? guess.threadId : undefined;
+  const seq = typeof guess.seq === "number" ? guess.seq : undefined;
+  if (guess.v !== undefined && guess.v !== EVENT_VERSION && typeof guess.v === "number") {
+    if (!READABLE_VERSIONS.includes(guess.v)) {
+      throw new EventSchemaError(
+        `Event ${describe(threadId, seq)} has format version v=${guess.v}, which this @loom/core cannot read (it reads v${READABLE_VERSIONS.join(", v")}). Upgrade @loom/core to read it.`,
+        { threadId, seq, field: "v" },
+      );
+    }
+  }
+  const result = StoredEventSchema.safeParse(raw);
+  if (result.success) return result.data as StoredEvent;
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join(".") : undefined;
+  throw new EventSchemaError(
+    `Event ${describe(threadId, seq)} is malformed${field ? ` at "${field}"` : ""}: ${issue?.message ?? "invalid"}.`,
+    { threadId, seq, field },
+    { cause: result.error },
+  );
+}
+
+function describe(threadId: string | undefined, seq: number | undefined): string {
+  return `${threadId === undefined ? "(unknown thread)" : `"${threadId}"`} seq ${seq ?? "?"}`;
+}
+
+/** Stamps a writer's new events with the thread id and the seqs that follow `expectedSeq`. */
+export function sealEvents(
+  threadId: string,
+  expectedSeq: number,
+  events: readonly NewEvent[],
+): StoredEvent[] {
+  return events.map((event, i) => ({ ...event, threadId, seq: expectedSeq + 1 + i }) as StoredEvent);
+}

@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+/** A tool call as the model proposed it. `arguments` is the raw JSON text the model produced. */
+export const ToolCallSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+});
+export type ToolCall = z.infer<typeof ToolCallSchema>;
+
+/**
+ * Reasoning the provider returned with an assistant message. Providers that need it sent back on
+ * the next turn (signed thinking blocks, encrypted reasoning items) keep what they need here.
+ */
+export const ReasoningPartSchema = z.object({
+  text: z.string(),
+  signature: z.string().optional(),
+  redactedData: z.string().optional(),
+  id: z.string().optional(),
+  encryptedContent: z.string().optional(),
+});
+export type ReasoningPart = z.infer<typeof ReasoningPartSchema>;
+
+export const SystemMessageSchema = z.object({ role: z.literal("system"), content: z.string() });
+export const UserMessageSchema = z.object({ role: z.literal("user"), content: z.string() });
+export const AssistantMessageSchema = z.object({
+  role: z.literal("assistant"),
+  content: z.string(),
+  toolCalls: z.array(ToolCallSchema).optional(),
+  reasoning: z.array(ReasoningPartSchema).optional(),
+  refusal: z.string().optional(),
+});
+export const ToolMessageSchema = z.object({
+  role: z.literal("tool"),
+  callId: z.string(),
+  name: z.string(),
+  content: z.string(),
+  isError: z.boolean().optional(),
+});
+
+/** Loom's provider-neutral message. Providers map it to and from their wire format. */
+export const MessageSchema = z.discriminatedUnion("role", [
+  SystemMessageSchema,
+  UserMessageSchema,
+  AssistantMessageSchema,
+  ToolMessageSchema,
+]);
+export type SystemMessage = z.infer<typeof SystemMessageSchema>;
+export type UserMessage = z.infer<typeof UserMessageSchema>;
+export type AssistantMessage = z.infer<typeof AssistantMessageSchema>;
+export type ToolMessage = z.infer<typeof ToolMessageSchema>;
+export type Message = z.infer<typeof MessageSchema>;
+
+export const UsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  reasoningTokens: z.number().int().nonnegative().optional(),
+  cachedInputTokens: z.number().int().nonnegative().optional(),
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** Normalized finish reason, with the provider's own value kept in `raw`. */
+export const FinishReasonSchema = z.object({
+  unified: z.enum(["stop", "length", "tool-calls", "content-filter", "refusal", "error", "other"]),
+  raw: z.string().optional(),
+});
+export type FinishReason = z.infer<typeof FinishReasonSchema>;
