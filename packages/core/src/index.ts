@@ -1,3 +1,63 @@
+export {
+  type Agent,
+  type AgentOptions,
+  type AgentStream,
+  createAgent,
+  type ResumeOptions,
+  type RunOptions,
+  type RunResult,
+} from "./agent.js";
+export {
+  type AssembledContext,
+  assembleContext,
+  type ContextComponent,
+  type ContextOptions,
+} from "./context.js";
 export * from "./errors.js";
 export * from "./events.js";
+export {
+  type ApprovalState,
+  type CallState,
+  callSignature,
+  type ExecutionFrame,
+  emptyFrame,
+  type FrameStatus,
+  findFrame,
+  fold,
+  foldAll,
+  type PendingApproval,
+  pendingApprovals,
+  type Turn,
+} from "./frame.js";
+export { type Decision, type RetryPolicy, retryDelay } from "./frame-driver.js";
+export { estimateMessageTokens, estimateTokens, History } from "./history.js";
+export {
+  type ContextAssemblyInfo,
+  type Deny,
+  HOOK_POINTS,
+  type Hook,
+  type HookPoint,
+  type Interrupt,
+  type ToolCallInfo,
+  type ToolResult,
+} from "./hooks.js";
+export {
+  type Journal,
+  type ReadRange,
+  readAll,
+  type ThreadInfo,
+  type ThreadQuery,
+  threadStatusAfter,
+} from "./journal.js";
+export { MemoryJournal } from "./memory-journal.js";
 export * from "./messages.js";
+export type {
+  ModelRequest,
+  ModelResponse,
+  ModelSettings,
+  Provider,
+  ProviderStreamPart,
+  ToolSpec,
+} from "./provider.js";
+export { MAX_THREAD_ID_LENGTH, validateThreadId } from "./thread-id.js";
+export { type Tool, type ToolContext, type ToolDefinition, tool, type UnknownOutcomePolicy } from "./tool.js";

@@ -1,0 +1,332 @@
+import { z } from "zod";
+import { Channel } from "./channel.js";
+import { ContextOptionsSchema } from "./context.js";
+import { ConfigError, ResumeError, RunCancelledError, RunFailedError } from "./errors.js";
+import type { AgentEvent } from "./events.js";
+import { type ExecutionFrame, foldAll, type PendingApproval, pendingApprovals } from "./frame.js";
+import {
+  type AgentRuntime,
+  type Decision,
+  estimateToolTokens,
+  FrameDriver,
+  type FrameOutcome,
+  SUB_AGENT,
+} from "./frame-driver.js";
+import type { Hook } from "./hooks.js";
+import { HOOK_POINTS } from "./hooks.js";
+import { type Journal, readAll } from "./journal.js";
+import { MemoryJournal } from "./memory-journal.js";
+import type { ModelSettings, Provider } from "./provider.js";
+import { ThreadSession } from "./session.js";
+import { validateThreadId } from "./thread-id.js";
+import { type Tool, tool } from "./tool.js";
+
+const AgentConfigSchema = z.object({
+  name: z.string().min(1).default("agent"),
+  system: z.string().optional(),
+  maxIterations: z.number().int().positive().default(20),
+  maxRepeatedToolCalls: z.number().int().min(2).default(3),
+  toolTimeoutMs: z.number().positive().default(60_000),
+  retry: z
+    .object({
+      maxRetries: z.number().int().nonnegative().default(3),
+      initialDelayMs: z.number().nonnegative().default(500),
+      maxDelayMs: z.number().nonnegative().default(20_000),
+    })
+    .default({ maxRetries: 3, initialDelayMs: 500, maxDelayMs: 20_000 }),
+  context: ContextOptionsSchema.default({ windowTokens: 128_000, reservedOutputTokens: 4_096 }),
+});
+
+export interface AgentOptions extends z.input<typeof AgentConfigSchema> {
+  readonly provider: Provider;
+  readonly tools?: readonly Tool[];
+  /** Where events go. Default: a new `MemoryJournal` (nothing survives the process). */
+  readonly journal?: Journal;
+  readonly hooks?: readonly Hook[];
+  readonly settings?: ModelSettings;
+  /** Clock for event timestamps. */
+  readonly now?: () => number;
+  /** Source of randomness for retry jitter. */
+  readonly random?: () => number;
+}
+
+export interface RunOptions {
+  /** The thread to run on. A new id starts an empty thread; an existing one continues its conversation. */
+  readonly threadId?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface ResumeOptions {
+  /** Answers for pending approvals, by call id. */
+  readonly decisions?: Readonly<Record<string, Decision>>;
+  readonly signal?: AbortSignal;
+}
+
+export type RunResult =
+  | {
+      readonly status: "completed";
+      readonly threadId: string;
+      readonly text: string;
+      readonly frame: ExecutionFrame;
+    }
+  | {
+      readonly status: "interrupted";
+      readonly threadId: string;
+      readonly reason: string;
+      /** The calls waiting for a decision; answer them with `resume(threadId, { decisions })`. */
+      readonly pending: readonly PendingApproval[];
+      readonly frame: ExecutionFrame;
+    };
+
+/** Events as they happen (durable ones once journaled), and the run's result. */
+export interface AgentStream extends AsyncIterable<AgentEvent> {
+  readonly result: Promise<RunResult>;
+  readonly threadId: string;
+}
+
+export interface Agent {
+  readonly name: string;
+  readonly journal: Journal;
+  run(input: string, options?: RunOptions): Promise<RunResult>;
+  stream(input: string, options?: RunOptions): AgentStream;
+  /** Continues a thread from where its journal stops. */
+  resume(threadId: string, options?: ResumeOptions): Promise<RunResult>;
+  resumeStream(threadId: string, options?: ResumeOptions): AgentStream;
+  /** This agent as a tool of another agent: it runs in a child frame of the caller's thread. */
+  asTool(options: { name?: string; description: string }): Tool<{ input: string }, string>;
+}
+
+const DecisionSchema = z.union([
+  z.object({ approve: z.literal(true) }).strict(),
+  z.object({ approve: z.literal(false), reason: z.string().optional() }).strict(),
+  z.object({ args: z.unknown() }).strict(),
+]);
+
+/** Creates an agent. Options are checked here: a wrong one is a `ConfigError` saying what to fix. */
+export function createAgent(options: AgentOptions): Agent {
+  const runtime = resolveRuntime(options);
+  const journal = options.journal ?? new MemoryJournal();
+  const now = options.now ?? Date.now;
+
+  const start = (
+    threadId: string,
+    signal: AbortSignal | undefined,
+    emit: (event: AgentEvent) => void,
+    prepare: (root: ExecutionFrame) => { runId: string; decisions: Map<string, Decision>; input?: string },
+  ): Promise<RunResult> =>
+    (async () => {
+      const root = foldAll(threadId, await readAll(journal, threadId));
+      const { runId, decisions, input } = prepare(root);
+      const session = new ThreadSession(journal, threadId, root, runId, emit, now);
+      if (input !== undefined) {
+        await session.append([
+          session.event({ ...root, frameId: "root", depth: 0 }, "run.started", {
+            input,
+            agent: runtime.name,
+          }),
+        ]);
+      }
+      if (session.root.status === "completed" && input === undefined) {
+        return completed(session.root);
+      }
+      const controller = signal ?? new AbortController().signal;
+      let outcome: FrameOutcome;
+      try {
+        outcome = await new FrameDriver(session, runtime, "root", decisions, controller).drive();
+      } catch (error) {
+        if (RunCancelledError.isInstance(error)) {
+          await session.append([session.event(session.root, "run.cancelled", { reason: error.message })]);
+        }
+        throw error;
+      }
+      if (outcome.status === "completed") return completed(session.root);
+      return {
+        status: "interrupted",
+        threadId,
+        reason: outcome.reason,
+        pending: pendingApprovals(session.root),
+        frame: session.root,
+      };
+    })();
+
+  const runWith = (input: string, opts: RunOptions, emit: (event: AgentEvent) => void, threadId: string) => {
+    if (typeof input !== "string")
+      throw new ConfigError(`run(input): input must be a string, got ${typeof input}.`);
+    return start(threadId, opts.signal, emit, (root) => {
+      if (root.status === "running" || root.status === "interrupted") {
+        throw new ResumeError(
+          "thread_busy",
+          `Thread "${threadId}" has an unfinished run (${root.status}). Call resume("${threadId}") to finish it, or run on another thread id.`,
+        );
+      }
+      return { runId: newId(), decisions: new Map(), input };
+    });
+  };
+
+  const resumeWith = (threadId: string, opts: ResumeOptions, emit: (event: AgentEvent) => void) =>
+    start(threadId, opts.signal, emit, (root) => {
+      if (root.lastSeq < 0) {
+        throw new ResumeError(
+          "thread_not_found",
+          `Cannot resume thread "${threadId}": the journal has no events for it.`,
+        );
+      }
+      if (root.status === "failed") {
+        throw new RunFailedError(
+          (root.error?.code ?? "internal") as never,
+          threadId,
+          root.error?.message ?? "The run failed.",
+        );
+      }
+      return { runId: root.runId, decisions: checkDecisions(threadId, root, opts.decisions) };
+    });
+
+  const streamOf = (threadId: string, begin: (emit: (event: AgentEvent) => void) => Promise<RunResult>) => {
+    const channel = new Channel<AgentEvent>();
+    const result = begin((event) => channel.push(event)).then(
+      (value) => {
+        channel.close();
+        return value;
+      },
+      (error: unknown) => {
+        channel.close({ value: error });
+        throw error;
+      },
+    );
+    // Whoever only iterates sees the error there; whoever only awaits `result` sees it there.
+    result.catch(() => undefined);
+    return { result, threadId, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
+  };
+
+  const agent: Agent = {
+    name: runtime.name,
+    journal,
+    run: (input, opts = {}) => {
+      const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
+      return runWith(input, opts, () => undefined, threadId);
+    },
+    stream: (input, opts = {}) => {
+      const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
+      return streamOf(threadId, (emit) => runWith(input, opts, emit, threadId));
+    },
+    resume: (threadId, opts = {}) => resumeWith(validateThreadId(threadId), opts, () => undefined),
+    resumeStream: (threadId, opts = {}) =>
+      streamOf(validateThreadId(threadId), (emit) => resumeWith(threadId, opts, emit)),
+    asTool: ({ name, description }) => {
+      const subAgentTool = tool({
+        name: name ?? runtime.name,
+        description,
+        input: z.object({ input: z.string().describe("The task for this agent, in plain language.") }),
+        idempotent: true,
+        run: () => {
+          throw new Error("internal: a sub-agent tool is run by the executor");
+        },
+      });
+      return Object.assign(subAgentTool, { [SUB_AGENT]: runtime });
+    },
+  };
+  return agent;
+}
+
+function completed(root: ExecutionFrame): RunResult {
+  return { status: "completed", threadId: root.threadId, text: root.result?.text ?? "", frame: root };
+}
+
+function checkDecisions(
+  threadId: string,
+  root: ExecutionFrame,
+  decisions: Readonly<Record<string, Decision>> | undefined,
+): Map<string, Decision> {
+  const map = new Map<string, Decision>();
+  if (!decisions) return map;
+  const pending = new Set(pendingApprovals(root).map((p) => p.callId));
+  for (const [callId, decision] of Object.entries(decisions)) {
+    if (!pending.has(callId)) {
+      throw new ResumeError(
+        "invalid_decision",
+        `Thread "${threadId}" has no call "${callId}" waiting for approval${pending.size > 0 ? `; waiting: ${[...pending].join(", ")}` : " (nothing is waiting)"}.`,
+      );
+    }
+    const parsed = DecisionSchema.safeParse(decision);
+    if (!parsed.success) {
+      throw new ResumeError(
+        "invalid_decision",
+        `Decision for call "${callId}" must be { approve: true }, { approve: false, reason? } or { args }; got ${JSON.stringify(decision)}.`,
+      );
+    }
+    map.set(callId, parsed.data as Decision);
+  }
+  return map;
+}
+
+function resolveRuntime(options: AgentOptions): AgentRuntime {
+  if (!options || typeof options !== "object")
+    throw new ConfigError("createAgent(options): options must be an object.");
+  const parsed = AgentConfigSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`createAgent: option "${issue.path.join(".")}" is invalid: ${issue.message}.`);
+  }
+  const config = parsed.data;
+  const provider = options.provider;
+  if (!provider || typeof provider.doStream !== "function") {
+    throw new ConfigError(
+      'createAgent: "provider" must be a Provider (an object with doStream), e.g. new ScriptedProvider(...) from @loom/testing or a provider package.',
+    );
+  }
+  if (provider.specificationVersion !== "v1") {
+    throw new ConfigError(
+      `createAgent: provider "${provider.provider}" implements specification ${String(provider.specificationVersion)}, but this @loom/core supports v1.`,
+    );
+  }
+  const tools = new Map<string, Tool>();
+  for (const t of options.tools ?? []) {
+    if (!t || typeof t.run !== "function" || !t.spec) {
+      throw new ConfigError('createAgent: every entry of "tools" must be made with tool({...}).');
+    }
+    if (tools.has(t.name))
+      throw new ConfigError(`createAgent: two tools are named "${t.name}"; tool names must be unique.`);
+    tools.set(t.name, t);
+  }
+  const hooks = options.hooks ?? [];
+  for (const hook of hooks) {
+    if (!hook || typeof hook.name !== "string") {
+      throw new ConfigError('createAgent: every hook needs a "name" (used in errors and logs).');
+    }
+    const unknown = Object.keys(hook).filter((k) => k !== "name" && !(HOOK_POINTS as string[]).includes(k));
+    const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(hook)).filter(
+      (k) => k !== "constructor" && typeof (hook as unknown as Record<string, unknown>)[k] === "function",
+    );
+    const misnamed = [...unknown, ...methods].filter(
+      (k) =>
+        typeof (hook as unknown as Record<string, unknown>)[k] === "function" &&
+        !(HOOK_POINTS as string[]).includes(k),
+    );
+    if (misnamed.length > 0 && Object.getPrototypeOf(hook) === Object.prototype) {
+      throw new ConfigError(
+        `createAgent: hook "${hook.name}" has method(s) ${misnamed.join(", ")}, which are not hook points. Hook points: ${HOOK_POINTS.join(", ")}.`,
+      );
+    }
+  }
+  const toolSpecs = [...tools.values()].map((t) => t.spec);
+  return {
+    name: config.name,
+    provider,
+    tools,
+    toolSpecs,
+    toolsTokens: estimateToolTokens(toolSpecs),
+    hooks,
+    system: config.system,
+    maxIterations: config.maxIterations,
+    maxRepeatedToolCalls: config.maxRepeatedToolCalls,
+    toolTimeoutMs: config.toolTimeoutMs,
+    retry: config.retry,
+    context: config.context,
+    settings: options.settings ?? {},
+    random: options.random ?? Math.random,
+  };
+}
+
+function newId(): string {
+  return globalThis.crypto.randomUUID();
+}

@@ -1,0 +1,704 @@
+import type { z } from "zod";
+import {
+  assembleContext,
+  type ContextComponent,
+  type ContextOptionsSchema,
+  messagesForTurn,
+} from "./context.js";
+import {
+  HookError,
+  LoomError,
+  ProviderError,
+  RunCancelledError,
+  RunFailedError,
+  type RunFailureCode,
+} from "./errors.js";
+import type { NewEvent } from "./events.js";
+import type { CallState, ExecutionFrame, Turn } from "./frame.js";
+import { estimateTokens } from "./history.js";
+import { type Hook, runHooks, type ToolResult } from "./hooks.js";
+import type { AssistantMessage } from "./messages.js";
+import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
+import type { ThreadSession } from "./session.js";
+import type { Tool } from "./tool.js";
+
+/** A human's answer to a pending approval. */
+export type Decision = { approve: true } | { approve: false; reason?: string } | { args: unknown };
+
+export interface RetryPolicy {
+  readonly maxRetries: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Everything a frame needs to run: the agent's resolved configuration. */
+export interface AgentRuntime {
+  readonly name: string;
+  readonly provider: Provider;
+  readonly tools: ReadonlyMap<string, Tool>;
+  readonly toolSpecs: readonly ToolSpec[];
+  readonly toolsTokens: number;
+  readonly hooks: readonly Hook[];
+  readonly system: string | undefined;
+  readonly maxIterations: number;
+  readonly maxRepeatedToolCalls: number;
+  readonly toolTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly context: z.output<typeof ContextOptionsSchema>;
+  readonly settings: ModelSettings;
+  readonly random: () => number;
+}
+
+export const SUB_AGENT = Symbol.for("loom.subAgent");
+
+export type FrameOutcome = { status: "completed"; text: string } | { status: "interrupted"; reason: string };
+
+interface Runnable {
+  readonly call: CallState;
+  readonly tool: Tool;
+  readonly args: unknown;
+}
+
+class ToolTimeoutError extends Error {}
+
+/** Runs one frame of a thread from whatever state its events left it in, until it ends or pauses. */
+export class FrameDriver {
+  constructor(
+    private readonly session: ThreadSession,
+    private readonly agent: AgentRuntime,
+    private readonly frameId: string,
+    private readonly decisions: Map<string, Decision>,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  private frame(): ExecutionFrame {
+    return this.session.frame(this.frameId);
+  }
+
+  async drive(): Promise<FrameOutcome> {
+    try {
+      return await this.loop();
+    } catch (error) {
+      if (HookError.isInstance(error)) await this.fail("hook_failed", error.message, error);
+      throw error;
+    }
+  }
+
+  private async loop(): Promise<FrameOutcome> {
+    for (;;) {
+      const f = this.frame();
+      if (f.status === "completed") return { status: "completed", text: f.result?.text ?? "" };
+      if (f.status === "failed") throw storedFailure(f);
+      this.checkCancelled();
+      const turn = f.turn;
+      if (!turn) await this.startIteration(f);
+      else if (turn.phase === "started") await this.requestModel(f);
+      else if (turn.phase === "requested") await this.callModel(f, turn);
+      else if (turn.calls.every((c) => c.execution === "completed")) await this.endIteration(f, turn);
+      else {
+        const paused = await this.runCalls(f, turn);
+        if (paused) return paused;
+      }
+    }
+  }
+
+  private checkCancelled(): void {
+    if (this.signal.aborted) throw new RunCancelledError(this.session.threadId, reasonOf(this.signal));
+  }
+
+  private async fail(code: RunFailureCode, message: string, cause?: unknown): Promise<never> {
+    const f = this.frame();
+    await this.session.append([this.session.event(f, "run.failed", { error: { code, message } })]);
+    throw new RunFailedError(code, this.session.threadId, message, { cause });
+  }
+
+  private async startIteration(f: ExecutionFrame): Promise<void> {
+    if (f.runIterations >= this.agent.maxIterations) {
+      await this.fail(
+        "max_iterations",
+        `Agent "${this.agent.name}" stopped after ${this.agent.maxIterations} iterations without a final answer. Raise maxIterations if the task needs more steps.`,
+      );
+    }
+    const outcome = await runHooks(this.agent.hooks, "beforeIterationStart", { frame: f });
+    if (outcome.kind !== "continue") await this.deniedByHook(outcome.hook, outcome.reason);
+    await this.session.append([this.session.event(f, "iteration.started", {}, f.iteration + 1)]);
+  }
+
+  private deniedByHook(hook: string, reason: string): Promise<never> {
+    return this.fail("denied_by_hook", `Hook "${hook}" stopped the run: ${reason}`);
+  }
+
+  /** Assembles the context, lets hooks change it, and journals what will be sent. */
+  private async requestModel(f: ExecutionFrame): Promise<void> {
+    const agent = this.agent;
+    const defaults: ContextComponent[] = agent.system
+      ? [{ id: "system", kind: "system", priority: 100, content: agent.system }]
+      : [];
+    const before = await runHooks(agent.hooks, "beforeContextAssembly", { frame: f, components: defaults });
+    if (before.kind !== "continue") return this.deniedByHook(before.hook, before.reason);
+    const components = before.ctx.components;
+    const assembled = assembleContext(f, components, agent.toolsTokens, agent.context);
+    const assembly = {
+      budget: assembled.budget,
+      totalTokens: assembled.totalTokens,
+      included: assembled.included,
+      excluded: assembled.excluded,
+    };
+    const after = await runHooks(agent.hooks, "afterContextAssembly", {
+      frame: f,
+      messages: assembled.messages,
+      assembly,
+    });
+    if (after.kind !== "continue") return this.deniedByHook(after.hook, after.reason);
+    const request: ModelRequest = {
+      messages: after.ctx.messages,
+      tools: agent.toolSpecs,
+      settings: agent.settings,
+    };
+    const call = await runHooks(agent.hooks, "beforeLLMCall", { frame: f, request });
+    if (call.kind !== "continue") return this.deniedByHook(call.hook, call.reason);
+    const sent = call.ctx.request;
+    // Only what differs from what the journal can rebuild is journaled: the assembler's choice is
+    // in context.assembled, and the messages themselves only when something replaced them.
+    const replaced = components !== defaults || sent.messages !== assembled.messages;
+    await this.session.append([
+      this.session.event(f, "context.assembled", assembly),
+      this.session.event(f, "llm.requested", {
+        provider: agent.provider.provider,
+        model: agent.provider.modelId,
+        messageCount: sent.messages.length,
+        tools: sent.tools.map((t) => t.name),
+        ...(replaced ? { replacedMessages: sent.messages as never } : {}),
+        ...(sent.settings !== agent.settings ? { settings: sent.settings as never } : {}),
+      }),
+    ]);
+  }
+
+  private async callModel(f: ExecutionFrame, turn: Turn): Promise<void> {
+    const agent = this.agent;
+    const attempt = turn.llmAttempts + 1;
+    const request: ModelRequest = {
+      messages: messagesForTurn(f, agent.system),
+      tools: turn.tools ? agent.toolSpecs.filter((t) => turn.tools!.includes(t.name)) : agent.toolSpecs,
+      settings: (turn.settings as ModelSettings | undefined) ?? agent.settings,
+    };
+    let response: ModelResponse;
+    try {
+      response = await this.streamModel(f, request);
+    } catch (error) {
+      this.checkCancelled();
+      const failure = toProviderError(error, agent.provider.provider);
+      const willRetry = failure.retryable && attempt <= agent.retry.maxRetries;
+      const error_ = { code: failure.code, message: failure.message, retryable: failure.retryable };
+      if (!willRetry) {
+        await this.session.append([
+          this.session.event(f, "llm.failed", { error: error_, attempt, willRetry }),
+        ]);
+        return this.fail(
+          "provider_failed",
+          `Model call to ${agent.provider.provider}/${agent.provider.modelId} failed after ${attempt} attempt(s): ${failure.message}`,
+          failure,
+        );
+      }
+      const delay = retryDelay(agent.retry, attempt, failure, agent.random);
+      await this.session.append([
+        this.session.event(f, "llm.failed", { error: error_, attempt, willRetry, retryInMs: delay }),
+      ]);
+      await sleep(delay, this.signal);
+      return;
+    }
+    const after = await runHooks(agent.hooks, "afterLLMResponse", { frame: f, response });
+    if (after.kind !== "continue") return this.deniedByHook(after.hook, after.reason);
+    const final = after.ctx.response;
+    await this.session.append([
+      this.session.event(f, "llm.completed", {
+        message: withCallIds(final.message, f.iteration),
+        usage: final.usage,
+        finishReason: final.finishReason,
+        attempt,
+      }),
+    ]);
+  }
+
+  private async streamModel(f: ExecutionFrame, request: ModelRequest): Promise<ModelResponse> {
+    const base = {
+      threadId: this.session.threadId,
+      runId: this.session.runId,
+      frameId: f.frameId,
+      depth: f.depth,
+      iteration: f.iteration,
+    };
+    for await (const part of this.agent.provider.doStream(request, { signal: this.signal })) {
+      if (part.type === "text-delta") {
+        this.session.emit({ ...base, type: "llm.delta", data: { kind: "text", delta: part.delta } });
+      } else if (part.type === "reasoning-delta") {
+        this.session.emit({ ...base, type: "llm.delta", data: { kind: "reasoning", delta: part.delta } });
+      } else if (part.type === "tool-call-delta") {
+        this.session.emit({
+          ...base,
+          type: "llm.delta",
+          data: { kind: "tool-call", delta: part.argsDelta, ...(part.callId ? { callId: part.callId } : {}) },
+        });
+      } else if (part.type === "finish") {
+        return { message: part.message, usage: part.usage, finishReason: part.finishReason };
+      }
+    }
+    throw new ProviderError("invalid_response", "The model's stream ended without a final message.", {
+      provider: this.agent.provider.provider,
+      retryable: true,
+    });
+  }
+
+  private async endIteration(f: ExecutionFrame, turn: Turn): Promise<void> {
+    const outcome = await runHooks(this.agent.hooks, "afterIterationEnd", { frame: f });
+    if (outcome.kind !== "continue") return this.deniedByHook(outcome.hook, outcome.reason);
+    const events: NewEvent[] = [this.session.event(f, "iteration.completed", {})];
+    if (turn.calls.length === 0) {
+      events.push(this.session.event(f, "run.completed", { text: turn.assistant?.content ?? "" }));
+    }
+    await this.session.append(events);
+  }
+
+  /** Runs the open turn's tool calls. Returns an outcome when the frame pauses for a human. */
+  private async runCalls(f: ExecutionFrame, turn: Turn): Promise<FrameOutcome | undefined> {
+    const awaiting = turn.calls.filter((c) => c.approval?.state === "requested");
+    if (awaiting.length > 0) return this.resolveApprovals(f, awaiting);
+
+    const fresh = turn.calls.every((c) => c.execution === "pending" && c.approval === undefined);
+    if (fresh && f.repeat.count >= this.agent.maxRepeatedToolCalls) {
+      await this.fail(
+        "loop_detected",
+        `The model asked for the same tool calls with the same arguments ${f.repeat.count} turns in a row (${f.repeat.signature}); stopped to break the loop.`,
+      );
+    }
+
+    const completions: NewEvent[] = [];
+    const starts: NewEvent[] = [];
+    const runnable: Runnable[] = [];
+    const approvals: { callId: string; name: string; args: unknown; reason: string }[] = [];
+    const complete = (call: CallState, code: string, content: string) =>
+      completions.push(
+        this.session.event(f, "tool.completed", {
+          callId: call.callId,
+          name: call.name,
+          content,
+          error: { code, message: content },
+        }),
+      );
+
+    for (const call of turn.calls) {
+      if (call.execution === "completed") continue;
+      const tool = this.agent.tools.get(call.name);
+      const approval = call.approval?.state === "resolved" ? call.approval : undefined;
+      if (!tool) {
+        complete(call, "unknown_tool", unknownToolMessage(call.name, this.agent.tools));
+        continue;
+      }
+      if (approval?.decision === "reject") {
+        complete(
+          call,
+          "rejected",
+          `A human rejected this call${approval.reason ? `: ${approval.reason}` : "."}`,
+        );
+        continue;
+      }
+      if (call.execution === "started") {
+        // Started by a process that stopped before journaling the outcome.
+        if (SUB_AGENT in tool || tool.idempotent || tool.onUnknownOutcome === "retry" || approval) {
+          runnable.push({ call, tool, args: call.args });
+        } else if (tool.onUnknownOutcome === "ask") {
+          approvals.push({
+            callId: call.callId,
+            name: call.name,
+            args: call.args ?? null,
+            reason:
+              "The process running this call stopped before it finished; its outcome is unknown. Run it again?",
+          });
+        } else {
+          complete(
+            call,
+            "unknown_outcome",
+            `The outcome of this call is unknown: the process running it stopped before it finished, and "${call.name}" is not safe to run twice, so it was not run again.`,
+          );
+        }
+        continue;
+      }
+
+      const parsed = parseArgs(
+        call,
+        tool,
+        approval?.decision === "edit" ? { edited: approval.args } : undefined,
+      );
+      if (!parsed.ok) {
+        complete(call, "invalid_arguments", parsed.message);
+        continue;
+      }
+      const approved = approval !== undefined;
+      const before = await runHooks(this.agent.hooks, "beforeToolExecution", {
+        frame: f,
+        call: { callId: call.callId, name: call.name, args: parsed.args },
+        tool,
+        approved,
+      });
+      if (before.kind === "deny") {
+        complete(call, "denied", `Not run: ${before.reason}`);
+        continue;
+      }
+      if (before.kind === "interrupt" && !approved) {
+        approvals.push({
+          callId: call.callId,
+          name: call.name,
+          args: parsed.args ?? null,
+          reason: before.reason,
+        });
+        continue;
+      }
+      let args = parsed.args;
+      if (before.kind === "continue" && "args" in before.ctx) {
+        const reparsed = tool.input.safeParse((before.ctx as { args: unknown }).args);
+        if (!reparsed.success) {
+          complete(
+            call,
+            "invalid_arguments",
+            `A hook changed the arguments into invalid ones: ${reparsed.error.message}`,
+          );
+          continue;
+        }
+        args = reparsed.data;
+      }
+      if (SUB_AGENT in tool) {
+        const recursion = await runHooks(this.agent.hooks, "beforeRecursion", {
+          frame: f,
+          call: { callId: call.callId, name: call.name, args },
+          input: (args as { input: string }).input,
+        });
+        if (recursion.kind !== "continue") {
+          complete(call, "denied", `Not run: ${recursion.reason}`);
+          continue;
+        }
+        args = { input: recursion.ctx.input };
+      }
+      const original = parseLoosely(call.rawArgs);
+      const edited = JSON.stringify(args) !== JSON.stringify(original);
+      starts.push(
+        this.session.event(f, "tool.started", {
+          callId: call.callId,
+          name: call.name,
+          args: args as never,
+          ...(edited ? { originalArgs: original as never } : {}),
+          idempotencyKey: `${this.session.threadId}:${call.callId}`,
+        }),
+      );
+      runnable.push({ call, tool, args });
+    }
+
+    if (approvals.length > 0) {
+      await this.session.append([
+        this.session.event(f, "approval.requested", { calls: approvals as never }),
+        this.session.event(f, "run.interrupted", {
+          reason: "approval",
+          pendingCallIds: approvals.map((a) => a.callId),
+        }),
+      ]);
+      return { status: "interrupted", reason: "approval" };
+    }
+    if (completions.length + starts.length > 0) await this.session.append([...completions, ...starts]);
+    if (runnable.length === 0) return undefined;
+
+    const started = this.frame();
+    const settled = await Promise.allSettled(runnable.map((r) => this.execute(started, r)));
+    const failure = settled.find((s) => s.status === "rejected");
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    this.checkCancelled();
+    if (settled.some((s) => s.status === "fulfilled" && s.value === "interrupted")) {
+      return { status: "interrupted", reason: "approval" };
+    }
+    return undefined;
+  }
+
+  private async resolveApprovals(
+    f: ExecutionFrame,
+    awaiting: CallState[],
+  ): Promise<FrameOutcome | undefined> {
+    const decided = awaiting.filter((c) => this.decisions.has(c.callId));
+    if (decided.length === 0) return { status: "interrupted", reason: f.interruptReason ?? "approval" };
+    const events = decided.map((call) => {
+      const decision = this.decisions.get(call.callId)!;
+      this.decisions.delete(call.callId);
+      if ("args" in decision) {
+        return this.session.event(f, "approval.resolved", {
+          callId: call.callId,
+          decision: "edit",
+          args: decision.args as never,
+        });
+      }
+      return this.session.event(f, "approval.resolved", {
+        callId: call.callId,
+        decision: decision.approve ? "approve" : "reject",
+        ...(!decision.approve && decision.reason ? { reason: decision.reason } : {}),
+      });
+    });
+    await this.session.append(events);
+    // The turn runs once every pending call has an answer; until then the frame stays paused.
+    return undefined;
+  }
+
+  /** Runs one call and journals its outcome. Returns "interrupted" when a sub-agent paused. */
+  private async execute(
+    frame: ExecutionFrame,
+    runnable: Runnable,
+  ): Promise<"done" | "interrupted" | "aborted"> {
+    const { call, tool } = runnable;
+    const startedAt = this.session.now();
+    let result: ToolResult;
+    if (SUB_AGENT in tool) {
+      const outcome = await this.runSubAgent(runnable);
+      if (outcome === "interrupted") return "interrupted";
+      result = outcome;
+    } else {
+      const ran = await this.runTool(frame, runnable);
+      if (ran === "aborted") return "aborted";
+      result = ran;
+    }
+    const info = { callId: call.callId, name: call.name, args: runnable.args };
+    const after = await runHooks(this.agent.hooks, "afterToolExecution", { frame, call: info, result });
+    const final = after.kind === "continue" ? after.ctx.result : result;
+    await this.session.append([
+      this.session.event(frame, "tool.completed", {
+        callId: call.callId,
+        name: call.name,
+        content: final.content,
+        ...(final.output !== undefined ? { output: toJson(final.output) as never } : {}),
+        ...(final.isError ? { error: { code: "tool_error", message: final.content } } : {}),
+        durationMs: Math.max(0, this.session.now() - startedAt),
+      }),
+    ]);
+    return "done";
+  }
+
+  private async runTool(
+    frame: ExecutionFrame,
+    { call, tool, args }: Runnable,
+  ): Promise<ToolResult | "aborted"> {
+    const timeoutMs = tool.timeoutMs ?? this.agent.toolTimeoutMs;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(this.signal.reason);
+    this.signal.addEventListener("abort", onAbort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new ToolTimeoutError(`timed out after ${timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    const session = this.session;
+    try {
+      const output = await Promise.race([
+        Promise.resolve().then(() =>
+          tool.run(args, {
+            signal: controller.signal,
+            idempotencyKey: `${session.threadId}:${call.callId}`,
+            callId: call.callId,
+            frame,
+            reportProgress: (progress) =>
+              session.emit({
+                type: "tool.progress",
+                threadId: session.threadId,
+                runId: session.runId,
+                frameId: frame.frameId,
+                depth: frame.depth,
+                iteration: frame.iteration,
+                data: { callId: call.callId, name: call.name, progress },
+              }),
+          }),
+        ),
+        timeout,
+      ]);
+      return { content: toContent(output), output, isError: false };
+    } catch (error) {
+      if (this.signal.aborted) return "aborted";
+      if (error instanceof ToolTimeoutError) {
+        return { content: `Tool "${call.name}" ${error.message}.`, isError: true };
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      return { content: `Tool "${call.name}" failed: ${message}`, isError: true };
+    } finally {
+      clearTimeout(timer);
+      this.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private async runSubAgent({ call, tool, args }: Runnable): Promise<ToolResult | "interrupted"> {
+    const child = (tool as Tool & { [SUB_AGENT]: AgentRuntime })[SUB_AGENT];
+    let state = this.frame().turn?.calls.find((c) => c.callId === call.callId);
+    let childFrameId = state?.childFrameId;
+    if (!childFrameId) {
+      const parent = this.frame();
+      childFrameId = `${parent.frameId}.${parent.iteration}.${call.callId}`;
+      await this.session.append([
+        this.session.event(parent, "frame.spawned", {
+          childFrameId,
+          callId: call.callId,
+          name: call.name,
+          input: (args as { input: string }).input,
+        }),
+      ]);
+      state = this.frame().turn?.calls.find((c) => c.callId === call.callId);
+    }
+    const childFrame = this.session.frame(childFrameId);
+    if (childFrame.status === "idle") {
+      await this.session.append([
+        this.session.event(childFrame, "run.started", {
+          input: (args as { input: string }).input,
+          agent: child.name,
+        }),
+      ]);
+    }
+    try {
+      const outcome = await new FrameDriver(
+        this.session,
+        child,
+        childFrameId,
+        this.decisions,
+        this.signal,
+      ).drive();
+      if (outcome.status === "interrupted") return "interrupted";
+      return { content: outcome.text, output: outcome.text, isError: false };
+    } catch (error) {
+      if (RunFailedError.isInstance(error)) {
+        return { content: `Sub-agent "${call.name}" failed: ${error.message}`, isError: true };
+      }
+      throw error;
+    }
+  }
+}
+
+function storedFailure(f: ExecutionFrame): RunFailedError {
+  const error = f.error ?? { code: "internal", message: "The run failed." };
+  return new RunFailedError(error.code as RunFailureCode, f.threadId, error.message);
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason.message;
+  return reason === undefined ? "aborted" : String(reason);
+}
+
+function parseArgs(
+  call: CallState,
+  tool: Tool,
+  override?: { edited: unknown },
+): { ok: true; args: unknown } | { ok: false; message: string } {
+  let raw: unknown;
+  if (override) {
+    raw = override.edited;
+  } else {
+    try {
+      raw = call.rawArgs.trim() === "" ? {} : JSON.parse(call.rawArgs);
+    } catch (error) {
+      return {
+        ok: false,
+        message: `The arguments for "${call.name}" are not valid JSON (${(error as Error).message}). Call it again with a JSON object matching its schema.`,
+      };
+    }
+  }
+  const result = tool.input.safeParse(raw);
+  if (result.success) return { ok: true, args: result.data };
+  const problems = result.error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
+    .join("; ");
+  return {
+    ok: false,
+    message: `The arguments for "${call.name}" do not match its schema: ${problems}. Call it again with corrected arguments.`,
+  };
+}
+
+function parseLoosely(raw: string): unknown {
+  try {
+    return raw.trim() === "" ? {} : JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function unknownToolMessage(name: string, tools: ReadonlyMap<string, Tool>): string {
+  const names = [...tools.keys()];
+  return `There is no tool named "${name}". Available tools: ${names.length > 0 ? names.join(", ") : "none"}.`;
+}
+
+function toContent(output: unknown): string {
+  if (typeof output === "string") return output;
+  if (output === undefined) return "";
+  return JSON.stringify(output) ?? String(output);
+}
+
+function toJson(value: unknown): unknown {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? null : JSON.parse(text);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Tool call ids must be unique within a turn; some models send none. */
+function withCallIds(message: AssistantMessage, iteration: number): AssistantMessage {
+  const calls = message.toolCalls;
+  if (!calls || calls.every((c, i) => c.id !== "" && calls.findIndex((d) => d.id === c.id) === i))
+    return message;
+  return {
+    ...message,
+    toolCalls: calls.map((c, i) => ({
+      ...c,
+      id: c.id !== "" && calls.findIndex((d) => d.id === c.id) === i ? c.id : `call_${iteration}_${i}`,
+    })),
+  };
+}
+
+export function toProviderError(error: unknown, provider: string): ProviderError {
+  if (ProviderError.isInstance(error)) return error;
+  if (error instanceof Error && error.name === "AbortError") {
+    return new ProviderError("aborted", "The model call was aborted.", {
+      provider,
+      retryable: false,
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = LoomError.isInstance(error) ? error.code : undefined;
+  return new ProviderError("unknown", `${provider} provider threw${code ? ` (${code})` : ""}: ${message}`, {
+    provider,
+    retryable: false,
+    cause: error,
+  });
+}
+
+/** The one retry schedule: `retry-after` when the provider gave one, else exponential backoff with jitter. */
+export function retryDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  error: ProviderError,
+  random: () => number,
+): number {
+  if (error.retryAfterMs !== undefined) return Math.min(Math.max(0, error.retryAfterMs), 60_000);
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
+  return Math.round(base * (0.5 + random() / 2));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function estimateToolTokens(specs: readonly ToolSpec[]): number {
+  return specs.length === 0 ? 0 : estimateTokens(JSON.stringify(specs));
+}

@@ -1,0 +1,380 @@
+import type { ErrorInfo, StoredEvent } from "./events.js";
+import { History } from "./history.js";
+import type { AssistantMessage, Message, ToolCall, Usage } from "./messages.js";
+
+export type FrameStatus = "idle" | "running" | "interrupted" | "completed" | "failed" | "cancelled";
+
+export type ApprovalState =
+  | { readonly state: "requested"; readonly reason: string }
+  | {
+      readonly state: "resolved";
+      readonly decision: "approve" | "reject" | "edit";
+      readonly reason?: string | undefined;
+      readonly args?: unknown;
+    };
+
+/** One tool call of the open turn, and how far it got. */
+export interface CallState {
+  readonly callId: string;
+  readonly name: string;
+  /** The raw JSON text of the arguments, as the model produced it. */
+  readonly rawArgs: string;
+  readonly execution: "pending" | "started" | "completed";
+  /** The arguments the tool was started with (after hooks and human edits). */
+  readonly args?: unknown;
+  readonly idempotencyKey?: string;
+  readonly approval?: ApprovalState;
+  readonly childFrameId?: string;
+  readonly result?: { readonly content: string; readonly isError: boolean };
+}
+
+/** The open iteration of a frame. */
+export interface Turn {
+  readonly phase: "started" | "requested" | "responded";
+  /** Index of the first history message sent to the model (set by `context.assembled`). */
+  readonly historyFrom: number;
+  /** Messages a hook substituted for the assembled ones (from `llm.requested`). */
+  readonly replacedMessages?: readonly Message[];
+  /** Names of the tools offered to the model, and settings a hook changed (from `llm.requested`). */
+  readonly tools?: readonly string[];
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly llmAttempts: number;
+  readonly assistant?: AssistantMessage;
+  readonly calls: readonly CallState[];
+}
+
+export interface PendingApproval {
+  readonly frameId: string;
+  readonly callId: string;
+  readonly name: string;
+  readonly args: unknown;
+  readonly reason: string;
+}
+
+/**
+ * The state of one frame (the root agent or a sub-agent) of a thread, as folded from its events.
+ * Immutable: `fold` returns a new frame and shares what did not change.
+ */
+export interface ExecutionFrame {
+  readonly threadId: string;
+  readonly runId: string;
+  readonly frameId: string;
+  readonly parentFrameId: string | undefined;
+  readonly depth: number;
+  /** Iterations started on this frame, over all runs of the thread. */
+  readonly iteration: number;
+  /** Iterations started in the current run (what `maxIterations` bounds). */
+  readonly runIterations: number;
+  readonly status: FrameStatus;
+  readonly input: string | undefined;
+  readonly messages: History;
+  readonly turn: Turn | undefined;
+  readonly usage: Usage;
+  readonly lastSeq: number;
+  readonly result: { readonly text: string } | undefined;
+  readonly error: ErrorInfo | undefined;
+  readonly interruptReason: string | undefined;
+  /** Sub-agent frames spawned from this frame, by frame id. */
+  readonly children: Readonly<Record<string, ExecutionFrame>>;
+  /** The call of the parent frame this frame runs for. */
+  readonly spawnedBy: string | undefined;
+  /** The tool calls of the last model turn, canonicalised, and how many turns in a row repeated them. */
+  readonly repeat: { readonly signature: string; readonly count: number };
+}
+
+export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): ExecutionFrame {
+  return {
+    threadId,
+    runId: "",
+    frameId: "root",
+    parentFrameId: undefined,
+    depth: 0,
+    iteration: 0,
+    runIterations: 0,
+    status: "idle",
+    input: undefined,
+    messages: History.empty(),
+    turn: undefined,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    lastSeq: -1,
+    result: undefined,
+    error: undefined,
+    interruptReason: undefined,
+    children: {},
+    spawnedBy: undefined,
+    repeat: { signature: "", count: 0 },
+    ...init,
+  };
+}
+
+/** Finds a frame by id in the tree under `root`. */
+export function findFrame(root: ExecutionFrame, frameId: string): ExecutionFrame | undefined {
+  if (root.frameId === frameId) return root;
+  const direct = root.children[frameId];
+  if (direct) return direct;
+  for (const child of Object.values(root.children)) {
+    const found = findFrame(child, frameId);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Every approval a human still owes, in this frame and its sub-agents. */
+export function pendingApprovals(frame: ExecutionFrame): PendingApproval[] {
+  const pending: PendingApproval[] = [];
+  for (const call of frame.turn?.calls ?? []) {
+    if (call.approval?.state === "requested") {
+      pending.push({
+        frameId: frame.frameId,
+        callId: call.callId,
+        name: call.name,
+        args: call.args ?? parseArgsLoosely(call.rawArgs),
+        reason: call.approval.reason,
+      });
+    }
+  }
+  for (const child of Object.values(frame.children)) pending.push(...pendingApprovals(child));
+  return pending;
+}
+
+function parseArgsLoosely(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Folds a whole sequence of events into the state of a thread's root frame. */
+export function foldAll(
+  threadId: string,
+  events: Iterable<StoredEvent>,
+  from?: ExecutionFrame,
+): ExecutionFrame {
+  let frame = from ?? emptyFrame(threadId);
+  for (const event of events) frame = fold(frame, event);
+  return frame;
+}
+
+/**
+ * The one reducer. The executor, `resume` and `reconstruct` all compute state with it, so a
+ * thread's state is exactly what its journal says.
+ */
+export function fold(root: ExecutionFrame, event: StoredEvent): ExecutionFrame {
+  if (event.frameId === root.frameId) return { ...applyToFrame(root, event), lastSeq: event.seq };
+  const next = routeToChild(root, event);
+  if (!next) return { ...root, lastSeq: event.seq };
+  return { ...next, lastSeq: event.seq };
+}
+
+function routeToChild(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame | undefined {
+  for (const [id, child] of Object.entries(frame.children)) {
+    const updated =
+      id === event.frameId
+        ? { ...applyToFrame(child, event), lastSeq: event.seq }
+        : routeToChild(child, event);
+    if (updated) return { ...frame, children: { ...frame.children, [id]: updated } };
+  }
+  return undefined;
+}
+
+function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame {
+  const running: FrameStatus = frame.status === "interrupted" ? "running" : frame.status;
+  switch (event.type) {
+    case "run.started":
+      return {
+        ...frame,
+        runId: event.runId,
+        parentFrameId: event.parentFrameId,
+        depth: event.depth,
+        status: "running",
+        input: event.data.input,
+        messages: frame.messages.append({ role: "user", content: event.data.input }),
+        turn: undefined,
+        runIterations: 0,
+        result: undefined,
+        error: undefined,
+        interruptReason: undefined,
+        repeat: { signature: "", count: 0 },
+      };
+    case "iteration.started":
+      return {
+        ...frame,
+        status: "running",
+        iteration: event.iteration,
+        runIterations: frame.runIterations + 1,
+        turn: { phase: "started", historyFrom: 0, llmAttempts: 0, calls: [] },
+      };
+    case "context.assembled": {
+      if (!frame.turn) return frame;
+      const history = event.data.included.filter((c) => c.kind === "history" && c.range);
+      const from = history.length > 0 ? Math.min(...history.map((c) => c.range![0])) : frame.messages.length;
+      return { ...frame, turn: { ...frame.turn, historyFrom: from } };
+    }
+    case "llm.requested": {
+      if (!frame.turn) return frame;
+      const replaced = event.data.replacedMessages as Message[] | undefined;
+      const turn: Turn = {
+        ...frame.turn,
+        phase: "requested",
+        tools: event.data.tools,
+        ...(replaced ? { replacedMessages: replaced } : {}),
+        ...(event.data.settings ? { settings: event.data.settings } : {}),
+      };
+      return { ...frame, status: running, turn };
+    }
+    case "llm.failed":
+      if (!frame.turn) return frame;
+      return { ...frame, turn: { ...frame.turn, llmAttempts: event.data.attempt } };
+    case "llm.completed": {
+      const message = event.data.message;
+      const calls: CallState[] = (message.toolCalls ?? []).map((call: ToolCall) => ({
+        callId: call.id,
+        name: call.name,
+        rawArgs: call.arguments,
+        execution: "pending",
+      }));
+      const signature = calls.length > 0 ? callSignature(message.toolCalls ?? []) : "";
+      const repeat =
+        signature !== "" && signature === frame.repeat.signature
+          ? { signature, count: frame.repeat.count + 1 }
+          : { signature, count: signature === "" ? 0 : 1 };
+      return {
+        ...frame,
+        status: running,
+        messages: frame.messages.append(message),
+        usage: addUsage(frame.usage, event.data.usage),
+        turn: {
+          phase: "responded",
+          historyFrom: frame.turn?.historyFrom ?? 0,
+          llmAttempts: event.data.attempt,
+          assistant: message,
+          calls,
+        },
+        repeat,
+      };
+    }
+    case "approval.requested": {
+      const reasons = new Map(event.data.calls.map((c) => [c.callId, c]));
+      return updateCalls(frame, (call) => {
+        const requested = reasons.get(call.callId);
+        if (!requested) return call;
+        return { ...call, approval: { state: "requested", reason: requested.reason } };
+      });
+    }
+    case "approval.resolved": {
+      const { callId, decision, reason, args } = event.data;
+      return {
+        ...updateCalls(frame, (call) =>
+          call.callId === callId
+            ? { ...call, approval: { state: "resolved", decision, reason, args } }
+            : call,
+        ),
+        status: running,
+      };
+    }
+    case "run.interrupted":
+      return { ...frame, status: "interrupted", interruptReason: event.data.reason };
+    case "tool.started": {
+      const { callId, args, idempotencyKey } = event.data;
+      return {
+        ...updateCalls(frame, (call) =>
+          call.callId === callId ? { ...call, execution: "started", args, idempotencyKey } : call,
+        ),
+        status: running,
+      };
+    }
+    case "tool.completed": {
+      const { callId, content, error } = event.data;
+      const updated = updateCalls(frame, (call) =>
+        call.callId === callId
+          ? { ...call, execution: "completed", result: { content, isError: error !== undefined } }
+          : call,
+      );
+      const turn = updated.turn;
+      if (!turn?.calls.every((c) => c.execution === "completed")) return { ...updated, status: running };
+      // The turn's results enter the history together, in the order the model asked for them,
+      // whatever order the parallel calls finished in.
+      let messages = updated.messages;
+      for (const call of turn.calls) {
+        messages = messages.append({
+          role: "tool",
+          callId: call.callId,
+          name: call.name,
+          content: call.result!.content,
+          ...(call.result!.isError ? { isError: true } : {}),
+        });
+      }
+      return { ...updated, messages, status: running };
+    }
+    case "frame.spawned": {
+      const { childFrameId, callId } = event.data;
+      const child = emptyFrame(frame.threadId, {
+        frameId: childFrameId,
+        parentFrameId: frame.frameId,
+        depth: frame.depth + 1,
+        runId: event.runId,
+        spawnedBy: callId,
+      });
+      return {
+        ...updateCalls(frame, (call) => (call.callId === callId ? { ...call, childFrameId } : call)),
+        children: { ...frame.children, [childFrameId]: child },
+      };
+    }
+    case "iteration.completed":
+      return { ...frame, turn: undefined };
+    case "run.completed":
+      return { ...frame, status: "completed", turn: undefined, result: { text: event.data.text } };
+    case "run.failed":
+      return { ...frame, status: "failed", error: event.data.error };
+    case "run.cancelled":
+      return { ...frame, status: "cancelled" };
+    case "compression.applied":
+    case "snapshot":
+      return frame;
+  }
+}
+
+function updateCalls(frame: ExecutionFrame, update: (call: CallState) => CallState): ExecutionFrame {
+  if (!frame.turn) return frame;
+  return { ...frame, turn: { ...frame.turn, calls: frame.turn.calls.map(update) } };
+}
+
+function addUsage(a: Usage, b: Usage): Usage {
+  const sum: Usage = {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+  };
+  for (const key of ["reasoningTokens", "cachedInputTokens", "cacheWriteTokens"] as const) {
+    if (a[key] !== undefined || b[key] !== undefined) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
+  }
+  return sum;
+}
+
+/** A canonical form of a turn's tool calls: same tools with the same arguments give the same string. */
+export function callSignature(calls: readonly ToolCall[]): string {
+  return calls
+    .map((c) => `${c.name}(${canonicalJson(c.arguments)})`)
+    .sort()
+    .join(";");
+}
+
+function canonicalJson(raw: string): string {
+  try {
+    return JSON.stringify(sortKeys(JSON.parse(raw)));
+  } catch {
+    return raw;
+  }
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,75 @@
+import type { NewEvent, StoredEvent } from "./events.js";
+import type { FrameStatus } from "./frame.js";
+
+export interface ThreadInfo {
+  readonly threadId: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly eventCount: number;
+  readonly lastSeq: number;
+  /** The root frame's status after the last event, when the journal tracks it. */
+  readonly status?: FrameStatus | undefined;
+}
+
+export interface ThreadQuery {
+  /** Only threads whose id starts with this. */
+  readonly prefix?: string;
+  /** At most this many threads (a page). */
+  readonly limit?: number;
+  /** Only threads whose id sorts after this one (the last id of the previous page). */
+  readonly after?: string;
+}
+
+/** Inclusive seq range. */
+export interface ReadRange {
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/**
+ * Where events live. Threads are listed in thread-id order. Every journal, ours and third
+ * parties', proves itself with `journalConformance` from `@loom/testing`.
+ */
+export interface Journal {
+  readonly specificationVersion: "v1";
+  /**
+   * Appends a batch atomically (all or none) after `expectedSeq` (-1 for a new thread). The events
+   * get seqs expectedSeq+1, expectedSeq+2, ...; a thread whose head is not `expectedSeq` raises
+   * `JournalConflictError`.
+   */
+  append(threadId: string, events: readonly NewEvent[], expectedSeq: number): Promise<{ lastSeq: number }>;
+  read(threadId: string, range?: ReadRange): AsyncIterable<StoredEvent>;
+  /** The last seq of the thread, -1 if it has none. */
+  head(threadId: string): Promise<number>;
+  threads(query?: ThreadQuery): AsyncIterable<ThreadInfo>;
+  /** Copies events 0..atSeq of `from` into the new thread `to`. */
+  fork(from: string, atSeq: number, to: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reads a whole thread into an array. */
+export async function readAll(journal: Journal, threadId: string, range?: ReadRange): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  for await (const event of journal.read(threadId, range)) events.push(event);
+  return events;
+}
+
+/** The root frame's status after `event`, for journals that keep a thread's status beside its events. */
+export function threadStatusAfter(
+  previous: FrameStatus | undefined,
+  event: StoredEvent,
+): FrameStatus | undefined {
+  if (event.depth !== 0) return previous;
+  switch (event.type) {
+    case "run.completed":
+      return "completed";
+    case "run.failed":
+      return "failed";
+    case "run.cancelled":
+      return "cancelled";
+    case "run.interrupted":
+      return "interrupted";
+    default:
+      return "running";
+  }
+}

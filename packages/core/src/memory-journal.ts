@@ -1,0 +1,146 @@
+import { JournalConflictError, JournalError } from "./errors.js";
+import { type NewEvent, parseEvent, type StoredEvent, sealEvents } from "./events.js";
+import type { FrameStatus } from "./frame.js";
+import {
+  type Journal,
+  type ReadRange,
+  type ThreadInfo,
+  type ThreadQuery,
+  threadStatusAfter,
+} from "./journal.js";
+import { validateThreadId } from "./thread-id.js";
+
+interface MemoryThread {
+  readonly events: StoredEvent[];
+  readonly createdAt: number;
+  updatedAt: number;
+  status: FrameStatus | undefined;
+}
+
+/**
+ * A journal in process memory: for tests, examples and short-lived agents. Events are validated
+ * and copied on append, and frozen, so nothing a caller does later changes what was journaled.
+ * Nothing survives the process.
+ */
+export class MemoryJournal implements Journal {
+  readonly specificationVersion = "v1" as const;
+  private readonly store = new Map<string, MemoryThread>();
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async append(
+    threadId: string,
+    events: readonly NewEvent[],
+    expectedSeq: number,
+  ): Promise<{ lastSeq: number }> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    const thread = this.store.get(threadId);
+    const head = thread ? thread.events.length - 1 : -1;
+    if (expectedSeq !== head) throw new JournalConflictError(threadId, expectedSeq, head);
+    if (events.length === 0) return { lastSeq: head };
+    // Validate the whole batch before storing any of it: all or none.
+    const sealed = sealEvents(threadId, expectedSeq, events).map((event) => deepFreeze(parseEvent(event)));
+    const now = this.now();
+    const target = thread ?? { events: [], createdAt: now, updatedAt: now, status: undefined };
+    for (const event of sealed) {
+      target.events.push(event);
+      target.status = threadStatusAfter(target.status, event);
+    }
+    target.updatedAt = now;
+    if (!thread) this.store.set(threadId, target);
+    return { lastSeq: target.events.length - 1 };
+  }
+
+  async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    checkRange(range);
+    const events = this.store.get(threadId)?.events ?? [];
+    const to = Math.min(range.to ?? Number.POSITIVE_INFINITY, events.length - 1);
+    for (let seq = range.from ?? 0; seq <= to; seq++) yield events[seq]!;
+  }
+
+  async head(threadId: string): Promise<number> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    return (this.store.get(threadId)?.events.length ?? 0) - 1;
+  }
+
+  async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
+    this.checkOpen();
+    const ids = [...this.store.keys()]
+      .filter(
+        (id) =>
+          (query.prefix === undefined || id.startsWith(query.prefix)) &&
+          (query.after === undefined || id > query.after),
+      )
+      .sort();
+    for (const threadId of ids.slice(0, query.limit ?? ids.length)) {
+      const t = this.store.get(threadId)!;
+      yield {
+        threadId,
+        createdAt: t.createdAt,
+        updatedAt: t.updatedAt,
+        eventCount: t.events.length,
+        lastSeq: t.events.length - 1,
+        status: t.status,
+      };
+    }
+  }
+
+  async fork(from: string, atSeq: number, to: string): Promise<void> {
+    this.checkOpen();
+    validateThreadId(from);
+    validateThreadId(to);
+    const source = this.store.get(from);
+    if (!source)
+      throw new JournalError("thread_not_found", `Cannot fork thread "${from}": it has no events.`);
+    if (!Number.isInteger(atSeq) || atSeq < 0 || atSeq >= source.events.length) {
+      throw new JournalError(
+        "invalid_range",
+        `Cannot fork thread "${from}" at seq ${atSeq}: its seqs run from 0 to ${source.events.length - 1}.`,
+      );
+    }
+    if (this.store.has(to))
+      throw new JournalError("thread_exists", `Cannot fork into "${to}": that thread already exists.`);
+    const now = this.now();
+    const events = source.events.slice(0, atSeq + 1).map((e) => deepFreeze({ ...e, threadId: to }));
+    let status: FrameStatus | undefined;
+    for (const event of events) status = threadStatusAfter(status, event);
+    this.store.set(to, { events, createdAt: now, updatedAt: now, status });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed)
+      throw new JournalError("journal_closed", "This MemoryJournal was closed; create a new one.");
+  }
+}
+
+export function checkRange(range: ReadRange): void {
+  for (const key of ["from", "to"] as const) {
+    const value = range[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new JournalError(
+        "invalid_range",
+        `Read range "${key}" must be a non-negative integer, got ${value}.`,
+      );
+    }
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+import type { ExecutionFrame } from "./frame.js";
+import type { ToolSpec } from "./provider.js";
+
+/** What a tool whose outcome is unknown after a crash gets on resume, when it is not idempotent. */
+export type UnknownOutcomePolicy = "retry" | "fail" | "ask";
+
+export interface ToolContext {
+  /** Aborted when the run is cancelled or the tool's timeout passes. */
+  readonly signal: AbortSignal;
+  /** `threadId:callId`: the same on every attempt of this call, across crashes and processes. */
+  readonly idempotencyKey: string;
+  readonly callId: string;
+  /** The frame as it was when the tool started. */
+  readonly frame: ExecutionFrame;
+  /** Streams a `tool.progress` event to the caller (not journaled). */
+  reportProgress(progress: unknown): void;
+}
+
+export interface ToolDefinition<Input, Output> {
+  readonly name: string;
+  readonly description: string;
+  readonly input: z.ZodType<Input>;
+  run(args: Input, context: ToolContext): Promise<Output> | Output;
+  /** Running it twice with the same idempotency key has the effect of running it once. Default false. */
+  readonly idempotent?: boolean;
+  /** Default "fail": the model is told the outcome is unknown. */
+  readonly onUnknownOutcome?: UnknownOutcomePolicy;
+  /** Overrides the agent's `toolTimeoutMs`. */
+  readonly timeoutMs?: number;
+}
+
+export interface Tool<Input = unknown, Output = unknown> extends ToolDefinition<Input, Output> {
+  readonly idempotent: boolean;
+  readonly onUnknownOutcome: UnknownOutcomePolicy;
+  /** The JSON Schema sent to providers, generated once from `input`. */
+  readonly spec: ToolSpec;
+}
+
+const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Defines a tool. Its JSON Schema comes from the same zod schema that validates the model's arguments. */
+export function tool<Input, Output>(definition: ToolDefinition<Input, Output>): Tool<Input, Output> {
+  if (!TOOL_NAME.test(definition.name)) {
+    throw new ConfigError(
+      `Tool name ${JSON.stringify(definition.name)} is invalid: use 1 to 64 letters, digits, "_" or "-" (what model APIs accept).`,
+    );
+  }
+  if (!(definition.input instanceof z.ZodType)) {
+    throw new ConfigError(`Tool "${definition.name}": "input" must be a zod schema (z.object({...})).`);
+  }
+  if (definition.timeoutMs !== undefined && !(definition.timeoutMs > 0)) {
+    throw new ConfigError(`Tool "${definition.name}": timeoutMs must be a positive number of milliseconds.`);
+  }
+  return {
+    ...definition,
+    idempotent: definition.idempotent ?? false,
+    onUnknownOutcome: definition.onUnknownOutcome ?? "fail",
+    spec: {
+      name: definition.name,
+      description: definition.description,
+      inputSchema: toJsonSchema(definition),
+    },
+  };
+}
+
+function toJsonSchema(definition: ToolDefinition<unknown, unknown>): Record<string, unknown> {
+  try {
+    const { $schema: _ignored, ...schema } = z.toJSONSchema(definition.input, { io: "input" }) as Record<
+      string,
+      unknown
+    >;
+    return schema;
+  } catch (cause) {
+    throw new ConfigError(
+      `Tool "${definition.name}": its input schema cannot be expressed as JSON Schema (${(cause as Error).message}). Use plain zod types (objects, strings, numbers, enums, arrays).`,
+    );
+  }
+}

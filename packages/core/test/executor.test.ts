@@ -1,0 +1,74 @@
+import { createAgent, MemoryJournal, readAll, tool } from "@loom/core";
+import { ScriptedProvider } from "@loom/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { collect, types } from "./helpers.js";
+
+const search = tool({
+  name: "search",
+  description: "Search the web",
+  input: z.object({ q: z.string() }),
+  idempotent: true,
+  run: async ({ q }) => ({ hits: [`result for ${q}`] }),
+});
+
+describe("the executor", () => {
+  it("runs a tool loop to a final answer and journals every step", async () => {
+    const journal = new MemoryJournal();
+    const provider = new ScriptedProvider([
+      { toolCalls: [{ name: "search", args: { q: "loom" } }] },
+      { text: "Loom journals every step." },
+    ]);
+    const agent = createAgent({ provider, tools: [search], journal, system: "Be brief." });
+    const result = await agent.run("What is Loom?", { threadId: "t1" });
+    expect(result.status).toBe("completed");
+    if (result.status !== "completed") return;
+    expect(result.text).toBe("Loom journals every step.");
+    expect(await types(journal, "t1")).toEqual([
+      "run.started",
+      "iteration.started",
+      "context.assembled",
+      "llm.requested",
+      "llm.completed",
+      "tool.started",
+      "tool.completed",
+      "iteration.completed",
+      "iteration.started",
+      "context.assembled",
+      "llm.requested",
+      "llm.completed",
+      "iteration.completed",
+      "run.completed",
+    ]);
+    expect(provider.requests[1]!.messages.map((m) => m.role)).toEqual([
+      "system",
+      "user",
+      "assistant",
+      "tool",
+    ]);
+    expect(provider.requests[1]!.messages[3]).toMatchObject({
+      role: "tool",
+      content: '{"hits":["result for loom"]}',
+    });
+    expect(provider.requests[0]!.tools[0]).toMatchObject({
+      name: "search",
+      inputSchema: { type: "object", properties: { q: { type: "string" } } },
+    });
+    provider.assertComplete();
+  });
+
+  it("streams durable events in journal order with text deltas between them", async () => {
+    const journal = new MemoryJournal();
+    const provider = new ScriptedProvider([{ text: "Hello there, streaming world", chunkSize: 5 }]);
+    const agent = createAgent({ provider, journal });
+    const stream = agent.stream("hi", { threadId: "s1" });
+    const events = await collect(stream);
+    const deltas = events.filter((e) => e.type === "llm.delta");
+    expect(deltas.map((d) => (d.data as { delta: string }).delta).join("")).toBe(
+      "Hello there, streaming world",
+    );
+    const durable = events.filter((e) => e.type !== "llm.delta" && e.type !== "tool.progress");
+    expect(durable).toEqual(await readAll(journal, "s1"));
+    expect((await stream.result).status).toBe("completed");
+  });
+});

@@ -1,0 +1,310 @@
+import {
+  EVENT_VERSION,
+  type Journal,
+  JournalConflictError,
+  JournalError,
+  LoomError,
+  type NewEvent,
+  readAll,
+  type StoredEvent,
+} from "@loom/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+export interface JournalConformanceOptions {
+  /** Called after each test with the journal it used (after `close()`), to drop its storage. */
+  readonly destroy?: (journal: Journal) => Promise<void> | void;
+  /** Writers racing on one thread in the concurrency test. Default 10. */
+  readonly concurrentWriters?: number;
+}
+
+/** A plausible sequence of events for one run, every event type that carries data included. */
+export function sampleEvents(count: number, options: { runId?: string; start?: number } = {}): NewEvent[] {
+  const runId = options.runId ?? "run-1";
+  const base = { v: EVENT_VERSION, runId, frameId: "root", depth: 0 } as const;
+  const events: NewEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = (options.start ?? 0) + i;
+    const ts = 1_700_000_000_000 + n;
+    const kind = n % 4;
+    if (n === 0) {
+      events.push({
+        ...base,
+        ts,
+        iteration: 0,
+        type: "run.started",
+        data: { input: "Find the answer — ünïcode ✓" },
+      });
+    } else if (kind === 1) {
+      events.push({ ...base, ts, iteration: n, type: "iteration.started", data: {} });
+    } else if (kind === 2) {
+      events.push({
+        ...base,
+        ts,
+        iteration: n,
+        type: "llm.completed",
+        data: {
+          message: {
+            role: "assistant",
+            content: `step ${n}\nwith a newline and "quotes"`,
+            toolCalls: [{ id: `call-${n}`, name: "search", arguments: JSON.stringify({ q: `q${n}` }) }],
+          },
+          usage: { inputTokens: 10 + n, outputTokens: 5 },
+          finishReason: { unified: "tool-calls", raw: "tool_calls" },
+          attempt: 1,
+        },
+      });
+    } else {
+      events.push({
+        ...base,
+        ts,
+        iteration: n,
+        type: "tool.completed",
+        data: {
+          callId: `call-${n - 1}`,
+          name: "search",
+          content: "result",
+          output: { hits: [1, 2, 3], ok: true },
+        },
+      });
+    }
+  }
+  return events;
+}
+
+const BAD_THREAD_IDS: readonly [string, string][] = [
+  ["a parent path", "../x"],
+  ["an empty id", ""],
+  ["a 10 kB id", "x".repeat(10_240)],
+  ["a NUL byte", "a\u0000b"],
+  ["a path separator", "a/b"],
+  ["a backslash", "a\\b"],
+  ["a dot-dot id", ".."],
+];
+
+/**
+ * The conformance suite every `Journal` runs, ours and third parties'. Call it at the top level of a
+ * vitest file with a factory that returns a fresh, empty journal.
+ */
+export function journalConformance(
+  name: string,
+  factory: () => Journal | Promise<Journal>,
+  options: JournalConformanceOptions = {},
+): void {
+  describe(`journal conformance: ${name}`, () => {
+    let journal: Journal;
+    let closed = false;
+
+    beforeEach(async () => {
+      journal = await factory();
+      closed = false;
+    });
+    afterEach(async () => {
+      if (!closed) await journal.close();
+      await options.destroy?.(journal);
+    });
+
+    it("declares specificationVersion v1", () => {
+      expect(journal.specificationVersion).toBe("v1");
+    });
+
+    it("has nothing for a thread never written: head -1, empty read", async () => {
+      expect(await journal.head("never-written")).toBe(-1);
+      expect(await readAll(journal, "never-written")).toEqual([]);
+    });
+
+    it("appends and reads back events with thread id and gapless seqs", async () => {
+      const events = sampleEvents(6);
+      expect(await journal.append("t-basic", events.slice(0, 1), -1)).toEqual({ lastSeq: 0 });
+      expect(await journal.append("t-basic", events.slice(1, 4), 0)).toEqual({ lastSeq: 3 });
+      expect(await journal.append("t-basic", events.slice(4), 3)).toEqual({ lastSeq: 5 });
+      expect(await journal.head("t-basic")).toBe(5);
+      const stored = await readAll(journal, "t-basic");
+      expect(stored.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(stored).toEqual(events.map((e, seq) => ({ ...e, threadId: "t-basic", seq })));
+    });
+
+    it("keeps what was appended even if the caller changes its objects afterwards", async () => {
+      const events = sampleEvents(3);
+      await journal.append("t-copy", events, -1);
+      (events[0] as { data: { input: string } }).data.input = "changed";
+      const stored = await readAll(journal, "t-copy");
+      expect((stored[0] as Extract<StoredEvent, { type: "run.started" }>).data.input).not.toBe("changed");
+    });
+
+    it("refuses a stale or future expectedSeq with JournalConflictError and stores nothing", async () => {
+      await journal.append("t-conflict", sampleEvents(2), -1);
+      for (const expected of [-1, 0, 2, 7]) {
+        const error = await journal
+          .append("t-conflict", sampleEvents(1, { start: 2 }), expected)
+          .catch((e) => e);
+        expect(JournalConflictError.isInstance(error), `expectedSeq ${expected}`).toBe(true);
+        expect((error as JournalConflictError).code).toBe("journal_conflict");
+      }
+      expect(await journal.head("t-conflict")).toBe(1);
+      expect(await journal.append("t-conflict", sampleEvents(1, { start: 2 }), 1)).toEqual({ lastSeq: 2 });
+    });
+
+    it("stores a batch atomically: a batch with one malformed event stores none of it", async () => {
+      await journal.append("t-atomic", sampleEvents(1), -1);
+      const batch = sampleEvents(4, { start: 1 });
+      const broken = [
+        ...batch.slice(0, 2),
+        { ...batch[2], type: "no.such.type" } as unknown as NewEvent,
+        batch[3]!,
+      ];
+      const error = await journal.append("t-atomic", broken, 0).catch((e) => e);
+      expect(LoomError.isInstance(error)).toBe(true);
+      expect(await journal.head("t-atomic")).toBe(0);
+      expect(await readAll(journal, "t-atomic")).toHaveLength(1);
+      expect(await journal.append("t-atomic", batch, 0)).toEqual({ lastSeq: 4 });
+    });
+
+    it("reads inclusive ranges", async () => {
+      await journal.append("t-range", sampleEvents(10), -1);
+      const seqs = async (range: { from?: number; to?: number }) =>
+        (await readAll(journal, "t-range", range)).map((e) => e.seq);
+      expect(await seqs({ from: 3 })).toEqual([3, 4, 5, 6, 7, 8, 9]);
+      expect(await seqs({ to: 2 })).toEqual([0, 1, 2]);
+      expect(await seqs({ from: 4, to: 6 })).toEqual([4, 5, 6]);
+      expect(await seqs({ from: 9, to: 9 })).toEqual([9]);
+      expect(await seqs({ from: 10 })).toEqual([]);
+      expect(await seqs({ from: 5, to: 100 })).toEqual([5, 6, 7, 8, 9]);
+      const error = await readAll(journal, "t-range", { from: -1 }).catch((e) => e);
+      expect(JournalError.isInstance(error)).toBe(true);
+    });
+
+    it("lists threads in id order with counts, by prefix, and in pages that cover every thread once", async () => {
+      const ids = ["p-a", "p-b", "p-c", "p-d", "p-e", "q-a"];
+      for (const [i, id] of ids.entries()) await journal.append(id, sampleEvents(i + 1), -1);
+      const all = [];
+      for await (const info of journal.threads()) all.push(info);
+      expect(all.map((t) => t.threadId)).toEqual(ids);
+      expect(all.map((t) => t.eventCount)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(all.map((t) => t.lastSeq)).toEqual([0, 1, 2, 3, 4, 5]);
+      for (const t of all) {
+        expect(t.createdAt).toBeTypeOf("number");
+        expect(t.updatedAt).toBeGreaterThanOrEqual(t.createdAt);
+      }
+      const prefixed = [];
+      for await (const info of journal.threads({ prefix: "p-" })) prefixed.push(info.threadId);
+      expect(prefixed).toEqual(ids.slice(0, 5));
+      const paged: string[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const got: string[] = [];
+        for await (const info of journal.threads({ prefix: "p-", limit: 2, ...(after ? { after } : {}) })) {
+          got.push(info.threadId);
+        }
+        if (got.length === 0) break;
+        expect(got.length).toBeLessThanOrEqual(2);
+        paged.push(...got);
+        after = got.at(-1);
+      }
+      expect(paged).toEqual(ids.slice(0, 5));
+    });
+
+    it("forks a thread at a seq into a new thread, leaving the original untouched", async () => {
+      await journal.append("t-src", sampleEvents(8), -1);
+      await journal.fork("t-src", 4, "t-fork");
+      const forked = await readAll(journal, "t-fork");
+      expect(forked.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+      expect(forked.every((e) => e.threadId === "t-fork")).toBe(true);
+      const original = await readAll(journal, "t-src");
+      expect(forked.map(({ threadId: _, ...e }) => e)).toEqual(
+        original.slice(0, 5).map(({ threadId: _, ...e }) => e),
+      );
+      expect(await journal.append("t-fork", sampleEvents(1, { start: 5 }), 4)).toEqual({ lastSeq: 5 });
+      expect(await journal.head("t-src")).toBe(7);
+    });
+
+    it("refuses to fork from a missing thread, past its head, or into an existing thread", async () => {
+      await journal.append("t-src2", sampleEvents(3), -1);
+      await journal.append("t-taken", sampleEvents(1), -1);
+      for (const [from, at, to] of [
+        ["t-missing", 0, "t-new1"],
+        ["t-src2", 3, "t-new2"],
+        ["t-src2", -1, "t-new3"],
+        ["t-src2", 1, "t-taken"],
+      ] as const) {
+        const error = await journal.fork(from, at, to).catch((e) => e);
+        expect(JournalError.isInstance(error), `${from}@${at}->${to}`).toBe(true);
+      }
+      expect(await journal.head("t-taken")).toBe(0);
+      expect(await journal.head("t-new2")).toBe(-1);
+    });
+
+    for (const [what, id] of BAD_THREAD_IDS) {
+      it(`refuses a thread id with ${what} (invalid_thread_id), creating nothing`, async () => {
+        const calls: [string, () => Promise<unknown>][] = [
+          ["append", () => journal.append(id, sampleEvents(1), -1)],
+          ["read", () => readAll(journal, id)],
+          ["head", () => journal.head(id)],
+          ["fork to", () => journal.fork("t-ok", 0, id)],
+        ];
+        await journal.append("t-ok", sampleEvents(1), -1);
+        for (const [op, call] of calls) {
+          const error = await call().catch((e) => e);
+          expect(JournalError.isInstance(error), op).toBe(true);
+          expect((error as JournalError).code, op).toBe("invalid_thread_id");
+        }
+        const listed = [];
+        for await (const info of journal.threads()) listed.push(info.threadId);
+        expect(listed).toEqual(["t-ok"]);
+      });
+    }
+
+    it("lets exactly one of many concurrent writers win each seq", async () => {
+      const writers = options.concurrentWriters ?? 10;
+      const rounds = 5;
+      for (let round = 0; round < rounds; round++) {
+        const expected = round - 1;
+        const results = await Promise.allSettled(
+          Array.from({ length: writers }, (_, w) =>
+            journal.append(
+              "t-race",
+              [{ ...sampleEvents(1, { start: round })[0]!, runId: `writer-${w}` }],
+              expected,
+            ),
+          ),
+        );
+        const won = results.filter((r) => r.status === "fulfilled");
+        expect(won).toHaveLength(1);
+        for (const lost of results.filter((r) => r.status === "rejected")) {
+          expect(JournalConflictError.isInstance((lost as PromiseRejectedResult).reason)).toBe(true);
+        }
+      }
+      const stored = await readAll(journal, "t-race");
+      expect(stored.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it("reports the root status after the last event when it tracks one", async () => {
+      await journal.append("t-status", sampleEvents(2), -1);
+      await journal.append(
+        "t-status",
+        [
+          {
+            v: EVENT_VERSION,
+            runId: "run-1",
+            ts: 1,
+            frameId: "root",
+            depth: 0,
+            iteration: 1,
+            type: "run.completed",
+            data: { text: "done" },
+          },
+        ],
+        1,
+      );
+      for await (const info of journal.threads({ prefix: "t-status" })) {
+        if (info.status !== undefined) expect(info.status).toBe("completed");
+      }
+    });
+
+    it("refuses work after close() with a JournalError", async () => {
+      await journal.close();
+      closed = true;
+      const error = await journal.append("t-closed", sampleEvents(1), -1).catch((e) => e);
+      expect(JournalError.isInstance(error)).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { MemoryJournal } from "@loom/core";
+import { journalConformance } from "@loom/testing";
+
+journalConformance("MemoryJournal", () => new MemoryJournal());
