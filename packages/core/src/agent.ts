@@ -293,16 +293,8 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
     if (!hook || typeof hook.name !== "string") {
       throw new ConfigError('createAgent: every hook needs a "name" (used in errors and logs).');
     }
-    const unknown = Object.keys(hook).filter((k) => k !== "name" && !(HOOK_POINTS as string[]).includes(k));
-    const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(hook)).filter(
-      (k) => k !== "constructor" && typeof (hook as unknown as Record<string, unknown>)[k] === "function",
-    );
-    const misnamed = [...unknown, ...methods].filter(
-      (k) =>
-        typeof (hook as unknown as Record<string, unknown>)[k] === "function" &&
-        !(HOOK_POINTS as string[]).includes(k),
-    );
-    if (misnamed.length > 0 && Object.getPrototypeOf(hook) === Object.prototype) {
+    const misnamed = hookMethodNames(hook).filter((k) => !(HOOK_POINTS as string[]).includes(k));
+    if (misnamed.length > 0) {
       throw new ConfigError(
         `createAgent: hook "${hook.name}" has method(s) ${misnamed.join(", ")}, which are not hook points. Hook points: ${HOOK_POINTS.join(", ")}.`,
       );
@@ -325,6 +317,18 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
     settings: options.settings ?? {},
     random: options.random ?? Math.random,
   };
+}
+
+/** Own and inherited method names of a hook object, up to (not including) Object.prototype. */
+function hookMethodNames(hook: Hook): string[] {
+  const names = new Set<string>();
+  for (let o: object | null = hook; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (key !== "constructor" && typeof (hook as unknown as Record<string, unknown>)[key] === "function")
+        names.add(key);
+    }
+  }
+  return [...names];
 }
 
 function newId(): string {

@@ -91,7 +91,8 @@ export class FrameDriver {
       if (f.status === "failed") throw storedFailure(f);
       this.checkCancelled();
       const turn = f.turn;
-      if (!turn) await this.startIteration(f);
+      if (!turn && f.finalAnswer !== undefined) await this.completeRun(f, f.finalAnswer);
+      else if (!turn) await this.startIteration(f);
       else if (turn.phase === "started") await this.requestModel(f);
       else if (turn.phase === "requested") await this.callModel(f, turn);
       else if (turn.calls.every((c) => c.execution === "completed")) await this.endIteration(f, turn);
@@ -110,6 +111,10 @@ export class FrameDriver {
     const f = this.frame();
     await this.session.append([this.session.event(f, "run.failed", { error: { code, message } })]);
     throw new RunFailedError(code, this.session.threadId, message, { cause });
+  }
+
+  private completeRun(f: ExecutionFrame, text: string): Promise<void> {
+    return this.session.append([this.session.event(f, "run.completed", { text })]);
   }
 
   private async startIteration(f: ExecutionFrame): Promise<void> {

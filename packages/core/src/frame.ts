@@ -74,6 +74,8 @@ export interface ExecutionFrame {
   readonly result: { readonly text: string } | undefined;
   readonly error: ErrorInfo | undefined;
   readonly interruptReason: string | undefined;
+  /** Set when an iteration ended on an answer without tool calls, until `run.completed`. */
+  readonly finalAnswer: string | undefined;
   /** Sub-agent frames spawned from this frame, by frame id. */
   readonly children: Readonly<Record<string, ExecutionFrame>>;
   /** The call of the parent frame this frame runs for. */
@@ -100,6 +102,7 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     result: undefined,
     error: undefined,
     interruptReason: undefined,
+    finalAnswer: undefined,
     children: {},
     spawnedBy: undefined,
     repeat: { signature: "", count: 0 },
@@ -195,6 +198,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         result: undefined,
         error: undefined,
         interruptReason: undefined,
+        finalAnswer: undefined,
         repeat: { signature: "", count: 0 },
       };
     case "iteration.started":
@@ -321,10 +325,22 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         children: { ...frame.children, [childFrameId]: child },
       };
     }
-    case "iteration.completed":
-      return { ...frame, turn: undefined };
+    case "iteration.completed": {
+      const final = frame.turn && frame.turn.calls.length === 0 ? frame.turn.assistant?.content : undefined;
+      return {
+        ...frame,
+        turn: undefined,
+        finalAnswer: final ?? (frame.turn ? undefined : frame.finalAnswer),
+      };
+    }
     case "run.completed":
-      return { ...frame, status: "completed", turn: undefined, result: { text: event.data.text } };
+      return {
+        ...frame,
+        status: "completed",
+        turn: undefined,
+        finalAnswer: undefined,
+        result: { text: event.data.text },
+      };
     case "run.failed":
       return { ...frame, status: "failed", error: event.data.error };
     case "run.cancelled":

@@ -1,0 +1,206 @@
+import { type Agent, createAgent, type ExecutionFrame, type Hook, type Journal, tool } from "@loom/core";
+import { ScriptedProvider } from "@loom/testing";
+import { z } from "zod";
+
+/** Counts real executions of tool calls by idempotency key: the side effects a crash must not repeat. */
+export type Ledger = Map<string, number>;
+
+export interface Scenario {
+  readonly name: string;
+  readonly input: string;
+  make(journal: Journal, ledger: Ledger): Agent;
+}
+
+const record = (ledger: Ledger, key: string) => ledger.set(key, (ledger.get(key) ?? 0) + 1);
+
+function tools(ledger: Ledger) {
+  return {
+    search: tool({
+      name: "search",
+      description: "Search the web",
+      input: z.object({ q: z.string() }),
+      idempotent: true,
+      run: async ({ q }, { idempotencyKey }) => {
+        record(ledger, idempotencyKey);
+        return { hits: [`${q}: first hit`, `${q}: second hit`] };
+      },
+    }),
+    fetchPage: tool({
+      name: "fetch_page",
+      description: "Fetch a page",
+      input: z.object({ url: z.string().url() }),
+      idempotent: true,
+      run: async ({ url }, { idempotencyKey }) => {
+        record(ledger, idempotencyKey);
+        // Different delays so parallel calls finish out of order.
+        await new Promise((r) => setTimeout(r, url.length % 3));
+        return `contents of ${url}`;
+      },
+    }),
+    flaky: tool({
+      name: "flaky",
+      description: "Always fails",
+      input: z.object({}),
+      idempotent: true,
+      run: async (_args, { idempotencyKey }) => {
+        record(ledger, idempotencyKey);
+        throw new Error("disk on fire");
+      },
+    }),
+    deleteFile: tool({
+      name: "delete_file",
+      description: "Delete a file (dangerous)",
+      input: z.object({ path: z.string() }),
+      idempotent: true,
+      run: async ({ path }, { idempotencyKey }) => {
+        record(ledger, idempotencyKey);
+        return `deleted ${path}`;
+      },
+    }),
+  };
+}
+
+export const approveDangerous: Hook = {
+  name: "approve-dangerous",
+  beforeToolExecution: ({ call, approved }) =>
+    call.name === "delete_file" && !approved ? { interrupt: "deleting files needs a human" } : undefined,
+};
+
+export const scenarios: readonly Scenario[] = [
+  {
+    name: "sequential tools",
+    input: "Research loom",
+    make: (journal, ledger) => {
+      const t = tools(ledger);
+      return createAgent({
+        journal,
+        system: "You are a researcher.",
+        tools: [t.search, t.fetchPage],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            { text: "Searching.", toolCalls: [{ name: "search", args: { q: "loom" } }] },
+            { toolCalls: [{ name: "fetch_page", args: { url: "https://loom.dev" } }] },
+            { text: "Loom is an agent framework." },
+          ],
+        }),
+      });
+    },
+  },
+  {
+    name: "parallel tools",
+    input: "Compare three pages",
+    make: (journal, ledger) => {
+      const t = tools(ledger);
+      return createAgent({
+        journal,
+        tools: [t.search, t.fetchPage],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            {
+              toolCalls: [
+                { name: "fetch_page", args: { url: "https://a.example" } },
+                { name: "fetch_page", args: { url: "https://bb.example" } },
+                { name: "search", args: { q: "ccc" } },
+              ],
+            },
+            { text: "All three compared." },
+          ],
+        }),
+      });
+    },
+  },
+  {
+    name: "errors: rate limit, bad arguments, unknown tool, throwing tool",
+    input: "Try things",
+    make: (journal, ledger) => {
+      const t = tools(ledger);
+      return createAgent({
+        journal,
+        tools: [t.search, t.flaky],
+        retry: { maxRetries: 3, initialDelayMs: 0, maxDelayMs: 0 },
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            {
+              failFirst: [{ code: "rate_limited", retryAfterMs: 0 }],
+              toolCalls: [
+                { name: "search", args: "{not json" },
+                { name: "search", args: { q: 42 } },
+                { name: "no_such_tool", args: {} },
+                { name: "flaky", args: {} },
+              ],
+            },
+            { toolCalls: [{ name: "search", args: { q: "fixed" } }] },
+            { text: "Recovered." },
+          ],
+        }),
+      });
+    },
+  },
+  {
+    name: "sub-agent",
+    input: "Delegate research",
+    make: (journal, ledger) => {
+      const t = tools(ledger);
+      const researcher = createAgent({
+        name: "researcher",
+        journal,
+        tools: [t.search],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [{ toolCalls: [{ name: "search", args: { q: "deep" } }] }, { text: "Deep findings." }],
+        }),
+      });
+      return createAgent({
+        journal,
+        tools: [researcher.asTool({ description: "Delegates research" }), t.fetchPage],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            {
+              toolCalls: [
+                { name: "researcher", args: { input: "dig into loom" } },
+                { name: "fetch_page", args: { url: "https://x.example" } },
+              ],
+            },
+            { text: "The researcher found: Deep findings." },
+          ],
+        }),
+      });
+    },
+  },
+  {
+    name: "approval",
+    input: "Clean up",
+    make: (journal, ledger) => {
+      const t = tools(ledger);
+      return createAgent({
+        journal,
+        tools: [t.search, t.deleteFile],
+        hooks: [approveDangerous],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            {
+              toolCalls: [
+                { name: "search", args: { q: "tmp files" } },
+                { name: "delete_file", args: { path: "/tmp/a" } },
+              ],
+            },
+            { toolCalls: [{ name: "delete_file", args: { path: "/tmp/b" } }] },
+            { text: "Cleaned." },
+          ],
+        }),
+      });
+    },
+  },
+];
+
+/** Messages of every frame of a thread, by frame id. */
+export function transcripts(root: ExecutionFrame): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = { [root.frameId]: root.messages.toArray() };
+  for (const child of Object.values(root.children)) Object.assign(out, transcripts(child));
+  return out;
+}
