@@ -6,7 +6,33 @@ import { AssistantMessageSchema, FinishReasonSchema, UsageSchema } from "./messa
 export const EVENT_VERSION = 1;
 export const READABLE_VERSIONS: readonly number[] = [1];
 
-const JsonValue = z.json();
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** True for plain JSON data (what survives JSON.stringify/parse unchanged). */
+export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
+  if (depth > 64) return false;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value)
+        if (!isJsonValue((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// A hand-written check: z.json()'s recursive union costs several microseconds per value.
+const JsonValue = z.custom<JsonValue>((value) => isJsonValue(value), { message: "must be plain JSON data" });
 
 const ErrorInfoSchema = z.object({
   code: z.string(),
@@ -54,7 +80,7 @@ const dataSchemas = {
     messageCount: z.number().int().nonnegative(),
     tools: z.array(z.string()),
     /** Present only when a hook replaced what the assembler produced. */
-    replacedMessages: z.array(z.json()).optional(),
+    replacedMessages: z.array(JsonValue).optional(),
     settings: z.record(z.string(), JsonValue).optional(),
   }),
   "llm.completed": z.object({

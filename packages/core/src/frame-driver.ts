@@ -71,6 +71,9 @@ export class FrameDriver {
     private readonly signal: AbortSignal,
   ) {}
 
+  /** The request journaled by `requestModel` in this process, so `callModel` need not rebuild it. */
+  private prepared: { iteration: number; request: ModelRequest } | undefined;
+
   private frame(): ExecutionFrame {
     return this.session.frame(this.frameId);
   }
@@ -163,6 +166,7 @@ export class FrameDriver {
     const call = await runHooks(agent.hooks, "beforeLLMCall", { frame: f, request });
     if (call.kind !== "continue") return this.deniedByHook(call.hook, call.reason);
     const sent = call.ctx.request;
+    this.prepared = { iteration: f.iteration, request: sent };
     // Only what differs from what the journal can rebuild is journaled: the assembler's choice is
     // in context.assembled, and the messages themselves only when something replaced them.
     const replaced = components !== defaults || sent.messages !== assembled.messages;
@@ -182,11 +186,8 @@ export class FrameDriver {
   private async callModel(f: ExecutionFrame, turn: Turn): Promise<void> {
     const agent = this.agent;
     const attempt = turn.llmAttempts + 1;
-    const request: ModelRequest = {
-      messages: messagesForTurn(f, agent.system),
-      tools: turn.tools ? agent.toolSpecs.filter((t) => turn.tools!.includes(t.name)) : agent.toolSpecs,
-      settings: (turn.settings as ModelSettings | undefined) ?? agent.settings,
-    };
+    const request: ModelRequest =
+      this.prepared?.iteration === f.iteration ? this.prepared.request : this.rebuildRequest(f, turn);
     let response: ModelResponse;
     try {
       response = await this.streamModel(f, request);
@@ -223,6 +224,16 @@ export class FrameDriver {
         attempt,
       }),
     ]);
+  }
+
+  /** The request of a turn journaled by another process, rebuilt from the journal alone. */
+  private rebuildRequest(f: ExecutionFrame, turn: Turn): ModelRequest {
+    const agent = this.agent;
+    return {
+      messages: messagesForTurn(f, agent.system),
+      tools: turn.tools ? agent.toolSpecs.filter((t) => turn.tools!.includes(t.name)) : agent.toolSpecs,
+      settings: (turn.settings as ModelSettings | undefined) ?? agent.settings,
+    };
   }
 
   private async streamModel(f: ExecutionFrame, request: ModelRequest): Promise<ModelResponse> {
@@ -639,6 +650,8 @@ function toContent(output: unknown): string {
 }
 
 function toJson(value: unknown): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
   try {
     const text = JSON.stringify(value);
     return text === undefined ? null : JSON.parse(text);

@@ -367,30 +367,13 @@ function addUsage(a: Usage, b: Usage): Usage {
   return sum;
 }
 
-/** A canonical form of a turn's tool calls: same tools with the same arguments give the same string. */
+/**
+ * The identity of a turn's tool calls: the same tools with byte-identical arguments give the same
+ * string, whatever their order in the turn.
+ */
 export function callSignature(calls: readonly ToolCall[]): string {
   return calls
-    .map((c) => `${c.name}(${canonicalJson(c.arguments)})`)
+    .map((c) => `${c.name}(${c.arguments})`)
     .sort()
     .join(";");
-}
-
-function canonicalJson(raw: string): string {
-  try {
-    return JSON.stringify(sortKeys(JSON.parse(raw)));
-  } catch {
-    return raw;
-  }
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
 }

@@ -110,7 +110,17 @@ export type HookOutcome<P extends HookPoint> =
  * Runs every hook's method for one point, in order. A replacement is merged into the context the
  * next hook sees; a directive stops the chain. A hook that throws becomes a `HookError` naming it.
  */
-export async function runHooks<P extends HookPoint>(
+export function runHooks<P extends HookPoint>(
+  hooks: readonly Hook[],
+  point: P,
+  ctx: HookContext<P>,
+): HookOutcome<P> | Promise<HookOutcome<P>> {
+  // Most points have no hook: answer without allocating a promise.
+  if (!hooks.some((hook) => typeof hook[point] === "function")) return { kind: "continue", ctx };
+  return runHookChain(hooks, point, ctx);
+}
+
+async function runHookChain<P extends HookPoint>(
   hooks: readonly Hook[],
   point: P,
   ctx: HookContext<P>,

@@ -19,8 +19,9 @@ interface MemoryThread {
 
 /**
  * A journal in process memory: for tests, examples and short-lived agents. Events are validated
- * and copied on append, and frozen, so nothing a caller does later changes what was journaled.
- * Nothing survives the process.
+ * on append (a batch with one bad event stores none of it) and the validated copy is stored, so a
+ * caller changing its objects afterwards does not change what was journaled. Events read back are
+ * the stored objects: treat them as read-only. Nothing survives the process.
  */
 export class MemoryJournal implements Journal {
   readonly specificationVersion = "v1" as const;
@@ -44,7 +45,7 @@ export class MemoryJournal implements Journal {
     if (expectedSeq !== head) throw new JournalConflictError(threadId, expectedSeq, head);
     if (events.length === 0) return { lastSeq: head };
     // Validate the whole batch before storing any of it: all or none.
-    const sealed = sealEvents(threadId, expectedSeq, events).map((event) => deepFreeze(parseEvent(event)));
+    const sealed = sealEvents(threadId, expectedSeq, events).map((event) => parseEvent(event));
     const now = this.now();
     const target = thread ?? { events: [], createdAt: now, updatedAt: now, status: undefined };
     for (const event of sealed) {
@@ -109,7 +110,7 @@ export class MemoryJournal implements Journal {
     if (this.store.has(to))
       throw new JournalError("thread_exists", `Cannot fork into "${to}": that thread already exists.`);
     const now = this.now();
-    const events = source.events.slice(0, atSeq + 1).map((e) => deepFreeze({ ...e, threadId: to }));
+    const events = source.events.slice(0, atSeq + 1).map((e) => ({ ...e, threadId: to }));
     let status: FrameStatus | undefined;
     for (const event of events) status = threadStatusAfter(status, event);
     this.store.set(to, { events, createdAt: now, updatedAt: now, status });
@@ -135,12 +136,4 @@ export function checkRange(range: ReadRange): void {
       );
     }
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

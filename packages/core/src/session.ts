@@ -31,15 +31,23 @@ export class ThreadSession {
 
   /** Appends one batch (one journal write) after everything appended before it. */
   append(events: NewEvent[]): Promise<void> {
-    const done = this.tail.then(async () => {
-      const expected = this.root.lastSeq;
-      await this.journal.append(this.threadId, events, expected);
-      const sealed = sealEvents(this.threadId, expected, events);
-      for (const event of sealed) this.root = fold(this.root, event);
-      for (const event of sealed) this.emit(event);
-    });
-    this.tail = done.catch(() => undefined);
+    const done = this.pending === 0 ? this.write(events) : this.tail.then(() => this.write(events));
+    this.pending++;
+    this.tail = done.then(
+      () => void this.pending--,
+      () => void this.pending--,
+    );
     return done;
+  }
+
+  private pending = 0;
+
+  private async write(events: NewEvent[]): Promise<void> {
+    const expected = this.root.lastSeq;
+    await this.journal.append(this.threadId, events, expected);
+    const sealed = sealEvents(this.threadId, expected, events);
+    for (const event of sealed) this.root = fold(this.root, event);
+    for (const event of sealed) this.emit(event);
   }
 
   event<T extends EventType>(

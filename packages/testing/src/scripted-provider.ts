@@ -37,6 +37,8 @@ export interface ScriptedTurn {
   readonly delayMs?: number;
   /** Stream text and arguments in pieces of this many characters. Default 8. */
   readonly chunkSize?: number;
+  /** Wait this long between streamed pieces, to look like a real model on a terminal. */
+  readonly chunkDelayMs?: number;
   /** Fail the first attempts at this turn with these errors, then answer. */
   readonly failFirst?: readonly ScriptedError[];
 }
@@ -139,7 +141,12 @@ export class ScriptedProvider implements Provider {
     const size = Math.max(1, turn.chunkSize ?? 8);
     if (turn.reasoning)
       for (const piece of chunks(turn.reasoning, size)) yield { type: "reasoning-delta", delta: piece };
-    if (turn.text) for (const piece of chunks(turn.text, size)) yield { type: "text-delta", delta: piece };
+    if (turn.text) {
+      for (const piece of chunks(turn.text, size)) {
+        if (turn.chunkDelayMs) await delay(turn.chunkDelayMs, signal);
+        yield { type: "text-delta", delta: piece };
+      }
+    }
     const toolCalls: ToolCall[] = (turn.toolCalls ?? []).map((call, i) => ({
       id: call.id ?? `call_${index}_${i}`,
       name: call.name,
@@ -164,7 +171,8 @@ export class ScriptedProvider implements Provider {
       ...(turn.reasoning ? { reasoning: [{ text: turn.reasoning }] } : {}),
     };
     const usage: Usage = {
-      inputTokens: request.messages.reduce((sum, m) => sum + estimateMessageTokens(m), 0),
+      inputTokens:
+        turn.usage?.inputTokens ?? request.messages.reduce((sum, m) => sum + estimateMessageTokens(m), 0),
       outputTokens:
         estimateTokens(message.content) + toolCalls.reduce((s, c) => s + estimateTokens(c.arguments), 0),
       ...turn.usage,

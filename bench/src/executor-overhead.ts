@@ -1,0 +1,133 @@
+// Executor overhead per iteration: an agent loop on an instant scripted model and MemoryJournal,
+// against a bare loop that calls the same model and tool functions directly with the same
+// growing message list, measured in the same run.
+import { cpus } from "node:os";
+import { createAgent, MemoryJournal, type Message, type ModelRequest, tool } from "@loom/core";
+import { ScriptedProvider, type ScriptedTurn } from "@loom/testing";
+import { z } from "zod";
+
+const lookup = tool({
+  name: "lookup",
+  description: "Looks a key up",
+  input: z.object({ key: z.string() }),
+  idempotent: true,
+  run: ({ key }) => `value of ${key}`,
+});
+
+function script(iterations: number): ScriptedTurn[] {
+  const turns: ScriptedTurn[] = [];
+  for (let i = 0; i < iterations - 1; i++) {
+    turns.push({
+      text: `step ${i}`,
+      toolCalls: [{ id: `c${i}`, name: "lookup", args: { key: `k${i}` } }],
+      usage: { inputTokens: 100, outputTokens: 10 },
+    });
+  }
+  turns.push({ text: "done", usage: { inputTokens: 100, outputTokens: 10 } });
+  return turns;
+}
+
+const provider = (iterations: number) =>
+  new ScriptedProvider({ turns: script(iterations), recordRequests: false });
+
+async function loom(iterations: number): Promise<number> {
+  const agent = createAgent({
+    provider: provider(iterations),
+    tools: [lookup],
+    journal: new MemoryJournal(),
+    maxIterations: iterations + 1,
+    system: "You are a benchmark.",
+  });
+  const start = cpuNs();
+  const result = await agent.run("go", { threadId: "bench" });
+  const elapsed = cpuNs() - start;
+  if (result.status !== "completed") throw new Error("bench run did not complete");
+  return elapsed;
+}
+
+/** The same model and tool calls, in a plain loop: no journal, no events, no hooks. */
+async function bare(iterations: number): Promise<number> {
+  const model = provider(iterations);
+  const messages: Message[] = [
+    { role: "system", content: "You are a benchmark." },
+    { role: "user", content: "go" },
+  ];
+  const signal = new AbortController().signal;
+  const start = cpuNs();
+  for (let i = 0; i < iterations; i++) {
+    const request: ModelRequest = { messages, tools: [lookup.spec], settings: {} };
+    let finish: Extract<Awaited<ReturnType<typeof first>>, { type: "finish" }> | undefined;
+    for await (const part of model.doStream(request, { signal })) if (part.type === "finish") finish = part;
+    messages.push(finish!.message);
+    for (const call of finish!.message.toolCalls ?? []) {
+      const args = lookup.input.parse(JSON.parse(call.arguments));
+      const output = await lookup.run(args, undefined as never);
+      messages.push({ role: "tool", callId: call.id, name: call.name, content: String(output) });
+    }
+  }
+  return cpuNs() - start;
+}
+
+/**
+ * CPU time of this process (user + system), in ns. Unlike wall time it does not count the time
+ * other processes on a shared machine take the CPU away from us.
+ */
+function cpuNs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+}
+
+// Only for the type of a stream part.
+async function first(p: ScriptedProvider) {
+  for await (const part of p.doStream(
+    { messages: [], tools: [], settings: {} },
+    { signal: new AbortController().signal },
+  ))
+    return part;
+  throw new Error("empty");
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function measure(iterations: number, repeats: number) {
+  for (let i = 0; i < 2; i++) {
+    await loom(iterations);
+    await bare(iterations);
+  }
+  const loomTimes: number[] = [];
+  const bareTimes: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    loomTimes.push(await loom(iterations));
+    bareTimes.push(await bare(iterations));
+  }
+  const loomNs = median(loomTimes);
+  const bareNs = median(bareTimes);
+  return {
+    iterations,
+    loomUsPerIteration: loomNs / iterations / 1000,
+    bareUsPerIteration: bareNs / iterations / 1000,
+    overheadUsPerIteration: (loomNs - bareNs) / iterations / 1000,
+    ratio: loomNs / bareNs,
+  };
+}
+
+const small = await measure(200, 15);
+const large = await measure(1000, 7);
+const fmt = (n: number) => n.toFixed(1).padStart(8);
+console.log(
+  `executor overhead (CPU time, median) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,
+);
+console.log("iterations   loom µs/it   bare µs/it   overhead µs/it   loom/bare");
+for (const r of [small, large]) {
+  console.log(
+    `${String(r.iterations).padStart(10)}   ${fmt(r.loomUsPerIteration)}     ${fmt(r.bareUsPerIteration)}     ${fmt(r.overheadUsPerIteration)}         ${r.ratio.toFixed(2)}x`,
+  );
+}
+const growth = large.overheadUsPerIteration / small.overheadUsPerIteration;
+console.log(`overhead per iteration at 1000 / at 200: ${growth.toFixed(2)} (target < 2)`);
+console.log(
+  `overhead under 50 µs per iteration: ${large.overheadUsPerIteration < 50 && small.overheadUsPerIteration < 50 ? "yes" : "NO"}`,
+);
