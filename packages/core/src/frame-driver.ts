@@ -370,7 +370,9 @@ export class FrameDriver {
         continue;
       }
       let args = parsed.args;
+      let edited = approval?.decision === "edit";
       if (before.kind === "continue" && "args" in before.ctx) {
+        edited = true;
         const reparsed = tool.input.safeParse((before.ctx as { args: unknown }).args);
         if (!reparsed.success) {
           complete(
@@ -392,16 +394,15 @@ export class FrameDriver {
           complete(call, "denied", `Not run: ${recursion.reason}`);
           continue;
         }
+        if (recursion.ctx.input !== (args as { input: string }).input) edited = true;
         args = { input: recursion.ctx.input };
       }
-      const original = parseLoosely(call.rawArgs);
-      const edited = JSON.stringify(args) !== JSON.stringify(original);
       starts.push(
         this.session.event(f, "tool.started", {
           callId: call.callId,
           name: call.name,
           args: args as never,
-          ...(edited ? { originalArgs: original as never } : {}),
+          ...(edited ? { originalArgs: parseLoosely(call.rawArgs) as never } : {}),
           idempotencyKey: `${this.session.threadId}:${call.callId}`,
         }),
       );

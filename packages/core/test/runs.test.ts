@@ -314,3 +314,69 @@ describe("context assembly", () => {
     expect(last.totalTokens).toBeLessThanOrEqual(last.budget);
   });
 });
+
+describe("pauses and cancellations across frames", () => {
+  it("pauses the whole run when a sub-agent needs approval, and resumes inside the sub-agent", async () => {
+    const journal = new MemoryJournal();
+    const ran: number[] = [];
+    const guarded = tool({
+      name: "guarded",
+      description: "needs approval",
+      input: z.object({ n: z.number() }),
+      run: ({ n }) => {
+        ran.push(n);
+        return `ran ${n}`;
+      },
+    });
+    const child = createAgent({
+      name: "worker",
+      journal,
+      tools: [guarded],
+      hooks: [
+        {
+          name: "gate",
+          beforeToolExecution: ({ approved }) => (approved ? undefined : { interrupt: "check" }),
+        },
+      ],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [{ toolCalls: [{ id: "g1", name: "guarded", args: { n: 1 } }] }, { text: "worker done" }],
+      }),
+    });
+    const parent = createAgent({
+      journal,
+      tools: [child.asTool({ description: "does guarded work" })],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [{ toolCalls: [{ id: "w1", name: "worker", args: { input: "go" } }] }, { text: "all done" }],
+      }),
+    });
+    const paused = await parent.run("start", { threadId: "nested" });
+    expect(paused.status).toBe("interrupted");
+    expect(paused.status === "interrupted" && paused.pending.map((p) => [p.callId, p.frameId])).toEqual([
+      ["g1", "root.1.w1"],
+    ]);
+    expect(ran).toEqual([]);
+    const done = await parent.resume("nested", { decisions: { g1: { approve: true } } });
+    expect(done.status === "completed" && done.text).toBe("all done");
+    expect(ran).toEqual([1]);
+  });
+
+  it("resumes a cancelled run from where it stopped", async () => {
+    const journal = new MemoryJournal();
+    const turns = [{ toolCalls: [{ name: "noop", args: { n: 1 } }] }, { text: "slow answer", delayMs: 50 }];
+    const controller = new AbortController();
+    const agent = createAgent({
+      journal,
+      tools: [noop],
+      provider: new ScriptedProvider({ mode: "conversation", turns }),
+    });
+    setTimeout(() => controller.abort("stop"), 20);
+    const error = await agent.run("go", { threadId: "cx", signal: controller.signal }).catch((e) => e);
+    expect(error.code).toBe("run_cancelled");
+    expect((await readAll(journal, "cx")).at(-1)!.type).toBe("run.cancelled");
+    const resumed = await agent.resume("cx");
+    expect(resumed.status === "completed" && resumed.text).toBe("slow answer");
+    expect(await eventsOf(journal, "cx", "tool.completed")).toHaveLength(1);
+  });
+});
