@@ -293,7 +293,10 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
     if (!hook || typeof hook.name !== "string") {
       throw new ConfigError('createAgent: every hook needs a "name" (used in errors and logs).');
     }
-    const misnamed = hookMethodNames(hook).filter((k) => !(HOOK_POINTS as string[]).includes(k));
+    // A method named like a hook point that is not one is almost surely a typo that would never run.
+    const misnamed = hookMethodNames(hook).filter(
+      (k) => /^(before|after)[A-Z]/.test(k) && !(HOOK_POINTS as string[]).includes(k),
+    );
     if (misnamed.length > 0) {
       throw new ConfigError(
         `createAgent: hook "${hook.name}" has method(s) ${misnamed.join(", ")}, which are not hook points. Hook points: ${HOOK_POINTS.join(", ")}.`,

@@ -16,14 +16,11 @@ import {
 import type { NewEvent } from "./events.js";
 import type { CallState, ExecutionFrame, Turn } from "./frame.js";
 import { estimateTokens } from "./history.js";
-import { type Hook, runHooks, type ToolResult } from "./hooks.js";
+import { type Decision, type Hook, runHooks, type ToolResult } from "./hooks.js";
 import type { AssistantMessage } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
 import type { ThreadSession } from "./session.js";
 import type { Tool } from "./tool.js";
-
-/** A human's answer to a pending approval. */
-export type Decision = { approve: true } | { approve: false; reason?: string } | { args: unknown };
 
 export interface RetryPolicy {
   readonly maxRetries: number;
@@ -49,9 +46,18 @@ export interface AgentRuntime {
   readonly random: () => number;
 }
 
+export type { Decision };
+
 export const SUB_AGENT = Symbol.for("loom.subAgent");
 
 export type FrameOutcome = { status: "completed"; text: string } | { status: "interrupted"; reason: string };
+
+interface ApprovalRequest {
+  readonly callId: string;
+  readonly name: string;
+  readonly args: unknown;
+  readonly reason: string;
+}
 
 interface Runnable {
   readonly call: CallState;
@@ -291,7 +297,8 @@ export class FrameDriver {
     const completions: NewEvent[] = [];
     const starts: NewEvent[] = [];
     const runnable: Runnable[] = [];
-    const approvals: { callId: string; name: string; args: unknown; reason: string }[] = [];
+    const approvals: ApprovalRequest[] = [];
+    const decided: { request: ApprovalRequest; decision: Decision }[] = [];
     const complete = (call: CallState, code: string, content: string) =>
       completions.push(
         this.session.event(f, "tool.completed", {
@@ -369,6 +376,16 @@ export class FrameDriver {
         });
         continue;
       }
+      if (before.kind === "decided" && !approved) {
+        const request = {
+          callId: call.callId,
+          name: call.name,
+          args: parsed.args ?? null,
+          reason: before.reason,
+        };
+        decided.push({ request, decision: before.decision });
+        continue;
+      }
       let args = parsed.args;
       let edited = approval?.decision === "edit";
       if (before.kind === "continue" && "args" in before.ctx) {
@@ -409,6 +426,14 @@ export class FrameDriver {
       runnable.push({ call, tool, args });
     }
 
+    if (decided.length > 0) {
+      // Answered while we waited: journal question and answer, then take the turn again.
+      await this.session.append([
+        this.session.event(f, "approval.requested", { calls: decided.map((d) => d.request) as never }),
+        ...decided.map((d) => this.resolution(f, d.request.callId, d.decision)),
+      ]);
+      return undefined;
+    }
     if (approvals.length > 0) {
       await this.session.append([
         this.session.event(f, "approval.requested", { calls: approvals as never }),
@@ -442,22 +467,26 @@ export class FrameDriver {
     const events = decided.map((call) => {
       const decision = this.decisions.get(call.callId)!;
       this.decisions.delete(call.callId);
-      if ("args" in decision) {
-        return this.session.event(f, "approval.resolved", {
-          callId: call.callId,
-          decision: "edit",
-          args: decision.args as never,
-        });
-      }
-      return this.session.event(f, "approval.resolved", {
-        callId: call.callId,
-        decision: decision.approve ? "approve" : "reject",
-        ...(!decision.approve && decision.reason ? { reason: decision.reason } : {}),
-      });
+      return this.resolution(f, call.callId, decision);
     });
     await this.session.append(events);
     // The turn runs once every pending call has an answer; until then the frame stays paused.
     return undefined;
+  }
+
+  private resolution(f: ExecutionFrame, callId: string, decision: Decision): NewEvent {
+    if ("args" in decision) {
+      return this.session.event(f, "approval.resolved", {
+        callId,
+        decision: "edit",
+        args: decision.args as never,
+      });
+    }
+    return this.session.event(f, "approval.resolved", {
+      callId,
+      decision: decision.approve ? "approve" : "reject",
+      ...(!decision.approve && decision.reason ? { reason: decision.reason } : {}),
+    });
   }
 
   /** Runs one call and journals its outcome. Returns "interrupted" when a sub-agent paused. */

@@ -67,6 +67,8 @@ export interface ExecutionFrame {
   readonly runIterations: number;
   readonly status: FrameStatus;
   readonly input: string | undefined;
+  /** When the current run started (`run.started`'s timestamp). */
+  readonly runStartedAt: number | undefined;
   readonly messages: History;
   readonly turn: Turn | undefined;
   readonly usage: Usage;
@@ -95,6 +97,7 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     runIterations: 0,
     status: "idle",
     input: undefined,
+    runStartedAt: undefined,
     messages: History.empty(),
     turn: undefined,
     usage: { inputTokens: 0, outputTokens: 0 },
@@ -192,6 +195,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         depth: event.depth,
         status: "running",
         input: event.data.input,
+        runStartedAt: event.ts,
         messages: frame.messages.append({ role: "user", content: event.data.input }),
         turn: undefined,
         runIterations: 0,

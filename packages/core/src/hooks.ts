@@ -14,6 +14,17 @@ export interface Deny {
 export interface Interrupt {
   readonly interrupt: string;
 }
+/**
+ * A human's answer obtained while the run waited (a terminal prompt, say): only at
+ * `beforeToolExecution`. Both the question and the answer are journaled, as for an interrupt.
+ */
+export interface Decided {
+  readonly decided: Decision;
+  readonly reason: string;
+}
+
+/** A human's answer to a pending approval. */
+export type Decision = { approve: true } | { approve: false; reason?: string } | { args: unknown };
 
 export interface ToolCallInfo {
   readonly callId: string;
@@ -70,7 +81,7 @@ export interface Hook {
     tool: Tool;
     /** True when a human already approved this call; an `interrupt` is then ignored. */
     approved: boolean;
-  }): HookReturn<{ args: unknown } | Deny | Interrupt>;
+  }): HookReturn<{ args: unknown } | Deny | Interrupt | Decided>;
   afterToolExecution?(ctx: {
     frame: ExecutionFrame;
     call: ToolCallInfo;
@@ -104,7 +115,8 @@ type HookOutput<P extends HookPoint> = NonNullable<Awaited<ReturnType<NonNullabl
 export type HookOutcome<P extends HookPoint> =
   | { readonly kind: "continue"; readonly ctx: HookContext<P> }
   | { readonly kind: "deny"; readonly reason: string; readonly hook: string }
-  | { readonly kind: "interrupt"; readonly reason: string; readonly hook: string };
+  | { readonly kind: "interrupt"; readonly reason: string; readonly hook: string }
+  | { readonly kind: "decided"; readonly reason: string; readonly hook: string; readonly decision: Decision };
 
 /**
  * Runs every hook's method for one point, in order. A replacement is merged into the context the
@@ -146,6 +158,14 @@ async function runHookChain<P extends HookPoint>(
     if ("deny" in output) return { kind: "deny", reason: String(output.deny), hook: hook.name };
     if ("interrupt" in output)
       return { kind: "interrupt", reason: String(output.interrupt), hook: hook.name };
+    if ("decided" in output) {
+      return {
+        kind: "decided",
+        reason: String(output.reason),
+        hook: hook.name,
+        decision: output.decided as Decision,
+      };
+    }
     current = { ...current, ...output };
   }
   return { kind: "continue", ctx: current };

@@ -29,10 +29,12 @@ export {
   pendingApprovals,
   type Turn,
 } from "./frame.js";
-export { type Decision, type RetryPolicy, retryDelay } from "./frame-driver.js";
+export { type RetryPolicy, retryDelay } from "./frame-driver.js";
 export { estimateMessageTokens, estimateTokens, History } from "./history.js";
 export {
   type ContextAssemblyInfo,
+  type Decided,
+  type Decision,
   type Deny,
   HOOK_POINTS,
   type Hook,
@@ -60,4 +62,5 @@ export type {
   ToolSpec,
 } from "./provider.js";
 export { MAX_THREAD_ID_LENGTH, validateThreadId } from "./thread-id.js";
+export { stateAt } from "./time-travel.js";
 export { type Tool, type ToolContext, type ToolDefinition, tool, type UnknownOutcomePolicy } from "./tool.js";
