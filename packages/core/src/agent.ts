@@ -1,17 +1,19 @@
 import { z } from "zod";
 import { Channel } from "./channel.js";
+import { type CompressionStrategy, dropOldest } from "./compression.js";
 import { ContextOptionsSchema } from "./context.js";
 import { ConfigError, ResumeError, RunCancelledError, RunFailedError } from "./errors.js";
 import type { AgentEvent } from "./events.js";
-import { type ExecutionFrame, foldAll, type PendingApproval, pendingApprovals } from "./frame.js";
+import { type ExecutionFrame, emptyFrame, foldAll, type PendingApproval, pendingApprovals } from "./frame.js";
 import {
   type AgentRuntime,
+  countToolTokens,
   type Decision,
-  estimateToolTokens,
   FrameDriver,
   type FrameOutcome,
   SUB_AGENT,
 } from "./frame-driver.js";
+import { History } from "./history.js";
 import type { Hook } from "./hooks.js";
 import { HOOK_POINTS } from "./hooks.js";
 import { type Journal, readAll } from "./journal.js";
@@ -19,6 +21,7 @@ import { MemoryJournal } from "./memory-journal.js";
 import type { ModelSettings, Provider } from "./provider.js";
 import { ThreadSession } from "./session.js";
 import { validateThreadId } from "./thread-id.js";
+import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 import { type Tool, tool } from "./tool.js";
 
 const AgentConfigSchema = z.object({
@@ -48,6 +51,10 @@ export interface AgentOptions extends z.input<typeof AgentConfigSchema> {
   readonly now?: () => number;
   /** Source of randomness for retry jitter. */
   readonly random?: () => number;
+  /** Counts tokens for context assembly. Default: an estimate of 4 characters a token. */
+  readonly tokenizer?: Tokenizer;
+  /** What to send when the history does not fit. Default: `dropOldest()`. */
+  readonly compression?: CompressionStrategy;
 }
 
 export interface RunOptions {
@@ -115,7 +122,8 @@ export function createAgent(options: AgentOptions): Agent {
     prepare: (root: ExecutionFrame) => { runId: string; decisions: Map<string, Decision>; input?: string },
   ): Promise<RunResult> =>
     (async () => {
-      const root = foldAll(threadId, await readAll(journal, threadId));
+      const empty = emptyFrame(threadId, { messages: History.empty(runtime.tokenizer) });
+      const root = foldAll(threadId, await readAll(journal, threadId), empty);
       const { runId, decisions, input } = prepare(root);
       const session = new ThreadSession(journal, threadId, root, runId, emit, now);
       if (input !== undefined) {
@@ -304,12 +312,22 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
     }
   }
   const toolSpecs = [...tools.values()].map((t) => t.spec);
+  const tokenizer = options.tokenizer ?? estimateTokenizer;
+  if (typeof tokenizer.count !== "function") {
+    throw new ConfigError('createAgent: "tokenizer" must have count(text): number.');
+  }
+  const compression = options.compression ?? dropOldest();
+  if (typeof compression.compress !== "function" || typeof compression.name !== "string") {
+    throw new ConfigError(
+      'createAgent: "compression" must be a strategy with a name and compress(), e.g. keepLastTurns(10).',
+    );
+  }
   return {
     name: config.name,
     provider,
     tools,
     toolSpecs,
-    toolsTokens: estimateToolTokens(toolSpecs),
+    toolsTokens: countToolTokens(tokenizer, toolSpecs),
     hooks,
     system: config.system,
     maxIterations: config.maxIterations,
@@ -319,6 +337,8 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
     context: config.context,
     settings: options.settings ?? {},
     random: options.random ?? Math.random,
+    compression,
+    tokenizer,
   };
 }
 

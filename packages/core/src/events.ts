@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { EventSchemaError } from "./errors.js";
-import { AssistantMessageSchema, FinishReasonSchema, UsageSchema } from "./messages.js";
+import { AssistantMessageSchema, FinishReasonSchema, MessageSchema, UsageSchema } from "./messages.js";
 
 /** The event format version this code writes. Readers accept every version listed in `READABLE_VERSIONS`. */
 export const EVENT_VERSION = 1;
@@ -73,6 +73,10 @@ const dataSchemas = {
     strategy: z.string(),
     tokensBefore: z.number().int().nonnegative(),
     tokensAfter: z.number().int().nonnegative(),
+    /** First history message sent. */
+    keepFrom: z.number().int().nonnegative().optional(),
+    /** Messages the strategy put before the kept history (e.g. a summary). */
+    prefix: z.array(MessageSchema).optional(),
   }),
   "llm.requested": z.object({
     provider: z.string(),

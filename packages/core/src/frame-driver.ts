@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { CompressionStrategy } from "./compression.js";
 import {
   assembleContext,
   type ContextComponent,
@@ -15,11 +16,11 @@ import {
 } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import type { CallState, ExecutionFrame, Turn } from "./frame.js";
-import { estimateTokens } from "./history.js";
 import { type Decision, type Hook, runHooks, type ToolResult } from "./hooks.js";
 import type { AssistantMessage } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
 import type { ThreadSession } from "./session.js";
+import type { Tokenizer } from "./tokenizer.js";
 import type { Tool } from "./tool.js";
 
 export interface RetryPolicy {
@@ -42,6 +43,8 @@ export interface AgentRuntime {
   readonly toolTimeoutMs: number;
   readonly retry: RetryPolicy;
   readonly context: z.output<typeof ContextOptionsSchema>;
+  readonly compression: CompressionStrategy;
+  readonly tokenizer: Tokenizer;
   readonly settings: ModelSettings;
   readonly random: () => number;
 }
@@ -151,7 +154,14 @@ export class FrameDriver {
     const before = await runHooks(agent.hooks, "beforeContextAssembly", { frame: f, components: defaults });
     if (before.kind !== "continue") return this.deniedByHook(before.hook, before.reason);
     const components = before.ctx.components;
-    const assembled = assembleContext(f, components, agent.toolsTokens, agent.context);
+    const assembled = await assembleContext(
+      f,
+      components,
+      agent.toolsTokens,
+      agent.context,
+      agent.compression,
+      this.signal,
+    );
     const assembly = {
       budget: assembled.budget,
       totalTokens: assembled.totalTokens,
@@ -176,8 +186,10 @@ export class FrameDriver {
     // Only what differs from what the journal can rebuild is journaled: the assembler's choice is
     // in context.assembled, and the messages themselves only when something replaced them.
     const replaced = components !== defaults || sent.messages !== assembled.messages;
+    const compression = assembled.compression;
     await this.session.append([
       this.session.event(f, "context.assembled", assembly),
+      ...(compression ? [this.session.event(f, "compression.applied", compression as never)] : []),
       this.session.event(f, "llm.requested", {
         provider: agent.provider.provider,
         model: agent.provider.modelId,
@@ -747,6 +759,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export function estimateToolTokens(specs: readonly ToolSpec[]): number {
-  return specs.length === 0 ? 0 : estimateTokens(JSON.stringify(specs));
+export function countToolTokens(tokenizer: Tokenizer, specs: readonly ToolSpec[]): number {
+  return specs.length === 0 ? 0 : tokenizer.count(JSON.stringify(specs));
 }

@@ -33,6 +33,8 @@ export interface Turn {
   readonly phase: "started" | "requested" | "responded";
   /** Index of the first history message sent to the model (set by `context.assembled`). */
   readonly historyFrom: number;
+  /** Messages a compression strategy put before the kept history (from `compression.applied`). */
+  readonly prefix?: readonly Message[];
   /** Messages a hook substituted for the assembled ones (from `llm.requested`). */
   readonly replacedMessages?: readonly Message[];
   /** Names of the tools offered to the model, and settings a hook changed (from `llm.requested`). */
@@ -318,6 +320,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
     case "frame.spawned": {
       const { childFrameId, callId } = event.data;
       const child = emptyFrame(frame.threadId, {
+        messages: History.empty(frame.messages.tokenizer),
         frameId: childFrameId,
         parentFrameId: frame.frameId,
         depth: frame.depth + 1,
@@ -349,7 +352,18 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
       return { ...frame, status: "failed", error: event.data.error };
     case "run.cancelled":
       return { ...frame, status: "cancelled" };
-    case "compression.applied":
+    case "compression.applied": {
+      if (!frame.turn) return frame;
+      const { keepFrom, prefix } = event.data;
+      return {
+        ...frame,
+        turn: {
+          ...frame.turn,
+          ...(keepFrom !== undefined ? { historyFrom: keepFrom } : {}),
+          ...(prefix ? { prefix } : {}),
+        },
+      };
+    }
     case "snapshot":
       return frame;
   }

@@ -1,6 +1,8 @@
 import type { Message } from "./messages.js";
+import { countMessageTokens, estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 
 interface HistoryStore {
+  readonly tokenizer: Tokenizer;
   readonly messages: Message[];
   /** prefix[i] = tokens of messages[0..i). */
   readonly prefix: number[];
@@ -21,20 +23,27 @@ export class History implements Iterable<Message> {
     this.length = length;
   }
 
-  static empty(): History {
-    return new History({ messages: [], prefix: [0] }, 0);
+  static empty(tokenizer: Tokenizer = estimateTokenizer): History {
+    return new History({ tokenizer, messages: [], prefix: [0] }, 0);
   }
 
-  static of(messages: readonly Message[]): History {
-    let history = History.empty();
+  static of(messages: readonly Message[], tokenizer?: Tokenizer): History {
+    let history = History.empty(tokenizer);
     for (const message of messages) history = history.append(message);
     return history;
   }
 
-  append(message: Message, tokens: number = estimateMessageTokens(message)): History {
+  /** The tokenizer that counted these messages. */
+  get tokenizer(): Tokenizer {
+    return this.store.tokenizer;
+  }
+
+  append(message: Message): History {
+    const tokens = countMessageTokens(this.store.tokenizer, message);
     let store = this.store;
     if (store.messages.length !== this.length) {
       store = {
+        tokenizer: store.tokenizer,
         messages: store.messages.slice(0, this.length),
         prefix: store.prefix.slice(0, this.length + 1),
       };
@@ -47,6 +56,11 @@ export class History implements Iterable<Message> {
   at(index: number): Message | undefined {
     const i = index < 0 ? this.length + index : index;
     return i >= 0 && i < this.length ? this.store.messages[i] : undefined;
+  }
+
+  /** Tokens of the message at `index`. */
+  tokensAt(index: number): number {
+    return this.tokens(index, index + 1);
   }
 
   /** Tokens of the messages in [from, to). */
@@ -76,19 +90,12 @@ export class History implements Iterable<Message> {
   }
 }
 
-/**
- * Token estimate used where no tokenizer is configured: about four characters a token plus a
- * small per-message overhead, the rule of thumb OpenAI documents for English text.
- */
+/** Token estimate of a text with the default estimate tokenizer. */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+  return estimateTokenizer.count(text);
 }
 
+/** Token estimate of a message with the default estimate tokenizer. */
 export function estimateMessageTokens(message: Message): number {
-  let chars = message.content.length;
-  if (message.role === "assistant") {
-    for (const call of message.toolCalls ?? []) chars += call.name.length + call.arguments.length + 8;
-    for (const part of message.reasoning ?? []) chars += part.text.length;
-  }
-  return Math.ceil(chars / 4) + 4;
+  return countMessageTokens(estimateTokenizer, message);
 }

@@ -8,6 +8,18 @@ export {
   type RunResult,
 } from "./agent.js";
 export {
+  type CompressionInput,
+  type CompressionResult,
+  type CompressionStrategy,
+  cutPoint,
+  dropOldest,
+  fitSuffix,
+  keepLastTurns,
+  type SummarizeOptions,
+  summarizeOlderTurns,
+} from "./compression.js";
+export {
+  type AppliedCompression,
   type AssembledContext,
   assembleContext,
   type ContextComponent,
@@ -61,6 +73,18 @@ export type {
   ProviderStreamPart,
   ToolSpec,
 } from "./provider.js";
+export {
+  type ReconstructedContext,
+  type Reconstruction,
+  type ReconstructOptions,
+  reconstruct,
+} from "./reconstruct.js";
 export { MAX_THREAD_ID_LENGTH, validateThreadId } from "./thread-id.js";
 export { stateAt } from "./time-travel.js";
+export {
+  countMessageTokens,
+  estimateTokenizer,
+  MESSAGE_OVERHEAD_TOKENS,
+  type Tokenizer,
+} from "./tokenizer.js";
 export { type Tool, type ToolContext, type ToolDefinition, tool, type UnknownOutcomePolicy } from "./tool.js";

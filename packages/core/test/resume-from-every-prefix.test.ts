@@ -37,6 +37,9 @@ describe("resume from every prefix", () => {
       if (uncut.status !== "completed") return;
       const events = await readAll(journal, THREAD);
       const expected = transcripts(uncut.frame);
+      if (scenario.name.startsWith("compression")) {
+        expect(events.filter((e) => e.type === "compression.applied").length).toBeGreaterThan(0);
+      }
       for (const count of ledger.values()) expect(count).toBe(1);
 
       for (let k = 1; k <= events.length; k++) {

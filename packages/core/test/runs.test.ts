@@ -307,8 +307,11 @@ describe("context assembly", () => {
     const last = assembled.at(-1)!.data;
     expect(last.budget).toBe(240);
     expect(last.excluded).toEqual([
-      expect.objectContaining({ id: "history", range: [0, 4], reason: "over budget: oldest turns dropped" }),
+      expect.objectContaining({ id: "history", range: [0, 4], reason: "dropped by drop-oldest" }),
     ]);
+    const compressions = await eventsOf(journal, "c", "compression.applied");
+    expect(compressions.at(-1)!.data).toMatchObject({ strategy: "drop-oldest", keepFrom: 4 });
+    expect(compressions.at(-1)!.data.tokensAfter).toBeLessThan(compressions.at(-1)!.data.tokensBefore);
     expect(last.included.find((c) => c.kind === "history")?.range).toEqual([4, 5]);
     expect(provider.requests[2]!.messages.map((m) => m.role)).toEqual(["system", "user"]);
     expect(last.totalTokens).toBeLessThanOrEqual(last.budget);

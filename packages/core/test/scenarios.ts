@@ -1,4 +1,12 @@
-import { type Agent, createAgent, type ExecutionFrame, type Hook, type Journal, tool } from "@loom/core";
+import {
+  type Agent,
+  createAgent,
+  type ExecutionFrame,
+  type Hook,
+  type Journal,
+  summarizeOlderTurns,
+  tool,
+} from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { z } from "zod";
 
@@ -66,7 +74,7 @@ export const approveDangerous: Hook = {
     call.name === "delete_file" && !approved ? { interrupt: "deleting files needs a human" } : undefined,
 };
 
-export const scenarios: readonly Scenario[] = [
+export const scenarios: Scenario[] = [
   {
     name: "sequential tools",
     input: "Research loom",
@@ -197,6 +205,38 @@ export const scenarios: readonly Scenario[] = [
     },
   },
 ];
+
+scenarios.push({
+  name: "compression by a summarizing model",
+  input: `Read everything ${"please ".repeat(30)}`,
+  make: (journal, ledger) => {
+    const t = tools(ledger);
+    return createAgent({
+      journal,
+      tools: [t.search],
+      context: { windowTokens: 190, reservedOutputTokens: 20 },
+      compression: summarizeOlderTurns({
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [{ text: "Searched a and b so far." }],
+        }),
+        keepTurns: 1,
+      }),
+      provider: new ScriptedProvider({
+        // Compression hides earlier answers, so pick the turn from the last tool result.
+        select: (request) => {
+          const last = request.messages.at(-1)!;
+          return last.role !== "tool" ? 0 : last.content.includes('"a: ') ? 1 : 2;
+        },
+        turns: [
+          { text: "a ".repeat(60), toolCalls: [{ name: "search", args: { q: "a" } }] },
+          { text: "b ".repeat(60), toolCalls: [{ name: "search", args: { q: "b" } }] },
+          { text: "Done reading." },
+        ],
+      }),
+    });
+  },
+});
 
 /** Messages of every frame of a thread, by frame id. */
 export function transcripts(root: ExecutionFrame): Record<string, unknown[]> {

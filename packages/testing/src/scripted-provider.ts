@@ -51,6 +51,8 @@ export interface ScriptedProviderOptions {
    * request, so a resumed thread, in a new process with a new provider, gets the same answers.
    */
   readonly mode?: "sequential" | "conversation";
+  /** Picks the turn for a request yourself (overrides `mode`), e.g. from the last message. */
+  readonly select?: (request: ModelRequest) => number;
   readonly modelId?: string;
   readonly provider?: string;
   /** Keep a copy of every request in `requests`. Default true; benchmarks turn it off. */
@@ -84,6 +86,7 @@ export class ScriptedProvider implements Provider {
   readonly requests: ReceivedRequest[] = [];
   private readonly turns: readonly ScriptedTurn[];
   private readonly mode: "sequential" | "conversation";
+  private readonly select: ((request: ModelRequest) => number) | undefined;
   private readonly record: boolean;
   private next = 0;
   private readonly failures = new Map<number, number>();
@@ -94,6 +97,7 @@ export class ScriptedProvider implements Provider {
       : (options as ScriptedProviderOptions);
     this.turns = opts.turns;
     this.mode = opts.mode ?? "sequential";
+    this.select = opts.select;
     this.modelId = opts.modelId ?? "scripted-model";
     this.provider = opts.provider ?? "scripted";
     this.record = opts.recordRequests ?? true;
@@ -117,8 +121,9 @@ export class ScriptedProvider implements Provider {
     request: ModelRequest,
     { signal }: { signal: AbortSignal },
   ): AsyncIterable<ProviderStreamPart> {
-    const index =
-      this.mode === "conversation"
+    const index = this.select
+      ? this.select(request)
+      : this.mode === "conversation"
         ? request.messages.filter((m) => m.role === "assistant").length
         : this.next;
     if (this.record) this.requests.push({ ...structuredClone(request), turnIndex: index });
@@ -134,7 +139,7 @@ export class ScriptedProvider implements Provider {
         provider: this.provider,
       });
     }
-    if (this.mode === "sequential") this.next++;
+    if (this.mode === "sequential" && !this.select) this.next++;
     if (turn.delayMs) await delay(turn.delayMs, signal);
     if (signal.aborted) throw abortError(this.provider);
 

@@ -1,0 +1,176 @@
+import type { History } from "./history.js";
+import type { Message } from "./messages.js";
+import type { Provider } from "./provider.js";
+import { countMessageTokens } from "./tokenizer.js";
+
+export interface CompressionInput {
+  /** The raw history, as journaled. */
+  readonly history: History;
+  /** Tokens the history may take. */
+  readonly budget: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * What to send instead of the whole history: the messages from `keepFrom` on, after `prefix`
+ * (e.g. a summary of what was left out).
+ */
+export interface CompressionResult {
+  readonly keepFrom: number;
+  readonly prefix?: readonly Message[];
+}
+
+/**
+ * A compression strategy: a function of the raw history (never of a previous compression), so a
+ * thread can be replayed under a strategy that did not exist when it ran (`reconstruct`).
+ */
+export interface CompressionStrategy {
+  readonly name: string;
+  compress(input: CompressionInput): CompressionResult | Promise<CompressionResult>;
+}
+
+/** First index at or after `index` where the history may be cut: a user or assistant message. */
+export function cutPoint(history: History, index: number): number {
+  let i = Math.max(0, index);
+  while (i < history.length && history.at(i)!.role === "tool") i++;
+  return i;
+}
+
+/** Index of the user message that starts the turn holding `index` (-1 if none). */
+function turnStart(history: History, index: number): number {
+  for (let i = Math.min(index, history.length - 1); i >= 0; i--) if (history.at(i)!.role === "user") return i;
+  return -1;
+}
+
+/** Smallest index whose suffix fits in `budget` tokens (binary search on the prefix sums). */
+export function firstFitting(history: History, budget: number): number {
+  let lo = 0;
+  let hi = history.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (history.tokens(mid) <= budget) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The longest suffix of the history that fits in `budget` after `prefix`, cut before a user or
+ * assistant message (a tool result never loses its call). A suffix that starts inside a turn is
+ * sent after that turn's user message, so the model still sees the task. When nothing fits, the
+ * newest exchange is sent anyway and the model will say the context is too long.
+ */
+export function fitSuffix(
+  history: History,
+  budget: number,
+  prefix: readonly Message[] = [],
+): CompressionResult {
+  const tokenizer = history.tokenizer;
+  const prefixTokens = prefix.reduce((sum, m) => sum + countMessageTokens(tokenizer, m), 0);
+  let from = cutPoint(history, firstFitting(history, Math.max(0, budget - prefixTokens)));
+  for (; from < history.length; from = cutPoint(history, from + 1)) {
+    if (history.at(from)!.role === "user" || prefix.length > 0) return { keepFrom: from, prefix };
+    const start = turnStart(history, from);
+    if (start < 0) return { keepFrom: from, prefix };
+    if (history.tokens(from) + history.tokensAt(start) + prefixTokens <= budget) {
+      return { keepFrom: from, prefix: [...prefix, history.at(start)!] };
+    }
+  }
+  let last = history.length - 1;
+  while (last > 0 && history.at(last)!.role === "tool") last--;
+  const start = turnStart(history, last);
+  if (last <= 0 || start === last || start < 0 || prefix.length > 0)
+    return { keepFrom: Math.max(0, last), prefix };
+  return { keepFrom: last, prefix: [history.at(start)!] };
+}
+
+/** Drops the oldest messages, whole exchanges at a time, until the rest fits. The default. */
+export function dropOldest(): CompressionStrategy {
+  return {
+    name: "drop-oldest",
+    compress: ({ history, budget }) =>
+      history.totalTokens <= budget ? { keepFrom: 0 } : fitSuffix(history, budget),
+  };
+}
+
+/** Keeps only the last `turns` turns (a turn starts at a user message), whatever the budget. */
+export function keepLastTurns(turns: number): CompressionStrategy {
+  if (!Number.isInteger(turns) || turns < 1)
+    throw new RangeError(`keepLastTurns(${turns}): turns must be a positive integer`);
+  return {
+    name: `keep-last-${turns}-turns`,
+    compress: ({ history }) => ({ keepFrom: startOfLastTurns(history, turns) }),
+  };
+}
+
+function startOfLastTurns(history: History, turns: number): number {
+  let seen = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    if (history.at(i)!.role === "user" && ++seen === turns) return i;
+  }
+  return 0;
+}
+
+export interface SummarizeOptions {
+  /** The model that writes summaries (often a small, cheap one). */
+  readonly provider: Provider;
+  /** Recent turns kept word for word, at most (fewer when they do not fit in half the budget). Default 2. */
+  readonly keepTurns?: number;
+  readonly instructions?: string;
+}
+
+/**
+ * When the history does not fit, replaces all but the last `keepTurns` turns with a summary
+ * written by a model. The summary is journaled (`compression.applied`), so resuming never asks
+ * for it again; the strategy also remembers summaries it wrote in this process.
+ */
+export function summarizeOlderTurns(options: SummarizeOptions): CompressionStrategy {
+  const keepTurns = options.keepTurns ?? 2;
+  const instructions =
+    options.instructions ??
+    "Summarize this conversation so far for the assistant who will continue it. Keep facts, decisions, open questions, and the results of tool calls. Be concise.";
+  const written = new Map<string, string>();
+  return {
+    name: `summarize(${options.provider.provider}/${options.provider.modelId}, keep ${keepTurns} turns)`,
+    compress: async ({ history, budget, signal }) => {
+      if (history.totalTokens <= budget) return { keepFrom: 0 };
+      // Keep the newest messages that fit in half the budget word for word; summarize the rest.
+      const kept = Math.max(
+        fitSuffix(history, Math.floor(budget / 2)).keepFrom,
+        startOfLastTurns(history, keepTurns),
+      );
+      const keepFrom = cutPoint(history, kept);
+      if (keepFrom === 0) return { keepFrom: 0 };
+      const key = `${keepFrom}:${history.tokens(0, keepFrom)}`;
+      let summary = written.get(key);
+      if (summary === undefined) {
+        const transcript = history
+          .slice(0, keepFrom)
+          .map(
+            (m) =>
+              `${m.role}: ${m.content}${m.role === "assistant" && m.toolCalls ? ` [calls: ${m.toolCalls.map((c) => `${c.name}(${c.arguments})`).join(", ")}]` : ""}`,
+          )
+          .join("\n");
+        summary = "";
+        for await (const part of options.provider.doStream(
+          {
+            messages: [
+              { role: "system", content: instructions },
+              { role: "user", content: transcript },
+            ],
+            tools: [],
+            settings: {},
+          },
+          { signal },
+        )) {
+          if (part.type === "finish") summary = part.message.content;
+        }
+        written.set(key, summary);
+      }
+      return {
+        keepFrom,
+        prefix: [{ role: "system", content: `Summary of the earlier conversation:\n${summary}` }],
+      };
+    },
+  };
+}
