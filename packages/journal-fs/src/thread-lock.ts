@@ -10,6 +10,8 @@ const LockHolderSchema = z.object({
   pid: z.number().int(),
   host: z.string(),
   bootId: z.string().optional(),
+  /** When the holder process started (Linux: clock ticks since boot), to tell a reused pid apart. */
+  startTime: z.string().optional(),
   token: z.string(),
   since: z.number(),
 });
@@ -84,17 +86,28 @@ export class ThreadLock {
 }
 
 export function currentProcessHolder(): LockHolder {
-  return { pid: process.pid, host: hostname(), bootId: BOOT_ID, token: randomUUID(), since: Date.now() };
+  return {
+    pid: process.pid,
+    host: hostname(),
+    bootId: readProcFile("/proc/sys/kernel/random/boot_id")?.trim(),
+    startTime: processStartTime(process.pid),
+    token: randomUUID(),
+    since: Date.now(),
+  };
 }
 
-const BOOT_ID = readBootId();
-
-function readBootId(): string | undefined {
+function readProcFile(path: string): string | undefined {
   try {
-    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return readFileSync(path, "utf8");
   } catch {
     return undefined;
   }
+}
+
+/** Field 22 of /proc/<pid>/stat; the fields after the command name (which may hold spaces) start at 3. */
+function processStartTime(pid: number): string | undefined {
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
 }
 
 async function readHolder(path: string): Promise<LockHolder | "missing" | "unreadable"> {
@@ -120,10 +133,12 @@ function holderIsAlive(holder: LockHolder, me: LockHolder): boolean {
   if (holder.pid === me.pid) return true; // another journal instance in this very process
   try {
     process.kill(holder.pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  // The pid runs; on Linux, check it is still the same process and not a reused pid.
+  const startTime = holder.startTime === undefined ? undefined : processStartTime(holder.pid);
+  return startTime === undefined || startTime === holder.startTime;
 }
 
 function describeHolder(holder: LockHolder, me: LockHolder): string {

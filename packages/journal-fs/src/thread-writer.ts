@@ -75,6 +75,7 @@ export class ThreadWriter {
   private syncing = false;
   private syncRun: Promise<void> = Promise.resolve();
   private failure: unknown;
+  private closed = false;
 
   private constructor(
     readonly threadId: string,
@@ -165,6 +166,7 @@ export class ThreadWriter {
   }
 
   append(events: readonly NewEvent[], expectedSeq: number): Promise<{ lastSeq: number }> {
+    if (this.closed) return Promise.reject(closedError());
     if (this.failure !== undefined) return Promise.reject(this.failedError());
     if (expectedSeq !== this.reservedHead) {
       return Promise.reject(new JournalConflictError(this.threadId, expectedSeq, this.reservedHead));
@@ -198,6 +200,7 @@ export class ThreadWriter {
     temporaryPath: string,
     fill: (temporaryPath: string) => Promise<{ status: FrameStatus | undefined; size: number }>,
   ): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
     if (this.failure !== undefined) return Promise.reject(this.failedError());
     if (this.reservedHead !== -1) {
       return Promise.reject(
@@ -229,6 +232,7 @@ export class ThreadWriter {
 
   /** Waits for every write and fsync, then closes the file and releases the lock. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.queue;
     await this.syncRun;
     await this.file?.close();
@@ -320,4 +324,8 @@ export class ThreadWriter {
       { cause: this.failure },
     );
   }
+}
+
+function closedError(): JournalError {
+  return new JournalError("journal_closed", "This FsJournal was closed; create a new one.");
 }

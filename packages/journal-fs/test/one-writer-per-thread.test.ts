@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { JournalConflictError, readAll } from "@loom/core";
 import { describe, expect, it } from "vitest";
@@ -73,4 +75,27 @@ describe("one writer per thread across processes", () => {
     expect(JSON.parse(readFileSync(lockFile, "utf8")).pid).toBe(process.pid);
     await journal.close();
   }, 30_000);
+
+  it("tells a live holder from a process that merely got the dead holder's pid", async () => {
+    const dir = newDir();
+    const sleeper = spawn("sleep", ["30"]);
+    try {
+      const stat = readFileSync(`/proc/${sleeper.pid}/stat`, "utf8");
+      const startTime = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+      const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+      mkdirSync(join(dir, ".locks"), { recursive: true });
+      const lockFile = join(dir, ".locks", "t.jsonl.lock");
+      const holder = { pid: sleeper.pid, host: hostname(), bootId, startTime, token: "other", since: 0 };
+      writeFileSync(lockFile, JSON.stringify(holder));
+      const journal = new FsJournal({ dir });
+      const error = await journal.append("t", [event("x")], -1).catch((e: unknown) => e);
+      expect((error as ThreadLockedError).holderPid).toBe(sleeper.pid);
+
+      writeFileSync(lockFile, JSON.stringify({ ...holder, startTime: "1" }));
+      expect(await journal.append("t", [event("x")], -1)).toEqual({ lastSeq: 0 });
+      await journal.close();
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
+  });
 });
