@@ -56,6 +56,8 @@ export class FsJournal implements Journal {
   readonly fsync: FsyncMode;
   private readonly onRecovery: (report: RecoveryReport) => void;
   private readonly writers = new Map<string, Promise<ThreadWriter>>();
+  /** Writers that failed and are closing: a new writer for the thread waits for them to let go of the lock. */
+  private readonly closing = new Map<string, Promise<void>>();
   private readonly summaries = new ThreadSummaryCache();
   private readonly holder = currentProcessHolder();
   private directoriesReady: Promise<void> | undefined;
@@ -161,6 +163,7 @@ export class FsJournal implements Journal {
     this.closed = true;
     const writers = [...this.writers.values()];
     this.writers.clear();
+    await Promise.all(this.closing.values());
     await Promise.all(
       writers.map(async (opening) => {
         const writer = await opening.catch(() => undefined);
@@ -205,6 +208,7 @@ export class FsJournal implements Journal {
   private async openThreadForWriting(threadId: string): Promise<ThreadWriter> {
     this.directoriesReady ??= mkdir(join(this.dir, LOCK_DIR), { recursive: true }).then(() => {});
     await this.directoriesReady;
+    await this.closing.get(threadId);
     const lockDir = join(this.dir, LOCK_DIR);
     const name = threadFileName(threadId);
     const attempt = await ThreadLock.acquire(lockDir, name, this.holder);
@@ -222,7 +226,11 @@ export class FsJournal implements Journal {
         report: this.onRecovery,
         onFailure: (writer) => {
           this.writers.delete(threadId);
-          void writer.close().catch(() => {});
+          const closed = writer.close().catch(() => {});
+          this.closing.set(threadId, closed);
+          void closed.then(() => {
+            if (this.closing.get(threadId) === closed) this.closing.delete(threadId);
+          });
         },
       });
     } catch (error) {

@@ -82,6 +82,23 @@ describe("reads stream and stop early; head and threads() read only the end of a
   });
 });
 
+describe("fork", () => {
+  it("a fork that meets a corrupt line leaves no thread and no temporary file behind, and frees the target", async () => {
+    const dir = newDir();
+    await writeBatches(dir, "src", [1, 1, 1, 1, 1]);
+    corruptLine(dir, "src", 2);
+    const journal = new FsJournal({ dir });
+    await expect(journal.fork("src", 3, "dst")).rejects.toThrow(/line 3 is not JSON/);
+    expect(await journal.head("dst")).toBe(-1);
+    expect(readdirSync(dir).filter((name) => name !== ".locks")).toEqual(["src.jsonl"]);
+    expect(await journal.append("dst", [event("fresh start")], -1)).toEqual({ lastSeq: 0 });
+    await journal.fork("src", 1, "dst2");
+    expect(await seqsOf(journal, "dst2")).toEqual([0, 1]);
+    await journal.close();
+    expect(readdirSync(join(dir, ".locks"))).toEqual([]);
+  });
+});
+
 describe("file names", () => {
   it("maps `:` to `~` and back, and lists only thread files", async () => {
     expect(threadFileName("user:42@tenant=a+b")).toBe("user~42@tenant=a+b.jsonl");
