@@ -1,0 +1,100 @@
+import type { FileHandle } from "node:fs/promises";
+import { JournalError } from "@loom/core";
+
+const NEWLINE = 0x0a;
+const BACKWARD_CHUNK = 64 * 1024;
+const FORWARD_CHUNK = 256 * 1024;
+
+/** One line of a file: its text without the newline, where it starts, and whether a newline ends it. */
+export interface FileLine {
+  readonly text: string;
+  readonly start: number;
+  readonly terminated: boolean;
+}
+
+/**
+ * The lines of the first `size` bytes of a file, last first, reading 64 kB at a time from the end:
+ * finding the end of a thread costs the size of its last lines, not of the file.
+ */
+export async function* linesBackward(file: FileHandle, size: number): AsyncGenerator<FileLine> {
+  let pos = size;
+  let carry: Buffer = Buffer.alloc(0);
+  let terminated = false;
+  for (;;) {
+    const newline = carry.lastIndexOf(NEWLINE);
+    if (newline === -1) {
+      if (pos === 0) {
+        if (carry.length > 0 || terminated) yield { text: carry.toString("utf8"), start: 0, terminated };
+        return;
+      }
+      const n = Math.min(BACKWARD_CHUNK, pos);
+      const chunk = Buffer.allocUnsafe(n);
+      await readFully(file, chunk, pos - n);
+      pos -= n;
+      carry = Buffer.concat([chunk, carry]);
+      continue;
+    }
+    const line = carry.subarray(newline + 1);
+    if (line.length > 0 || terminated) {
+      yield { text: line.toString("utf8"), start: pos + newline + 1, terminated };
+    }
+    carry = carry.subarray(0, newline);
+    terminated = true;
+  }
+}
+
+/** The lines of bytes `start`..`end` of a file, first first, in 256 kB reads; never the whole file at once. */
+export async function* linesForward(file: FileHandle, start: number, end: number): AsyncGenerator<FileLine> {
+  let pos = start;
+  let carry: Buffer = Buffer.alloc(0);
+  let carryStart = start;
+  const chunk = Buffer.allocUnsafe(FORWARD_CHUNK);
+  while (pos < end) {
+    const { bytesRead } = await file.read(chunk, 0, Math.min(FORWARD_CHUNK, end - pos), pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+    const fresh = chunk.subarray(0, bytesRead);
+    const data = carry.length > 0 ? Buffer.concat([carry, fresh]) : fresh;
+    let lineStart = 0;
+    for (let newline = data.indexOf(NEWLINE, 0); newline !== -1; ) {
+      yield {
+        text: data.toString("utf8", lineStart, newline),
+        start: carryStart + lineStart,
+        terminated: true,
+      };
+      lineStart = newline + 1;
+      newline = data.indexOf(NEWLINE, lineStart);
+    }
+    // Copy the partial line out: `chunk` is reused by the next read.
+    carry = Buffer.from(data.subarray(lineStart));
+    carryStart += lineStart;
+  }
+  if (carry.length > 0) yield { text: carry.toString("utf8"), start: carryStart, terminated: false };
+}
+
+/** The 1-based line number of the line that starts at byte `offset` (counts newlines before it). */
+export async function lineNumberAt(file: FileHandle, offset: number): Promise<number> {
+  let count = 1;
+  const chunk = Buffer.allocUnsafe(FORWARD_CHUNK);
+  for (let pos = 0; pos < offset; ) {
+    const { bytesRead } = await file.read(chunk, 0, Math.min(FORWARD_CHUNK, offset - pos), pos);
+    if (bytesRead === 0) break;
+    const fresh = chunk.subarray(0, bytesRead);
+    for (let i = fresh.indexOf(NEWLINE, 0); i !== -1; i = fresh.indexOf(NEWLINE, i + 1)) count++;
+    pos += bytesRead;
+  }
+  return count;
+}
+
+async function readFully(file: FileHandle, into: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const { bytesRead } = await file.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) {
+      throw new JournalError(
+        "io",
+        `A journal file ended at byte ${position + done} while it was being read; retry.`,
+      );
+    }
+    done += bytesRead;
+  }
+}

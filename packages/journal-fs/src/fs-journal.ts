@@ -1,0 +1,334 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  ConfigError,
+  type FrameStatus,
+  type Journal,
+  JournalError,
+  type NewEvent,
+  type ReadRange,
+  type StoredEvent,
+  type ThreadInfo,
+  type ThreadQuery,
+  threadStatusAfter,
+  validateThreadId,
+} from "@loom/core";
+import { z } from "zod";
+import { type FsyncMode, FsyncModeSchema, syncDirectory } from "./durability.js";
+import { threadFileName, threadIdFromFileName } from "./file-name.js";
+import { serializeBatch } from "./line-format.js";
+import { readThreadFile } from "./read-thread-file.js";
+import { currentProcessHolder, ThreadLock } from "./thread-lock.js";
+import { ThreadLockedError } from "./thread-locked-error.js";
+import { ThreadSummaryCache } from "./thread-summary.js";
+import { type RecoveryReport, ThreadWriter } from "./thread-writer.js";
+
+export interface FsJournalOptions {
+  /** The folder that holds one `<thread id>.jsonl` per thread. Created on first write. */
+  readonly dir: string;
+  /** When an append counts as done. Default `"batch"`; see the README for what each promises. */
+  readonly fsync?: FsyncMode;
+  /**
+   * Told when a thread file is found torn as it is opened for writing, and how it was repaired.
+   * Default: a process warning (`process.emitWarning`, code `LOOM_JOURNAL_RECOVERED`).
+   */
+  readonly onRecovery?: (report: RecoveryReport) => void;
+}
+
+const OptionsSchema = z.object({
+  dir: z.string().min(1),
+  fsync: FsyncModeSchema.default("batch"),
+  onRecovery: z.custom<(report: RecoveryReport) => void>((v) => typeof v === "function").optional(),
+});
+
+const LOCK_DIR = ".locks";
+const COPY_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * The embedded journal: one JSON Lines file per thread under `dir`, one event per line. Batches are
+ * atomic across crashes, appends are durable as `fsync` says, and a thread has one writer at a time
+ * across processes. Reads stream; `head` and `threads()` read only the ends of files.
+ */
+export class FsJournal implements Journal {
+  readonly specificationVersion = "v1" as const;
+  readonly dir: string;
+  readonly fsync: FsyncMode;
+  private readonly onRecovery: (report: RecoveryReport) => void;
+  private readonly writers = new Map<string, Promise<ThreadWriter>>();
+  /** Writers that failed and are closing: a new writer for the thread waits for them to let go of the lock. */
+  private readonly closing = new Map<string, Promise<void>>();
+  private readonly summaries = new ThreadSummaryCache();
+  private readonly holder = currentProcessHolder();
+  private directoriesReady: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: FsJournalOptions) {
+    const parsed = OptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(
+        `FsJournal options are invalid at "${issue?.path.join(".") || "(root)"}": ${issue?.message}. Pass { dir: "<folder>", fsync?: "always" | "batch" | "never", onRecovery?: (report) => void }.`,
+      );
+    }
+    this.dir = parsed.data.dir;
+    this.fsync = parsed.data.fsync;
+    this.onRecovery = parsed.data.onRecovery ?? warnRecovered;
+  }
+
+  async append(
+    threadId: string,
+    events: readonly NewEvent[],
+    expectedSeq: number,
+  ): Promise<{ lastSeq: number }> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    const writer = await this.writerFor(threadId, expectedSeq);
+    return writer.append(events, expectedSeq);
+  }
+
+  async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    checkRange(range);
+    const writer = await this.openWriter(threadId);
+    const to = Math.min(range.to ?? Number.POSITIVE_INFINITY, writer?.ackedHead ?? Number.POSITIVE_INFINITY);
+    yield* readThreadFile(this.pathOf(threadId), threadId, {
+      from: range.from ?? 0,
+      to,
+      endByte: writer?.ackedEnd,
+    });
+  }
+
+  async head(threadId: string): Promise<number> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    const writer = await this.openWriter(threadId);
+    if (writer) return writer.ackedHead;
+    return (await this.summaries.get(threadId, this.pathOf(threadId)))?.lastSeq ?? -1;
+  }
+
+  async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
+    this.checkOpen();
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 0)) {
+      throw new JournalError(
+        "invalid_range",
+        `threads() limit must be a non-negative integer, got ${query.limit}.`,
+      );
+    }
+    const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [] as string[];
+      throw error;
+    });
+    const ids = names
+      .map(threadIdFromFileName)
+      .filter(
+        (id): id is string =>
+          id !== undefined &&
+          (query.prefix === undefined || id.startsWith(query.prefix)) &&
+          (query.after === undefined || id > query.after),
+      )
+      .sort();
+    let listed = 0;
+    for (const threadId of ids) {
+      if (query.limit !== undefined && listed >= query.limit) return;
+      const info = await this.threadInfo(threadId);
+      if (!info) continue;
+      listed++;
+      yield info;
+    }
+  }
+
+  async fork(from: string, atSeq: number, to: string): Promise<void> {
+    this.checkOpen();
+    validateThreadId(from);
+    validateThreadId(to);
+    const sourceHead = await this.head(from);
+    if (sourceHead < 0) {
+      throw new JournalError("thread_not_found", `Cannot fork thread "${from}": it has no events.`);
+    }
+    if (!Number.isInteger(atSeq) || atSeq < 0 || atSeq > sourceHead) {
+      throw new JournalError(
+        "invalid_range",
+        `Cannot fork thread "${from}" at seq ${atSeq}: its seqs run from 0 to ${sourceHead}.`,
+      );
+    }
+    const writer = await this.writerFor(to, -1);
+    const temporaryPath = join(this.dir, `.fork-${randomUUID()}.tmp`);
+    await writer.fork(atSeq, temporaryPath, (path) => this.copyThread(from, atSeq, to, path));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const writers = [...this.writers.values()];
+    this.writers.clear();
+    await Promise.all(this.closing.values());
+    await Promise.all(
+      writers.map(async (opening) => {
+        const writer = await opening.catch(() => undefined);
+        await writer?.close();
+      }),
+    );
+  }
+
+  private pathOf(threadId: string): string {
+    return join(this.dir, threadFileName(threadId));
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new JournalError("journal_closed", "This FsJournal was closed; create a new one.");
+  }
+
+  /** The writer this journal already has for a thread, if any (readers in this process defer to it). */
+  private async openWriter(threadId: string): Promise<ThreadWriter | undefined> {
+    return this.writers.get(threadId)?.catch(() => undefined);
+  }
+
+  /** This journal's writer for a thread: takes the thread's lock and recovers its file the first time. */
+  private async writerFor(threadId: string, expectedSeq: number): Promise<ThreadWriter> {
+    let opening = this.writers.get(threadId);
+    if (!opening) {
+      opening = this.openThreadForWriting(threadId);
+      this.writers.set(threadId, opening);
+      opening.catch(() => {
+        if (this.writers.get(threadId) === opening) this.writers.delete(threadId);
+      });
+    }
+    try {
+      return await opening;
+    } catch (error) {
+      if (!(error instanceof LockBusy)) throw error;
+      const actualSeq = (await this.summaries.get(threadId, this.pathOf(threadId)).catch(() => undefined))
+        ?.lastSeq;
+      throw new ThreadLockedError(threadId, expectedSeq, actualSeq ?? -1, error.details);
+    }
+  }
+
+  private async openThreadForWriting(threadId: string): Promise<ThreadWriter> {
+    this.directoriesReady ??= mkdir(join(this.dir, LOCK_DIR), { recursive: true }).then(() => {});
+    await this.directoriesReady;
+    await this.closing.get(threadId);
+    const lockDir = join(this.dir, LOCK_DIR);
+    const name = threadFileName(threadId);
+    const attempt = await ThreadLock.acquire(lockDir, name, this.holder);
+    if (!attempt.acquired) {
+      throw new LockBusy({
+        reason: attempt.reason,
+        lockFile: join(lockDir, `${name}.lock`),
+        holderPid: attempt.holder?.pid,
+      });
+    }
+    try {
+      return await ThreadWriter.open(threadId, this.pathOf(threadId), attempt.lock, {
+        fsync: this.fsync,
+        syncDirectory: () => syncDirectory(this.dir),
+        report: this.onRecovery,
+        onFailure: (writer) => {
+          this.writers.delete(threadId);
+          const closed = writer.close().catch(() => {});
+          this.closing.set(threadId, closed);
+          void closed.then(() => {
+            if (this.closing.get(threadId) === closed) this.closing.delete(threadId);
+          });
+        },
+      });
+    } catch (error) {
+      await attempt.lock.release();
+      throw error;
+    }
+  }
+
+  private async threadInfo(threadId: string): Promise<ThreadInfo | undefined> {
+    const writer = await this.openWriter(threadId);
+    const summary = writer
+      ? {
+          lastSeq: writer.ackedHead,
+          status: writer.status,
+          createdAt: writer.createdAt,
+          updatedAt: writer.updatedAt,
+        }
+      : await this.summaries.get(threadId, this.pathOf(threadId));
+    if (!summary || summary.lastSeq < 0) return undefined;
+    return {
+      threadId,
+      createdAt: summary.createdAt,
+      updatedAt: summary.updatedAt,
+      eventCount: summary.lastSeq + 1,
+      lastSeq: summary.lastSeq,
+      status: summary.status,
+    };
+  }
+
+  /** Streams events 0..atSeq of `from` into a new file for `to`, fsynced unless fsync is "never". */
+  private async copyThread(
+    from: string,
+    atSeq: number,
+    to: string,
+    path: string,
+  ): Promise<{ status: FrameStatus | undefined; size: number }> {
+    const file = await open(path, "wx");
+    try {
+      let status: FrameStatus | undefined;
+      let size = 0;
+      let copied = 0;
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const flush = async () => {
+        const bytes = Buffer.concat(pending);
+        for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done)).bytesWritten;
+        size += bytes.length;
+        pending = [];
+        pendingBytes = 0;
+      };
+      for await (const event of this.read(from, { to: atSeq })) {
+        const line = serializeBatch([{ ...event, threadId: to }]);
+        pending.push(line);
+        pendingBytes += line.length;
+        status = threadStatusAfter(status, event);
+        copied++;
+        if (pendingBytes >= COPY_BUFFER_BYTES) await flush();
+      }
+      await flush();
+      if (copied !== atSeq + 1) {
+        throw new JournalError(
+          "io",
+          `Fork of "${from}" found ${copied} events where ${atSeq + 1} were expected; retry.`,
+        );
+      }
+      if (this.fsync !== "never") await file.datasync();
+      return { status, size };
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+class LockBusy extends Error {
+  constructor(readonly details: { reason: string; lockFile: string; holderPid: number | undefined }) {
+    super(details.reason);
+  }
+}
+
+function checkRange(range: ReadRange): void {
+  for (const key of ["from", "to"] as const) {
+    const value = range[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new JournalError(
+        "invalid_range",
+        `Read range "${key}" must be a non-negative integer, got ${value}.`,
+      );
+    }
+  }
+}
+
+function warnRecovered(report: RecoveryReport): void {
+  const what =
+    report.action === "truncated"
+      ? `cut ${report.droppedBytes} bytes after its last complete batch (${report.droppedEvents} whole events of an unfinished batch among them; none had been acknowledged)`
+      : "added the missing newline after its last complete batch";
+  process.emitWarning(
+    `Thread "${report.threadId}" (${report.file}) ended torn, as after a crash: ${what}. It now ends at seq ${report.lastSeq}.`,
+    { code: "LOOM_JOURNAL_RECOVERED" },
+  );
+}

@@ -1,0 +1,48 @@
+import { open, stat } from "node:fs/promises";
+import type { FrameStatus } from "@loom/core";
+import { scanTail } from "./tail-scan.js";
+
+export interface ThreadSummary {
+  readonly lastSeq: number;
+  readonly status: FrameStatus | undefined;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/**
+ * Head, status and times of threads this process does not write, read from the end of their files
+ * and remembered until the file changes (same inode, size and modification time), so listing
+ * threads again costs a `stat` per thread.
+ */
+export class ThreadSummaryCache {
+  private readonly entries = new Map<string, { key: string; summary: ThreadSummary }>();
+
+  async get(threadId: string, path: string): Promise<ThreadSummary | undefined> {
+    const stats = await stat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (!stats) {
+      this.entries.delete(threadId);
+      return undefined;
+    }
+    const key = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+    const cached = this.entries.get(threadId);
+    if (cached?.key === key) return cached.summary;
+    const file = await open(path, "r");
+    try {
+      const tail = await scanTail(file, stats.size, threadId, path);
+      const createdAt = stats.birthtimeMs > 0 ? stats.birthtimeMs : stats.mtimeMs;
+      const summary: ThreadSummary = {
+        lastSeq: tail.lastSeq,
+        status: tail.status,
+        createdAt,
+        updatedAt: Math.max(createdAt, stats.mtimeMs),
+      };
+      this.entries.set(threadId, { key, summary });
+      return summary;
+    } finally {
+      await file.close();
+    }
+  }
+}

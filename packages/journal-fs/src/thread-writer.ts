@@ -1,0 +1,331 @@
+import { constants } from "node:fs";
+import { type FileHandle, open, rename, unlink } from "node:fs/promises";
+import {
+  type FrameStatus,
+  JournalConflictError,
+  JournalError,
+  LoomError,
+  type NewEvent,
+  parseEvent,
+  sealEvents,
+  threadStatusAfter,
+} from "@loom/core";
+import type { FsyncMode } from "./durability.js";
+import { serializeBatch } from "./line-format.js";
+import { scanTail } from "./tail-scan.js";
+import type { ThreadLock } from "./thread-lock.js";
+
+/** What `FsJournal` did to a thread file it found torn when it opened the thread for writing. */
+export interface RecoveryReport {
+  readonly threadId: string;
+  readonly file: string;
+  /**
+   * `truncated`: the end of the file after the last complete batch was cut off (a batch whose last
+   * line was never written, or a torn line). `newline-added`: the last batch was complete but its final
+   * newline was missing; nothing was removed.
+   */
+  readonly action: "truncated" | "newline-added";
+  readonly droppedBytes: number;
+  /** Whole events cut off with an unfinished batch. They were never acknowledged to a writer. */
+  readonly droppedEvents: number;
+  /** The thread's last seq after recovery, -1 if it has none. */
+  readonly lastSeq: number;
+}
+
+export interface ThreadWriterContext {
+  readonly fsync: FsyncMode;
+  readonly syncDirectory: () => Promise<void>;
+  readonly report: (report: RecoveryReport) => void;
+  /** Called once when a write or fsync fails: the journal forgets this writer. */
+  readonly onFailure: (writer: ThreadWriter) => void;
+}
+
+interface PendingAppend {
+  readonly lastSeq: number;
+  readonly status: FrameStatus | undefined;
+  end: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL;
+
+/**
+ * The one writer of a thread in this process, holding its lock. Appends are checked and numbered
+ * synchronously (so racing appends cannot both win a seq), written in order as one `write` per batch,
+ * and acknowledged in order once durable as the fsync mode says. Readers in this process see only
+ * acknowledged events.
+ */
+export class ThreadWriter {
+  /** Seq of the last event handed to the file, acknowledged or not. */
+  private reservedHead: number;
+  private reservedStatus: FrameStatus | undefined;
+  /** Seq, byte end and status of the last acknowledged event. */
+  ackedHead: number;
+  ackedEnd: number;
+  status: FrameStatus | undefined;
+  createdAt: number;
+  updatedAt: number;
+
+  private writtenEnd: number;
+  private directoryDirty = false;
+  private queue: Promise<void> = Promise.resolve();
+  private unsynced: PendingAppend[] = [];
+  private syncing = false;
+  private syncRun: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private closed = false;
+
+  private constructor(
+    readonly threadId: string,
+    readonly path: string,
+    readonly lock: ThreadLock,
+    private readonly context: ThreadWriterContext,
+    private file: FileHandle | undefined,
+    state: {
+      head: number;
+      end: number;
+      status: FrameStatus | undefined;
+      createdAt: number;
+      updatedAt: number;
+    },
+  ) {
+    this.reservedHead = this.ackedHead = state.head;
+    this.writtenEnd = this.ackedEnd = state.end;
+    this.reservedStatus = this.status = state.status;
+    this.createdAt = state.createdAt;
+    this.updatedAt = state.updatedAt;
+  }
+
+  /** Opens (or prepares to create) a thread's file, recovering a torn end. The lock is already held. */
+  static async open(
+    threadId: string,
+    path: string,
+    lock: ThreadLock,
+    context: ThreadWriterContext,
+  ): Promise<ThreadWriter> {
+    const file = await open(path, APPEND_FLAGS).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (!file) {
+      const now = Date.now();
+      return new ThreadWriter(threadId, path, lock, context, undefined, {
+        head: -1,
+        end: 0,
+        status: undefined,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    try {
+      const stats = await file.stat();
+      const tail = await scanTail(file, stats.size, threadId, path);
+      let end = tail.committedEnd;
+      if (tail.tornBytes > 0) {
+        await file.truncate(tail.committedEnd);
+        if (context.fsync !== "never") await file.datasync();
+        context.report({
+          threadId,
+          file: path,
+          action: "truncated",
+          droppedBytes: tail.tornBytes,
+          droppedEvents: tail.tornEvents,
+          lastSeq: tail.lastSeq,
+        });
+      } else if (tail.missingNewline) {
+        await file.write("\n");
+        if (context.fsync !== "never") await file.datasync();
+        end += 1;
+        context.report({
+          threadId,
+          file: path,
+          action: "newline-added",
+          droppedBytes: 0,
+          droppedEvents: 0,
+          lastSeq: tail.lastSeq,
+        });
+      }
+      return new ThreadWriter(threadId, path, lock, context, file, {
+        head: tail.lastSeq,
+        end,
+        status: tail.status,
+        createdAt: stats.birthtimeMs > 0 ? stats.birthtimeMs : stats.mtimeMs,
+        updatedAt: stats.mtimeMs,
+      });
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  /** The head an appender must name; includes appends not yet acknowledged. */
+  get head(): number {
+    return this.reservedHead;
+  }
+
+  append(events: readonly NewEvent[], expectedSeq: number): Promise<{ lastSeq: number }> {
+    if (this.closed) return Promise.reject(closedError());
+    if (this.failure !== undefined) return Promise.reject(this.failedError());
+    if (expectedSeq !== this.reservedHead) {
+      return Promise.reject(new JournalConflictError(this.threadId, expectedSeq, this.reservedHead));
+    }
+    if (events.length === 0) return Promise.resolve({ lastSeq: expectedSeq });
+    let bytes: Buffer;
+    let status = this.reservedStatus;
+    try {
+      // Validate the whole batch before any of it is written: all or none.
+      const sealed = sealEvents(this.threadId, expectedSeq, events).map((event) => parseEvent(event));
+      for (const event of sealed) status = threadStatusAfter(status, event);
+      bytes = serializeBatch(sealed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const lastSeq = expectedSeq + events.length;
+    this.reservedHead = lastSeq;
+    this.reservedStatus = status;
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingAppend = { lastSeq, status, end: 0, resolve, reject };
+      this.enqueue(pending, () => this.write(bytes, pending));
+    }).then(() => ({ lastSeq }));
+  }
+
+  /**
+   * Makes this (empty) thread a copy of another thread's first `atSeq + 1` events. `fill` writes the
+   * copy into a temporary file, which then replaces the thread file in one rename.
+   */
+  fork(
+    atSeq: number,
+    temporaryPath: string,
+    fill: (temporaryPath: string) => Promise<{ status: FrameStatus | undefined; size: number }>,
+  ): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    if (this.failure !== undefined) return Promise.reject(this.failedError());
+    if (this.reservedHead !== -1) {
+      return Promise.reject(
+        new JournalError("thread_exists", `Cannot fork into "${this.threadId}": that thread already exists.`),
+      );
+    }
+    this.reservedHead = atSeq;
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingAppend = { lastSeq: atSeq, status: undefined, end: 0, resolve, reject };
+      this.enqueue(pending, async () => {
+        let filled: { status: FrameStatus | undefined; size: number };
+        try {
+          filled = await fill(temporaryPath);
+          await this.file?.close();
+          this.file = undefined;
+          await rename(temporaryPath, this.path);
+        } catch (error) {
+          await unlink(temporaryPath).catch(() => {});
+          throw error;
+        }
+        this.file = await open(this.path, APPEND_FLAGS);
+        if (this.context.fsync !== "never") await this.context.syncDirectory();
+        this.writtenEnd = filled.size;
+        this.reservedStatus = filled.status;
+        this.acknowledge({ ...pending, status: filled.status, end: filled.size });
+      });
+    });
+  }
+
+  /** Waits for every write and fsync, then closes the file and releases the lock. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+    await this.syncRun;
+    await this.file?.close();
+    this.file = undefined;
+    await this.lock.release();
+  }
+
+  private enqueue(pending: PendingAppend, task: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.failure !== undefined) return pending.reject(this.failedError());
+      try {
+        await task();
+      } catch (error) {
+        this.fail(error, [pending]);
+      }
+    });
+  }
+
+  private async write(bytes: Buffer, pending: PendingAppend): Promise<void> {
+    if (!this.file) {
+      this.file = await open(this.path, CREATE_FLAGS);
+      this.directoryDirty = true;
+    }
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesWritten } = await this.file.write(bytes, done, bytes.length - done);
+      done += bytesWritten;
+    }
+    this.writtenEnd += bytes.length;
+    pending.end = this.writtenEnd;
+    if (this.context.fsync === "never") return this.acknowledge(pending);
+    if (this.context.fsync === "always") {
+      await this.makeDurable();
+      return this.acknowledge(pending);
+    }
+    this.unsynced.push(pending);
+    if (!this.syncing) this.syncRun = this.groupCommit();
+  }
+
+  /** Group commit: every append written while an fsync runs waits for the next one, which covers them all. */
+  private async groupCommit(): Promise<void> {
+    this.syncing = true;
+    try {
+      while (this.unsynced.length > 0 && this.failure === undefined) {
+        const group = this.unsynced;
+        this.unsynced = [];
+        try {
+          await this.makeDurable();
+        } catch (error) {
+          this.fail(error, group);
+          return;
+        }
+        for (const pending of group) this.acknowledge(pending);
+      }
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private async makeDurable(): Promise<void> {
+    await this.file!.datasync();
+    if (this.directoryDirty) {
+      this.directoryDirty = false;
+      await this.context.syncDirectory();
+    }
+  }
+
+  private acknowledge(pending: PendingAppend): void {
+    this.ackedHead = pending.lastSeq;
+    this.ackedEnd = pending.end;
+    this.status = pending.status;
+    this.updatedAt = Date.now();
+    pending.resolve();
+  }
+
+  private fail(error: unknown, pending: PendingAppend[]): void {
+    const first = this.failure === undefined;
+    if (first) this.failure = error;
+    for (const p of [...pending, ...this.unsynced.splice(0)]) {
+      p.reject(first && LoomError.isInstance(error) ? error : this.failedError());
+    }
+    if (first) this.context.onFailure(this);
+  }
+
+  private failedError(): JournalError {
+    const reason = this.failure instanceof Error ? this.failure.message : String(this.failure);
+    return new JournalError(
+      "io",
+      `Writing thread "${this.threadId}" to ${this.path} failed (${reason}). Appends not yet acknowledged may or may not be in the file. Retry with the thread's current head: the thread is reopened and its end recovered.`,
+      { cause: this.failure },
+    );
+  }
+}
+
+function closedError(): JournalError {
+  return new JournalError("journal_closed", "This FsJournal was closed; create a new one.");
+}

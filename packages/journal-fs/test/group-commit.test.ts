@@ -1,0 +1,96 @@
+import { type FileHandle, open } from "node:fs/promises";
+import { join } from "node:path";
+import { readAll } from "@loom/core";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { FsJournal, type FsyncMode } from "../src/index.js";
+import { event, tempRoot } from "./helpers.js";
+
+const newDir = tempRoot("group-commit");
+const APPENDS = 32;
+
+/**
+ * Watches (and passes through) every FileHandle write and datasync, in the order they finish, with
+ * each append's acknowledgement: the real disk does the work.
+ */
+async function watchFileHandles(dir: string): Promise<string[]> {
+  const probe = await open(join(dir, "probe"), "w");
+  const prototype = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const write = prototype.write;
+  const datasync = prototype.datasync;
+  const log: string[] = [];
+  vi.spyOn(prototype, "write").mockImplementation(async function (this: FileHandle, ...args: unknown[]) {
+    const result = await (write as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    log.push("write");
+    return result as never;
+  });
+  vi.spyOn(prototype, "datasync").mockImplementation(async function (this: FileHandle) {
+    log.push("sync-start");
+    await datasync.apply(this);
+    log.push("sync-end");
+  });
+  return log;
+}
+
+/** Appends APPENDS single events to one thread without waiting between them. */
+async function pipelinedAppends(fsync: FsyncMode): Promise<{ log: string[]; journal: FsJournal }> {
+  const dir = newDir();
+  const journal = new FsJournal({ dir, fsync });
+  await journal.append("t", [event("first")], -1); // the file and its lock exist before watching
+  const log = await watchFileHandles(dir);
+  const results = await Promise.all(
+    Array.from({ length: APPENDS }, (_, i) =>
+      journal.append("t", [event(`e${i}`)], i).then((result) => {
+        log.push(`ack ${i}`);
+        return result.lastSeq;
+      }),
+    ),
+  );
+  expect(results).toEqual(Array.from({ length: APPENDS }, (_, i) => i + 1));
+  expect((await readAll(journal, "t")).map((e) => e.seq)).toEqual(
+    Array.from({ length: APPENDS + 1 }, (_, i) => i),
+  );
+  return { log, journal };
+}
+
+/** Each append resolved only after an fsync that started after its write had finished. */
+function expectAcksAfterCoveringSync(log: string[]): void {
+  const writes = log.flatMap((entry, index) => (entry === "write" ? [index] : []));
+  expect(writes).toHaveLength(APPENDS);
+  for (let i = 0; i < APPENDS; i++) {
+    const syncStart = log.indexOf("sync-start", writes[i]);
+    expect(syncStart, `append ${i} got an fsync`).toBeGreaterThan(-1);
+    const syncEnd = log.indexOf("sync-end", syncStart);
+    expect(log.indexOf(`ack ${i}`), `append ${i} resolved after its fsync`).toBeGreaterThan(syncEnd);
+  }
+}
+
+const syncCount = (log: string[]) => log.filter((entry) => entry === "sync-start").length;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("durability modes", () => {
+  it("batch: appends waiting at the same moment share fsyncs, and each resolves only after one covers it", async () => {
+    const { log, journal } = await pipelinedAppends("batch");
+    expectAcksAfterCoveringSync(log);
+    expect(syncCount(log)).toBeGreaterThanOrEqual(1);
+    expect(syncCount(log)).toBeLessThan(APPENDS);
+    await journal.close();
+  });
+
+  it("always: every append has its own fsync before it resolves", async () => {
+    const { log, journal } = await pipelinedAppends("always");
+    expectAcksAfterCoveringSync(log);
+    expect(syncCount(log)).toBe(APPENDS);
+    await journal.close();
+  });
+
+  it("never: appends resolve once written, with no fsync", async () => {
+    const { log, journal } = await pipelinedAppends("never");
+    expect(syncCount(log)).toBe(0);
+    expect(log.filter((entry) => entry === "write")).toHaveLength(APPENDS);
+    await journal.close();
+  });
+});

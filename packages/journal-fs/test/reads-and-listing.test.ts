@@ -1,0 +1,130 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type NewEvent, readAll, type ThreadInfo } from "@loom/core";
+import { describe, expect, it } from "vitest";
+import { FsJournal, threadFileName, threadIdFromFileName } from "../src/index.js";
+import { event, seqsOf, tempRoot, writeBatches } from "./helpers.js";
+
+const newDir = tempRoot("reads");
+
+async function list(journal: FsJournal, query = {}): Promise<ThreadInfo[]> {
+  const infos: ThreadInfo[] = [];
+  for await (const info of journal.threads(query)) infos.push(info);
+  return infos;
+}
+
+function corruptLine(dir: string, threadId: string, lineIndex: number): void {
+  const file = join(dir, threadFileName(threadId));
+  const lines = readFileSync(file, "utf8").split("\n");
+  lines[lineIndex] = "not json";
+  writeFileSync(file, lines.join("\n"));
+}
+
+describe("reads stream and stop early; head and threads() read only the end of a file", () => {
+  it("read({ to }) stops at `to`: a bad line further on is never reached", async () => {
+    const dir = newDir();
+    await writeBatches(dir, "t", [1, 1, 1, 1, 1, 1, 1, 1]);
+    corruptLine(dir, "t", 6);
+    const journal = new FsJournal({ dir });
+    expect((await readAll(journal, "t", { to: 4 })).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+    await expect(readAll(journal, "t")).rejects.toThrow(/line 7 is not JSON/);
+    // head and the listing read the end of the file only.
+    expect(await journal.head("t")).toBe(7);
+    expect((await list(journal)).map((t) => t.eventCount)).toEqual([8]);
+    await journal.close();
+  });
+
+  it("read({ from }) starting inside a batch yields the rest of that batch", async () => {
+    const dir = newDir();
+    await writeBatches(dir, "t", [3, 3, 2]);
+    const journal = new FsJournal({ dir });
+    expect((await readAll(journal, "t", { from: 4 })).map((e) => e.seq)).toEqual([4, 5, 6, 7]);
+    expect((await readAll(journal, "t", { from: 4, to: 4 })).map((e) => e.seq)).toEqual([4]);
+    await journal.close();
+  });
+
+  it("a reader that stops early closes the file (no leaked handle keeps the thread busy)", async () => {
+    const dir = newDir();
+    await writeBatches(dir, "t", [5]);
+    const journal = new FsJournal({ dir });
+    for (let i = 0; i < 50; i++) {
+      for await (const e of journal.read("t")) if (e.seq === 1) break;
+    }
+    const open = readdirSync("/proc/self/fd").length;
+    for await (const e of journal.read("t")) if (e.seq === 1) break;
+    expect(readdirSync("/proc/self/fd").length).toBeLessThanOrEqual(open);
+    await journal.close();
+  });
+
+  it("threads() sees what other journals write: counts, status of the root frame, and updates", async () => {
+    const dir = newDir();
+    const writer = new FsJournal({ dir });
+    const reader = new FsJournal({ dir });
+    await writer.append("a", [event("go")], -1);
+    expect(await list(reader)).toMatchObject([
+      { threadId: "a", eventCount: 1, lastSeq: 0, status: "running" },
+    ]);
+    const done: NewEvent = event("", { type: "run.completed", data: { text: "ok" } } as Partial<NewEvent>);
+    const childStep: NewEvent = event("sub", { depth: 1, frameId: "child" });
+    await writer.append("a", [done, childStep], 0);
+    expect(await list(reader)).toMatchObject([
+      { threadId: "a", eventCount: 3, lastSeq: 2, status: "completed" },
+    ]);
+    await writer.fork("a", 0, "b");
+    const infos = await list(reader);
+    expect(infos.map((t) => [t.threadId, t.eventCount, t.status])).toEqual([
+      ["a", 3, "completed"],
+      ["b", 1, "running"],
+    ]);
+    for (const info of infos) expect(info.updatedAt).toBeGreaterThanOrEqual(info.createdAt);
+    await writer.close();
+    await reader.close();
+  });
+});
+
+describe("fork", () => {
+  it("a fork that meets a corrupt line leaves no thread and no temporary file behind, and frees the target", async () => {
+    const dir = newDir();
+    await writeBatches(dir, "src", [1, 1, 1, 1, 1]);
+    corruptLine(dir, "src", 2);
+    const journal = new FsJournal({ dir });
+    await expect(journal.fork("src", 3, "dst")).rejects.toThrow(/line 3 is not JSON/);
+    expect(await journal.head("dst")).toBe(-1);
+    expect(readdirSync(dir).filter((name) => name !== ".locks")).toEqual(["src.jsonl"]);
+    expect(await journal.append("dst", [event("fresh start")], -1)).toEqual({ lastSeq: 0 });
+    await journal.fork("src", 1, "dst2");
+    expect(await seqsOf(journal, "dst2")).toEqual([0, 1]);
+    await journal.close();
+    expect(readdirSync(join(dir, ".locks"))).toEqual([]);
+  });
+});
+
+describe("file names", () => {
+  it("maps `:` to `~` and back, and lists only thread files", async () => {
+    expect(threadFileName("user:42@tenant=a+b")).toBe("user~42@tenant=a+b.jsonl");
+    expect(threadIdFromFileName("user~42@tenant=a+b.jsonl")).toBe("user:42@tenant=a+b");
+    for (const name of [".locks", ".fork-1.tmp", "notes.txt", ".jsonl", "a:b.jsonl", ".hidden.jsonl"]) {
+      expect(threadIdFromFileName(name), name).toBeUndefined();
+    }
+    const dir = newDir();
+    const journal = new FsJournal({ dir });
+    const longest = `x${"Y:".repeat(99)}z`;
+    expect(longest).toHaveLength(200);
+    for (const id of ["user:42", longest, "plain"]) await journal.append(id, [event(id)], -1);
+    writeFileSync(join(dir, "notes.txt"), "not a thread");
+    mkdirSync(join(dir, "sub.jsonl.d"));
+    expect(readdirSync(dir).sort()).toEqual(
+      [".locks", "notes.txt", "plain.jsonl", "sub.jsonl.d", "user~42.jsonl", threadFileName(longest)].sort(),
+    );
+    expect((await list(journal)).map((t) => t.threadId)).toEqual([longest, "plain", "user:42"].sort());
+    expect(await seqsOf(journal, longest)).toEqual([0]);
+    await journal.close();
+  });
+
+  it("refuses bad options with a ConfigError that says what to pass", () => {
+    expect(() => new FsJournal({ dir: "" })).toThrow(/FsJournal options are invalid at "dir"/);
+    expect(() => new FsJournal({ dir: "x", fsync: "sometimes" as never })).toThrow(
+      /"always" \| "batch" \| "never"/,
+    );
+  });
+});
