@@ -36,6 +36,7 @@ const scriptJson = (value: unknown) =>
     .replace(/\u2029/g, "\\u2029");
 
 export function formatDuration(ms: number): string {
+  if (ms === 0) return "0 ms";
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
@@ -71,7 +72,7 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
     return (
       `<g class="bar" data-index="${index}" data-kind="${span.kind}" data-status="${span.status}">` +
       `<clipPath id="c${index}"><rect x="${left.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 2}"/></clipPath>` +
-      `<rect x="${left.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 2}" rx="2" fill="${fill}"${dashed}/>` +
+      `<rect class="box" x="${left.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 2}" rx="2" fill="${fill}"${dashed}/>` +
       `${label}</g>`
     );
   });
@@ -82,7 +83,8 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   );
   const ticks = Array.from({ length: 6 }, (_, i) => {
     const tx = GUTTER + (i / 5) * width;
-    return `<line class="tick" x1="${tx}" x2="${tx}" y1="${AXIS - 6}" y2="${height}"/><text class="axis" x="${tx + 2}" y="${AXIS - 10}">${escapeXml(formatDuration((total * i) / 5))}</text>`;
+    const anchor = i === 5 ? ' text-anchor="end"' : "";
+    return `<line class="tick" x1="${tx}" x2="${tx}" y1="${AXIS - 6}" y2="${height}"/><text class="axis" x="${i === 5 ? tx - 2 : tx + 2}" y="${AXIS - 10}"${anchor}>${escapeXml(formatDuration((total * i) / 5))}</text>`;
   });
   const tooltipData = layout.placed.map(({ span }) => tooltipLines(span));
   const counts = (kind: SpanKind) => spans.filter((s) => s.kind === kind).length;
@@ -105,8 +107,8 @@ h1 { font-size: 16px; margin: 0 0 4px; }
 svg text { font-size: 11px; fill: #fff; pointer-events: none; }
 svg text.axis, svg text.depth { fill: #555; }
 .tick { stroke: #ddd; } .sep { stroke: #bbb; }
-.bar rect { stroke: #333; stroke-width: 0.5; cursor: default; }
-.bar:hover rect { stroke-width: 2; }
+.bar .box { stroke: #333; stroke-width: 0.5; cursor: default; }
+.bar:hover .box { stroke-width: 2; }
 #tooltip { position: fixed; display: none; pointer-events: none; background: #222; color: #fff; padding: 6px 8px; border-radius: 4px; max-width: 480px; white-space: pre-wrap; word-break: break-word; font: 12px/1.4 ui-monospace, monospace; }
 </style>
 </head>

@@ -27,6 +27,7 @@ const ANSI: Readonly<Record<SpanKind | "error", string>> = {
 const RESET = "\u001b[0m";
 const INDENT: Readonly<Record<SpanKind, number>> = { frame: 0, run: 0, iteration: 1, llm: 2, tool: 2 };
 const LABEL = 34;
+const MIN_COLUMNS = 80;
 
 /**
  * The flame graph as text, one span per line in start order, indented by frame depth: a label,
@@ -36,7 +37,7 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
   const spans = buildSpans(normalizeEvents(input));
   if (spans.length === 0) return "(no spans: the events hold no run)\n";
   const color = options.color ?? false;
-  const columns = Math.max(options.columns ?? 100, 60);
+  const columns = Math.max(options.columns ?? 100, MIN_COLUMNS);
   const barWidth = columns - LABEL - 26;
   const start = Math.min(...spans.map((s) => s.start));
   const total = Math.max(Math.max(...spans.map((s) => s.end)) - start, 1);
@@ -59,7 +60,10 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
 /** Writes `flameGraphText` to a stream, with colours only when the stream is a TTY (and NO_COLOR is unset). */
 export function writeFlameText(input: EventsInput, stream: TextStream, options: FlameTextOptions = {}): void {
   const color = options.color ?? (stream.isTTY === true && !process.env.NO_COLOR);
-  stream.write(flameGraphText(input, { columns: options.columns ?? stream.columns ?? 100, color }));
+  // A pseudo-terminal without a size reports 0 columns.
+  const columns =
+    options.columns ?? (stream.columns !== undefined && stream.columns > 0 ? stream.columns : 100);
+  stream.write(flameGraphText(input, { columns, color }));
 }
 
 function figures(span: Span): string {

@@ -9,3 +9,8 @@ export function compactRanges(numbers: readonly number[]): string {
   }
   return parts.join(", ");
 }
+
+/** "iteration 7" or "iterations 1–3, 5". */
+export function iterationsPhrase(numbers: readonly number[]): string {
+  return `${new Set(numbers).size === 1 ? "iteration" : "iterations"} ${compactRanges(numbers)}`;
+}

@@ -1,5 +1,5 @@
 import type { ContextComponentRecord } from "@loom/core";
-import { compactRanges } from "./ranges.js";
+import { iterationsPhrase } from "./ranges.js";
 import type { Compression, IterationRecord } from "./recording.js";
 
 export interface IterationTokens {
@@ -100,15 +100,15 @@ function suggest(records: readonly IterationRecord[], compressions: readonly Com
   const out: string[] = [];
   const historyDropped = records.filter((r) => r.excluded.some((c) => c.kind === "history"));
   if (historyDropped.length > 0) {
-    const its = compactRanges(historyDropped.map((r) => r.iteration));
+    const its = iterationsPhrase(historyDropped.map((r) => r.iteration));
     const most = Math.max(
       ...historyDropped.flatMap((r) => r.excluded.filter((c) => c.kind === "history").map((c) => c.tokens)),
     );
     const compressed = historyDropped.some((r) => r.compressions.length > 0);
     out.push(
       compressed
-        ? `history dropped at iterations ${its} (up to ${most} tokens) even after compression: use a stronger compression strategy or raise windowTokens`
-        : `history dropped at iterations ${its} (up to ${most} tokens): raise windowTokens or add a compression strategy`,
+        ? `history dropped at ${its} (up to ${most} tokens) even after compression: use a stronger compression strategy or raise windowTokens`
+        : `history dropped at ${its} (up to ${most} tokens): raise windowTokens or add a compression strategy`,
     );
   }
   const droppedComponents = new Map<
@@ -126,14 +126,14 @@ function suggest(records: readonly IterationRecord[], compressions: readonly Com
   }
   for (const [id, c] of droppedComponents) {
     out.push(
-      `${c.kind} "${id}" (${c.tokens} tokens, priority ${c.priority}) left out at iterations ${compactRanges(c.its)}: raise its priority, shorten it, or raise windowTokens`,
+      `${c.kind} "${id}" (${c.tokens} tokens, priority ${c.priority}) left out at ${iterationsPhrase(c.its)}: raise its priority, shorten it, or raise windowTokens`,
     );
   }
   const over = records.filter((r) => r.totalTokens > r.budget);
   if (over.length > 0) {
     const worst = Math.max(...over.map((r) => r.totalTokens / Math.max(r.budget, 1)));
     out.push(
-      `context over budget at iterations ${compactRanges(over.map((r) => r.iteration))} (up to ${Math.round(worst * 100)}%): the newest turn alone does not fit, so the provider may refuse the request; add a compression strategy, shorten tool results, or raise windowTokens`,
+      `context over budget at ${iterationsPhrase(over.map((r) => r.iteration))} (up to ${Math.round(worst * 100)}%): the newest turn alone does not fit, so the provider may refuse the request; add a compression strategy, shorten tool results, or raise windowTokens`,
     );
   }
   const nearFull = records.filter(
@@ -145,7 +145,7 @@ function suggest(records: readonly IterationRecord[], compressions: readonly Com
   );
   if (nearFull.length > 0) {
     out.push(
-      `context at ${Math.round(NEAR_FULL * 100)}% or more of the budget at iterations ${compactRanges(nearFull.map((r) => r.iteration))}: the next turns will drop history; add a compression strategy before they do`,
+      `context at ${Math.round(NEAR_FULL * 100)}% or more of the budget at ${iterationsPhrase(nearFull.map((r) => r.iteration))}: the next turns will drop history; add a compression strategy before they do`,
     );
   }
   const toolsHeavy = records.filter((r) => {
@@ -157,7 +157,7 @@ function suggest(records: readonly IterationRecord[], compressions: readonly Com
       ...toolsHeavy.map((r) => r.included.find((c) => c.kind === "tools")!.tokens / r.budget),
     );
     out.push(
-      `tool definitions take up to ${Math.round(share * 100)}% of the budget (iterations ${compactRanges(toolsHeavy.map((r) => r.iteration))}): offer fewer tools, or shorten their descriptions and schemas`,
+      `tool definitions take up to ${Math.round(share * 100)}% of the budget (${iterationsPhrase(toolsHeavy.map((r) => r.iteration))}): offer fewer tools, or shorten their descriptions and schemas`,
     );
   }
   const weak = compressions.filter(
@@ -166,7 +166,7 @@ function suggest(records: readonly IterationRecord[], compressions: readonly Com
   for (const strategy of new Set(weak.map((c) => c.strategy))) {
     const its = weak.filter((c) => c.strategy === strategy).map((c) => c.iteration);
     out.push(
-      `compression "${strategy}" saved less than ${Math.round(WEAK_COMPRESSION * 100)}% at iterations ${compactRanges(its)}: it runs without helping; tune it or use another strategy`,
+      `compression "${strategy}" saved less than ${Math.round(WEAK_COMPRESSION * 100)}% at ${iterationsPhrase(its)}: it runs without helping; tune it or use another strategy`,
     );
   }
   return out;

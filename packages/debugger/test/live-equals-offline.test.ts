@@ -14,8 +14,8 @@ describe("ContextDebugger live", () => {
   it("as a hook, it sees the same decisions the journal records", async () => {
     const journal = new MemoryJournal();
     const live = new ContextDebugger();
-    const { agent } = readingAgent(journal, 4, [live.hook]);
-    for (let i = 1; i <= 4; i++) await agent.run(`Read chapter ${i}`, { threadId: "live" });
+    const { agent } = readingAgent(journal, 5, [live.hook]);
+    for (let i = 1; i <= 5; i++) await agent.run(`Read chapter ${i}`, { threadId: "live" });
     const offline = await ContextDebugger.fromJournal(journal, "live");
     expect(live.events).toHaveLength(0);
     expect(live.explainIteration(1).source).toBe("hook");

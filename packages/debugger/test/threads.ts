@@ -20,7 +20,7 @@ export const readChapter = tool({
   run: async ({ n }) => `Chapter ${n}. ${"The loom wove on and on through the night. ".repeat(12)}`,
 });
 
-export const MANUAL = `MANUAL-TEXT ${"Every rule of the house, written at length. ".repeat(60)}`;
+export const MANUAL = `MANUAL-TEXT ${"Every rule of the house, written at length. ".repeat(150)}`;
 
 /**
  * A reader that reads one chapter per run, run after run on one thread, with a 700-token window:
@@ -60,7 +60,15 @@ export async function readingThread(threadId = "reading", runs = 5) {
   const journal = new MemoryJournal();
   const { agent, provider } = readingAgent(journal, runs);
   for (let i = 1; i <= runs; i++) await agent.run(`Read chapter ${i}`, { threadId });
-  return { journal, provider, events: await readAll(journal, threadId) };
+  // Found from what the model was sent, not from the events: the iterations whose request had
+  // lost the thread's first message. Which ones they are depends on core's token counts.
+  const droppedAt = provider.requests.flatMap((r, i) =>
+    r.messages.some((m) => m.content === "Read chapter 1") ? [] : [i + 1],
+  );
+  if (droppedAt.length === 0 || droppedAt.length === runs * 2) {
+    throw new Error(`readingThread: expected some but not all iterations to drop history, got ${droppedAt}`);
+  }
+  return { journal, provider, droppedAt, events: await readAll(journal, threadId) };
 }
 
 const search = tool({
