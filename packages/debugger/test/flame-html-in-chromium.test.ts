@@ -4,35 +4,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildSpans, flameGraphHtml } from "@loom/debugger";
 import { type BrowserContext, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { countOf, delegatingThread } from "./threads.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const dir = mkdtempSync(join(tmpdir(), "loom-flame-html-"));
 let browser: BrowserContext | undefined;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: this test opens the flame graph in Debian's Chromium. Install it with "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium".`,
-    );
-  }
-  // A persistent context is how playwright takes a fresh --user-data-dir of our choosing.
-  browser = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -41,6 +18,27 @@ afterAll(async () => {
 
 describe("HTML flame graph in headless Chromium", () => {
   it("draws a bar per span, shows details on hover, fetches nothing and logs no error", async () => {
+    // Checked inside the test, not in a hook: a missing browser must fail the test, not skip it.
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: this test opens the flame graph in Debian's Chromium. Install it with "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium".`,
+      );
+    }
+    // A persistent context is how playwright takes a fresh --user-data-dir of our choosing.
+    browser = await chromium.launchPersistentContext(join(dir, "profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
     const { events } = await delegatingThread();
     const spans = buildSpans(events);
     const file = join(dir, "flame.html");
