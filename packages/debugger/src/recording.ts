@@ -1,0 +1,165 @@
+import type { ContextAssemblyInfo, ContextComponentRecord, StoredEvent, Usage } from "@loom/core";
+
+export interface Compression {
+  readonly iteration: number;
+  readonly seq: number | undefined;
+  readonly strategy: string;
+  readonly tokensBefore: number;
+  readonly tokensAfter: number;
+}
+
+/** What the debugger knows about one iteration of one frame. */
+export interface IterationRecord {
+  readonly frameId: string;
+  readonly iteration: number;
+  /** "journal" when read from a `context.assembled` event, "hook" when seen live by the hook only. */
+  readonly source: "journal" | "hook";
+  readonly seq: number | undefined;
+  readonly ts: number | undefined;
+  readonly budget: number;
+  readonly totalTokens: number;
+  readonly included: readonly ContextComponentRecord[];
+  readonly excluded: readonly ContextComponentRecord[];
+  readonly compressions: readonly Compression[];
+  /** Usage the provider reported for this iteration's model call, when it completed. */
+  readonly usage: Usage | undefined;
+  readonly failedModelCalls: number;
+}
+
+export interface FrameInfo {
+  readonly frameId: string;
+  readonly parentFrameId: string | undefined;
+  readonly depth: number;
+  /** The agent's name (`run.started`) or the tool name it was spawned as. */
+  readonly name: string | undefined;
+  readonly iterations: number;
+}
+
+interface HookSighting {
+  readonly assembly?: ContextAssemblyInfo;
+  readonly usage?: Usage;
+}
+
+const key = (frameId: string, iteration: number) => `${frameId}\u0000${iteration}`;
+
+/** The events of one thread, and what a hook saw live that is not (yet) in them. */
+export class Recording {
+  readonly events: StoredEvent[] = [];
+  threadId: string | undefined;
+  private readonly seqs = new Set<number>();
+  private readonly sightings = new Map<string, HookSighting>();
+
+  add(event: StoredEvent): void {
+    if (this.seqs.has(event.seq)) return;
+    this.seqs.add(event.seq);
+    this.threadId ??= event.threadId;
+    const last = this.events.at(-1);
+    this.events.push(event);
+    if (last && last.seq > event.seq) this.events.sort((a, b) => a.seq - b.seq);
+  }
+
+  sight(frameId: string, iteration: number, seen: HookSighting): void {
+    const k = key(frameId, iteration);
+    this.sightings.set(k, { ...this.sightings.get(k), ...seen });
+  }
+
+  frames(): FrameInfo[] {
+    const frames = new Map<
+      string,
+      { parentFrameId?: string; depth: number; name?: string; its: Set<number> }
+    >();
+    const ensure = (frameId: string, depth: number, parentFrameId?: string) => {
+      let info = frames.get(frameId);
+      if (!info) {
+        info = { depth, its: new Set(), ...(parentFrameId ? { parentFrameId } : {}) };
+        frames.set(frameId, info);
+      }
+      return info;
+    };
+    for (const e of this.events) {
+      const info = ensure(e.frameId, e.depth, e.parentFrameId);
+      if (e.type === "iteration.started") info.its.add(e.iteration);
+      if (e.type === "run.started" && e.data.agent) info.name ??= e.data.agent;
+      if (e.type === "frame.spawned")
+        ensure(e.data.childFrameId, e.depth + 1, e.frameId).name ??= e.data.name;
+    }
+    for (const k of this.sightings.keys()) {
+      const [frameId, iteration] = k.split("\u0000") as [string, string];
+      ensure(frameId, frameId === "root" ? 0 : 1).its.add(Number(iteration));
+    }
+    return [...frames].map(([frameId, f]) => ({
+      frameId,
+      parentFrameId: f.parentFrameId,
+      depth: f.depth,
+      name: f.name,
+      iterations: f.its.size,
+    }));
+  }
+
+  /** Every iteration of `frameId` that has a context assembly, in order. */
+  iterations(frameId: string): IterationRecord[] {
+    const records = new Map<number, IterationRecord>();
+    const compressions = new Map<number, Compression[]>();
+    const usage = new Map<number, Usage>();
+    const failures = new Map<number, number>();
+    for (const e of this.events) {
+      if (e.frameId !== frameId) continue;
+      switch (e.type) {
+        case "context.assembled":
+          records.set(e.iteration, {
+            frameId,
+            iteration: e.iteration,
+            source: "journal",
+            seq: e.seq,
+            ts: e.ts,
+            ...e.data,
+            compressions: [],
+            usage: undefined,
+            failedModelCalls: 0,
+          });
+          break;
+        case "compression.applied": {
+          const list = compressions.get(e.iteration) ?? [];
+          list.push({ iteration: e.iteration, seq: e.seq, ...e.data });
+          compressions.set(e.iteration, list);
+          break;
+        }
+        case "llm.completed":
+          usage.set(e.iteration, e.data.usage);
+          break;
+        case "llm.failed":
+          failures.set(e.iteration, (failures.get(e.iteration) ?? 0) + 1);
+          break;
+      }
+    }
+    for (const [k, seen] of this.sightings) {
+      const [f, it] = k.split("\u0000") as [string, string];
+      const iteration = Number(it);
+      if (f !== frameId) continue;
+      if (seen.usage && !usage.has(iteration)) usage.set(iteration, seen.usage);
+      if (!seen.assembly || records.has(iteration)) continue;
+      records.set(iteration, {
+        frameId,
+        iteration,
+        source: "hook",
+        seq: undefined,
+        ts: undefined,
+        budget: seen.assembly.budget,
+        totalTokens: seen.assembly.totalTokens,
+        included: seen.assembly.included,
+        excluded: seen.assembly.excluded,
+        compressions: [],
+        usage: undefined,
+        failedModelCalls: 0,
+      });
+    }
+    return [...records.values()]
+      .map((r) => ({
+        ...r,
+        compressions: compressions.get(r.iteration) ?? [],
+        usage: usage.get(r.iteration),
+        failedModelCalls: failures.get(r.iteration) ?? 0,
+      }))
+      .sort((a, b) => a.iteration - b.iteration);
+  }
+}

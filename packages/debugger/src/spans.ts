@@ -1,0 +1,221 @@
+import type { StoredEvent } from "@loom/core";
+
+export type SpanKind = "frame" | "run" | "iteration" | "llm" | "tool";
+export type SpanStatus = "ok" | "error" | "interrupted" | "cancelled" | "open";
+
+/** One bar of the flame graph: something with a start and an end in a frame of the thread. */
+export interface Span {
+  readonly id: string;
+  readonly kind: SpanKind;
+  readonly name: string;
+  readonly frameId: string;
+  readonly depth: number;
+  readonly iteration: number;
+  /** Epoch ms, from the events' `ts`. */
+  readonly start: number;
+  readonly end: number;
+  readonly startSeq: number;
+  readonly endSeq: number;
+  /** "open" when the thread's events stop before it ended (a crash, or a slice of a thread). */
+  readonly status: SpanStatus;
+  /** Shown on hover: tokens, model, arguments, error... */
+  readonly details: Readonly<Record<string, string | number>>;
+}
+
+interface OpenSpan {
+  id: string;
+  kind: SpanKind;
+  name: string;
+  frameId: string;
+  depth: number;
+  iteration: number;
+  start: number;
+  startSeq: number;
+  details: Record<string, string | number>;
+}
+
+const short = (text: string, max = 120) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const json = (value: unknown) => short(JSON.stringify(value) ?? "undefined");
+
+/**
+ * Pairs the events of a thread into spans: runs (run.started → run.completed / failed / cancelled),
+ * iterations, model calls (llm.requested → llm.completed / failed, one span per attempt), tool calls
+ * (tool.started → tool.completed) and sub-agent frames (frame.spawned → the child's run end).
+ */
+export function buildSpans(events: readonly StoredEvent[]): Span[] {
+  const spans: Span[] = [];
+  const open = new Map<string, OpenSpan>();
+  let counter = 0;
+  const begin = (
+    key: string,
+    e: StoredEvent,
+    span: Omit<OpenSpan, "id" | "start" | "startSeq" | "frameId" | "depth" | "iteration"> & Partial<OpenSpan>,
+  ) => {
+    open.set(key, {
+      id: `s${counter++}`,
+      start: e.ts,
+      startSeq: e.seq,
+      frameId: e.frameId,
+      depth: e.depth,
+      iteration: e.iteration,
+      ...span,
+    });
+  };
+  const finish = (
+    key: string,
+    e: StoredEvent,
+    status: SpanStatus,
+    more: Record<string, string | number> = {},
+  ) => {
+    const span = open.get(key);
+    if (!span) return undefined;
+    open.delete(key);
+    const done: Span = { ...span, end: e.ts, endSeq: e.seq, status, details: { ...span.details, ...more } };
+    spans.push(done);
+    return done;
+  };
+  /** Closes every open span of a frame (its run ended). */
+  const finishFrame = (e: StoredEvent, status: SpanStatus, more: Record<string, string | number>) => {
+    for (const [key, span] of open) {
+      if (span.frameId === e.frameId && span.kind !== "frame" && span.kind !== "run") finish(key, e, status);
+    }
+    finish(`run:${e.frameId}`, e, status, more);
+    finish(`frame:${e.frameId}`, e, status, more);
+  };
+
+  for (const e of events) {
+    const f = e.frameId;
+    switch (e.type) {
+      case "run.started":
+        finish(`run:${f}`, e, "open");
+        begin(`run:${f}`, e, {
+          kind: "run",
+          name: e.data.agent ?? "run",
+          details: { input: short(e.data.input), runId: e.runId },
+        });
+        break;
+      case "iteration.started":
+        begin(`iteration:${f}`, e, { kind: "iteration", name: `iteration ${e.iteration}`, details: {} });
+        break;
+      case "context.assembled": {
+        const span = open.get(`iteration:${f}`);
+        if (span) {
+          span.details.contextTokens = e.data.totalTokens;
+          span.details.budget = e.data.budget;
+          if (e.data.excluded.length > 0) span.details.excluded = e.data.excluded.map((c) => c.id).join(", ");
+        }
+        break;
+      }
+      case "compression.applied": {
+        const span = open.get(`iteration:${f}`);
+        if (span)
+          span.details.compression = `${e.data.strategy}: ${e.data.tokensBefore} → ${e.data.tokensAfter} tokens`;
+        break;
+      }
+      case "llm.requested":
+        begin(`llm:${f}`, e, {
+          kind: "llm",
+          name: `${e.data.provider}/${e.data.model}`,
+          details: { messages: e.data.messageCount, attempt: 1 },
+        });
+        break;
+      case "llm.failed": {
+        const failed = finish(`llm:${f}`, e, "error", {
+          error: `${e.data.error.code}: ${short(e.data.error.message)}`,
+        });
+        if (e.data.willRetry && failed) {
+          begin(`llm:${f}`, e, {
+            kind: "llm",
+            name: failed.name,
+            details: { messages: failed.details.messages ?? 0, attempt: e.data.attempt + 1 },
+          });
+        }
+        break;
+      }
+      case "llm.completed":
+        finish(`llm:${f}`, e, "ok", {
+          attempt: e.data.attempt,
+          inputTokens: e.data.usage.inputTokens,
+          outputTokens: e.data.usage.outputTokens,
+          finishReason: e.data.finishReason.unified,
+          ...(e.data.message.toolCalls?.length
+            ? { toolCalls: e.data.message.toolCalls.map((c) => c.name).join(", ") }
+            : {}),
+        });
+        break;
+      case "tool.started":
+        begin(`tool:${f}:${e.data.callId}`, e, {
+          kind: "tool",
+          name: e.data.name,
+          details: { callId: e.data.callId, args: json(e.data.args) },
+        });
+        break;
+      case "tool.completed": {
+        const key = `tool:${f}:${e.data.callId}`;
+        // A call that never started (denied, rejected, bad arguments) is an instant.
+        if (!open.has(key)) {
+          begin(key, e, {
+            kind: "tool",
+            name: e.data.name,
+            details: { callId: e.data.callId, started: "never" },
+          });
+        }
+        const error = e.data.error;
+        finish(key, e, error ? "error" : "ok", {
+          result: short(e.data.content),
+          ...(error ? { error: `${error.code}: ${short(error.message)}` } : {}),
+        });
+        break;
+      }
+      case "frame.spawned":
+        open.set(`frame:${e.data.childFrameId}`, {
+          id: `s${counter++}`,
+          kind: "frame",
+          name: e.data.name,
+          frameId: e.data.childFrameId,
+          depth: e.depth + 1,
+          iteration: 0,
+          start: e.ts,
+          startSeq: e.seq,
+          details: { input: short(e.data.input), parentFrameId: f, callId: e.data.callId },
+        });
+        break;
+      case "iteration.completed":
+        finish(`iteration:${f}`, e, "ok");
+        break;
+      case "run.completed":
+        finishFrame(e, "ok", { result: short(e.data.text) });
+        break;
+      case "run.failed":
+        finishFrame(e, "error", { error: `${e.data.error.code}: ${short(e.data.error.message)}` });
+        break;
+      case "run.cancelled":
+        finishFrame(e, "cancelled", { reason: short(e.data.reason) });
+        break;
+    }
+  }
+  const last = events.at(-1);
+  if (last) {
+    // A thread that stopped on run.interrupted waits for a human: its open spans are paused, not lost.
+    const status: SpanStatus = last.type === "run.interrupted" ? "interrupted" : "open";
+    for (const span of open.values()) {
+      spans.push({
+        ...span,
+        end: last.ts,
+        endSeq: last.seq,
+        status,
+      });
+    }
+  }
+  return spans.sort(
+    (a, b) => a.start - b.start || a.startSeq - b.startSeq || KIND_ORDER[a.kind] - KIND_ORDER[b.kind],
+  );
+}
+
+export const KIND_ORDER: Readonly<Record<SpanKind, number>> = {
+  frame: 0,
+  run: 1,
+  iteration: 2,
+  llm: 3,
+  tool: 3,
+};
