@@ -1,0 +1,160 @@
+import { parseArgs } from "node:util";
+import { EventSchemaError, type Journal, JournalCorruptionError, JournalError, LoomError } from "@loom/core";
+import { DebuggerError } from "@loom/debugger";
+import {
+  eventsCommand,
+  explainCommand,
+  flameCommand,
+  forkCommand,
+  showCommand,
+  tailCommand,
+  threadsCommand,
+} from "./commands.js";
+import { CliError, EXIT } from "./errors.js";
+import { DEFAULT_JOURNAL_URL, openJournal } from "./journal-url.js";
+import type { CliIO } from "./output.js";
+
+export const USAGE = `loom — look into Loom journals
+
+Usage: loom [--journal URL] <command> [options]
+
+Commands:
+  threads [--prefix P] [--limit N] [--json]           list threads
+  events <thread> [--type T,...] [--from N] [--to N] [--json]
+                                                      the thread's events (one line each, or JSON lines)
+  show <thread>                                       the transcript
+  explain <thread> [--iteration N | --component ID] [--frame F] [--json]
+                                                      what the model saw and why (default: summary)
+  flame <thread> [-o file.html]                       flame graph: HTML file, or text in the terminal
+  fork <thread> --at SEQ --to NEW                     copy events 0..SEQ into a new thread
+  tail <thread> [--from N] [--until-end]              print events as they are appended
+
+Journal URL (--journal, or LOOM_JOURNAL; default ${DEFAULT_JOURNAL_URL}):
+  file://./relative/dir   file:///absolute/dir   postgres://user@host:5432/db?schema=loom
+
+Exit codes: 0 ok, 1 failure, 2 bad usage or URL, 3 thread (or iteration) not found, 4 corrupt journal.`;
+
+const OPTIONS = {
+  journal: { type: "string" },
+  prefix: { type: "string" },
+  limit: { type: "string" },
+  json: { type: "boolean", default: false },
+  type: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+  iteration: { type: "string" },
+  component: { type: "string" },
+  frame: { type: "string" },
+  output: { type: "string", short: "o" },
+  at: { type: "string" },
+  "until-end": { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+function integer(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value))
+    throw new CliError("usage", `--${name} must be a non-negative integer, got "${value}".`);
+  return Number(value);
+}
+
+function needThread(command: string, thread: string | undefined): string {
+  if (!thread) throw new CliError("usage", `loom ${command} needs a thread id: loom ${command} <thread>.`);
+  return thread;
+}
+
+/** Runs the `loom` command with `argv` (without node and script). Returns the exit code. */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIO,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<number> {
+  let journal: Journal | undefined;
+  try {
+    let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+    try {
+      parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new CliError("usage", `${(error as Error).message}\n\n${USAGE}`);
+    }
+    const { values, positionals } = parsed;
+    const [command, thread] = positionals;
+    if (values.help || !command) {
+      io.stdout.write(`${USAGE}\n`);
+      return command || values.help ? EXIT.ok : EXIT.usage;
+    }
+    const url = values.journal ?? io.env.LOOM_JOURNAL ?? DEFAULT_JOURNAL_URL;
+    const known = ["threads", "events", "show", "explain", "flame", "fork", "tail"];
+    if (!known.includes(command)) throw new CliError("usage", `Unknown command "${command}".\n\n${USAGE}`);
+    journal = await openJournal(url, io.cwd);
+    const ctx = { journal, io, signal };
+    switch (command) {
+      case "threads":
+        await threadsCommand(ctx, {
+          ...(values.prefix ? { prefix: values.prefix } : {}),
+          ...(values.limit ? { limit: integer("limit", values.limit)! } : {}),
+          json: values.json,
+        });
+        break;
+      case "events":
+        await eventsCommand(ctx, needThread(command, thread), {
+          ...(values.type ? { types: values.type.split(",").map((t) => t.trim()) } : {}),
+          ...(values.from !== undefined ? { from: integer("from", values.from)! } : {}),
+          ...(values.to !== undefined ? { to: integer("to", values.to)! } : {}),
+          json: values.json,
+        });
+        break;
+      case "show":
+        await showCommand(ctx, needThread(command, thread));
+        break;
+      case "explain":
+        await explainCommand(ctx, needThread(command, thread), {
+          ...(values.iteration !== undefined ? { iteration: integer("iteration", values.iteration)! } : {}),
+          ...(values.component !== undefined ? { component: values.component } : {}),
+          ...(values.frame !== undefined ? { frame: values.frame } : {}),
+          json: values.json,
+        });
+        break;
+      case "flame":
+        await flameCommand(ctx, needThread(command, thread), values.output ? { output: values.output } : {});
+        break;
+      case "fork": {
+        const at = integer("at", values.at);
+        if (at === undefined || !values.to)
+          throw new CliError("usage", "loom fork needs --at SEQ and --to NEW_THREAD.");
+        await forkCommand(ctx, needThread(command, thread), { at, to: values.to });
+        break;
+      }
+      case "tail":
+        await tailCommand(ctx, needThread(command, thread), {
+          ...(values.from !== undefined ? { from: integer("from", values.from)! } : {}),
+          untilEnd: values["until-end"],
+          pollMs: 200,
+        });
+        break;
+    }
+    return EXIT.ok;
+  } catch (error) {
+    io.stderr.write(`loom: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCodeOf(error);
+  } finally {
+    await journal?.close().catch(() => undefined);
+  }
+}
+
+function exitCodeOf(error: unknown): number {
+  if (CliError.isInstance(error)) return error.exitCode;
+  if (JournalCorruptionError.isInstance(error) || EventSchemaError.isInstance(error)) return EXIT.corrupt;
+  if (JournalError.isInstance(error)) {
+    if (
+      error.code === "invalid_thread_id" ||
+      error.code === "invalid_range" ||
+      error.code === "thread_exists"
+    )
+      return EXIT.usage;
+    if (error.code === "thread_not_found") return EXIT.notFound;
+  }
+  if (DebuggerError.isInstance(error) && error.code.endsWith("_not_found")) return EXIT.notFound;
+  if (LoomError.isInstance(error) && error.code === "invalid_config") return EXIT.usage;
+  return EXIT.failure;
+}

@@ -1,0 +1,235 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { foldAll, type Journal, type StoredEvent } from "@loom/core";
+import {
+  ContextDebugger,
+  flameGraphHtml,
+  formatComponent,
+  formatIteration,
+  formatSummary,
+  writeFlameText,
+} from "@loom/debugger";
+import { CliError } from "./errors.js";
+import { canSubscribe } from "./journal-url.js";
+import { type CliIO, painter, progress, table } from "./output.js";
+
+export interface CommandContext {
+  readonly journal: Journal;
+  readonly io: CliIO;
+  readonly signal: AbortSignal;
+}
+
+/** Reads a whole thread, with a progress bar on long ones; a missing thread is an error. */
+export async function readThread(ctx: CommandContext, threadId: string): Promise<StoredEvent[]> {
+  const head = await ctx.journal.head(threadId);
+  if (head < 0) {
+    throw new CliError(
+      "thread_not_found",
+      `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
+    );
+  }
+  const bar = progress(ctx.io, `reading ${threadId}`, head + 1);
+  const events: StoredEvent[] = [];
+  for await (const event of ctx.journal.read(threadId)) {
+    events.push(event);
+    bar.tick(events.length);
+  }
+  bar.end();
+  return events;
+}
+
+export async function threadsCommand(
+  ctx: CommandContext,
+  opts: { prefix?: string; limit?: number; json: boolean },
+) {
+  const rows: string[][] = [["THREAD", "EVENTS", "STATUS", "UPDATED"]];
+  const infos = [];
+  for await (const info of ctx.journal.threads({
+    ...(opts.prefix ? { prefix: opts.prefix } : {}),
+    ...(opts.limit ? { limit: opts.limit } : {}),
+  })) {
+    infos.push(info);
+    rows.push([
+      info.threadId,
+      String(info.eventCount),
+      info.status ?? "-",
+      new Date(info.updatedAt).toISOString(),
+    ]);
+  }
+  if (opts.json) ctx.io.stdout.write(`${JSON.stringify(infos, null, 2)}\n`);
+  else ctx.io.stdout.write(infos.length === 0 ? "No threads.\n" : `${table(rows)}\n`);
+}
+
+function describeEvent(event: StoredEvent): string {
+  switch (event.type) {
+    case "run.started":
+      return JSON.stringify(event.data.input);
+    case "llm.completed": {
+      const calls = (event.data.message.toolCalls ?? []).map((c) => c.name);
+      const text = event.data.message.content.replace(/\s+/g, " ");
+      return `${calls.length ? `calls ${calls.join(", ")}; ` : ""}${text.length > 60 ? `${text.slice(0, 57)}...` : text} (${event.data.usage.inputTokens}→${event.data.usage.outputTokens} tokens)`;
+    }
+    case "llm.failed":
+      return `${event.data.error.code}: ${event.data.error.message}${event.data.willRetry ? " (retrying)" : ""}`;
+    case "tool.started":
+      return `${event.data.name} ${JSON.stringify(event.data.args)}`;
+    case "tool.completed":
+      return `${event.data.name}${event.data.error ? ` ERROR ${event.data.error.code}` : ""}: ${event.data.content.slice(0, 60)}`;
+    case "context.assembled":
+      return `${event.data.totalTokens}/${event.data.budget} tokens, ${event.data.excluded.length} excluded`;
+    case "compression.applied":
+      return `${event.data.strategy}: ${event.data.tokensBefore} → ${event.data.tokensAfter} tokens`;
+    case "approval.requested":
+      return event.data.calls.map((c) => `${c.name} (${c.reason})`).join(", ");
+    case "approval.resolved":
+      return `${event.data.callId}: ${event.data.decision}${event.data.reason ? ` (${event.data.reason})` : ""}`;
+    case "run.completed":
+      return JSON.stringify(event.data.text.slice(0, 80));
+    case "run.failed":
+      return `${event.data.error.code}: ${event.data.error.message}`;
+    case "frame.spawned":
+      return `${event.data.name} → frame ${event.data.childFrameId}`;
+    case "run.interrupted":
+    case "run.cancelled":
+      return event.data.reason;
+    default:
+      return "";
+  }
+}
+
+export function formatEventLine(io: CliIO, event: StoredEvent): string {
+  const paint = painter(io.stdout, io.env);
+  const colour =
+    event.type.startsWith("run.failed") || event.type === "llm.failed"
+      ? "red"
+      : event.type.startsWith("tool.")
+        ? "cyan"
+        : event.type.startsWith("llm.")
+          ? "magenta"
+          : event.type.startsWith("approval.") || event.type === "run.interrupted"
+            ? "yellow"
+            : "gray";
+  const indent = "  ".repeat(event.depth);
+  return `${paint("dim", String(event.seq).padStart(5))} ${indent}${paint(colour, event.type.padEnd(20))} ${describeEvent(event)}`;
+}
+
+export async function eventsCommand(
+  ctx: CommandContext,
+  threadId: string,
+  opts: { types?: string[]; from?: number; to?: number; json: boolean },
+) {
+  if ((await ctx.journal.head(threadId)) < 0) {
+    throw new CliError(
+      "thread_not_found",
+      `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
+    );
+  }
+  const range = {
+    ...(opts.from !== undefined ? { from: opts.from } : {}),
+    ...(opts.to !== undefined ? { to: opts.to } : {}),
+  };
+  for await (const event of ctx.journal.read(threadId, range)) {
+    if (opts.types && !opts.types.some((t) => event.type === t || event.type.startsWith(`${t}.`))) continue;
+    ctx.io.stdout.write(opts.json ? `${JSON.stringify(event)}\n` : `${formatEventLine(ctx.io, event)}\n`);
+  }
+}
+
+export async function showCommand(ctx: CommandContext, threadId: string) {
+  const events = await readThread(ctx, threadId);
+  const root = foldAll(threadId, events);
+  const paint = painter(ctx.io.stdout, ctx.io.env);
+  const out: string[] = [
+    `${paint("bold", `Thread ${threadId}`)}: ${root.status}, ${root.iteration} iterations, ${root.usage.inputTokens} tokens in / ${root.usage.outputTokens} out`,
+    "",
+  ];
+  for (const message of root.messages) {
+    if (message.role === "user") out.push(`${paint("green", "user")}: ${message.content}`);
+    else if (message.role === "assistant") {
+      if (message.content) out.push(`${paint("blue", "assistant")}: ${message.content}`);
+      for (const call of message.toolCalls ?? [])
+        out.push(`${paint("cyan", "  → call")} ${call.name}(${call.arguments}) [${call.id}]`);
+    } else if (message.role === "tool") {
+      out.push(
+        `${paint(message.isError ? "red" : "cyan", "  ← result")} ${message.name}: ${message.content}`,
+      );
+    } else out.push(`${paint("gray", "system")}: ${message.content}`);
+  }
+  if (root.status === "failed" && root.error)
+    out.push("", paint("red", `failed: ${root.error.code}: ${root.error.message}`));
+  ctx.io.stdout.write(`${out.join("\n")}\n`);
+}
+
+export async function explainCommand(
+  ctx: CommandContext,
+  threadId: string,
+  opts: { iteration?: number; component?: string; frame?: string; json: boolean },
+) {
+  const events = await readThread(ctx, threadId);
+  const debug = ContextDebugger.fromEvents(events, opts.frame ? { frameId: opts.frame } : {});
+  if (opts.iteration !== undefined) {
+    const explanation = debug.explainIteration(opts.iteration);
+    ctx.io.stdout.write(
+      opts.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatIteration(explanation)}\n`,
+    );
+  } else if (opts.component !== undefined) {
+    const explanation = debug.explainComponent(opts.component);
+    ctx.io.stdout.write(
+      opts.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatComponent(explanation)}\n`,
+    );
+  } else {
+    ctx.io.stdout.write(
+      opts.json ? `${JSON.stringify(debug.toJSON(), null, 2)}\n` : `${formatSummary(debug.summary())}\n`,
+    );
+  }
+}
+
+export async function flameCommand(ctx: CommandContext, threadId: string, opts: { output?: string }) {
+  const events = await readThread(ctx, threadId);
+  if (opts.output) {
+    const file = resolve(ctx.io.cwd, opts.output);
+    writeFileSync(file, flameGraphHtml(events, { title: `Loom thread ${threadId}` }));
+    ctx.io.stdout.write(`Wrote ${file}: open it in a browser and hover the bars.\n`);
+  } else {
+    writeFlameText(events, ctx.io.stdout);
+  }
+}
+
+export async function forkCommand(ctx: CommandContext, threadId: string, opts: { at: number; to: string }) {
+  await ctx.journal.fork(threadId, opts.at, opts.to);
+  ctx.io.stdout.write(`Forked ${threadId} at seq ${opts.at} into ${opts.to}.\n`);
+}
+
+/** Prints the thread, then new events as they are appended, until it ends (with `untilEnd`) or the signal aborts. */
+export async function tailCommand(
+  ctx: CommandContext,
+  threadId: string,
+  opts: { from?: number; untilEnd: boolean; pollMs: number },
+) {
+  let next = opts.from ?? 0;
+  const print = (event: StoredEvent) => {
+    ctx.io.stdout.write(`${formatEventLine(ctx.io, event)}\n`);
+    next = event.seq + 1;
+    return (
+      opts.untilEnd && event.depth === 0 && /^run\.(completed|failed|cancelled|interrupted)$/.test(event.type)
+    );
+  };
+  if (canSubscribe(ctx.journal)) {
+    for await (const event of ctx.journal.subscribe(threadId, { from: next, signal: ctx.signal }))
+      if (print(event)) return;
+    return;
+  }
+  while (!ctx.signal.aborted) {
+    for await (const event of ctx.journal.read(threadId, { from: next })) if (print(event)) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, opts.pollMs);
+      ctx.signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Journal, StoredEvent } from "@loom/core";
+import { FsJournal } from "@loom/journal-fs";
+import { CliError } from "./errors.js";
+
+/** A journal that can also deliver new events as they are appended (Postgres). */
+export interface SubscribableJournal extends Journal {
+  subscribe(threadId: string, options?: { from?: number; signal?: AbortSignal }): AsyncIterable<StoredEvent>;
+}
+
+export function canSubscribe(journal: Journal): journal is SubscribableJournal {
+  return typeof (journal as Partial<SubscribableJournal>).subscribe === "function";
+}
+
+export const DEFAULT_JOURNAL_URL = "file://./.loom/journal";
+
+/**
+ * Opens a journal from a URL: `file://./relative/dir`, `file:///absolute/dir`, or
+ * `postgres://user@host:5432/db?schema=loom` (needs `@loom/journal-postgres` installed).
+ */
+export async function openJournal(url: string, cwd: string): Promise<Journal> {
+  if (url.startsWith("file:")) {
+    const rest = url.slice("file:".length);
+    let dir: string;
+    if (rest.startsWith("//./") || rest.startsWith("//../") || rest === "//.")
+      dir = resolve(cwd, rest.slice(2));
+    else if (rest.startsWith("///")) dir = fileURLToPath(url);
+    else if (!rest.startsWith("//") && rest.length > 0) dir = isAbsolute(rest) ? rest : resolve(cwd, rest);
+    else {
+      throw new CliError(
+        "bad_url",
+        `Journal URL "${url}" has no folder: use file://./relative/dir or file:///absolute/dir.`,
+      );
+    }
+    return new FsJournal({ dir, onRecovery: () => {} });
+  }
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new CliError(
+        "bad_url",
+        `Journal URL is not a valid postgres URL (expected postgres://user@host:5432/db).`,
+      );
+    }
+    const schema = parsed.searchParams.get("schema") ?? "loom";
+    parsed.searchParams.delete("schema");
+    let module: { PostgresJournal: new (options: Record<string, unknown>) => Journal };
+    try {
+      module = (await import("@loom/journal-postgres" as string)) as typeof module;
+    } catch {
+      throw new CliError(
+        "missing_package",
+        "postgres:// journals need @loom/journal-postgres: install it next to @loom/cli (npm install @loom/journal-postgres).",
+      );
+    }
+    return new module.PostgresJournal({ connectionString: parsed.toString(), schema, migrate: false });
+  }
+  const scheme = /^[a-z]+:/i.exec(url)?.[0] ?? "(none)";
+  throw new CliError(
+    "bad_url",
+    `Journal URL scheme ${scheme} is not supported: use file://./dir (journal-fs) or postgres://user@host/db.`,
+  );
+}

@@ -1,0 +1,176 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { runCli } from "@loom/cli";
+import { createAgent, tool } from "@loom/core";
+import { FsJournal } from "@loom/journal-fs";
+import { ScriptedProvider, sampleEvents } from "@loom/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+
+const cwd = mkdtempSync(join(tmpdir(), "loom-cli-"));
+const dir = join(cwd, ".loom", "journal");
+const URL_ = `file://${dir}`;
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+async function loom(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    cwd,
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  const journal = new FsJournal({ dir });
+  const lookup = tool({
+    name: "lookup",
+    description: "looks up",
+    input: z.object({ q: z.string() }),
+    run: ({ q }) => `found ${q}`,
+  });
+  const agent = createAgent({
+    journal,
+    tools: [lookup],
+    system: "Be brief.",
+    provider: new ScriptedProvider([
+      { text: "Let me look.", toolCalls: [{ id: "c1", name: "lookup", args: { q: "loom" } }] },
+      { text: "Loom is a framework." },
+    ]),
+  });
+  await agent.run("What is Loom?", { threadId: "t-one" });
+  await journal.close();
+});
+
+describe("loom", () => {
+  it("lists threads, as a table and as JSON", async () => {
+    const table = await loom("--journal", URL_, "threads");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/THREAD\s+EVENTS\s+STATUS\s+UPDATED\nt-one\s+14\s+completed/);
+    const json = JSON.parse((await loom("--journal", URL_, "threads", "--json")).stdout);
+    expect(json).toEqual([
+      expect.objectContaining({ threadId: "t-one", eventCount: 14, status: "completed" }),
+    ]);
+  });
+
+  it("shows events, filtered by type, as lines or JSON, without colours off a terminal", async () => {
+    const { stdout, code } = await loom("--journal", URL_, "events", "t-one", "--type", "tool");
+    expect(code).toBe(0);
+    expect(stdout.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^\s+5 tool\.started\s+lookup \{"q":"loom"\}$/),
+      expect.stringMatching(/^\s+6 tool\.completed\s+lookup: found loom$/),
+    ]);
+    expect(stdout).not.toContain("\u001b[");
+    const lines = (await loom("--journal", URL_, "events", "t-one", "--json", "--from", "12")).stdout
+      .trim()
+      .split("\n");
+    expect(lines.map((l) => JSON.parse(l).type)).toEqual(["iteration.completed", "run.completed"]);
+  });
+
+  it("shows the transcript", async () => {
+    const { stdout } = await loom("--journal", URL_, "show", "t-one");
+    expect(stdout).toContain("Thread t-one: completed, 2 iterations");
+    expect(stdout).toContain(
+      'assistant: Let me look.\n  → call lookup({"q":"loom"}) [c1]\n  ← result lookup: found loom',
+    );
+    expect(stdout).toContain("assistant: Loom is a framework.");
+  });
+
+  it("explains the context of an iteration, and says when there is no such iteration", async () => {
+    const ok = await loom("--journal", URL_, "explain", "t-one", "--iteration", "2");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/history/);
+    const summary = await loom("--journal", URL_, "explain", "t-one");
+    expect(summary.code).toBe(0);
+    const missing = await loom("--journal", URL_, "explain", "t-one", "--iteration", "99");
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^loom: .*99/);
+  });
+
+  it("writes a flame graph HTML file, or draws it as text", async () => {
+    const { stdout, code } = await loom("--journal", URL_, "flame", "t-one", "-o", "flame.html");
+    expect(code).toBe(0);
+    expect(stdout).toContain(join(cwd, "flame.html"));
+    expect(readFileSync(join(cwd, "flame.html"), "utf8")).toMatch(/^<!doctype html>/i);
+    const text = await loom("--journal", URL_, "flame", "t-one");
+    expect(text.stdout).toMatch(/lookup/);
+  });
+
+  it("forks a thread and refuses to fork into an existing one", async () => {
+    expect((await loom("--journal", URL_, "fork", "t-one", "--at", "4", "--to", "t-fork")).code).toBe(0);
+    expect((await loom("--journal", URL_, "threads", "--prefix", "t-fork")).stdout).toMatch(/t-fork\s+5/);
+    const again = await loom("--journal", URL_, "fork", "t-one", "--at", "4", "--to", "t-fork");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it("tails a thread: what is there, then what is appended, until the run ends", async () => {
+    const journal = new FsJournal({ dir });
+    const agent = createAgent({
+      journal,
+      provider: new ScriptedProvider([{ text: "late answer", delayMs: 300 }]),
+    });
+    const running = agent.run("hello", { threadId: "t-live" });
+    await new Promise((r) => setTimeout(r, 100));
+    const tail = await loom("--journal", URL_, "tail", "t-live", "--until-end");
+    await running;
+    await journal.close();
+    expect(tail.code).toBe(0);
+    expect(tail.stdout.trim().split("\n").at(-1)).toMatch(/run\.completed\s+"late answer"/);
+  });
+
+  it("fails clearly: bad URL (2), missing thread (3), corrupt journal (4), bad usage (2)", async () => {
+    const badUrl = await loom("--journal", "ftp://x", "threads");
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/scheme ftp: is not supported/);
+    const missing = await loom("--journal", URL_, "show", "nope");
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/No thread "nope"/);
+    const corruptDir = join(cwd, "corrupt");
+    const source = readFileSync(join(dir, "t-one.jsonl"), "utf8").split("\n");
+    mkdirSync(corruptDir);
+    const lines = source.map((l) => l.replaceAll(`"threadId":"t-one"`, `"threadId":"t-bad"`));
+    writeFileSync(join(corruptDir, "t-bad.jsonl"), [lines[0], "{not json", ...lines.slice(1)].join("\n"));
+    const corrupt = await loom("--journal", `file://${corruptDir}`, "show", "t-bad");
+    expect(corrupt.code).toBe(4);
+    expect(corrupt.stderr).toMatch(/t-bad\.jsonl.*line 2/);
+    expect((await loom("--journal", URL_, "bogus")).code).toBe(2);
+    expect((await loom("--journal", URL_, "events")).stderr).toMatch(/needs a thread id/);
+    expect((await loom("--journal", URL_, "events", "t-one", "--from", "x")).code).toBe(2);
+  });
+
+  it("shows a progress bar on stderr for long reads, only on a terminal", async () => {
+    const journal = new FsJournal({ dir });
+    await journal.append("t-long", sampleEvents(3000), -1);
+    await journal.close();
+    let stderr = "";
+    const tty = { write: (t: string) => (stderr += t), isTTY: true };
+    const code = await runCli(["--journal", URL_, "show", "t-long"], {
+      stdout: { write: () => true },
+      stderr: tty,
+      cwd,
+      env: {},
+    });
+    expect(code).toBe(0);
+    expect(stderr).toContain("reading t-long [");
+    expect(stderr).toContain("] 3000/3000");
+    expect((await loom("--journal", URL_, "show", "t-long")).stderr).toBe("");
+  });
+
+  it("runs as the built `loom` binary", async () => {
+    const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+    expect(existsSync(bin), "run `pnpm build` first").toBe(true);
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, "threads"], {
+      cwd,
+      env: { ...process.env, LOOM_JOURNAL: "file://./.loom/journal" },
+    });
+    expect(stdout).toMatch(/t-one/);
+  });
+});
