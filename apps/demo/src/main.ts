@@ -1,21 +1,143 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { fileURLToPath } from "node:url";
+import { type Decision, readAll } from "@loom/core";
+import { ContextDebugger, flameGraphHtml, formatSummary } from "@loom/debugger";
+import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
-import { runDemo } from "./demo.js";
+import { renderer } from "./render.js";
+import { QUESTION, researchAgent } from "./research.js";
 
-// The journal lives in a folder under the working directory, so runs can be inspected afterwards.
-const dir = join(process.cwd(), ".loom", "journal");
-const journal = new FsJournal({ dir });
-try {
-  const summary = await runDemo({
+const args = process.argv.slice(2);
+const workDir = join(process.cwd(), ".loom");
+const journalDir = join(workDir, "journal");
+const reportsDir = join(workDir, "reports");
+const paceMs = process.stdout.isTTY ? 12 : 0;
+const write = (text: string) => void process.stdout.write(text);
+
+if (args[0] === "--worker") await worker(args[1]!);
+else await main();
+
+/** The worker process: starts the run; the parent kills it mid-run. */
+async function worker(threadId: string) {
+  const journal = new FsJournal({ dir: journalDir });
+  const agent = researchAgent({
     journal,
-    threadId: `research-${new Date().toISOString().replace(/[:.]/g, "-")}`,
-    write: (text) => process.stdout.write(text),
-    paceMs: process.stdout.isTTY ? 12 : 0,
+    reportsDir,
+    paceMs,
+    readDelayMs: 400,
+    hooks: [
+      HITLHook({ tools: ["publish_report"], reason: () => "publishing writes a file others will read" }),
+    ],
   });
-  process.stdout.write(`Journal: ${join(dir, `${summary.threadId}.jsonl`)}\n`);
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-} finally {
+  const render = renderer(write);
+  for await (const event of agent.stream(QUESTION, { threadId })) {
+    render(event);
+    if ("seq" in event)
+      process.send?.({
+        seq: event.seq,
+        type: event.type,
+        name: "name" in event.data ? event.data.name : undefined,
+      });
+  }
   await journal.close();
+}
+
+async function main() {
+  const threadId = `research-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  write(`Loom demo — offline, scripted model, journal in ${journalDir}\n\nQuestion: ${QUESTION}\n`);
+
+  // 1. A worker process starts the run and is killed with SIGKILL while it reads pages.
+  const killedAt = await runWorkerAndKill(threadId);
+  const journal = new FsJournal({ dir: journalDir });
+  try {
+    const durable = await journal.head(threadId);
+    write(
+      `\n⚡ killed the worker process with SIGKILL right after event #${killedAt.seq} (${killedAt.type}); ${durable + 1} events are in the journal\n` +
+        `↻ resuming thread ${threadId} in this process, from the journal\n`,
+    );
+
+    // 2. This process resumes it: finished steps are not redone, the interrupted reads run again,
+    //    and publishing waits for a human.
+    const agent = researchAgent({
+      journal,
+      reportsDir,
+      paceMs,
+      hooks: [
+        HITLHook({
+          tools: ["publish_report"],
+          reason: () => "publishing writes a file others will read",
+          ask: ({ call }) => askHuman(call.name, call.args),
+        }),
+      ],
+    });
+    const stream = agent.resumeStream(threadId);
+    const render = renderer(write);
+    for await (const event of stream) render(event);
+    const result = await stream.result;
+    if (result.status !== "completed") throw new Error(`the run ended ${result.status}`);
+
+    // 3. What happened, explained from the journal alone.
+    const events = await readAll(journal, threadId);
+    const debug = ContextDebugger.fromEvents(events);
+    write(`\nContext debugger:\n${formatSummary(debug.summary())}\n`);
+    const flame = join(workDir, `flame-${threadId}.html`);
+    writeFileSync(flame, flameGraphHtml(events, { title: `Loom demo — ${threadId}` }));
+    const tools = events.filter((e) => e.type === "tool.started").length;
+    write(
+      `\nSummary: ${result.frame.iteration} iterations, ${tools} tool calls (the reads in flight at the crash ran again), ` +
+        `${result.frame.usage.inputTokens} tokens in / ${result.frame.usage.outputTokens} tokens out, ${events.length} events.\n` +
+        `Flame graph: ${flame}\n\nLook further:\n` +
+        `  npx loom show ${threadId}\n  npx loom events ${threadId} --type tool,approval\n` +
+        `  npx loom explain ${threadId} --iteration 2\n  npx loom flame ${threadId}\n`,
+    );
+  } finally {
+    await journal.close();
+  }
+}
+
+function runWorkerAndKill(threadId: string): Promise<{ seq: number; type: string }> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--worker", threadId], {
+      stdio: "inherit",
+    });
+    let killed: { seq: number; type: string } | undefined;
+    child.on("message", (message: { seq: number; type: string; name?: string }) => {
+      if (!killed && message.type === "tool.started" && message.name === "read_page") {
+        killed = message;
+        child.kill("SIGKILL");
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", () =>
+      killed ? resolve(killed) : reject(new Error("the worker finished before it could be killed")),
+    );
+  });
+}
+
+async function askHuman(name: string, callArgs: unknown): Promise<Decision> {
+  const shown = `\n  ${name}(${JSON.stringify(callArgs)})`;
+  if (args.includes("--yes")) {
+    write(`${shown}: approved by --yes\n`);
+    return { approve: true };
+  }
+  if (args.includes("--no")) {
+    write(`${shown}: rejected by --no\n`);
+    return { approve: false, reason: "rejected with --no" };
+  }
+  if (!process.stdin.isTTY) {
+    write(`${shown}: no terminal to ask, so rejected (run with --yes to approve)\n`);
+    return { approve: false, reason: "no human at a terminal to approve it" };
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await prompt.question(`${shown}\n  Approve? [y/N] `);
+    return /^y(es)?$/i.test(answer.trim())
+      ? { approve: true }
+      : { approve: false, reason: "a human said no" };
+  } finally {
+    prompt.close();
+  }
 }

@@ -1,26 +1,61 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { readAll } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const cwd = mkdtempSync(join(tmpdir(), "loom-demo-"));
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
-it("the built demo runs offline and leaves its thread in journal-fs under the working directory", async () => {
+async function demo(...flags: string[]) {
   expect(existsSync(main), "run `pnpm build` first").toBe(true);
-  const { stdout } = await promisify(execFile)(process.execPath, [main], { cwd });
-  expect(stdout).toContain("Summary: 3 iterations, 3 tool calls");
-  const dir = join(cwd, ".loom", "journal");
-  const [file] = readdirSync(dir).filter((f) => f.endsWith(".jsonl"));
-  expect(stdout).toContain(`Journal: ${join(dir, file!)}`);
-  const journal = new FsJournal({ dir });
+  const cwd = mkdtempSync(join(tmpdir(), "loom-demo-"));
+  dirs.push(cwd);
+  const { stdout } = await promisify(execFile)(process.execPath, [main, ...flags], { cwd });
+  const journalDir = join(cwd, ".loom", "journal");
+  const [file] = readdirSync(journalDir).filter((f) => f.endsWith(".jsonl"));
+  const journal = new FsJournal({ dir: journalDir });
   const events = await readAll(journal, file!.replace(/\.jsonl$/, ""));
   await journal.close();
-  expect(events.at(-1)?.type).toBe("run.completed");
+  return { cwd, stdout, events };
+}
+
+describe("the demo (built, as a process)", () => {
+  it("is killed mid-run, resumes from journal-fs, publishes once approved, and explains itself", async () => {
+    const { cwd, stdout, events } = await demo("--yes");
+    expect(stdout).toMatch(
+      /⚡ killed the worker process with SIGKILL right after event #\d+ \(tool\.started\)/,
+    );
+    expect(stdout).toContain("↻ resuming thread research-");
+    expect(stdout).toContain("publish_report");
+    expect(stdout).toContain("approved by --yes");
+    expect(stdout).toContain("Context debugger:");
+    expect(stdout).toMatch(/Summary: 4 iterations/);
+    expect(stdout).toContain("npx loom show research-");
+    // The crash left two reads in flight; both ran again, and nothing that had completed did.
+    const reads = events.filter((e) => e.type === "tool.started" && e.data.name === "read_page");
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.type === "tool.completed" && e.data.name === "search")).toHaveLength(1);
+    expect(events.at(-1)?.type).toBe("run.completed");
+    const reports = readdirSync(join(cwd, ".loom", "reports"));
+    expect(reports).toHaveLength(1);
+    expect(readFileSync(join(cwd, ".loom", "reports", reports[0]!), "utf8")).toContain("# Surviving crashes");
+    const flame = /Flame graph: (.+\.html)/.exec(stdout)![1]!;
+    expect(readFileSync(flame, "utf8")).toMatch(/^<!doctype html>/i);
+  });
+
+  it("never publishes when the human says no, and tells the model", async () => {
+    const { cwd, stdout, events } = await demo("--no");
+    expect(stdout).toContain("rejected by --no");
+    expect(existsSync(join(cwd, ".loom", "reports"))).toBe(false);
+    const publish = events.find((e) => e.type === "tool.completed" && e.data.name === "publish_report");
+    expect(publish).toMatchObject({ data: { content: "A human rejected this call: rejected with --no" } });
+  });
 });
