@@ -169,17 +169,22 @@ export function foldAll(
  * thread's state is exactly what its journal says.
  */
 export function fold(root: ExecutionFrame, event: StoredEvent): ExecutionFrame {
-  if (event.frameId === root.frameId) return { ...applyToFrame(root, event), lastSeq: event.seq };
-  const next = routeToChild(root, event);
-  if (!next) return { ...root, lastSeq: event.seq };
-  return { ...next, lastSeq: event.seq };
+  const next = event.frameId === root.frameId ? applyToFrame(root, event) : routeToChild(root, event);
+  return withSeq(root, next ?? root, event.seq);
+}
+
+/** Stamps `lastSeq` on a frame `fold` just built (a fresh object), or on a copy of an unchanged one. */
+function withSeq(before: ExecutionFrame, after: ExecutionFrame, seq: number): ExecutionFrame {
+  if (after === before) return { ...after, lastSeq: seq };
+  (after as { lastSeq: number }).lastSeq = seq;
+  return after;
 }
 
 function routeToChild(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame | undefined {
   for (const [id, child] of Object.entries(frame.children)) {
     const updated =
       id === event.frameId
-        ? { ...applyToFrame(child, event), lastSeq: event.seq }
+        ? withSeq(child, applyToFrame(child, event), event.seq)
         : routeToChild(child, event);
     if (updated) return { ...frame, children: { ...frame.children, [id]: updated } };
   }
