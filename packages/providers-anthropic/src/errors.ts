@@ -84,6 +84,13 @@ export function toProviderError(
     );
   }
   const message = error instanceof Error ? error.message : String(error);
+  if (isConnectionDrop(error)) {
+    return new ProviderError(
+      "network",
+      `Anthropic connection dropped during the response: ${redact(message, secrets)}. ${ADVICE.network}`,
+      { provider: PROVIDER, retryable: true, cause: error },
+    );
+  }
   return new ProviderError(
     "invalid_response",
     `Anthropic response could not be read: ${redact(message, secrets)}`,
@@ -138,4 +145,15 @@ export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
   return out.replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, "sk-[redacted]");
+}
+
+const DROPPED = /terminated|other side closed|socket hang up|ECONNRESET|EPIPE|UND_ERR_SOCKET/;
+
+/** A connection lost while the body streamed: fetch reports it as a plain error, not the SDK's. */
+function isConnectionDrop(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (DROPPED.test(e.message) || (typeof code === "string" && DROPPED.test(code))) return true;
+  }
+  return false;
 }

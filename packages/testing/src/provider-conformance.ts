@@ -136,6 +136,54 @@ export function providerConformance(
       }
     });
 
+    const streamed = recordings.find((c) => c.stream && c.calls[0]?.response !== undefined);
+    if (streamed) {
+      const streamedOptions = (url: string): ConformanceProviderOptions => ({
+        baseURL: url + streamed.basePath,
+        modelId: streamed.modelId,
+        stream: true,
+        apiKey: API_KEY,
+      });
+      const request = streamed.calls[0]!.request;
+
+      it(`turns an abort in the middle of a stream into ProviderError(aborted) (${streamed.name})`, async () => {
+        const server = await startReplayServer(loadRecording(streamed.recording), { stallAfterEvents: 4 });
+        try {
+          const controller = new AbortController();
+          const provider = factory(streamedOptions(server.url));
+          const parts: ProviderStreamPart[] = [];
+          const error = await (async () => {
+            for await (const part of provider.doStream(request, { signal: controller.signal })) {
+              parts.push(part);
+              controller.abort();
+            }
+          })().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(parts.length, "parts before the abort").toBeGreaterThan(0);
+          expect(parts.some((p) => p.type === "finish")).toBe(false);
+          expectProviderError(error, { code: "aborted", retryable: false });
+        } finally {
+          await server.close();
+        }
+      });
+
+      it(`turns a connection cut in the middle of a stream into a retryable ProviderError(network) (${streamed.name})`, async () => {
+        const server = await startReplayServer(loadRecording(streamed.recording), { cutAfterEvents: 4 });
+        try {
+          const provider = factory(streamedOptions(server.url));
+          const error = await collect(provider, request, new AbortController().signal).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expectProviderError(error, { code: "network", retryable: true });
+        } finally {
+          await server.close();
+        }
+      });
+    }
+
     it("turns an unreachable server into a retryable ProviderError(network)", async () => {
       const server = await startReplayServer([]);
       const url = server.url;

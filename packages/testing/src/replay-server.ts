@@ -16,6 +16,10 @@ export interface ReplayServerOptions {
    * server closes. For abort tests.
    */
   readonly hold?: boolean;
+  /** Stream only this many SSE events of each streamed response, then hold the connection open. */
+  readonly stallAfterEvents?: number;
+  /** Stream only this many SSE events of each streamed response, then cut the connection. */
+  readonly cutAfterEvents?: number;
 }
 
 export interface ReplayServer {
@@ -91,10 +95,15 @@ export async function startReplayServer(
       return;
     }
     const events = responseBody.split(/(?<=\n\n)/);
-    for (const event of events) {
+    const limit = options.cutAfterEvents ?? options.stallAfterEvents ?? events.length;
+    for (const event of events.slice(0, limit)) {
       if (!res.write(event)) await new Promise((resolve) => res.once("drain", resolve));
     }
-    res.end();
+    if (options.cutAfterEvents !== undefined) {
+      // Let the written events reach the client before the connection drops.
+      await new Promise((resolve) => setImmediate(resolve));
+      res.socket?.destroy();
+    } else if (options.stallAfterEvents === undefined) res.end();
   }
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,0 +1,274 @@
+import type { ModelRequest } from "@loom/core";
+import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import { describe, expect, it } from "vitest";
+import { createOpenAIProvider } from "../src/index.js";
+import { ask, collect, sseExchange } from "./helpers.js";
+
+const conversation: ModelRequest = {
+  messages: [
+    { role: "system", content: "Be brief." },
+    { role: "user", content: "Weather in Paris and Rome?" },
+    {
+      role: "assistant",
+      content: "Checking both.",
+      toolCalls: [
+        { id: "call_1", name: "weather", arguments: '{"city":"Paris"}' },
+        { id: "call_2", name: "weather", arguments: '{"city":"Rome"}' },
+      ],
+      reasoning: [{ text: "Two cities, two calls.", id: "rs_1", encryptedContent: "gAAAA-encrypted" }],
+    },
+    { role: "tool", callId: "call_1", name: "weather", content: "12°C" },
+    { role: "tool", callId: "call_2", name: "weather", content: "18°C", isError: false },
+  ],
+  tools: [
+    {
+      name: "weather",
+      description: "Weather in a city.",
+      inputSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+    },
+  ],
+  settings: {
+    maxOutputTokens: 200,
+    temperature: 0.2,
+    topP: 0.9,
+    stopSequences: ["END"],
+    providerOptions: { openai: { parallel_tool_calls: true }, anthropic: { ignored: true } },
+  },
+};
+
+async function sentBody(
+  file: string,
+  options: { api: "chat" | "responses"; stream: boolean; store?: boolean; strictTools?: boolean },
+  request: ModelRequest = conversation,
+) {
+  const server = await startReplayServer(loadRecording(recordingPath(file)));
+  try {
+    const provider = createOpenAIProvider({
+      model: "gpt-4o",
+      apiKey: "sk-test",
+      baseURL: `${server.url}/v1`,
+      ...options,
+    });
+    const parts = await collect(provider, request);
+    return { body: server.calls[0]?.body as Record<string, unknown>, parts };
+  } finally {
+    await server.close();
+  }
+}
+
+describe("Chat Completions request", () => {
+  it("maps messages, tools and settings to the wire format", async () => {
+    const { body } = await sentBody("openai/chat-stream-text.openai-python.sse", {
+      api: "chat",
+      stream: true,
+    });
+    expect(body).toEqual({
+      model: "gpt-4o",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "Weather in Paris and Rome?" },
+        {
+          role: "assistant",
+          content: "Checking both.",
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } },
+            { id: "call_2", type: "function", function: { name: "weather", arguments: '{"city":"Rome"}' } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "12°C" },
+        { role: "tool", tool_call_id: "call_2", content: "18°C" },
+      ],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "weather",
+            description: "Weather in a city.",
+            parameters: conversation.tools[0]!.inputSchema,
+          },
+        },
+      ],
+      max_completion_tokens: 200,
+      temperature: 0.2,
+      top_p: 0.9,
+      stop: ["END"],
+      parallel_tool_calls: true,
+    });
+  });
+
+  it("sends strict tool schemas when asked", async () => {
+    const { body } = await sentBody("openai/chat-nonstream-text.vercel-ai.json", {
+      api: "chat",
+      stream: false,
+      strictTools: true,
+    });
+    expect(body.stream).toBe(false);
+    expect((body.tools as { function: { strict?: boolean } }[])[0]?.function.strict).toBe(true);
+  });
+});
+
+describe("Responses request", () => {
+  it("carries an encrypted reasoning item back before its calls when store is false", async () => {
+    const { body, parts } = await sentBody("openai/responses-stream-text.simonw-llm.yaml", {
+      api: "responses",
+      stream: true,
+      store: false,
+    });
+    expect(body.store).toBe(false);
+    expect(body.include).toEqual(["reasoning.encrypted_content"]);
+    expect(body.input).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Weather in Paris and Rome?" },
+      {
+        type: "reasoning",
+        id: "rs_1",
+        summary: [{ type: "summary_text", text: "Two cities, two calls." }],
+        encrypted_content: "gAAAA-encrypted",
+      },
+      { role: "assistant", content: "Checking both." },
+      { type: "function_call", call_id: "call_1", name: "weather", arguments: '{"city":"Paris"}' },
+      { type: "function_call", call_id: "call_2", name: "weather", arguments: '{"city":"Rome"}' },
+      { type: "function_call_output", call_id: "call_1", output: "12°C" },
+      { type: "function_call_output", call_id: "call_2", output: "18°C" },
+    ]);
+    expect(body.tools).toEqual([
+      {
+        type: "function",
+        name: "weather",
+        description: "Weather in a city.",
+        parameters: conversation.tools[0]!.inputSchema,
+        strict: false,
+      },
+    ]);
+    expect(body.max_output_tokens).toBe(200);
+    expect(body.stop).toBeUndefined();
+    const finish = parts.at(-1);
+    expect(finish?.type === "finish" && finish.warnings).toEqual([
+      "The Responses API has no stop sequences: settings.stopSequences was not sent.",
+    ]);
+  });
+
+  it("sends a stored reasoning item by id, and drops one it cannot send", async () => {
+    const stored = await sentBody("openai/responses-nonstream-text.simonw-llm.yaml", {
+      api: "responses",
+      stream: false,
+    });
+    expect(stored.body.store).toBeUndefined();
+    expect((stored.body.input as { type?: string }[]).filter((i) => i.type === "reasoning")).toHaveLength(1);
+
+    const withoutEncrypted: ModelRequest = {
+      ...conversation,
+      messages: conversation.messages.map((m) =>
+        m.role === "assistant" ? { ...m, reasoning: [{ text: "Two cities.", id: "rs_1" }] } : m,
+      ),
+    };
+    const unsendable = await sentBody(
+      "openai/responses-nonstream-text.simonw-llm.yaml",
+      { api: "responses", stream: false, store: false },
+      withoutEncrypted,
+    );
+    expect((unsendable.body.input as { type?: string }[]).filter((i) => i.type === "reasoning")).toHaveLength(
+      0,
+    );
+  });
+});
+
+describe("Chat Completions answers from compatible servers", () => {
+  it("keeps a refusal and reports finishReason refusal", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({
+      id: "chatcmpl-x",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "gpt-4o",
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+    const server = await startReplayServer([
+      sseExchange(
+        [
+          chunk({ role: "assistant", refusal: "" }),
+          chunk({ refusal: "I can't" }),
+          chunk({ refusal: " help." }),
+          chunk({}, "stop"),
+        ],
+        {
+          done: true,
+        },
+      ),
+    ]);
+    try {
+      const provider = createOpenAIProvider({
+        model: "gpt-4o",
+        apiKey: "sk-test",
+        baseURL: `${server.url}/v1`,
+      });
+      const finish = (await collect(provider, ask("x"))).at(-1);
+      expect(finish?.type === "finish" && [finish.message.refusal, finish.finishReason]).toEqual([
+        "I can't help.",
+        { unified: "refusal", raw: "stop" },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("streams reasoning_content (DeepSeek-style servers) as reasoning", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({
+      id: "x",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "deepseek-reasoner",
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+    const server = await startReplayServer([
+      sseExchange(
+        [chunk({ reasoning_content: "Think." }), chunk({ content: "Answer." }), chunk({}, "stop")],
+        { done: true },
+      ),
+    ]);
+    try {
+      const provider = createOpenAIProvider({
+        model: "deepseek-reasoner",
+        apiKey: "sk-test",
+        baseURL: `${server.url}/v1`,
+      });
+      const parts = await collect(provider, ask("x"));
+      expect(parts.map((p) => p.type)).toEqual(["reasoning-delta", "text-delta", "finish"]);
+      const finish = parts.at(-1);
+      expect(finish?.type === "finish" && finish.message).toEqual({
+        role: "assistant",
+        content: "Answer.",
+        reasoning: [{ text: "Think." }],
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a stream that ends without a finish_reason is a retryable invalid_response", async () => {
+    const server = await startReplayServer([
+      sseExchange(
+        [
+          {
+            id: "x",
+            object: "chat.completion.chunk",
+            created: 1,
+            model: "m",
+            choices: [{ index: 0, delta: { content: "Hal" }, finish_reason: null }],
+          },
+        ],
+        { done: true },
+      ),
+    ]);
+    try {
+      const provider = createOpenAIProvider({ model: "m", apiKey: "sk-test", baseURL: `${server.url}/v1` });
+      await expect(collect(provider, ask("x"))).rejects.toMatchObject({
+        code: "invalid_response",
+        retryable: true,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
