@@ -1,13 +1,11 @@
 import type { ModelRequest, Provider, ProviderStreamPart } from "@loom/core";
 import type { RecordedExchange } from "@loom/testing";
 
-export async function collect(
-  provider: Provider,
-  request: ModelRequest,
-  signal = new AbortController().signal,
-) {
+export async function collect(provider: Provider, request: ModelRequest): Promise<ProviderStreamPart[]> {
   const parts: ProviderStreamPart[] = [];
-  for await (const part of provider.doStream(request, { signal })) parts.push(part);
+  for await (const part of provider.doStream(request, { signal: new AbortController().signal })) {
+    parts.push(part);
+  }
   return parts;
 }
 
