@@ -152,4 +152,21 @@ describe("Anthropic errors", () => {
       await server.close();
     }
   });
+
+  it("a request that outlives timeoutMs → network, retryable", async () => {
+    const server = await startReplayServer([], { hold: true });
+    try {
+      const provider = createAnthropicProvider({
+        model: "claude-haiku-4-5",
+        apiKey: KEY,
+        baseURL: server.url,
+        timeoutMs: 100,
+      });
+      const error = await failure(provider, ask("hi"));
+      expect(error).toMatchObject({ code: "network", retryable: true });
+      expect((error as Error).message).toContain("timed out");
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { type ModelRequest, type Provider, ProviderError, type ProviderStreamPart } from "@loom/core";
-import OpenAI from "openai";
+import OpenAI, { APIError } from "openai";
 import { type ChatOutcome, chatBody, chatCompletionParts, chatFinishPart, chatStreamParts } from "./chat.js";
 import { toProviderError } from "./errors.js";
 import { type OpenAIProviderOptions, type ResolvedOpenAIOptions, resolveOptions } from "./options.js";
@@ -85,12 +85,23 @@ export class OpenAIProvider implements Provider {
     if (signal.aborted) return;
     if (!outcome) throw incomplete("the Responses stream ended without response.completed");
     if (outcome.failed) {
+      // A `response.failed` without an `error` event before it: map its error like any other.
       const error = outcome.response.error;
-      throw new ProviderError(
-        error?.code === "rate_limit_exceeded" ? "rate_limited" : "unknown",
-        `OpenAI response failed (${error?.code ?? "no code"}): ${error?.message ?? "no message"}`,
-        { provider: this.provider, retryable: error?.code === "server_error", requestId: outcome.requestId },
+      const failure = toProviderError(
+        new APIError(
+          undefined,
+          { code: error?.code, type: error?.code, message: error?.message ?? "response failed" },
+          undefined,
+          undefined,
+        ),
+        signal,
+        [this.options.apiKey],
       );
+      throw new ProviderError(failure.code, failure.message, {
+        provider: this.provider,
+        retryable: failure.retryable || error?.code === "server_error",
+        requestId: outcome.requestId,
+      });
     }
     yield responsesFinishPart(outcome, warnings);
   }

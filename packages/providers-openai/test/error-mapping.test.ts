@@ -121,4 +121,21 @@ describe("OpenAI errors", () => {
     });
     expect(e.code).toBe("invalid_response");
   });
+
+  it("a request that outlives timeoutMs → network, retryable", async () => {
+    const server = await startReplayServer([], { hold: true });
+    try {
+      const provider = createOpenAIProvider({
+        model: "gpt-4o",
+        apiKey: KEY,
+        baseURL: `${server.url}/v1`,
+        timeoutMs: 100,
+      });
+      const error = await failure(provider, ask("hi"));
+      expect(error).toMatchObject({ code: "network", retryable: true });
+      expect((error as Error).message).toContain("timed out");
+    } finally {
+      await server.close();
+    }
+  });
 });

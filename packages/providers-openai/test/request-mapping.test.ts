@@ -272,3 +272,74 @@ describe("Chat Completions answers from compatible servers", () => {
     }
   });
 });
+
+describe("Responses answers", () => {
+  // The recorded "pong" stream, ended as the API ends a response cut short by max_output_tokens.
+  const cutShort = () => {
+    const { body } = loadRecording(recordingPath("openai/responses-stream-text.simonw-llm.yaml"))
+      .exchanges[0]!.response;
+    return body
+      .split("\n\n")
+      .map((event) =>
+        event.startsWith("event: response.completed")
+          ? event
+              .replace("event: response.completed", "event: response.incomplete")
+              .replace('"type":"response.completed"', '"type":"response.incomplete"')
+              .replace('"status":"completed","background"', '"status":"incomplete","background"')
+              .replace('"incomplete_details":null', '"incomplete_details":{"reason":"max_output_tokens"}')
+          : event,
+      )
+      .join("\n\n");
+  };
+
+  it("response.incomplete for max_output_tokens finishes with length", async () => {
+    const body = cutShort();
+    expect(body).toContain("event: response.incomplete");
+    const server = await startReplayServer([
+      { response: { status: 200, headers: { "content-type": "text/event-stream" }, body } },
+    ]);
+    try {
+      const provider = createOpenAIProvider({
+        api: "responses",
+        model: "gpt-5.5",
+        apiKey: "sk-test",
+        baseURL: `${server.url}/v1`,
+      });
+      const finish = (await collect(provider, ask("ping"))).at(-1);
+      expect(finish?.type === "finish" && [finish.message.content, finish.finishReason]).toEqual([
+        "pong",
+        { unified: "length", raw: "max_output_tokens" },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("response.failed without an error event is a typed error", async () => {
+    const { body } = loadRecording(recordingPath("openai/responses-stream-error-event.vercel-ai.chunks.txt"))
+      .exchanges[0]!.response;
+    const withoutErrorEvent = body
+      .split("\n\n")
+      .filter((event) => !event.startsWith("event: error"))
+      .join("\n\n");
+    const server = await startReplayServer([
+      {
+        response: { status: 200, headers: { "content-type": "text/event-stream" }, body: withoutErrorEvent },
+      },
+    ]);
+    try {
+      const provider = createOpenAIProvider({
+        api: "responses",
+        model: "gpt-5-nano",
+        apiKey: "sk-test",
+        baseURL: `${server.url}/v1`,
+      });
+      await expect(collect(provider, ask("hi"))).rejects.toMatchObject({
+        code: "quota_exceeded",
+        retryable: false,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
