@@ -11,8 +11,16 @@ const recording = loadRecording(recordingPath("anthropic/messages-stream-thinkin
 const exchange = recording.exchanges[0]!;
 const server = await startReplayServer(Array.from({ length: ROUNDS * 2 + 20 }, () => exchange));
 const sdk = new Anthropic({ apiKey: "sk-ant-bench", baseURL: server.url, maxRetries: 0 });
-const provider = createAnthropicProvider({ model: "claude-sonnet-4-0", apiKey: "sk-ant-bench", baseURL: server.url });
-const request = { messages: [{ role: "user" as const, content: "How do I cross the street?" }], tools: [], settings: {} };
+const provider = createAnthropicProvider({
+  model: "claude-sonnet-4-0",
+  apiKey: "sk-ant-bench",
+  baseURL: server.url,
+});
+const request = {
+  messages: [{ role: "user" as const, content: "How do I cross the street?" }],
+  tools: [],
+  settings: {},
+};
 
 async function rawSdk(): Promise<number> {
   let n = 0;

@@ -13,7 +13,11 @@ const server = await startReplayServer(Array.from({ length: ROUNDS * 2 + 20 }, (
 const baseURL = `${server.url}/v1`;
 const sdk = new OpenAI({ apiKey: "sk-bench", baseURL, maxRetries: 0 });
 const provider = createOpenAIProvider({ model: "gpt-4.1-nano", apiKey: "sk-bench", baseURL });
-const request = { messages: [{ role: "user" as const, content: "Invent a holiday." }], tools: [], settings: {} };
+const request = {
+  messages: [{ role: "user" as const, content: "Invent a holiday." }],
+  tools: [],
+  settings: {},
+};
 
 async function rawSdk(): Promise<number> {
   let n = 0;
