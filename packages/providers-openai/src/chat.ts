@@ -89,14 +89,19 @@ export async function* chatStreamParts(
     if (delta.refusal) refusal += delta.refusal;
     for (const call of delta.tool_calls ?? []) {
       const argsDelta = call.function?.arguments ?? "";
-      let current = calls[call.index];
+      // Some compatible servers leave out `index`: a new id starts a call, no id continues the last.
+      const index =
+        typeof call.index === "number"
+          ? call.index
+          : Math.max(0, calls.length - (call.id && call.id !== calls.at(-1)?.id ? 0 : 1));
+      let current = calls[index];
       if (!current) {
         current = { id: call.id ?? "", name: call.function?.name ?? "", arguments: "" };
-        calls[call.index] = current;
+        calls[index] = current;
         current.arguments += argsDelta;
         yield {
           type: "tool-call-delta",
-          index: call.index,
+          index,
           callId: current.id,
           name: current.name,
           argsDelta,
@@ -104,7 +109,7 @@ export async function* chatStreamParts(
         continue;
       }
       current.arguments += argsDelta;
-      if (argsDelta !== "") yield { type: "tool-call-delta", index: call.index, argsDelta };
+      if (argsDelta !== "") yield { type: "tool-call-delta", index, argsDelta };
     }
     if (choice.finish_reason) finish = choice.finish_reason;
   }

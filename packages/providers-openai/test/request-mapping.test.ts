@@ -246,6 +246,42 @@ describe("Chat Completions answers from compatible servers", () => {
     }
   });
 
+  it("assembles parallel tool calls from servers that leave out the index", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({
+      id: "x",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+    const call = (id: string | undefined, name: string | undefined, args: string) => ({
+      tool_calls: [
+        { ...(id ? { id, type: "function" } : {}), function: { ...(name ? { name } : {}), arguments: args } },
+      ],
+    });
+    const server = await startReplayServer([
+      sseExchange(
+        [
+          chunk(call("call_a", "weather", '{"city":')),
+          chunk(call(undefined, undefined, '"Paris"}')),
+          chunk(call("call_b", "weather", '{"city":"Rome"}')),
+          chunk({}, "tool_calls"),
+        ],
+        { done: true },
+      ),
+    ]);
+    try {
+      const provider = createOpenAIProvider({ model: "m", apiKey: "sk-test", baseURL: `${server.url}/v1` });
+      const finish = (await collect(provider, ask("x"))).at(-1);
+      expect(finish?.type === "finish" && finish.message.toolCalls).toEqual([
+        { id: "call_a", name: "weather", arguments: '{"city":"Paris"}' },
+        { id: "call_b", name: "weather", arguments: '{"city":"Rome"}' },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("a stream that ends without a finish_reason is a retryable invalid_response", async () => {
     const server = await startReplayServer([
       sseExchange(
