@@ -55,7 +55,9 @@ export function toProviderError(
           : code === "rate_limited" ||
             code === "overloaded" ||
             code === "network" ||
-            (error.status !== undefined && error.status >= 500);
+            (error.status !== undefined && error.status >= 500) ||
+            // A server error reported inside a 200 stream has no status of its own.
+            (error.status === undefined && /server_error|api_error/.test(`${type} ${errorCode}`));
     const kind = [type, errorCode].filter((k, i, all) => k && all.indexOf(k) === i).join("/");
     const status = error.status;
     const where = status === undefined ? "OpenAI stream error" : `OpenAI API ${status}`;
@@ -66,7 +68,8 @@ export function toProviderError(
       {
         provider: PROVIDER,
         retryable,
-        retryAfterMs: retryAfterMs(headers),
+        retryAfterMs:
+          retryAfterMs(headers) ?? (code === "rate_limited" ? retryHintMs(apiMessage) : undefined),
         status,
         requestId: error.requestID ?? headers?.get("x-request-id") ?? undefined,
         cause: error,
@@ -131,6 +134,14 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** "Please try again in 1.146s." / "in 20ms": OpenAI's rate-limit messages name the wait. */
+function retryHintMs(message: string): number | undefined {
+  const match = /try again in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message);
+  if (!match) return undefined;
+  const value = Number.parseFloat(match[1]!);
+  return match[2]!.toLowerCase() === "ms" ? value : Math.round(value * 1000);
 }
 
 /** API keys never leave in a message: the configured ones, and anything shaped like an OpenAI key. */

@@ -2,7 +2,7 @@ import { ProviderError } from "@loom/core";
 import { type RecordedExchange, startReplayServer } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { createOpenAIProvider } from "../src/index.js";
-import { ask, failure, jsonExchange } from "./helpers.js";
+import { ask, failure, jsonExchange, sseExchange } from "./helpers.js";
 
 // The recordings hold no OpenAI 429 rate_limit_exceeded, 401 or 5xx; these bodies follow the
 // real wire shape (quoted in recordings/README.md, "Known gaps").
@@ -137,5 +137,29 @@ describe("OpenAI errors", () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("a 429 without retry headers takes the wait its message names", async () => {
+    const e = await errorFrom(jsonExchange(429, rateLimitBody));
+    expect([e.code, e.retryAfterMs]).toEqual(["rate_limited", 1146]);
+  });
+
+  it("a server_error event inside a 200 Responses stream → retryable", async () => {
+    const events = [
+      {
+        type: "response.created",
+        sequence_number: 0,
+        response: { id: "resp_x", object: "response", status: "in_progress", output: [] },
+      },
+      {
+        type: "error",
+        sequence_number: 1,
+        code: "server_error",
+        message: "The server had an error processing your request.",
+        param: null,
+      },
+    ];
+    const e = await errorFrom(sseExchange(events, { named: true }), "responses");
+    expect([e.code, e.retryable, e.status]).toEqual(["unknown", true, undefined]);
   });
 });
