@@ -1,14 +1,9 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { type ModelRequest, type Provider, ProviderError, type ProviderStreamPart } from "@loom/core";
 import { toProviderError } from "./errors.js";
-import {
-  type MessagesOutcome,
-  messageParts,
-  messagesBody,
-  messagesFinishPart,
-  messagesStreamParts,
-} from "./messages.js";
 import { type AnthropicProviderOptions, type ResolvedAnthropicOptions, resolveOptions } from "./options.js";
+import { messagesBody } from "./request.js";
+import { type MessagesOutcome, messageParts, messagesFinishPart, messagesStreamParts } from "./response.js";
 
 /**
  * A Loom `Provider` over the official `@anthropic-ai/sdk` Messages API, streaming or not. The
