@@ -378,4 +378,95 @@ describe("Responses answers", () => {
       await server.close();
     }
   });
+
+  it("assembles two function calls streamed in one response, each by its output index", async () => {
+    // No recording streams parallel Responses calls (recordings/README.md, "Known gaps"); these
+    // events follow the shape of the recorded single-call stream, twice, interleaved.
+    const item = (i: number, args: string, status: string) => ({
+      type: "function_call",
+      id: `fc_${i}`,
+      call_id: `call_${i}`,
+      name: "get_location",
+      arguments: args,
+      status,
+    });
+    const response = (status: string, output: unknown[]) => ({
+      id: "resp_1",
+      object: "response",
+      created_at: 1,
+      status,
+      model: "gpt-4o-2024-08-06",
+      output,
+      usage:
+        status === "completed"
+          ? {
+              input_tokens: 60,
+              input_tokens_details: { cached_tokens: 0 },
+              output_tokens: 40,
+              output_tokens_details: { reasoning_tokens: 0 },
+              total_tokens: 100,
+            }
+          : null,
+    });
+    const events = [
+      { type: "response.created", response: response("in_progress", []) },
+      { type: "response.output_item.added", output_index: 0, item: item(0, "", "in_progress") },
+      { type: "response.output_item.added", output_index: 1, item: item(1, "", "in_progress") },
+      {
+        type: "response.function_call_arguments.delta",
+        item_id: "fc_1",
+        output_index: 1,
+        delta: '{"loc_name":',
+      },
+      {
+        type: "response.function_call_arguments.delta",
+        item_id: "fc_0",
+        output_index: 0,
+        delta: '{"loc_name":"Londos"}',
+      },
+      {
+        type: "response.function_call_arguments.delta",
+        item_id: "fc_1",
+        output_index: 1,
+        delta: '"London"}',
+      },
+      {
+        type: "response.completed",
+        response: response("completed", [
+          item(0, '{"loc_name":"Londos"}', "completed"),
+          item(1, '{"loc_name":"London"}', "completed"),
+        ]),
+      },
+    ];
+    const server = await startReplayServer([sseExchange(events, { named: true })]);
+    try {
+      const provider = createOpenAIProvider({
+        api: "responses",
+        model: "gpt-4o",
+        apiKey: "sk-test",
+        baseURL: `${server.url}/v1`,
+      });
+      const parts = await collect(provider, ask("Where are Londos and London?"));
+      expect(parts.filter((p) => p.type === "tool-call-delta")).toEqual([
+        { type: "tool-call-delta", index: 0, callId: "call_0", name: "get_location", argsDelta: "" },
+        { type: "tool-call-delta", index: 1, callId: "call_1", name: "get_location", argsDelta: "" },
+        { type: "tool-call-delta", index: 1, argsDelta: '{"loc_name":' },
+        { type: "tool-call-delta", index: 0, argsDelta: '{"loc_name":"Londos"}' },
+        { type: "tool-call-delta", index: 1, argsDelta: '"London"}' },
+      ]);
+      const finish = parts.at(-1);
+      expect(
+        finish?.type === "finish" && [finish.message.toolCalls, finish.finishReason, finish.usage],
+      ).toEqual([
+        [
+          { id: "call_0", name: "get_location", arguments: '{"loc_name":"Londos"}' },
+          { id: "call_1", name: "get_location", arguments: '{"loc_name":"London"}' },
+        ],
+        { unified: "tool-calls", raw: "completed" },
+        { inputTokens: 60, outputTokens: 40, reasoningTokens: 0, cachedInputTokens: 0 },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
 });
