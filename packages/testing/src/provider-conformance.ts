@@ -49,6 +49,8 @@ export interface ExpectedResponse {
   readonly finishReason: FinishReason;
   /** How many deltas of each kind the provider yields before `finish`. */
   readonly deltas: { readonly text: number; readonly reasoning: number; readonly toolCall: number };
+  /** SHA-256 of `JSON.stringify` of every part before `finish`: the exact delta sequence. */
+  readonly partsSha256?: string;
   readonly requestId?: string;
 }
 
@@ -283,6 +285,12 @@ function expectResponse(parts: readonly ProviderStreamPart[], expected: Expected
   expect({ text: text.length, reasoning: reasoning.length, toolCall: calls.length }, "delta counts").toEqual(
     expected.deltas,
   );
+  if (expected.partsSha256 !== undefined) {
+    const sequence = JSON.stringify(parts.slice(0, -1));
+    expect(createHash("sha256").update(sequence).digest("hex"), "the exact sequence of deltas").toBe(
+      expected.partsSha256,
+    );
+  }
   expect(text.join(""), "text deltas add up to the message").toBe(message.content);
   expect(reasoning.join(""), "reasoning deltas add up to the reasoning").toBe(
     (message.reasoning ?? []).map((r) => r.text).join(""),

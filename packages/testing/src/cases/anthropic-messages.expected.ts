@@ -25,6 +25,7 @@ export const EXPECTED = {
           toolCall: 0,
         },
         requestId: "req_011CYEXg9iLMo4YhB4XfkXBw",
+        partsSha256: "0b19fe95ab84ea60fec6e7fc969891310aa3e8f318ae550b67b1a5f63a06bd04",
       },
     },
   ],
@@ -50,6 +51,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 0,
       },
+      partsSha256: "8d20eebfcd32d8afc5155113965551185b596472630d73f4bec0c540ffac52ba",
     },
   },
   // messages-stream-tool-use-then-text.anthropic-sdk-python.json
@@ -81,6 +83,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 7,
         },
+        partsSha256: "ec6c0a8591cde7e5f4ab962a3ec5f7ece01d35b0b1b3a9f99b811c4240c52de8",
       },
     },
     {
@@ -103,6 +106,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 0,
         },
+        partsSha256: "5aa33c3eebe7dbca05725de25fde668e02eae355a31233c8884efbc68f19ac1f",
       },
     },
   ],
@@ -134,6 +138,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 2,
       },
+      partsSha256: "c99250a77a1fd0f3041f536ba330206aacbb6c486e09da7cdade5cba9c75f9f2",
     },
   },
   // messages-stream-tools-parallel.vercel-ai.chunks.txt
@@ -174,6 +179,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 9,
       },
+      partsSha256: "48afa7a176ea3a834d96106a80c061f43cfc8831f492810bdd52b0716f5f62c7",
     },
   },
   // messages-stream-thinking.pydantic-ai.yaml
@@ -209,6 +215,7 @@ export const EXPECTED = {
           reasoning: 13,
           toolCall: 0,
         },
+        partsSha256: "aba57550cce798264d07314cdda77a4e0f787ca68dca70eb68638e7d37aae7e2",
       },
     },
   ],
@@ -240,6 +247,7 @@ export const EXPECTED = {
         reasoning: 9,
         toolCall: 0,
       },
+      partsSha256: "4d5c191047b53269b2ac8d1bd55a01c0b7eb27a3ed2e8745e003ece054cce3ce",
     },
   },
   // messages-nonstream-text.vercel-ai.json
@@ -264,6 +272,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 0,
       },
+      partsSha256: "18f0bfce90b31fb17a4603f7cda6fa43d42e2dd76382d0ddf3242846aac50062",
     },
   },
   // messages-nonstream-thinking.vercel-ai.json
@@ -303,6 +312,7 @@ export const EXPECTED = {
         reasoning: 1,
         toolCall: 0,
       },
+      partsSha256: "62a5f8840317b84a5a5c77bd6626a5a6dc693f4aca0495c67f00b299aef439f9",
     },
   },
   // messages-nonstream-tool-use-then-text.anthropic-sdk-python.json
@@ -334,6 +344,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 1,
         },
+        partsSha256: "0d68acf4b6d9bfdd814d1a60f898b0f6dce721cd4d625ac6b5ee6b029641f51d",
       },
     },
     {
@@ -356,6 +367,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 0,
         },
+        partsSha256: "b9d63dd6890af37b089f391d56f08c51e41ee2ae53446f3d5a3d3492ae147a3c",
       },
     },
   ],
@@ -404,6 +416,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 4,
         },
+        partsSha256: "9152b25360b4af15e5438a9deaa37176c9871e30a09ec72844e192dbaa880299",
       },
     },
     {
@@ -430,6 +443,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 0,
         },
+        partsSha256: "4410552d7b199a8e6f449e161f02a4bb98fa32918aee6223fcff9bbd4ce03038",
       },
     },
   ],
@@ -464,6 +478,7 @@ export const EXPECTED = {
           toolCall: 1,
         },
         requestId: "req_011CVLotQepAqEAyhJpvkpZN",
+        partsSha256: "8a19c3d5cc1e7185b9b4b087d80f5c453fab92560182f9648f5c452b6e6c3301",
       },
     },
     {
@@ -488,6 +503,7 @@ export const EXPECTED = {
           toolCall: 0,
         },
         requestId: "req_011CVLotbAbAUDPV8GEFGjoJ",
+        partsSha256: "6c066fb0af2f49e0444cbc6c2a8a2963ffa1de1d15f7913abcd18f851682c579",
       },
     },
     {
@@ -523,6 +539,7 @@ export const EXPECTED = {
           toolCall: 2,
         },
         requestId: "req_011CVLotoUkyNS4Bi9asSfF8",
+        partsSha256: "2a61bffde1e22d13b0949a4022bfd26f2049586850b316b2fb5287f78c2d4e0e",
       },
     },
     {
@@ -547,6 +564,7 @@ export const EXPECTED = {
           toolCall: 0,
         },
         requestId: "req_011CVLou46LSJLFLPjsBqzuT",
+        partsSha256: "689e3854f92103f3df004e97ea55490763862032e48276d46195a46303dca95f",
       },
     },
     {
@@ -578,6 +596,7 @@ export const EXPECTED = {
           toolCall: 1,
         },
         requestId: "req_011CVLouH5BmooVKHYfbix96",
+        partsSha256: "b7811696b555c5cf0da158bd9ca8e8f593caa111bf23e405f74de97506dcf3b7",
       },
     },
     {
@@ -602,6 +621,7 @@ export const EXPECTED = {
           toolCall: 0,
         },
         requestId: "req_011CVLouUbivQXR2479enLwD",
+        partsSha256: "94a332f2e4d7d6b1b8b9f2e8c1b6404382f4e2bbac24e2f96a1aa1129e9b826d",
       },
     },
   ],
@@ -648,6 +668,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 0,
         },
+        partsSha256: "bc89f0fd6a07913b0d9fdc861cb568d390bdd07bdcba274d68c786c23307c942",
       },
     },
   ],
@@ -680,6 +701,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 1,
         },
+        partsSha256: "fc5dcdc418cc9cd3510cc6c588ebb96c1a2831d14eb3118939924e8a45e48f31",
       },
     },
     {

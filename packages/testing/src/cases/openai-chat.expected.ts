@@ -23,6 +23,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 0,
       },
+      partsSha256: "8614421444018e666c4ce8dc69d5dd4c5e79a547322d9b03ffc1b3855bf5b88b",
     },
   },
   // chat-stream-tool-single.openai-python.sse
@@ -52,6 +53,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 8,
       },
+      partsSha256: "1fde83868610389d2797b1eea063a392a4a41cf31e02c69b3a60dd86bc2f3f9e",
     },
   },
   // chat-stream-tools-parallel.openai-python.sse
@@ -86,6 +88,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 22,
       },
+      partsSha256: "3205b6a1172f893659356fd2b4fe2788a3b54b29a4bf56bc4b064b4c3882719d",
     },
   },
   // chat-stream-finish-length.openai-python.sse
@@ -108,6 +111,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 0,
       },
+      partsSha256: "4a0f78fa322c7f4579082699a5f6cc964072866c176a3735a67aef0f1f64a543",
     },
   },
   // chat-stream-text-usage.vercel-ai.chunks.txt
@@ -135,6 +139,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 0,
       },
+      partsSha256: "fa215b031ee4cd8e6d7affe476323933f68a38746026aa5fbb1fe964c493188d",
     },
   },
   // chat-stream-tool-then-text.pydantic-ai.yaml
@@ -166,6 +171,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 6,
         },
+        partsSha256: "445e4e4121a3bc4b9aeec9d5283475ceb18a480ded8a725ee2c24a08c5a42c5b",
       },
     },
     {
@@ -188,6 +194,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 0,
         },
+        partsSha256: "e51ac1e480755f2361be1e2d93437377c279f124ed96e887606ebde8c8eee502",
       },
     },
   ],
@@ -216,6 +223,7 @@ export const EXPECTED = {
         reasoning: 0,
         toolCall: 0,
       },
+      partsSha256: "b244e3046dd662e376fccb092eede9fe5f19a0a29adf4993c5ee930210b70952",
     },
   },
   // chat-nonstream-tool-chain.simonw-llm.yaml
@@ -248,6 +256,7 @@ export const EXPECTED = {
           toolCall: 1,
         },
         requestId: "req_1e7dabaf1f0dba1ec89a134d3bde8476",
+        partsSha256: "6c7f3256f6761ba724f3680bcf82217b7a36ea89cc237269f477e375c122085b",
       },
     },
     {
@@ -278,6 +287,7 @@ export const EXPECTED = {
           toolCall: 1,
         },
         requestId: "req_66cc3b2bbe3be82a37d29fba7672d82b",
+        partsSha256: "672d6006e88a3f4713c9456c47740b6700e8a5f1bdd045a50031a2e07f17c8ac",
       },
     },
     {
@@ -301,6 +311,7 @@ export const EXPECTED = {
           toolCall: 0,
         },
         requestId: "req_d157a5a0f4b64776bc387ccab624e664",
+        partsSha256: "432a4902a287eaa8b091d52e0a3cff2f72661bdc0df698592167ef67cf4c63c9",
       },
     },
   ],
@@ -338,6 +349,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 2,
         },
+        partsSha256: "9df32ebcbf35b84a2e073f2cb0ee50798b4845079cfb23d7a610dbaf19a32c79",
       },
     },
     {
@@ -360,6 +372,7 @@ export const EXPECTED = {
           reasoning: 0,
           toolCall: 0,
         },
+        partsSha256: "a919db27f432884e324da6c1d91251a2ccea7e049c09780bfbaa71af3e5242ba",
       },
     },
   ],
