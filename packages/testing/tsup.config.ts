@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../tsup.shared.ts";
 
-export default defineConfig(packageBuild({ external: ["vitest"] }));
+// shims: recordingPath() finds the shipped recordings from import.meta.url, in the CJS build too.
+export default defineConfig(packageBuild({ external: ["vitest"], shims: true }));

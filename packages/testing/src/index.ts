@@ -1,4 +1,40 @@
+export { anthropicMessagesCases } from "./cases/anthropic-messages.js";
+export { openaiChatCases } from "./cases/openai-chat.js";
+export { openaiResponsesCases } from "./cases/openai-responses.js";
 export { type JournalConformanceOptions, journalConformance, sampleEvents } from "./journal-conformance.js";
+export {
+  type ConformanceProviderFactory,
+  type ConformanceProviderOptions,
+  type ExpectedCall,
+  type ExpectedError,
+  type ExpectedMessage,
+  type ExpectedResponse,
+  type ProviderRecordingCase,
+  providerConformance,
+  type TextDigest,
+  textDigest,
+} from "./provider-conformance.js";
+export {
+  anthropicRequestFromBody,
+  anthropicRequestShape,
+  chatRequestFromBody,
+  chatRequestShape,
+  responsesRequestFromBody,
+  responsesRequestShape,
+} from "./recorded-requests.js";
+export {
+  type LoadRecordingOptions,
+  loadRecording,
+  type RecordedExchange,
+  type Recording,
+} from "./recording.js";
+export { recordingPath } from "./recording-path.js";
+export {
+  type ReplayCall,
+  type ReplayServer,
+  type ReplayServerOptions,
+  startReplayServer,
+} from "./replay-server.js";
 export {
   type ReceivedRequest,
   ScriptExhaustedError,

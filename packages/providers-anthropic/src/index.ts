@@ -1,0 +1,2 @@
+export { type AnthropicProviderOptions, AnthropicProviderOptionsSchema } from "./options.js";
+export { AnthropicProvider, createAnthropicProvider } from "./provider.js";

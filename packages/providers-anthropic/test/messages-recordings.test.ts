@@ -1,0 +1,9 @@
+import { anthropicMessagesCases, providerConformance } from "@loom/testing";
+import { createAnthropicProvider } from "../src/index.js";
+
+providerConformance(
+  "anthropic messages",
+  ({ baseURL, modelId, stream, apiKey }) =>
+    createAnthropicProvider({ model: modelId, baseURL, stream, apiKey }),
+  anthropicMessagesCases(),
+);

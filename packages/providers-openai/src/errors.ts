@@ -1,0 +1,163 @@
+import { ProviderError, type ProviderErrorCode } from "@loom/core";
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+
+const PROVIDER = "openai";
+
+const ADVICE: Record<ProviderErrorCode, string> = {
+  rate_limited: "The executor retries after the delay the API asked for.",
+  quota_exceeded: "Check the plan and billing of the OpenAI account; retrying will not help.",
+  overloaded: "The API is overloaded; the executor retries with backoff.",
+  bad_request: "Fix the request (model, settings, messages or tools); retrying will not help.",
+  not_found: "Check the model id and that the API key's project can use it.",
+  auth: "Check the apiKey option or the OPENAI_API_KEY environment variable.",
+  context_length: "Shorten the conversation (a compression strategy) or use a model with a larger window.",
+  network: "Check the network and baseURL; the executor retries.",
+  aborted: "The call was cancelled through its AbortSignal.",
+  invalid_response: "The server sent something that is not a valid OpenAI response; check baseURL.",
+  unknown: "",
+};
+
+/** Maps anything the openai SDK throws to a `ProviderError` with the most precise code. */
+export function toProviderError(
+  error: unknown,
+  signal: AbortSignal,
+  secrets: readonly string[],
+): ProviderError {
+  if (ProviderErrorLike(error)) return error;
+  if (signal.aborted || error instanceof APIUserAbortError) {
+    return new ProviderError("aborted", "The OpenAI call was aborted.", {
+      provider: PROVIDER,
+      retryable: false,
+      cause: error,
+    });
+  }
+  if (error instanceof APIConnectionTimeoutError || error instanceof APIConnectionError) {
+    const timeout = error instanceof APIConnectionTimeoutError;
+    return new ProviderError(
+      "network",
+      `OpenAI ${timeout ? "request timed out" : "connection failed"}: ${redact(error.message, secrets)}. ${ADVICE.network}`,
+      { provider: PROVIDER, retryable: true, cause: error },
+    );
+  }
+  if (error instanceof APIError) {
+    const body = (error.error ?? {}) as { message?: unknown; type?: unknown; code?: unknown };
+    const type = typeof body.type === "string" ? body.type : (error.type ?? undefined);
+    const errorCode = typeof body.code === "string" ? body.code : (error.code ?? undefined);
+    const apiMessage = typeof body.message === "string" ? body.message : error.message;
+    const headers = error.headers;
+    const code = classify(error.status, type, errorCode, apiMessage);
+    const shouldRetry = headers?.get("x-should-retry");
+    const retryable =
+      shouldRetry === "true"
+        ? true
+        : shouldRetry === "false"
+          ? false
+          : code === "rate_limited" ||
+            code === "overloaded" ||
+            code === "network" ||
+            (error.status !== undefined && error.status >= 500) ||
+            // A server error reported inside a 200 stream has no status of its own.
+            (error.status === undefined && /server_error|api_error/.test(`${type} ${errorCode}`));
+    const kind = [type, errorCode].filter((k, i, all) => k && all.indexOf(k) === i).join("/");
+    const status = error.status;
+    const where = status === undefined ? "OpenAI stream error" : `OpenAI API ${status}`;
+    const advice = ADVICE[code];
+    return new ProviderError(
+      code,
+      `${where}${kind ? ` (${kind})` : ""}: ${sentence(redact(apiMessage, secrets))}${advice ? ` ${advice}` : ""}`,
+      {
+        provider: PROVIDER,
+        retryable,
+        retryAfterMs:
+          retryAfterMs(headers) ?? (code === "rate_limited" ? retryHintMs(apiMessage) : undefined),
+        status,
+        requestId: error.requestID ?? headers?.get("x-request-id") ?? undefined,
+        cause: error,
+      },
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (isConnectionDrop(error)) {
+    return new ProviderError(
+      "network",
+      `OpenAI connection dropped during the response: ${redact(message, secrets)}. ${ADVICE.network}`,
+      { provider: PROVIDER, retryable: true, cause: error },
+    );
+  }
+  return new ProviderError(
+    "invalid_response",
+    `OpenAI response could not be read: ${redact(message, secrets)}`,
+    {
+      provider: PROVIDER,
+      retryable: false,
+      cause: error,
+    },
+  );
+}
+
+const sentence = (text: string): string => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
+
+function ProviderErrorLike(error: unknown): error is ProviderError {
+  return ProviderError.isInstance(error);
+}
+
+function classify(
+  status: number | undefined,
+  type: string | undefined,
+  errorCode: string | undefined,
+  message: string,
+): ProviderErrorCode {
+  const kind = `${type ?? ""} ${errorCode ?? ""}`;
+  if (/insufficient_quota|billing_hard_limit/.test(kind)) return "quota_exceeded";
+  if (/context_length_exceeded|string_above_max_length/.test(kind)) return "context_length";
+  if (/maximum context length|context window/i.test(message)) return "context_length";
+  if (/model_not_found/.test(kind)) return "not_found";
+  if (/rate_limit/.test(kind) || status === 429) return "rate_limited";
+  if (/invalid_api_key|authentication|permission/.test(kind) || status === 401 || status === 403)
+    return "auth";
+  if (status === 404) return "not_found";
+  if (/server_is_overloaded|overloaded/.test(kind) || status === 503 || status === 529) return "overloaded";
+  if (status === 408) return "network";
+  if (/invalid_request_error/.test(kind) || status === 400 || status === 413 || status === 422) {
+    return "bad_request";
+  }
+  return "unknown";
+}
+
+/** `retry-after-ms` (milliseconds), else `retry-after` (seconds or an HTTP date). */
+export function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = Number.parseFloat(headers?.get("retry-after-ms") ?? "");
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers?.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number.parseFloat(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** "Please try again in 1.146s." / "in 20ms": OpenAI's rate-limit messages name the wait. */
+function retryHintMs(message: string): number | undefined {
+  const match = /try again in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message);
+  if (!match) return undefined;
+  const value = Number.parseFloat(match[1]!);
+  return match[2]!.toLowerCase() === "ms" ? value : Math.round(value * 1000);
+}
+
+/** API keys never leave in a message: the configured ones, and anything shaped like an OpenAI key. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
+  return out.replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, "sk-[redacted]");
+}
+
+const DROPPED = /terminated|other side closed|socket hang up|ECONNRESET|EPIPE|UND_ERR_SOCKET/;
+
+/** A connection lost while the body streamed: fetch reports it as a plain error, not the SDK's. */
+function isConnectionDrop(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (DROPPED.test(e.message) || (typeof code === "string" && DROPPED.test(code))) return true;
+  }
+  return false;
+}

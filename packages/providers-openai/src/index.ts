@@ -1,0 +1,2 @@
+export { type OpenAIProviderOptions, OpenAIProviderOptionsSchema } from "./options.js";
+export { createOpenAIProvider, OpenAIProvider } from "./provider.js";

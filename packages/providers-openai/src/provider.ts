@@ -1,0 +1,120 @@
+import { type ModelRequest, type Provider, ProviderError, type ProviderStreamPart } from "@loom/core";
+import OpenAI, { APIError } from "openai";
+import { type ChatOutcome, chatBody, chatCompletionParts, chatFinishPart, chatStreamParts } from "./chat.js";
+import { toProviderError } from "./errors.js";
+import { type OpenAIProviderOptions, type ResolvedOpenAIOptions, resolveOptions } from "./options.js";
+import { responseParts, responsesBody, responsesFinishPart, responsesStreamParts } from "./responses.js";
+
+/**
+ * A Loom `Provider` over the official `openai` SDK: Chat Completions or the Responses API,
+ * streaming or not. The SDK's own retries are off: the executor retries, from `retryable` and
+ * `retryAfterMs` on the `ProviderError` this throws.
+ */
+export class OpenAIProvider implements Provider {
+  readonly specificationVersion = "v1" as const;
+  readonly provider = "openai";
+  readonly modelId: string;
+  readonly api: "chat" | "responses";
+  private readonly options: ResolvedOpenAIOptions;
+  private readonly client: OpenAI;
+
+  constructor(options: OpenAIProviderOptions) {
+    this.options = resolveOptions(options);
+    this.modelId = this.options.model;
+    this.api = this.options.api;
+    this.client = new OpenAI({
+      apiKey: this.options.apiKey,
+      maxRetries: 0,
+      ...(this.options.baseURL !== undefined ? { baseURL: this.options.baseURL } : {}),
+      ...(this.options.organization !== undefined ? { organization: this.options.organization } : {}),
+      ...(this.options.project !== undefined ? { project: this.options.project } : {}),
+      ...(this.options.headers !== undefined ? { defaultHeaders: this.options.headers } : {}),
+      ...(this.options.timeoutMs !== undefined ? { timeout: this.options.timeoutMs } : {}),
+      logLevel: "off",
+    });
+  }
+
+  async *doStream(
+    request: ModelRequest,
+    { signal }: { signal: AbortSignal },
+  ): AsyncIterable<ProviderStreamPart> {
+    try {
+      yield* this.api === "chat" ? this.chat(request, signal) : this.responses(request, signal);
+    } catch (error) {
+      throw toProviderError(error, signal, [this.options.apiKey]);
+    }
+    // The SDK ends a stream quietly when it is aborted; the caller must see that it was.
+    if (signal.aborted) throw toProviderError(signal.reason, signal, [this.options.apiKey]);
+  }
+
+  private async *chat(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ProviderStreamPart> {
+    const warnings: string[] = [];
+    const body = chatBody(request, this.options);
+    let outcome: ChatOutcome | undefined;
+    if (this.options.stream) {
+      const { data, request_id } = await this.client.chat.completions
+        .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal })
+        .withResponse();
+      outcome = yield* chatStreamParts(data, request_id ?? undefined);
+    } else {
+      const { data, request_id } = await this.client.chat.completions
+        .create({ ...body, stream: false }, { signal })
+        .withResponse();
+      outcome = yield* chatCompletionParts(data, request_id ?? undefined);
+    }
+    if (signal.aborted) return;
+    if (!outcome) throw incomplete("the Chat Completions stream ended without a finish_reason");
+    yield chatFinishPart(outcome, warnings);
+  }
+
+  private async *responses(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ProviderStreamPart> {
+    const warnings: string[] = [];
+    const body = responsesBody(request, this.options, warnings);
+    let outcome: Parameters<typeof responsesFinishPart>[0] | undefined;
+    if (this.options.stream) {
+      const { data, request_id } = await this.client.responses
+        .create({ ...body, stream: true }, { signal })
+        .withResponse();
+      outcome = yield* responsesStreamParts(data, request_id ?? undefined);
+    } else {
+      const { data, request_id } = await this.client.responses
+        .create({ ...body, stream: false }, { signal })
+        .withResponse();
+      outcome = yield* responseParts(data, request_id ?? undefined);
+    }
+    if (signal.aborted) return;
+    if (!outcome) throw incomplete("the Responses stream ended without response.completed");
+    if (outcome.failed) {
+      // A `response.failed` without an `error` event before it: map its error like any other.
+      const error = outcome.response.error;
+      const failure = toProviderError(
+        new APIError(
+          undefined,
+          { code: error?.code, type: error?.code, message: error?.message ?? "response failed" },
+          undefined,
+          undefined,
+        ),
+        signal,
+        [this.options.apiKey],
+      );
+      throw new ProviderError(failure.code, failure.message, {
+        provider: this.provider,
+        retryable: failure.retryable || error?.code === "server_error",
+        requestId: outcome.requestId,
+      });
+    }
+    yield responsesFinishPart(outcome, warnings);
+  }
+}
+
+function incomplete(what: string): ProviderError {
+  return new ProviderError("invalid_response", `OpenAI ${what}: the answer is incomplete.`, {
+    provider: "openai",
+    retryable: true,
+  });
+}
+
+/** Creates an OpenAI provider. A missing API key is a `ConfigError` here, not at the first call. */
+export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIProvider {
+  return new OpenAIProvider(options);
+}

@@ -1,0 +1,8 @@
+import { openaiChatCases, providerConformance } from "@loom/testing";
+import { createOpenAIProvider } from "../src/index.js";
+
+providerConformance(
+  "openai chat completions",
+  ({ baseURL, modelId, stream, apiKey }) => createOpenAIProvider({ model: modelId, baseURL, stream, apiKey }),
+  openaiChatCases(),
+);

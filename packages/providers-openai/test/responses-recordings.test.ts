@@ -1,0 +1,9 @@
+import { openaiResponsesCases, providerConformance } from "@loom/testing";
+import { createOpenAIProvider } from "../src/index.js";
+
+providerConformance(
+  "openai responses",
+  ({ baseURL, modelId, stream, apiKey }) =>
+    createOpenAIProvider({ api: "responses", model: modelId, baseURL, stream, apiKey }),
+  openaiResponsesCases(),
+);

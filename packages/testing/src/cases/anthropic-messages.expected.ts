@@ -1,0 +1,731 @@
+import type { Expectation } from "./recorded-calls.js";
+
+// Generated from a run of the provider, then checked by hand against the recordings.
+export const EXPECTED = {
+  // messages-stream-text.llm-anthropic.yaml
+  streamTextLlm: [
+    {
+      response: {
+        message: {
+          content: "- Captain\n- Scoop",
+        },
+        usage: {
+          inputTokens: 17,
+          outputTokens: 10,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 4,
+          reasoning: 0,
+          toolCall: 0,
+        },
+        requestId: "req_011CYEXg9iLMo4YhB4XfkXBw",
+        partsSha256: "0b19fe95ab84ea60fec6e7fc969891310aa3e8f318ae550b67b1a5f63a06bd04",
+      },
+    },
+  ],
+  // messages-stream-text.vercel-ai.chunks.txt
+  streamTextVercel: {
+    response: {
+      message: {
+        content:
+          "Hello! I'm doing well, thank you for asking. How are you doing today? Is there anything I can help you with?",
+      },
+      usage: {
+        inputTokens: 12,
+        outputTokens: 30,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      finishReason: {
+        unified: "stop",
+        raw: "end_turn",
+      },
+      deltas: {
+        text: 6,
+        reasoning: 0,
+        toolCall: 0,
+      },
+      partsSha256: "8d20eebfcd32d8afc5155113965551185b596472630d73f4bec0c540ffac52ba",
+    },
+  },
+  // messages-stream-tool-use-then-text.anthropic-sdk-python.json
+  streamToolUseThenText: [
+    {
+      response: {
+        message: {
+          content: "",
+          toolCalls: [
+            {
+              id: "toolu_01TJoxvFknVdnV9XpWFPaRmY",
+              name: "get_weather",
+              arguments: '{"location": "San Francisco, CA", "units": "f"}',
+            },
+          ],
+        },
+        usage: {
+          inputTokens: 656,
+          outputTokens: 74,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "tool-calls",
+          raw: "tool_use",
+        },
+        deltas: {
+          text: 0,
+          reasoning: 0,
+          toolCall: 7,
+        },
+        partsSha256: "ec6c0a8591cde7e5f4ab962a3ec5f7ece01d35b0b1b3a9f99b811c4240c52de8",
+      },
+    },
+    {
+      response: {
+        message: {
+          content: "The weather in San Francisco, CA is currently **68°F and Sunny**. It's a nice day!",
+        },
+        usage: {
+          inputTokens: 770,
+          outputTokens: 27,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 7,
+          reasoning: 0,
+          toolCall: 0,
+        },
+        partsSha256: "5aa33c3eebe7dbca05725de25fde668e02eae355a31233c8884efbc68f19ac1f",
+      },
+    },
+  ],
+  // messages-stream-text-and-tool-use-noargs.vercel-ai.chunks.txt
+  streamToolNoArgs: {
+    response: {
+      message: {
+        content: "I'll update the issue list for you.",
+        toolCalls: [
+          {
+            id: "toolu_01QE1WLsSVp5hy5Q3GmGTmjP",
+            name: "updateIssueList",
+            arguments: "{}",
+          },
+        ],
+      },
+      usage: {
+        inputTokens: 565,
+        outputTokens: 48,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      finishReason: {
+        unified: "tool-calls",
+        raw: "tool_use",
+      },
+      deltas: {
+        text: 2,
+        reasoning: 0,
+        toolCall: 2,
+      },
+      partsSha256: "c99250a77a1fd0f3041f536ba330206aacbb6c486e09da7cdade5cba9c75f9f2",
+    },
+  },
+  // messages-stream-tools-parallel.vercel-ai.chunks.txt
+  streamToolsParallel: {
+    response: {
+      message: {
+        content: "",
+        toolCalls: [
+          {
+            id: "toolu_01LtEf4h1QW7KCKLsYMuhTNB",
+            name: "searchDocs",
+            arguments: '{"query": "alpha"}',
+          },
+          {
+            id: "toolu_016tfZE7otAFSBjhc67wu189",
+            name: "searchDocs",
+            arguments: '{"query": "beta"}',
+          },
+          {
+            id: "toolu_01XkU35z8BVWqqc9tijDuLrA",
+            name: "searchDocs",
+            arguments: '{"query": "gamma"}',
+          },
+        ],
+      },
+      usage: {
+        inputTokens: 798,
+        outputTokens: 110,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      finishReason: {
+        unified: "tool-calls",
+        raw: "tool_use",
+      },
+      deltas: {
+        text: 0,
+        reasoning: 0,
+        toolCall: 9,
+      },
+      partsSha256: "48afa7a176ea3a834d96106a80c061f43cfc8831f492810bdd52b0716f5f62c7",
+    },
+  },
+  // messages-stream-thinking.pydantic-ai.yaml
+  streamThinkingPydantic: [
+    {
+      response: {
+        message: {
+          content: {
+            length: 1021,
+            sha256: "1b0c432c3a48cc2829d6ff2b6e2c0f62881416d4583337d6f8a8a9a48ad73dfc",
+            startsWith: "Here are the basic steps for safely cros",
+          },
+          reasoning: [
+            {
+              text: "This is a straightforward question about pedestrian safety. I should provide clear, helpful advice about how to safely cross a street. This is basic safety information that could help prevent accidents.",
+              signature:
+                "EvMCCkYICxgCKkCHP2cSuEdcJK/0rFwqES/ecn+VurRpNTwI4XNyM0vnNfGsc9OmE8YYHauwBZ/uaRpmlEn2I4/kszHlcpptO82JEgyRMSbPkJYaegxYF3AaDHZbSm9EzZ6CM+YtliIw3iNVP/ilYrfoneo8S2+ad/5xSC62nKbk6joLtKmqXgXwYFJRpjIUjM2V7EGReOPRKtoBKfNHVmdNf7SeMhHalX/ObSeJ1G/NjDyGQAsDjyHGd7uY1r5gAIn3Cpdv5r+gHYJmWT+w2uiKZsBDRoSf4O3Km0l752EhPD4InEhqpCKyqhbUZ3dt5+JVKQHk2iyTBhQMB/XBYgZTstIpRqQRXU5ypcrydgnqj3mD1G9C7YC0ZTCNvFluAx0OL8q+cQwufgfqKquLEf2+XMYzhx9jYkVFEpnf/s1nx6gNBATKfF3Dmrs2r4tWu2QJB+FjlRuDp/8dxUxgJbmyhGxb7XsYeb1vgb7wwzDvP/UhjfQYAQ==",
+            },
+          ],
+        },
+        usage: {
+          inputTokens: 43,
+          outputTokens: 282,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 95,
+          reasoning: 13,
+          toolCall: 0,
+        },
+        partsSha256: "aba57550cce798264d07314cdda77a4e0f787ca68dca70eb68638e7d37aae7e2",
+      },
+    },
+  ],
+  // messages-stream-thinking.vercel-ai.chunks.txt
+  streamThinkingVercel: {
+    response: {
+      message: {
+        content: "925 ÷ 5 = 185",
+        reasoning: [
+          {
+            text: "The previous result was 925. Now I need to divide that by 5.\n\n925 ÷ 5 = 185",
+            signature:
+              "EvQBCkYICxgCKkAxhD4NUKFzudtZ6NzbZdEiBACIScTzqjPViM596iWLZIk4EFKYYBj3B6Ptl3b0dcQv/VeJBNbejNWIWRBn+KPNEgz6HWtKx7p+QRgKsEoaDGjsiqfht7gTRFYHiyIwD1VSmNqHxv3wy8KEMP+LYb/TC4UH3H97tuoaADARFFcA0phdfxnzKQxFnc9lwY+dKlzUsaKSUAFeu1bDL5ikZJ1vL0Fkz6JjoFke0L/wOJRIUDUlDUOFJ1tZ3ea7g6LGE/5hwuvWgLwewdcm64d+43l7F57XrOmqNd6flI2K/oPr/4yzNgvi/EhT6Ca17BgB",
+          },
+        ],
+      },
+      usage: {
+        inputTokens: 69,
+        outputTokens: 53,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      finishReason: {
+        unified: "stop",
+        raw: "end_turn",
+      },
+      deltas: {
+        text: 3,
+        reasoning: 9,
+        toolCall: 0,
+      },
+      partsSha256: "4d5c191047b53269b2ac8d1bd55a01c0b7eb27a3ed2e8745e003ece054cce3ce",
+    },
+  },
+  // messages-nonstream-text.vercel-ai.json
+  nonstreamText: {
+    response: {
+      message: {
+        content:
+          "Hello! I'm doing well, thanks for asking. How are you doing today? Is there anything I can help you with?",
+      },
+      usage: {
+        inputTokens: 12,
+        outputTokens: 29,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      finishReason: {
+        unified: "stop",
+        raw: "end_turn",
+      },
+      deltas: {
+        text: 1,
+        reasoning: 0,
+        toolCall: 0,
+      },
+      partsSha256: "18f0bfce90b31fb17a4603f7cda6fa43d42e2dd76382d0ddf3242846aac50062",
+    },
+  },
+  // messages-nonstream-thinking.vercel-ai.json
+  nonstreamThinking: {
+    response: {
+      message: {
+        content: {
+          length: 2644,
+          sha256: "bf7cfc50962b1ea973c502b6abf4d833d305fac3c469a0e50ec3a938cbdbc688",
+          startsWith: "## Step 1: Set up the problem\n\nWe want a",
+        },
+        reasoning: [
+          {
+            text: {
+              length: 352,
+              sha256: "d715c5cb0105cce3b98e6374309e72f78cacaa3703cdb78849179bb3ef818abf",
+              startsWith: "I need to find all roots of this cubic p",
+            },
+            signature:
+              "CAISqwQKhwEIEBgCKkAciZInI2gcLrwOU5o9XFlIxHw9HaLIY6V9wHoK2E0w9TFrU5619C4CclxQW/p2HnHQuZNnVQyUxEfWomyE2b1cMg1jbGF1ZGUtb3B1cy01OAFCCHRoaW5raW5nWiQzYjkzYTVkZC03MzAyLTQ4M2YtYWVhZS0zNjIwNzU1NDhhZTESDH+yRc1q0TFaGxqP8RoMhbsE0elIcjL7Oz64IjBZvnLReNK1l69zsogxJrmWBDJnxYY8g1kBtEVbEzOmiaiMV20Hfw/wJyWGuZGlxZoq0AKuTLuUCqYUdsLcwLq8xMstlN1cJ1QCQX0nKWJMr7lAJZfm0B5koVxMGq/lv1gcueRYChwtOB6sArPZUCOGQ5MRdrbeGTCElku9thIfrgJQLcJO7UDobkcVilvXgxpZz/qlZLXJMxkV06BZwfhunTr6LqAmN6Mk3kyjpSd6qejVWiAVnivWverxxiyhZboZjOXdh+QdwyoSR3Oex7tWBaQDEurXSaYFLAjHbeXSs7ieKZfeHv5gKOez1PLKeBVoNBqxCvxbVXK+2/YhQJBZv610Uq7tq/ePGOTB3NH3dM+DrLpCJh/ZypKdGfFkgBoU8pMelL1ItIQ526dsd8G5RMo+KMCTYlGwYih85CrX4VKyS08G77B/v/9bhoGh+/fGjgBYX/M2CopxDG59RuG5bHvgcJX8QJ17THLT+tQgH+UNyStauLcPlIdLrLIq9yWz7dcYAQ==",
+          },
+        ],
+      },
+      usage: {
+        inputTokens: 51,
+        outputTokens: 1699,
+        reasoningTokens: 139,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      finishReason: {
+        unified: "stop",
+        raw: "end_turn",
+      },
+      deltas: {
+        text: 1,
+        reasoning: 1,
+        toolCall: 0,
+      },
+      partsSha256: "62a5f8840317b84a5a5c77bd6626a5a6dc693f4aca0495c67f00b299aef439f9",
+    },
+  },
+  // messages-nonstream-tool-use-then-text.anthropic-sdk-python.json
+  nonstreamToolUseThenText: [
+    {
+      response: {
+        message: {
+          content: "",
+          toolCalls: [
+            {
+              id: "toolu_011bpynHqFZ9P4u5rSaXsTJQ",
+              name: "get_weather",
+              arguments: '{"location":"San Francisco, CA","units":"f"}',
+            },
+          ],
+        },
+        usage: {
+          inputTokens: 656,
+          outputTokens: 74,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "tool-calls",
+          raw: "tool_use",
+        },
+        deltas: {
+          text: 0,
+          reasoning: 0,
+          toolCall: 1,
+        },
+        partsSha256: "0d68acf4b6d9bfdd814d1a60f898b0f6dce721cd4d625ac6b5ee6b029641f51d",
+      },
+    },
+    {
+      response: {
+        message: {
+          content: "The weather in San Francisco, CA is currently **Sunny** with a temperature of **68°F**.",
+        },
+        usage: {
+          inputTokens: 770,
+          outputTokens: 25,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 0,
+        },
+        partsSha256: "b9d63dd6890af37b089f391d56f08c51e41ee2ae53446f3d5a3d3492ae147a3c",
+      },
+    },
+  ],
+  // messages-nonstream-tools-parallel.pydantic-ai.yaml
+  nonstreamToolsParallel: [
+    {
+      response: {
+        message: {
+          content:
+            "I'll help you find out who is the youngest by retrieving information about each family member. I'll retrieve their entity information to compare their ages.",
+          toolCalls: [
+            {
+              id: "toolu_0167cfEnoQaPviGdVXA95zcu",
+              name: "retrieve_entity_info",
+              arguments: '{"name":"Alice"}',
+            },
+            {
+              id: "toolu_01EEe2V5HD1Ac4rKiUR4HD2T",
+              name: "retrieve_entity_info",
+              arguments: '{"name":"Bob"}',
+            },
+            {
+              id: "toolu_01XFyAjstT3966qvRynZyVPo",
+              name: "retrieve_entity_info",
+              arguments: '{"name":"Charlie"}',
+            },
+            {
+              id: "toolu_013mnQZbgtK2oe3Mo3XKJsx3",
+              name: "retrieve_entity_info",
+              arguments: '{"name":"Daisy"}',
+            },
+          ],
+        },
+        usage: {
+          inputTokens: 423,
+          outputTokens: 202,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "tool-calls",
+          raw: "tool_use",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 4,
+        },
+        partsSha256: "9152b25360b4af15e5438a9deaa37176c9871e30a09ec72844e192dbaa880299",
+      },
+    },
+    {
+      response: {
+        message: {
+          content: {
+            length: 340,
+            sha256: "34ab64df7815ab86de07bbb389b16d6c4e77e9c8ac4c665d0c8e2baad056cb75",
+            startsWith: "Based on the retrieved information, we c",
+          },
+        },
+        usage: {
+          inputTokens: 771,
+          outputTokens: 77,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 0,
+        },
+        partsSha256: "4410552d7b199a8e6f449e161f02a4bb98fa32918aee6223fcff9bbd4ce03038",
+      },
+    },
+  ],
+  // messages-nonstream-tool-runner.anthropic-sdk-typescript.nock.json
+  nonstreamToolRunner: [
+    {
+      response: {
+        message: {
+          content:
+            'I\'ll use the test_tool with the value "test" as requested, then provide a final response.',
+          toolCalls: [
+            {
+              id: "toolu_011LF2VkWpAfJnTKJcmh1PNf",
+              name: "test_tool",
+              arguments: '{"value":"test"}',
+            },
+          ],
+        },
+        usage: {
+          inputTokens: 415,
+          outputTokens: 76,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "tool-calls",
+          raw: "tool_use",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 1,
+        },
+        requestId: "req_011CVLotQepAqEAyhJpvkpZN",
+        partsSha256: "8a19c3d5cc1e7185b9b4b087d80f5c453fab92560182f9648f5c452b6e6c3301",
+      },
+    },
+    {
+      response: {
+        message: {
+          content:
+            'I have successfully executed the test_tool with the value "test". The tool completed without any errors. This was a simple test to demonstrate the tool functionality and confirm it\'s working properly.',
+        },
+        usage: {
+          inputTokens: 505,
+          outputTokens: 41,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 0,
+        },
+        requestId: "req_011CVLotbAbAUDPV8GEFGjoJ",
+        partsSha256: "6c066fb0af2f49e0444cbc6c2a8a2963ffa1de1d15f7913abcd18f851682c579",
+      },
+    },
+    {
+      response: {
+        message: {
+          content: "I'll use the test_tool twice as requested - first with count 1, then with count 2.",
+          toolCalls: [
+            {
+              id: "toolu_01L8GVQapA1HmggQcrwboukH",
+              name: "test_tool",
+              arguments: '{"count":1}',
+            },
+            {
+              id: "toolu_01J5Fvzxu7DP1Uh59c1kr5JD",
+              name: "test_tool",
+              arguments: '{"count":2}',
+            },
+          ],
+        },
+        usage: {
+          inputTokens: 418,
+          outputTokens: 113,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "tool-calls",
+          raw: "tool_use",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 2,
+        },
+        requestId: "req_011CVLotoUkyNS4Bi9asSfF8",
+        partsSha256: "2a61bffde1e22d13b0949a4022bfd26f2049586850b316b2fb5287f78c2d4e0e",
+      },
+    },
+    {
+      response: {
+        message: {
+          content:
+            'I\'ve successfully used the test_tool twice:\n- First call with count 1: returned "Called with 1"\n- Second call with count 2: returned "Called with 2"',
+        },
+        usage: {
+          inputTokens: 602,
+          outputTokens: 45,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 0,
+        },
+        requestId: "req_011CVLou46LSJLFLPjsBqzuT",
+        partsSha256: "689e3854f92103f3df004e97ea55490763862032e48276d46195a46303dca95f",
+      },
+    },
+    {
+      response: {
+        message: {
+          content:
+            'I\'ll use the test_tool with the input "test" as requested, then provide a final response.',
+          toolCalls: [
+            {
+              id: "toolu_01BTPr2x4Nduos6gVrE19JZr",
+              name: "test_tool",
+              arguments: '{"input":"test"}',
+            },
+          ],
+        },
+        usage: {
+          inputTokens: 415,
+          outputTokens: 76,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "tool-calls",
+          raw: "tool_use",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 1,
+        },
+        requestId: "req_011CVLouH5BmooVKHYfbix96",
+        partsSha256: "b7811696b555c5cf0da158bd9ca8e8f593caa111bf23e405f74de97506dcf3b7",
+      },
+    },
+    {
+      response: {
+        message: {
+          content:
+            'I have successfully executed the test_tool with the input "test". The tool ran and returned a result. The test has been completed as requested.',
+        },
+        usage: {
+          inputTokens: 505,
+          outputTokens: 33,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 0,
+        },
+        requestId: "req_011CVLouUbivQXR2479enLwD",
+        partsSha256: "94a332f2e4d7d6b1b8b9f2e8c1b6404382f4e2bbac24e2f96a1aa1129e9b826d",
+      },
+    },
+  ],
+  // messages-error-429-429-then-200.anthropic-sdk-python.json
+  error429Then200: [
+    {
+      error: {
+        code: "rate_limited",
+        status: 429,
+        retryable: true,
+        requestId: "req_011CYK5mje9HkutJtmfPzzNC",
+        messageIncludes:
+          "Anthropic API 429 (rate_limit_error): This request would exceed your organization's rate limit of 20,000,000 prompt bytes per hour (org: 5576611f-a1ee-427c-9800-298d9579899c, model: claude-sonnet-4-5-20250929). For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase. The executor retries after the delay the API asked for.",
+      },
+    },
+    {
+      error: {
+        code: "rate_limited",
+        status: 429,
+        retryable: true,
+        requestId: "req_011CYK5mnscLpxFuMxiDHt26",
+        messageIncludes:
+          "Anthropic API 429 (rate_limit_error): This request would exceed your organization's rate limit of 20,000,000 prompt bytes per hour (org: 5576611f-a1ee-427c-9800-298d9579899c, model: claude-sonnet-4-5-20250929). For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase. The executor retries after the delay the API asked for.",
+      },
+    },
+    {
+      response: {
+        message: {
+          content:
+            '{"items":[{"product_name":"Green Tea","price":5.50,"quantity":2},{"product_name":"Coffee","price":3.00,"quantity":1}],"total":14.0}',
+        },
+        usage: {
+          inputTokens: 406,
+          outputTokens: 50,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "stop",
+          raw: "end_turn",
+        },
+        deltas: {
+          text: 1,
+          reasoning: 0,
+          toolCall: 0,
+        },
+        partsSha256: "bc89f0fd6a07913b0d9fdc861cb568d390bdd07bdcba274d68c786c23307c942",
+      },
+    },
+  ],
+  // messages-error-400-tool-result-mismatch.anthropic-sdk-python.json
+  error400ToolResultMismatch: [
+    {
+      response: {
+        message: {
+          content: "",
+          toolCalls: [
+            {
+              id: "toolu_01GHndag5wQmbzNihYmV2UBj",
+              name: "get_weather",
+              arguments: '{"location":"San Francisco, CA","units":"c"}',
+            },
+          ],
+        },
+        usage: {
+          inputTokens: 659,
+          outputTokens: 74,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        finishReason: {
+          unified: "tool-calls",
+          raw: "tool_use",
+        },
+        deltas: {
+          text: 0,
+          reasoning: 0,
+          toolCall: 1,
+        },
+        partsSha256: "fc5dcdc418cc9cd3510cc6c588ebb96c1a2831d14eb3118939924e8a45e48f31",
+      },
+    },
+    {
+      error: {
+        code: "bad_request",
+        status: 400,
+        retryable: false,
+        requestId: "req_011CYHyk9NPsBYeGbC9LuDNK",
+        messageIncludes:
+          "Anthropic API 400 (invalid_request_error): messages.0.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_01GHndag5wQmbzNihYmV2UBj. Each `tool_result` block must have a corresponding `tool_use` block in the previous message. Fix the request (model, settings, messages or tools); retrying will not help.",
+      },
+    },
+  ],
+  // messages-error-404-model-not-found.pydantic-ai.yaml
+  error404: [
+    {
+      error: {
+        code: "not_found",
+        status: 404,
+        retryable: false,
+        requestId: "req_011CdufXo8Y2LVfY2veyuQWG",
+        messageIncludes:
+          "Anthropic API 404 (not_found_error): model: claude-sonet-4-5. Check the model id and that the API key's project can use it.",
+      },
+    },
+  ],
+} satisfies Record<string, Expectation | readonly Expectation[]>;
