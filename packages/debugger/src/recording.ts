@@ -1,12 +1,10 @@
-import type { ContextAssemblyInfo, ContextComponentRecord, StoredEvent, Usage } from "@loom/core";
+import type { ContextAssemblyInfo, ContextComponentRecord, EventData, StoredEvent, Usage } from "@loom/core";
 
-export interface Compression {
+/** A `compression.applied` event: strategy, tokens before and after, and where the kept history starts. */
+export type Compression = EventData<"compression.applied"> & {
   readonly iteration: number;
   readonly seq: number | undefined;
-  readonly strategy: string;
-  readonly tokensBefore: number;
-  readonly tokensAfter: number;
-}
+};
 
 /** What the debugger knows about one iteration of one frame. */
 export interface IterationRecord {
