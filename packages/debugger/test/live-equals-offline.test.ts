@@ -1,7 +1,7 @@
 import { MemoryJournal, readAll } from "@loom/core";
 import { ContextDebugger } from "@loom/debugger";
 import { describe, expect, it } from "vitest";
-import { readingAgent } from "./threads.ts";
+import { delegatingAgent, readingAgent } from "./threads.ts";
 
 /** What a live debugger can know, minus where it learned it. */
 const decisions = (debug: ContextDebugger) =>
@@ -47,5 +47,16 @@ describe("ContextDebugger live", () => {
     expect(() => live.observe({ ...live.events[0]!, threadId: "other", seq: 999 })).toThrow(
       /follows thread "streamed"/,
     );
+  });
+
+  it("as a hook on an agent and its sub-agent, it knows the sub-agent's frame and explains it", async () => {
+    const journal = new MemoryJournal();
+    const live = new ContextDebugger();
+    await delegatingAgent(journal, [live.hook]).run("Research loom", { threadId: "hooked" });
+    const offline = await ContextDebugger.fromJournal(journal, "hooked");
+    const child = offline.frames().find((f) => f.depth === 1)!;
+    const strip = ({ name: _name, ...frame }: { name: unknown }) => frame;
+    expect(live.frames().map(strip)).toEqual(offline.frames().map(strip));
+    expect(decisions(live.forFrame(child.frameId))).toEqual(decisions(offline.forFrame(child.frameId)));
   });
 });

@@ -107,10 +107,11 @@ const flaky = tool({
  * A root agent that calls a researcher sub-agent and two tools in parallel (one fails), after a
  * rate-limited first model attempt. Model turns take a few ms so every bar has a width.
  */
-export function delegatingAgent(journal: Journal): Agent {
+export function delegatingAgent(journal: Journal, hooks: readonly Hook[] = []): Agent {
   const researcher = createAgent({
     name: "researcher",
     journal,
+    hooks,
     tools: [search],
     provider: new ScriptedProvider({
       mode: "conversation",
@@ -122,6 +123,7 @@ export function delegatingAgent(journal: Journal): Agent {
   });
   return createAgent({
     journal,
+    hooks,
     tools: [researcher.asTool({ description: "Delegates research" }), search, flaky],
     retry: { maxRetries: 2, initialDelayMs: 0, maxDelayMs: 0 },
     provider: new ScriptedProvider({
