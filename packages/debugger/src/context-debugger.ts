@@ -1,6 +1,7 @@
 import {
   type AgentEvent,
   type ContextComponentRecord,
+  type ExecutionFrame,
   type Hook,
   type Journal,
   parseEvent,
@@ -138,11 +139,12 @@ export class ContextDebugger {
     return {
       name: "context-debugger",
       afterContextAssembly: ({ frame, assembly }) => {
-        if (follows(frame.threadId)) recording.sight(frame.frameId, frame.iteration, { assembly });
+        if (follows(frame.threadId))
+          recording.sight(frame.frameId, frame.iteration, { ...where(frame), assembly });
       },
       afterLLMResponse: ({ frame, response }) => {
         if (follows(frame.threadId))
-          recording.sight(frame.frameId, frame.iteration, { usage: response.usage });
+          recording.sight(frame.frameId, frame.iteration, { ...where(frame), usage: response.usage });
       },
     };
   }
@@ -235,6 +237,10 @@ export class ContextDebugger {
       summary: this.summary(),
     };
   }
+}
+
+function where(frame: ExecutionFrame) {
+  return { depth: frame.depth, parentFrameId: frame.parentFrameId };
 }
 
 function explain(record: IterationRecord): IterationExplanation {

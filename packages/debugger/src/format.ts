@@ -8,7 +8,7 @@ const pct = (part: number, whole: number) => (whole > 0 ? `${Math.round((part / 
 function componentLine(c: ContextComponentRecord): string {
   const range = c.range ? `  messages [${c.range[0]}, ${c.range[1]})` : "";
   const reason = c.reason ? `  — ${c.reason}` : "";
-  return `    ${c.id.padEnd(16)} ${c.kind.padEnd(11)} ${n(c.tokens).padStart(9)} tok  priority ${c.priority}${range}${reason}`;
+  return `    ${c.id.padEnd(20)} ${c.kind.padEnd(11)} ${n(c.tokens).padStart(9)} tok  priority ${c.priority}${range}${reason}`;
 }
 
 /** A human-readable explanation of one iteration. */

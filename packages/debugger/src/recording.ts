@@ -1,12 +1,10 @@
-import type { ContextAssemblyInfo, ContextComponentRecord, StoredEvent, Usage } from "@loom/core";
+import type { ContextAssemblyInfo, ContextComponentRecord, EventData, StoredEvent, Usage } from "@loom/core";
 
-export interface Compression {
+/** A `compression.applied` event: strategy, tokens before and after, and where the kept history starts. */
+export type Compression = EventData<"compression.applied"> & {
   readonly iteration: number;
   readonly seq: number | undefined;
-  readonly strategy: string;
-  readonly tokensBefore: number;
-  readonly tokensAfter: number;
-}
+};
 
 /** What the debugger knows about one iteration of one frame. */
 export interface IterationRecord {
@@ -36,6 +34,8 @@ export interface FrameInfo {
 }
 
 interface HookSighting {
+  readonly depth: number;
+  readonly parentFrameId: string | undefined;
   readonly assembly?: ContextAssemblyInfo;
   readonly usage?: Usage;
 }
@@ -49,8 +49,12 @@ export class Recording {
   private readonly seqs = new Set<number>();
   private readonly sightings = new Map<string, HookSighting>();
 
+  /** Iteration records by frame, dropped whenever something new is recorded. */
+  private readonly cache = new Map<string, IterationRecord[]>();
+
   add(event: StoredEvent): void {
     if (this.seqs.has(event.seq)) return;
+    this.cache.clear();
     this.seqs.add(event.seq);
     this.threadId ??= event.threadId;
     const last = this.events.at(-1);
@@ -59,6 +63,7 @@ export class Recording {
   }
 
   sight(frameId: string, iteration: number, seen: HookSighting): void {
+    this.cache.clear();
     const k = key(frameId, iteration);
     this.sightings.set(k, { ...this.sightings.get(k), ...seen });
   }
@@ -83,9 +88,9 @@ export class Recording {
       if (e.type === "frame.spawned")
         ensure(e.data.childFrameId, e.depth + 1, e.frameId).name ??= e.data.name;
     }
-    for (const k of this.sightings.keys()) {
+    for (const [k, seen] of this.sightings) {
       const [frameId, iteration] = k.split("\u0000") as [string, string];
-      ensure(frameId, frameId === "root" ? 0 : 1).its.add(Number(iteration));
+      ensure(frameId, seen.depth, seen.parentFrameId).its.add(Number(iteration));
     }
     return [...frames].map(([frameId, f]) => ({
       frameId,
@@ -98,6 +103,15 @@ export class Recording {
 
   /** Every iteration of `frameId` that has a context assembly, in order. */
   iterations(frameId: string): IterationRecord[] {
+    let records = this.cache.get(frameId);
+    if (!records) {
+      records = this.collect(frameId);
+      this.cache.set(frameId, records);
+    }
+    return records;
+  }
+
+  private collect(frameId: string): IterationRecord[] {
     const records = new Map<number, IterationRecord>();
     const compressions = new Map<number, Compression[]>();
     const usage = new Map<number, Usage>();

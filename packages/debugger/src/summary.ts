@@ -98,17 +98,39 @@ export function summarize(
 
 function suggest(records: readonly IterationRecord[], compressions: readonly Compression[]): string[] {
   const out: string[] = [];
-  const historyDropped = records.filter((r) => r.excluded.some((c) => c.kind === "history"));
-  if (historyDropped.length > 0) {
-    const its = iterationsPhrase(historyDropped.map((r) => r.iteration));
-    const most = Math.max(
-      ...historyDropped.flatMap((r) => r.excluded.filter((c) => c.kind === "history").map((c) => c.tokens)),
-    );
-    const compressed = historyDropped.some((r) => r.compressions.length > 0);
+  const drops = records.flatMap((r) => {
+    const dropped = r.excluded.find((c) => c.kind === "history");
+    return dropped ? [{ record: r, dropped }] : [];
+  });
+  // A strategy that put a summary in front of the kept history did not lose those turns.
+  const summarized = drops.filter(({ record }) =>
+    record.compressions.some((c) => (c.prefix ?? []).some((m) => m.role !== "user")),
+  );
+  const lost = drops.filter((d) => !summarized.includes(d));
+  const overBudget = lost.filter(
+    ({ record, dropped }) => record.compressions.length > 0 && dropped.reason?.startsWith("over budget"),
+  );
+  const byStrategy = lost.filter(
+    ({ record }) => record.compressions.length > 0 && !overBudget.some((d) => d.record === record),
+  );
+  const uncompressed = lost.filter(({ record }) => record.compressions.length === 0);
+  const upTo = (list: typeof drops) => Math.max(...list.map((d) => d.dropped.tokens));
+  const at = (list: typeof drops) => iterationsPhrase(list.map((d) => d.record.iteration));
+  const strategies = (list: typeof drops) =>
+    [...new Set(list.flatMap((d) => d.record.compressions.map((c) => `"${c.strategy}"`)))].join(", ");
+  if (uncompressed.length > 0) {
     out.push(
-      compressed
-        ? `history dropped at ${its} (up to ${most} tokens) even after compression: use a stronger compression strategy or raise windowTokens`
-        : `history dropped at ${its} (up to ${most} tokens): raise windowTokens or add a compression strategy`,
+      `history dropped at ${at(uncompressed)} (up to ${upTo(uncompressed)} tokens): raise windowTokens or add a compression strategy`,
+    );
+  }
+  if (byStrategy.length > 0) {
+    out.push(
+      `history dropped at ${at(byStrategy)} (up to ${upTo(byStrategy)} tokens) by ${strategies(byStrategy)}: the model no longer sees those turns; raise windowTokens or use a strategy that summarizes them (summarizeOlderTurns)`,
+    );
+  }
+  if (overBudget.length > 0) {
+    out.push(
+      `history dropped at ${at(overBudget)} (up to ${upTo(overBudget)} tokens) even after compression by ${strategies(overBudget)}: use a stronger compression strategy or raise windowTokens`,
     );
   }
   const droppedComponents = new Map<
@@ -145,7 +167,7 @@ function suggest(records: readonly IterationRecord[], compressions: readonly Com
   );
   if (nearFull.length > 0) {
     out.push(
-      `context at ${Math.round(NEAR_FULL * 100)}% or more of the budget at ${iterationsPhrase(nearFull.map((r) => r.iteration))}: the next turns will drop history; add a compression strategy before they do`,
+      `context at ${Math.round(NEAR_FULL * 100)}% or more of the budget at ${iterationsPhrase(nearFull.map((r) => r.iteration))}: the next turns will drop history; raise windowTokens or choose how (a compression strategy such as summarizeOlderTurns)`,
     );
   }
   const toolsHeavy = records.filter((r) => {

@@ -1,7 +1,7 @@
 import { MemoryJournal, readAll } from "@loom/core";
 import { ContextDebugger } from "@loom/debugger";
 import { describe, expect, it } from "vitest";
-import { readingAgent } from "./threads.ts";
+import { delegatingAgent, readingAgent } from "./threads.ts";
 
 /** What a live debugger can know, minus where it learned it. */
 const decisions = (debug: ContextDebugger) =>
@@ -14,13 +14,18 @@ describe("ContextDebugger live", () => {
   it("as a hook, it sees the same decisions the journal records", async () => {
     const journal = new MemoryJournal();
     const live = new ContextDebugger();
-    const { agent } = readingAgent(journal, 5, [live.hook]);
+    const { agent } = readingAgent(journal, 5, { hooks: [live.hook] });
     for (let i = 1; i <= 5; i++) await agent.run(`Read chapter ${i}`, { threadId: "live" });
     const offline = await ContextDebugger.fromJournal(journal, "live");
     expect(live.events).toHaveLength(0);
     expect(live.explainIteration(1).source).toBe("hook");
     expect(decisions(live)).toEqual(decisions(offline));
-    expect(live.summary().suggestions).toEqual(offline.summary().suggestions);
+    // A hook point does not see compression.applied: the live summary names the drop, not the strategy.
+    expect(offline.summary().suggestions[0]).toMatch(/^history dropped at .* by "drop-oldest"/);
+    expect(live.summary().suggestions[0]).toMatch(
+      /^history dropped at .*: raise windowTokens or add a compression strategy$/,
+    );
+    expect(live.summary().suggestions.slice(1)).toEqual(offline.summary().suggestions.slice(1));
     expect(decisions(live).some((d) => d.excluded.some((c) => c.kind === "history"))).toBe(true);
   });
 
@@ -42,5 +47,16 @@ describe("ContextDebugger live", () => {
     expect(() => live.observe({ ...live.events[0]!, threadId: "other", seq: 999 })).toThrow(
       /follows thread "streamed"/,
     );
+  });
+
+  it("as a hook on an agent and its sub-agent, it knows the sub-agent's frame and explains it", async () => {
+    const journal = new MemoryJournal();
+    const live = new ContextDebugger();
+    await delegatingAgent(journal, [live.hook]).run("Research loom", { threadId: "hooked" });
+    const offline = await ContextDebugger.fromJournal(journal, "hooked");
+    const child = offline.frames().find((f) => f.depth === 1)!;
+    const strip = ({ name: _name, ...frame }: { name: unknown }) => frame;
+    expect(live.frames().map(strip)).toEqual(offline.frames().map(strip));
+    expect(decisions(live.forFrame(child.frameId))).toEqual(decisions(offline.forFrame(child.frameId)));
   });
 });

@@ -1,11 +1,13 @@
 import {
   type Agent,
+  type CompressionStrategy,
   createAgent,
   type Hook,
   type Journal,
   MemoryJournal,
   readAll,
   type StoredEvent,
+  stateAt,
   tool,
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
@@ -27,7 +29,11 @@ export const MANUAL = `MANUAL-TEXT ${"Every rule of the house, written at length
  * the history outgrows the budget, so later iterations drop the oldest turns; a long low-priority
  * manual never fits.
  */
-export function readingAgent(journal: Journal, runs: number, extraHooks: readonly Hook[] = []) {
+export function readingAgent(
+  journal: Journal,
+  runs: number,
+  options: { hooks?: readonly Hook[]; compression?: CompressionStrategy } = {},
+) {
   const provider = new ScriptedProvider({
     turns: Array.from({ length: runs }, (_, i) => [
       {
@@ -49,26 +55,31 @@ export function readingAgent(journal: Journal, runs: number, extraHooks: readonl
           components: [...components, { id: "manual", kind: "document", priority: 10, content: MANUAL }],
         }),
       },
-      ...extraHooks,
+      ...(options.hooks ?? []),
     ],
     provider,
+    ...(options.compression ? { compression: options.compression } : {}),
   });
   return { agent, provider };
 }
 
-export async function readingThread(threadId = "reading", runs = 5) {
+export async function readingThread(threadId = "reading", runs = 5, compression?: CompressionStrategy) {
   const journal = new MemoryJournal();
-  const { agent, provider } = readingAgent(journal, runs);
+  const { agent, provider } = readingAgent(journal, runs, compression ? { compression } : {});
   for (let i = 1; i <= runs; i++) await agent.run(`Read chapter ${i}`, { threadId });
-  // Found from what the model was sent, not from the events: the iterations whose request had
-  // lost the thread's first message. Which ones they are depends on core's token counts.
-  const droppedAt = provider.requests.flatMap((r, i) =>
-    r.messages.some((m) => m.content === "Read chapter 1") ? [] : [i + 1],
-  );
+  // Found from what the model was sent, not from the debugger: the iterations whose request did
+  // not carry the whole history. Which ones they are depends on core's token counts.
+  const events = await readAll(journal, threadId);
+  const droppedAt: number[] = [];
+  for (const assembled of events.filter((e) => e.type === "context.assembled")) {
+    const history = (await stateAt(journal, threadId, assembled.seq)).messages.toArray();
+    const sent = provider.requests[assembled.iteration - 1]!.messages.filter((m) => m.role !== "system");
+    if (JSON.stringify(sent) !== JSON.stringify(history)) droppedAt.push(assembled.iteration);
+  }
   if (droppedAt.length === 0 || droppedAt.length === runs * 2) {
     throw new Error(`readingThread: expected some but not all iterations to drop history, got ${droppedAt}`);
   }
-  return { journal, provider, droppedAt, events: await readAll(journal, threadId) };
+  return { journal, provider, droppedAt, events };
 }
 
 const search = tool({
@@ -96,10 +107,11 @@ const flaky = tool({
  * A root agent that calls a researcher sub-agent and two tools in parallel (one fails), after a
  * rate-limited first model attempt. Model turns take a few ms so every bar has a width.
  */
-export function delegatingAgent(journal: Journal): Agent {
+export function delegatingAgent(journal: Journal, hooks: readonly Hook[] = []): Agent {
   const researcher = createAgent({
     name: "researcher",
     journal,
+    hooks,
     tools: [search],
     provider: new ScriptedProvider({
       mode: "conversation",
@@ -111,6 +123,7 @@ export function delegatingAgent(journal: Journal): Agent {
   });
   return createAgent({
     journal,
+    hooks,
     tools: [researcher.asTool({ description: "Delegates research" }), search, flaky],
     retry: { maxRetries: 2, initialDelayMs: 0, maxDelayMs: 0 },
     provider: new ScriptedProvider({
