@@ -7,6 +7,8 @@ import { type Decision, readAll } from "@loom/core";
 import { ContextDebugger, flameGraphHtml, formatSummary } from "@loom/debugger";
 import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
+import { createAnthropicProvider } from "@loom/providers-anthropic";
+import { createOpenAIProvider } from "@loom/providers-openai";
 import { renderer } from "./render.js";
 import { QUESTION, researchAgent } from "./research.js";
 
@@ -16,9 +18,18 @@ const journalDir = join(workDir, "journal");
 const reportsDir = join(workDir, "reports");
 const paceMs = process.stdout.isTTY ? 12 : 0;
 const write = (text: string) => void process.stdout.write(text);
+const provider = realProvider();
+/** With a scripted model the crash comes while the two pages are read; a real model may choose other tools. */
+const crashOn = provider ? undefined : "read_page";
 
-if (args[0] === "--worker") await worker(args[1]!);
-else await main();
+try {
+  if (args[0] === "--worker") await worker(args[1]!);
+  else await main();
+} catch (error) {
+  // Errors say what was wrong; a stack trace would only hide that (and never holds an API key).
+  process.stderr.write(`\nloom demo: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}
 
 /** The worker process: starts the run; the parent kills it mid-run. */
 async function worker(threadId: string) {
@@ -28,6 +39,7 @@ async function worker(threadId: string) {
     reportsDir,
     paceMs,
     readDelayMs: 400,
+    ...(provider ? { provider } : {}),
     hooks: [
       HITLHook({ tools: ["publish_report"], reason: () => "publishing writes a file others will read" }),
     ],
@@ -47,16 +59,19 @@ async function worker(threadId: string) {
 
 async function main() {
   const threadId = `research-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-  write(`Loom demo — offline, scripted model, journal in ${journalDir}\n\nQuestion: ${QUESTION}\n`);
+  const model = provider ? `${provider.provider}/${provider.modelId}` : "offline, scripted model";
+  write(`Loom demo — ${model}, journal in ${journalDir}\n\nQuestion: ${QUESTION}\n`);
 
-  // 1. A worker process starts the run and is killed with SIGKILL while it reads pages.
+  // 1. A worker process starts the run and is killed with SIGKILL while a tool runs.
   const killedAt = await runWorkerAndKill(threadId);
   const journal = new FsJournal({ dir: journalDir });
   try {
     const durable = await journal.head(threadId);
     write(
-      `\n⚡ killed the worker process with SIGKILL right after event #${killedAt.seq} (${killedAt.type}); ${durable + 1} events are in the journal\n` +
-        `↻ resuming thread ${threadId} in this process, from the journal\n`,
+      killedAt
+        ? `\n⚡ killed the worker process with SIGKILL right after event #${killedAt.seq} (${killedAt.type}); ${durable + 1} events are in the journal\n` +
+            `↻ resuming thread ${threadId} in this process, from the journal\n`
+        : "\n(the worker finished before any tool ran, so there was nothing to crash)\n",
     );
 
     // 2. This process resumes it: finished steps are not redone, the interrupted reads run again,
@@ -65,6 +80,7 @@ async function main() {
       journal,
       reportsDir,
       paceMs,
+      ...(provider ? { provider } : {}),
       hooks: [
         HITLHook({
           tools: ["publish_report"],
@@ -98,22 +114,20 @@ async function main() {
   }
 }
 
-function runWorkerAndKill(threadId: string): Promise<{ seq: number; type: string }> {
+function runWorkerAndKill(threadId: string): Promise<{ seq: number; type: string } | undefined> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--worker", threadId], {
       stdio: "inherit",
     });
     let killed: { seq: number; type: string } | undefined;
     child.on("message", (message: { seq: number; type: string; name?: string }) => {
-      if (!killed && message.type === "tool.started" && message.name === "read_page") {
+      if (!killed && message.type === "tool.started" && (crashOn === undefined || message.name === crashOn)) {
         killed = message;
         child.kill("SIGKILL");
       }
     });
     child.on("error", reject);
-    child.on("exit", () =>
-      killed ? resolve(killed) : reject(new Error("the worker finished before it could be killed")),
-    );
+    child.on("exit", () => resolve(killed));
   });
 }
 
@@ -140,4 +154,12 @@ async function askHuman(name: string, callArgs: unknown): Promise<Decision> {
   } finally {
     prompt.close();
   }
+}
+
+/** A real model when an API key is set (LOOM_DEMO_MODEL picks the model), else none: the scripted one. */
+function realProvider() {
+  const model = process.env.LOOM_DEMO_MODEL;
+  if (process.env.OPENAI_API_KEY) return createOpenAIProvider({ model: model ?? "gpt-4o-mini" });
+  if (process.env.ANTHROPIC_API_KEY) return createAnthropicProvider({ model: model ?? "claude-3-5-haiku-latest" });
+  return undefined;
 }
