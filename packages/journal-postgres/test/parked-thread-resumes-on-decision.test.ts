@@ -1,4 +1,4 @@
-import { createAgent, type Hook, type Interrupt, ResumeError, readAll, tool } from "@loom/core";
+import { createAgent, ResumeError, readAll, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import { z } from "zod";
@@ -13,14 +13,6 @@ afterAll(async () => {
   await dropSchema(admin, bossSchema);
   await admin.end();
 });
-
-/** Pauses every call until a human approved it. A class: core's hook check trips on plain objects. */
-class ApproveTransfers implements Hook {
-  readonly name = "approve-transfers";
-  beforeToolExecution({ approved }: { approved: boolean }): Interrupt | undefined {
-    return approved ? undefined : { interrupt: "needs a human" };
-  }
-}
 
 function nextOutcome(outcomes: ThreadJobOutcome[], count: number): Promise<ThreadJobOutcome> {
   return new Promise((resolve, reject) => {
@@ -58,7 +50,12 @@ it("a thread paused for approval is parked, and submitting the decision re-enque
     provider,
     tools: [transfer],
     journal,
-    hooks: [new ApproveTransfers()],
+    hooks: [
+      {
+        name: "approve-transfers",
+        beforeToolExecution: ({ approved }) => (approved ? undefined : { interrupt: "needs a human" }),
+      },
+    ],
   });
   const outcomes: ThreadJobOutcome[] = [];
   await queue.work(agent, { onOutcome: (o) => outcomes.push(o) });

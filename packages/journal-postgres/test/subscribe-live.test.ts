@@ -73,3 +73,30 @@ it("refuses a bad thread id or start seq before touching the database", () => {
   }
   return journal.close();
 });
+
+it("keeps delivering, none missed, after its LISTEN connection is killed", async () => {
+  const app = `loom-listen-${schema}`;
+  const reader = journalIn(schema, { poolConfig: { application_name: app } });
+  const writer = journalIn(schema);
+  await writer.append("survivor", sampleEvents(2), -1);
+  const received = take(reader.subscribe("survivor"), 8);
+  // Wait for the subscription's LISTEN, then kill that backend.
+  let killed = 0;
+  for (let i = 0; i < 100 && killed === 0; i++) {
+    const { rows } = await admin.query(
+      "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'",
+      [app],
+    );
+    killed = rows.length;
+    if (killed === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(killed).toBe(1);
+  let head = 1;
+  for (let i = 0; i < 6; i++) {
+    await writer.append("survivor", sampleEvents(1, { start: head + 1 }), head);
+    head++;
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  expect((await received).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  await Promise.all([reader.close(), writer.close()]);
+});
