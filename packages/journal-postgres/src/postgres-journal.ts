@@ -170,8 +170,9 @@ export class PostgresJournal implements Journal {
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
     this.checkOpen();
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
-    if (!(limit >= 0))
-      throw new JournalError("invalid_range", `threads(): limit must be >= 0, got ${limit}.`);
+    if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY)) {
+      throw new JournalError("invalid_range", `threads(): limit must be an integer >= 0, got ${limit}.`);
+    }
     await this.whenReady();
     let after = query.after ?? null;
     let left = limit;
@@ -290,7 +291,7 @@ export class PostgresJournal implements Journal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.hub?.stop();
+    this.hub?.stop();
     if (this.ownsPool) await this.pool.end();
   }
 

@@ -57,15 +57,13 @@ export class NotificationHub {
     };
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     const client = this.client;
     this.client = undefined;
-    if (client) {
-      await client.query(`UNLISTEN ${quoteIdent(this.channel)}`).catch(() => undefined);
-      client.release();
-    }
+    // Destroyed rather than returned to the pool: it carries this hub's listeners.
+    client?.release(true);
     this.wakeAll();
   }
 

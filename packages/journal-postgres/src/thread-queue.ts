@@ -4,6 +4,8 @@ import {
   type Decision,
   foldAll,
   JournalConflictError,
+  JournalCorruptionError,
+  JournalError,
   type PendingApproval,
   pendingApprovals,
   ResumeError,
@@ -42,7 +44,10 @@ export interface ThreadQueueOptions {
   readonly pollingIntervalSeconds?: number;
   /** How often pg-boss looks for jobs whose heartbeat stopped or that expired. Default 5. */
   readonly superviseIntervalSeconds?: number;
-  /** Errors from pg-boss's background work (lost connections it retries itself). Default: ignored. */
+  /**
+   * Errors from pg-boss's background work (lost connections it retries itself) and from `onOutcome`
+   * callbacks. Default: ignored.
+   */
   readonly onError?: (error: Error) => void;
 }
 
@@ -109,6 +114,7 @@ export class ThreadQueue {
   private readonly config: z.output<typeof OptionsSchema>;
   private readonly boss: PgBoss;
   private started: Promise<void> | undefined;
+  private readonly onError: ((error: Error) => void) | undefined;
 
   constructor(options: ThreadQueueOptions) {
     if (!options || typeof options !== "object" || !options.journal) {
@@ -135,6 +141,7 @@ export class ThreadQueue {
       monitorIntervalSeconds: this.config.superviseIntervalSeconds,
       schedule: false,
     });
+    this.onError = onError;
     this.boss.on("error", (error: Error) => onError?.(error));
   }
 
@@ -220,7 +227,12 @@ export class ThreadQueue {
       },
       async ([job]) => {
         const outcome = await this.handle(agent, job!);
-        options.onOutcome?.(outcome);
+        try {
+          options.onOutcome?.(outcome);
+        } catch (error) {
+          // The thread's work is done and journaled; a failing callback must not make pg-boss retry it.
+          this.onError?.(error instanceof Error ? error : new Error(String(error)));
+        }
         return outcome;
       },
     );
@@ -270,8 +282,11 @@ export class ThreadQueue {
       if (
         RunFailedError.isInstance(error) ||
         ResumeError.isInstance(error) ||
-        ConfigError.isInstance(error)
+        ConfigError.isInstance(error) ||
+        JournalCorruptionError.isInstance(error) ||
+        (JournalError.isInstance(error) && error.code === "invalid_thread_id")
       ) {
+        // Another attempt would fail the same way: settle the job and say why.
         return failed(threadId, job.id, error.code, error.message);
       }
       throw error;
