@@ -126,6 +126,11 @@ it("3 worker processes, 50 threads, one worker SIGKILLed mid-run: every thread c
   for (const threadId of threadIds) {
     const events = await readAll(journal, threadId);
     expect(events.at(-1)?.type, threadId).toBe("run.completed");
+    // A retried job resumed the run its first attempt began; it never started the input again.
+    expect(
+      events.filter((e) => e.type === "run.started"),
+      threadId,
+    ).toHaveLength(1);
     expect(
       events.map((e) => e.seq),
       threadId,
