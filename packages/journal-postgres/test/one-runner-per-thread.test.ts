@@ -2,7 +2,7 @@ import { createAgent, type Hook, JournalConflictError, readAll } from "@loom/cor
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import { type ThreadJobOutcome, ThreadQueue } from "../src/index.ts";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { adminPool, DATABASE_URL, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 
 const schema = uniqueSchema("fence");
 const bossSchema = uniqueSchema("fence_boss");
@@ -74,6 +74,24 @@ it("a worker does not run a thread another worker holds; the job waits and runs 
   holder.release();
   for (let i = 0; i < 200 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   expect(outcomes).toMatchObject([{ status: "completed", threadId: "held", text: "done" }]);
+  await queue.stop();
+  await journal.close();
+});
+
+it("works with pg-boss on a pool of its own (connectionString), beside the journal's", async () => {
+  const journal = journalIn(schema);
+  const queue = new ThreadQueue({ journal, bossSchema, connectionString: DATABASE_URL, queue: "own-pool" });
+  const agent = createAgent({
+    journal,
+    provider: new ScriptedProvider({ mode: "conversation", turns: [{ text: "on its own pool" }] }),
+  });
+  const outcomes: ThreadJobOutcome[] = [];
+  await queue.work(agent, { onOutcome: (o) => outcomes.push(o) });
+  await queue.enqueue("own-pool-thread", "go");
+  for (let i = 0; i < 200 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(outcomes).toMatchObject([
+    { status: "completed", threadId: "own-pool-thread", text: "on its own pool" },
+  ]);
   await queue.stop();
   await journal.close();
 });
