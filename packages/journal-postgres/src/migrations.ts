@@ -1,0 +1,94 @@
+import type { PoolClient } from "pg";
+import { quoteIdent } from "./sql.js";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** Statements run in one transaction; `s` is the quoted schema name. */
+  readonly up: (s: string) => readonly string[];
+}
+
+/**
+ * Every migration this package has shipped, in order. Released entries are never edited: a change to
+ * the tables is a new entry, so a database written by any released version upgrades in place.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "threads and events",
+    up: (s) => [
+      // COLLATE "C": threads are listed in code-unit order, the same order as JavaScript's sort.
+      `CREATE TABLE ${s}.threads (
+        thread_id text COLLATE "C" PRIMARY KEY,
+        head_seq integer NOT NULL,
+        status text,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      )`,
+      `CREATE TABLE ${s}.events (
+        thread_id text COLLATE "C" NOT NULL REFERENCES ${s}.threads (thread_id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        v smallint NOT NULL,
+        type text NOT NULL,
+        run_id text NOT NULL,
+        ts double precision NOT NULL,
+        frame_id text NOT NULL,
+        parent_frame_id text,
+        depth integer NOT NULL,
+        iteration integer NOT NULL,
+        data jsonb NOT NULL,
+        PRIMARY KEY (thread_id, seq)
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    name: "queued runs",
+    up: (s) => [
+      // Where a queued run began, so a retried job resumes its own run instead of starting it twice.
+      `CREATE TABLE ${s}.queued_runs (
+        job_id text PRIMARY KEY,
+        thread_id text COLLATE "C" NOT NULL,
+        start_seq integer NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      )`,
+    ],
+  },
+];
+
+/**
+ * Brings `schema` up to the latest version. Safe to run from many processes at once: they queue on
+ * an advisory lock, and the missing migrations are applied once, with their records, in one transaction.
+ */
+export async function migrateSchema(client: PoolClient, schema: string): Promise<number[]> {
+  const s = quoteIdent(schema);
+  const applied: number[] = [];
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`loom-migrate:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      )`,
+    );
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.migrations`);
+    const done = new Set(rows.map((r) => r.version));
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.up(s)) await client.query(statement);
+      await client.query(`INSERT INTO ${s}.migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    }
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+  return applied;
+}

@@ -1,0 +1,385 @@
+import {
+  type FrameStatus,
+  type Journal,
+  JournalConflictError,
+  JournalError,
+  type NewEvent,
+  parseEvent,
+  type ReadRange,
+  type StoredEvent,
+  sealEvents,
+  type ThreadInfo,
+  type ThreadQuery,
+  threadStatusAfter,
+  validateThreadId,
+} from "@loom/core";
+import pg from "pg";
+import { EVENT_COLUMNS, type EventRow, eventColumns, rowToEvent, UNNEST_EVENTS } from "./event-rows.js";
+import { migrateSchema } from "./migrations.js";
+import { type PostgresJournalOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { toJournalError } from "./pg-errors.js";
+import { quoteIdent } from "./sql.js";
+import { NotificationHub, notifyChannel, type SubscribeOptions, subscribeToThread } from "./subscription.js";
+
+const MAX_SEQ = 2_147_483_647;
+
+interface ThreadRow {
+  readonly thread_id: string;
+  readonly head_seq: number;
+  readonly status: string | null;
+  readonly created_ms: number;
+  readonly updated_ms: number;
+}
+
+/**
+ * A journal in PostgreSQL. Each append is one statement (so one transaction): the `expectedSeq`
+ * check on the thread's row, the multi-row insert of the batch, and a NOTIFY for live subscribers.
+ */
+export class PostgresJournal implements Journal {
+  readonly specificationVersion = "v1" as const;
+  /** The pool this journal queries through (yours, or the one it created). */
+  readonly pool: pg.Pool;
+  /** The schema holding the journal's tables. */
+  readonly schema: string;
+  private readonly options: ResolvedOptions;
+  private readonly ownsPool: boolean;
+  private readonly s: string;
+  private readonly channel: string;
+  private ready: Promise<void> | undefined;
+  private hub: NotificationHub | undefined;
+  private closed = false;
+
+  constructor(options: PostgresJournalOptions = {}) {
+    this.options = resolveOptions(options);
+    this.schema = this.options.schema;
+    this.s = quoteIdent(this.schema);
+    this.channel = notifyChannel(this.schema);
+    if (options.pool) {
+      this.pool = options.pool;
+      this.ownsPool = false;
+    } else {
+      this.pool = new pg.Pool({
+        ...options.poolConfig,
+        ...(this.options.connectionString ? { connectionString: this.options.connectionString } : {}),
+      });
+      // An idle client whose connection drops emits here; the pool replaces it on the next query.
+      this.pool.on("error", () => undefined);
+      this.ownsPool = true;
+    }
+  }
+
+  /** Creates or upgrades the journal's tables. Idempotent; safe to run from many processes at once. */
+  async migrate(): Promise<{ applied: number[] }> {
+    this.checkOpen();
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      const applied = await migrateSchema(client, this.schema);
+      client.release();
+      return { applied };
+    } catch (error) {
+      client?.release(true);
+      throw toJournalError(error, `migrate schema "${this.schema}"`);
+    }
+  }
+
+  async append(
+    threadId: string,
+    events: readonly NewEvent[],
+    expectedSeq: number,
+  ): Promise<{ lastSeq: number }> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    if (!Number.isInteger(expectedSeq) || expectedSeq < -1) {
+      throw new JournalError(
+        "invalid_range",
+        `append(): expectedSeq must be -1 (a new thread) or the thread's last seq, got ${expectedSeq}.`,
+      );
+    }
+    if (!Array.isArray(events)) {
+      throw new JournalError("invalid_events", "append(): events must be an array of events.");
+    }
+    // Validate the whole batch before sending any of it: all or none.
+    const sealed = sealEvents(threadId, expectedSeq, events).map((event) => parseEvent(event));
+    await this.whenReady();
+    if (sealed.length === 0) {
+      const head = await this.head(threadId);
+      if (head !== expectedSeq) throw new JournalConflictError(threadId, expectedSeq, head);
+      return { lastSeq: head };
+    }
+    const lastSeq = expectedSeq + sealed.length;
+    if (lastSeq > MAX_SEQ) {
+      throw new JournalError(
+        "invalid_events",
+        `Thread "${threadId}" cannot hold more than ${MAX_SEQ} events.`,
+      );
+    }
+    let status: FrameStatus | undefined;
+    for (const event of sealed) status = threadStatusAfter(status, event);
+    const result = await this.query<{ claimed: number }>(
+      `append to thread "${threadId}"`,
+      expectedSeq === -1 ? this.createSql() : this.advanceSql(),
+      [
+        threadId,
+        ...eventColumns(sealed),
+        lastSeq,
+        status ?? null,
+        this.channel,
+        ...(expectedSeq === -1 ? [] : [expectedSeq]),
+      ],
+    );
+    if (result.rows[0]?.claimed !== 1) {
+      throw new JournalConflictError(threadId, expectedSeq, await this.head(threadId));
+    }
+    return { lastSeq };
+  }
+
+  async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    checkRange(range);
+    await this.whenReady();
+    const pageSize = this.options.readPageSize;
+    const to = Math.min(range.to ?? MAX_SEQ, MAX_SEQ);
+    let from = range.from ?? 0;
+    while (from <= to) {
+      const { rows } = await this.query<EventRow>(
+        `read thread "${threadId}"`,
+        `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
+         WHERE thread_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+        [threadId, from, to, pageSize],
+      );
+      for (const row of rows) yield rowToEvent(row, this.schema);
+      if (rows.length < pageSize) return;
+      from = rows.at(-1)!.seq + 1;
+    }
+  }
+
+  async head(threadId: string): Promise<number> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    await this.whenReady();
+    const { rows } = await this.query<{ head_seq: number }>(
+      `read the head of thread "${threadId}"`,
+      `SELECT head_seq FROM ${this.s}.threads WHERE thread_id = $1`,
+      [threadId],
+    );
+    return rows[0]?.head_seq ?? -1;
+  }
+
+  async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
+    this.checkOpen();
+    const limit = query.limit ?? Number.POSITIVE_INFINITY;
+    if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY)) {
+      throw new JournalError("invalid_range", `threads(): limit must be an integer >= 0, got ${limit}.`);
+    }
+    await this.whenReady();
+    let after = query.after ?? null;
+    let left = limit;
+    while (left > 0) {
+      const page = Math.min(left, this.options.threadsPageSize);
+      const { rows } = await this.query<ThreadRow>(
+        "list threads",
+        `SELECT thread_id, head_seq, status,
+                floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms,
+                floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_ms
+         FROM ${this.s}.threads
+         WHERE ($1::text IS NULL OR (thread_id >= $1 AND starts_with(thread_id, $1)))
+           AND ($2::text IS NULL OR thread_id > $2)
+         ORDER BY thread_id LIMIT $3`,
+        [query.prefix ?? null, after, page],
+      );
+      for (const row of rows) {
+        yield {
+          threadId: row.thread_id,
+          createdAt: row.created_ms,
+          updatedAt: row.updated_ms,
+          eventCount: row.head_seq + 1,
+          lastSeq: row.head_seq,
+          status: (row.status ?? undefined) as FrameStatus | undefined,
+        };
+      }
+      if (rows.length < page) return;
+      left -= rows.length;
+      after = rows.at(-1)!.thread_id;
+    }
+  }
+
+  async fork(from: string, atSeq: number, to: string): Promise<void> {
+    this.checkOpen();
+    validateThreadId(from);
+    validateThreadId(to);
+    if (!Number.isInteger(atSeq) || atSeq < 0) {
+      throw new JournalError(
+        "invalid_range",
+        `Cannot fork thread "${from}" at seq ${atSeq}: a seq is an integer >= 0.`,
+      );
+    }
+    await this.whenReady();
+    await this.transaction(`fork thread "${from}" into "${to}"`, async (client) => {
+      const source = await client.query<{ head_seq: number }>(
+        `SELECT head_seq FROM ${this.s}.threads WHERE thread_id = $1 FOR SHARE`,
+        [from],
+      );
+      const head = source.rows[0]?.head_seq;
+      if (head === undefined) {
+        throw new JournalError("thread_not_found", `Cannot fork thread "${from}": it has no events.`);
+      }
+      if (atSeq > head) {
+        throw new JournalError(
+          "invalid_range",
+          `Cannot fork thread "${from}" at seq ${atSeq}: its seqs run from 0 to ${head}.`,
+        );
+      }
+      const lastRoot = await client.query<{ type: string }>(
+        `SELECT type FROM ${this.s}.events WHERE thread_id = $1 AND seq <= $2 AND depth = 0
+         ORDER BY seq DESC LIMIT 1`,
+        [from, atSeq],
+      );
+      const rootType = lastRoot.rows[0]?.type;
+      const status =
+        rootType === undefined
+          ? undefined
+          : threadStatusAfter(undefined, { depth: 0, type: rootType } as StoredEvent);
+      const created = await client.query(
+        `INSERT INTO ${this.s}.threads (thread_id, head_seq, status) VALUES ($1, $2, $3)
+         ON CONFLICT (thread_id) DO NOTHING`,
+        [to, atSeq, status ?? null],
+      );
+      if (created.rowCount !== 1) {
+        throw new JournalError("thread_exists", `Cannot fork into "${to}": that thread already exists.`);
+      }
+      await client.query(
+        `INSERT INTO ${this.s}.events (${EVENT_COLUMNS})
+         SELECT $1, seq, v, type, run_id, ts, frame_id, parent_frame_id, depth, iteration, data
+         FROM ${this.s}.events WHERE thread_id = $2 AND seq <= $3`,
+        [to, from, atSeq],
+      );
+    });
+  }
+
+  /**
+   * Live events of a thread: first those from `from` (default 0) that are already stored, then each
+   * new one as it is committed, in seq order, none missed and none twice. Ends when `signal` aborts,
+   * when the loop breaks, or when the journal closes.
+   */
+  subscribe(threadId: string, options: SubscribeOptions = {}): AsyncIterable<StoredEvent> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    if (options.from !== undefined && (!Number.isInteger(options.from) || options.from < 0)) {
+      throw new JournalError(
+        "invalid_range",
+        `subscribe(): "from" must be a non-negative integer, got ${options.from}.`,
+      );
+    }
+    return subscribeToThread(
+      {
+        hub: async () => {
+          await this.whenReady();
+          this.hub ??= new NotificationHub(this.pool, this.channel);
+          await this.hub.start();
+          return this.hub;
+        },
+        read: (from) => this.read(threadId, { from }),
+        isClosed: () => this.closed,
+      },
+      threadId,
+      options,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.hub?.stop();
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  private createSql(): string {
+    return `WITH head AS (
+        INSERT INTO ${this.s}.threads (thread_id, head_seq, status) VALUES ($1, $12, $13)
+        ON CONFLICT (thread_id) DO NOTHING RETURNING thread_id
+      ), ${this.insertAndNotifySql()}`;
+  }
+
+  private advanceSql(): string {
+    return `WITH head AS (
+        UPDATE ${this.s}.threads
+        SET head_seq = $12, status = COALESCE($13, status), updated_at = clock_timestamp()
+        WHERE thread_id = $1 AND head_seq = $15 RETURNING thread_id
+      ), ${this.insertAndNotifySql()}`;
+  }
+
+  private insertAndNotifySql(): string {
+    // Both run only when `head` claimed the thread's row: otherwise the join is empty.
+    return `inserted AS (
+        INSERT INTO ${this.s}.events (${EVENT_COLUMNS})
+        SELECT head.thread_id, e.* FROM head, ${UNNEST_EVENTS} AS e
+      ), notified AS (
+        SELECT pg_notify($14, head.thread_id || ' ' || $12::text) FROM head
+      )
+      SELECT (SELECT count(*) FROM head)::int AS claimed, (SELECT count(*) FROM notified)::int AS notified`;
+  }
+
+  private whenReady(): Promise<void> {
+    if (!this.options.migrate) return Promise.resolve();
+    this.ready ??= this.migrate().then(
+      () => undefined,
+      (error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      },
+    );
+    return this.ready;
+  }
+
+  private async query<R extends pg.QueryResultRow>(
+    action: string,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw toJournalError(error, action);
+    }
+  }
+
+  private async transaction(action: string, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query("BEGIN");
+      await body(client);
+      await client.query("COMMIT");
+      client.release();
+    } catch (error) {
+      if (client) {
+        const rolledBack = await client.query("ROLLBACK").then(
+          () => true,
+          () => false,
+        );
+        client.release(rolledBack ? undefined : true);
+      }
+      throw toJournalError(error, action);
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) {
+      throw new JournalError("journal_closed", "This PostgresJournal was closed; create a new one.");
+    }
+  }
+}
+
+function checkRange(range: ReadRange): void {
+  for (const key of ["from", "to"] as const) {
+    const value = range[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new JournalError(
+        "invalid_range",
+        `Read range "${key}" must be a non-negative integer, got ${value}.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import { createHash } from "node:crypto";
+import type { StoredEvent } from "@loom/core";
+import type pg from "pg";
+import { quoteIdent } from "./sql.js";
+
+export interface SubscribeOptions {
+  /** The first seq to deliver. Default 0: the whole thread, then what follows. */
+  readonly from?: number;
+  /** Ends the subscription. */
+  readonly signal?: AbortSignal;
+}
+
+/** The NOTIFY channel of a journal schema: at most 63 bytes, as Postgres requires. */
+export function notifyChannel(schema: string): string {
+  const channel = `loom_events_${schema}`;
+  if (channel.length <= 63) return channel;
+  return `loom_events_${schema.slice(0, 30)}_${createHash("sha256").update(schema).digest("hex").slice(0, 12)}`;
+}
+
+type Listener = () => void;
+
+/**
+ * One LISTEN connection per journal, shared by its subscribers. A notification wakes the subscribers
+ * of its thread, who then read what is new from the journal. After a lost connection it reconnects
+ * and wakes everyone, so a notification missed while disconnected costs a read, never an event.
+ */
+export class NotificationHub {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private client: pg.PoolClient | undefined;
+  private starting: Promise<void> | undefined;
+  private stopped = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly channel: string,
+  ) {}
+
+  start(): Promise<void> {
+    this.starting ??= this.connect().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  add(threadId: string, listener: Listener): () => void {
+    let set = this.listeners.get(threadId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(threadId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(threadId);
+    };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    // Destroyed rather than returned to the pool: it carries this hub's listeners.
+    client?.release(true);
+    this.wakeAll();
+  }
+
+  private async connect(): Promise<void> {
+    const client = await this.pool.connect();
+    client.on("notification", (message) => {
+      if (message.channel !== this.channel || !message.payload) return;
+      const threadId = message.payload.slice(0, message.payload.lastIndexOf(" "));
+      for (const listener of this.listeners.get(threadId) ?? []) listener();
+    });
+    client.on("error", () => this.lost(client));
+    try {
+      await client.query(`LISTEN ${quoteIdent(this.channel)}`);
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    if (this.stopped) {
+      client.release(true);
+      return;
+    }
+    this.client = client;
+  }
+
+  private lost(client: pg.PoolClient): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    client.release(true);
+    this.reconnect(100);
+  }
+
+  private reconnect(delayMs: number): void {
+    if (this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.connect().then(
+        () => this.wakeAll(),
+        () => this.reconnect(Math.min(delayMs * 2, 5_000)),
+      );
+    }, delayMs);
+    this.retryTimer.unref?.();
+  }
+
+  private wakeAll(): void {
+    for (const set of this.listeners.values()) for (const listener of set) listener();
+  }
+}
+
+/** A wake-up flag: set by notifications, awaited by the subscriber between reads. */
+class Wakeup {
+  private pending = false;
+  private resolve: (() => void) | undefined;
+
+  notify = (): void => {
+    this.pending = true;
+    this.resolve?.();
+    this.resolve = undefined;
+  };
+
+  /** Clears the flag before a read, so a notification that lands during the read is not lost. */
+  reset(): void {
+    this.pending = false;
+  }
+
+  wait(): Promise<void> {
+    if (this.pending) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+}
+
+export async function* subscribeToThread(
+  source: {
+    hub: () => Promise<NotificationHub>;
+    read: (from: number) => AsyncIterable<StoredEvent>;
+    isClosed: () => boolean;
+  },
+  threadId: string,
+  options: SubscribeOptions,
+): AsyncIterable<StoredEvent> {
+  const { signal } = options;
+  const wakeup = new Wakeup();
+  // LISTEN before the first read: whatever is committed after that read wakes us.
+  const hub = await source.hub();
+  const remove = hub.add(threadId, wakeup.notify);
+  signal?.addEventListener("abort", wakeup.notify, { once: true });
+  let next = options.from ?? 0;
+  try {
+    for (;;) {
+      if (signal?.aborted || source.isClosed()) return;
+      wakeup.reset();
+      for await (const event of source.read(next)) {
+        yield event;
+        next = event.seq + 1;
+        if (signal?.aborted) return;
+      }
+      await wakeup.wait();
+    }
+  } finally {
+    remove();
+    signal?.removeEventListener("abort", wakeup.notify);
+  }
+}

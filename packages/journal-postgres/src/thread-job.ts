@@ -1,0 +1,102 @@
+import type { PendingApproval, RunResult } from "@loom/core";
+import { z } from "zod";
+import type { PostgresJournal } from "./postgres-journal.js";
+
+export interface ThreadQueueOptions {
+  /** The journal the threads live in. Workers' agents must be created with this journal. */
+  readonly journal: PostgresJournal;
+  /** pg-boss connects with this. Default: pg-boss queries through the journal's pool. */
+  readonly connectionString?: string;
+  /** pg-boss queue name. Default "loom-threads". */
+  readonly queue?: string;
+  /** Schema of pg-boss's tables. Default "pgboss". */
+  readonly bossSchema?: string;
+  /**
+   * A worker refreshes its job's heartbeat every `heartbeatSeconds / 2`; a job whose heartbeat stops
+   * (the worker was killed) is retried by another worker about this many seconds later. Min and default 10.
+   */
+  readonly heartbeatSeconds?: number;
+  /** Longest a single job (one run up to its end or its next pause) may take. Default 3600. */
+  readonly expireInSeconds?: number;
+  /** Attempts after the first before a job is given up (its thread stays resumable). Default 10. */
+  readonly retryLimit?: number;
+  /** Seconds before a failed attempt is retried. Default 1. */
+  readonly retryDelaySeconds?: number;
+  /** How often idle workers look for jobs. Default 0.5. */
+  readonly pollingIntervalSeconds?: number;
+  /** How often pg-boss looks for jobs whose heartbeat stopped or that expired. Default 5. */
+  readonly superviseIntervalSeconds?: number;
+  /**
+   * Errors from pg-boss's background work (lost connections it retries itself) and from `onOutcome`
+   * callbacks. Default: ignored.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+export const QueueOptionsSchema = z.object({
+  connectionString: z.string().min(1).optional(),
+  queue: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,50}$/, "use 1 to 50 letters, digits, '_', '-' or '.'")
+    .default("loom-threads"),
+  bossSchema: z.string().default("pgboss"),
+  heartbeatSeconds: z.number().int().min(10).default(10),
+  expireInSeconds: z.number().int().min(1).default(3600),
+  retryLimit: z.number().int().min(0).default(10),
+  retryDelaySeconds: z.number().int().min(0).default(1),
+  pollingIntervalSeconds: z.number().min(0.5).default(0.5),
+  superviseIntervalSeconds: z.number().int().min(1).default(5),
+});
+
+export const JobDataSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("run"), threadId: z.string(), input: z.string() }),
+  z.object({
+    kind: z.literal("resume"),
+    threadId: z.string(),
+    decisions: z.record(z.string(), z.unknown()).optional(),
+  }),
+]);
+export type JobData = z.infer<typeof JobDataSchema>;
+
+/** What a job did to its thread; also stored as the pg-boss job's output. */
+export type ThreadJobOutcome =
+  | { readonly status: "completed"; readonly threadId: string; readonly jobId: string; readonly text: string }
+  | {
+      readonly status: "interrupted";
+      readonly threadId: string;
+      readonly jobId: string;
+      readonly reason: string;
+      /** The calls waiting for a human; answer with `submitDecisions`. */
+      readonly pending: readonly PendingApproval[];
+    }
+  | {
+      readonly status: "failed";
+      readonly threadId: string;
+      readonly jobId: string;
+      readonly code: string;
+      readonly message: string;
+    };
+
+export interface WorkOptions {
+  /** Jobs this process runs at once. Default 1. Size the journal's pool to at least 2 x this + 2. */
+  readonly concurrency?: number;
+  /** Called after each job settles in this process (not for attempts that will be retried). */
+  readonly onOutcome?: (outcome: ThreadJobOutcome) => void;
+}
+
+export function toOutcome(result: RunResult, jobId: string): ThreadJobOutcome {
+  if (result.status === "completed") {
+    return { status: "completed", threadId: result.threadId, jobId, text: result.text };
+  }
+  return {
+    status: "interrupted",
+    threadId: result.threadId,
+    jobId,
+    reason: result.reason,
+    pending: result.pending,
+  };
+}
+
+export function failed(threadId: string, jobId: string, code: string, message: string): ThreadJobOutcome {
+  return { status: "failed", threadId, jobId, code, message };
+}

@@ -1,0 +1,249 @@
+import {
+  type Agent,
+  ConfigError,
+  type Decision,
+  foldAll,
+  JournalConflictError,
+  JournalCorruptionError,
+  JournalError,
+  pendingApprovals,
+  ResumeError,
+  RunFailedError,
+  type RunResult,
+  readAll,
+  validateThreadId,
+} from "@loom/core";
+import { type Job, PgBoss } from "pg-boss";
+import type { z } from "zod";
+import type { PostgresJournal } from "./postgres-journal.js";
+import { quoteIdent, validateSchemaName } from "./sql.js";
+import {
+  failed,
+  type JobData,
+  JobDataSchema,
+  QueueOptionsSchema,
+  type ThreadJobOutcome,
+  type ThreadQueueOptions,
+  toOutcome,
+  type WorkOptions,
+} from "./thread-job.js";
+import { ThreadBusyError, withThreadLock } from "./thread-lock.js";
+
+/**
+ * Runs threads on many worker processes over pg-boss. `enqueue` asks for a run; any worker that
+ * calls `work(agent)` takes the job and runs or resumes the thread. A thread runs on at most one
+ * worker at a time: the queue's singleton policy keys active jobs by thread id, a session advisory
+ * lock backs it up, and the journal's `expectedSeq` fences any writer that still slips through.
+ */
+export class ThreadQueue {
+  readonly queue: string;
+  private readonly journal: PostgresJournal;
+  private readonly config: z.output<typeof QueueOptionsSchema>;
+  private readonly boss: PgBoss;
+  private started: Promise<void> | undefined;
+  private readonly onError: ((error: Error) => void) | undefined;
+
+  constructor(options: ThreadQueueOptions) {
+    if (!options || typeof options !== "object" || !options.journal) {
+      throw new ConfigError("ThreadQueue(options): options.journal (a PostgresJournal) is required.");
+    }
+    const { journal, onError, ...rest } = options;
+    const parsed = QueueOptionsSchema.safeParse(rest);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ConfigError(`ThreadQueue: option "${issue.path.join(".")}" is invalid: ${issue.message}.`);
+    }
+    this.config = parsed.data;
+    validateSchemaName(this.config.bossSchema);
+    this.journal = journal;
+    this.queue = this.config.queue;
+    const pool = journal.pool;
+    this.boss = new PgBoss({
+      schema: this.config.bossSchema,
+      ...(this.config.connectionString
+        ? { connectionString: this.config.connectionString, max: 4 }
+        : { db: { executeSql: (text: string, values?: unknown[]) => pool.query(text, values) } }),
+      // Heartbeats and expiry are checked in the queue monitor's pass, which is gated by both intervals.
+      superviseIntervalSeconds: this.config.superviseIntervalSeconds,
+      monitorIntervalSeconds: this.config.superviseIntervalSeconds,
+      schedule: false,
+    });
+    this.onError = onError;
+    this.boss.on("error", (error: Error) => onError?.(error));
+  }
+
+  /** Installs pg-boss's tables (idempotent) and the queue. Called by the other methods when needed. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await this.boss.start();
+      const existing = await this.boss.getQueue(this.queue);
+      if (!existing) {
+        await this.boss
+          .createQueue(this.queue, {
+            policy: "singleton",
+            heartbeatSeconds: this.config.heartbeatSeconds,
+            expireInSeconds: this.config.expireInSeconds,
+            retryLimit: this.config.retryLimit,
+            retryDelay: this.config.retryDelaySeconds,
+          })
+          .catch(async (error: unknown) => {
+            // Another process created it first.
+            if (!(await this.boss.getQueue(this.queue))) throw error;
+          });
+      }
+    })().catch((error: unknown) => {
+      this.started = undefined;
+      throw error;
+    });
+    return this.started;
+  }
+
+  /** Asks a worker to run `input` on the thread. Returns the job id. */
+  async enqueue(threadId: string, input: string): Promise<string> {
+    validateThreadId(threadId);
+    if (typeof input !== "string") {
+      throw new ConfigError(
+        `ThreadQueue.enqueue(threadId, input): input must be a string, got ${typeof input}.`,
+      );
+    }
+    return this.send({ kind: "run", threadId, input });
+  }
+
+  /**
+   * Answers a parked thread's pending approvals and re-enqueues it. Decisions are checked against the
+   * journal now, so a wrong call id fails here rather than in a worker.
+   */
+  async submitDecisions(threadId: string, decisions: Readonly<Record<string, Decision>>): Promise<string> {
+    validateThreadId(threadId);
+    const root = foldAll(threadId, await readAll(this.journal, threadId));
+    const pending = new Set(pendingApprovals(root).map((p) => p.callId));
+    const unknown = Object.keys(decisions ?? {}).filter((callId) => !pending.has(callId));
+    if (unknown.length > 0 || Object.keys(decisions ?? {}).length === 0) {
+      throw new ResumeError(
+        "invalid_decision",
+        `Thread "${threadId}" has no call ${unknown.map((c) => `"${c}"`).join(", ") || "(none given)"} waiting for approval; waiting: ${[...pending].join(", ") || "nothing"}.`,
+      );
+    }
+    return this.send({ kind: "resume", threadId, decisions: { ...decisions } });
+  }
+
+  /** Re-enqueues a thread to continue from its journal (after its job gave up, for instance). */
+  async resume(threadId: string): Promise<string> {
+    validateThreadId(threadId);
+    return this.send({ kind: "resume", threadId });
+  }
+
+  /** Makes this process a worker: it takes jobs and runs their threads with `agent` until `stop()`. */
+  async work(agent: Agent, options: WorkOptions = {}): Promise<void> {
+    if (!agent || agent.journal !== this.journal) {
+      throw new ConfigError(
+        "ThreadQueue.work(agent): the agent must be created with this queue's journal (createAgent({ ..., journal })).",
+      );
+    }
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new ConfigError(`ThreadQueue.work: concurrency must be a positive integer, got ${concurrency}.`);
+    }
+    await this.start();
+    await this.boss.work<unknown, ThreadJobOutcome>(
+      this.queue,
+      {
+        localConcurrency: concurrency,
+        batchSize: 1,
+        pollingIntervalSeconds: this.config.pollingIntervalSeconds,
+      },
+      async ([job]) => {
+        const outcome = await this.handle(agent, job!);
+        try {
+          options.onOutcome?.(outcome);
+        } catch (error) {
+          // The thread's work is done and journaled; a failing callback must not make pg-boss retry it.
+          this.onError?.(error instanceof Error ? error : new Error(String(error)));
+        }
+        return outcome;
+      },
+    );
+  }
+
+  /** Stops taking jobs and waits (up to `timeoutMs`) for the running ones to finish. */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.started) return;
+    await this.boss.stop({ graceful: true, timeout: options.timeoutMs ?? 30_000 });
+    this.started = undefined;
+  }
+
+  private async send(data: JobData): Promise<string> {
+    await this.start();
+    const id = await this.boss.send(this.queue, data, { singletonKey: data.threadId });
+    if (!id) throw new ConfigError(`ThreadQueue: pg-boss refused the job for thread "${data.threadId}".`);
+    return id;
+  }
+
+  private async handle(agent: Agent, job: Job<unknown>): Promise<ThreadJobOutcome> {
+    const parsed = JobDataSchema.safeParse(job.data);
+    const threadId = parsed.success
+      ? parsed.data.threadId
+      : String((job.data as { threadId?: unknown })?.threadId);
+    if (!parsed.success) {
+      return failed(
+        threadId,
+        job.id,
+        "invalid_job",
+        `Job data is not a Loom thread job: ${parsed.error.message}`,
+      );
+    }
+    const data = parsed.data;
+    try {
+      validateThreadId(threadId);
+      const lockName = `loom-thread:${this.journal.schema}:${threadId}`;
+      const result = await withThreadLock(this.journal.pool, lockName, threadId, () =>
+        data.kind === "run"
+          ? this.runJob(agent, job.id, data.threadId, data.input)
+          : this.resumeJob(agent, data),
+      );
+      return toOutcome(result, job.id);
+    } catch (error) {
+      // Worth another attempt: the thread was busy, another writer got in first, or a connection or a
+      // provider failed. The journal keeps every step, so the retry continues from where this stopped.
+      if (ThreadBusyError.isInstance(error) || JournalConflictError.isInstance(error)) throw error;
+      if (
+        RunFailedError.isInstance(error) ||
+        ResumeError.isInstance(error) ||
+        ConfigError.isInstance(error) ||
+        JournalCorruptionError.isInstance(error) ||
+        (JournalError.isInstance(error) && error.code === "invalid_thread_id")
+      ) {
+        // Another attempt would fail the same way: settle the job and say why.
+        return failed(threadId, job.id, error.code, error.message);
+      }
+      throw error;
+    }
+  }
+
+  /** A retried job resumes the run its first attempt began, rather than starting the input again. */
+  private async runJob(agent: Agent, jobId: string, threadId: string, input: string): Promise<RunResult> {
+    const head = await this.journal.head(threadId);
+    const s = quoteIdent(this.journal.schema);
+    await this.journal.pool.query(
+      `INSERT INTO ${s}.queued_runs (job_id, thread_id, start_seq) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING`,
+      [jobId, threadId, head],
+    );
+    const { rows } = await this.journal.pool.query<{ start_seq: number }>(
+      `SELECT start_seq FROM ${s}.queued_runs WHERE job_id = $1`,
+      [jobId],
+    );
+    const startSeq = rows[0]!.start_seq;
+    return head === startSeq ? agent.run(input, { threadId }) : agent.resume(threadId);
+  }
+
+  /** Decisions already journaled by an earlier attempt of this job are dropped, not sent twice. */
+  private async resumeJob(agent: Agent, data: Extract<JobData, { kind: "resume" }>): Promise<RunResult> {
+    if (!data.decisions) return agent.resume(data.threadId);
+    const root = foldAll(data.threadId, await readAll(this.journal, data.threadId));
+    const pending = new Set(pendingApprovals(root).map((p) => p.callId));
+    const decisions = Object.fromEntries(
+      Object.entries(data.decisions).filter(([callId]) => pending.has(callId)),
+    ) as Record<string, Decision>;
+    return agent.resume(data.threadId, { decisions });
+  }
+}

@@ -1,0 +1,26 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { PostgresJournal, type PostgresJournalOptions } from "../src/index.ts";
+
+export const DATABASE_URL =
+  process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
+
+/** A schema name no other test run uses. */
+export function uniqueSchema(label: string): string {
+  return `t_${label}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+}
+
+/** A pool of the test's own, for setup and for checking what the journal stored. */
+export function adminPool(): pg.Pool {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+export async function dropSchema(pool: pg.Pool, schema: string): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+export function journalIn(schema: string, options: PostgresJournalOptions = {}): PostgresJournal {
+  return new PostgresJournal({ connectionString: DATABASE_URL, schema, ...options });
+}

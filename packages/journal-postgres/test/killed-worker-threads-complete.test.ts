@@ -1,0 +1,167 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { readAll } from "@loom/core";
+import { afterAll, expect, it } from "vitest";
+import { ThreadQueue } from "../src/index.ts";
+import { adminPool, DATABASE_URL, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+
+const journalSchema = uniqueSchema("workers");
+const bossSchema = uniqueSchema("workers_boss");
+const effectsSchema = uniqueSchema("workers_effects");
+const admin = adminPool();
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const schema of [journalSchema, bossSchema, effectsSchema]) await dropSchema(admin, schema);
+  await admin.end();
+});
+
+function startWorker(): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL("./fixtures/thread-worker.mjs", import.meta.url))],
+    {
+      env: {
+        ...process.env,
+        LOOM_TEST_DATABASE_URL: DATABASE_URL,
+        LOOM_JOURNAL_SCHEMA: journalSchema,
+        LOOM_BOSS_SCHEMA: bossSchema,
+        LOOM_EFFECTS_SCHEMA: effectsSchema,
+        LOOM_CONCURRENCY: "3",
+        LOOM_TOOL_DELAY_MS: "100",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  children.push(child);
+  let stderr = "";
+  child.stderr!.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (chunk) => {
+      if (String(chunk).includes("ready")) resolve(child);
+    });
+    child.on("exit", (code, signal) =>
+      reject(new Error(`worker exited (${code ?? signal}) before ready: ${stderr}`)),
+    );
+  });
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  explain: () => Promise<string> = async () => "",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}. ${await explain()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+it("3 worker processes, 50 threads, one worker SIGKILLed mid-run: every thread completes, every side effect recorded once", async () => {
+  const threadCount = 50;
+  const journal = journalIn(journalSchema);
+  await journal.migrate();
+  await admin.query(`CREATE SCHEMA "${effectsSchema}"`);
+  await admin.query(
+    `CREATE TABLE "${effectsSchema}".effects (idempotency_key text PRIMARY KEY, step int, pid int)`,
+  );
+  await admin.query(
+    `CREATE TABLE "${effectsSchema}".attempts (idempotency_key text NOT NULL, pid int NOT NULL)`,
+  );
+  const queue = new ThreadQueue({ journal, bossSchema });
+  await queue.start();
+
+  const workers = await Promise.all([startWorker(), startWorker(), startWorker()]);
+  const threadIds = Array.from({ length: threadCount }, (_, i) => `job-${String(i).padStart(2, "0")}`);
+  for (const threadId of threadIds) await queue.enqueue(threadId, `record three steps for ${threadId}`);
+
+  const victim = workers[0]!;
+  await waitFor(
+    "the victim to be mid-run",
+    async () => {
+      const { rows } = await admin.query(
+        `SELECT count(*)::int AS n FROM "${effectsSchema}".attempts WHERE pid = $1`,
+        [victim.pid],
+      );
+      return rows[0].n >= 4;
+    },
+    30_000,
+  );
+  victim.kill("SIGKILL");
+  await new Promise((resolve) => victim.once("exit", resolve));
+  const unfinishedAtKill = new Set<string>();
+  for await (const info of journal.threads({ prefix: "job-" })) {
+    if (info.status !== "completed") unfinishedAtKill.add(info.threadId);
+  }
+
+  const statuses = async () => {
+    const all = new Map<string, string | undefined>();
+    for await (const info of journal.threads({ prefix: "job-" })) all.set(info.threadId, info.status);
+    return all;
+  };
+  await waitFor(
+    "all 50 threads to complete",
+    async () => {
+      const all = await statuses();
+      return all.size === threadCount && [...all.values()].every((s) => s === "completed");
+    },
+    45_000,
+    async () => {
+      const unfinished = [...(await statuses())].filter(([, status]) => status !== "completed");
+      const { rows } = await admin.query(
+        `SELECT state, retry_count, singleton_key, output FROM "${bossSchema}".job WHERE state <> 'completed'`,
+      );
+      return `Unfinished threads: ${JSON.stringify(unfinished)}; unfinished jobs: ${JSON.stringify(rows)}`;
+    },
+  );
+
+  // Every completed tool call has exactly one recorded side effect, and no effect lacks a completed call.
+  const completedKeys: string[] = [];
+  for (const threadId of threadIds) {
+    const events = await readAll(journal, threadId);
+    expect(events.at(-1)?.type, threadId).toBe("run.completed");
+    // A retried job resumed the run its first attempt began; it never started the input again.
+    expect(
+      events.filter((e) => e.type === "run.started"),
+      threadId,
+    ).toHaveLength(1);
+    expect(
+      events.map((e) => e.seq),
+      threadId,
+    ).toEqual(events.map((_, i) => i));
+    for (const event of events) {
+      if (event.type === "tool.completed") completedKeys.push(`${threadId}:${event.data.callId}`);
+    }
+  }
+  expect(completedKeys).toHaveLength(threadCount * 3);
+  expect(new Set(completedKeys).size).toBe(completedKeys.length);
+  const { rows: effects } = await admin.query<{ idempotency_key: string }>(
+    `SELECT idempotency_key FROM "${effectsSchema}".effects ORDER BY idempotency_key`,
+  );
+  expect(effects.map((r) => r.idempotency_key)).toEqual([...completedKeys].sort());
+
+  // A call ran twice only when the victim was running it when it died (its outcome was unknown).
+  const { rows: repeated } = await admin.query<{ idempotency_key: string; pids: number[] }>(
+    `SELECT idempotency_key, array_agg(pid) AS pids FROM "${effectsSchema}".attempts
+       GROUP BY idempotency_key HAVING count(*) > 1`,
+  );
+  for (const row of repeated) expect(row.pids, row.idempotency_key).toContain(victim.pid);
+  // The kill really interrupted runs, which other workers then finished.
+  const { rows: victimThreads } = await admin.query<{ thread_id: string }>(
+    `SELECT DISTINCT split_part(idempotency_key, ':', 1) AS thread_id FROM "${effectsSchema}".attempts WHERE pid = $1`,
+    [victim.pid],
+  );
+  expect(victimThreads.some((r) => unfinishedAtKill.has(r.thread_id))).toBe(true);
+
+  const survivors = workers.slice(1);
+  for (const worker of survivors) worker.kill("SIGTERM");
+  await Promise.all(survivors.map((w) => new Promise((resolve) => w.once("exit", resolve))));
+  await queue.stop();
+  await journal.close();
+}, 60_000);
