@@ -160,6 +160,7 @@ async function askHuman(name: string, callArgs: unknown): Promise<Decision> {
 function realProvider() {
   const model = process.env.LOOM_DEMO_MODEL;
   if (process.env.OPENAI_API_KEY) return createOpenAIProvider({ model: model ?? "gpt-4o-mini" });
-  if (process.env.ANTHROPIC_API_KEY) return createAnthropicProvider({ model: model ?? "claude-3-5-haiku-latest" });
+  if (process.env.ANTHROPIC_API_KEY)
+    return createAnthropicProvider({ model: model ?? "claude-3-5-haiku-latest" });
   return undefined;
 }
