@@ -105,6 +105,7 @@ export type ProviderErrorCode =
   | "auth"
   | "context_length"
   | "network"
+  | "server_error"
   | "aborted"
   | "invalid_response"
   | "unknown";
@@ -132,7 +133,8 @@ export class ProviderError extends LoomError {
   ) {
     super(code, message, { cause: details.cause });
     this.retryable =
-      details.retryable ?? (code === "rate_limited" || code === "overloaded" || code === "network");
+      details.retryable ??
+      (code === "rate_limited" || code === "overloaded" || code === "network" || code === "server_error");
     this.retryAfterMs = details.retryAfterMs;
     this.status = details.status;
     this.requestId = details.requestId;

@@ -92,10 +92,16 @@ const dataSchemas = {
     usage: UsageSchema,
     finishReason: FinishReasonSchema,
     attempt: z.number().int().positive(),
+    /** The provider's id for the request, to trace an incident with the provider. */
+    requestId: z.string().optional(),
+    /** Settings the provider could not honour, and similar notes. */
+    warnings: z.array(z.string()).optional(),
   }),
   "llm.failed": z.object({
     error: ErrorInfoSchema,
     attempt: z.number().int().positive(),
+    status: z.number().int().optional(),
+    requestId: z.string().optional(),
     willRetry: z.boolean(),
     retryInMs: z.number().nonnegative().optional(),
   }),

@@ -171,7 +171,7 @@ export class FrameDriver {
     const after = await runHooks(agent.hooks, "afterContextAssembly", {
       frame: f,
       messages: assembled.messages,
-      assembly,
+      assembly: assembled.compression ? { ...assembly, compression: assembled.compression } : assembly,
     });
     if (after.kind !== "continue") return this.deniedByHook(after.hook, after.reason);
     const request: ModelRequest = {
@@ -214,9 +214,13 @@ export class FrameDriver {
       const failure = toProviderError(error, agent.provider.provider);
       const willRetry = failure.retryable && attempt <= agent.retry.maxRetries;
       const error_ = { code: failure.code, message: failure.message, retryable: failure.retryable };
+      const trace = {
+        ...(failure.status !== undefined ? { status: failure.status } : {}),
+        ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {}),
+      };
       if (!willRetry) {
         await this.session.append([
-          this.session.event(f, "llm.failed", { error: error_, attempt, willRetry }),
+          this.session.event(f, "llm.failed", { error: error_, attempt, willRetry, ...trace }),
         ]);
         return this.fail(
           "provider_failed",
@@ -226,7 +230,13 @@ export class FrameDriver {
       }
       const delay = retryDelay(agent.retry, attempt, failure, agent.random);
       await this.session.append([
-        this.session.event(f, "llm.failed", { error: error_, attempt, willRetry, retryInMs: delay }),
+        this.session.event(f, "llm.failed", {
+          error: error_,
+          attempt,
+          willRetry,
+          retryInMs: delay,
+          ...trace,
+        }),
       ]);
       await sleep(delay, this.signal);
       return;
@@ -240,6 +250,8 @@ export class FrameDriver {
         usage: final.usage,
         finishReason: final.finishReason,
         attempt,
+        ...(final.requestId !== undefined ? { requestId: final.requestId } : {}),
+        ...(final.warnings?.length ? { warnings: [...final.warnings] } : {}),
       }),
     ]);
   }
@@ -274,7 +286,13 @@ export class FrameDriver {
           data: { kind: "tool-call", delta: part.argsDelta, ...(part.callId ? { callId: part.callId } : {}) },
         });
       } else if (part.type === "finish") {
-        return { message: part.message, usage: part.usage, finishReason: part.finishReason };
+        return {
+          message: part.message,
+          usage: part.usage,
+          finishReason: part.finishReason,
+          ...(part.requestId !== undefined ? { requestId: part.requestId } : {}),
+          ...(part.warnings?.length ? { warnings: part.warnings } : {}),
+        };
       }
     }
     throw new ProviderError("invalid_response", "The model's stream ended without a final message.", {

@@ -1,4 +1,4 @@
-import type { ContextComponent } from "./context.js";
+import type { AppliedCompression, ContextComponent } from "./context.js";
 import { HookError } from "./errors.js";
 import type { ContextComponentRecord } from "./events.js";
 import type { ExecutionFrame } from "./frame.js";
@@ -44,6 +44,8 @@ export interface ContextAssemblyInfo {
   readonly totalTokens: number;
   readonly included: readonly ContextComponentRecord[];
   readonly excluded: readonly ContextComponentRecord[];
+  /** Set when the compression strategy changed what is sent (journaled as `compression.applied`). */
+  readonly compression?: AppliedCompression;
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: hook methods that only observe return nothing

@@ -51,6 +51,7 @@ export type AssistantMessage = z.infer<typeof AssistantMessageSchema>;
 export type ToolMessage = z.infer<typeof ToolMessageSchema>;
 export type Message = z.infer<typeof MessageSchema>;
 
+/** Token usage of a model call. `inputTokens` includes cached input tokens (`cachedInputTokens` is a part of it). */
 export const UsageSchema = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),

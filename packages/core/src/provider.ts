@@ -47,6 +47,8 @@ export interface ModelResponse {
   readonly message: AssistantMessage;
   readonly usage: Usage;
   readonly finishReason: FinishReason;
+  readonly requestId?: string;
+  readonly warnings?: readonly string[];
 }
 
 /**

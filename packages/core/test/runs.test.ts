@@ -383,3 +383,44 @@ describe("pauses and cancellations across frames", () => {
     expect(await eventsOf(journal, "cx", "tool.completed")).toHaveLength(1);
   });
 });
+
+describe("provider traces", () => {
+  it("journals the provider's request ids, statuses and warnings", async () => {
+    const { ProviderError } = await import("@loom/core");
+    let calls = 0;
+    const provider = {
+      specificationVersion: "v1" as const,
+      provider: "traced",
+      modelId: "m",
+      async *doStream() {
+        if (calls++ === 0) {
+          throw new ProviderError("server_error", "upstream 502", { status: 502, requestId: "req_1" });
+        }
+        yield {
+          type: "finish" as const,
+          message: { role: "assistant" as const, content: "ok" },
+          usage: { inputTokens: 1, outputTokens: 1 },
+          finishReason: { unified: "stop" as const },
+          requestId: "req_2",
+          warnings: ["temperature is not supported"],
+        };
+      },
+    };
+    const journal = new MemoryJournal();
+    await createAgent({ journal, provider, retry: { maxRetries: 1, initialDelayMs: 0, maxDelayMs: 0 } }).run(
+      "go",
+      {
+        threadId: "trace",
+      },
+    );
+    const [failed] = await eventsOf(journal, "trace", "llm.failed");
+    expect(failed!.data).toMatchObject({
+      status: 502,
+      requestId: "req_1",
+      willRetry: true,
+      error: { retryable: true },
+    });
+    const [completed] = await eventsOf(journal, "trace", "llm.completed");
+    expect(completed!.data).toMatchObject({ requestId: "req_2", warnings: ["temperature is not supported"] });
+  });
+});
