@@ -136,11 +136,9 @@ export async function assembleContext(
     .filter((c) => kept.has(c))
     .map((c) => c.content)
     .join("\n\n");
-  const messages = [
-    ...(system ? [{ role: "system" as const, content: system }] : []),
-    ...prefix,
-    ...history.slice(from),
-  ];
+  // concat copies natively; spreading a long history element by element costs more than the rest of a step.
+  const head: Message[] = system ? [{ role: "system", content: system }] : [];
+  const messages = head.concat(prefix, history.slice(from));
   const compressed = from > 0 || prefix.length > 0;
   return {
     messages,
@@ -167,9 +165,6 @@ export async function assembleContext(
 export function messagesForTurn(frame: ExecutionFrame, systemPrompt: string | undefined): Message[] {
   const turn = frame.turn;
   if (turn?.replacedMessages) return [...turn.replacedMessages];
-  return [
-    ...(systemPrompt ? [{ role: "system" as const, content: systemPrompt }] : []),
-    ...(turn?.prefix ?? []),
-    ...frame.messages.slice(turn?.historyFrom ?? 0),
-  ];
+  const head: Message[] = systemPrompt ? [{ role: "system", content: systemPrompt }] : [];
+  return head.concat(turn?.prefix ?? [], frame.messages.slice(turn?.historyFrom ?? 0));
 }
