@@ -8,7 +8,7 @@ import { ContextDebugger, flameGraphHtml, formatSummary } from "@loom/debugger";
 import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
 import { createAnthropicProvider } from "@loom/providers-anthropic";
-import { createOpenAIProvider } from "@loom/providers-openai";
+import { createOpenAIProvider, openaiTokenizer } from "@loom/providers-openai";
 import { renderer } from "./render.js";
 import { QUESTION, researchAgent } from "./research.js";
 
@@ -19,6 +19,7 @@ const reportsDir = join(workDir, "reports");
 const paceMs = process.stdout.isTTY ? 12 : 0;
 const write = (text: string) => void process.stdout.write(text);
 const provider = realProvider();
+const tokenizer = provider?.provider === "openai" ? openaiTokenizer(provider.modelId) : undefined;
 /** With a scripted model the crash comes while the two pages are read; a real model may choose other tools. */
 const crashOn = provider ? undefined : "read_page";
 
@@ -40,6 +41,7 @@ async function worker(threadId: string) {
     paceMs,
     readDelayMs: 400,
     ...(provider ? { provider } : {}),
+    ...(tokenizer ? { tokenizer } : {}),
     hooks: [
       HITLHook({ tools: ["publish_report"], reason: () => "publishing writes a file others will read" }),
     ],
@@ -81,6 +83,7 @@ async function main() {
       reportsDir,
       paceMs,
       ...(provider ? { provider } : {}),
+      ...(tokenizer ? { tokenizer } : {}),
       hooks: [
         HITLHook({
           tools: ["publish_report"],

@@ -1,6 +1,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Agent, createAgent, type Hook, type Journal, type Provider, tool } from "@loom/core";
+import {
+  type Agent,
+  createAgent,
+  type Hook,
+  type Journal,
+  type Provider,
+  type Tokenizer,
+  tool,
+} from "@loom/core";
 import { ScriptedProvider, type ScriptedTurn } from "@loom/testing";
 import { z } from "zod";
 
@@ -29,6 +37,8 @@ export interface ResearchSetup {
   readonly hooks?: readonly Hook[];
   /** A real model; default: the scripted one. */
   readonly provider?: Provider;
+  /** The model's tokenizer, when there is a real one. */
+  readonly tokenizer?: Tokenizer;
   /** Milliseconds between streamed pieces of the scripted model's text. */
   readonly paceMs?: number;
   /** How long `read_page` takes (the demo crashes while pages are being read). */
@@ -119,6 +129,7 @@ export function researchAgent(setup: ResearchSetup): Agent {
     tools: [search, readPage, publishReport],
     hooks: setup.hooks ?? [],
     maxIterations: 8,
+    ...(setup.tokenizer ? { tokenizer: setup.tokenizer } : {}),
     provider:
       setup.provider ??
       new ScriptedProvider({ turns: researchScript(setup.paceMs ?? 0), mode: "conversation" }),

@@ -1,2 +1,3 @@
 export { type OpenAIProviderOptions, OpenAIProviderOptionsSchema } from "./options.js";
 export { createOpenAIProvider, OpenAIProvider } from "./provider.js";
+export { openaiTokenizer } from "./tokenizer.js";
