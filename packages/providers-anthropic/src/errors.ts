@@ -19,6 +19,7 @@ const ADVICE: Record<ProviderErrorCode, string> = {
   network: "Check the network and baseURL; the executor retries.",
   aborted: "The call was cancelled through its AbortSignal.",
   invalid_response: "The server sent something that is not a valid Anthropic response; check baseURL.",
+  server_error: "The provider failed on its side; the executor retries with backoff.",
   unknown: "",
 };
 
