@@ -74,6 +74,13 @@ export type {
   ToolSpec,
 } from "./provider.js";
 export {
+  isConnectionDrop,
+  redactSecrets,
+  retryAfterFromHeaders,
+  retryHintFromMessage,
+  shouldRetryHeader,
+} from "./provider-errors.js";
+export {
   type ReconstructedContext,
   type Reconstruction,
   type ReconstructOptions,

@@ -4,7 +4,15 @@ import {
   APIError,
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
-import { ProviderError, type ProviderErrorCode } from "@loom/core";
+import {
+  isConnectionDrop,
+  ProviderError,
+  type ProviderErrorCode,
+  redactSecrets,
+  retryAfterFromHeaders,
+  retryHintFromMessage,
+  shouldRetryHeader,
+} from "@loom/core";
 
 const PROVIDER = "anthropic";
 
@@ -57,18 +65,14 @@ export function toProviderError(
     const bodyRequestId = typeof outer.request_id === "string" ? outer.request_id : undefined;
     const headers = error.headers;
     const code = classify(error.status, type, errorCode, apiMessage);
-    const shouldRetry = headers?.get("x-should-retry");
     const retryable =
-      shouldRetry === "true"
-        ? true
-        : shouldRetry === "false"
-          ? false
-          : code === "rate_limited" ||
-            code === "overloaded" ||
-            code === "network" ||
-            (error.status !== undefined && error.status >= 500) ||
-            // A server error reported inside a 200 stream has no status of its own.
-            (error.status === undefined && /server_error|api_error/.test(`${type} ${errorCode}`));
+      shouldRetryHeader(headers) ??
+      (code === "rate_limited" ||
+        code === "overloaded" ||
+        code === "network" ||
+        (error.status !== undefined && error.status >= 500) ||
+        // A server error reported inside a 200 stream has no status of its own.
+        (error.status === undefined && /server_error|api_error/.test(`${type} ${errorCode}`)));
     const kind = [type, errorCode].filter((k, i, all) => k && all.indexOf(k) === i).join("/");
     const status = error.status;
     const where = status === undefined ? "Anthropic stream error" : `Anthropic API ${status}`;
@@ -80,7 +84,8 @@ export function toProviderError(
         provider: PROVIDER,
         retryable,
         retryAfterMs:
-          retryAfterMs(headers) ?? (code === "rate_limited" ? retryHintMs(apiMessage) : undefined),
+          retryAfterFromHeaders(headers) ??
+          (code === "rate_limited" ? retryHintFromMessage(apiMessage) : undefined),
         status,
         requestId: error.requestID ?? headers?.get("request-id") ?? bodyRequestId,
         cause: error,
@@ -132,40 +137,7 @@ function classify(
   return "unknown";
 }
 
-/** `retry-after-ms` (milliseconds), else `retry-after` (seconds or an HTTP date). */
-export function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const ms = Number.parseFloat(headers?.get("retry-after-ms") ?? "");
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers?.get("retry-after");
-  if (!value) return undefined;
-  const seconds = Number.parseFloat(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** "Please try again in 1.146s." / "in 20ms": rate-limit messages that name the wait (OpenAI's do). */
-function retryHintMs(message: string): number | undefined {
-  const match = /try again in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message);
-  if (!match) return undefined;
-  const value = Number.parseFloat(match[1]!);
-  return match[2]!.toLowerCase() === "ms" ? value : Math.round(value * 1000);
-}
-
-/** API keys never leave in a message: the configured ones, and anything shaped like an Anthropic key. */
+/** API keys never leave in a message: the configured ones, and anything shaped like a key. */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
-  return out.replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, "sk-[redacted]");
-}
-
-const DROPPED = /terminated|other side closed|socket hang up|ECONNRESET|EPIPE|UND_ERR_SOCKET/;
-
-/** A connection lost while the body streamed: fetch reports it as a plain error, not the SDK's. */
-function isConnectionDrop(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (DROPPED.test(e.message) || (typeof code === "string" && DROPPED.test(code))) return true;
-  }
-  return false;
+  return redactSecrets(text, secrets, /\bsk-[A-Za-z0-9_*-]{6,}/g);
 }
