@@ -165,7 +165,11 @@ describe("loom", () => {
   });
 
   it("runs as the built `loom` binary", async () => {
-    const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+    const bin = fileURLToPath(new URL("../bin/loom.js", import.meta.url));
+    expect(
+      existsSync(fileURLToPath(new URL("../dist/bin.js", import.meta.url))),
+      "run `pnpm build` first",
+    ).toBe(true);
     expect(existsSync(bin), "run `pnpm build` first").toBe(true);
     const { stdout } = await promisify(execFile)(process.execPath, [bin, "threads"], {
       cwd,
