@@ -1,0 +1,80 @@
+import { runCli } from "@loom/cli";
+import { EVENT_VERSION } from "@loom/core";
+import { PostgresJournal } from "@loom/journal-postgres";
+import { sampleEvents } from "@loom/testing";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
+const schema = `loom_cli_${process.pid}`;
+const url = `${DATABASE}?schema=${schema}`;
+let journal: PostgresJournal;
+
+async function loom(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    cwd: process.cwd(),
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  journal = new PostgresJournal({ connectionString: DATABASE, schema });
+  await journal.append("pg-thread", sampleEvents(5), -1);
+});
+afterAll(async () => {
+  await journal.close();
+  const client = new pg.Client({ connectionString: DATABASE });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+describe("loom over a postgres:// journal", () => {
+  it("lists threads and shows events", async () => {
+    const threads = await loom("--journal", url, "threads");
+    expect(threads.code, threads.stderr).toBe(0);
+    expect(threads.stdout).toMatch(/pg-thread\s+5/);
+    const events = await loom("--journal", url, "events", "pg-thread", "--json");
+    expect(
+      events.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("tails live through LISTEN/NOTIFY until the run ends", async () => {
+    const tail = loom("--journal", url, "tail", "pg-thread", "--until-end");
+    await new Promise((r) => setTimeout(r, 300));
+    await journal.append(
+      "pg-thread",
+      [
+        {
+          v: EVENT_VERSION,
+          runId: "run-1",
+          ts: 1,
+          frameId: "root",
+          depth: 0,
+          iteration: 2,
+          type: "run.completed",
+          data: { text: "live" },
+        },
+      ],
+      4,
+    );
+    const { code, stdout } = await tail;
+    expect(code).toBe(0);
+    expect(stdout.trim().split("\n").at(-1)).toMatch(/5 run\.completed\s+"live"/);
+  });
+
+  it("says what is wrong with a bad postgres URL, without the password", async () => {
+    const bad = await loom("--journal", "postgres://user:s3cret@127.0.0.1:1/nowhere", "threads");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).not.toContain("s3cret");
+  });
+});
