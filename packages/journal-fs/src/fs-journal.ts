@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
   type FrameStatus,
@@ -206,7 +206,7 @@ export class FsJournal implements Journal {
   }
 
   private async openThreadForWriting(threadId: string): Promise<ThreadWriter> {
-    this.directoriesReady ??= mkdir(join(this.dir, LOCK_DIR), { recursive: true }).then(() => {});
+    this.directoriesReady ??= this.createDirectories();
     await this.directoriesReady;
     await this.closing.get(threadId);
     const lockDir = join(this.dir, LOCK_DIR);
@@ -236,6 +236,19 @@ export class FsJournal implements Journal {
     } catch (error) {
       await attempt.lock.release();
       throw error;
+    }
+  }
+
+  /** Creates `dir` (and its lock folder); a newly created `dir` is made durable in its parent. */
+  private async createDirectories(): Promise<void> {
+    const created = await mkdir(this.dir, { recursive: true });
+    await mkdir(join(this.dir, LOCK_DIR), { recursive: true });
+    if (created === undefined || this.fsync === "never") return;
+    // Each folder created, from `dir` up to the first one, is a new entry in its parent.
+    const first = resolve(created);
+    for (let folder = resolve(this.dir); ; folder = dirname(folder)) {
+      await syncDirectory(dirname(folder));
+      if (folder === first || folder === dirname(folder)) break;
     }
   }
 

@@ -121,6 +121,17 @@ describe("file names", () => {
     await journal.close();
   });
 
+  it("creates the folder and its parents on the first append, and only then", async () => {
+    const dir = join(newDir(), "a", "b");
+    const journal = new FsJournal({ dir });
+    expect(await journal.head("t")).toBe(-1);
+    expect(await list(journal)).toEqual([]);
+    expect(() => readdirSync(dir)).toThrow(/ENOENT/);
+    await journal.append("t", [event("first")], -1);
+    expect(await seqsOf(journal, "t")).toEqual([0]);
+    await journal.close();
+  });
+
   it("refuses bad options with a ConfigError that says what to pass", () => {
     expect(() => new FsJournal({ dir: "" })).toThrow(/FsJournal options are invalid at "dir"/);
     expect(() => new FsJournal({ dir: "x", fsync: "sometimes" as never })).toThrow(
