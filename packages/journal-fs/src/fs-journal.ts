@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
-  type FrameStatus,
   type Journal,
   JournalError,
   type NewEvent,
@@ -11,13 +10,12 @@ import {
   type StoredEvent,
   type ThreadInfo,
   type ThreadQuery,
-  threadStatusAfter,
   validateThreadId,
 } from "@loom/core";
 import { z } from "zod";
 import { type FsyncMode, FsyncModeSchema, syncDirectory } from "./durability.js";
 import { threadFileName, threadIdFromFileName } from "./file-name.js";
-import { serializeBatch } from "./line-format.js";
+import { copyThread } from "./fork-copy.js";
 import { readThreadFile } from "./read-thread-file.js";
 import { currentProcessHolder, ThreadLock } from "./thread-lock.js";
 import { ThreadLockedError } from "./thread-locked-error.js";
@@ -43,7 +41,6 @@ const OptionsSchema = z.object({
 });
 
 const LOCK_DIR = ".locks";
-const COPY_BUFFER_BYTES = 256 * 1024;
 
 /**
  * The embedded journal: one JSON Lines file per thread under `dir`, one event per line. Batches are
@@ -155,7 +152,9 @@ export class FsJournal implements Journal {
     }
     const writer = await this.writerFor(to, -1);
     const temporaryPath = join(this.dir, `.fork-${randomUUID()}.tmp`);
-    await writer.fork(atSeq, temporaryPath, (path) => this.copyThread(from, atSeq, to, path));
+    await writer.fork(atSeq, temporaryPath, (path) =>
+      copyThread(this.read(from, { to: atSeq }), to, atSeq + 1, path, this.fsync !== "never"),
+    );
   }
 
   async close(): Promise<void> {
@@ -271,49 +270,6 @@ export class FsJournal implements Journal {
       lastSeq: summary.lastSeq,
       status: summary.status,
     };
-  }
-
-  /** Streams events 0..atSeq of `from` into a new file for `to`, fsynced unless fsync is "never". */
-  private async copyThread(
-    from: string,
-    atSeq: number,
-    to: string,
-    path: string,
-  ): Promise<{ status: FrameStatus | undefined; size: number }> {
-    const file = await open(path, "wx");
-    try {
-      let status: FrameStatus | undefined;
-      let size = 0;
-      let copied = 0;
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      const flush = async () => {
-        const bytes = Buffer.concat(pending);
-        for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done)).bytesWritten;
-        size += bytes.length;
-        pending = [];
-        pendingBytes = 0;
-      };
-      for await (const event of this.read(from, { to: atSeq })) {
-        const line = serializeBatch([{ ...event, threadId: to }]);
-        pending.push(line);
-        pendingBytes += line.length;
-        status = threadStatusAfter(status, event);
-        copied++;
-        if (pendingBytes >= COPY_BUFFER_BYTES) await flush();
-      }
-      await flush();
-      if (copied !== atSeq + 1) {
-        throw new JournalError(
-          "io",
-          `Fork of "${from}" found ${copied} events where ${atSeq + 1} were expected; retry.`,
-        );
-      }
-      if (this.fsync !== "never") await file.datasync();
-      return { status, size };
-    } finally {
-      await file.close();
-    }
   }
 }
 
