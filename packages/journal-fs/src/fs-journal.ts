@@ -17,6 +17,7 @@ import { type FsyncMode, FsyncModeSchema, syncDirectory } from "./durability.js"
 import { threadFileName, threadIdFromFileName } from "./file-name.js";
 import { copyThread } from "./fork-copy.js";
 import { readThreadFile } from "./read-thread-file.js";
+import { SeqCheckpoints } from "./seq-checkpoints.js";
 import { currentProcessHolder, ThreadLock } from "./thread-lock.js";
 import { ThreadLockedError } from "./thread-locked-error.js";
 import { ThreadSummaryCache } from "./thread-summary.js";
@@ -56,6 +57,7 @@ export class FsJournal implements Journal {
   /** Writers that failed and are closing: a new writer for the thread waits for them to let go of the lock. */
   private readonly closing = new Map<string, Promise<void>>();
   private readonly summaries = new ThreadSummaryCache();
+  private readonly checkpoints = new SeqCheckpoints();
   private readonly holder = currentProcessHolder();
   private directoriesReady: Promise<void> | undefined;
   private closed = false;
@@ -90,11 +92,16 @@ export class FsJournal implements Journal {
     checkRange(range);
     const writer = await this.openWriter(threadId);
     const to = Math.min(range.to ?? Number.POSITIVE_INFINITY, writer?.ackedHead ?? Number.POSITIVE_INFINITY);
-    yield* readThreadFile(this.pathOf(threadId), threadId, {
-      from: range.from ?? 0,
-      to,
-      endByte: writer?.ackedEnd,
-    });
+    yield* readThreadFile(
+      this.pathOf(threadId),
+      threadId,
+      {
+        from: range.from ?? 0,
+        to,
+        endByte: writer?.ackedEnd,
+      },
+      this.checkpoints,
+    );
   }
 
   async head(threadId: string): Promise<number> {

@@ -43,6 +43,57 @@ describe("reads stream and stop early; head and threads() read only the end of a
     await journal.close();
   });
 
+  it("read({ from }) seeks from checkpoints a previous read left, instead of scanning from the top", async () => {
+    const dir = newDir();
+    const writer = new FsJournal({ dir, fsync: "never" });
+    for (let seq = 0; seq < 5000; seq += 7) {
+      const size = Math.min(7, 5000 - seq);
+      await writer.append(
+        "t",
+        Array.from({ length: size }, (_, i) => event(`e${seq + i}`)),
+        seq - 1,
+      );
+    }
+    await writer.close();
+    const journal = new FsJournal({ dir });
+    expect(await seqsOf(journal, "t")).toHaveLength(5000);
+    // Break line 11 without changing its length: the checkpoints still point at line starts.
+    const file = join(dir, "t.jsonl");
+    const lines = readFileSync(file, "utf8").split("\n");
+    lines[10] = `X${lines[10]!.slice(1)}`;
+    writeFileSync(file, lines.join("\n"));
+    const late = await readAll(journal, "t", { from: 4000, to: 4002 });
+    expect(late.map((e) => e.seq)).toEqual([4000, 4001, 4002]);
+    expect(late[0]).toMatchObject({ data: { input: "e4000" } });
+    await expect(readAll(journal, "t")).rejects.toThrow(/line 11 is not JSON/);
+    // A journal without checkpoints scans from the top and meets the broken line.
+    await expect(readAll(new FsJournal({ dir }), "t", { from: 4000 })).rejects.toThrow(/line 11 is not JSON/);
+    await journal.close();
+  });
+
+  it("a checkpoint that no longer points at its seq (the file was rewritten in place) is dropped, not trusted", async () => {
+    const dir = newDir();
+    const write = async (prefix: string) => {
+      const writer = new FsJournal({ dir, fsync: "never" });
+      const head = await writer.head("t");
+      if (head >= 0) throw new Error("expected an empty thread");
+      await writer.append(
+        "t",
+        Array.from({ length: 3000 }, (_, i) => event(`${prefix}${i}`)),
+        -1,
+      );
+      await writer.close();
+    };
+    await write("a");
+    const journal = new FsJournal({ dir });
+    expect(await seqsOf(journal, "t")).toHaveLength(3000);
+    writeFileSync(join(dir, "t.jsonl"), ""); // same inode, emptied
+    await write("longer-prefix-");
+    const late = await readAll(journal, "t", { from: 2500, to: 2500 });
+    expect(late).toMatchObject([{ seq: 2500, data: { input: "longer-prefix-2500" } }]);
+    await journal.close();
+  });
+
   it("a reader that stops early closes the file (no leaked handle keeps the thread busy)", async () => {
     const dir = newDir();
     await writeBatches(dir, "t", [5]);
