@@ -5,6 +5,7 @@ import {
   ConfigError,
   type Journal,
   JournalError,
+  LoomError,
   type NewEvent,
   type ReadRange,
   type StoredEvent,
@@ -82,8 +83,12 @@ export class FsJournal implements Journal {
   ): Promise<{ lastSeq: number }> {
     this.checkOpen();
     validateThreadId(threadId);
-    const writer = await this.writerFor(threadId, expectedSeq);
-    return writer.append(events, expectedSeq);
+    try {
+      const writer = await this.writerFor(threadId, expectedSeq);
+      return await writer.append(events, expectedSeq);
+    } catch (error) {
+      throw asJournalError(error, `append to thread "${threadId}"`);
+    }
   }
 
   async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
@@ -92,16 +97,12 @@ export class FsJournal implements Journal {
     checkRange(range);
     const writer = await this.openWriter(threadId);
     const to = Math.min(range.to ?? Number.POSITIVE_INFINITY, writer?.ackedHead ?? Number.POSITIVE_INFINITY);
-    yield* readThreadFile(
-      this.pathOf(threadId),
-      threadId,
-      {
-        from: range.from ?? 0,
-        to,
-        endByte: writer?.ackedEnd,
-      },
-      this.checkpoints,
-    );
+    const fileRange = { from: range.from ?? 0, to, endByte: writer?.ackedEnd };
+    try {
+      yield* readThreadFile(this.pathOf(threadId), threadId, fileRange, this.checkpoints);
+    } catch (error) {
+      throw asJournalError(error, `read thread "${threadId}"`);
+    }
   }
 
   async head(threadId: string): Promise<number> {
@@ -109,7 +110,11 @@ export class FsJournal implements Journal {
     validateThreadId(threadId);
     const writer = await this.openWriter(threadId);
     if (writer) return writer.ackedHead;
-    return (await this.summaries.get(threadId, this.pathOf(threadId)))?.lastSeq ?? -1;
+    try {
+      return (await this.summaries.get(threadId, this.pathOf(threadId)))?.lastSeq ?? -1;
+    } catch (error) {
+      throw asJournalError(error, `read the head of thread "${threadId}"`);
+    }
   }
 
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
@@ -122,7 +127,7 @@ export class FsJournal implements Journal {
     }
     const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return [] as string[];
-      throw error;
+      throw asJournalError(error, "list threads");
     });
     const ids = names
       .map(threadIdFromFileName)
@@ -136,7 +141,9 @@ export class FsJournal implements Journal {
     let listed = 0;
     for (const threadId of ids) {
       if (query.limit !== undefined && listed >= query.limit) return;
-      const info = await this.threadInfo(threadId);
+      const info = await this.threadInfo(threadId).catch((error: unknown) => {
+        throw asJournalError(error, `list thread "${threadId}"`);
+      });
       if (!info) continue;
       listed++;
       yield info;
@@ -157,11 +164,15 @@ export class FsJournal implements Journal {
         `Cannot fork thread "${from}" at seq ${atSeq}: its seqs run from 0 to ${sourceHead}.`,
       );
     }
-    const writer = await this.writerFor(to, -1);
-    const temporaryPath = join(this.dir, `.fork-${randomUUID()}.tmp`);
-    await writer.fork(atSeq, temporaryPath, (path) =>
-      copyThread(this.read(from, { to: atSeq }), to, atSeq + 1, path, this.fsync !== "never"),
-    );
+    try {
+      const writer = await this.writerFor(to, -1);
+      const temporaryPath = join(this.dir, `.fork-${randomUUID()}.tmp`);
+      await writer.fork(atSeq, temporaryPath, (path) =>
+        copyThread(this.read(from, { to: atSeq }), to, atSeq + 1, path, this.fsync !== "never"),
+      );
+    } catch (error) {
+      throw asJournalError(error, `fork thread "${from}" into "${to}"`);
+    }
   }
 
   async close(): Promise<void> {
@@ -278,6 +289,16 @@ export class FsJournal implements Journal {
       status: summary.status,
     };
   }
+}
+
+/** Loom errors pass through; a file system error becomes a `JournalError` with code `io`. */
+function asJournalError(error: unknown, what: string): unknown {
+  if (LoomError.isInstance(error) || !(error instanceof Error)) return error;
+  return new JournalError(
+    "io",
+    `Could not ${what}: ${error.message}. Check that the journal folder exists, is writable and has free space.`,
+    { cause: error },
+  );
 }
 
 class LockBusy extends Error {

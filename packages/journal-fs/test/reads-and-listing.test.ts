@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type NewEvent, readAll, type ThreadInfo } from "@loom/core";
+import { JournalError, type NewEvent, readAll, type ThreadInfo } from "@loom/core";
 import { describe, expect, it } from "vitest";
 import { FsJournal, threadFileName, threadIdFromFileName } from "../src/index.js";
 import { event, seqsOf, tempRoot, writeBatches } from "./helpers.js";
@@ -180,6 +180,25 @@ describe("file names", () => {
     expect(() => readdirSync(dir)).toThrow(/ENOENT/);
     await journal.append("t", [event("first")], -1);
     expect(await seqsOf(journal, "t")).toEqual([0]);
+    await journal.close();
+  });
+
+  it("a file system error is a JournalError with code io that names what failed", async () => {
+    const notAFolder = join(newDir(), "plain-file");
+    mkdirSync(join(notAFolder, ".."), { recursive: true });
+    writeFileSync(notAFolder, "I am a file");
+    const journal = new FsJournal({ dir: notAFolder });
+    for (const [what, call] of [
+      ["append", () => journal.append("t", [event("x")], -1)],
+      ["read", () => readAll(journal, "t")],
+      ["head", () => journal.head("t")],
+      ["threads", () => list(journal)],
+    ] as const) {
+      const error = await (call() as Promise<unknown>).catch((e: unknown) => e);
+      expect(JournalError.isInstance(error), what).toBe(true);
+      expect((error as JournalError).code, what).toBe("io");
+      expect((error as Error).message, what).toMatch(/^Could not .*(ENOTDIR|EEXIST)/);
+    }
     await journal.close();
   });
 
