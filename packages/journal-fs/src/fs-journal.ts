@@ -34,12 +34,19 @@ export interface FsJournalOptions {
    * Default: a process warning (`process.emitWarning`, code `LOOM_JOURNAL_RECOVERED`).
    */
   readonly onRecovery?: (report: RecoveryReport) => void;
+  /**
+   * Threads this journal keeps open for writing (a file handle and the thread's lock each). Past
+   * this, the least recently used idle thread is closed and its lock freed; it reopens on its next
+   * append. Default 256.
+   */
+  readonly maxOpenThreads?: number;
 }
 
 const OptionsSchema = z.object({
   dir: z.string().min(1),
   fsync: FsyncModeSchema.default("batch"),
   onRecovery: z.custom<(report: RecoveryReport) => void>((v) => typeof v === "function").optional(),
+  maxOpenThreads: z.number().int().positive().default(256),
 });
 
 const LOCK_DIR = ".locks";
@@ -55,6 +62,9 @@ export class FsJournal implements Journal {
   readonly fsync: FsyncMode;
   private readonly onRecovery: (report: RecoveryReport) => void;
   private readonly writers = new Map<string, Promise<ThreadWriter>>();
+  /** The writers that are open, least recently used first. */
+  private readonly openWriters = new Map<string, ThreadWriter>();
+  private readonly maxOpenThreads: number;
   /** Writers that failed and are closing: a new writer for the thread waits for them to let go of the lock. */
   private readonly closing = new Map<string, Promise<void>>();
   private readonly summaries = new ThreadSummaryCache();
@@ -68,12 +78,13 @@ export class FsJournal implements Journal {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ConfigError(
-        `FsJournal options are invalid at "${issue?.path.join(".") || "(root)"}": ${issue?.message}. Pass { dir: "<folder>", fsync?: "always" | "batch" | "never", onRecovery?: (report) => void }.`,
+        `FsJournal options are invalid at "${issue?.path.join(".") || "(root)"}": ${issue?.message}. Pass { dir: "<folder>", fsync?: "always" | "batch" | "never", onRecovery?: (report) => void, maxOpenThreads?: <positive integer> }.`,
       );
     }
     this.dir = parsed.data.dir;
     this.fsync = parsed.data.fsync;
     this.onRecovery = parsed.data.onRecovery ?? warnRecovered;
+    this.maxOpenThreads = parsed.data.maxOpenThreads;
   }
 
   async append(
@@ -84,8 +95,7 @@ export class FsJournal implements Journal {
     this.checkOpen();
     validateThreadId(threadId);
     try {
-      const writer = await this.writerFor(threadId, expectedSeq);
-      return await writer.append(events, expectedSeq);
+      return await (await this.writerFor(threadId, expectedSeq)).append(events, expectedSeq);
     } catch (error) {
       throw asJournalError(error, `append to thread "${threadId}"`);
     }
@@ -180,6 +190,7 @@ export class FsJournal implements Journal {
     this.closed = true;
     const writers = [...this.writers.values()];
     this.writers.clear();
+    this.openWriters.clear();
     await Promise.all(this.closing.values());
     await Promise.all(
       writers.map(async (opening) => {
@@ -203,23 +214,54 @@ export class FsJournal implements Journal {
   }
 
   /** This journal's writer for a thread: takes the thread's lock and recovers its file the first time. */
+  /**
+   * This journal's open writer for a thread: takes the thread's lock and recovers its file the first
+   * time. The writer it returns is open until the caller's next `await`, so the caller's first
+   * synchronous call on it (append, fork) always lands.
+   */
   private async writerFor(threadId: string, expectedSeq: number): Promise<ThreadWriter> {
-    let opening = this.writers.get(threadId);
-    if (!opening) {
-      opening = this.openThreadForWriting(threadId);
-      this.writers.set(threadId, opening);
-      opening.catch(() => {
-        if (this.writers.get(threadId) === opening) this.writers.delete(threadId);
-      });
+    for (;;) {
+      let opening = this.writers.get(threadId);
+      if (!opening) {
+        opening = this.openThreadForWriting(threadId);
+        this.writers.set(threadId, opening);
+        opening.catch(() => {
+          if (this.writers.get(threadId) === opening) this.writers.delete(threadId);
+        });
+      }
+      let writer: ThreadWriter;
+      try {
+        writer = await opening;
+      } catch (error) {
+        if (!(error instanceof LockBusy)) throw error;
+        const summary = await this.summaries.get(threadId, this.pathOf(threadId)).catch(() => undefined);
+        throw new ThreadLockedError(threadId, expectedSeq, summary?.lastSeq ?? -1, error.details);
+      }
+      if (writer.isClosed) continue; // retired between opening and now
+      this.openWriters.delete(threadId);
+      this.openWriters.set(threadId, writer);
+      this.retireIdleWriters(threadId);
+      return writer;
     }
-    try {
-      return await opening;
-    } catch (error) {
-      if (!(error instanceof LockBusy)) throw error;
-      const actualSeq = (await this.summaries.get(threadId, this.pathOf(threadId)).catch(() => undefined))
-        ?.lastSeq;
-      throw new ThreadLockedError(threadId, expectedSeq, actualSeq ?? -1, error.details);
+  }
+
+  /** Keeps at most `maxOpenThreads` writers open by closing the least recently used idle ones. */
+  private retireIdleWriters(inUse: string): void {
+    for (const [threadId, writer] of this.openWriters) {
+      if (this.openWriters.size <= this.maxOpenThreads) return;
+      if (writer.idle && threadId !== inUse) this.retire(threadId, writer);
     }
+  }
+
+  /** Forgets a writer and closes it; the next writer of its thread waits for its lock to be freed. */
+  private retire(threadId: string, writer: ThreadWriter): void {
+    if (this.openWriters.get(threadId) === writer) this.openWriters.delete(threadId);
+    this.writers.delete(threadId);
+    const closed = writer.close().catch(() => {});
+    this.closing.set(threadId, closed);
+    void closed.then(() => {
+      if (this.closing.get(threadId) === closed) this.closing.delete(threadId);
+    });
   }
 
   private async openThreadForWriting(threadId: string): Promise<ThreadWriter> {
@@ -241,14 +283,7 @@ export class FsJournal implements Journal {
         fsync: this.fsync,
         syncDirectory: () => syncDirectory(this.dir),
         report: this.onRecovery,
-        onFailure: (writer) => {
-          this.writers.delete(threadId);
-          const closed = writer.close().catch(() => {});
-          this.closing.set(threadId, closed);
-          void closed.then(() => {
-            if (this.closing.get(threadId) === closed) this.closing.delete(threadId);
-          });
-        },
+        onFailure: (writer) => this.retire(threadId, writer),
       });
     } catch (error) {
       await attempt.lock.release();
