@@ -191,9 +191,16 @@ async function replay(events) {
   const headStart = performance.now();
   const head = await new FsJournal({ dir }).head("long");
   const headMs = performance.now() - headStart;
+  const tailRead = async (journal) => {
+    const t = performance.now();
+    for await (const _event of journal.read("long", { from: events - 10 }));
+    return performance.now() - t;
+  };
+  const scanMs = await tailRead(new FsJournal({ dir }));
+  const seekMs = await tailRead(reader);
   await reader.close();
   if (count !== events || head !== events - 1) throw new Error(`replay read ${count} events, head ${head}`);
-  return { events, mb: bytes / 1e6, perSecond: count / seconds, peakHeap, peakRss, headMs };
+  return { events, mb: bytes / 1e6, perSecond: count / seconds, peakHeap, peakRss, headMs, scanMs, seekMs };
 }
 
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
@@ -266,12 +273,14 @@ try {
   console.log(
     "\nreplay (read a whole thread; memory above what it was before reading, sampled after a GC):\n",
   );
-  console.log("| events | file | events/s | peak live heap | peak RSS | head() |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log(
+    "| events | file | events/s | peak live heap | peak RSS | head() | last 10 events, first read | last 10 events, later reads |",
+  );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const events of [10_000, 100_000, 300_000]) {
     const r = await replay(events);
     console.log(
-      `| ${fmt(r.events)} | ${r.mb.toFixed(0)} MB | ${fmt(r.perSecond)} | ${mb(r.peakHeap)} | ${mb(r.peakRss)} | ${r.headMs.toFixed(1)} ms |`,
+      `| ${fmt(r.events)} | ${r.mb.toFixed(0)} MB | ${fmt(r.perSecond)} | ${mb(r.peakHeap)} | ${mb(r.peakRss)} | ${r.headMs.toFixed(1)} ms | ${r.scanMs.toFixed(1)} ms | ${r.seekMs.toFixed(1)} ms |`,
     );
   }
 } finally {

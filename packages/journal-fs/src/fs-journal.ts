@@ -1,24 +1,24 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
-  type FrameStatus,
   type Journal,
   JournalError,
+  LoomError,
   type NewEvent,
   type ReadRange,
   type StoredEvent,
   type ThreadInfo,
   type ThreadQuery,
-  threadStatusAfter,
   validateThreadId,
 } from "@loom/core";
 import { z } from "zod";
 import { type FsyncMode, FsyncModeSchema, syncDirectory } from "./durability.js";
 import { threadFileName, threadIdFromFileName } from "./file-name.js";
-import { serializeBatch } from "./line-format.js";
+import { copyThread } from "./fork-copy.js";
 import { readThreadFile } from "./read-thread-file.js";
+import { SeqCheckpoints } from "./seq-checkpoints.js";
 import { currentProcessHolder, ThreadLock } from "./thread-lock.js";
 import { ThreadLockedError } from "./thread-locked-error.js";
 import { ThreadSummaryCache } from "./thread-summary.js";
@@ -34,16 +34,22 @@ export interface FsJournalOptions {
    * Default: a process warning (`process.emitWarning`, code `LOOM_JOURNAL_RECOVERED`).
    */
   readonly onRecovery?: (report: RecoveryReport) => void;
+  /**
+   * Threads this journal keeps open for writing (a file handle and the thread's lock each). Past
+   * this, the least recently used idle thread is closed and its lock freed; it reopens on its next
+   * append. Default 256.
+   */
+  readonly maxOpenThreads?: number;
 }
 
 const OptionsSchema = z.object({
   dir: z.string().min(1),
   fsync: FsyncModeSchema.default("batch"),
   onRecovery: z.custom<(report: RecoveryReport) => void>((v) => typeof v === "function").optional(),
+  maxOpenThreads: z.number().int().positive().default(256),
 });
 
 const LOCK_DIR = ".locks";
-const COPY_BUFFER_BYTES = 256 * 1024;
 
 /**
  * The embedded journal: one JSON Lines file per thread under `dir`, one event per line. Batches are
@@ -56,9 +62,13 @@ export class FsJournal implements Journal {
   readonly fsync: FsyncMode;
   private readonly onRecovery: (report: RecoveryReport) => void;
   private readonly writers = new Map<string, Promise<ThreadWriter>>();
+  /** The writers that are open, least recently used first. */
+  private readonly openWriters = new Map<string, ThreadWriter>();
+  private readonly maxOpenThreads: number;
   /** Writers that failed and are closing: a new writer for the thread waits for them to let go of the lock. */
   private readonly closing = new Map<string, Promise<void>>();
   private readonly summaries = new ThreadSummaryCache();
+  private readonly checkpoints = new SeqCheckpoints();
   private readonly holder = currentProcessHolder();
   private directoriesReady: Promise<void> | undefined;
   private closed = false;
@@ -68,12 +78,13 @@ export class FsJournal implements Journal {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ConfigError(
-        `FsJournal options are invalid at "${issue?.path.join(".") || "(root)"}": ${issue?.message}. Pass { dir: "<folder>", fsync?: "always" | "batch" | "never", onRecovery?: (report) => void }.`,
+        `FsJournal options are invalid at "${issue?.path.join(".") || "(root)"}": ${issue?.message}. Pass { dir: "<folder>", fsync?: "always" | "batch" | "never", onRecovery?: (report) => void, maxOpenThreads?: <positive integer> }.`,
       );
     }
     this.dir = parsed.data.dir;
     this.fsync = parsed.data.fsync;
     this.onRecovery = parsed.data.onRecovery ?? warnRecovered;
+    this.maxOpenThreads = parsed.data.maxOpenThreads;
   }
 
   async append(
@@ -83,8 +94,11 @@ export class FsJournal implements Journal {
   ): Promise<{ lastSeq: number }> {
     this.checkOpen();
     validateThreadId(threadId);
-    const writer = await this.writerFor(threadId, expectedSeq);
-    return writer.append(events, expectedSeq);
+    try {
+      return await (await this.writerFor(threadId, expectedSeq)).append(events, expectedSeq);
+    } catch (error) {
+      throw asJournalError(error, `append to thread "${threadId}"`);
+    }
   }
 
   async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
@@ -93,11 +107,12 @@ export class FsJournal implements Journal {
     checkRange(range);
     const writer = await this.openWriter(threadId);
     const to = Math.min(range.to ?? Number.POSITIVE_INFINITY, writer?.ackedHead ?? Number.POSITIVE_INFINITY);
-    yield* readThreadFile(this.pathOf(threadId), threadId, {
-      from: range.from ?? 0,
-      to,
-      endByte: writer?.ackedEnd,
-    });
+    const fileRange = { from: range.from ?? 0, to, endByte: writer?.ackedEnd };
+    try {
+      yield* readThreadFile(this.pathOf(threadId), threadId, fileRange, this.checkpoints);
+    } catch (error) {
+      throw asJournalError(error, `read thread "${threadId}"`);
+    }
   }
 
   async head(threadId: string): Promise<number> {
@@ -105,7 +120,11 @@ export class FsJournal implements Journal {
     validateThreadId(threadId);
     const writer = await this.openWriter(threadId);
     if (writer) return writer.ackedHead;
-    return (await this.summaries.get(threadId, this.pathOf(threadId)))?.lastSeq ?? -1;
+    try {
+      return (await this.summaries.get(threadId, this.pathOf(threadId)))?.lastSeq ?? -1;
+    } catch (error) {
+      throw asJournalError(error, `read the head of thread "${threadId}"`);
+    }
   }
 
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
@@ -118,7 +137,7 @@ export class FsJournal implements Journal {
     }
     const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return [] as string[];
-      throw error;
+      throw asJournalError(error, "list threads");
     });
     const ids = names
       .map(threadIdFromFileName)
@@ -132,7 +151,9 @@ export class FsJournal implements Journal {
     let listed = 0;
     for (const threadId of ids) {
       if (query.limit !== undefined && listed >= query.limit) return;
-      const info = await this.threadInfo(threadId);
+      const info = await this.threadInfo(threadId).catch((error: unknown) => {
+        throw asJournalError(error, `list thread "${threadId}"`);
+      });
       if (!info) continue;
       listed++;
       yield info;
@@ -153,9 +174,15 @@ export class FsJournal implements Journal {
         `Cannot fork thread "${from}" at seq ${atSeq}: its seqs run from 0 to ${sourceHead}.`,
       );
     }
-    const writer = await this.writerFor(to, -1);
-    const temporaryPath = join(this.dir, `.fork-${randomUUID()}.tmp`);
-    await writer.fork(atSeq, temporaryPath, (path) => this.copyThread(from, atSeq, to, path));
+    try {
+      const writer = await this.writerFor(to, -1);
+      const temporaryPath = join(this.dir, `.fork-${randomUUID()}.tmp`);
+      await writer.fork(atSeq, temporaryPath, (path) =>
+        copyThread(this.read(from, { to: atSeq }), to, atSeq + 1, path, this.fsync !== "never"),
+      );
+    } catch (error) {
+      throw asJournalError(error, `fork thread "${from}" into "${to}"`);
+    }
   }
 
   async close(): Promise<void> {
@@ -163,6 +190,7 @@ export class FsJournal implements Journal {
     this.closed = true;
     const writers = [...this.writers.values()];
     this.writers.clear();
+    this.openWriters.clear();
     await Promise.all(this.closing.values());
     await Promise.all(
       writers.map(async (opening) => {
@@ -186,27 +214,58 @@ export class FsJournal implements Journal {
   }
 
   /** This journal's writer for a thread: takes the thread's lock and recovers its file the first time. */
+  /**
+   * This journal's open writer for a thread: takes the thread's lock and recovers its file the first
+   * time. The writer it returns is open until the caller's next `await`, so the caller's first
+   * synchronous call on it (append, fork) always lands.
+   */
   private async writerFor(threadId: string, expectedSeq: number): Promise<ThreadWriter> {
-    let opening = this.writers.get(threadId);
-    if (!opening) {
-      opening = this.openThreadForWriting(threadId);
-      this.writers.set(threadId, opening);
-      opening.catch(() => {
-        if (this.writers.get(threadId) === opening) this.writers.delete(threadId);
-      });
-    }
-    try {
-      return await opening;
-    } catch (error) {
-      if (!(error instanceof LockBusy)) throw error;
-      const actualSeq = (await this.summaries.get(threadId, this.pathOf(threadId)).catch(() => undefined))
-        ?.lastSeq;
-      throw new ThreadLockedError(threadId, expectedSeq, actualSeq ?? -1, error.details);
+    for (;;) {
+      let opening = this.writers.get(threadId);
+      if (!opening) {
+        opening = this.openThreadForWriting(threadId);
+        this.writers.set(threadId, opening);
+        opening.catch(() => {
+          if (this.writers.get(threadId) === opening) this.writers.delete(threadId);
+        });
+      }
+      let writer: ThreadWriter;
+      try {
+        writer = await opening;
+      } catch (error) {
+        if (!(error instanceof LockBusy)) throw error;
+        const summary = await this.summaries.get(threadId, this.pathOf(threadId)).catch(() => undefined);
+        throw new ThreadLockedError(threadId, expectedSeq, summary?.lastSeq ?? -1, error.details);
+      }
+      if (writer.isClosed) continue; // retired between opening and now
+      this.openWriters.delete(threadId);
+      this.openWriters.set(threadId, writer);
+      this.retireIdleWriters(threadId);
+      return writer;
     }
   }
 
+  /** Keeps at most `maxOpenThreads` writers open by closing the least recently used idle ones. */
+  private retireIdleWriters(inUse: string): void {
+    for (const [threadId, writer] of this.openWriters) {
+      if (this.openWriters.size <= this.maxOpenThreads) return;
+      if (writer.idle && threadId !== inUse) this.retire(threadId, writer);
+    }
+  }
+
+  /** Forgets a writer and closes it; the next writer of its thread waits for its lock to be freed. */
+  private retire(threadId: string, writer: ThreadWriter): void {
+    if (this.openWriters.get(threadId) === writer) this.openWriters.delete(threadId);
+    this.writers.delete(threadId);
+    const closed = writer.close().catch(() => {});
+    this.closing.set(threadId, closed);
+    void closed.then(() => {
+      if (this.closing.get(threadId) === closed) this.closing.delete(threadId);
+    });
+  }
+
   private async openThreadForWriting(threadId: string): Promise<ThreadWriter> {
-    this.directoriesReady ??= mkdir(join(this.dir, LOCK_DIR), { recursive: true }).then(() => {});
+    this.directoriesReady ??= this.createDirectories();
     await this.directoriesReady;
     await this.closing.get(threadId);
     const lockDir = join(this.dir, LOCK_DIR);
@@ -224,18 +283,24 @@ export class FsJournal implements Journal {
         fsync: this.fsync,
         syncDirectory: () => syncDirectory(this.dir),
         report: this.onRecovery,
-        onFailure: (writer) => {
-          this.writers.delete(threadId);
-          const closed = writer.close().catch(() => {});
-          this.closing.set(threadId, closed);
-          void closed.then(() => {
-            if (this.closing.get(threadId) === closed) this.closing.delete(threadId);
-          });
-        },
+        onFailure: (writer) => this.retire(threadId, writer),
       });
     } catch (error) {
       await attempt.lock.release();
       throw error;
+    }
+  }
+
+  /** Creates `dir` (and its lock folder); a newly created `dir` is made durable in its parent. */
+  private async createDirectories(): Promise<void> {
+    const created = await mkdir(this.dir, { recursive: true });
+    await mkdir(join(this.dir, LOCK_DIR), { recursive: true });
+    if (created === undefined || this.fsync === "never") return;
+    // Each folder created, from `dir` up to the first one, is a new entry in its parent.
+    const first = resolve(created);
+    for (let folder = resolve(this.dir); ; folder = dirname(folder)) {
+      await syncDirectory(dirname(folder));
+      if (folder === first || folder === dirname(folder)) break;
     }
   }
 
@@ -259,49 +324,16 @@ export class FsJournal implements Journal {
       status: summary.status,
     };
   }
+}
 
-  /** Streams events 0..atSeq of `from` into a new file for `to`, fsynced unless fsync is "never". */
-  private async copyThread(
-    from: string,
-    atSeq: number,
-    to: string,
-    path: string,
-  ): Promise<{ status: FrameStatus | undefined; size: number }> {
-    const file = await open(path, "wx");
-    try {
-      let status: FrameStatus | undefined;
-      let size = 0;
-      let copied = 0;
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      const flush = async () => {
-        const bytes = Buffer.concat(pending);
-        for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done)).bytesWritten;
-        size += bytes.length;
-        pending = [];
-        pendingBytes = 0;
-      };
-      for await (const event of this.read(from, { to: atSeq })) {
-        const line = serializeBatch([{ ...event, threadId: to }]);
-        pending.push(line);
-        pendingBytes += line.length;
-        status = threadStatusAfter(status, event);
-        copied++;
-        if (pendingBytes >= COPY_BUFFER_BYTES) await flush();
-      }
-      await flush();
-      if (copied !== atSeq + 1) {
-        throw new JournalError(
-          "io",
-          `Fork of "${from}" found ${copied} events where ${atSeq + 1} were expected; retry.`,
-        );
-      }
-      if (this.fsync !== "never") await file.datasync();
-      return { status, size };
-    } finally {
-      await file.close();
-    }
-  }
+/** Loom errors pass through; a file system error becomes a `JournalError` with code `io`. */
+function asJournalError(error: unknown, what: string): unknown {
+  if (LoomError.isInstance(error) || !(error instanceof Error)) return error;
+  return new JournalError(
+    "io",
+    `Could not ${what}: ${error.message}. Check that the journal folder exists, is writable and has free space.`,
+    { cause: error },
+  );
 }
 
 class LockBusy extends Error {

@@ -19,6 +19,11 @@ export function serializeBatch(events: readonly StoredEvent[]): Buffer {
   return Buffer.from(text, "utf8");
 }
 
+/** Whether a line this journal wrote says its batch goes on (checked without parsing the line). */
+export function continuesBatch(text: string): boolean {
+  return text.endsWith(CONTINUES_SUFFIX);
+}
+
 export type ParsedLine =
   | { readonly ok: true; readonly event: StoredEvent; readonly continues: boolean }
   | { readonly ok: false; readonly problem: string; readonly cause?: unknown };

@@ -1,8 +1,9 @@
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import type { StoredEvent } from "@loom/core";
 import { corruptLine, foreignThreadProblem } from "./event-check.js";
-import { linesForward } from "./file-lines.js";
-import { parseLine, quickSeq } from "./line-format.js";
+import { type FileLine, lineNumberAt, linesForward } from "./file-lines.js";
+import { continuesBatch, parseLine, quickSeq } from "./line-format.js";
+import type { SeqCheckpoints } from "./seq-checkpoints.js";
 
 export interface FileReadRange {
   readonly from: number;
@@ -15,12 +16,14 @@ export interface FileReadRange {
  * Streams the events of one thread file, `from`..`to` inclusive, one line in memory at a time (plus
  * the lines of one unfinished batch). Events of a batch are yielded only once its last line is read;
  * an unfinished batch or a torn line at the end is not an error (a writer may be in the middle of
- * it), a bad line anywhere else is `JournalCorruptionError` with the file and line number.
+ * it), a bad line anywhere else is `JournalCorruptionError` with the file and line number. Lines
+ * before `from` are skipped without being parsed, from the nearest checkpoint.
  */
 export async function* readThreadFile(
   path: string,
   threadId: string,
   range: FileReadRange,
+  checkpoints: SeqCheckpoints,
 ): AsyncGenerator<StoredEvent> {
   const file = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return undefined;
@@ -28,43 +31,81 @@ export async function* readThreadFile(
   });
   if (!file) return;
   try {
-    const size = (await file.stat()).size;
-    const end = Math.min(size, range.endByte ?? size);
-    let expectedSeq = 0;
-    let lineNumber = 0;
-    let batch: StoredEvent[] = [];
-    for await (const line of linesForward(file, 0, end)) {
-      lineNumber++;
-      if (batch.length === 0 && expectedSeq < range.from && line.terminated) {
-        const seq = quickSeq(line.text);
-        if (seq === expectedSeq) {
-          expectedSeq++;
-          continue;
-        }
-      }
-      const parsed = parseLine(line.text);
-      if (!parsed.ok) {
-        if (!line.terminated) return;
-        throw corruptLine(path, lineNumber, parsed.problem);
-      }
-      const { event } = parsed;
-      const foreign = foreignThreadProblem(event, threadId, path);
-      if (foreign) throw corruptLine(path, lineNumber, foreign);
-      if (event.seq !== expectedSeq) {
-        throw corruptLine(path, lineNumber, `has seq ${event.seq} where seq ${expectedSeq} was expected`);
-      }
-      expectedSeq++;
-      if (parsed.continues) {
-        if (!line.terminated) return;
-        batch.push(event);
-        continue;
-      }
-      batch.push(event);
-      for (const e of batch) if (e.seq >= range.from && e.seq <= range.to) yield e;
-      batch = [];
-      if (event.seq >= range.to) return;
+    const stats = await file.stat();
+    const end = Math.min(stats.size, range.endByte ?? stats.size);
+    const start = checkpoints.before(threadId, stats.ino, range.from);
+    const reader = readLines(file, path, threadId, range, end, stats.ino, checkpoints, start);
+    const first = await reader.next();
+    if (first.done && first.value === "stale-checkpoint") {
+      checkpoints.forget(threadId);
+      yield* readLines(file, path, threadId, range, end, stats.ino, checkpoints, undefined);
+      return;
+    }
+    if (!first.done) {
+      yield first.value;
+      yield* reader;
     }
   } finally {
     await file.close();
   }
+}
+
+async function* readLines(
+  file: FileHandle,
+  path: string,
+  threadId: string,
+  range: FileReadRange,
+  end: number,
+  inode: number,
+  checkpoints: SeqCheckpoints,
+  start: { seq: number; offset: number } | undefined,
+): AsyncGenerator<StoredEvent, "stale-checkpoint" | undefined> {
+  const corrupt = async (line: FileLine, problem: string) =>
+    corruptLine(path, await lineNumberAt(file, line.start), problem);
+  let expectedSeq = start?.seq ?? 0;
+  let batch: StoredEvent[] = [];
+  let batchStarts: [number, number][] = [];
+  let checkStart = start !== undefined;
+  for await (const line of linesForward(file, start?.offset ?? 0, end)) {
+    if (checkStart) {
+      checkStart = false;
+      if (!line.terminated || quickSeq(line.text) !== expectedSeq) return "stale-checkpoint";
+    }
+    if (
+      batch.length === 0 &&
+      expectedSeq < range.from &&
+      line.terminated &&
+      quickSeq(line.text) === expectedSeq
+    ) {
+      batchStarts.push([expectedSeq, line.start]);
+      if (!continuesBatch(line.text)) {
+        for (const [seq, offset] of batchStarts) checkpoints.record(threadId, inode, seq, offset);
+        batchStarts = [];
+      }
+      expectedSeq++;
+      continue;
+    }
+    const parsed = parseLine(line.text);
+    if (!parsed.ok) {
+      if (!line.terminated) return;
+      throw await corrupt(line, parsed.problem);
+    }
+    const { event } = parsed;
+    const foreign = foreignThreadProblem(event, threadId, path);
+    if (foreign) throw await corrupt(line, foreign);
+    if (event.seq !== expectedSeq) {
+      throw await corrupt(line, `has seq ${event.seq} where seq ${expectedSeq} was expected`);
+    }
+    expectedSeq++;
+    if (parsed.continues && !line.terminated) return;
+    batch.push(event);
+    batchStarts.push([event.seq, line.start]);
+    if (parsed.continues) continue;
+    for (const [seq, offset] of batchStarts) checkpoints.record(threadId, inode, seq, offset);
+    for (const e of batch) if (e.seq >= range.from && e.seq <= range.to) yield e;
+    batch = [];
+    batchStarts = [];
+    if (event.seq >= range.to) return;
+  }
+  return;
 }

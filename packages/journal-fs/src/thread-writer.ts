@@ -76,6 +76,7 @@ export class ThreadWriter {
   private syncRun: Promise<void> = Promise.resolve();
   private failure: unknown;
   private closed = false;
+  private inFlight = 0;
 
   private constructor(
     readonly threadId: string,
@@ -160,6 +161,16 @@ export class ThreadWriter {
     }
   }
 
+  /** No append or fork is in flight, and the writer is open: it can be closed without waiting. */
+  get idle(): boolean {
+    return this.inFlight === 0 && !this.closed && this.failure === undefined;
+  }
+
+  /** Closed (by the journal, or retired to free its file and lock): get a new writer instead. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** The head an appender must name; includes appends not yet acknowledged. */
   get head(): number {
     return this.reservedHead;
@@ -185,10 +196,12 @@ export class ThreadWriter {
     const lastSeq = expectedSeq + events.length;
     this.reservedHead = lastSeq;
     this.reservedStatus = status;
-    return new Promise<void>((resolve, reject) => {
-      const pending: PendingAppend = { lastSeq, status, end: 0, resolve, reject };
-      this.enqueue(pending, () => this.write(bytes, pending));
-    }).then(() => ({ lastSeq }));
+    return this.track(
+      new Promise<void>((resolve, reject) => {
+        const pending: PendingAppend = { lastSeq, status, end: 0, resolve, reject };
+        this.enqueue(pending, () => this.write(bytes, pending));
+      }),
+    ).then(() => ({ lastSeq }));
   }
 
   /**
@@ -208,25 +221,34 @@ export class ThreadWriter {
       );
     }
     this.reservedHead = atSeq;
-    return new Promise<void>((resolve, reject) => {
-      const pending: PendingAppend = { lastSeq: atSeq, status: undefined, end: 0, resolve, reject };
-      this.enqueue(pending, async () => {
-        let filled: { status: FrameStatus | undefined; size: number };
-        try {
-          filled = await fill(temporaryPath);
-          await this.file?.close();
-          this.file = undefined;
-          await rename(temporaryPath, this.path);
-        } catch (error) {
-          await unlink(temporaryPath).catch(() => {});
-          throw error;
-        }
-        this.file = await open(this.path, APPEND_FLAGS);
-        if (this.context.fsync !== "never") await this.context.syncDirectory();
-        this.writtenEnd = filled.size;
-        this.reservedStatus = filled.status;
-        this.acknowledge({ ...pending, status: filled.status, end: filled.size });
-      });
+    return this.track(
+      new Promise<void>((resolve, reject) => {
+        const pending: PendingAppend = { lastSeq: atSeq, status: undefined, end: 0, resolve, reject };
+        this.enqueue(pending, async () => {
+          let filled: { status: FrameStatus | undefined; size: number };
+          try {
+            filled = await fill(temporaryPath);
+            await this.file?.close();
+            this.file = undefined;
+            await rename(temporaryPath, this.path);
+          } catch (error) {
+            await unlink(temporaryPath).catch(() => {});
+            throw error;
+          }
+          this.file = await open(this.path, APPEND_FLAGS);
+          if (this.context.fsync !== "never") await this.context.syncDirectory();
+          this.writtenEnd = filled.size;
+          this.reservedStatus = filled.status;
+          this.acknowledge({ ...pending, status: filled.status, end: filled.size });
+        });
+      }),
+    );
+  }
+
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.inFlight++;
+    return operation.finally(() => {
+      this.inFlight--;
     });
   }
 

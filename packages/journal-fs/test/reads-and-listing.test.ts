@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type NewEvent, readAll, type ThreadInfo } from "@loom/core";
+import { JournalError, type NewEvent, readAll, type ThreadInfo } from "@loom/core";
 import { describe, expect, it } from "vitest";
 import { FsJournal, threadFileName, threadIdFromFileName } from "../src/index.js";
 import { event, seqsOf, tempRoot, writeBatches } from "./helpers.js";
@@ -40,6 +40,57 @@ describe("reads stream and stop early; head and threads() read only the end of a
     const journal = new FsJournal({ dir });
     expect((await readAll(journal, "t", { from: 4 })).map((e) => e.seq)).toEqual([4, 5, 6, 7]);
     expect((await readAll(journal, "t", { from: 4, to: 4 })).map((e) => e.seq)).toEqual([4]);
+    await journal.close();
+  });
+
+  it("read({ from }) seeks from checkpoints a previous read left, instead of scanning from the top", async () => {
+    const dir = newDir();
+    const writer = new FsJournal({ dir, fsync: "never" });
+    for (let seq = 0; seq < 5000; seq += 7) {
+      const size = Math.min(7, 5000 - seq);
+      await writer.append(
+        "t",
+        Array.from({ length: size }, (_, i) => event(`e${seq + i}`)),
+        seq - 1,
+      );
+    }
+    await writer.close();
+    const journal = new FsJournal({ dir });
+    expect(await seqsOf(journal, "t")).toHaveLength(5000);
+    // Break line 11 without changing its length: the checkpoints still point at line starts.
+    const file = join(dir, "t.jsonl");
+    const lines = readFileSync(file, "utf8").split("\n");
+    lines[10] = `X${lines[10]!.slice(1)}`;
+    writeFileSync(file, lines.join("\n"));
+    const late = await readAll(journal, "t", { from: 4000, to: 4002 });
+    expect(late.map((e) => e.seq)).toEqual([4000, 4001, 4002]);
+    expect(late[0]).toMatchObject({ data: { input: "e4000" } });
+    await expect(readAll(journal, "t")).rejects.toThrow(/line 11 is not JSON/);
+    // A journal without checkpoints scans from the top and meets the broken line.
+    await expect(readAll(new FsJournal({ dir }), "t", { from: 4000 })).rejects.toThrow(/line 11 is not JSON/);
+    await journal.close();
+  });
+
+  it("a checkpoint that no longer points at its seq (the file was rewritten in place) is dropped, not trusted", async () => {
+    const dir = newDir();
+    const write = async (prefix: string) => {
+      const writer = new FsJournal({ dir, fsync: "never" });
+      const head = await writer.head("t");
+      if (head >= 0) throw new Error("expected an empty thread");
+      await writer.append(
+        "t",
+        Array.from({ length: 3000 }, (_, i) => event(`${prefix}${i}`)),
+        -1,
+      );
+      await writer.close();
+    };
+    await write("a");
+    const journal = new FsJournal({ dir });
+    expect(await seqsOf(journal, "t")).toHaveLength(3000);
+    writeFileSync(join(dir, "t.jsonl"), ""); // same inode, emptied
+    await write("longer-prefix-");
+    const late = await readAll(journal, "t", { from: 2500, to: 2500 });
+    expect(late).toMatchObject([{ seq: 2500, data: { input: "longer-prefix-2500" } }]);
     await journal.close();
   });
 
@@ -118,6 +169,36 @@ describe("file names", () => {
     );
     expect((await list(journal)).map((t) => t.threadId)).toEqual([longest, "plain", "user:42"].sort());
     expect(await seqsOf(journal, longest)).toEqual([0]);
+    await journal.close();
+  });
+
+  it("creates the folder and its parents on the first append, and only then", async () => {
+    const dir = join(newDir(), "a", "b");
+    const journal = new FsJournal({ dir });
+    expect(await journal.head("t")).toBe(-1);
+    expect(await list(journal)).toEqual([]);
+    expect(() => readdirSync(dir)).toThrow(/ENOENT/);
+    await journal.append("t", [event("first")], -1);
+    expect(await seqsOf(journal, "t")).toEqual([0]);
+    await journal.close();
+  });
+
+  it("a file system error is a JournalError with code io that names what failed", async () => {
+    const notAFolder = join(newDir(), "plain-file");
+    mkdirSync(join(notAFolder, ".."), { recursive: true });
+    writeFileSync(notAFolder, "I am a file");
+    const journal = new FsJournal({ dir: notAFolder });
+    for (const [what, call] of [
+      ["append", () => journal.append("t", [event("x")], -1)],
+      ["read", () => readAll(journal, "t")],
+      ["head", () => journal.head("t")],
+      ["threads", () => list(journal)],
+    ] as const) {
+      const error = await (call() as Promise<unknown>).catch((e: unknown) => e);
+      expect(JournalError.isInstance(error), what).toBe(true);
+      expect((error as JournalError).code, what).toBe("io");
+      expect((error as Error).message, what).toMatch(/^Could not .*(ENOTDIR|EEXIST)/);
+    }
     await journal.close();
   });
 

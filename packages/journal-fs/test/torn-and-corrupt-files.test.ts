@@ -106,6 +106,9 @@ describe("a torn end, as a crash leaves it, is left out by readers and cut off b
     appendFileSync(join(dir, "t.jsonl"), '{"v":1,"thr');
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
+    // Node prints warnings through a listener of its own; keep the test output quiet meanwhile.
+    const printers = process.listeners("warning");
+    process.removeAllListeners("warning");
     process.on("warning", onWarning);
     try {
       const journal = new FsJournal({ dir });
@@ -114,6 +117,7 @@ describe("a torn end, as a crash leaves it, is left out by readers and cut off b
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.off("warning", onWarning);
+      for (const printer of printers) process.on("warning", printer);
     }
     expect(warnings.map((w) => (w as Error & { code?: string }).code)).toEqual(["LOOM_JOURNAL_RECOVERED"]);
     expect(warnings[0]!.message).toContain('Thread "t"');
