@@ -1,7 +1,3 @@
-import { defineProject } from "vitest/config";
-import { loomAliases } from "../../vitest.shared.ts";
+import { loomProject } from "../../vitest.shared.ts";
 
-export default defineProject({
-  resolve: { alias: loomAliases },
-  test: { name: "@loom/cli", include: ["test/**/*.test.ts"] },
-});
+export default loomProject(import.meta.url);
