@@ -62,6 +62,7 @@ export {
   type ThreadInfo,
   type ThreadQuery,
   threadStatusAfter,
+  validateReadRange,
 } from "./journal.js";
 export { MemoryJournal } from "./memory-journal.js";
 export * from "./messages.js";

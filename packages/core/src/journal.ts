@@ -1,3 +1,4 @@
+import { JournalError } from "./errors.js";
 import type { NewEvent, StoredEvent } from "./events.js";
 import type { FrameStatus } from "./frame.js";
 
@@ -71,5 +72,18 @@ export function threadStatusAfter(
       return "interrupted";
     default:
       return "running";
+  }
+}
+
+/** Checks a read range before it reaches a file or a query: `from` and `to` are non-negative integers. */
+export function validateReadRange(range: ReadRange): void {
+  for (const key of ["from", "to"] as const) {
+    const value = range[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new JournalError(
+        "invalid_range",
+        `Read range "${key}" must be a non-negative integer, got ${value}.`,
+      );
+    }
   }
 }

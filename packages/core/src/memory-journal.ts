@@ -7,6 +7,7 @@ import {
   type ThreadInfo,
   type ThreadQuery,
   threadStatusAfter,
+  validateReadRange,
 } from "./journal.js";
 import { validateThreadId } from "./thread-id.js";
 
@@ -60,7 +61,7 @@ export class MemoryJournal implements Journal {
   async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
     this.checkOpen();
     validateThreadId(threadId);
-    checkRange(range);
+    validateReadRange(range);
     const events = this.store.get(threadId)?.events ?? [];
     const to = Math.min(range.to ?? Number.POSITIVE_INFINITY, events.length - 1);
     for (let seq = range.from ?? 0; seq <= to; seq++) yield events[seq]!;
@@ -123,17 +124,5 @@ export class MemoryJournal implements Journal {
   private checkOpen(): void {
     if (this.closed)
       throw new JournalError("journal_closed", "This MemoryJournal was closed; create a new one.");
-  }
-}
-
-export function checkRange(range: ReadRange): void {
-  for (const key of ["from", "to"] as const) {
-    const value = range[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-      throw new JournalError(
-        "invalid_range",
-        `Read range "${key}" must be a non-negative integer, got ${value}.`,
-      );
-    }
   }
 }

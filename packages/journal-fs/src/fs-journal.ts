@@ -11,6 +11,7 @@ import {
   type StoredEvent,
   type ThreadInfo,
   type ThreadQuery,
+  validateReadRange,
   validateThreadId,
 } from "@loom/core";
 import { z } from "zod";
@@ -104,7 +105,7 @@ export class FsJournal implements Journal {
   async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
     this.checkOpen();
     validateThreadId(threadId);
-    checkRange(range);
+    validateReadRange(range);
     const writer = await this.openWriter(threadId);
     const to = Math.min(range.to ?? Number.POSITIVE_INFINITY, writer?.ackedHead ?? Number.POSITIVE_INFINITY);
     const fileRange = { from: range.from ?? 0, to, endByte: writer?.ackedEnd };
@@ -339,18 +340,6 @@ function asJournalError(error: unknown, what: string): unknown {
 class LockBusy extends Error {
   constructor(readonly details: { reason: string; lockFile: string; holderPid: number | undefined }) {
     super(details.reason);
-  }
-}
-
-function checkRange(range: ReadRange): void {
-  for (const key of ["from", "to"] as const) {
-    const value = range[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-      throw new JournalError(
-        "invalid_range",
-        `Read range "${key}" must be a non-negative integer, got ${value}.`,
-      );
-    }
   }
 }
 

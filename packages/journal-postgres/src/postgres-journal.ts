@@ -11,6 +11,7 @@ import {
   type ThreadInfo,
   type ThreadQuery,
   threadStatusAfter,
+  validateReadRange,
   validateThreadId,
 } from "@loom/core";
 import pg from "pg";
@@ -137,7 +138,7 @@ export class PostgresJournal implements Journal {
   async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
     this.checkOpen();
     validateThreadId(threadId);
-    checkRange(range);
+    validateReadRange(range);
     await this.whenReady();
     const pageSize = this.options.readPageSize;
     const to = Math.min(range.to ?? MAX_SEQ, MAX_SEQ);
@@ -368,18 +369,6 @@ export class PostgresJournal implements Journal {
   private checkOpen(): void {
     if (this.closed) {
       throw new JournalError("journal_closed", "This PostgresJournal was closed; create a new one.");
-    }
-  }
-}
-
-function checkRange(range: ReadRange): void {
-  for (const key of ["from", "to"] as const) {
-    const value = range[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-      throw new JournalError(
-        "invalid_range",
-        `Read range "${key}" must be a non-negative integer, got ${value}.`,
-      );
     }
   }
 }
