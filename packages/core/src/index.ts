@@ -75,11 +75,14 @@ export type {
   ToolSpec,
 } from "./provider.js";
 export {
+  type ApiErrorReport,
+  apiProviderError,
   isConnectionDrop,
   redactSecrets,
   retryAfterFromHeaders,
   retryHintFromMessage,
   shouldRetryHeader,
+  unreadableResponseError,
 } from "./provider-errors.js";
 export {
   type ReconstructedContext,

@@ -1,3 +1,5 @@
+import { ProviderError, type ProviderErrorCode } from "./errors.js";
+
 /**
  * Helpers for providers that map HTTP APIs to `ProviderError`: what every such provider needs
  * the same way, kept here so the retry schedule reads one meaning of each header.
@@ -47,4 +49,85 @@ export function isConnectionDrop(error: unknown): boolean {
     if (DROPPED.test(e.message) || (typeof code === "string" && DROPPED.test(code))) return true;
   }
   return false;
+}
+
+/** What an HTTP API said when it refused a call, as a provider read it from its SDK's error. */
+export interface ApiErrorReport {
+  /** The provider's name, e.g. "openai". */
+  readonly provider: string;
+  /** How messages name the API, e.g. "OpenAI". */
+  readonly label: string;
+  readonly code: ProviderErrorCode;
+  readonly status: number | undefined;
+  /** The error body's type and code, e.g. "invalid_request_error" / "context_length_exceeded". */
+  readonly type: string | undefined;
+  readonly errorCode: string | undefined;
+  /** The API's message, with secrets already removed. */
+  readonly message: string;
+  readonly headers: Headers | undefined;
+  readonly requestId: string | undefined;
+  /** What to do about it, appended to the message. */
+  readonly advice: string;
+  readonly cause: unknown;
+}
+
+/**
+ * The `ProviderError` for an API's refusal: retryable when the API says so (`x-should-retry`),
+ * else for rate limits, overload, network trouble and server errors (also a server error reported
+ * inside a 200 stream); the wait from `retry-after`, or from the message of a rate limit.
+ */
+export function apiProviderError(report: ApiErrorReport): ProviderError {
+  const { code, status, type, errorCode, headers } = report;
+  const retryable =
+    shouldRetryHeader(headers) ??
+    (code === "rate_limited" ||
+      code === "overloaded" ||
+      code === "network" ||
+      code === "server_error" ||
+      (status !== undefined && status >= 500) ||
+      (status === undefined && /server_error|api_error/.test(`${type} ${errorCode}`)));
+  const kind = [type, errorCode].filter((k, i, all) => k && all.indexOf(k) === i).join("/");
+  const where = status === undefined ? `${report.label} stream error` : `${report.label} API ${status}`;
+  return new ProviderError(
+    code,
+    `${where}${kind ? ` (${kind})` : ""}: ${sentence(report.message)}${report.advice ? ` ${report.advice}` : ""}`,
+    {
+      provider: report.provider,
+      retryable,
+      retryAfterMs:
+        retryAfterFromHeaders(headers) ??
+        (code === "rate_limited" ? retryHintFromMessage(report.message) : undefined),
+      status,
+      requestId: report.requestId,
+      cause: report.cause,
+    },
+  );
+}
+
+/** A response that broke off or could not be read: a dropped connection is retryable, the rest is not. */
+export function unreadableResponseError(
+  report: Pick<ApiErrorReport, "provider" | "label" | "message" | "cause"> & {
+    readonly networkAdvice: string;
+  },
+): ProviderError {
+  if (isConnectionDrop(report.cause)) {
+    return new ProviderError(
+      "network",
+      `${report.label} connection dropped during the response: ${report.message}. ${report.networkAdvice}`,
+      { provider: report.provider, retryable: true, cause: report.cause },
+    );
+  }
+  return new ProviderError(
+    "invalid_response",
+    `${report.label} response could not be read: ${report.message}`,
+    {
+      provider: report.provider,
+      retryable: false,
+      cause: report.cause,
+    },
+  );
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }

@@ -5,13 +5,11 @@ import {
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
 import {
-  isConnectionDrop,
+  apiProviderError,
   ProviderError,
   type ProviderErrorCode,
   redactSecrets,
-  retryAfterFromHeaders,
-  retryHintFromMessage,
-  shouldRetryHeader,
+  unreadableResponseError,
 } from "@loom/core";
 
 const PROVIDER = "anthropic";
@@ -65,53 +63,29 @@ export function toProviderError(
     const bodyRequestId = typeof outer.request_id === "string" ? outer.request_id : undefined;
     const headers = error.headers;
     const code = classify(error.status, type, errorCode, apiMessage);
-    const retryable =
-      shouldRetryHeader(headers) ??
-      (code === "rate_limited" ||
-        code === "overloaded" ||
-        code === "network" ||
-        (error.status !== undefined && error.status >= 500) ||
-        // A server error reported inside a 200 stream has no status of its own.
-        (error.status === undefined && /server_error|api_error/.test(`${type} ${errorCode}`)));
-    const kind = [type, errorCode].filter((k, i, all) => k && all.indexOf(k) === i).join("/");
-    const status = error.status;
-    const where = status === undefined ? "Anthropic stream error" : `Anthropic API ${status}`;
-    const advice = ADVICE[code];
-    return new ProviderError(
+    return apiProviderError({
+      provider: PROVIDER,
+      label: "Anthropic",
       code,
-      `${where}${kind ? ` (${kind})` : ""}: ${sentence(redact(apiMessage, secrets))}${advice ? ` ${advice}` : ""}`,
-      {
-        provider: PROVIDER,
-        retryable,
-        retryAfterMs:
-          retryAfterFromHeaders(headers) ??
-          (code === "rate_limited" ? retryHintFromMessage(apiMessage) : undefined),
-        status,
-        requestId: error.requestID ?? headers?.get("request-id") ?? bodyRequestId,
-        cause: error,
-      },
-    );
+      status: error.status,
+      type,
+      errorCode,
+      message: redact(apiMessage, secrets),
+      headers,
+      requestId: error.requestID ?? headers?.get("request-id") ?? bodyRequestId,
+      advice: ADVICE[code],
+      cause: error,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (isConnectionDrop(error)) {
-    return new ProviderError(
-      "network",
-      `Anthropic connection dropped during the response: ${redact(message, secrets)}. ${ADVICE.network}`,
-      { provider: PROVIDER, retryable: true, cause: error },
-    );
-  }
-  return new ProviderError(
-    "invalid_response",
-    `Anthropic response could not be read: ${redact(message, secrets)}`,
-    {
-      provider: PROVIDER,
-      retryable: false,
-      cause: error,
-    },
-  );
+  return unreadableResponseError({
+    provider: PROVIDER,
+    label: "Anthropic",
+    message: redact(message, secrets),
+    networkAdvice: ADVICE.network,
+    cause: error,
+  });
 }
-
-const sentence = (text: string): string => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
 
 function ProviderErrorLike(error: unknown): error is ProviderError {
   return ProviderError.isInstance(error);
