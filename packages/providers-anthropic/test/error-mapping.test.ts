@@ -1,8 +1,14 @@
 import { ProviderError } from "@loom/core";
-import { type RecordedExchange, startReplayServer } from "@loom/testing";
+import {
+  collectParts,
+  failedCall,
+  jsonExchange,
+  type RecordedExchange,
+  startReplayServer,
+  userRequest,
+} from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { createAnthropicProvider } from "../src/index.js";
-import { ask, collect, failure, jsonExchange } from "./helpers.js";
 
 // The recordings hold no Anthropic 529 or mid-stream error; these follow the real wire shape
 // quoted in recordings/README.md ("Known gaps"), `details: null` included.
@@ -22,7 +28,7 @@ async function errorFrom(exchange: RecordedExchange, stream = false): Promise<Pr
       baseURL: server.url,
       stream,
     });
-    const error = await failure(provider, ask("hi"));
+    const error = await failedCall(provider, userRequest("hi"));
     expect(ProviderError.isInstance(error)).toBe(true);
     const e = error as ProviderError;
     expect(e.provider).toBe("anthropic");
@@ -68,7 +74,9 @@ describe("Anthropic errors", () => {
       });
       const parts: unknown[] = [];
       const error = await (async () => {
-        for await (const part of provider.doStream(ask("hi"), { signal: new AbortController().signal }))
+        for await (const part of provider.doStream(userRequest("hi"), {
+          signal: new AbortController().signal,
+        }))
           parts.push(part);
       })().then(
         () => undefined,
@@ -144,7 +152,7 @@ describe("Anthropic errors", () => {
         apiKey: KEY,
         baseURL: server.url,
       });
-      await expect(collect(provider, ask("x"))).rejects.toMatchObject({
+      await expect(collectParts(provider, userRequest("x"))).rejects.toMatchObject({
         code: "invalid_response",
         retryable: true,
       });
@@ -162,7 +170,7 @@ describe("Anthropic errors", () => {
         baseURL: server.url,
         timeoutMs: 100,
       });
-      const error = await failure(provider, ask("hi"));
+      const error = await failedCall(provider, userRequest("hi"));
       expect(error).toMatchObject({ code: "network", retryable: true });
       expect((error as Error).message).toContain("timed out");
     } finally {

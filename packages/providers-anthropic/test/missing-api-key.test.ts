@@ -1,8 +1,7 @@
 import { ConfigError } from "@loom/core";
-import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import { collectParts, loadRecording, recordingPath, startReplayServer, userRequest } from "@loom/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAnthropicProvider } from "../src/index.js";
-import { ask, collect } from "./helpers.js";
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -27,7 +26,7 @@ describe("API key", () => {
         baseURL: server.url,
         stream: false,
       });
-      await collect(provider, ask("hi"));
+      await collectParts(provider, userRequest("hi"));
       // This SDK version sends the key as a bearer token.
       expect(server.calls[0]?.headers.authorization).toBe("Bearer sk-ant-from-the-environment");
     } finally {

@@ -1,8 +1,7 @@
 import type { ModelRequest } from "@loom/core";
-import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import { collectParts, loadRecording, recordingPath, startReplayServer } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { type AnthropicProviderOptions, createAnthropicProvider } from "../src/index.js";
-import { collect } from "./helpers.js";
 
 const conversation: ModelRequest = {
   messages: [
@@ -53,7 +52,7 @@ async function sentBody(options: Partial<AnthropicProviderOptions> = {}, request
       stream: false,
       ...options,
     });
-    await collect(provider, request);
+    await collectParts(provider, request);
     return server.calls[0]?.body as Record<string, unknown>;
   } finally {
     await server.close();

@@ -1,8 +1,7 @@
 import { createAgent, MemoryJournal, RunFailedError, readAll } from "@loom/core";
-import { startReplayServer } from "@loom/testing";
+import { jsonExchange, startReplayServer } from "@loom/testing";
 import { expect, it } from "vitest";
 import { createOpenAIProvider } from "../src/index.js";
-import { jsonExchange } from "./helpers.js";
 
 it("a 401 that echoes the API key fails the run without the key in the error or the journal", async () => {
   const key = "sk-proj-THIS-IS-THE-SECRET-0123456789";

@@ -1,8 +1,14 @@
 import { ProviderError } from "@loom/core";
-import { type RecordedExchange, startReplayServer } from "@loom/testing";
+import {
+  failedCall,
+  jsonExchange,
+  type RecordedExchange,
+  sseExchange,
+  startReplayServer,
+  userRequest,
+} from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { createOpenAIProvider } from "../src/index.js";
-import { ask, failure, jsonExchange, sseExchange } from "./helpers.js";
 
 // The recordings hold no OpenAI 429 rate_limit_exceeded, 401 or 5xx; these bodies follow the
 // real wire shape (quoted in recordings/README.md, "Known gaps").
@@ -15,7 +21,7 @@ async function errorFrom(
   const server = await startReplayServer([exchange]);
   try {
     const provider = createOpenAIProvider({ model: "gpt-4o", api, apiKey: KEY, baseURL: `${server.url}/v1` });
-    const error = await failure(provider, ask("hi"));
+    const error = await failedCall(provider, userRequest("hi"));
     expect(ProviderError.isInstance(error)).toBe(true);
     const e = error as ProviderError;
     expect(e.provider).toBe("openai");
@@ -131,7 +137,7 @@ describe("OpenAI errors", () => {
         baseURL: `${server.url}/v1`,
         timeoutMs: 100,
       });
-      const error = await failure(provider, ask("hi"));
+      const error = await failedCall(provider, userRequest("hi"));
       expect(error).toMatchObject({ code: "network", retryable: true });
       expect((error as Error).message).toContain("timed out");
     } finally {

@@ -1,8 +1,14 @@
 import type { ModelRequest } from "@loom/core";
-import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import {
+  collectParts,
+  loadRecording,
+  recordingPath,
+  sseExchange,
+  startReplayServer,
+  userRequest,
+} from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { createOpenAIProvider } from "../src/index.js";
-import { ask, collect, sseExchange } from "./helpers.js";
 
 const conversation: ModelRequest = {
   messages: [
@@ -49,7 +55,7 @@ async function sentBody(
       baseURL: `${server.url}/v1`,
       ...options,
     });
-    const parts = await collect(provider, request);
+    const parts = await collectParts(provider, request);
     return { body: server.calls[0]?.body as Record<string, unknown>, parts };
   } finally {
     await server.close();
@@ -203,7 +209,7 @@ describe("Chat Completions answers from compatible servers", () => {
         apiKey: "sk-test",
         baseURL: `${server.url}/v1`,
       });
-      const finish = (await collect(provider, ask("x"))).at(-1);
+      const finish = (await collectParts(provider, userRequest("x"))).at(-1);
       expect(finish?.type === "finish" && [finish.message.refusal, finish.finishReason]).toEqual([
         "I can't help.",
         { unified: "refusal", raw: "stop" },
@@ -233,7 +239,7 @@ describe("Chat Completions answers from compatible servers", () => {
         apiKey: "sk-test",
         baseURL: `${server.url}/v1`,
       });
-      const parts = await collect(provider, ask("x"));
+      const parts = await collectParts(provider, userRequest("x"));
       expect(parts.map((p) => p.type)).toEqual(["reasoning-delta", "text-delta", "finish"]);
       const finish = parts.at(-1);
       expect(finish?.type === "finish" && finish.message).toEqual({
@@ -272,7 +278,7 @@ describe("Chat Completions answers from compatible servers", () => {
     ]);
     try {
       const provider = createOpenAIProvider({ model: "m", apiKey: "sk-test", baseURL: `${server.url}/v1` });
-      const finish = (await collect(provider, ask("x"))).at(-1);
+      const finish = (await collectParts(provider, userRequest("x"))).at(-1);
       expect(finish?.type === "finish" && finish.message.toolCalls).toEqual([
         { id: "call_a", name: "weather", arguments: '{"city":"Paris"}' },
         { id: "call_b", name: "weather", arguments: '{"city":"Rome"}' },
@@ -299,7 +305,7 @@ describe("Chat Completions answers from compatible servers", () => {
     ]);
     try {
       const provider = createOpenAIProvider({ model: "m", apiKey: "sk-test", baseURL: `${server.url}/v1` });
-      await expect(collect(provider, ask("x"))).rejects.toMatchObject({
+      await expect(collectParts(provider, userRequest("x"))).rejects.toMatchObject({
         code: "invalid_response",
         retryable: true,
       });
@@ -341,7 +347,7 @@ describe("Responses answers", () => {
         apiKey: "sk-test",
         baseURL: `${server.url}/v1`,
       });
-      const finish = (await collect(provider, ask("ping"))).at(-1);
+      const finish = (await collectParts(provider, userRequest("ping"))).at(-1);
       expect(finish?.type === "finish" && [finish.message.content, finish.finishReason]).toEqual([
         "pong",
         { unified: "length", raw: "max_output_tokens" },
@@ -370,7 +376,7 @@ describe("Responses answers", () => {
         apiKey: "sk-test",
         baseURL: `${server.url}/v1`,
       });
-      await expect(collect(provider, ask("hi"))).rejects.toMatchObject({
+      await expect(collectParts(provider, userRequest("hi"))).rejects.toMatchObject({
         code: "quota_exceeded",
         retryable: false,
       });
@@ -446,7 +452,7 @@ describe("Responses answers", () => {
         apiKey: "sk-test",
         baseURL: `${server.url}/v1`,
       });
-      const parts = await collect(provider, ask("Where are Londos and London?"));
+      const parts = await collectParts(provider, userRequest("Where are Londos and London?"));
       expect(parts.filter((p) => p.type === "tool-call-delta")).toEqual([
         { type: "tool-call-delta", index: 0, callId: "call_0", name: "get_location", argsDelta: "" },
         { type: "tool-call-delta", index: 1, callId: "call_1", name: "get_location", argsDelta: "" },

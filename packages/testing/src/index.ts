@@ -2,6 +2,7 @@ export { anthropicMessagesCases } from "./cases/anthropic-messages.js";
 export { openaiChatCases } from "./cases/openai-chat.js";
 export { openaiResponsesCases } from "./cases/openai-responses.js";
 export { type JournalConformanceOptions, journalConformance, sampleEvents } from "./journal-conformance.js";
+export { collectParts, failedCall, jsonExchange, sseExchange, userRequest } from "./provider-calls.js";
 export {
   type ConformanceProviderFactory,
   type ConformanceProviderOptions,

@@ -14,6 +14,7 @@ import {
   UsageSchema,
 } from "@loom/core";
 import { describe, expect, it } from "vitest";
+import { collectParts } from "./provider-calls.js";
 import { loadRecording } from "./recording.js";
 import { startReplayServer } from "./replay-server.js";
 
@@ -125,7 +126,7 @@ export function providerConformance(
       try {
         const controller = new AbortController();
         const provider = factory(options(server.url));
-        const consumed = collect(provider, first.calls[0]!.request, controller.signal);
+        const consumed = collectParts(provider, first.calls[0]!.request, controller.signal);
         await server.waitForCalls(1);
         controller.abort();
         const error = await consumed.then(
@@ -175,7 +176,7 @@ export function providerConformance(
         const server = await startReplayServer(loadRecording(streamed.recording), { cutAfterEvents: 4 });
         try {
           const provider = factory(streamedOptions(server.url));
-          const error = await collect(provider, request, new AbortController().signal).then(
+          const error = await collectParts(provider, request, new AbortController().signal).then(
             () => undefined,
             (e: unknown) => e,
           );
@@ -191,7 +192,7 @@ export function providerConformance(
       const url = server.url;
       await server.close();
       const provider = factory(options(url));
-      const error = await collect(provider, first.calls[0]!.request, new AbortController().signal).then(
+      const error = await collectParts(provider, first.calls[0]!.request, new AbortController().signal).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -216,7 +217,7 @@ async function runCase(factory: ConformanceProviderFactory, testCase: ProviderRe
     expect(provider.specificationVersion).toBe("v1");
     expect(provider.modelId).toBe(testCase.modelId);
     for (const [i, call] of testCase.calls.entries()) {
-      const outcome = await collect(provider, call.request, new AbortController().signal).then(
+      const outcome = await collectParts(provider, call.request, new AbortController().signal).then(
         (parts) => ({ parts }),
         (error: unknown) => ({ error }),
       );
@@ -244,16 +245,6 @@ async function runCase(factory: ConformanceProviderFactory, testCase: ProviderRe
   } finally {
     await server.close();
   }
-}
-
-async function collect(
-  provider: Provider,
-  request: ModelRequest,
-  signal: AbortSignal,
-): Promise<ProviderStreamPart[]> {
-  const parts: ProviderStreamPart[] = [];
-  for await (const part of provider.doStream(request, { signal })) parts.push(part);
-  return parts;
 }
 
 function expectProviderError(error: unknown, expected: ExpectedError): void {

@@ -1,16 +1,20 @@
 import type { ModelRequest, Provider, ProviderStreamPart } from "@loom/core";
-import type { RecordedExchange } from "@loom/testing";
+import type { RecordedExchange } from "./recording.js";
 
-export async function collect(provider: Provider, request: ModelRequest): Promise<ProviderStreamPart[]> {
+/** Every part a provider streams for one request. */
+export async function collectParts(
+  provider: Provider,
+  request: ModelRequest,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<ProviderStreamPart[]> {
   const parts: ProviderStreamPart[] = [];
-  for await (const part of provider.doStream(request, { signal: new AbortController().signal })) {
-    parts.push(part);
-  }
+  for await (const part of provider.doStream(request, { signal })) parts.push(part);
   return parts;
 }
 
-export async function failure(provider: Provider, request: ModelRequest): Promise<unknown> {
-  return collect(provider, request).then(
+/** The error a provider call fails with; throws if the call succeeds. */
+export function failedCall(provider: Provider, request: ModelRequest): Promise<unknown> {
+  return collectParts(provider, request).then(
     () => {
       throw new Error("expected the call to fail");
     },
@@ -18,13 +22,15 @@ export async function failure(provider: Provider, request: ModelRequest): Promis
   );
 }
 
-export const ask = (content: string, extra: Partial<ModelRequest> = {}): ModelRequest => ({
+/** A request holding one user message. */
+export const userRequest = (content: string, extra: Partial<ModelRequest> = {}): ModelRequest => ({
   messages: [{ role: "user", content }],
   tools: [],
   settings: {},
   ...extra,
 });
 
+/** A hand-made JSON response for the replay server (for cases no recording holds). */
 export function jsonExchange(
   status: number,
   body: unknown,
@@ -39,6 +45,7 @@ export function jsonExchange(
   };
 }
 
+/** A hand-made server-sent-events stream for the replay server; `named` adds `event:` lines. */
 export function sseExchange(
   events: readonly unknown[],
   options: { named?: boolean; done?: boolean } = {},
