@@ -15,7 +15,7 @@ import {
   type RunFailureCode,
 } from "./errors.js";
 import type { NewEvent } from "./events.js";
-import type { CallState, ExecutionFrame, Turn } from "./frame.js";
+import { type CallState, type ExecutionFrame, parseArgsLoosely, type Turn } from "./frame.js";
 import { type Decision, type Hook, runHooks, type ToolResult } from "./hooks.js";
 import type { AssistantMessage } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
@@ -449,7 +449,7 @@ export class FrameDriver {
           callId: call.callId,
           name: call.name,
           args: args as never,
-          ...(edited ? { originalArgs: parseLoosely(call.rawArgs) as never } : {}),
+          ...(edited ? { originalArgs: parseArgsLoosely(call.rawArgs) as never } : {}),
           idempotencyKey: `${this.session.threadId}:${call.callId}`,
         }),
       );
@@ -688,14 +688,6 @@ function parseArgs(
     ok: false,
     message: `The arguments for "${call.name}" do not match its schema: ${problems}. Call it again with corrected arguments.`,
   };
-}
-
-function parseLoosely(raw: string): unknown {
-  try {
-    return raw.trim() === "" ? {} : JSON.parse(raw);
-  } catch {
-    return raw;
-  }
 }
 
 function unknownToolMessage(name: string, tools: ReadonlyMap<string, Tool>): string {

@@ -145,9 +145,10 @@ export function pendingApprovals(frame: ExecutionFrame): PendingApproval[] {
   return pending;
 }
 
-function parseArgsLoosely(raw: string): unknown {
+/** A call's arguments as JSON when they parse (empty means `{}`), else the raw text. */
+export function parseArgsLoosely(raw: string): unknown {
   try {
-    return JSON.parse(raw);
+    return raw.trim() === "" ? {} : JSON.parse(raw);
   } catch {
     return raw;
   }

@@ -1,4 +1,4 @@
-import { type Agent, type AgentEvent, type Journal, readAll, type StoredEvent } from "@loom/core";
+import { type AgentEvent, type Journal, readAll, type StoredEvent } from "@loom/core";
 
 export async function collect(stream: AsyncIterable<AgentEvent>): Promise<AgentEvent[]> {
   const events: AgentEvent[] = [];
@@ -18,9 +18,4 @@ export async function eventsOf<T extends StoredEvent["type"]>(
   return (await readAll(journal, threadId)).filter(
     (e): e is Extract<StoredEvent, { type: T }> => e.type === type,
   );
-}
-
-export function transcript(agent: Agent, result: { frame: { messages: Iterable<unknown> } }) {
-  void agent;
-  return [...result.frame.messages];
 }
