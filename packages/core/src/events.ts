@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EventSchemaError } from "./errors.js";
+import { compileParser, UNSURE } from "./fast-parse.js";
 import { AssistantMessageSchema, FinishReasonSchema, MessageSchema, UsageSchema } from "./messages.js";
 
 /** The event format version this code writes. Readers accept every version listed in `READABLE_VERSIONS`. */
@@ -171,6 +172,8 @@ export const StoredEventSchema = z.discriminatedUnion(
   eventSchemas as unknown as [ReturnType<typeof eventSchema<EventType>>],
 );
 
+const parseFast = compileParser(StoredEventSchema);
+
 type EventOf<T extends EventType> = T extends EventType ? z.infer<ReturnType<typeof eventSchema<T>>> : never;
 
 export type StoredEvent = EventOf<EventType>;
@@ -222,6 +225,8 @@ export function parseEvent(raw: unknown): StoredEvent {
       );
     }
   }
+  const fast = parseFast(raw);
+  if (fast !== UNSURE) return fast as StoredEvent;
   const result = StoredEventSchema.safeParse(raw);
   if (result.success) return result.data as StoredEvent;
   const issue = result.error.issues[0];
