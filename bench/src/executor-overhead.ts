@@ -92,17 +92,15 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function measure(iterations: number, repeats: number) {
-  for (let i = 0; i < 2; i++) {
-    await loom(iterations);
-    await bare(iterations);
-  }
-  const loomTimes: number[] = [];
-  const bareTimes: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    loomTimes.push(await loom(iterations));
-    bareTimes.push(await bare(iterations));
-  }
+interface Figures {
+  iterations: number;
+  loomUsPerIteration: number;
+  bareUsPerIteration: number;
+  overheadUsPerIteration: number;
+  ratio: number;
+}
+
+function figures(iterations: number, loomTimes: number[], bareTimes: number[]): Figures {
   const loomNs = median(loomTimes);
   const bareNs = median(bareTimes);
   return {
@@ -114,8 +112,25 @@ async function measure(iterations: number, repeats: number) {
   };
 }
 
-const small = await measure(200, 15);
-const large = await measure(1000, 7);
+// Warm up first: what a long-lived agent service runs is optimized code, not the interpreter's
+// first passes. Then the four loops take turns, round after round, so background work of the
+// engine (optimizing compiler, concurrent GC: both count as this process's CPU time) falls on
+// all of them alike.
+for (let i = 0; i < 10; i++) {
+  await loom(1000);
+  await bare(1000);
+}
+const times = { loom200: [] as number[], bare200: [] as number[], loom1000: [] as number[], bare1000: [] as number[] };
+for (let round = 0; round < 11; round++) {
+  times.loom1000.push(await loom(1000));
+  times.bare1000.push(await bare(1000));
+  for (let i = 0; i < 3; i++) {
+    times.loom200.push(await loom(200));
+    times.bare200.push(await bare(200));
+  }
+}
+const small = figures(200, times.loom200, times.bare200);
+const large = figures(1000, times.loom1000, times.bare1000);
 const fmt = (n: number) => n.toFixed(1).padStart(8);
 console.log(
   `executor overhead (CPU time, median) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,

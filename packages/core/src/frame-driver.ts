@@ -138,7 +138,7 @@ export class FrameDriver {
     }
     const outcome = await runHooks(this.agent.hooks, "beforeIterationStart", { frame: f });
     if (outcome.kind !== "continue") await this.deniedByHook(outcome.hook, outcome.reason);
-    await this.session.append([this.session.event(f, "iteration.started", {}, f.iteration + 1)]);
+    await this.session.stage([this.session.event(f, "iteration.started", {}, f.iteration + 1)]);
   }
 
   private deniedByHook(hook: string, reason: string): Promise<never> {
@@ -304,11 +304,12 @@ export class FrameDriver {
   private async endIteration(f: ExecutionFrame, turn: Turn): Promise<void> {
     const outcome = await runHooks(this.agent.hooks, "afterIterationEnd", { frame: f });
     if (outcome.kind !== "continue") return this.deniedByHook(outcome.hook, outcome.reason);
-    const events: NewEvent[] = [this.session.event(f, "iteration.completed", {})];
-    if (turn.calls.length === 0) {
-      events.push(this.session.event(f, "run.completed", { text: turn.assistant?.content ?? "" }));
-    }
-    await this.session.append(events);
+    const ended = this.session.event(f, "iteration.completed", {});
+    if (turn.calls.length > 0) return this.session.stage([ended]);
+    await this.session.append([
+      ended,
+      this.session.event(f, "run.completed", { text: turn.assistant?.content ?? "" }),
+    ]);
   }
 
   /** Runs the open turn's tool calls. Returns an outcome when the frame pauses for a human. */
@@ -558,6 +559,39 @@ export class FrameDriver {
   ): Promise<ToolResult | "aborted"> {
     const timeoutMs = tool.timeoutMs ?? this.agent.toolTimeoutMs;
     const controller = new AbortController();
+    const session = this.session;
+    const context = {
+      signal: controller.signal,
+      idempotencyKey: `${session.threadId}:${call.callId}`,
+      callId: call.callId,
+      frame,
+      reportProgress: (progress: unknown) =>
+        session.emit({
+          type: "tool.progress",
+          threadId: session.threadId,
+          runId: session.runId,
+          frameId: frame.frameId,
+          depth: frame.depth,
+          iteration: frame.iteration,
+          data: { callId: call.callId, name: call.name, progress },
+        }),
+    };
+    const failed = (error: unknown): ToolResult => {
+      if (error instanceof ToolTimeoutError) {
+        return { content: `Tool "${call.name}" ${error.message}.`, isError: true };
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      return { content: `Tool "${call.name}" failed: ${message}`, isError: true };
+    };
+    let pending: unknown;
+    try {
+      pending = tool.run(args, context);
+    } catch (error) {
+      return failed(error);
+    }
+    // A tool that answered synchronously needs no timer and no link to the run's signal.
+    if (!isThenable(pending)) return { content: toContent(pending), output: pending, isError: false };
+
     const onAbort = () => controller.abort(this.signal.reason);
     this.signal.addEventListener("abort", onAbort, { once: true });
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -568,37 +602,12 @@ export class FrameDriver {
         reject(error);
       }, timeoutMs);
     });
-    const session = this.session;
     try {
-      const output = await Promise.race([
-        Promise.resolve().then(() =>
-          tool.run(args, {
-            signal: controller.signal,
-            idempotencyKey: `${session.threadId}:${call.callId}`,
-            callId: call.callId,
-            frame,
-            reportProgress: (progress) =>
-              session.emit({
-                type: "tool.progress",
-                threadId: session.threadId,
-                runId: session.runId,
-                frameId: frame.frameId,
-                depth: frame.depth,
-                iteration: frame.iteration,
-                data: { callId: call.callId, name: call.name, progress },
-              }),
-          }),
-        ),
-        timeout,
-      ]);
+      const output = await Promise.race([pending, timeout]);
       return { content: toContent(output), output, isError: false };
     } catch (error) {
       if (this.signal.aborted) return "aborted";
-      if (error instanceof ToolTimeoutError) {
-        return { content: `Tool "${call.name}" ${error.message}.`, isError: true };
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      return { content: `Tool "${call.name}" failed: ${message}`, isError: true };
+      return failed(error);
     } finally {
       clearTimeout(timer);
       this.signal.removeEventListener("abort", onAbort);
@@ -693,6 +702,14 @@ function parseArgs(
 function unknownToolMessage(name: string, tools: ReadonlyMap<string, Tool>): string {
   const names = [...tools.keys()];
   return `There is no tool named "${name}". Available tools: ${names.length > 0 ? names.join(", ") : "none"}.`;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 function toContent(output: unknown): string {

@@ -21,7 +21,11 @@ export class ThreadSession {
     readonly now: () => number,
   ) {
     this.root = root;
+    this.durableSeq = root.lastSeq;
   }
+
+  /** The seq of the last event the journal holds (staged events are not in it yet). */
+  private durableSeq: number;
 
   frame(frameId: string): ExecutionFrame {
     const frame = findFrame(this.root, frameId);
@@ -31,7 +35,13 @@ export class ThreadSession {
 
   /** Appends one batch (one journal write) after everything appended before it. */
   append(events: NewEvent[]): Promise<void> {
-    const done = this.pending === 0 ? this.write(events) : this.tail.then(() => this.write(events));
+    const staged = this.staged;
+    const batch = staged.length > 0 ? [...staged, ...events] : events;
+    this.staged = [];
+    const done =
+      this.pending === 0
+        ? this.write(batch, staged.length)
+        : this.tail.then(() => this.write(batch, staged.length));
     this.pending++;
     this.tail = done.then(
       () => void this.pending--,
@@ -40,13 +50,31 @@ export class ThreadSession {
     return done;
   }
 
-  private pending = 0;
+  /**
+   * Events that change nothing outside the journal (an iteration starting or ending) need not be
+   * a write of their own: they are folded into the state now and journaled at the front of the
+   * next append, atomically with it. A crash before that append loses only them, and the resumed
+   * run takes the same step again. With a write in flight they are appended at once instead, so
+   * seqs are handed out in the order the state saw the events.
+   */
+  stage(events: NewEvent[]): Promise<void> {
+    if (this.pending > 0) return this.append(events);
+    for (const event of sealEvents(this.threadId, this.root.lastSeq, events)) {
+      this.root = fold(this.root, event);
+    }
+    this.staged.push(...events);
+    return Promise.resolve();
+  }
 
-  private async write(events: NewEvent[]): Promise<void> {
-    const expected = this.root.lastSeq;
-    await this.journal.append(this.threadId, events, expected);
-    const sealed = sealEvents(this.threadId, expected, events);
-    for (const event of sealed) this.root = fold(this.root, event);
+  private pending = 0;
+  private staged: NewEvent[] = [];
+
+  private async write(batch: NewEvent[], alreadyFolded: number): Promise<void> {
+    const expected = this.durableSeq;
+    await this.journal.append(this.threadId, batch, expected);
+    this.durableSeq = expected + batch.length;
+    const sealed = sealEvents(this.threadId, expected, batch);
+    for (let i = alreadyFolded; i < sealed.length; i++) this.root = fold(this.root, sealed[i]!);
     for (const event of sealed) this.emit(event);
   }
 
