@@ -120,7 +120,12 @@ for (let i = 0; i < 10; i++) {
   await loom(1000);
   await bare(1000);
 }
-const times = { loom200: [] as number[], bare200: [] as number[], loom1000: [] as number[], bare1000: [] as number[] };
+const times = {
+  loom200: [] as number[],
+  bare200: [] as number[],
+  loom1000: [] as number[],
+  bare1000: [] as number[],
+};
 for (let round = 0; round < 11; round++) {
   times.loom1000.push(await loom(1000));
   times.bare1000.push(await bare(1000));
