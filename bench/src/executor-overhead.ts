@@ -30,7 +30,13 @@ function script(iterations: number): ScriptedTurn[] {
 const provider = (iterations: number) =>
   new ScriptedProvider({ turns: script(iterations), recordRequests: false });
 
-async function loom(iterations: number): Promise<number> {
+interface Run {
+  /** CPU time of the process (all threads), in ns. */
+  cpu: number;
+  wall: number;
+}
+
+async function loom(iterations: number): Promise<Run> {
   const agent = createAgent({
     provider: provider(iterations),
     tools: [lookup],
@@ -39,14 +45,15 @@ async function loom(iterations: number): Promise<number> {
     system: "You are a benchmark.",
   });
   const start = cpuNs();
+  const wallStart = wallNs();
   const result = await agent.run("go", { threadId: "bench" });
-  const elapsed = cpuNs() - start;
+  const run = { cpu: cpuNs() - start, wall: wallNs() - wallStart };
   if (result.status !== "completed") throw new Error("bench run did not complete");
-  return elapsed;
+  return run;
 }
 
 /** The same model and tool calls, in a plain loop: no journal, no events, no hooks. */
-async function bare(iterations: number): Promise<number> {
+async function bare(iterations: number): Promise<Run> {
   const model = provider(iterations);
   const messages: Message[] = [
     { role: "system", content: "You are a benchmark." },
@@ -54,6 +61,7 @@ async function bare(iterations: number): Promise<number> {
   ];
   const signal = new AbortController().signal;
   const start = cpuNs();
+  const wallStart = wallNs();
   for (let i = 0; i < iterations; i++) {
     const request: ModelRequest = { messages, tools: [lookup.spec], settings: {} };
     let finish: Extract<Awaited<ReturnType<typeof first>>, { type: "finish" }> | undefined;
@@ -65,7 +73,11 @@ async function bare(iterations: number): Promise<number> {
       messages.push({ role: "tool", callId: call.id, name: call.name, content: String(output) });
     }
   }
-  return cpuNs() - start;
+  return { cpu: cpuNs() - start, wall: wallNs() - wallStart };
+}
+
+function wallNs(): number {
+  return Number(process.hrtime.bigint());
 }
 
 /**
@@ -112,30 +124,25 @@ function figures(iterations: number, loomTimes: number[], bareTimes: number[]): 
   };
 }
 
-// Warm up first: what a long-lived agent service runs is optimized code, not the interpreter's
-// first passes. Then the four loops take turns, round after round, so background work of the
-// engine (optimizing compiler, concurrent GC: both count as this process's CPU time) falls on
-// all of them alike.
-for (let i = 0; i < 10; i++) {
-  await loom(1000);
-  await bare(1000);
+/**
+ * Median CPU time of `runs` runs of one loop, after a warm-up of 60,000 iterations. V8 keeps
+ * optimizing (on background threads) and sizing its heap for a while after code first gets hot:
+ * over the first tens of thousands of iterations single runs vary by 5x and CPU time runs well
+ * ahead of wall time. A long-lived agent service runs in the settled state, so that is what we
+ * measure; every run after the warm-up counts, background GC included.
+ */
+async function settled(run: (iterations: number) => Promise<Run>, iterations: number): Promise<number> {
+  for (let done = 0; done < 60_000; done += iterations) await run(iterations);
+  const runs = Math.max(15, Math.ceil(20_000 / iterations));
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push((await run(iterations)).cpu);
+  return median(times);
 }
-const times = {
-  loom200: [] as number[],
-  bare200: [] as number[],
-  loom1000: [] as number[],
-  bare1000: [] as number[],
-};
-for (let round = 0; round < 11; round++) {
-  times.loom1000.push(await loom(1000));
-  times.bare1000.push(await bare(1000));
-  for (let i = 0; i < 3; i++) {
-    times.loom200.push(await loom(200));
-    times.bare200.push(await bare(200));
-  }
-}
-const small = figures(200, times.loom200, times.bare200);
-const large = figures(1000, times.loom1000, times.bare1000);
+
+const figuresOf = async (iterations: number): Promise<Figures> =>
+  figures(iterations, [await settled(loom, iterations)], [await settled(bare, iterations)]);
+const large = await figuresOf(1000);
+const small = await figuresOf(200);
 const fmt = (n: number) => n.toFixed(1).padStart(8);
 console.log(
   `executor overhead (CPU time, median) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,

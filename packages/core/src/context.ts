@@ -136,9 +136,8 @@ export async function assembleContext(
     .filter((c) => kept.has(c))
     .map((c) => c.content)
     .join("\n\n");
-  // concat copies natively; spreading a long history element by element costs more than the rest of a step.
   const head: Message[] = system ? [{ role: "system", content: system }] : [];
-  const messages = head.concat(prefix, history.slice(from));
+  const messages = history.after(prefix.length > 0 ? head.concat(prefix) : head, from);
   const compressed = from > 0 || prefix.length > 0;
   return {
     messages,
@@ -166,5 +165,5 @@ export function messagesForTurn(frame: ExecutionFrame, systemPrompt: string | un
   const turn = frame.turn;
   if (turn?.replacedMessages) return [...turn.replacedMessages];
   const head: Message[] = systemPrompt ? [{ role: "system", content: systemPrompt }] : [];
-  return head.concat(turn?.prefix ?? [], frame.messages.slice(turn?.historyFrom ?? 0));
+  return frame.messages.after(head.concat(turn?.prefix ?? []), turn?.historyFrom ?? 0);
 }

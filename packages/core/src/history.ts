@@ -77,6 +77,17 @@ export class History implements Iterable<Message> {
     return this.store.messages.slice(Math.max(0, from), Math.min(to, this.length));
   }
 
+  /**
+   * `before` followed by the messages from `from` on, in one new array: the one copy a model
+   * request needs (slicing first and then concatenating would copy the history twice).
+   */
+  after(before: readonly Message[], from = 0): Message[] {
+    const all = this.store.messages;
+    const start = Math.max(0, from);
+    if (start === 0 && all.length === this.length) return before.concat(all);
+    return before.concat(all.slice(start, this.length));
+  }
+
   toArray(): Message[] {
     return this.slice();
   }
