@@ -19,7 +19,7 @@ import { HOOK_POINTS } from "./hooks.js";
 import { type Journal, readAll } from "./journal.js";
 import { MemoryJournal } from "./memory-journal.js";
 import type { ModelSettings, Provider } from "./provider.js";
-import { ThreadSession } from "./session.js";
+import { IGNORE_EVENTS, ThreadSession } from "./session.js";
 import { validateThreadId } from "./thread-id.js";
 import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 import { type Tool, tool } from "./tool.js";
@@ -211,13 +211,13 @@ export function createAgent(options: AgentOptions): Agent {
     journal,
     run: (input, opts = {}) => {
       const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
-      return runWith(input, opts, () => undefined, threadId);
+      return runWith(input, opts, IGNORE_EVENTS, threadId);
     },
     stream: (input, opts = {}) => {
       const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
       return streamOf(threadId, (emit) => runWith(input, opts, emit, threadId));
     },
-    resume: (threadId, opts = {}) => resumeWith(validateThreadId(threadId), opts, () => undefined),
+    resume: (threadId, opts = {}) => resumeWith(validateThreadId(threadId), opts, IGNORE_EVENTS),
     resumeStream: (threadId, opts = {}) =>
       streamOf(validateThreadId(threadId), (emit) => resumeWith(threadId, opts, emit)),
     asTool: ({ name, description }) => {

@@ -274,7 +274,9 @@ export class FrameDriver {
       depth: f.depth,
       iteration: f.iteration,
     };
+    const streaming = this.session.streaming;
     for await (const part of this.agent.provider.doStream(request, { signal: this.signal })) {
+      if (!streaming && part.type !== "finish") continue;
       if (part.type === "text-delta") {
         this.session.emit({ ...base, type: "llm.delta", data: { kind: "text", delta: part.delta } });
       } else if (part.type === "reasoning-delta") {

@@ -3,6 +3,9 @@ import { EVENT_VERSION, sealEvents } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
 
+/** The `emit` of a run nobody streams: the executor then skips building transient events. */
+export const IGNORE_EVENTS = (_event: AgentEvent): void => undefined;
+
 /**
  * One process's hold on a thread while it runs: every frame of the thread (root and sub-agents)
  * appends through it, one batch at a time, and each durable event is folded into the thread's
@@ -22,7 +25,11 @@ export class ThreadSession {
   ) {
     this.root = root;
     this.durableSeq = root.lastSeq;
+    this.streaming = emit !== IGNORE_EVENTS;
   }
+
+  /** False when nobody listens to transient events (`run`, `resume`). */
+  readonly streaming: boolean;
 
   /** The seq of the last event the journal holds (staged events are not in it yet). */
   private durableSeq: number;
@@ -84,12 +91,25 @@ export class ThreadSession {
     data: EventData<T>,
     iteration: number = frame.iteration,
   ): NewEvent {
+    // Two literals rather than a conditional spread: one object per event, of one of two shapes.
+    if (frame.parentFrameId === undefined) {
+      return {
+        v: EVENT_VERSION,
+        runId: this.runId,
+        ts: this.now(),
+        frameId: frame.frameId,
+        depth: frame.depth,
+        iteration,
+        type,
+        data,
+      } as NewEvent;
+    }
     return {
       v: EVENT_VERSION,
       runId: this.runId,
       ts: this.now(),
       frameId: frame.frameId,
-      ...(frame.parentFrameId !== undefined ? { parentFrameId: frame.parentFrameId } : {}),
+      parentFrameId: frame.parentFrameId,
       depth: frame.depth,
       iteration,
       type,
