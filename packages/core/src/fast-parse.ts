@@ -11,12 +11,13 @@ type FastParser = (value: unknown) => unknown;
  * never returns a different value: anything it does not understand, it leaves to zod (`UNSURE`),
  * so zod stays the one definition of every shape and the one source of error messages.
  *
- * Why: validating each event with zod costs about a microsecond per event, which is most of an
- * executor iteration and most of a journal replay. Plain closures over the same definitions do the
- * common case (a valid event) in a tenth of that. See docs/adr/0006-fast-event-validation.md.
+ * Why: zod takes one to two microseconds per event, the largest single cost of an executor
+ * iteration and of a journal replay. Code generated from the same definitions does the common
+ * case (a valid event) about four times faster. See docs/adr/0006-executor-overhead.md.
  */
-export function compileParser(schema: z.ZodType, options: { generateCode?: boolean } = {}): FastParser {
-  return compile(schema as unknown as ZodNode, (options.generateCode ?? true) && canGenerate);
+export function compileParser(schema: z.ZodType): FastParser {
+  // Without code generation (a CSP that forbids eval) zod's own parse is the faster one.
+  return canGenerate ? compile(schema as unknown as ZodNode) : unsure;
 }
 
 // The parts of zod 4's internal definitions this compiler reads. Anything else: UNSURE.
@@ -78,8 +79,8 @@ interface Compiled {
 
 const UNKNOWN: Compiled = { parse: unsure };
 
-function compile(node: ZodNode, gen: boolean): FastParser {
-  return compileNode(node, gen).parse;
+function compile(node: ZodNode): FastParser {
+  return compileNode(node).parse;
 }
 
 function fromTest(test: Test): Compiled {
@@ -87,7 +88,7 @@ function fromTest(test: Test): Compiled {
   return { parse: (v) => (fn(v) ? v : UNSURE), test };
 }
 
-function compileNode(node: ZodNode, gen: boolean): Compiled {
+function compileNode(node: ZodNode): Compiled {
   const def = node._zod.def;
   // A schema that is itself a check (z.int(), z.email()...) carries `check` on its def.
   if (def.check !== undefined && def.type !== "custom") return UNKNOWN;
@@ -114,7 +115,7 @@ function compileNode(node: ZodNode, gen: boolean): Compiled {
     }
     case "optional": {
       if (checked) return UNKNOWN;
-      const inner = compile(def.innerType!, gen);
+      const inner = compile(def.innerType!);
       return { parse: (v) => (v === undefined ? undefined : inner(v)) };
     }
     case "custom": {
@@ -124,20 +125,20 @@ function compileNode(node: ZodNode, gen: boolean): Compiled {
     }
     case "array":
       if (checked) return UNKNOWN;
-      return { parse: arrayParser(compile(def.element!, gen)) };
+      return { parse: arrayParser(compile(def.element!)) };
     case "tuple":
       if (checked || def.rest) return UNKNOWN;
-      return { parse: tupleParser(def.items!.map((item) => compile(item, gen))) };
+      return { parse: tupleParser(def.items!.map((item) => compile(item))) };
     case "record":
       if (checked || def.keyType?._zod.def.type !== "string" || def.keyType._zod.def.checks?.length)
         return UNKNOWN;
-      return { parse: recordParser(compile(def.valueType!, gen)) };
+      return { parse: recordParser(compile(def.valueType!)) };
     case "object":
       if (checked || def.catchall) return UNKNOWN;
-      return { parse: objectParser(node, gen) };
+      return { parse: generatedParser(node) };
     case "union":
       if (checked || def.discriminator === undefined) return UNKNOWN;
-      return { parse: discriminatedParser(def.discriminator, def.options!, gen) };
+      return { parse: discriminatedParser(def.discriminator, def.options!) };
     default:
       return UNKNOWN;
   }
@@ -198,20 +199,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function objectParser(node: ZodNode, gen: boolean): FastParser {
-  if (gen) return generatedParser(node);
-  const shape = node._zod.def.shape!;
-  const keys = Object.keys(shape);
-  const parsers = keys.map((key) => compile(shape[key]!, gen));
-  const optional = keys.map((key) => shape[key]!._zod.def.type === "optional");
-  return looped(keys, parsers, optional);
-}
-
 /**
  * An object parser as one function of straight-line code, nested objects and arrays inlined, with
  * literal property names: V8 keeps the objects it builds in fast mode, which a loop over dynamic
  * keys does not (five times slower), and there is no call per field. What it cannot inline it
- * calls as a closure. Not used where the platform forbids generating code.
+ * calls as a closure.
  */
 function generatedParser(node: ZodNode): FastParser {
   const code = new CodeBuilder();
@@ -256,7 +248,7 @@ class CodeBuilder {
       this.lines.push(`${out} = ${parsed};`, "}");
       return out;
     }
-    const compiled = compileNode(node, true);
+    const compiled = compileNode(node);
     if (compiled.test) {
       this.lines.push(`if (!(${compiled.test.code(x)})) return U;`);
       return x;
@@ -294,25 +286,6 @@ class CodeBuilder {
     for (const line of optional) this.lines.push(line.replace("OUT", out));
     return out;
   }
-}
-
-function looped(keys: string[], parsers: FastParser[], optional: boolean[]): FastParser {
-  return (v) => {
-    if (!isPlainObject(v)) return UNSURE;
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const value = v[key];
-      if (value === undefined && !Object.hasOwn(v, key)) {
-        if (optional[i]) continue;
-        return UNSURE;
-      }
-      const parsed = parsers[i]!(value);
-      if (parsed === UNSURE) return UNSURE;
-      out[key] = parsed;
-    }
-    return out;
-  };
 }
 
 function arrayParser(element: FastParser): FastParser {
@@ -354,12 +327,12 @@ function recordParser(value: FastParser): FastParser {
   };
 }
 
-function discriminatedParser(discriminator: string, options: readonly ZodNode[], gen: boolean): FastParser {
+function discriminatedParser(discriminator: string, options: readonly ZodNode[]): FastParser {
   const byValue = new Map<unknown, FastParser>();
   for (const option of options) {
     const literal = option._zod.def.shape?.[discriminator]?._zod.def;
     if (literal?.type !== "literal" || !literal.values) return unsure;
-    const parse = compile(option, gen);
+    const parse = compile(option);
     for (const value of literal.values) {
       if (byValue.has(value)) return unsure;
       byValue.set(value, parse);
