@@ -75,10 +75,18 @@ export class JournalConflictError extends JournalError {
   readonly expectedSeq: number;
   readonly actualSeq: number;
 
-  constructor(threadId: string, expectedSeq: number, actualSeq: number) {
+  /** `message` replaces the default text, for journals that know more about the other writer. */
+  constructor(
+    threadId: string,
+    expectedSeq: number,
+    actualSeq: number,
+    options?: { message?: string; cause?: unknown },
+  ) {
     super(
       "journal_conflict",
-      `Thread "${threadId}" is at seq ${actualSeq}, but the writer expected ${expectedSeq}: another writer appended first. Re-read the thread and retry, or stop this writer.`,
+      options?.message ??
+        `Thread "${threadId}" is at seq ${actualSeq}, but the writer expected ${expectedSeq}: another writer appended first. Re-read the thread and retry, or stop this writer.`,
+      options?.cause !== undefined ? { cause: options.cause } : undefined,
     );
     this.threadId = threadId;
     this.expectedSeq = expectedSeq;

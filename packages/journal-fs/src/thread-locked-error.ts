@@ -16,8 +16,9 @@ export class ThreadLockedError extends JournalConflictError {
     actualSeq: number,
     details: { reason: string; lockFile: string; holderPid: number | undefined },
   ) {
-    super(threadId, expectedSeq, actualSeq);
-    this.message = `Thread "${threadId}" has another writer: ${details.reason}. A thread has one writer at a time: let that writer finish and close its journal, or stop it, then retry. If no such process exists any more, delete ${details.lockFile}.`;
+    super(threadId, expectedSeq, actualSeq, {
+      message: `Thread "${threadId}" has another writer: ${details.reason}. A thread has one writer at a time: let that writer finish and close its journal, or stop it, then retry. If no such process exists any more, delete ${details.lockFile}.`,
+    });
     this.lockFile = details.lockFile;
     this.holderPid = details.holderPid;
   }

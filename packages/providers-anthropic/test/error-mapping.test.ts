@@ -123,6 +123,18 @@ describe("Anthropic errors", () => {
     expect(e.message).toContain("ANTHROPIC_API_KEY");
   });
 
+  it("500 api_error → server_error, retryable", async () => {
+    const e = await errorFrom(
+      jsonExchange(500, {
+        type: "error",
+        error: { type: "api_error", message: "Internal server error" },
+        request_id: "req_011CWservererror12345678",
+      }),
+    );
+    expect([e.code, e.retryable, e.status]).toEqual(["server_error", true, 500]);
+    expect(e.message).toMatch(/retries with backoff/);
+  });
+
   it("400 prompt is too long → context_length", async () => {
     const e = await errorFrom(
       jsonExchange(400, {

@@ -101,6 +101,8 @@ function classify(
   if (/invalid_request_error/.test(kind) || status === 400 || status === 413 || status === 422) {
     return "bad_request";
   }
+  if (status !== undefined && status >= 500) return "server_error";
+  if (status === undefined && /server_error|api_error/.test(kind)) return "server_error";
   return "unknown";
 }
 

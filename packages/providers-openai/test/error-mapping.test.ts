@@ -65,7 +65,7 @@ describe("OpenAI errors", () => {
     const e = await errorFrom(
       jsonExchange(500, { error: { message: "boom", type: "server_error" } }, { "x-should-retry": "false" }),
     );
-    expect([e.code, e.retryable]).toEqual(["unknown", false]);
+    expect([e.code, e.retryable]).toEqual(["server_error", false]);
   });
 
   it("x-should-retry: true makes an error retryable", async () => {
@@ -84,6 +84,11 @@ describe("OpenAI errors", () => {
       jsonExchange(503, { error: { message: "The engine is currently overloaded", type: "server_error" } }),
     );
     expect([e.code, e.retryable]).toEqual(["overloaded", true]);
+  });
+
+  it("500 server_error → server_error, retryable", async () => {
+    const e = await errorFrom(jsonExchange(500, { error: { message: "boom", type: "server_error" } }));
+    expect([e.code, e.retryable, e.status]).toEqual(["server_error", true, 500]);
   });
 
   it("401 → auth; the key the API echoes back is not in the message", async () => {
@@ -150,7 +155,7 @@ describe("OpenAI errors", () => {
     expect([e.code, e.retryAfterMs]).toEqual(["rate_limited", 1146]);
   });
 
-  it("a server_error event inside a 200 Responses stream → retryable", async () => {
+  it("a server_error event inside a 200 Responses stream → server_error, retryable", async () => {
     const events = [
       {
         type: "response.created",
@@ -166,6 +171,6 @@ describe("OpenAI errors", () => {
       },
     ];
     const e = await errorFrom(sseExchange(events, { named: true }), "responses");
-    expect([e.code, e.retryable, e.status]).toEqual(["unknown", true, undefined]);
+    expect([e.code, e.retryable, e.status]).toEqual(["server_error", true, undefined]);
   });
 });
