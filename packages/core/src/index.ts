@@ -76,7 +76,9 @@ export type {
 } from "./provider.js";
 export {
   type ApiErrorReport,
+  type ApiErrorVocabulary,
   apiProviderError,
+  classifyApiError,
   isConnectionDrop,
   redactSecrets,
   retryAfterFromHeaders,

@@ -104,6 +104,58 @@ export function apiProviderError(report: ApiErrorReport): ProviderError {
   );
 }
 
+/**
+ * How one API names its errors: patterns over the body's type and code (`kind`, e.g.
+ * "invalid_request_error context_length_exceeded") and over its message, per Loom code.
+ */
+export type ApiErrorVocabulary = Partial<
+  Record<
+    | "quota_exceeded"
+    | "context_length"
+    | "not_found"
+    | "rate_limited"
+    | "auth"
+    | "overloaded"
+    | "bad_request",
+    { readonly kind?: RegExp; readonly message?: RegExp }
+  >
+>;
+
+/**
+ * The most precise `ProviderErrorCode` for an API's refusal: what the API named (its vocabulary),
+ * then the HTTP status (429, 401/403, 404, 503/529, 408, 400/413/422, other 5xx); an error
+ * reported inside a 200 stream has no status, and a `server_error`/`api_error` there is a
+ * server error too.
+ */
+export function classifyApiError(
+  report: {
+    status: number | undefined;
+    type: string | undefined;
+    errorCode: string | undefined;
+    message: string;
+  },
+  vocabulary: ApiErrorVocabulary,
+): ProviderErrorCode {
+  const { status, message } = report;
+  const kind = `${report.type ?? ""} ${report.errorCode ?? ""}`;
+  const named = (code: keyof ApiErrorVocabulary) => {
+    const words = vocabulary[code];
+    return (words?.kind?.test(kind) ?? false) || (words?.message?.test(message) ?? false);
+  };
+  if (named("quota_exceeded")) return "quota_exceeded";
+  if (named("context_length")) return "context_length";
+  if (named("not_found")) return "not_found";
+  if (named("rate_limited") || status === 429) return "rate_limited";
+  if (named("auth") || status === 401 || status === 403) return "auth";
+  if (status === 404) return "not_found";
+  if (named("overloaded") || status === 503 || status === 529) return "overloaded";
+  if (status === 408) return "network";
+  if (named("bad_request") || status === 400 || status === 413 || status === 422) return "bad_request";
+  if (status !== undefined && status >= 500) return "server_error";
+  if (status === undefined && /server_error|api_error/.test(kind)) return "server_error";
+  return "unknown";
+}
+
 /** A response that broke off or could not be read: a dropped connection is retryable, the rest is not. */
 export function unreadableResponseError(
   report: Pick<ApiErrorReport, "provider" | "label" | "message" | "cause"> & {

@@ -1,4 +1,5 @@
 import {
+  classifyApiError,
   isConnectionDrop,
   redactSecrets,
   retryAfterFromHeaders,
@@ -35,5 +36,41 @@ describe("provider error helpers", () => {
       ),
     ).toBe(true);
     expect(isConnectionDrop(new Error("bad json"))).toBe(false);
+  });
+});
+
+describe("classifyApiError", () => {
+  const vocabulary = {
+    quota_exceeded: { kind: /insufficient_quota/ },
+    context_length: { message: /context window/i },
+    overloaded: { kind: /overloaded_error/ },
+  };
+  const code = (status: number | undefined, type?: string, message = "x") =>
+    classifyApiError({ status, type, errorCode: undefined, message }, vocabulary);
+
+  it("takes what the API named before the status", () => {
+    expect(code(429, "insufficient_quota")).toBe("quota_exceeded");
+    expect(code(400, "invalid_request_error", "exceeds the Context Window")).toBe("context_length");
+    expect(code(undefined, "overloaded_error")).toBe("overloaded");
+  });
+
+  it("falls back to the HTTP status, and knows a server error inside a 200 stream", () => {
+    expect([429, 401, 403, 404, 503, 529, 408, 400, 413, 422, 500, 502, 418].map((s) => code(s))).toEqual([
+      "rate_limited",
+      "auth",
+      "auth",
+      "not_found",
+      "overloaded",
+      "overloaded",
+      "network",
+      "bad_request",
+      "bad_request",
+      "bad_request",
+      "server_error",
+      "server_error",
+      "unknown",
+    ]);
+    expect(code(undefined, "api_error")).toBe("server_error");
+    expect(code(undefined, "something_else")).toBe("unknown");
   });
 });

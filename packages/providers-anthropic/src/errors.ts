@@ -5,7 +5,9 @@ import {
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
 import {
+  type ApiErrorVocabulary,
   apiProviderError,
+  classifyApiError,
   ProviderError,
   type ProviderErrorCode,
   redactSecrets,
@@ -13,6 +15,15 @@ import {
 } from "@loom/core";
 
 const PROVIDER = "anthropic";
+
+const VOCABULARY: ApiErrorVocabulary = {
+  quota_exceeded: { kind: /billing_error/, message: /credit balance is too low/i },
+  context_length: { message: /prompt is too long|context window|maximum context length/i },
+  rate_limited: { kind: /rate_limit/ },
+  auth: { kind: /authentication_error|permission_error/ },
+  overloaded: { kind: /overloaded_error/ },
+  bad_request: { kind: /invalid_request_error/ },
+};
 
 const ADVICE: Record<ProviderErrorCode, string> = {
   rate_limited: "The executor retries after the delay the API asked for.",
@@ -62,7 +73,7 @@ export function toProviderError(
     const apiMessage = typeof inner.message === "string" ? inner.message : error.message;
     const bodyRequestId = typeof outer.request_id === "string" ? outer.request_id : undefined;
     const headers = error.headers;
-    const code = classify(error.status, type, errorCode, apiMessage);
+    const code = classifyApiError({ status: error.status, type, errorCode, message: apiMessage }, VOCABULARY);
     return apiProviderError({
       provider: PROVIDER,
       label: "Anthropic",
@@ -89,28 +100,6 @@ export function toProviderError(
 
 function ProviderErrorLike(error: unknown): error is ProviderError {
   return ProviderError.isInstance(error);
-}
-
-function classify(
-  status: number | undefined,
-  type: string | undefined,
-  errorCode: string | undefined,
-  message: string,
-): ProviderErrorCode {
-  const kind = `${type ?? ""} ${errorCode ?? ""}`;
-  if (/billing_error/.test(kind) || /credit balance is too low/i.test(message)) return "quota_exceeded";
-  if (/prompt is too long|context window|maximum context length/i.test(message)) return "context_length";
-  if (/rate_limit/.test(kind) || status === 429) return "rate_limited";
-  if (/authentication_error|permission_error/.test(kind) || status === 401 || status === 403) return "auth";
-  if (status === 404) return "not_found";
-  if (/overloaded_error/.test(kind) || status === 503 || status === 529) return "overloaded";
-  if (status === 408) return "network";
-  if (/invalid_request_error/.test(kind) || status === 400 || status === 413 || status === 422) {
-    return "bad_request";
-  }
-  if (status !== undefined && status >= 500) return "server_error";
-  if (status === undefined && /server_error|api_error/.test(kind)) return "server_error";
-  return "unknown";
 }
 
 /** API keys never leave in a message: the configured ones, and anything shaped like a key. */

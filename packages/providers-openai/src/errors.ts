@@ -1,5 +1,7 @@
 import {
+  type ApiErrorVocabulary,
   apiProviderError,
+  classifyApiError,
   ProviderError,
   type ProviderErrorCode,
   redactSecrets,
@@ -8,6 +10,19 @@ import {
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 
 const PROVIDER = "openai";
+
+const VOCABULARY: ApiErrorVocabulary = {
+  quota_exceeded: { kind: /insufficient_quota|billing_hard_limit/ },
+  context_length: {
+    kind: /context_length_exceeded|string_above_max_length/,
+    message: /maximum context length|context window/i,
+  },
+  not_found: { kind: /model_not_found/ },
+  rate_limited: { kind: /rate_limit/ },
+  auth: { kind: /invalid_api_key|authentication|permission/ },
+  overloaded: { kind: /server_is_overloaded|overloaded/ },
+  bad_request: { kind: /invalid_request_error/ },
+};
 
 const ADVICE: Record<ProviderErrorCode, string> = {
   rate_limited: "The executor retries after the delay the API asked for.",
@@ -52,7 +67,7 @@ export function toProviderError(
     const errorCode = typeof body.code === "string" ? body.code : (error.code ?? undefined);
     const apiMessage = typeof body.message === "string" ? body.message : error.message;
     const headers = error.headers;
-    const code = classify(error.status, type, errorCode, apiMessage);
+    const code = classifyApiError({ status: error.status, type, errorCode, message: apiMessage }, VOCABULARY);
     return apiProviderError({
       provider: PROVIDER,
       label: "OpenAI",
@@ -79,31 +94,6 @@ export function toProviderError(
 
 function ProviderErrorLike(error: unknown): error is ProviderError {
   return ProviderError.isInstance(error);
-}
-
-function classify(
-  status: number | undefined,
-  type: string | undefined,
-  errorCode: string | undefined,
-  message: string,
-): ProviderErrorCode {
-  const kind = `${type ?? ""} ${errorCode ?? ""}`;
-  if (/insufficient_quota|billing_hard_limit/.test(kind)) return "quota_exceeded";
-  if (/context_length_exceeded|string_above_max_length/.test(kind)) return "context_length";
-  if (/maximum context length|context window/i.test(message)) return "context_length";
-  if (/model_not_found/.test(kind)) return "not_found";
-  if (/rate_limit/.test(kind) || status === 429) return "rate_limited";
-  if (/invalid_api_key|authentication|permission/.test(kind) || status === 401 || status === 403)
-    return "auth";
-  if (status === 404) return "not_found";
-  if (/server_is_overloaded|overloaded/.test(kind) || status === 503 || status === 529) return "overloaded";
-  if (status === 408) return "network";
-  if (/invalid_request_error/.test(kind) || status === 400 || status === 413 || status === 422) {
-    return "bad_request";
-  }
-  if (status !== undefined && status >= 500) return "server_error";
-  if (status === undefined && /server_error|api_error/.test(kind)) return "server_error";
-  return "unknown";
 }
 
 /** API keys never leave in a message: the configured ones, and anything shaped like a key. */
