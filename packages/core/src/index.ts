@@ -83,6 +83,8 @@ export {
   redactSecrets,
   retryAfterFromHeaders,
   retryHintFromMessage,
+  type SdkErrorMapping,
+  sdkErrorMapper,
   shouldRetryHeader,
   unreadableResponseError,
 } from "./provider-errors.js";

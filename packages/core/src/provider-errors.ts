@@ -180,6 +180,87 @@ export function unreadableResponseError(
   );
 }
 
+/** What a provider reads off its SDK's errors, for `sdkErrorMapper`. */
+export interface SdkErrorMapping {
+  /** The provider's name, e.g. "openai". */
+  readonly provider: string;
+  /** How messages name the API, e.g. "OpenAI". */
+  readonly label: string;
+  readonly vocabulary: ApiErrorVocabulary;
+  /** What to do about each code, appended to the message ("" for nothing). */
+  readonly advice: Readonly<Record<ProviderErrorCode, string>>;
+  /** Text shaped like a key, removed from messages besides the configured secrets. */
+  readonly keyShape?: RegExp;
+  /** True for the SDK's "the caller aborted" error. */
+  isAbort(error: unknown): boolean;
+  /** Whether the SDK gave up connecting or waiting ("timeout", "connection"), else undefined. */
+  connectionFailure(error: unknown): "timeout" | "connection" | undefined;
+  /** The API's refusal as the SDK reports it, or undefined when `error` is not one. */
+  apiError(error: unknown):
+    | {
+        readonly status: number | undefined;
+        readonly type: string | undefined;
+        readonly errorCode: string | undefined;
+        readonly message: string;
+        readonly headers: Headers | undefined;
+        readonly requestId: string | undefined;
+      }
+    | undefined;
+}
+
+/**
+ * Builds a provider's `toProviderError(error, signal, secrets)`: anything its SDK throws becomes a
+ * `ProviderError` with the most precise code (aborted, network, the API's refusal through
+ * `classifyApiError` and `apiProviderError`, else an unreadable response), secrets removed.
+ */
+export function sdkErrorMapper(
+  mapping: SdkErrorMapping,
+): (error: unknown, signal: AbortSignal, secrets: readonly string[]) => ProviderError {
+  const { provider, label, advice } = mapping;
+  return (error, signal, secrets) => {
+    const redact = (text: string) => redactSecrets(text, secrets, mapping.keyShape);
+    if (ProviderError.isInstance(error)) return error;
+    if (signal.aborted || mapping.isAbort(error)) {
+      return new ProviderError("aborted", `The ${label} call was aborted.`, {
+        provider,
+        retryable: false,
+        cause: error,
+      });
+    }
+    const failure = mapping.connectionFailure(error);
+    if (failure) {
+      const what = failure === "timeout" ? "request timed out" : "connection failed";
+      const message = error instanceof Error ? error.message : String(error);
+      return new ProviderError("network", `${label} ${what}: ${redact(message)}. ${advice.network}`, {
+        provider,
+        retryable: true,
+        cause: error,
+      });
+    }
+    const refusal = mapping.apiError(error);
+    if (refusal) {
+      const code = classifyApiError(refusal, mapping.vocabulary);
+      return apiProviderError({
+        ...refusal,
+        provider,
+        label,
+        code,
+        message: redact(refusal.message),
+        advice: advice[code],
+        cause: error,
+      });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return unreadableResponseError({
+      provider,
+      label,
+      message: redact(message),
+      networkAdvice: advice.network,
+      cause: error,
+    });
+  };
+}
+
 function sentence(text: string): string {
   return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }

@@ -1,5 +1,7 @@
 import {
   classifyApiError,
+  ProviderError,
+  sdkErrorMapper,
   isConnectionDrop,
   redactSecrets,
   retryAfterFromHeaders,
@@ -72,5 +74,93 @@ describe("classifyApiError", () => {
     ]);
     expect(code(undefined, "api_error")).toBe("server_error");
     expect(code(undefined, "something_else")).toBe("unknown");
+  });
+});
+
+describe("sdkErrorMapper", () => {
+  class Abort extends Error {}
+  class Timeout extends Error {}
+  class Refusal extends Error {
+    constructor(
+      readonly status: number,
+      readonly body: { type: string; message: string },
+    ) {
+      super(body.message);
+    }
+  }
+  const advice = Object.fromEntries(
+    [
+      "rate_limited",
+      "quota_exceeded",
+      "overloaded",
+      "bad_request",
+      "not_found",
+      "auth",
+      "context_length",
+      "network",
+      "aborted",
+      "invalid_response",
+      "server_error",
+      "unknown",
+    ].map((c) => [c, `(${c} advice)`]),
+  ) as never;
+  const toProviderError = sdkErrorMapper({
+    provider: "acme",
+    label: "Acme",
+    vocabulary: { overloaded: { kind: /busy/ } },
+    advice,
+    keyShape: /\bak-[a-z0-9]{6,}/g,
+    isAbort: (e) => e instanceof Abort,
+    connectionFailure: (e) => (e instanceof Timeout ? "timeout" : undefined),
+    apiError: (e) =>
+      e instanceof Refusal
+        ? {
+            status: e.status,
+            type: e.body.type,
+            errorCode: undefined,
+            message: e.body.message,
+            headers: undefined,
+            requestId: "req_1",
+          }
+        : undefined,
+  });
+  const live = new AbortController().signal;
+
+  it("maps each kind of SDK error to its code, with the provider's name and advice", () => {
+    expect(toProviderError(new Abort("stop"), live, []).code).toBe("aborted");
+    const timeout = toProviderError(new Timeout("slow"), live, []);
+    expect([timeout.code, timeout.retryable, timeout.message]).toEqual([
+      "network",
+      true,
+      "Acme request timed out: slow. (network advice)",
+    ]);
+    const busy = toProviderError(new Refusal(500, { type: "busy", message: "try later" }), live, []);
+    expect([busy.code, busy.retryable, busy.status, busy.requestId]).toEqual([
+      "overloaded",
+      true,
+      500,
+      "req_1",
+    ]);
+    expect(busy.message).toContain("(overloaded advice)");
+    expect(toProviderError(new Error("garbled"), live, []).code).toBe("invalid_response");
+    const same = new ProviderError("auth", "no", { provider: "acme", retryable: false });
+    expect(toProviderError(same, live, [])).toBe(same);
+  });
+
+  it("calls anything thrown after the signal aborted an abort", () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(toProviderError(new Error("socket closed"), controller.signal, []).code).toBe("aborted");
+  });
+
+  it("removes the configured secrets and key-shaped text from every message", () => {
+    const e = toProviderError(
+      new Refusal(401, { type: "auth", message: "bad key s3cr3t-value or ak-abcdef123" }),
+      live,
+      ["s3cr3t-value"],
+    );
+    expect(e.code).toBe("auth");
+    expect(e.message).not.toContain("s3cr3t-value");
+    expect(e.message).not.toContain("abcdef123");
   });
 });

@@ -4,17 +4,7 @@ import {
   APIError,
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
-import {
-  type ApiErrorVocabulary,
-  apiProviderError,
-  classifyApiError,
-  ProviderError,
-  type ProviderErrorCode,
-  redactSecrets,
-  unreadableResponseError,
-} from "@loom/core";
-
-const PROVIDER = "anthropic";
+import { type ApiErrorVocabulary, type ProviderErrorCode, sdkErrorMapper } from "@loom/core";
 
 const VOCABULARY: ApiErrorVocabulary = {
   quota_exceeded: { kind: /billing_error/, message: /credit balance is too low/i },
@@ -41,68 +31,35 @@ const ADVICE: Record<ProviderErrorCode, string> = {
 };
 
 /** Maps anything the @anthropic-ai/sdk throws to a `ProviderError` with the most precise code. */
-export function toProviderError(
-  error: unknown,
-  signal: AbortSignal,
-  secrets: readonly string[],
-): ProviderError {
-  if (ProviderErrorLike(error)) return error;
-  if (signal.aborted || error instanceof APIUserAbortError) {
-    return new ProviderError("aborted", "The Anthropic call was aborted.", {
-      provider: PROVIDER,
-      retryable: false,
-      cause: error,
-    });
-  }
-  if (error instanceof APIConnectionTimeoutError || error instanceof APIConnectionError) {
-    const timeout = error instanceof APIConnectionTimeoutError;
-    return new ProviderError(
-      "network",
-      `Anthropic ${timeout ? "request timed out" : "connection failed"}: ${redact(error.message, secrets)}. ${ADVICE.network}`,
-      { provider: PROVIDER, retryable: true, cause: error },
-    );
-  }
-  if (error instanceof APIError) {
+export const toProviderError = sdkErrorMapper({
+  provider: "anthropic",
+  label: "Anthropic",
+  vocabulary: VOCABULARY,
+  advice: ADVICE,
+  keyShape: /\bsk-[A-Za-z0-9_*-]{6,}/g,
+  isAbort: (error) => error instanceof APIUserAbortError,
+  connectionFailure: (error) =>
+    error instanceof APIConnectionTimeoutError
+      ? "timeout"
+      : error instanceof APIConnectionError
+        ? "connection"
+        : undefined,
+  apiError: (error) => {
+    if (!(error instanceof APIError)) return undefined;
     const outer = (error.error ?? {}) as {
       error?: { message?: unknown; type?: unknown };
       request_id?: unknown;
     };
     const inner = outer.error ?? {};
-    const type = typeof inner.type === "string" ? inner.type : (error.type ?? undefined);
-    const errorCode = error.errorCode ?? undefined;
-    const apiMessage = typeof inner.message === "string" ? inner.message : error.message;
-    const bodyRequestId = typeof outer.request_id === "string" ? outer.request_id : undefined;
     const headers = error.headers;
-    const code = classifyApiError({ status: error.status, type, errorCode, message: apiMessage }, VOCABULARY);
-    return apiProviderError({
-      provider: PROVIDER,
-      label: "Anthropic",
-      code,
+    const bodyRequestId = typeof outer.request_id === "string" ? outer.request_id : undefined;
+    return {
       status: error.status,
-      type,
-      errorCode,
-      message: redact(apiMessage, secrets),
+      type: typeof inner.type === "string" ? inner.type : (error.type ?? undefined),
+      errorCode: error.errorCode ?? undefined,
+      message: typeof inner.message === "string" ? inner.message : error.message,
       headers,
       requestId: error.requestID ?? headers?.get("request-id") ?? bodyRequestId,
-      advice: ADVICE[code],
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return unreadableResponseError({
-    provider: PROVIDER,
-    label: "Anthropic",
-    message: redact(message, secrets),
-    networkAdvice: ADVICE.network,
-    cause: error,
-  });
-}
-
-function ProviderErrorLike(error: unknown): error is ProviderError {
-  return ProviderError.isInstance(error);
-}
-
-/** API keys never leave in a message: the configured ones, and anything shaped like a key. */
-export function redact(text: string, secrets: readonly string[]): string {
-  return redactSecrets(text, secrets, /\bsk-[A-Za-z0-9_*-]{6,}/g);
-}
+    };
+  },
+});

@@ -1,15 +1,5 @@
-import {
-  type ApiErrorVocabulary,
-  apiProviderError,
-  classifyApiError,
-  ProviderError,
-  type ProviderErrorCode,
-  redactSecrets,
-  unreadableResponseError,
-} from "@loom/core";
+import { type ApiErrorVocabulary, type ProviderErrorCode, sdkErrorMapper } from "@loom/core";
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
-
-const PROVIDER = "openai";
 
 const VOCABULARY: ApiErrorVocabulary = {
   quota_exceeded: { kind: /insufficient_quota|billing_hard_limit/ },
@@ -40,63 +30,30 @@ const ADVICE: Record<ProviderErrorCode, string> = {
 };
 
 /** Maps anything the openai SDK throws to a `ProviderError` with the most precise code. */
-export function toProviderError(
-  error: unknown,
-  signal: AbortSignal,
-  secrets: readonly string[],
-): ProviderError {
-  if (ProviderErrorLike(error)) return error;
-  if (signal.aborted || error instanceof APIUserAbortError) {
-    return new ProviderError("aborted", "The OpenAI call was aborted.", {
-      provider: PROVIDER,
-      retryable: false,
-      cause: error,
-    });
-  }
-  if (error instanceof APIConnectionTimeoutError || error instanceof APIConnectionError) {
-    const timeout = error instanceof APIConnectionTimeoutError;
-    return new ProviderError(
-      "network",
-      `OpenAI ${timeout ? "request timed out" : "connection failed"}: ${redact(error.message, secrets)}. ${ADVICE.network}`,
-      { provider: PROVIDER, retryable: true, cause: error },
-    );
-  }
-  if (error instanceof APIError) {
+export const toProviderError = sdkErrorMapper({
+  provider: "openai",
+  label: "OpenAI",
+  vocabulary: VOCABULARY,
+  advice: ADVICE,
+  keyShape: /\bsk-[A-Za-z0-9_*-]{6,}/g,
+  isAbort: (error) => error instanceof APIUserAbortError,
+  connectionFailure: (error) =>
+    error instanceof APIConnectionTimeoutError
+      ? "timeout"
+      : error instanceof APIConnectionError
+        ? "connection"
+        : undefined,
+  apiError: (error) => {
+    if (!(error instanceof APIError)) return undefined;
     const body = (error.error ?? {}) as { message?: unknown; type?: unknown; code?: unknown };
-    const type = typeof body.type === "string" ? body.type : (error.type ?? undefined);
-    const errorCode = typeof body.code === "string" ? body.code : (error.code ?? undefined);
-    const apiMessage = typeof body.message === "string" ? body.message : error.message;
     const headers = error.headers;
-    const code = classifyApiError({ status: error.status, type, errorCode, message: apiMessage }, VOCABULARY);
-    return apiProviderError({
-      provider: PROVIDER,
-      label: "OpenAI",
-      code,
+    return {
       status: error.status,
-      type,
-      errorCode,
-      message: redact(apiMessage, secrets),
+      type: typeof body.type === "string" ? body.type : (error.type ?? undefined),
+      errorCode: typeof body.code === "string" ? body.code : (error.code ?? undefined),
+      message: typeof body.message === "string" ? body.message : error.message,
       headers,
       requestId: error.requestID ?? headers?.get("x-request-id") ?? undefined,
-      advice: ADVICE[code],
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return unreadableResponseError({
-    provider: PROVIDER,
-    label: "OpenAI",
-    message: redact(message, secrets),
-    networkAdvice: ADVICE.network,
-    cause: error,
-  });
-}
-
-function ProviderErrorLike(error: unknown): error is ProviderError {
-  return ProviderError.isInstance(error);
-}
-
-/** API keys never leave in a message: the configured ones, and anything shaped like a key. */
-export function redact(text: string, secrets: readonly string[]): string {
-  return redactSecrets(text, secrets, /\bsk-[A-Za-z0-9_*-]{6,}/g);
-}
+    };
+  },
+});
