@@ -1,11 +1,11 @@
 import {
   classifyApiError,
-  ProviderError,
-  sdkErrorMapper,
   isConnectionDrop,
+  ProviderError,
   redactSecrets,
   retryAfterFromHeaders,
   retryHintFromMessage,
+  sdkErrorMapper,
   shouldRetryHeader,
 } from "@loom/core";
 import { describe, expect, it } from "vitest";
