@@ -1,4 +1,4 @@
-import { createAgent, MemoryJournal, readAll, tool } from "@loom/core";
+import { createAgent, MemoryJournal, type NewEvent, readAll, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -55,6 +55,34 @@ describe("the executor", () => {
       inputSchema: { type: "object", properties: { q: { type: "string" } } },
     });
     provider.assertComplete();
+  });
+
+  it("writes an iteration in four appends: the iteration markers go out with the next write", async () => {
+    const batches: string[][] = [];
+    class RecordingJournal extends MemoryJournal {
+      override append(threadId: string, events: readonly NewEvent[], expectedSeq: number) {
+        batches.push(events.map((e) => e.type));
+        return super.append(threadId, events, expectedSeq);
+      }
+    }
+    const provider = new ScriptedProvider([
+      { toolCalls: [{ name: "search", args: { q: "a" } }] },
+      { toolCalls: [{ name: "search", args: { q: "b" } }] },
+      { text: "done" },
+    ]);
+    const agent = createAgent({ provider, tools: [search], journal: new RecordingJournal() });
+    expect((await agent.run("go", { threadId: "t-batches" })).status).toBe("completed");
+    const turn = [["llm.completed"], ["tool.started"], ["tool.completed"]];
+    expect(batches).toEqual([
+      ["run.started"],
+      ["iteration.started", "context.assembled", "llm.requested"],
+      ...turn,
+      ["iteration.completed", "iteration.started", "context.assembled", "llm.requested"],
+      ...turn,
+      ["iteration.completed", "iteration.started", "context.assembled", "llm.requested"],
+      ["llm.completed"],
+      ["iteration.completed", "run.completed"],
+    ]);
   });
 
   it("streams durable events in journal order with text deltas between them", async () => {
