@@ -1,8 +1,12 @@
 // Executor overhead per iteration: an agent loop on an instant scripted model and MemoryJournal,
 // against a bare loop that calls the same model and tool functions directly with the same
 // growing message list, measured in the same run.
-import { cpus } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { createAgent, MemoryJournal, type Message, type ModelRequest, tool } from "@loom/core";
+import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider, type ScriptedTurn } from "@loom/testing";
 import { z } from "zod";
 
@@ -158,3 +162,41 @@ console.log(`overhead per iteration at 1000 / at 200: ${growth.toFixed(2)} (targ
 console.log(
   `overhead under 50 µs per iteration: ${large.overheadUsPerIteration < 50 && small.overheadUsPerIteration < 50 ? "yes" : "NO"}`,
 );
+
+// The same agent on a durable journal: journal-fs with fsync after every append ("always"), in
+// wall time (an fsync waits on the disk, not the CPU), against raw appendFile + fsync of one
+// line on the same disk. An iteration is four appends, so about four fsyncs.
+const durableIterations = 100;
+const dir = mkdtempSync(join(tmpdir(), "loom-bench-"));
+try {
+  const durable: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const journal = new FsJournal({ dir: join(dir, `j${i}`), fsync: "always" });
+    const agent = createAgent({
+      provider: provider(durableIterations),
+      tools: [lookup],
+      journal,
+      maxIterations: durableIterations + 1,
+    });
+    const start = wallNs();
+    await agent.run("go", { threadId: "bench" });
+    durable.push((wallNs() - start) / durableIterations / 1000);
+    await journal.close();
+  }
+  const file = await open(join(dir, "raw.log"), "a");
+  const raw: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const start = wallNs();
+    await file.appendFile(`${JSON.stringify({ i, text: "x".repeat(300) })}\n`);
+    await file.sync();
+    raw.push((wallNs() - start) / 1000);
+  }
+  await file.close();
+  const perIteration = median(durable);
+  const fsync = median(raw);
+  console.log(
+    `on @loom/journal-fs (fsync: "always"), ${durableIterations} iterations: ${perIteration.toFixed(0)} µs per iteration (wall) = ${(perIteration / fsync).toFixed(1)} x one raw appendFile+fsync (${fsync.toFixed(0)} µs) on the same disk`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
