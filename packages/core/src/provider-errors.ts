@@ -191,22 +191,22 @@ export interface SdkErrorMapping {
   readonly advice: Readonly<Record<ProviderErrorCode, string>>;
   /** Text shaped like a key, removed from messages besides the configured secrets. */
   readonly keyShape?: RegExp;
-  /** True for the SDK's "the caller aborted" error. */
-  isAbort(error: unknown): boolean;
-  /** Whether the SDK gave up connecting or waiting ("timeout", "connection"), else undefined. */
-  connectionFailure(error: unknown): "timeout" | "connection" | undefined;
+  /**
+   * The SDK's error classes for a call the caller aborted, one that timed out and one that could
+   * not connect (the timeout class may extend the connection class; it is checked first).
+   */
+  readonly errorClasses: {
+    readonly abort: ErrorClass;
+    readonly timeout: ErrorClass;
+    readonly connection: ErrorClass;
+  };
   /** The API's refusal as the SDK reports it, or undefined when `error` is not one. */
-  apiError(error: unknown):
-    | {
-        readonly status: number | undefined;
-        readonly type: string | undefined;
-        readonly errorCode: string | undefined;
-        readonly message: string;
-        readonly headers: Headers | undefined;
-        readonly requestId: string | undefined;
-      }
-    | undefined;
+  apiError(
+    error: unknown,
+  ): Pick<ApiErrorReport, "status" | "type" | "errorCode" | "message" | "headers" | "requestId"> | undefined;
 }
+
+type ErrorClass = abstract new (...args: never[]) => Error;
 
 /**
  * Builds a provider's `toProviderError(error, signal, secrets)`: anything its SDK throws becomes a
@@ -220,17 +220,17 @@ export function sdkErrorMapper(
   return (error, signal, secrets) => {
     const redact = (text: string) => redactSecrets(text, secrets, mapping.keyShape);
     if (ProviderError.isInstance(error)) return error;
-    if (signal.aborted || mapping.isAbort(error)) {
+    const classes = mapping.errorClasses;
+    if (signal.aborted || error instanceof classes.abort) {
       return new ProviderError("aborted", `The ${label} call was aborted.`, {
         provider,
         retryable: false,
         cause: error,
       });
     }
-    const failure = mapping.connectionFailure(error);
-    if (failure) {
-      const what = failure === "timeout" ? "request timed out" : "connection failed";
-      const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof classes.timeout || error instanceof classes.connection) {
+      const what = error instanceof classes.timeout ? "request timed out" : "connection failed";
+      const message = error.message;
       return new ProviderError("network", `${label} ${what}: ${redact(message)}. ${advice.network}`, {
         provider,
         retryable: true,

@@ -110,8 +110,7 @@ describe("sdkErrorMapper", () => {
     vocabulary: { overloaded: { kind: /busy/ } },
     advice,
     keyShape: /\bak-[a-z0-9]{6,}/g,
-    isAbort: (e) => e instanceof Abort,
-    connectionFailure: (e) => (e instanceof Timeout ? "timeout" : undefined),
+    errorClasses: { abort: Abort, timeout: Timeout, connection: Timeout },
     apiError: (e) =>
       e instanceof Refusal
         ? {

@@ -36,13 +36,11 @@ export const toProviderError = sdkErrorMapper({
   vocabulary: VOCABULARY,
   advice: ADVICE,
   keyShape: /\bsk-[A-Za-z0-9_*-]{6,}/g,
-  isAbort: (error) => error instanceof APIUserAbortError,
-  connectionFailure: (error) =>
-    error instanceof APIConnectionTimeoutError
-      ? "timeout"
-      : error instanceof APIConnectionError
-        ? "connection"
-        : undefined,
+  errorClasses: {
+    abort: APIUserAbortError,
+    timeout: APIConnectionTimeoutError,
+    connection: APIConnectionError,
+  },
   apiError: (error) => {
     if (!(error instanceof APIError)) return undefined;
     const body = (error.error ?? {}) as { message?: unknown; type?: unknown; code?: unknown };
