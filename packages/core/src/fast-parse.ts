@@ -17,7 +17,7 @@ type FastParser = (value: unknown) => unknown;
  */
 export function compileParser(schema: z.ZodType): FastParser {
   // Without code generation (a CSP that forbids eval) zod's own parse is the faster one.
-  return canGenerate ? compile(schema as unknown as ZodNode) : unsure;
+  return canGenerate ? generatedParser(schema as unknown as ZodNode) : unsure;
 }
 
 // The parts of zod 4's internal definitions this compiler reads. Anything else: UNSURE.
@@ -62,137 +62,6 @@ const canGenerate = (() => {
   }
 })();
 
-/**
- * A primitive's check, twice: as code for generated object parsers (inlined, no call) and as a
- * function for everything else. Both are built from the same list of checks below.
- */
-interface Test {
-  readonly code: (x: string) => string;
-  readonly fn: (v: unknown) => boolean;
-}
-
-interface Compiled {
-  readonly parse: FastParser;
-  /** Set for primitives: the value passes through unchanged when the test holds. */
-  readonly test?: Test;
-}
-
-const UNKNOWN: Compiled = { parse: unsure };
-
-function compile(node: ZodNode): FastParser {
-  return compileNode(node).parse;
-}
-
-function fromTest(test: Test): Compiled {
-  const fn = test.fn;
-  return { parse: (v) => (fn(v) ? v : UNSURE), test };
-}
-
-function compileNode(node: ZodNode): Compiled {
-  const def = node._zod.def;
-  // A schema that is itself a check (z.int(), z.email()...) carries `check` on its def.
-  if (def.check !== undefined && def.type !== "custom") return UNKNOWN;
-  const checked = (def.checks?.length ?? 0) > 0;
-  switch (def.type) {
-    case "string":
-    case "number": {
-      const test = primitiveTest(def);
-      return test ? fromTest(test) : UNKNOWN;
-    }
-    case "boolean":
-      if (checked) return UNKNOWN;
-      return fromTest({ code: (x) => `typeof ${x} === "boolean"`, fn: (v) => typeof v === "boolean" });
-    case "literal":
-    case "enum": {
-      if (checked) return UNKNOWN;
-      const values = def.type === "literal" ? (def.values ?? []) : enumValues(def);
-      if (!values?.every((v): v is string | number => typeof v === "string" || typeof v === "number"))
-        return UNKNOWN;
-      return fromTest({
-        code: (x) => `(${values.map((v) => `${x} === ${JSON.stringify(v)}`).join(" || ")})`,
-        fn: (v) => (values as readonly unknown[]).includes(v),
-      });
-    }
-    case "optional": {
-      if (checked) return UNKNOWN;
-      const inner = compile(def.innerType!);
-      return { parse: (v) => (v === undefined ? undefined : inner(v)) };
-    }
-    case "custom": {
-      const fn = def.fn;
-      if (!fn || checked) return UNKNOWN;
-      return { parse: (v) => (fn(v) ? v : UNSURE) };
-    }
-    case "array":
-      if (checked) return UNKNOWN;
-      return { parse: arrayParser(compile(def.element!)) };
-    case "tuple":
-      if (checked || def.rest) return UNKNOWN;
-      return { parse: tupleParser(def.items!.map((item) => compile(item))) };
-    case "record":
-      if (checked || def.keyType?._zod.def.type !== "string" || def.keyType._zod.def.checks?.length)
-        return UNKNOWN;
-      return { parse: recordParser(compile(def.valueType!)) };
-    case "object":
-      if (checked || def.catchall) return UNKNOWN;
-      return { parse: generatedParser(node) };
-    case "union":
-      if (checked || def.discriminator === undefined) return UNKNOWN;
-      return { parse: discriminatedParser(def.discriminator, def.options!) };
-    default:
-      return UNKNOWN;
-  }
-}
-
-/** Only the plain string enum (z.enum([...])); native enums have rules of their own. */
-function enumValues(def: ZodDef): string[] | undefined {
-  const entries = Object.entries(def.entries ?? {});
-  if (entries.some(([key, value]) => key !== value)) return undefined;
-  return entries.map(([key]) => key);
-}
-
-/** Strings and numbers: the type test plus the checks we know (length, integer, bounds). */
-function primitiveTest(def: ZodDef): Test | undefined {
-  const codes: ((x: string) => string)[] =
-    def.type === "string"
-      ? [(x) => `typeof ${x} === "string"`]
-      : [(x) => `typeof ${x} === "number"`, (x) => `Number.isFinite(${x})`];
-  const fns: ((v: never) => boolean)[] =
-    def.type === "string"
-      ? [(v) => typeof v === "string"]
-      : [(v) => typeof v === "number", (v: number) => Number.isFinite(v)];
-  for (const check of def.checks ?? []) {
-    const c = check._zod.def;
-    const bound = c.check === "min_length" ? c.minimum : c.check === "max_length" ? c.maximum : c.value;
-    if (c.check === "number_format" && c.format === "safeint") {
-      codes.push((x) => `Number.isSafeInteger(${x})`);
-      fns.push((v: number) => Number.isSafeInteger(v));
-    } else if (typeof bound !== "number" || !Number.isFinite(bound)) {
-      return undefined;
-    } else if (c.check === "min_length") {
-      codes.push((x) => `${x}.length >= ${bound}`);
-      fns.push((v: string) => v.length >= bound);
-    } else if (c.check === "max_length") {
-      codes.push((x) => `${x}.length <= ${bound}`);
-      fns.push((v: string) => v.length <= bound);
-    } else if (c.check === "greater_than") {
-      const op = c.inclusive ? ">=" : ">";
-      codes.push((x) => `${x} ${op} ${bound}`);
-      fns.push(c.inclusive ? (v: number) => v >= bound : (v: number) => v > bound);
-    } else if (c.check === "less_than") {
-      const op = c.inclusive ? "<=" : "<";
-      codes.push((x) => `${x} ${op} ${bound}`);
-      fns.push(c.inclusive ? (v: number) => v <= bound : (v: number) => v < bound);
-    } else {
-      return undefined;
-    }
-  }
-  return {
-    code: (x) => `(${codes.map((c) => c(x)).join(" && ")})`,
-    fn: (v) => fns.every((f) => f(v as never)),
-  };
-}
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
@@ -200,10 +69,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * An object parser as one function of straight-line code, nested objects and arrays inlined, with
- * literal property names: V8 keeps the objects it builds in fast mode, which a loop over dynamic
- * keys does not (five times slower), and there is no call per field. What it cannot inline it
- * calls as a closure.
+ * A parser as one function of straight-line code, nested objects and arrays inlined, with literal
+ * property names: V8 keeps the objects it builds in fast mode, which a loop over dynamic keys does
+ * not (five times slower), and there is no call per field.
  */
 function generatedParser(node: ZodNode): FastParser {
   const code = new CodeBuilder();
@@ -215,17 +83,35 @@ function generatedParser(node: ZodNode): FastParser {
 
 class CodeBuilder {
   readonly lines: string[] = [];
-  readonly calls: FastParser[] = [];
+  /** Functions the generated code calls: custom checks, discriminated unions. */
+  readonly calls: ((value: unknown) => unknown)[] = [];
   private count = 0;
 
   private fresh(): string {
     return `t${this.count++}`;
   }
 
-  /** Emits code that checks the value in variable `x`; returns the variable holding the result. */
+  private call(fn: (value: unknown) => unknown): string {
+    return `f[${this.calls.push(fn) - 1}]`;
+  }
+
+  /**
+   * Emits code that checks the value in variable `x` and returns U from the parser when it cannot
+   * vouch for it; returns the variable holding the parsed value.
+   */
   value(node: ZodNode, x: string): string {
     const def = node._zod.def;
+    // A schema that is itself a check (z.int(), z.email()...) carries `check` on its def.
     const plain = def.check === undefined && (def.checks?.length ?? 0) === 0;
+    const test = primitiveTest(def, x);
+    if (test) {
+      this.lines.push(`if (!(${test})) return U;`);
+      return x;
+    }
+    if (def.type === "custom" && def.fn && (def.checks?.length ?? 0) === 0) {
+      this.lines.push(`if (!${this.call(def.fn)}(${x})) return U;`);
+      return x;
+    }
     if (plain && def.type === "object" && !def.catchall) return this.object(def.shape!, x);
     if (plain && def.type === "array") {
       const out = this.fresh();
@@ -241,6 +127,33 @@ class CodeBuilder {
       this.lines.push(`${out}[${i}] = ${parsed};`, "}");
       return out;
     }
+    if (plain && def.type === "tuple" && !def.rest) {
+      const items = def.items!;
+      this.lines.push(`if (!Array.isArray(${x}) || ${x}.length !== ${items.length}) return U;`);
+      const parsed = items.map((item, i) => {
+        const element = this.fresh();
+        this.lines.push(`const ${element} = ${x}[${i}];`);
+        return this.value(item, element);
+      });
+      const out = this.fresh();
+      this.lines.push(`const ${out} = [${parsed.join(", ")}];`);
+      return out;
+    }
+    const key = def.keyType?._zod.def;
+    if (plain && def.type === "record" && key?.type === "string" && !key.check && !key.checks?.length) {
+      const out = this.fresh();
+      const k = this.fresh();
+      const item = this.fresh();
+      this.lines.push(
+        `if (!isPlainObject(${x})) return U;`,
+        `const ${out} = {};`,
+        `for (const ${k} of Object.keys(${x})) {`,
+        `const ${item} = ${x}[${k}];`,
+      );
+      const parsed = this.value(def.valueType!, item);
+      this.lines.push(`${out}[${k}] = ${parsed};`, "}");
+      return out;
+    }
     if (plain && def.type === "optional") {
       const out = this.fresh();
       this.lines.push(`let ${out}; if (${x} !== undefined) {`);
@@ -248,19 +161,14 @@ class CodeBuilder {
       this.lines.push(`${out} = ${parsed};`, "}");
       return out;
     }
-    const compiled = compileNode(node);
-    if (compiled.test) {
-      this.lines.push(`if (!(${compiled.test.code(x)})) return U;`);
-      return x;
+    if (plain && def.type === "union" && def.discriminator !== undefined) {
+      const out = this.fresh();
+      const parse = this.call(discriminatedParser(def.discriminator, def.options!));
+      this.lines.push(`const ${out} = ${parse}(${x}); if (${out} === U) return U;`);
+      return out;
     }
-    if (compiled.parse === unsure) {
-      this.lines.push("return U;");
-      return x;
-    }
-    const out = this.fresh();
-    const index = this.calls.push(compiled.parse) - 1;
-    this.lines.push(`const ${out} = f[${index}](${x}); if (${out} === U) return U;`);
-    return out;
+    this.lines.push("return U;");
+    return x;
   }
 
   private object(shape: Record<string, ZodNode>, x: string): string {
@@ -288,43 +196,53 @@ class CodeBuilder {
   }
 }
 
-function arrayParser(element: FastParser): FastParser {
-  return (v) => {
-    if (!Array.isArray(v)) return UNSURE;
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) {
-      const parsed = element(v[i]);
-      if (parsed === UNSURE) return UNSURE;
-      out[i] = parsed;
+/**
+ * The test of a value that passes through unchanged (string, number, boolean, literal, plain
+ * string enum) with the checks we know (length, integer, bounds), as code over the variable `x`;
+ * undefined for any other schema or check.
+ */
+function primitiveTest(def: ZodDef, x: string): string | undefined {
+  if (def.check !== undefined) return undefined;
+  const checks = def.checks ?? [];
+  switch (def.type) {
+    case "boolean":
+      return checks.length === 0 ? `typeof ${x} === "boolean"` : undefined;
+    case "literal":
+    case "enum": {
+      const values = def.type === "literal" ? (def.values ?? []) : enumValues(def);
+      if (checks.length > 0 || !values?.every((v) => typeof v === "string" || typeof v === "number"))
+        return undefined;
+      return `(${values.map((v) => `${x} === ${JSON.stringify(v)}`).join(" || ")})`;
     }
-    return out;
-  };
+    case "string":
+    case "number":
+      break;
+    default:
+      return undefined;
+  }
+  const tests =
+    def.type === "string"
+      ? [`typeof ${x} === "string"`]
+      : [`typeof ${x} === "number"`, `Number.isFinite(${x})`];
+  for (const check of checks) {
+    const c = check._zod.def;
+    const bound = c.check === "min_length" ? c.minimum : c.check === "max_length" ? c.maximum : c.value;
+    if (c.check === "number_format" && c.format === "safeint") tests.push(`Number.isSafeInteger(${x})`);
+    else if (typeof bound !== "number" || !Number.isFinite(bound)) return undefined;
+    else if (c.check === "min_length") tests.push(`${x}.length >= ${bound}`);
+    else if (c.check === "max_length") tests.push(`${x}.length <= ${bound}`);
+    else if (c.check === "greater_than") tests.push(`${x} ${c.inclusive ? ">=" : ">"} ${bound}`);
+    else if (c.check === "less_than") tests.push(`${x} ${c.inclusive ? "<=" : "<"} ${bound}`);
+    else return undefined;
+  }
+  return tests.join(" && ");
 }
 
-function tupleParser(items: FastParser[]): FastParser {
-  return (v) => {
-    if (!Array.isArray(v) || v.length !== items.length) return UNSURE;
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < items.length; i++) {
-      const parsed = items[i]!(v[i]);
-      if (parsed === UNSURE) return UNSURE;
-      out[i] = parsed;
-    }
-    return out;
-  };
-}
-
-function recordParser(value: FastParser): FastParser {
-  return (v) => {
-    if (!isPlainObject(v)) return UNSURE;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(v)) {
-      const parsed = value(v[key]);
-      if (parsed === UNSURE) return UNSURE;
-      out[key] = parsed;
-    }
-    return out;
-  };
+/** Only the plain string enum (z.enum([...])); native enums have rules of their own. */
+function enumValues(def: ZodDef): string[] | undefined {
+  const entries = Object.entries(def.entries ?? {});
+  if (entries.some(([key, value]) => key !== value)) return undefined;
+  return entries.map(([key]) => key);
 }
 
 function discriminatedParser(discriminator: string, options: readonly ZodNode[]): FastParser {
@@ -332,7 +250,7 @@ function discriminatedParser(discriminator: string, options: readonly ZodNode[])
   for (const option of options) {
     const literal = option._zod.def.shape?.[discriminator]?._zod.def;
     if (literal?.type !== "literal" || !literal.values) return unsure;
-    const parse = compile(option);
+    const parse = generatedParser(option);
     for (const value of literal.values) {
       if (byValue.has(value)) return unsure;
       byValue.set(value, parse);

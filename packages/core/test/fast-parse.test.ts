@@ -217,6 +217,30 @@ describe("fast event parser", () => {
     });
   });
 
+  it("agrees with zod on tuples, records, literals and enums outside the event schema", () => {
+    const schema = z.object({
+      k: z.literal("X-ray"),
+      e: z.enum(["A", "B"]),
+      r: z.record(z.string(), z.number().int()),
+      t: z.tuple([z.string(), z.number().nonnegative()]),
+      o: z.object({ flag: z.boolean() }).optional(),
+    });
+    const parse = compileParser(schema);
+    const good = { k: "X-ray", e: "B", r: { a: 1, b: 2 }, t: ["x", 0], o: { flag: true, extra: 1 } };
+    expect(parse(good)).toStrictEqual(schema.parse(good));
+    for (const bad of [
+      { ...good, k: "x-ray" },
+      { ...good, e: "C" },
+      { ...good, r: { a: 1.5 } },
+      { ...good, t: ["x", -1] },
+      { ...good, t: ["x", 0, 1] },
+      { ...good, o: { flag: "yes" } },
+    ]) {
+      expect(schema.safeParse(bad).success).toBe(false);
+      expect(parse(bad)).toBe(UNSURE);
+    }
+  });
+
   it("leaves schemas it does not know to zod", () => {
     expect(compileParser(z.string().regex(/a/))("a")).toBe(UNSURE);
     expect(compileParser(z.email())("a@b.co")).toBe(UNSURE);
