@@ -578,18 +578,11 @@ export class FrameDriver {
           data: { callId: call.callId, name: call.name, progress },
         }),
     };
-    const failed = (error: unknown): ToolResult => {
-      if (error instanceof ToolTimeoutError) {
-        return { content: `Tool "${call.name}" ${error.message}.`, isError: true };
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      return { content: `Tool "${call.name}" failed: ${message}`, isError: true };
-    };
     let pending: unknown;
     try {
       pending = tool.run(args, context);
     } catch (error) {
-      return failed(error);
+      return toolFailure(call.name, error);
     }
     // A tool that answered synchronously needs no timer and no link to the run's signal.
     if (!isThenable(pending)) return { content: toContent(pending), output: pending, isError: false };
@@ -609,7 +602,7 @@ export class FrameDriver {
       return { content: toContent(output), output, isError: false };
     } catch (error) {
       if (this.signal.aborted) return "aborted";
-      return failed(error);
+      return toolFailure(call.name, error);
     } finally {
       clearTimeout(timer);
       this.signal.removeEventListener("abort", onAbort);
@@ -704,6 +697,14 @@ function parseArgs(
 function unknownToolMessage(name: string, tools: ReadonlyMap<string, Tool>): string {
   const names = [...tools.keys()];
   return `There is no tool named "${name}". Available tools: ${names.length > 0 ? names.join(", ") : "none"}.`;
+}
+
+/** What the model sees of a tool that threw or timed out. */
+function toolFailure(name: string, error: unknown): ToolResult {
+  if (error instanceof ToolTimeoutError)
+    return { content: `Tool "${name}" ${error.message}.`, isError: true };
+  const message = error instanceof Error ? error.message : String(error);
+  return { content: `Tool "${name}" failed: ${message}`, isError: true };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

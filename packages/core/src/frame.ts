@@ -223,11 +223,9 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
       };
     case "context.assembled": {
       if (!frame.turn) return frame;
-      let from = Number.POSITIVE_INFINITY;
-      for (const c of event.data.included)
-        if (c.kind === "history" && c.range) from = Math.min(from, c.range[0]);
-      const historyFrom = from === Number.POSITIVE_INFINITY ? frame.messages.length : from;
-      return { ...frame, turn: { ...frame.turn, historyFrom } };
+      const history = event.data.included.filter((c) => c.kind === "history" && c.range);
+      const from = history.length > 0 ? Math.min(...history.map((c) => c.range![0])) : frame.messages.length;
+      return { ...frame, turn: { ...frame.turn, historyFrom: from } };
     }
     case "llm.requested": {
       if (!frame.turn) return frame;

@@ -91,25 +91,12 @@ export class ThreadSession {
     data: EventData<T>,
     iteration: number = frame.iteration,
   ): NewEvent {
-    // Two literals rather than a conditional spread: one object per event, of one of two shapes.
-    if (frame.parentFrameId === undefined) {
-      return {
-        v: EVENT_VERSION,
-        runId: this.runId,
-        ts: this.now(),
-        frameId: frame.frameId,
-        depth: frame.depth,
-        iteration,
-        type,
-        data,
-      } as NewEvent;
-    }
     return {
       v: EVENT_VERSION,
       runId: this.runId,
       ts: this.now(),
       frameId: frame.frameId,
-      parentFrameId: frame.parentFrameId,
+      ...(frame.parentFrameId !== undefined ? { parentFrameId: frame.parentFrameId } : {}),
       depth: frame.depth,
       iteration,
       type,
