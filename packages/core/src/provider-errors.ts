@@ -128,12 +128,7 @@ export type ApiErrorVocabulary = Partial<
  * server error too.
  */
 export function classifyApiError(
-  report: {
-    status: number | undefined;
-    type: string | undefined;
-    errorCode: string | undefined;
-    message: string;
-  },
+  report: Pick<ApiErrorReport, "status" | "type" | "errorCode" | "message">,
   vocabulary: ApiErrorVocabulary,
 ): ProviderErrorCode {
   const { status, message } = report;
@@ -187,8 +182,14 @@ export interface SdkErrorMapping {
   /** How messages name the API, e.g. "OpenAI". */
   readonly label: string;
   readonly vocabulary: ApiErrorVocabulary;
-  /** What to do about each code, appended to the message ("" for nothing). */
-  readonly advice: Readonly<Record<ProviderErrorCode, string>>;
+  /**
+   * What to do, appended to the message, where this API's words differ from the shared advice
+   * (which key variable to check, whose billing): at least `auth` and `quota_exceeded`.
+   */
+  readonly advice: Readonly<Partial<Record<ProviderErrorCode, string>>> & {
+    readonly auth: string;
+    readonly quota_exceeded: string;
+  };
   /** Text shaped like a key, removed from messages besides the configured secrets. */
   readonly keyShape?: RegExp;
   /**
@@ -208,6 +209,17 @@ export interface SdkErrorMapping {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
+/** What to do about a refusal, the same for every HTTP API. */
+const SHARED_ADVICE: Readonly<Partial<Record<ProviderErrorCode, string>>> = {
+  rate_limited: "The executor retries after the delay the API asked for.",
+  overloaded: "The API is overloaded; the executor retries with backoff.",
+  bad_request: "Fix the request (model, settings, messages or tools); retrying will not help.",
+  not_found: "Check the model id and that the API key's project can use it.",
+  context_length: "Shorten the conversation (a compression strategy) or use a model with a larger window.",
+  network: "Check the network and baseURL; the executor retries.",
+  server_error: "The provider failed on its side; the executor retries with backoff.",
+};
+
 /**
  * Builds a provider's `toProviderError(error, signal, secrets)`: anything its SDK throws becomes a
  * `ProviderError` with the most precise code (aborted, network, the API's refusal through
@@ -216,7 +228,8 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 export function sdkErrorMapper(
   mapping: SdkErrorMapping,
 ): (error: unknown, signal: AbortSignal, secrets: readonly string[]) => ProviderError {
-  const { provider, label, advice } = mapping;
+  const { provider, label } = mapping;
+  const advice = (code: ProviderErrorCode) => mapping.advice[code] ?? SHARED_ADVICE[code] ?? "";
   return (error, signal, secrets) => {
     const redact = (text: string) => redactSecrets(text, secrets, mapping.keyShape);
     if (ProviderError.isInstance(error)) return error;
@@ -230,12 +243,15 @@ export function sdkErrorMapper(
     }
     if (error instanceof classes.timeout || error instanceof classes.connection) {
       const what = error instanceof classes.timeout ? "request timed out" : "connection failed";
-      const message = error.message;
-      return new ProviderError("network", `${label} ${what}: ${redact(message)}. ${advice.network}`, {
-        provider,
-        retryable: true,
-        cause: error,
-      });
+      return new ProviderError(
+        "network",
+        `${label} ${what}: ${redact(error.message)}. ${advice("network")}`,
+        {
+          provider,
+          retryable: true,
+          cause: error,
+        },
+      );
     }
     const refusal = mapping.apiError(error);
     if (refusal) {
@@ -246,7 +262,7 @@ export function sdkErrorMapper(
         label,
         code,
         message: redact(refusal.message),
-        advice: advice[code],
+        advice: advice(code),
         cause: error,
       });
     }
@@ -255,7 +271,7 @@ export function sdkErrorMapper(
       provider,
       label,
       message: redact(message),
-      networkAdvice: advice.network,
+      networkAdvice: advice("network"),
       cause: error,
     });
   };

@@ -1,4 +1,4 @@
-import { type ApiErrorVocabulary, type ProviderErrorCode, sdkErrorMapper } from "@loom/core";
+import { type ApiErrorVocabulary, sdkErrorMapper } from "@loom/core";
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 
 const VOCABULARY: ApiErrorVocabulary = {
@@ -14,27 +14,15 @@ const VOCABULARY: ApiErrorVocabulary = {
   bad_request: { kind: /invalid_request_error/ },
 };
 
-const ADVICE: Record<ProviderErrorCode, string> = {
-  rate_limited: "The executor retries after the delay the API asked for.",
-  quota_exceeded: "Check the plan and billing of the OpenAI account; retrying will not help.",
-  overloaded: "The API is overloaded; the executor retries with backoff.",
-  bad_request: "Fix the request (model, settings, messages or tools); retrying will not help.",
-  not_found: "Check the model id and that the API key's project can use it.",
-  auth: "Check the apiKey option or the OPENAI_API_KEY environment variable.",
-  context_length: "Shorten the conversation (a compression strategy) or use a model with a larger window.",
-  network: "Check the network and baseURL; the executor retries.",
-  aborted: "The call was cancelled through its AbortSignal.",
-  invalid_response: "The server sent something that is not a valid OpenAI response; check baseURL.",
-  server_error: "The provider failed on its side; the executor retries with backoff.",
-  unknown: "",
-};
-
 /** Maps anything the openai SDK throws to a `ProviderError` with the most precise code. */
 export const toProviderError = sdkErrorMapper({
   provider: "openai",
   label: "OpenAI",
   vocabulary: VOCABULARY,
-  advice: ADVICE,
+  advice: {
+    quota_exceeded: "Check the plan and billing of the OpenAI account; retrying will not help.",
+    auth: "Check the apiKey option or the OPENAI_API_KEY environment variable.",
+  },
   keyShape: /\bsk-[A-Za-z0-9_*-]{6,}/g,
   errorClasses: {
     abort: APIUserAbortError,
