@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Channel } from "./channel.js";
 import { type CompressionStrategy, dropOldest } from "./compression.js";
 import { ContextOptionsSchema } from "./context.js";
-import { ConfigError, ResumeError, RunCancelledError, RunFailedError } from "./errors.js";
+import { ConfigError, ResumeError, RunCancelledError, RunFailedError, ThreadBusyError } from "./errors.js";
 import type { AgentEvent } from "./events.js";
 import { type ExecutionFrame, emptyFrame, foldAll, type PendingApproval, pendingApprovals } from "./frame.js";
 import {
@@ -16,7 +16,7 @@ import {
 import { History } from "./history.js";
 import type { Hook } from "./hooks.js";
 import { HOOK_POINTS } from "./hooks.js";
-import { type Journal, readAll } from "./journal.js";
+import { acquireThread, type Journal, readAll } from "./journal.js";
 import { MemoryJournal } from "./memory-journal.js";
 import type { ModelSettings, Provider } from "./provider.js";
 import { IGNORE_EVENTS, ThreadSession } from "./session.js";
@@ -122,48 +122,63 @@ export function createAgent(options: AgentOptions): Agent {
     prepare: (root: ExecutionFrame) => { runId: string; decisions: Map<string, Decision>; input?: string },
   ): Promise<RunResult> =>
     (async () => {
-      const empty = emptyFrame(threadId, { messages: History.empty(runtime.tokenizer) });
-      const root = foldAll(threadId, await readAll(journal, threadId), empty);
-      const { runId, decisions, input } = prepare(root);
-      const session = new ThreadSession(journal, threadId, root, runId, emit, now);
-      if (input !== undefined) {
-        await session.append([
-          session.event({ ...root, frameId: "root", depth: 0 }, "run.started", {
-            input,
-            agent: runtime.name,
-          }),
-        ]);
-      }
-      if (session.root.status === "completed" && input === undefined) {
-        return completed(session.root);
-      }
-      const controller = signal ?? new AbortController().signal;
-      let outcome: FrameOutcome;
+      // Owner first: nothing is read, called or run before this process holds the thread.
+      const lease = await acquireThread(journal, threadId);
       try {
-        outcome = await new FrameDriver(session, runtime, "root", decisions, controller).drive();
-      } catch (error) {
-        if (RunCancelledError.isInstance(error)) {
-          await session.append([session.event(session.root, "run.cancelled", { reason: error.message })]);
-        }
-        throw error;
+        return await runOwned(threadId, signal, emit, prepare);
+      } finally {
+        await lease.release();
       }
-      if (outcome.status === "completed") return completed(session.root);
-      return {
-        status: "interrupted",
-        threadId,
-        reason: outcome.reason,
-        pending: pendingApprovals(session.root),
-        frame: session.root,
-      };
     })();
+
+  const runOwned = async (
+    threadId: string,
+    signal: AbortSignal | undefined,
+    emit: (event: AgentEvent) => void,
+    prepare: (root: ExecutionFrame) => { runId: string; decisions: Map<string, Decision>; input?: string },
+  ): Promise<RunResult> => {
+    const empty = emptyFrame(threadId, { messages: History.empty(runtime.tokenizer) });
+    const root = foldAll(threadId, await readAll(journal, threadId), empty);
+    const { runId, decisions, input } = prepare(root);
+    const session = new ThreadSession(journal, threadId, root, runId, emit, now);
+    if (input !== undefined) {
+      await session.append([
+        session.event({ ...root, frameId: "root", depth: 0 }, "run.started", {
+          input,
+          agent: runtime.name,
+        }),
+      ]);
+    }
+    if (session.root.status === "completed" && input === undefined) {
+      return completed(session.root);
+    }
+    const controller = signal ?? new AbortController().signal;
+    let outcome: FrameOutcome;
+    try {
+      outcome = await new FrameDriver(session, runtime, "root", decisions, controller).drive();
+    } catch (error) {
+      if (RunCancelledError.isInstance(error)) {
+        await session.append([session.event(session.root, "run.cancelled", { reason: error.message })]);
+      }
+      throw error;
+    }
+    if (outcome.status === "completed") return completed(session.root);
+    return {
+      status: "interrupted",
+      threadId,
+      reason: outcome.reason,
+      pending: pendingApprovals(session.root),
+      frame: session.root,
+    };
+  };
 
   const runWith = (input: string, opts: RunOptions, emit: (event: AgentEvent) => void, threadId: string) => {
     if (typeof input !== "string")
       throw new ConfigError(`run(input): input must be a string, got ${typeof input}.`);
     return start(threadId, opts.signal, emit, (root) => {
       if (root.status === "running" || root.status === "interrupted") {
-        throw new ResumeError(
-          "thread_busy",
+        throw new ThreadBusyError(
+          threadId,
           `Thread "${threadId}" has an unfinished run (${root.status}). Call resume("${threadId}") to finish it, or run on another thread id.`,
         );
       }

@@ -199,3 +199,30 @@ export class RunCancelledError extends LoomError {
 export class ResumeError extends LoomError {
   declare readonly code: "thread_not_found" | "invalid_decision" | "thread_busy";
 }
+
+/**
+ * The thread cannot be taken now, and nothing was done: another owner runs it (another process, or
+ * another run in this one: `owner` says who), or it holds an unfinished run that `resume` must finish
+ * first (`owner` is undefined). Journals raise it from `acquire` when the thread is owned elsewhere.
+ */
+export class ThreadBusyError extends ResumeError {
+  declare readonly code: "thread_busy";
+  readonly threadId: string;
+  /** Who owns the thread right now, as far as the journal can tell ("process 4242", ...). */
+  readonly owner: string | undefined;
+
+  constructor(threadId: string, message: string, options?: { owner?: string | undefined; cause?: unknown }) {
+    super("thread_busy", message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.threadId = threadId;
+    this.owner = options?.owner;
+  }
+
+  /** The standard error for a thread owned by someone else. */
+  static owned(threadId: string, owner: string | undefined, options?: { cause?: unknown }): ThreadBusyError {
+    return new ThreadBusyError(
+      threadId,
+      `Thread "${threadId}" is being run right now${owner ? ` by ${owner}` : " by another owner"}; nothing was done. Wait for that run to stop (or for its process to die: its lease is then taken over), then resume("${threadId}").`,
+      { owner, cause: options?.cause },
+    );
+  }
+}

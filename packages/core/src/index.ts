@@ -56,10 +56,12 @@ export {
   type ToolResult,
 } from "./hooks.js";
 export {
+  acquireThread,
   type Journal,
   type ReadRange,
   readAll,
   type ThreadInfo,
+  type ThreadLease,
   type ThreadQuery,
   threadStatusAfter,
   validateReadRange,

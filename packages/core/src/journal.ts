@@ -1,4 +1,4 @@
-import { JournalError } from "./errors.js";
+import { JournalError, ThreadBusyError } from "./errors.js";
 import type { NewEvent, StoredEvent } from "./events.js";
 import type { FrameStatus } from "./frame.js";
 
@@ -28,6 +28,18 @@ export interface ReadRange {
 }
 
 /**
+ * One owner's hold on a thread: taken before a run or resume causes any effect (a model call, a
+ * tool), kept until it stops. While one lease is held, every other `acquire` of the thread, in any
+ * process, fails at once with `ThreadBusyError`. A lease whose owner died (SIGKILL, crash, lost
+ * connection) is taken over promptly by the next `acquire`.
+ */
+export interface ThreadLease {
+  readonly threadId: string;
+  /** Gives the thread up. Safe to call twice. */
+  release(): Promise<void>;
+}
+
+/**
  * Where events live. Threads are listed in thread-id order. Every journal, ours and third
  * parties', proves itself with `journalConformance` from `@loom/testing`.
  */
@@ -45,7 +57,47 @@ export interface Journal {
   threads(query?: ThreadQuery): AsyncIterable<ThreadInfo>;
   /** Copies events 0..atSeq of `from` into the new thread `to`. */
   fork(from: string, atSeq: number, to: string): Promise<void>;
+  /**
+   * Takes ownership of a thread (see `ThreadLease`); raises `ThreadBusyError` when another owner
+   * holds it. Optional in v1: for a journal without it, `@loom/core` keeps one owner per thread
+   * within a process only, and `expectedSeq` is all that fences two processes (which then may both
+   * run a tool before one of them loses its append). A journal shared by processes implements it.
+   */
+  acquire?(threadId: string): Promise<ThreadLease>;
   close(): Promise<void>;
+}
+
+const heldInProcess = new WeakMap<Journal, Set<string>>();
+
+/**
+ * Takes a thread for one run: the journal's own lease when it has one, and in every case a hold in
+ * this process, so two runs of one process never share a thread even on a journal without leases.
+ */
+export async function acquireThread(journal: Journal, threadId: string): Promise<ThreadLease> {
+  let held = heldInProcess.get(journal);
+  if (!held) heldInProcess.set(journal, (held = new Set()));
+  if (held.has(threadId)) throw ThreadBusyError.owned(threadId, "another run in this process");
+  held.add(threadId);
+  let lease: ThreadLease | undefined;
+  try {
+    lease = journal.acquire ? await journal.acquire(threadId) : undefined;
+  } catch (error) {
+    held.delete(threadId);
+    throw error;
+  }
+  let released = false;
+  return {
+    threadId,
+    release: async () => {
+      if (released) return;
+      released = true;
+      try {
+        await lease?.release();
+      } finally {
+        held.delete(threadId);
+      }
+    },
+  };
 }
 
 /** Reads a whole thread into an array. */

@@ -1,10 +1,11 @@
-import { JournalConflictError, JournalError } from "./errors.js";
+import { JournalConflictError, JournalError, ThreadBusyError } from "./errors.js";
 import { type NewEvent, parseEvent, type StoredEvent, sealEvents } from "./events.js";
 import type { FrameStatus } from "./frame.js";
 import {
   type Journal,
   type ReadRange,
   type ThreadInfo,
+  type ThreadLease,
   type ThreadQuery,
   threadStatusAfter,
   validateReadRange,
@@ -27,11 +28,29 @@ interface MemoryThread {
 export class MemoryJournal implements Journal {
   readonly specificationVersion = "v1" as const;
   private readonly store = new Map<string, MemoryThread>();
+  private readonly leased = new Set<string>();
   private closed = false;
   private readonly now: () => number;
 
   constructor(options: { now?: () => number } = {}) {
     this.now = options.now ?? Date.now;
+  }
+
+  /** One owner per thread; every owner lives in this process, so nothing outlives it. */
+  async acquire(threadId: string): Promise<ThreadLease> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    if (this.leased.has(threadId)) throw ThreadBusyError.owned(threadId, "another run in this process");
+    this.leased.add(threadId);
+    let released = false;
+    return {
+      threadId,
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.leased.delete(threadId);
+      },
+    };
   }
 
   async append(
