@@ -9,7 +9,9 @@ import {
   type NewEvent,
   type ReadRange,
   type StoredEvent,
+  ThreadBusyError,
   type ThreadInfo,
+  type ThreadLease,
   type ThreadQuery,
   validateReadRange,
   validateThreadId,
@@ -23,7 +25,7 @@ import { SeqCheckpoints } from "./seq-checkpoints.js";
 import { currentProcessHolder, ThreadLock } from "./thread-lock.js";
 import { ThreadLockedError } from "./thread-locked-error.js";
 import { ThreadSummaryCache } from "./thread-summary.js";
-import { type RecoveryReport, ThreadWriter } from "./thread-writer.js";
+import { type HeldLock, type RecoveryReport, ThreadWriter } from "./thread-writer.js";
 
 export interface FsJournalOptions {
   /** The folder that holds one `<thread id>.jsonl` per thread. Created on first write. */
@@ -66,8 +68,14 @@ export class FsJournal implements Journal {
   /** The writers that are open, least recently used first. */
   private readonly openWriters = new Map<string, ThreadWriter>();
   private readonly maxOpenThreads: number;
-  /** Writers that failed and are closing: a new writer for the thread waits for them to let go of the lock. */
+  /** Writers that are closing: a new writer for the thread waits for them to finish with its file. */
   private readonly closing = new Map<string, Promise<void>>();
+  /** Each thread's lock this journal holds, shared by the thread's writer and its lease. */
+  private readonly holds = new Map<string, { readonly taking: Promise<ThreadLock>; users: number }>();
+  /** Locks being given up: taking the thread again waits until its lock file is gone. */
+  private readonly unlocking = new Map<string, Promise<void>>();
+  /** Threads leased through `acquire` (the share is undefined while it is being taken). */
+  private readonly leases = new Map<string, { share: HeldLock | undefined }>();
   private readonly summaries = new ThreadSummaryCache();
   private readonly checkpoints = new SeqCheckpoints();
   private readonly holder = currentProcessHolder();
@@ -86,6 +94,44 @@ export class FsJournal implements Journal {
     this.fsync = parsed.data.fsync;
     this.onRecovery = parsed.data.onRecovery ?? warnRecovered;
     this.maxOpenThreads = parsed.data.maxOpenThreads;
+  }
+
+  /**
+   * Takes the thread for one owner until `release()`: the thread's writer lock (the same lock its
+   * writer uses), kept while the lease lasts, whatever `maxOpenThreads` says. Any other `acquire` of
+   * the thread (another process, another `FsJournal`, or this one again) raises `ThreadBusyError`;
+   * appends from another process or journal raise `ThreadLockedError`. A lease whose process died is
+   * taken over at once by the next `acquire`.
+   */
+  async acquire(threadId: string): Promise<ThreadLease> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    if (this.leases.has(threadId)) {
+      throw ThreadBusyError.owned(threadId, `another lease of this FsJournal (process ${process.pid})`);
+    }
+    const lease: { share: HeldLock | undefined } = { share: undefined };
+    this.leases.set(threadId, lease);
+    try {
+      lease.share = await this.shareLock(threadId);
+    } catch (error) {
+      this.leases.delete(threadId);
+      if (error instanceof LockBusy) throw ThreadBusyError.owned(threadId, error.details.owner);
+      throw asJournalError(error, `take thread "${threadId}"`);
+    }
+    if (this.closed) {
+      await lease.share.release();
+      this.checkOpen();
+    }
+    let released: Promise<void> | undefined;
+    return {
+      threadId,
+      release: () => {
+        released ??= this.releaseLease(threadId, lease).catch((error: unknown) => {
+          throw asJournalError(error, `release thread "${threadId}"`);
+        });
+        return released;
+      },
+    };
   }
 
   async append(
@@ -199,6 +245,10 @@ export class FsJournal implements Journal {
         await writer?.close();
       }),
     );
+    // Leases end with the journal; a lease still being taken lets go once it has its lock.
+    const leases = [...this.leases.values()];
+    this.leases.clear();
+    await Promise.all(leases.map((lease) => lease.share?.release()));
   }
 
   private pathOf(threadId: string): string {
@@ -250,7 +300,8 @@ export class FsJournal implements Journal {
   private retireIdleWriters(inUse: string): void {
     for (const [threadId, writer] of this.openWriters) {
       if (this.openWriters.size <= this.maxOpenThreads) return;
-      if (writer.idle && threadId !== inUse) this.retire(threadId, writer);
+      // A leased thread stays open: its owner writes it next, and it keeps its lock anyway.
+      if (writer.idle && threadId !== inUse && !this.leases.has(threadId)) this.retire(threadId, writer);
     }
   }
 
@@ -266,30 +317,94 @@ export class FsJournal implements Journal {
   }
 
   private async openThreadForWriting(threadId: string): Promise<ThreadWriter> {
-    this.directoriesReady ??= this.createDirectories();
-    await this.directoriesReady;
     await this.closing.get(threadId);
-    const lockDir = join(this.dir, LOCK_DIR);
-    const name = threadFileName(threadId);
-    const attempt = await ThreadLock.acquire(lockDir, name, this.holder);
-    if (!attempt.acquired) {
-      throw new LockBusy({
-        reason: attempt.reason,
-        lockFile: join(lockDir, `${name}.lock`),
-        holderPid: attempt.holder?.pid,
-      });
-    }
+    const share = await this.shareLock(threadId);
     try {
-      return await ThreadWriter.open(threadId, this.pathOf(threadId), attempt.lock, {
+      return await ThreadWriter.open(threadId, this.pathOf(threadId), share, {
         fsync: this.fsync,
         syncDirectory: () => syncDirectory(this.dir),
         report: this.onRecovery,
         onFailure: (writer) => this.retire(threadId, writer),
       });
     } catch (error) {
-      await attempt.lock.release();
+      await share.release();
       throw error;
     }
+  }
+
+  /**
+   * A share of the thread's lock. The lock is taken once per thread (raising `LockBusy` if another
+   * holder has it) and freed when its last share is released: a thread's writer and its lease hold
+   * the same lock.
+   */
+  private async shareLock(threadId: string): Promise<HeldLock> {
+    let hold = this.holds.get(threadId);
+    if (!hold) {
+      const taking = this.takeLock(threadId);
+      const created = { taking, users: 0 };
+      this.holds.set(threadId, created);
+      taking.catch(() => {
+        if (this.holds.get(threadId) === created) this.holds.delete(threadId);
+      });
+      hold = created;
+    }
+    hold.users++;
+    let lock: ThreadLock;
+    try {
+      lock = await hold.taking;
+    } catch (error) {
+      hold.users--;
+      throw error;
+    }
+    const shared = hold;
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (--shared.users > 0) return;
+        if (this.holds.get(threadId) === shared) this.holds.delete(threadId);
+        const unlocked = lock.release();
+        const settled = unlocked.catch(() => {});
+        this.unlocking.set(threadId, settled);
+        try {
+          await unlocked;
+        } finally {
+          if (this.unlocking.get(threadId) === settled) this.unlocking.delete(threadId);
+        }
+      },
+    };
+  }
+
+  private async takeLock(threadId: string): Promise<ThreadLock> {
+    this.directoriesReady ??= this.createDirectories();
+    await this.directoriesReady;
+    await this.unlocking.get(threadId);
+    const lockDir = join(this.dir, LOCK_DIR);
+    const name = threadFileName(threadId);
+    const attempt = await ThreadLock.acquire(lockDir, name, this.holder);
+    if (!attempt.acquired) {
+      throw new LockBusy({
+        reason: attempt.reason,
+        owner: attempt.owner,
+        lockFile: join(lockDir, `${name}.lock`),
+        holderPid: attempt.holder?.pid,
+      });
+    }
+    return attempt.lock;
+  }
+
+  /** Ends a lease: closes the thread's writer (after its appends in flight) and frees the lock. */
+  private async releaseLease(threadId: string, lease: { share: HeldLock | undefined }): Promise<void> {
+    if (this.leases.get(threadId) !== lease) return; // the journal was closed, which freed it
+    this.leases.delete(threadId);
+    const opening = this.writers.get(threadId);
+    const writer = await opening?.catch(() => undefined);
+    if (writer && !writer.isClosed && this.writers.get(threadId) === opening && !this.leases.has(threadId)) {
+      this.retire(threadId, writer);
+    }
+    await this.closing.get(threadId);
+    await lease.share?.release();
   }
 
   /** Creates `dir` (and its lock folder); a newly created `dir` is made durable in its parent. */
@@ -338,7 +453,9 @@ function asJournalError(error: unknown, what: string): unknown {
 }
 
 class LockBusy extends Error {
-  constructor(readonly details: { reason: string; lockFile: string; holderPid: number | undefined }) {
+  constructor(
+    readonly details: { reason: string; owner: string; lockFile: string; holderPid: number | undefined },
+  ) {
     super(details.reason);
   }
 }

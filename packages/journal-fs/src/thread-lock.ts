@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, open, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { link, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 
 /** Who holds a thread's writer lock; written into the lock file. */
@@ -17,19 +17,28 @@ const LockHolderSchema = z.object({
 });
 export type LockHolder = z.infer<typeof LockHolderSchema>;
 
-/** A break file older than this belongs to a process that died while breaking a stale lock. */
-const STALE_BREAK_MS = 5_000;
+/** How deep a chain of break files of dead breakers is followed before giving up (each level is a crash). */
+const MAX_BREAK_DEPTH = 8;
 
 export type LockAttempt =
   | { readonly acquired: true; readonly lock: ThreadLock }
-  | { readonly acquired: false; readonly holder: LockHolder | undefined; readonly reason: string };
+  | {
+      readonly acquired: false;
+      readonly holder: LockHolder | undefined;
+      /** Why, as the end of a sentence: "process 4242 writes it". */
+      readonly reason: string;
+      /** Who holds it, as a noun: "process 4242". */
+      readonly owner: string;
+    };
 
 /**
  * One writer per thread across processes, with a lock file made by `link(2)`, which creates a name
  * atomically and fails if it exists. The lock file names its holder (pid, host, boot id); a lock whose
  * holder process is gone (killed, crashed, machine rebooted) is stale and taken over at once. Taking
- * over is itself guarded by a short-lived break file, so two processes never both break the same
- * stale lock. Holders on other hosts cannot be checked, so they are always taken as alive.
+ * over is itself guarded by a break file (`<lock>.break`), made the same way and naming its holder
+ * the same way, so two processes never both break the same stale lock, and a break file left by a
+ * breaker that died is itself taken over at once (guarded by `<lock>.break.break`, and so on).
+ * Holders on other hosts cannot be checked, so they are always taken as alive.
  */
 export class ThreadLock {
   private constructor(
@@ -39,33 +48,24 @@ export class ThreadLock {
 
   static async acquire(lockDir: string, name: string, holder: LockHolder): Promise<LockAttempt> {
     const path = join(lockDir, `${name}.lock`);
-    const content = JSON.stringify(holder);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const temp = join(lockDir, `.${name}.${holder.token}.tmp`);
-      await writeFile(temp, content);
-      try {
-        await link(temp, path);
-        return { acquired: true, lock: new ThreadLock(path, holder) };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      } finally {
-        await unlink(temp).catch(() => {});
-      }
-      const current = await readHolder(path);
-      if (current === "missing") continue;
-      const alive = current === "unreadable" ? false : holderIsAlive(current, holder);
-      if (alive) {
+      const taken = await claim(path, holder);
+      if (taken === "claimed") return { acquired: true, lock: new ThreadLock(path, holder) };
+      if (taken === "missing") continue;
+      if (taken.alive) {
         return {
           acquired: false,
-          holder: current as LockHolder,
-          reason: describeHolder(current as LockHolder, holder),
+          holder: taken.current as LockHolder,
+          reason: describeHolder(taken.current as LockHolder, holder),
+          owner: describeOwner(taken.current as LockHolder, holder),
         };
       }
-      if (!(await breakStaleLock(path, current))) {
+      if (!(await breakStale(path, taken.current, holder, 1))) {
         return {
           acquired: false,
           holder: undefined,
           reason: "another process is taking over its stale lock right now",
+          owner: "another process that is taking over its stale lock",
         };
       }
     }
@@ -73,6 +73,7 @@ export class ThreadLock {
       acquired: false,
       holder: undefined,
       reason: "its lock changed hands repeatedly while this writer tried to take it",
+      owner: "other processes (its lock changed hands repeatedly)",
     };
   }
 
@@ -141,26 +142,64 @@ function holderIsAlive(holder: LockHolder, me: LockHolder): boolean {
   return startTime === undefined || startTime === holder.startTime;
 }
 
+function describeOwner(holder: LockHolder, me: LockHolder): string {
+  if (holder.host !== me.host) return `process ${holder.pid} on host "${holder.host}"`;
+  if (holder.pid === me.pid) return `another FsJournal in this process (${me.pid})`;
+  return `process ${holder.pid}`;
+}
+
 function describeHolder(holder: LockHolder, me: LockHolder): string {
   if (holder.host !== me.host) return `it is locked by process ${holder.pid} on host "${holder.host}"`;
   if (holder.pid === me.pid) return "another FsJournal in this process writes it";
   return `process ${holder.pid} writes it`;
 }
 
-/** Removes a stale lock file, unless someone else replaced or broke it first. False if busy. */
-async function breakStaleLock(path: string, seen: LockHolder | "unreadable"): Promise<boolean> {
-  const breakPath = `${path}.break`;
-  let breaker: Awaited<ReturnType<typeof open>>;
+type Claim = "claimed" | "missing" | { readonly current: LockHolder | "unreadable"; readonly alive: boolean };
+
+/**
+ * Creates `path` naming `holder`, by `link(2)` from a fully written temporary file: atomic, and it
+ * fails if the name exists. Otherwise says who holds it and whether that holder is alive.
+ */
+async function claim(path: string, holder: LockHolder): Promise<Claim> {
+  const temp = join(dirname(path), `.${basename(path)}.${holder.token}.tmp`);
+  await writeFile(temp, JSON.stringify(holder));
   try {
-    breaker = await open(breakPath, "wx");
+    await link(temp, path);
+    return "claimed";
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const age = await stat(breakPath).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0,
-    );
-    if (age > STALE_BREAK_MS) await unlink(breakPath).catch(() => {});
-    return age > STALE_BREAK_MS;
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+  const current = await readHolder(path);
+  if (current === "missing") return "missing";
+  // A file made by link(2) is whole; only a crash of the whole machine leaves one unreadable.
+  return { current, alive: current !== "unreadable" && holderIsAlive(current, holder) };
+}
+
+/**
+ * Removes `path` (a lock, or the break file of a dead breaker), which `seen` holds and which is stale,
+ * under the break file `<path>.break`. Only the holder of that break file removes `path`, and only
+ * if it still holds `seen`: two processes never both take it over. A break file whose holder died
+ * is itself broken, one level up (`<path>.break.break`). False if a live process is breaking it.
+ */
+async function breakStale(
+  path: string,
+  seen: LockHolder | "unreadable",
+  holder: LockHolder,
+  depth: number,
+): Promise<boolean> {
+  if (depth > MAX_BREAK_DEPTH) return false;
+  const breakPath = `${path}.break`;
+  for (let attempt = 0; ; attempt++) {
+    const taken = await claim(breakPath, holder);
+    if (taken === "claimed") break;
+    if (taken === "missing") {
+      if (attempt < 5) continue;
+      return false;
+    }
+    if (taken.alive || attempt >= 5) return false;
+    if (!(await breakStale(breakPath, taken.current, holder, depth + 1))) return false;
   }
   try {
     const now = await readHolder(path);
@@ -171,7 +210,6 @@ async function breakStaleLock(path: string, seen: LockHolder | "unreadable"): Pr
     if (unchanged) await unlink(path).catch(() => {});
     return true;
   } finally {
-    await breaker.close();
     await unlink(breakPath).catch(() => {});
   }
 }

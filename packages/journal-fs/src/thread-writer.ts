@@ -13,7 +13,6 @@ import {
 import type { FsyncMode } from "./durability.js";
 import { serializeBatch } from "./line-format.js";
 import { scanTail } from "./tail-scan.js";
-import type { ThreadLock } from "./thread-lock.js";
 
 /** What `FsJournal` did to a thread file it found torn when it opened the thread for writing. */
 export interface RecoveryReport {
@@ -30,6 +29,11 @@ export interface RecoveryReport {
   readonly droppedEvents: number;
   /** The thread's last seq after recovery, -1 if it has none. */
   readonly lastSeq: number;
+}
+
+/** The writer's share of its thread's lock: released once, when the writer closes. */
+export interface HeldLock {
+  release(): Promise<void>;
 }
 
 export interface ThreadWriterContext {
@@ -81,7 +85,7 @@ export class ThreadWriter {
   private constructor(
     readonly threadId: string,
     readonly path: string,
-    readonly lock: ThreadLock,
+    private readonly lock: HeldLock,
     private readonly context: ThreadWriterContext,
     private file: FileHandle | undefined,
     state: {
@@ -103,7 +107,7 @@ export class ThreadWriter {
   static async open(
     threadId: string,
     path: string,
-    lock: ThreadLock,
+    lock: HeldLock,
     context: ThreadWriterContext,
   ): Promise<ThreadWriter> {
     const file = await open(path, APPEND_FLAGS).catch((error: NodeJS.ErrnoException) => {
@@ -252,7 +256,7 @@ export class ThreadWriter {
     });
   }
 
-  /** Waits for every write and fsync, then closes the file and releases the lock. */
+  /** Waits for every write and fsync, then closes the file and lets go of its share of the lock. */
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
