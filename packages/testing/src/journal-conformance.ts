@@ -7,6 +7,7 @@ import {
   type NewEvent,
   readAll,
   type StoredEvent,
+  ThreadBusyError,
 } from "@loom/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
@@ -83,7 +84,9 @@ const BAD_THREAD_IDS: readonly [string, string][] = [
 
 /**
  * The conformance suite every `Journal` runs, ours and third parties'. Call it at the top level of a
- * vitest file with a factory that returns a fresh, empty journal.
+ * vitest file with a factory that returns a fresh, empty journal. Journals that implement `acquire`
+ * (thread leases) also run the lease tests; the factory is called once while tests are collected to
+ * find out (that journal is closed and destroyed unused).
  */
 export function journalConformance(
   name: string,
@@ -306,5 +309,103 @@ export function journalConformance(
       const error = await journal.append("t-closed", sampleEvents(1), -1).catch((e) => e);
       expect(JournalError.isInstance(error)).toBe(true);
     });
+  });
+
+  describe(`journal conformance: ${name}: thread leases (acquire)`, async () => {
+    const probe = await factory();
+    const leases = typeof probe.acquire === "function";
+    await probe.close();
+    await options.destroy?.(probe);
+    if (leases) leaseConformance(factory, options);
+  });
+}
+
+/** Tests for journals with `acquire`: one owner per thread, until it releases. */
+function leaseConformance(
+  factory: () => Journal | Promise<Journal>,
+  options: JournalConformanceOptions,
+): void {
+  let journal: Journal & { acquire: NonNullable<Journal["acquire"]> };
+
+  beforeEach(async () => {
+    journal = (await factory()) as typeof journal;
+  });
+  afterEach(async () => {
+    await journal.close();
+    await options.destroy?.(journal);
+  });
+
+  const busy = async (threadId: string) => {
+    const error = await journal.acquire(threadId).then(
+      (lease) => lease,
+      (e: unknown) => e,
+    );
+    expect(ThreadBusyError.isInstance(error), `acquire("${threadId}") should raise ThreadBusyError`).toBe(
+      true,
+    );
+    expect((error as ThreadBusyError).code).toBe("thread_busy");
+    expect((error as ThreadBusyError).threadId).toBe(threadId);
+  };
+
+  it("refuses a second acquire of a held thread with ThreadBusyError", async () => {
+    const lease = await journal.acquire("t-lease");
+    expect(lease.threadId).toBe("t-lease");
+    await busy("t-lease");
+    await busy("t-lease");
+    await lease.release();
+  });
+
+  it("lets a released thread be acquired again", async () => {
+    const first = await journal.acquire("t-lease");
+    await first.release();
+    const second = await journal.acquire("t-lease");
+    await busy("t-lease");
+    await second.release();
+  });
+
+  it("holds two threads at once", async () => {
+    const [a, b] = await Promise.all([journal.acquire("t-lease-a"), journal.acquire("t-lease-b")]);
+    await busy("t-lease-a");
+    await busy("t-lease-b");
+    await a.release();
+    await busy("t-lease-b");
+    await (await journal.acquire("t-lease-a")).release();
+    await b.release();
+  });
+
+  it("lets only one of many concurrent acquires of a thread win", async () => {
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => journal.acquire("t-lease")));
+    const won = results.filter((r) => r.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    for (const lost of results.filter((r) => r.status === "rejected")) {
+      expect(ThreadBusyError.isInstance((lost as PromiseRejectedResult).reason)).toBe(true);
+    }
+    await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof journal.acquire>>>).value.release();
+  });
+
+  it("makes release idempotent: a second release never frees the thread's next owner", async () => {
+    const first = await journal.acquire("t-lease");
+    await first.release();
+    await first.release();
+    const second = await journal.acquire("t-lease");
+    await first.release();
+    await busy("t-lease");
+    await second.release();
+  });
+
+  it("lets the leaseholder append and read its thread", async () => {
+    const lease = await journal.acquire("t-lease");
+    expect(await journal.append("t-lease", sampleEvents(2), -1)).toEqual({ lastSeq: 1 });
+    expect((await readAll(journal, "t-lease")).map((e) => e.seq)).toEqual([0, 1]);
+    await lease.release();
+    expect(await journal.head("t-lease")).toBe(1);
+  });
+
+  it("refuses to lease a bad thread id (invalid_thread_id)", async () => {
+    for (const [what, id] of BAD_THREAD_IDS) {
+      const error = await journal.acquire(id).catch((e) => e);
+      expect(JournalError.isInstance(error), what).toBe(true);
+      expect((error as JournalError).code, what).toBe("invalid_thread_id");
+    }
   });
 }
