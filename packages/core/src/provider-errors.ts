@@ -31,13 +31,128 @@ export function shouldRetryHeader(headers: Headers | undefined): boolean | undef
   return value === "true" ? true : value === "false" ? false : undefined;
 }
 
-/** Removes the given secrets, and anything matching `keyShape`, from a text bound for an error. */
+/**
+ * Credentials in any API's words, removed from every text bound for an error: a bearer or basic
+ * token, and the value of a key header or parameter (`authorization`, `x-api-key`, `api-key`, ...).
+ */
+const CREDENTIAL_SHAPES: readonly (readonly [RegExp, string])[] = [
+  [/\b(Bearer|Basic)\s+(?!\[redacted\])[A-Za-z0-9._~+/=-]+/gi, "$1 [redacted]"],
+  [
+    /\b((?:proxy-)?authorization|x-api-key|api[-_]key|x-goog-api-key|access[-_]token)(["']?\s*[:=]\s*["']?)(?!Bearer\b|Basic\b|\[redacted\])[^\s"',;&}]+/gi,
+    "$1$2[redacted]",
+  ],
+];
+
+/**
+ * Removes the given secrets (as written, JSON-escaped or URL-encoded), anything matching `keyShape`,
+ * and credential-shaped text (`Bearer <token>`, `x-api-key: <value>`, ...) from a text bound for
+ * an error.
+ */
 export function redactSecrets(text: string, secrets: readonly string[], keyShape?: RegExp): string {
   let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
-  return keyShape
-    ? out.replace(keyShape, (match) => `${match.slice(0, match.indexOf("-") + 1)}[redacted]`)
-    : out;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+      out = out.split(form).join("[redacted]");
+    }
+  }
+  if (keyShape) {
+    out = out.replace(keyShape, (match) => `${match.slice(0, match.indexOf("-") + 1)}[redacted]`);
+  }
+  for (const [shape, replacement] of CREDENTIAL_SHAPES) out = out.replace(shape, replacement);
+  return out;
+}
+
+/**
+ * What Loom keeps of an SDK's error as a `ProviderError`'s `cause`, instead of the error itself
+ * (whose body, response headers and request may hold the API key): an `Error` named after the
+ * SDK's error class, with its redacted message and stack, the status, request id, error type and
+ * code, and the same of its own causes (a connection error's `ECONNREFUSED`, say).
+ */
+export interface ProviderErrorCause extends Error {
+  readonly status?: number;
+  readonly requestId?: string;
+  /** The error body's type, e.g. "invalid_request_error". */
+  readonly type?: string;
+  /** The error body's code (e.g. "invalid_api_key"), or a system error's (e.g. "ECONNREFUSED"). */
+  readonly code?: string | number;
+  readonly cause?: ProviderErrorCause;
+  /** An `AggregateError`'s errors (a connection refused on every address). */
+  readonly errors?: readonly ProviderErrorCause[];
+}
+
+const REDACTED_CAUSES = new WeakSet<object>();
+const CAUSE_DEPTH = 4;
+
+/** The error's class name: the SDKs leave `name` as "Error" on their own classes. */
+function errorClassName(error: Error): string {
+  if (error.name && error.name !== "Error") return error.name;
+  const constructorName = (error.constructor as { name?: unknown } | undefined)?.name;
+  return typeof constructorName === "string" && constructorName ? constructorName : "Error";
+}
+
+/**
+ * A `ProviderErrorCause` for `error`, every text passed through `redact`; `known` fills what the
+ * provider read off the error better than its own fields say (the body's type, the request id).
+ */
+function redactedCause(
+  error: unknown,
+  redact: (text: string) => string,
+  known: Partial<Pick<ApiErrorReport, "status" | "requestId" | "type" | "errorCode">> = {},
+  depth = 0,
+): ProviderErrorCause {
+  if (typeof error === "object" && error !== null && REDACTED_CAUSES.has(error)) {
+    return error as ProviderErrorCause;
+  }
+  const source = error instanceof Error ? error : undefined;
+  const fields = (source ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === "string" && value ? redact(value) : undefined);
+  const name = source ? redact(errorClassName(source)) : "Error";
+  let message: string;
+  try {
+    message = redact(source ? source.message : String(error));
+  } catch {
+    message = "(unprintable)";
+  }
+  const cause = new Error(message) as { -readonly [K in keyof ProviderErrorCause]: ProviderErrorCause[K] };
+  Object.defineProperty(cause, "name", { value: name, writable: true, configurable: true });
+  const status = known.status ?? fields.status;
+  if (typeof status === "number") cause.status = status;
+  const requestId = text(known.requestId) ?? text(fields.requestID) ?? text(fields.request_id);
+  if (requestId) cause.requestId = requestId;
+  const type = text(known.type) ?? text(fields.type);
+  if (type) cause.type = type;
+  const code = text(known.errorCode) ?? text(fields.code) ?? fields.code;
+  if (typeof code === "string" || typeof code === "number") cause.code = code;
+  if (depth < CAUSE_DEPTH) {
+    if (source?.cause !== undefined) {
+      cause.cause = redactedCause(source.cause, redact, {}, depth + 1);
+    }
+    if (source instanceof AggregateError && Array.isArray(source.errors)) {
+      cause.errors = source.errors.slice(0, 8).map((e: unknown) => redactedCause(e, redact, {}, depth + 1));
+    }
+  }
+  // The SDK's frames say where it failed; its first lines repeat the unredacted message.
+  const frames = (source?.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+  Object.defineProperty(cause, "stack", {
+    value: redact([`${name}: ${message}`, ...frames].join("\n")),
+    writable: true,
+    configurable: true,
+  });
+  REDACTED_CAUSES.add(cause);
+  return cause;
+}
+
+const GENERIC_KEY_SHAPE = /\bsk-[A-Za-z0-9_*-]{6,}/g;
+
+/** The cause a report's `ProviderError` keeps; its `redact`, else credential and key shapes only. */
+function reportCause(
+  report: Pick<ApiErrorReport, "cause" | "redact"> &
+    Partial<Pick<ApiErrorReport, "status" | "requestId" | "type" | "errorCode">>,
+): ProviderErrorCause | undefined {
+  if (report.cause === undefined) return undefined;
+  const redact = report.redact ?? ((text: string) => redactSecrets(text, [], GENERIC_KEY_SHAPE));
+  return redactedCause(report.cause, redact, report);
 }
 
 const DROPPED = /terminated|other side closed|socket hang up|ECONNRESET|EPIPE|UND_ERR_SOCKET/;
@@ -68,7 +183,16 @@ export interface ApiErrorReport {
   readonly requestId: string | undefined;
   /** What to do about it, appended to the message. */
   readonly advice: string;
+  /**
+   * The SDK's error. The `ProviderError` keeps only a `ProviderErrorCause` of it (class name,
+   * status, request id, type, code, message and stack through `redact`), never the error itself.
+   */
   readonly cause: unknown;
+  /**
+   * Removes the configured secrets from the cause's texts (`sdkErrorMapper` passes its own).
+   * Default: credential- and key-shaped text only.
+   */
+  readonly redact?: ((text: string) => string) | undefined;
 }
 
 /**
@@ -99,7 +223,7 @@ export function apiProviderError(report: ApiErrorReport): ProviderError {
         (code === "rate_limited" ? retryHintFromMessage(report.message) : undefined),
       status,
       requestId: report.requestId,
-      cause: report.cause,
+      cause: reportCause(report),
     },
   );
 }
@@ -153,25 +277,22 @@ export function classifyApiError(
 
 /** A response that broke off or could not be read: a dropped connection is retryable, the rest is not. */
 export function unreadableResponseError(
-  report: Pick<ApiErrorReport, "provider" | "label" | "message" | "cause"> & {
+  report: Pick<ApiErrorReport, "provider" | "label" | "message" | "cause" | "redact"> & {
     readonly networkAdvice: string;
   },
 ): ProviderError {
-  if (isConnectionDrop(report.cause)) {
+  const cause = reportCause(report);
+  if (isConnectionDrop(cause)) {
     return new ProviderError(
       "network",
       `${report.label} connection dropped during the response: ${report.message}. ${report.networkAdvice}`,
-      { provider: report.provider, retryable: true, cause: report.cause },
+      { provider: report.provider, retryable: true, cause },
     );
   }
   return new ProviderError(
     "invalid_response",
     `${report.label} response could not be read: ${report.message}`,
-    {
-      provider: report.provider,
-      retryable: false,
-      cause: report.cause,
-    },
+    { provider: report.provider, retryable: false, cause },
   );
 }
 
@@ -223,7 +344,10 @@ const SHARED_ADVICE: Readonly<Partial<Record<ProviderErrorCode, string>>> = {
 /**
  * Builds a provider's `toProviderError(error, signal, secrets)`: anything its SDK throws becomes a
  * `ProviderError` with the most precise code (aborted, network, the API's refusal through
- * `classifyApiError` and `apiProviderError`, else an unreadable response), secrets removed.
+ * `classifyApiError` and `apiProviderError`, else an unreadable response). No secret is reachable
+ * from it: the configured secrets, `keyShape` and credential-shaped text are removed from its
+ * message, and its `cause` is a `ProviderErrorCause` (redacted too), never the SDK's error with
+ * its body, headers and request.
  */
 export function sdkErrorMapper(
   mapping: SdkErrorMapping,
@@ -238,19 +362,15 @@ export function sdkErrorMapper(
       return new ProviderError("aborted", `The ${label} call was aborted.`, {
         provider,
         retryable: false,
-        cause: error,
+        cause: redactedCause(error, redact),
       });
     }
     if (error instanceof classes.timeout || error instanceof classes.connection) {
       const what = error instanceof classes.timeout ? "request timed out" : "connection failed";
       return new ProviderError(
         "network",
-        `${label} ${what}: ${redact(error.message)}. ${advice("network")}`,
-        {
-          provider,
-          retryable: true,
-          cause: error,
-        },
+        `${label} ${what}: ${sentence(redact(error.message))} ${advice("network")}`,
+        { provider, retryable: true, cause: redactedCause(error, redact) },
       );
     }
     const refusal = mapping.apiError(error);
@@ -264,6 +384,7 @@ export function sdkErrorMapper(
         message: redact(refusal.message),
         advice: advice(code),
         cause: error,
+        redact,
       });
     }
     const message = error instanceof Error ? error.message : String(error);
@@ -273,6 +394,7 @@ export function sdkErrorMapper(
       message: redact(message),
       networkAdvice: advice("network"),
       cause: error,
+      redact,
     });
   };
 }

@@ -1,4 +1,6 @@
+import { inspect } from "node:util";
 import {
+  apiProviderError,
   classifyApiError,
   isConnectionDrop,
   ProviderError,
@@ -38,6 +40,26 @@ describe("provider error helpers", () => {
       ),
     ).toBe(true);
     expect(isConnectionDrop(new Error("bad json"))).toBe(false);
+  });
+
+  it("removes bearer tokens, key headers' values and a secret's escaped forms", () => {
+    const text = [
+      "Authorization: Bearer abc.DEF-123_x",
+      '"x-api-key":"k3y-value"',
+      "api-key=plain123",
+      "proxy-authorization: Basic dXNlcjpwYXNz",
+      `json ${JSON.stringify('s"q')} url ${encodeURIComponent("a b/c")}`,
+    ].join(" | ");
+    expect(redactSecrets(text, ['s"q', "a b/c"])).toBe(
+      [
+        "Authorization: Bearer [redacted]",
+        '"x-api-key":"[redacted]"',
+        "api-key=[redacted]",
+        "proxy-authorization: Basic [redacted]",
+        'json "[redacted]" url [redacted]',
+      ].join(" | "),
+    );
+    expect(redactSecrets("invalid x-api-key", [])).toBe("invalid x-api-key");
   });
 });
 
@@ -81,11 +103,13 @@ describe("sdkErrorMapper", () => {
   class Abort extends Error {}
   class Timeout extends Error {}
   class Refusal extends Error {
+    readonly headers = new Headers({ "x-echo": "s3cr3t-value" });
+    readonly request = { headers: { authorization: "Bearer s3cr3t-value" } };
     constructor(
       readonly status: number,
       readonly body: { type: string; message: string },
     ) {
-      super(body.message);
+      super(`${status} ${body.message}`);
     }
   }
   const advice = Object.fromEntries(
@@ -161,5 +185,74 @@ describe("sdkErrorMapper", () => {
     expect(e.code).toBe("auth");
     expect(e.message).not.toContain("s3cr3t-value");
     expect(e.message).not.toContain("abcdef123");
+  });
+
+  /** Everything `console.error(error)` would print, and every message and stack of its causes. */
+  const everything = (error: unknown) => {
+    const texts = [inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }), String(error)];
+    for (let e: unknown = error; e instanceof Error; e = e.cause) texts.push(e.message, e.stack ?? "");
+    return texts.join("\n");
+  };
+
+  it("keeps a redacted copy of the SDK's error as the cause: class, status, request id, type, message", () => {
+    const e = toProviderError(
+      new Refusal(401, { type: "auth", message: "bad key s3cr3t-value or ak-abcdef123" }),
+      live,
+      ["s3cr3t-value"],
+    );
+    expect(e.cause).toBeInstanceOf(Error);
+    expect(e.cause).toMatchObject({
+      name: "Refusal",
+      message: "401 bad key [redacted] or ak-[redacted]",
+      status: 401,
+      requestId: "req_1",
+      type: "auth",
+    });
+    expect(e.cause).not.toHaveProperty("body");
+    expect(e.cause).not.toHaveProperty("headers");
+    expect(e.cause).not.toHaveProperty("request");
+    expect((e.cause as Error).stack).toMatch(/^Refusal: 401 bad key \[redacted\]/);
+    expect(everything(e)).not.toMatch(/s3cr3t-value|abcdef123/);
+  });
+
+  it("redacts the causes of a connection error, an abort's reason and anything else thrown", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED to s3cr3t-value"), {
+      code: "ECONNREFUSED",
+    });
+    const network = toProviderError(
+      new Timeout("Connection error.", { cause: new TypeError("fetch failed", { cause: refused }) }),
+      live,
+      ["s3cr3t-value"],
+    );
+    expect(network.code).toBe("network");
+    expect((network.cause as Error).cause).toMatchObject({
+      name: "TypeError",
+      cause: { message: "connect ECONNREFUSED to [redacted]", code: "ECONNREFUSED" },
+    });
+    const controller = new AbortController();
+    controller.abort(new Error("user gave up on s3cr3t-value"));
+    const aborted = toProviderError(controller.signal.reason, controller.signal, ["s3cr3t-value"]);
+    const odd = toProviderError({ weird: "s3cr3t-value" }, live, ["s3cr3t-value"]);
+    const text = toProviderError("plain s3cr3t-value", live, ["s3cr3t-value"]);
+    expect([aborted.code, odd.code, text.code]).toEqual(["aborted", "invalid_response", "invalid_response"]);
+    for (const e of [network, aborted, odd, text]) expect(everything(e)).not.toContain("s3cr3t-value");
+  });
+
+  it("a refusal reported without the mapper keeps no raw error either, key shapes removed", () => {
+    const e = apiProviderError({
+      provider: "acme",
+      label: "Acme",
+      code: "auth",
+      status: 401,
+      type: "auth",
+      errorCode: undefined,
+      message: "bad key",
+      headers: undefined,
+      requestId: "req_2",
+      advice: "",
+      cause: new Refusal(401, { type: "auth", message: "bad key sk-live-0123456789 Bearer tok.en" }),
+    });
+    expect(e.cause).toMatchObject({ name: "Refusal", status: 401, requestId: "req_2" });
+    expect(everything(e)).not.toMatch(/0123456789|tok\.en|s3cr3t-value/);
   });
 });

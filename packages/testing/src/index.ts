@@ -45,3 +45,4 @@ export {
   type ScriptedToolCall,
   type ScriptedTurn,
 } from "./scripted-provider.js";
+export { secretLeaks } from "./secret-leaks.js";
