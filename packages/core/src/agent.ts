@@ -2,7 +2,14 @@ import { z } from "zod";
 import { Channel } from "./channel.js";
 import { type CompressionStrategy, dropOldest } from "./compression.js";
 import { ContextOptionsSchema } from "./context.js";
-import { ConfigError, ResumeError, RunCancelledError, RunFailedError, ThreadBusyError } from "./errors.js";
+import {
+  ConfigError,
+  HookError,
+  ResumeError,
+  RunCancelledError,
+  RunFailedError,
+  ThreadBusyError,
+} from "./errors.js";
 import type { AgentEvent } from "./events.js";
 import { type ExecutionFrame, emptyFrame, foldAll, type PendingApproval, pendingApprovals } from "./frame.js";
 import {
@@ -12,10 +19,11 @@ import {
   FrameDriver,
   type FrameOutcome,
   SUB_AGENT,
+  type SubAgent,
 } from "./frame-driver.js";
 import { History } from "./history.js";
 import type { Hook } from "./hooks.js";
-import { HOOK_POINTS } from "./hooks.js";
+import { DecisionSchema, HOOK_POINTS } from "./hooks.js";
 import { acquireThread, type Journal, readAll } from "./journal.js";
 import { MemoryJournal } from "./memory-journal.js";
 import type { ModelSettings, Provider } from "./provider.js";
@@ -64,7 +72,10 @@ export interface RunOptions {
 }
 
 export interface ResumeOptions {
-  /** Answers for pending approvals, by call id. */
+  /**
+   * Answers for pending approvals, keyed by each call's `ref` (`PendingApproval.ref`), or by its
+   * call id when no other pending call has the same id.
+   */
   readonly decisions?: Readonly<Record<string, Decision>>;
   readonly signal?: AbortSignal;
 }
@@ -99,15 +110,17 @@ export interface Agent {
   /** Continues a thread from where its journal stops. */
   resume(threadId: string, options?: ResumeOptions): Promise<RunResult>;
   resumeStream(threadId: string, options?: ResumeOptions): AgentStream;
-  /** This agent as a tool of another agent: it runs in a child frame of the caller's thread. */
-  asTool(options: { name?: string; description: string }): Tool<{ input: string }, string>;
+  /**
+   * This agent as a tool of another agent: it runs in a child frame of the caller's thread. The
+   * caller's hooks run inside it too (before its own), so a `HITLHook` on the top agent guards
+   * every sub-agent's tools; `inheritHooks: false` gives it only its own hooks.
+   */
+  asTool(options: {
+    name?: string;
+    description: string;
+    inheritHooks?: boolean;
+  }): Tool<{ input: string }, string>;
 }
-
-const DecisionSchema = z.union([
-  z.object({ approve: z.literal(true) }).strict(),
-  z.object({ approve: z.literal(false), reason: z.string().optional() }).strict(),
-  z.object({ args: z.unknown() }).strict(),
-]);
 
 /** Creates an agent. Options are checked here: a wrong one is a `ConfigError` saying what to fix. */
 export function createAgent(options: AgentOptions): Agent {
@@ -163,6 +176,7 @@ export function createAgent(options: AgentOptions): Agent {
       throw error;
     }
     if (outcome.status === "completed") return completed(session.root);
+    if (session.pausedBy) throw pausedByHook(session.pausedBy, threadId, pendingApprovals(session.root));
     return {
       status: "interrupted",
       threadId,
@@ -235,7 +249,7 @@ export function createAgent(options: AgentOptions): Agent {
     resume: (threadId, opts = {}) => resumeWith(validateThreadId(threadId), opts, IGNORE_EVENTS),
     resumeStream: (threadId, opts = {}) =>
       streamOf(validateThreadId(threadId), (emit) => resumeWith(threadId, opts, emit)),
-    asTool: ({ name, description }) => {
+    asTool: ({ name, description, inheritHooks }) => {
       const subAgentTool = tool({
         name: name ?? runtime.name,
         description,
@@ -245,16 +259,30 @@ export function createAgent(options: AgentOptions): Agent {
           throw new Error("internal: a sub-agent tool is run by the executor");
         },
       });
-      return Object.assign(subAgentTool, { [SUB_AGENT]: runtime });
+      const subAgent: SubAgent = { runtime, inheritHooks: inheritHooks ?? true };
+      return Object.assign(subAgentTool, { [SUB_AGENT]: subAgent });
     },
   };
   return agent;
+}
+
+/** The `HookError` of a hook that failed guarding a call, saying the call now waits for a human. */
+function pausedByHook(error: Error, threadId: string, pending: readonly PendingApproval[]): Error {
+  if (!HookError.isInstance(error)) return error;
+  const refs = pending.map((p) => `"${p.ref}": { approve: true }`).join(", ");
+  return new HookError(error.hookName, error.hookPoint, error.cause, {
+    note: `Nothing ran; the thread is paused for a human: resume("${threadId}", { decisions: { ${refs} } }) decides it.`,
+  });
 }
 
 function completed(root: ExecutionFrame): RunResult {
   return { status: "completed", threadId: root.threadId, text: root.result?.text ?? "", frame: root };
 }
 
+/**
+ * Maps the caller's decisions onto the pending calls, by ref. A decision may name a call by its ref
+ * (`call_1@12`, always unique) or by its call id when only one pending call has that id.
+ */
 function checkDecisions(
   threadId: string,
   root: ExecutionFrame,
@@ -262,22 +290,41 @@ function checkDecisions(
 ): Map<string, Decision> {
   const map = new Map<string, Decision>();
   if (!decisions) return map;
-  const pending = new Set(pendingApprovals(root).map((p) => p.callId));
-  for (const [callId, decision] of Object.entries(decisions)) {
-    if (!pending.has(callId)) {
+  const pending = pendingApprovals(root);
+  const waiting = () =>
+    pending.length > 0
+      ? `; waiting: ${pending.map((p) => `${p.ref} (${p.name} in frame ${p.frameId})`).join(", ")}`
+      : " (nothing is waiting)";
+  for (const [key, decision] of Object.entries(decisions)) {
+    const byRef = pending.find((p) => p.ref === key);
+    const byId = byRef ? [byRef] : pending.filter((p) => p.callId === key);
+    if (byId.length === 0) {
       throw new ResumeError(
         "invalid_decision",
-        `Thread "${threadId}" has no call "${callId}" waiting for approval${pending.size > 0 ? `; waiting: ${[...pending].join(", ")}` : " (nothing is waiting)"}.`,
+        `Thread "${threadId}" has no call "${key}" waiting for approval${waiting()}.`,
+      );
+    }
+    if (byId.length > 1) {
+      throw new ResumeError(
+        "invalid_decision",
+        `Call id "${key}" names ${byId.length} calls waiting for approval in thread "${threadId}" (${byId.map((p) => `${p.ref} in frame ${p.frameId}`).join(", ")}); name each by its ref instead: { "${byId[0]!.ref}": ... }.`,
+      );
+    }
+    const ref = byId[0]!.ref;
+    if (map.has(ref)) {
+      throw new ResumeError(
+        "invalid_decision",
+        `Two decisions name call ${ref} ("${key}" and another key); give one decision per call.`,
       );
     }
     const parsed = DecisionSchema.safeParse(decision);
     if (!parsed.success) {
       throw new ResumeError(
         "invalid_decision",
-        `Decision for call "${callId}" must be { approve: true }, { approve: false, reason? } or { args }; got ${JSON.stringify(decision)}.`,
+        `Decision for call "${key}" must be { approve: true }, { approve: false, reason? } or { args }; got ${JSON.stringify(decision)}.`,
       );
     }
-    map.set(callId, parsed.data as Decision);
+    map.set(ref, parsed.data as Decision);
   }
   return map;
 }

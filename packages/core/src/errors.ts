@@ -150,15 +150,18 @@ export class ProviderError extends LoomError {
   }
 }
 
-/** A hook threw. The run fails with the hook's name in the message. */
+/**
+ * A hook threw or returned what its point does not take. The run fails with the hook's name in the
+ * message, except at `beforeToolExecution`, where the call waits for a human instead.
+ */
 export class HookError extends LoomError {
   readonly hookName: string;
   readonly hookPoint: string;
 
-  constructor(hookName: string, hookPoint: string, cause: unknown) {
+  constructor(hookName: string, hookPoint: string, cause: unknown, options?: { note?: string }) {
     super(
       "hook_failed",
-      `Hook "${hookName}" threw in ${hookPoint}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `Hook "${hookName}" threw in ${hookPoint}: ${cause instanceof Error ? cause.message : String(cause)}${options?.note ? ` ${options.note}` : ""}`,
       { cause },
     );
     this.hookName = hookName;

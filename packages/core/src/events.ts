@@ -32,6 +32,39 @@ export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
   }
 }
 
+/**
+ * The value with every string made well-formed: an unpaired UTF-16 surrogate (a string cut in the
+ * middle of an emoji, say) becomes U+FFFD. JSON can carry such strings, but not every store can
+ * (Postgres' jsonb refuses them), so core journals the same well-formed text to every journal.
+ * Returns `value` itself when nothing needed fixing.
+ */
+export function toWellFormed<T>(value: T, depth = 0): T {
+  if (typeof value === "string") return (value.isWellFormed() ? value : value.toWellFormed()) as T;
+  if (typeof value !== "object" || value === null || depth > 64) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = toWellFormed(value[i], depth + 1);
+      if (item === value[i]) continue;
+      copy ??= [...value];
+      copy[i] = item;
+    }
+    return (copy ?? value) as T;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    const fixed = toWellFormed(item, depth + 1);
+    if (fixed !== item || !key.isWellFormed()) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      if (!key.isWellFormed()) delete copy[key];
+      copy[key.toWellFormed()] = fixed;
+    }
+  }
+  return (copy ?? value) as T;
+}
+
 // A hand-written check: z.json()'s recursive union costs several microseconds per value.
 const JsonValue = z.custom<JsonValue>((value) => isJsonValue(value), { message: "must be plain JSON data" });
 

@@ -16,7 +16,7 @@ import {
 } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import { type CallState, type ExecutionFrame, parseArgsLoosely, type Turn } from "./frame.js";
-import { type Decision, type Hook, runHooks, type ToolResult } from "./hooks.js";
+import { type Decision, type Hook, type HookOutcome, runHooks, type ToolResult } from "./hooks.js";
 import type { AssistantMessage } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
 import type { ThreadSession } from "./session.js";
@@ -52,6 +52,19 @@ export interface AgentRuntime {
 export type { Decision };
 
 export const SUB_AGENT = Symbol.for("loom.subAgent");
+
+/** What `agent.asTool()` attaches to its tool under `SUB_AGENT`. */
+export interface SubAgent {
+  readonly runtime: AgentRuntime;
+  readonly inheritHooks: boolean;
+}
+
+/** The parent's hooks first (the outer guard), then the child's own; a hook given to both runs once. */
+function withParentHooks(child: AgentRuntime, parentHooks: readonly Hook[]): AgentRuntime {
+  if (parentHooks.length === 0) return child;
+  const hooks = [...parentHooks, ...child.hooks.filter((h) => !parentHooks.includes(h))];
+  return { ...child, hooks };
+}
 
 export type FrameOutcome = { status: "completed"; text: string } | { status: "interrupted"; reason: string };
 
@@ -246,7 +259,7 @@ export class FrameDriver {
     const final = after.ctx.response;
     await this.session.append([
       this.session.event(f, "llm.completed", {
-        message: withCallIds(final.message, f.iteration),
+        message: withCallIds(final.message, f),
         usage: final.usage,
         finishReason: final.finishReason,
         attempt,
@@ -332,6 +345,7 @@ export class FrameDriver {
     const runnable: Runnable[] = [];
     const approvals: ApprovalRequest[] = [];
     const decided: { request: ApprovalRequest; decision: Decision }[] = [];
+    let hookFailure: HookError | undefined;
     const complete = (call: CallState, code: string, content: string) =>
       completions.push(
         this.session.event(f, "tool.completed", {
@@ -360,8 +374,11 @@ export class FrameDriver {
       }
       if (call.execution === "started") {
         // Started by a process that stopped before journaling the outcome.
-        if (SUB_AGENT in tool || tool.idempotent || tool.onUnknownOutcome === "retry" || approval) {
-          runnable.push({ call, tool, args: call.args });
+        // An approval allowed one run, not two: an approved call follows its policy like any other.
+        if (SUB_AGENT in tool || tool.idempotent || tool.onUnknownOutcome === "retry") {
+          const restored = restoreArgs(call, tool);
+          if (restored.ok) runnable.push({ call, tool, args: restored.args });
+          else complete(call, "invalid_arguments", restored.message);
         } else if (tool.onUnknownOutcome === "ask") {
           approvals.push({
             callId: call.callId,
@@ -390,12 +407,27 @@ export class FrameDriver {
         continue;
       }
       const approved = approval !== undefined;
-      const before = await runHooks(this.agent.hooks, "beforeToolExecution", {
-        frame: f,
-        call: { callId: call.callId, name: call.name, args: parsed.args },
-        tool,
-        approved,
-      });
+      let before: HookOutcome<"beforeToolExecution">;
+      try {
+        before = await runHooks(this.agent.hooks, "beforeToolExecution", {
+          frame: f,
+          call: { callId: call.callId, ref: call.ref, name: call.name, args: parsed.args },
+          tool,
+          approved,
+          signal: this.signal,
+        });
+      } catch (error) {
+        if (!HookError.isInstance(error)) throw error;
+        // The hook that guards a call failed: the safe outcome is a call that waits for a human.
+        hookFailure ??= error;
+        approvals.push({
+          callId: call.callId,
+          name: call.name,
+          args: parsed.input ?? null,
+          reason: `Hook "${error.hookName}" failed while deciding this call (${error.message}); decide it by hand.`,
+        });
+        continue;
+      }
       if (before.kind === "deny") {
         complete(call, "denied", `Not run: ${before.reason}`);
         continue;
@@ -404,7 +436,7 @@ export class FrameDriver {
         approvals.push({
           callId: call.callId,
           name: call.name,
-          args: parsed.args ?? null,
+          args: parsed.input ?? null,
           reason: before.reason,
         });
         continue;
@@ -413,13 +445,16 @@ export class FrameDriver {
         const request = {
           callId: call.callId,
           name: call.name,
-          args: parsed.args ?? null,
+          args: parsed.input ?? null,
           reason: before.reason,
         };
         decided.push({ request, decision: before.decision });
         continue;
       }
+      // The tool runs with what its schema made of the arguments (transforms, defaults); the journal
+      // keeps the JSON they were made from, which the schema turns into the same value on resume.
       let args = parsed.args;
+      let journaled = parsed.input;
       let edited = approval?.decision === "edit";
       if (before.kind === "continue" && "args" in before.ctx) {
         edited = true;
@@ -433,11 +468,12 @@ export class FrameDriver {
           continue;
         }
         args = reparsed.data;
+        journaled = toJson((before.ctx as { args: unknown }).args);
       }
       if (SUB_AGENT in tool) {
         const recursion = await runHooks(this.agent.hooks, "beforeRecursion", {
           frame: f,
-          call: { callId: call.callId, name: call.name, args },
+          call: { callId: call.callId, ref: call.ref, name: call.name, args },
           input: (args as { input: string }).input,
         });
         if (recursion.kind !== "continue") {
@@ -446,14 +482,15 @@ export class FrameDriver {
         }
         if (recursion.ctx.input !== (args as { input: string }).input) edited = true;
         args = { input: recursion.ctx.input };
+        journaled = args;
       }
       starts.push(
         this.session.event(f, "tool.started", {
           callId: call.callId,
           name: call.name,
-          args: args as never,
+          args: journaled as never,
           ...(edited ? { originalArgs: parseArgsLoosely(call.rawArgs) as never } : {}),
-          idempotencyKey: `${this.session.threadId}:${call.callId}`,
+          idempotencyKey: idempotencyKey(this.session.threadId, call),
         }),
       );
       runnable.push({ call, tool, args });
@@ -468,14 +505,16 @@ export class FrameDriver {
       return undefined;
     }
     if (approvals.length > 0) {
+      const reason = hookFailure ? "hook_failed" : "approval";
       await this.session.append([
         this.session.event(f, "approval.requested", { calls: approvals as never }),
         this.session.event(f, "run.interrupted", {
-          reason: "approval",
+          reason,
           pendingCallIds: approvals.map((a) => a.callId),
         }),
       ]);
-      return { status: "interrupted", reason: "approval" };
+      if (hookFailure) this.session.pausedBy ??= hookFailure;
+      return { status: "interrupted", reason };
     }
     if (completions.length + starts.length > 0) await this.session.append([...completions, ...starts]);
     if (runnable.length === 0) return undefined;
@@ -495,11 +534,11 @@ export class FrameDriver {
     f: ExecutionFrame,
     awaiting: CallState[],
   ): Promise<FrameOutcome | undefined> {
-    const decided = awaiting.filter((c) => this.decisions.has(c.callId));
+    const decided = awaiting.filter((c) => this.decisions.has(c.ref));
     if (decided.length === 0) return { status: "interrupted", reason: f.interruptReason ?? "approval" };
     const events = decided.map((call) => {
-      const decision = this.decisions.get(call.callId)!;
-      this.decisions.delete(call.callId);
+      const decision = this.decisions.get(call.ref)!;
+      this.decisions.delete(call.ref);
       return this.resolution(f, call.callId, decision);
     });
     await this.session.append(events);
@@ -539,20 +578,34 @@ export class FrameDriver {
       if (ran === "aborted") return "aborted";
       result = ran;
     }
-    const info = { callId: call.callId, name: call.name, args: runnable.args };
-    const after = await runHooks(this.agent.hooks, "afterToolExecution", { frame, call: info, result });
-    const final = after.kind === "continue" ? after.ctx.result : result;
-    await this.session.append([
-      this.session.event(frame, "tool.completed", {
-        callId: call.callId,
-        name: call.name,
-        content: final.content,
-        ...(final.output !== undefined ? { output: toJson(final.output) as never } : {}),
-        ...(final.isError ? { error: { code: "tool_error", message: final.content } } : {}),
-        durationMs: Math.max(0, this.session.now() - startedAt),
-      }),
-    ]);
+    const info = { callId: call.callId, ref: call.ref, name: call.name, args: runnable.args };
+    let final = result;
+    try {
+      const after = await runHooks(this.agent.hooks, "afterToolExecution", { frame, call: info, result });
+      if (after.kind === "continue") final = after.ctx.result;
+    } catch (error) {
+      // The tool has run: its outcome is journaled before the hook's failure ends the run.
+      await this.session.append([this.completion(frame, call, result, startedAt)]);
+      throw error;
+    }
+    await this.session.append([this.completion(frame, call, final, startedAt)]);
     return "done";
+  }
+
+  private completion(
+    frame: ExecutionFrame,
+    call: CallState,
+    result: ToolResult,
+    startedAt: number,
+  ): NewEvent {
+    return this.session.event(frame, "tool.completed", {
+      callId: call.callId,
+      name: call.name,
+      content: result.content,
+      ...(result.output !== undefined ? { output: toJson(result.output) as never } : {}),
+      ...(result.isError ? { error: { code: "tool_error", message: result.content } } : {}),
+      durationMs: Math.max(0, this.session.now() - startedAt),
+    });
   }
 
   private async runTool(
@@ -564,8 +617,9 @@ export class FrameDriver {
     const session = this.session;
     const context = {
       signal: controller.signal,
-      idempotencyKey: `${session.threadId}:${call.callId}`,
+      idempotencyKey: idempotencyKey(session.threadId, call),
       callId: call.callId,
+      callRef: call.ref,
       frame,
       reportProgress: (progress: unknown) =>
         session.emit({
@@ -610,7 +664,9 @@ export class FrameDriver {
   }
 
   private async runSubAgent({ call, tool, args }: Runnable): Promise<ToolResult | "interrupted"> {
-    const child = (tool as Tool & { [SUB_AGENT]: AgentRuntime })[SUB_AGENT];
+    const { runtime, inheritHooks } = (tool as Tool & { [SUB_AGENT]: SubAgent })[SUB_AGENT];
+    // A sub-agent is guarded by its parent's hooks (approvals, limits, logging) unless it opted out.
+    const child = inheritHooks ? withParentHooks(runtime, this.agent.hooks) : runtime;
     let state = this.frame().turn?.calls.find((c) => c.callId === call.callId);
     let childFrameId = state?.childFrameId;
     if (!childFrameId) {
@@ -654,6 +710,23 @@ export class FrameDriver {
   }
 }
 
+/**
+ * The key a tool dedupes on: `<threadId>/<callId>@<seq>`, unique in every thread for ever. A call
+ * started by an older Loom keeps the key it was started with.
+ */
+function idempotencyKey(threadId: string, call: CallState): string {
+  return call.idempotencyKey ?? `${threadId}/${call.ref}`;
+}
+
+/** The value a started call runs with again: its journaled arguments, through the tool's schema. */
+function restoreArgs(
+  call: CallState,
+  tool: Tool,
+): { ok: true; args: unknown } | { ok: false; message: string } {
+  if (SUB_AGENT in tool) return { ok: true, args: call.args };
+  return parseArgs(call, tool, { edited: call.args });
+}
+
 function storedFailure(f: ExecutionFrame): RunFailedError {
   const error = f.error ?? { code: "internal", message: "The run failed." };
   return new RunFailedError(error.code as RunFailureCode, f.threadId, error.message);
@@ -669,7 +742,7 @@ function parseArgs(
   call: CallState,
   tool: Tool,
   override?: { edited: unknown },
-): { ok: true; args: unknown } | { ok: false; message: string } {
+): { ok: true; args: unknown; input: unknown } | { ok: false; message: string } {
   let raw: unknown;
   if (override) {
     raw = override.edited;
@@ -684,7 +757,7 @@ function parseArgs(
     }
   }
   const result = tool.input.safeParse(raw);
-  if (result.success) return { ok: true, args: result.data };
+  if (result.success) return { ok: true, args: result.data, input: raw };
   const problems = result.error.issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
     .join("; ");
@@ -732,8 +805,12 @@ function toJson(value: unknown): unknown {
   }
 }
 
-/** Tool call ids must be unique within a turn; some models send none. */
-function withCallIds(message: AssistantMessage, iteration: number): AssistantMessage {
+/**
+ * Tool call ids must be unique within a turn; some models send none. Loom's own ids name the frame
+ * too (a sub-agent's differ from its parent's), though a call's identity is its `ref`.
+ */
+function withCallIds(message: AssistantMessage, f: ExecutionFrame): AssistantMessage {
+  const prefix = f.depth === 0 ? `call_${f.iteration}` : `call_${f.frameId}_${f.iteration}`;
   const calls = message.toolCalls;
   if (!calls || calls.every((c, i) => c.id !== "" && calls.findIndex((d) => d.id === c.id) === i))
     return message;
@@ -741,7 +818,7 @@ function withCallIds(message: AssistantMessage, iteration: number): AssistantMes
     ...message,
     toolCalls: calls.map((c, i) => ({
       ...c,
-      id: c.id !== "" && calls.findIndex((d) => d.id === c.id) === i ? c.id : `call_${iteration}_${i}`,
+      id: c.id !== "" && calls.findIndex((d) => d.id === c.id) === i ? c.id : `${prefix}_${i}`,
     })),
   };
 }

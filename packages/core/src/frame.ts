@@ -15,7 +15,13 @@ export type ApprovalState =
 
 /** One tool call of the open turn, and how far it got. */
 export interface CallState {
+  /** The model's id for the call: unique in its turn only. */
   readonly callId: string;
+  /**
+   * The call's identity in its thread, for ever: `<callId>@<seq>`, where seq is that of the
+   * `llm.completed` that asked for it. Decisions, idempotency keys and tools name a call by it.
+   */
+  readonly ref: string;
   readonly name: string;
   /** The raw JSON text of the arguments, as the model produced it. */
   readonly rawArgs: string;
@@ -46,6 +52,8 @@ export interface Turn {
 }
 
 export interface PendingApproval {
+  /** The call's identity in its thread (see `CallState.ref`): what a decision names. */
+  readonly ref: string;
   readonly frameId: string;
   readonly callId: string;
   readonly name: string;
@@ -133,6 +141,7 @@ export function pendingApprovals(frame: ExecutionFrame): PendingApproval[] {
   for (const call of frame.turn?.calls ?? []) {
     if (call.approval?.state === "requested") {
       pending.push({
+        ref: call.ref,
         frameId: frame.frameId,
         callId: call.callId,
         name: call.name,
@@ -143,6 +152,11 @@ export function pendingApprovals(frame: ExecutionFrame): PendingApproval[] {
   }
   for (const child of Object.values(frame.children)) pending.push(...pendingApprovals(child));
   return pending;
+}
+
+/** A call's identity in its thread: its id and the seq of the `llm.completed` that asked for it. */
+export function callRef(callId: string, completedSeq: number): string {
+  return `${callId}@${completedSeq}`;
 }
 
 /** A call's arguments as JSON when they parse (empty means `{}`), else the raw text. */
@@ -246,6 +260,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
       const message = event.data.message;
       const calls: CallState[] = (message.toolCalls ?? []).map((call: ToolCall) => ({
         callId: call.id,
+        ref: callRef(call.id, event.seq),
         name: call.name,
         rawArgs: call.arguments,
         execution: "pending",
@@ -281,11 +296,14 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
     case "approval.resolved": {
       const { callId, decision, reason, args } = event.data;
       return {
-        ...updateCalls(frame, (call) =>
-          call.callId === callId
-            ? { ...call, approval: { state: "resolved", decision, reason, args } }
-            : call,
-        ),
+        ...updateCalls(frame, (call) => {
+          if (call.callId !== callId) return call;
+          const approval: ApprovalState = { state: "resolved", decision, reason, args };
+          // An answer to "its outcome is unknown: run it again?" allows one new start, journaled
+          // as such; the earlier start's approval never allows a second run by itself.
+          const restart = call.execution === "started" && decision !== "reject";
+          return restart ? { ...call, approval, execution: "pending" } : { ...call, approval };
+        }),
         status: running,
       };
     }

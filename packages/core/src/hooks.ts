@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { AppliedCompression, ContextComponent } from "./context.js";
 import { HookError } from "./errors.js";
 import type { ContextComponentRecord } from "./events.js";
@@ -26,8 +27,22 @@ export interface Decided {
 /** A human's answer to a pending approval. */
 export type Decision = { approve: true } | { approve: false; reason?: string } | { args: unknown };
 
+export const DecisionSchema = z.union([
+  z.object({ approve: z.literal(true) }).strict(),
+  z.object({ approve: z.literal(false), reason: z.string().optional() }).strict(),
+  z.object({ args: z.unknown() }).strict(),
+]);
+
+/** True when `value` is a `Decision`. */
+export function isDecision(value: unknown): value is Decision {
+  return DecisionSchema.safeParse(value).success;
+}
+
 export interface ToolCallInfo {
+  /** The model's id for the call (unique in its turn only). */
   readonly callId: string;
+  /** The call's identity in its thread (`<callId>@<seq>`): what decisions and keys use. */
+  readonly ref: string;
   readonly name: string;
   readonly args: unknown;
 }
@@ -77,12 +92,19 @@ export interface Hook {
     frame: ExecutionFrame;
     response: ModelResponse;
   }): HookReturn<{ response: ModelResponse } | Deny>;
+  /**
+   * The one point that may pause for a human (`interrupt`, or `decided` when it asked itself). A hook
+   * that throws here does not fail the run: the call waits for a human (`run.interrupted`, reason
+   * `hook_failed`) and the run throws the `HookError`; `resume` with a decision for it goes on.
+   */
   beforeToolExecution?(ctx: {
     frame: ExecutionFrame;
     call: ToolCallInfo;
     tool: Tool;
-    /** True when a human already approved this call; an `interrupt` is then ignored. */
+    /** True when a human already approved this call; an `interrupt` or `decided` is then ignored. */
     approved: boolean;
+    /** The run's signal: aborted when the run is cancelled (a prompt waiting for a human should stop). */
+    signal: AbortSignal;
   }): HookReturn<{ args: unknown } | Deny | Interrupt | Decided>;
   afterToolExecution?(ctx: {
     frame: ExecutionFrame;
@@ -110,6 +132,32 @@ export const HOOK_POINTS: readonly HookPoint[] = [
   "beforeRecursion",
   "afterIterationEnd",
 ];
+
+type Directive = "deny" | "interrupt" | "decided";
+
+/** The directives each point takes, as its type says; any other is a `HookError` naming the hook. */
+const DIRECTIVES: Readonly<Record<HookPoint, readonly Directive[]>> = {
+  beforeIterationStart: ["deny"],
+  beforeContextAssembly: ["deny"],
+  afterContextAssembly: ["deny"],
+  beforeLLMCall: ["deny"],
+  afterLLMResponse: ["deny"],
+  beforeToolExecution: ["deny", "interrupt", "decided"],
+  afterToolExecution: [],
+  beforeRecursion: ["deny"],
+  afterIterationEnd: ["deny"],
+};
+
+function refuse(hook: string, point: HookPoint, what: string): HookError {
+  const allowed = DIRECTIVES[point];
+  return new HookError(
+    hook,
+    point,
+    new Error(
+      `returned ${what}, which ${point} does not take (it takes ${allowed.length > 0 ? allowed.map((d) => `{ ${d} }`).join(", ") : "no directive"}). Only beforeToolExecution can pause for a human.`,
+    ),
+  );
+}
 
 type HookContext<P extends HookPoint> = Parameters<NonNullable<Hook[P]>>[0];
 type HookOutput<P extends HookPoint> = NonNullable<Awaited<ReturnType<NonNullable<Hook[P]>>>>;
@@ -157,18 +205,40 @@ async function runHookChain<P extends HookPoint>(
         new Error(`returned ${typeof output}; return nothing, an object or a directive`),
       );
     }
+    const directive = (["deny", "interrupt", "decided"] as const).find((d) => d in output);
+    if (directive !== undefined && !DIRECTIVES[point].includes(directive)) {
+      throw refuse(hook.name, point, `{ ${directive} }`);
+    }
     if ("deny" in output) return { kind: "deny", reason: String(output.deny), hook: hook.name };
     if ("interrupt" in output)
       return { kind: "interrupt", reason: String(output.interrupt), hook: hook.name };
     if ("decided" in output) {
+      if (!isDecision(output.decided)) {
+        throw new HookError(
+          hook.name,
+          point,
+          new Error(
+            `returned { decided: ${describeValue(output.decided)} }; a decision is { approve: true }, { approve: false, reason? } or { args }`,
+          ),
+        );
+      }
       return {
         kind: "decided",
         reason: String(output.reason),
         hook: hook.name,
-        decision: output.decided as Decision,
+        decision: output.decided,
       };
     }
     current = { ...current, ...output };
   }
   return { kind: "continue", ctx: current };
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "undefined";
+  try {
+    return JSON.stringify(value)?.slice(0, 80) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }

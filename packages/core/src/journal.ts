@@ -74,8 +74,8 @@ const heldInProcess = new WeakMap<Journal, Set<string>>();
  * this process, so two runs of one process never share a thread even on a journal without leases.
  */
 export async function acquireThread(journal: Journal, threadId: string): Promise<ThreadLease> {
-  let held = heldInProcess.get(journal);
-  if (!held) heldInProcess.set(journal, (held = new Set()));
+  const held = heldInProcess.get(journal) ?? new Set<string>();
+  heldInProcess.set(journal, held);
   if (held.has(threadId)) throw ThreadBusyError.owned(threadId, "another run in this process");
   held.add(threadId);
   let lease: ThreadLease | undefined;

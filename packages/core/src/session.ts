@@ -1,5 +1,5 @@
 import type { AgentEvent, EventData, EventType, NewEvent } from "./events.js";
-import { EVENT_VERSION, sealEvents } from "./events.js";
+import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
 
@@ -27,6 +27,9 @@ export class ThreadSession {
     this.durableSeq = root.lastSeq;
     this.streaming = emit !== IGNORE_EVENTS;
   }
+
+  /** A hook failure that paused a call for a human: the run ends paused and throws it. */
+  pausedBy: Error | undefined;
 
   /** False when nobody listens to transient events (`run`, `resume`). */
   readonly streaming: boolean;
@@ -100,7 +103,7 @@ export class ThreadSession {
       depth: frame.depth,
       iteration,
       type,
-      data,
+      data: toWellFormed(data),
     } as NewEvent;
   }
 }

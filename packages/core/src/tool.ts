@@ -9,9 +9,15 @@ export type UnknownOutcomePolicy = "retry" | "fail" | "ask";
 export interface ToolContext {
   /** Aborted when the run is cancelled or the tool's timeout passes. */
   readonly signal: AbortSignal;
-  /** `threadId:callId`: the same on every attempt of this call, across crashes and processes. */
+  /**
+   * `<threadId>/<callId>@<seq>`: the same on every attempt of this call, across crashes and
+   * processes, and never the same for two calls (of any frame, run or thread).
+   */
   readonly idempotencyKey: string;
+  /** The model's id for the call (unique in its turn only). */
   readonly callId: string;
+  /** The call's identity in its thread: `<callId>@<seq>` (see `CallState.ref`). */
+  readonly callRef: string;
   /** The frame as it was when the tool started. */
   readonly frame: ExecutionFrame;
   /** Streams a `tool.progress` event to the caller (not journaled). */

@@ -54,9 +54,9 @@ describe("frozen journals of released versions", () => {
     const { result, ledger } = await resumeFrozen("v1-interrupted-approval.jsonl", "approval");
     expect(result.status === "completed" && result.text).toBe("Cleaned.");
     expect([...ledger.keys()].sort()).toEqual([
-      "frozen-approval:call_0_0",
-      "frozen-approval:call_0_1",
-      "frozen-approval:call_1_0",
+      "frozen-approval/call_0_0@4",
+      "frozen-approval/call_0_1@4",
+      "frozen-approval/call_1_0@16",
     ]);
   });
 

@@ -2,6 +2,7 @@ import {
   ConfigError,
   createAgent,
   type Hook,
+  HookError,
   MemoryJournal,
   RunFailedError,
   readAll,
@@ -139,7 +140,7 @@ describe("hooks", () => {
     const { journal, agent, ran } = setup([
       {
         name: "buggy-auditor",
-        beforeToolExecution: () => {
+        beforeLLMCall: () => {
           throw new Error("audit db down");
         },
       },
@@ -147,10 +148,35 @@ describe("hooks", () => {
     const error = await agent.run("go", { threadId: "t" }).catch((e) => e);
     expect(RunFailedError.isInstance(error)).toBe(true);
     expect(error.code).toBe("hook_failed");
-    expect(error.message).toBe('Hook "buggy-auditor" threw in beforeToolExecution: audit db down');
+    expect(error.message).toBe('Hook "buggy-auditor" threw in beforeLLMCall: audit db down');
     expect(ran).toEqual([]);
     const events = await readAll(journal, "t");
     expect(events.at(-1)).toMatchObject({ type: "run.failed", data: { error: { code: "hook_failed" } } });
+  });
+
+  it("leaves the call waiting for a human when the hook guarding it throws, and resumes on a decision", async () => {
+    let broken = true;
+    const { journal, agent, ran } = setup([
+      {
+        name: "buggy-auditor",
+        beforeToolExecution: ({ approved }) => {
+          if (broken && !approved) throw new Error("audit db down");
+        },
+      },
+    ]);
+    const error = await agent.run("go", { threadId: "t" }).catch((e) => e);
+    expect(HookError.isInstance(error)).toBe(true);
+    expect(error.code).toBe("hook_failed");
+    expect(error.message).toBe(
+      'Hook "buggy-auditor" threw in beforeToolExecution: audit db down Nothing ran; the thread is paused for a human: resume("t", { decisions: { "c1@4": { approve: true } } }) decides it.',
+    );
+    expect(ran).toEqual([]);
+    const events = await readAll(journal, "t");
+    expect(events.at(-1)).toMatchObject({ type: "run.interrupted", data: { reason: "hook_failed" } });
+    broken = false;
+    const done = await agent.resume("t", { decisions: { "c1@4": { approve: true } } });
+    expect(done.status).toBe("completed");
+    expect(ran).toEqual(["/a"]);
   });
 
   const gate: Hook = {
@@ -164,7 +190,14 @@ describe("hooks", () => {
     expect(paused.status).toBe("interrupted");
     if (paused.status !== "interrupted") return;
     expect(paused.pending).toEqual([
-      { frameId: "root", callId: "c1", name: "write", args: { path: "/a" }, reason: "needs a human" },
+      {
+        ref: "c1@4",
+        frameId: "root",
+        callId: "c1",
+        name: "write",
+        args: { path: "/a" },
+        reason: "needs a human",
+      },
     ]);
     expect(ran).toEqual([]);
     expect((await readAll(journal, "t")).slice(-2).map((e) => e.type)).toEqual([

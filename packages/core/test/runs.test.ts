@@ -183,7 +183,7 @@ describe("threads and resume", () => {
   it("runs it again with the same idempotency key when told to (onUnknownOutcome: retry)", async () => {
     const { second, runs } = await crashedDuringTool("retry");
     await second.resume("p");
-    expect(runs).toEqual(["p:pay"]);
+    expect(runs).toEqual(["p/pay@4"]);
   });
 
   it("asks a human first (onUnknownOutcome: ask)", async () => {
@@ -193,7 +193,7 @@ describe("threads and resume", () => {
     expect(paused.status === "interrupted" && paused.pending[0]!.reason).toMatch(/outcome is unknown/);
     expect(runs).toEqual([]);
     await second.resume("p", { decisions: { pay: { approve: true } } });
-    expect(runs).toEqual(["p:pay"]);
+    expect(runs).toEqual(["p/pay@4"]);
   });
 });
 

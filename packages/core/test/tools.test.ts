@@ -119,19 +119,20 @@ describe("tools", () => {
     });
   });
 
-  it("gives each call the idempotency key threadId:callId and the frame", async () => {
-    let seen: { key: string; iteration: number } | undefined;
+  it("gives each call the idempotency key threadId/callId@seq, its ref and the frame", async () => {
+    let seen: { key: string; ref: string; iteration: number } | undefined;
     const probe = tool({
       name: "probe",
       description: "records its context",
       input: z.object({}),
       run: (_a, ctx) => {
-        seen = { key: ctx.idempotencyKey, iteration: ctx.frame.iteration };
+        seen = { key: ctx.idempotencyKey, ref: ctx.callRef, iteration: ctx.frame.iteration };
         return "ok";
       },
     });
     const { started } = await runOneTurn([{ name: "probe", args: {} }], [probe]);
-    expect(seen).toEqual({ key: `t:${started[0]!.data.callId}`, iteration: 1 });
+    const ref = `${started[0]!.data.callId}@4`;
+    expect(seen).toEqual({ key: `t/${ref}`, ref, iteration: 1 });
     expect(started[0]!.data.idempotencyKey).toBe(seen!.key);
   });
 
