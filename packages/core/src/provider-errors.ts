@@ -36,7 +36,9 @@ export function shouldRetryHeader(headers: Headers | undefined): boolean | undef
  * token, and the value of a key header or parameter (`authorization`, `x-api-key`, `api-key`, ...).
  */
 const CREDENTIAL_SHAPES: readonly (readonly [RegExp, string])[] = [
-  [/\b(Bearer|Basic)\s+(?!\[redacted\])[A-Za-z0-9._~+/=-]+/gi, "$1 [redacted]"],
+  // Case-sensitive and 8 characters at least, so that "a basic plan" or "bearer token" stay.
+  [/\b(Bearer|bearer|BEARER)\s+(?!\[redacted\])[A-Za-z0-9._~+/-]{8,}=*/g, "$1 [redacted]"],
+  [/\b(Basic)\s+(?!\[redacted\])[A-Za-z0-9+/]{8,}=*/g, "$1 [redacted]"],
   [
     /\b((?:proxy-)?authorization|x-api-key|api[-_]key|x-goog-api-key|access[-_]token)(["']?\s*[:=]\s*["']?)(?!Bearer\b|Basic\b|\[redacted\])[^\s"',;&}]+/gi,
     "$1$2[redacted]",

@@ -59,7 +59,9 @@ describe("provider error helpers", () => {
         'json "[redacted]" url [redacted]',
       ].join(" | "),
     );
-    expect(redactSecrets("invalid x-api-key", [])).toBe("invalid x-api-key");
+    for (const words of ["invalid x-api-key", "a basic plan, a Bearer token", "no API key: set one"]) {
+      expect(redactSecrets(words, [])).toBe(words);
+    }
   });
 });
 
@@ -250,7 +252,7 @@ describe("sdkErrorMapper", () => {
       headers: undefined,
       requestId: "req_2",
       advice: "",
-      cause: new Refusal(401, { type: "auth", message: "bad key sk-live-0123456789 Bearer tok.en" }),
+      cause: new Refusal(401, { type: "auth", message: "bad key sk-live-0123456789 Bearer tok.en-98765" }),
     });
     expect(e.cause).toMatchObject({ name: "Refusal", status: 401, requestId: "req_2" });
     expect(everything(e)).not.toMatch(/0123456789|tok\.en|s3cr3t-value/);
