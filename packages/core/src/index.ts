@@ -52,6 +52,7 @@ export {
   type Hook,
   type HookPoint,
   type Interrupt,
+  isDecision,
   type ToolCallInfo,
   type ToolResult,
 } from "./hooks.js";

@@ -1,5 +1,5 @@
 import type { Decision, ExecutionFrame, Hook, ToolCallInfo } from "@loom/core";
-import { ConfigError } from "@loom/core";
+import { ConfigError, isDecision } from "@loom/core";
 
 export interface HITLOptions {
   /** The tools that need a human: names, or a predicate over the call. */
@@ -12,6 +12,8 @@ export interface HITLOptions {
     call: ToolCallInfo;
     frame: ExecutionFrame;
     reason: string;
+    /** Aborted when the run is cancelled: stop asking. */
+    signal: AbortSignal;
   }) => Promise<Decision> | Decision;
   /** Why the call needs a human, as journaled and shown. Default: "<tool> needs human approval". */
   readonly reason?: (call: ToolCallInfo) => string;
@@ -32,11 +34,41 @@ export function HITLHook(options: HITLOptions): Hook {
   const reasonFor = options.reason ?? ((call: ToolCallInfo) => `${call.name} needs human approval`);
   return {
     name: options.name ?? "hitl",
-    beforeToolExecution: async ({ call, frame, approved }) => {
+    beforeToolExecution: async ({ call, frame, approved, signal }) => {
       if (approved || !needsHuman(call)) return undefined;
       const reason = reasonFor(call);
       if (!ask) return { interrupt: reason };
-      return { decided: await ask({ call, frame, reason }), reason };
+      let answer: unknown;
+      try {
+        answer = await ask({ call, frame, reason, signal });
+      } catch (error) {
+        // Nobody answered (Ctrl-C at the prompt, the run cancelled): the call waits durably instead.
+        if (signal.aborted || isAbort(error)) return { interrupt: reason };
+        throw error;
+      }
+      if (signal.aborted) return { interrupt: reason };
+      if (!isDecision(answer)) {
+        throw new TypeError(
+          `ask() returned ${describe(answer)} for call ${call.ref} (${call.name}); it must return { approve: true }, { approve: false, reason? } or { args }`,
+        );
+      }
+      return { decided: answer, reason };
     },
   };
+}
+
+function isAbort(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === "AbortError" || (error as { code?: unknown }).code === "ABORT_ERR")
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "undefined";
+  try {
+    return JSON.stringify(value)?.slice(0, 80) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }

@@ -1,4 +1,4 @@
-import { createAgent, MemoryJournal, readAll, type StoredEvent, tool } from "@loom/core";
+import { createAgent, HookError, MemoryJournal, readAll, type StoredEvent, tool } from "@loom/core";
 import { HITLHook } from "@loom/hooks";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
@@ -124,5 +124,112 @@ describe("HITLHook with ask: waits for the answer", () => {
     const { deleted, agent } = world(hook);
     await agent().run("clean up", { threadId: "h" });
     expect(deleted).toEqual([]);
+  });
+});
+
+describe("HITLHook when the answer does not come", () => {
+  it.each([true, undefined, "yes", { approve: "yes" }])(
+    "gives a typed error for ask() returning %j and leaves the call waiting, resumable",
+    async (answer) => {
+      const hook = HITLHook({ tools: ["delete_file"], ask: () => answer as never });
+      const { journal, deleted, agent } = world(hook);
+      const error = await agent()
+        .run("clean up", { threadId: "h" })
+        .catch((e: unknown) => e);
+      expect(HookError.isInstance(error)).toBe(true);
+      expect((error as HookError).message).toContain("ask() returned");
+      expect((error as HookError).message).toContain(
+        'resume("h", { decisions: { "rm@4": { approve: true } } })',
+      );
+      expect(deleted).toEqual([]);
+      const events = await readAll(journal, "h");
+      expect(events.at(-1)).toMatchObject({ type: "run.interrupted", data: { reason: "hook_failed" } });
+      const done = await agent().resume("h", { decisions: { rm: { approve: true } } });
+      expect(done.status).toBe("completed");
+      expect(deleted).toEqual(["/a"]);
+    },
+  );
+
+  it("leaves a durable pause when ask is aborted (Ctrl-C at the prompt), finished later by a decision", async () => {
+    const controller = new AbortController();
+    const hook = HITLHook({
+      tools: ["delete_file"],
+      ask: ({ signal }) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+          setTimeout(() => controller.abort(), 5);
+        }),
+    });
+    const { journal, deleted, agent } = world(hook);
+    const paused = await agent().run("clean up", { threadId: "h", signal: controller.signal });
+    expect(paused.status).toBe("interrupted");
+    expect((await readAll(journal, "h")).at(-1)).toMatchObject({ type: "run.interrupted" });
+    expect(deleted).toEqual([]);
+    const done = await agent().resume("h", { decisions: { rm: { approve: false, reason: "no" } } });
+    expect(done.status).toBe("completed");
+    expect(deleted).toEqual([]);
+  });
+});
+
+describe("HITLHook on a parent agent guards its sub-agents", () => {
+  function family(inheritHooks?: boolean) {
+    const deleted: string[] = [];
+    const journal = new MemoryJournal();
+    const deleteFile = tool({
+      name: "delete_file",
+      description: "deletes a file",
+      input: z.object({ path: z.string() }),
+      run: ({ path }) => {
+        deleted.push(path);
+        return `deleted ${path}`;
+      },
+    });
+    const child = createAgent({
+      name: "janitor",
+      journal,
+      tools: [deleteFile],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [
+          { toolCalls: [{ id: "rm", name: "delete_file", args: { path: "/home" } }] },
+          { text: "cleaned" },
+        ],
+      }),
+    });
+    const parent = () =>
+      createAgent({
+        journal,
+        hooks: [HITLHook({ tools: ["delete_file"] })],
+        tools: [
+          child.asTool({ description: "cleans", ...(inheritHooks === undefined ? {} : { inheritHooks }) }),
+        ],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            { toolCalls: [{ id: "sub", name: "janitor", args: { input: "clean" } }] },
+            { text: "done" },
+          ],
+        }),
+      });
+    return { deleted, parent };
+  }
+
+  it("pauses the child's dangerous call for the parent's human by default", async () => {
+    const { deleted, parent } = family();
+    const paused = await parent().run("go", { threadId: "f" });
+    expect(paused.status).toBe("interrupted");
+    expect(deleted).toEqual([]);
+    if (paused.status !== "interrupted") return;
+    expect(paused.pending.map((p) => [p.name, p.frameId === "root"])).toEqual([["delete_file", false]]);
+    const done = await parent().resume("f", { decisions: { [paused.pending[0]!.ref]: { approve: false } } });
+    expect(done.status).toBe("completed");
+    expect(deleted).toEqual([]);
+  });
+
+  it("runs the child with only its own hooks when it opts out", async () => {
+    const { deleted, parent } = family(false);
+    const done = await parent().run("go", { threadId: "f" });
+    expect(done.status).toBe("completed");
+    expect(deleted).toEqual(["/home"]);
   });
 });
