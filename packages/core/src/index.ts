@@ -80,6 +80,7 @@ export type {
 export {
   type ApiErrorReport,
   type ApiErrorVocabulary,
+  type ProviderErrorCause,
   apiProviderError,
   classifyApiError,
   isConnectionDrop,
