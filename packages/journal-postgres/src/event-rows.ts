@@ -18,8 +18,11 @@ export interface EventRow {
 export const EVENT_COLUMNS =
   "thread_id, seq, v, type, run_id, ts, frame_id, parent_frame_id, depth, iteration, data";
 
-/** Column arrays for one multi-row `INSERT ... SELECT FROM unnest(...)`, in `EVENT_COLUMNS` order after thread_id. */
-export function eventColumns(events: readonly StoredEvent[]): unknown[] {
+/**
+ * Column arrays for one multi-row `INSERT ... SELECT FROM unnest(...)`, in `EVENT_COLUMNS` order after
+ * thread_id. `dataJson` is each event's `JSON.stringify(data)`.
+ */
+export function eventColumns(events: readonly StoredEvent[], dataJson: readonly string[]): unknown[] {
   return [
     events.map((e) => e.seq),
     events.map((e) => e.v),
@@ -30,7 +33,7 @@ export function eventColumns(events: readonly StoredEvent[]): unknown[] {
     events.map((e) => e.parentFrameId ?? null),
     events.map((e) => e.depth),
     events.map((e) => e.iteration),
-    events.map((e) => JSON.stringify(e.data)),
+    dataJson,
   ];
 }
 

@@ -1,7 +1,8 @@
+/** Core's error, raised by `acquire` (and so by a job whose thread another worker runs). */
+export { ThreadBusyError } from "@loom/core";
 export { MIGRATIONS, type Migration } from "./migrations.js";
 export type { PostgresJournalOptions } from "./options.js";
 export { PostgresJournal } from "./postgres-journal.js";
 export type { SubscribeOptions } from "./subscription.js";
 export type { ThreadJobOutcome, ThreadQueueOptions, WorkOptions } from "./thread-job.js";
-export { ThreadBusyError } from "./thread-lock.js";
 export { ThreadQueue } from "./thread-queue.js";

@@ -8,7 +8,9 @@ import {
   type ReadRange,
   type StoredEvent,
   sealEvents,
+  ThreadBusyError,
   type ThreadInfo,
+  type ThreadLease,
   type ThreadQuery,
   threadStatusAfter,
   validateReadRange,
@@ -20,7 +22,9 @@ import { migrateSchema } from "./migrations.js";
 import { type PostgresJournalOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { toJournalError } from "./pg-errors.js";
 import { quoteIdent } from "./sql.js";
+import { checkStorableText } from "./storable-text.js";
 import { NotificationHub, notifyChannel, type SubscribeOptions, subscribeToThread } from "./subscription.js";
+import { type HeldThreadLock, holdThreadLock, threadLockName } from "./thread-lock.js";
 
 const MAX_SEQ = 2_147_483_647;
 
@@ -48,6 +52,8 @@ export class PostgresJournal implements Journal {
   private readonly channel: string;
   private ready: Promise<void> | undefined;
   private hub: NotificationHub | undefined;
+  /** Threads leased through `acquire` (the lock is undefined while it is being taken). */
+  private readonly leases = new Map<string, { held: HeldThreadLock | undefined }>();
   private closed = false;
 
   constructor(options: PostgresJournalOptions = {}) {
@@ -84,6 +90,42 @@ export class PostgresJournal implements Journal {
     }
   }
 
+  /**
+   * Takes the thread for one owner until `release()`: a session advisory lock on a connection of the
+   * pool kept for the lease (size the pool for it). Any other `acquire` of the thread, from any
+   * process or journal, raises `ThreadBusyError` naming the session that holds it. When the owner
+   * dies, Postgres ends its session and the lock goes with it. If the lease's connection breaks, the
+   * lease is lost silently: appends still go through `expectedSeq`, which fences a second writer.
+   */
+  async acquire(threadId: string): Promise<ThreadLease> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    if (this.leases.has(threadId)) {
+      throw ThreadBusyError.owned(threadId, `another lease of this PostgresJournal (process ${process.pid})`);
+    }
+    const lease: { held: HeldThreadLock | undefined } = { held: undefined };
+    this.leases.set(threadId, lease);
+    try {
+      lease.held = await holdThreadLock(this.pool, threadLockName(this.schema, threadId), threadId);
+    } catch (error) {
+      this.leases.delete(threadId);
+      throw toJournalError(error, `take thread "${threadId}"`);
+    }
+    if (this.closed) {
+      await lease.held.release();
+      this.checkOpen();
+    }
+    let released: Promise<void> | undefined;
+    return {
+      threadId,
+      release: () => {
+        if (this.leases.get(threadId) === lease) this.leases.delete(threadId);
+        released ??= lease.held!.release();
+        return released;
+      },
+    };
+  }
+
   async append(
     threadId: string,
     events: readonly NewEvent[],
@@ -115,6 +157,8 @@ export class PostgresJournal implements Journal {
         `Thread "${threadId}" cannot hold more than ${MAX_SEQ} events.`,
       );
     }
+    const dataJson = sealed.map((event) => JSON.stringify(event.data));
+    checkStorableText(threadId, sealed, dataJson);
     let status: FrameStatus | undefined;
     for (const event of sealed) status = threadStatusAfter(status, event);
     const result = await this.query<{ claimed: number }>(
@@ -122,7 +166,7 @@ export class PostgresJournal implements Journal {
       expectedSeq === -1 ? this.createSql() : this.advanceSql(),
       [
         threadId,
-        ...eventColumns(sealed),
+        ...eventColumns(sealed, dataJson),
         lastSeq,
         status ?? null,
         this.channel,
@@ -293,6 +337,10 @@ export class PostgresJournal implements Journal {
     if (this.closed) return;
     this.closed = true;
     this.hub?.stop();
+    // Leases end with the journal; one still being taken lets go once it has its lock.
+    const leases = [...this.leases.values()];
+    this.leases.clear();
+    await Promise.all(leases.map((lease) => lease.held?.release()));
     if (this.ownsPool) await this.pool.end();
   }
 

@@ -1,55 +1,100 @@
-import { LoomError } from "@loom/core";
+import { ThreadBusyError } from "@loom/core";
 import type pg from "pg";
 
-/** Another worker holds the thread: the job is retried later. */
-export class ThreadBusyError extends LoomError {
-  readonly threadId: string;
+/** The advisory lock of a thread. Workers of earlier versions, which locked around each job, take the same one. */
+export function threadLockName(schema: string, threadId: string): string {
+  return `loom-thread:${schema}:${threadId}`;
+}
 
-  constructor(threadId: string) {
-    super(
-      "thread_busy",
-      `Thread "${threadId}" is being run by another worker right now; this job will be retried after it.`,
-    );
-    this.threadId = threadId;
-  }
+/** A thread's session advisory lock, held on one connection until `release()`. */
+export interface HeldThreadLock {
+  /** The connection broke while the lock was held: Postgres dropped the lock with the session. */
+  readonly lost: boolean;
+  /** Unlocks and returns the connection to the pool (or discards it if it broke). Safe to call twice. */
+  release(): Promise<void>;
 }
 
 /**
- * Runs `body` while this process holds a session advisory lock on the thread. The lock lives on one
- * connection: if the process dies, Postgres drops the connection and the lock with it, so a killed
- * worker never keeps a thread.
+ * Takes a session advisory lock on the thread on a connection of its own from `pool`, and keeps that
+ * connection until `release()`. If the process dies, Postgres drops the connection and the lock with
+ * it, so a killed owner never keeps a thread. Raises core's `ThreadBusyError`, naming the session
+ * that holds the lock, when another session holds it.
  */
-export async function withThreadLock<T>(
+export async function holdThreadLock(
   pool: pg.Pool,
   lockName: string,
   threadId: string,
-  body: () => Promise<T>,
-): Promise<T> {
+): Promise<HeldThreadLock> {
   const client = await pool.connect();
-  let broken = false;
+  let lost = false;
   const onError = () => {
-    broken = true;
+    lost = true;
   };
   client.on("error", onError);
+  let locked: boolean;
   try {
-    const { rows } = await client
-      .query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked", [
-        lockName,
-      ])
-      .catch((error: unknown) => {
-        broken = true;
-        throw error;
-      });
-    if (!rows[0]?.locked) throw new ThreadBusyError(threadId);
-    try {
-      return await body();
-    } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [lockName]).catch(() => {
-        broken = true;
-      });
-    }
-  } finally {
+    const { rows } = await client.query<{ locked: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked",
+      [lockName],
+    );
+    locked = rows[0]?.locked === true;
+  } catch (error) {
     client.off("error", onError);
-    client.release(broken ? true : undefined);
+    client.release(true);
+    throw error;
+  }
+  if (!locked) {
+    client.off("error", onError);
+    client.release();
+    throw ThreadBusyError.owned(threadId, await describeHolder(pool, lockName));
+  }
+  let released: Promise<void> | undefined;
+  return {
+    get lost() {
+      return lost;
+    },
+    release: () => {
+      released ??= (async () => {
+        let broken = lost;
+        if (!broken) {
+          await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [lockName]).catch(() => {
+            broken = true;
+          });
+        }
+        client.off("error", onError);
+        // A connection that broke, or failed to unlock, is discarded: closing it drops the lock.
+        client.release(broken ? true : undefined);
+      })();
+      return released;
+    },
+  };
+}
+
+/** Who holds the lock, for the error message: its backend pid, application name and client address. */
+async function describeHolder(pool: pg.Pool, lockName: string): Promise<string> {
+  const fallback = "another PostgreSQL session";
+  try {
+    const { rows } = await pool.query<{
+      pid: number;
+      application_name: string | null;
+      client: string | null;
+    }>(
+      `SELECT l.pid, a.application_name, host(a.client_addr) AS client
+       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
+       LIMIT 1`,
+      [lockName],
+    );
+    const holder = rows[0];
+    if (!holder) return fallback;
+    const details = [
+      holder.application_name ? `application "${holder.application_name}"` : undefined,
+      holder.client ? `client ${holder.client}` : undefined,
+    ].filter(Boolean);
+    return `PostgreSQL session ${holder.pid}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
+  } catch {
+    return fallback;
   }
 }

@@ -11,6 +11,7 @@ import {
   RunFailedError,
   type RunResult,
   readAll,
+  ThreadBusyError,
   validateThreadId,
 } from "@loom/core";
 import { type Job, PgBoss } from "pg-boss";
@@ -27,13 +28,13 @@ import {
   toOutcome,
   type WorkOptions,
 } from "./thread-job.js";
-import { ThreadBusyError, withThreadLock } from "./thread-lock.js";
 
 /**
  * Runs threads on many worker processes over pg-boss. `enqueue` asks for a run; any worker that
  * calls `work(agent)` takes the job and runs or resumes the thread. A thread runs on at most one
- * worker at a time: the queue's singleton policy keys active jobs by thread id, a session advisory
- * lock backs it up, and the journal's `expectedSeq` fences any writer that still slips through.
+ * worker at a time: the queue's singleton policy keys active jobs by thread id, the journal's lease
+ * (which the agent takes before it does anything: a session advisory lock) backs it up, and the
+ * journal's `expectedSeq` fences any writer that still slips through.
  */
 export class ThreadQueue {
   readonly queue: string;
@@ -195,17 +196,23 @@ export class ThreadQueue {
     const data = parsed.data;
     try {
       validateThreadId(threadId);
-      const lockName = `loom-thread:${this.journal.schema}:${threadId}`;
-      const result = await withThreadLock(this.journal.pool, lockName, threadId, () =>
+      // The agent takes the thread's lease (the journal's advisory lock) before it reads or runs anything.
+      const result =
         data.kind === "run"
-          ? this.runJob(agent, job.id, data.threadId, data.input)
-          : this.resumeJob(agent, data),
-      );
+          ? await this.runJob(agent, job.id, data.threadId, data.input)
+          : await this.resumeJob(agent, data);
       return toOutcome(result, job.id);
     } catch (error) {
-      // Worth another attempt: the thread was busy, another writer got in first, or a connection or a
-      // provider failed. The journal keeps every step, so the retry continues from where this stopped.
-      if (ThreadBusyError.isInstance(error) || JournalConflictError.isInstance(error)) throw error;
+      // Worth another attempt: another owner holds the thread, another writer got in first, or a
+      // connection or a provider failed. The journal keeps every step, so the retry continues from where
+      // this stopped. Checked before ResumeError, which ThreadBusyError extends. A ThreadBusyError with
+      // no owner is a thread whose unfinished run must be resumed, not run again: that is final.
+      if (
+        (ThreadBusyError.isInstance(error) && error.owner !== undefined) ||
+        JournalConflictError.isInstance(error)
+      ) {
+        throw error;
+      }
       if (
         RunFailedError.isInstance(error) ||
         ResumeError.isInstance(error) ||

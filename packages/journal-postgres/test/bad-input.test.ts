@@ -22,6 +22,43 @@ it("refuses event data jsonb cannot hold (a NUL character) with a JournalError t
   await journal.close();
 });
 
+it("refuses a string with an unpaired UTF-16 surrogate with invalid_events naming the event and field, storing nothing", async () => {
+  const journal = journalIn(schema);
+  const events = sampleEvents(3);
+  const cut = "Hi 👋".slice(0, 4); // half of the emoji
+  const broken = structuredClone(events);
+  (broken[2] as { data: { message: { toolCalls: { arguments: string }[] } } }).data.message
+    .toolCalls[0]!.arguments = cut;
+  const error = await journal.append("surrogate", broken, -1).catch((e: unknown) => e);
+  expect(JournalError.isInstance(error)).toBe(true);
+  expect((error as JournalError).code).toBe("invalid_events");
+  expect((error as JournalError).message).toContain("event 2 of the batch (seq 2, llm.completed)");
+  expect((error as JournalError).message).toContain("data.message.toolCalls[0].arguments");
+  expect((error as JournalError).message).toMatch(/unpaired UTF-16 surrogate.*toWellFormed/s);
+  expect(await journal.head("surrogate")).toBe(-1);
+
+  // In a key, in a text column (which would silently become U+FFFD), and a lone low surrogate.
+  const withOutput = sampleEvents(4)[3] as { data: { output: unknown } };
+  const inKey = { ...withOutput, data: { ...withOutput.data, output: { [cut]: 1 } } } as never;
+  expect(((await journal.append("surrogate", [inKey], -1).catch((e) => e)) as Error).message).toMatch(
+    /in data\.output \(the key "Hi \\ud83d"\)/,
+  );
+  const inRunId = { ...events[0]!, runId: cut };
+  expect(((await journal.append("surrogate", [inRunId], -1).catch((e) => e)) as Error).message).toContain(
+    "in runId",
+  );
+  const low = { ...events[0]!, data: { input: "\udc4b tail" } } as (typeof events)[0] & {};
+  expect(((await journal.append("surrogate", [low], -1).catch((e) => e)) as JournalError).code).toBe(
+    "invalid_events",
+  );
+  expect(await journal.head("surrogate")).toBe(-1);
+
+  // Whole emoji, and text that only looks like an escape, are stored as they are.
+  const fine = { ...events[0]!, data: { input: "Hi 👋 and a literal \\ud83d" } } as (typeof events)[0] & {};
+  expect(await journal.append("surrogate", [fine], -1)).toEqual({ lastSeq: 0 });
+  await journal.close();
+});
+
 it("refuses a bad expectedSeq, a non-array batch and work after close() with JournalErrors", async () => {
   const journal = journalIn(schema);
   for (const expected of [-2, 1.5, Number.NaN]) {
