@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { foldAll, type Journal, type StoredEvent } from "@loom/core";
+import { callRef, foldAll, type Journal, pendingApprovals, type StoredEvent } from "@loom/core";
 import {
   ContextDebugger,
   flameGraphHtml,
@@ -60,7 +60,27 @@ export async function threadsCommand(
   else ctx.io.stdout.write(infos.length === 0 ? "No threads.\n" : `${table(rows)}\n`);
 }
 
-function describeEvent(event: StoredEvent): string {
+/** Names a call of `event` by the call id the model gave it, or by its ref once its turn was seen. */
+type CallName = (event: StoredEvent, callId: string) => string;
+
+/**
+ * Names calls by their ref (`<callId>@<seq>`, unique in the thread) as events go by: it remembers
+ * the seq of each frame's last `llm.completed`. A listing that starts mid-turn shows call ids.
+ */
+export function callNamer(): CallName & { see(event: StoredEvent): void } {
+  const turns = new Map<string, number>();
+  const name = (event: StoredEvent, callId: string) => {
+    const seq = turns.get(event.frameId);
+    return seq === undefined ? callId : callRef(callId, seq);
+  };
+  return Object.assign(name, {
+    see: (event: StoredEvent) => {
+      if (event.type === "llm.completed") turns.set(event.frameId, event.seq);
+    },
+  });
+}
+
+function describeEvent(event: StoredEvent, name: CallName): string {
   switch (event.type) {
     case "run.started":
       return JSON.stringify(event.data.input);
@@ -72,17 +92,17 @@ function describeEvent(event: StoredEvent): string {
     case "llm.failed":
       return `${event.data.error.code}: ${event.data.error.message}${event.data.willRetry ? " (retrying)" : ""}`;
     case "tool.started":
-      return `${event.data.name} ${JSON.stringify(event.data.args)}`;
+      return `${event.data.name} [${name(event, event.data.callId)}] ${JSON.stringify(event.data.args)}`;
     case "tool.completed":
-      return `${event.data.name}${event.data.error ? ` ERROR ${event.data.error.code}` : ""}: ${event.data.content.slice(0, 60)}`;
+      return `${event.data.name} [${name(event, event.data.callId)}]${event.data.error ? ` ERROR ${event.data.error.code}` : ""}: ${event.data.content.slice(0, 60)}`;
     case "context.assembled":
       return `${event.data.totalTokens}/${event.data.budget} tokens, ${event.data.excluded.length} excluded`;
     case "compression.applied":
       return `${event.data.strategy}: ${event.data.tokensBefore} → ${event.data.tokensAfter} tokens`;
     case "approval.requested":
-      return event.data.calls.map((c) => `${c.name} (${c.reason})`).join(", ");
+      return event.data.calls.map((c) => `${c.name} [${name(event, c.callId)}] (${c.reason})`).join(", ");
     case "approval.resolved":
-      return `${event.data.callId}: ${event.data.decision}${event.data.reason ? ` (${event.data.reason})` : ""}`;
+      return `${name(event, event.data.callId)}: ${event.data.decision}${event.data.reason ? ` (${event.data.reason})` : ""}`;
     case "run.completed":
       return JSON.stringify(event.data.text.slice(0, 80));
     case "run.failed":
@@ -97,7 +117,7 @@ function describeEvent(event: StoredEvent): string {
   }
 }
 
-export function formatEventLine(io: CliIO, event: StoredEvent): string {
+export function formatEventLine(io: CliIO, event: StoredEvent, name: CallName = callNamer()): string {
   const paint = painter(io.stdout, io.env);
   const colour =
     event.type.startsWith("run.failed") || event.type === "llm.failed"
@@ -110,7 +130,7 @@ export function formatEventLine(io: CliIO, event: StoredEvent): string {
             ? "yellow"
             : "gray";
   const indent = "  ".repeat(event.depth);
-  return `${paint("dim", String(event.seq).padStart(5))} ${indent}${paint(colour, event.type.padEnd(20))} ${describeEvent(event)}`;
+  return `${paint("dim", String(event.seq).padStart(5))} ${indent}${paint(colour, event.type.padEnd(20))} ${describeEvent(event, name)}`;
 }
 
 export async function eventsCommand(
@@ -128,9 +148,13 @@ export async function eventsCommand(
     ...(opts.from !== undefined ? { from: opts.from } : {}),
     ...(opts.to !== undefined ? { to: opts.to } : {}),
   };
+  const name = callNamer();
   for await (const event of ctx.journal.read(threadId, range)) {
+    name.see(event);
     if (opts.types && !opts.types.some((t) => event.type === t || event.type.startsWith(`${t}.`))) continue;
-    ctx.io.stdout.write(opts.json ? `${JSON.stringify(event)}\n` : `${formatEventLine(ctx.io, event)}\n`);
+    ctx.io.stdout.write(
+      opts.json ? `${JSON.stringify(event)}\n` : `${formatEventLine(ctx.io, event, name)}\n`,
+    );
   }
 }
 
@@ -156,6 +180,12 @@ export async function showCommand(ctx: CommandContext, threadId: string) {
   }
   if (root.status === "failed" && root.error)
     out.push("", paint("red", `failed: ${root.error.code}: ${root.error.message}`));
+  const pending = pendingApprovals(root);
+  if (pending.length > 0) {
+    out.push("", paint("yellow", `waiting for a human (decide each by its ref):`));
+    for (const p of pending)
+      out.push(`  ${p.ref}  ${p.name} ${JSON.stringify(p.args)} in frame ${p.frameId}: ${p.reason}`);
+  }
   ctx.io.stdout.write(`${out.join("\n")}\n`);
 }
 
@@ -206,8 +236,10 @@ export async function tailCommand(
   opts: { from?: number; untilEnd: boolean; pollMs: number },
 ) {
   let next = opts.from ?? 0;
+  const name = callNamer();
   const print = (event: StoredEvent) => {
-    ctx.io.stdout.write(`${formatEventLine(ctx.io, event)}\n`);
+    name.see(event);
+    ctx.io.stdout.write(`${formatEventLine(ctx.io, event, name)}\n`);
     next = event.seq + 1;
     return (
       opts.untilEnd && event.depth === 0 && /^run\.(completed|failed|cancelled|interrupted)$/.test(event.type)

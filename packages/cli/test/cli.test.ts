@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runCli } from "@loom/cli";
-import { createAgent, tool } from "@loom/core";
+import { createAgent, type Hook, tool } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { z } from "zod";
 const cwd = mkdtempSync(join(tmpdir(), "loom-cli-"));
 const dir = join(cwd, ".loom", "journal");
 const URL_ = `file://${dir}`;
+const pausedDir = join(cwd, ".loom", "paused");
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 async function loom(...argv: string[]) {
@@ -46,7 +47,34 @@ beforeAll(async () => {
     ]),
   });
   await agent.run("What is Loom?", { threadId: "t-one" });
+  // A thread waiting for a human, whose two sub-agents' models both named their call "c1".
+  const pausedJournal = new FsJournal({ dir: pausedDir });
+  const guard: Hook = {
+    name: "guard",
+    beforeToolExecution: ({ call }) => (call.name === "lookup" ? { interrupt: "needs a human" } : undefined),
+  };
+  const child = (name: string) =>
+    createAgent({
+      name,
+      journal: pausedJournal,
+      tools: [lookup],
+      provider: new ScriptedProvider([{ toolCalls: [{ id: "c1", name: "lookup", args: { q: name } }] }]),
+    }).asTool({ description: name });
+  await createAgent({
+    journal: pausedJournal,
+    hooks: [guard],
+    tools: [child("left"), child("right")],
+    provider: new ScriptedProvider([
+      {
+        toolCalls: [
+          { id: "a", name: "left", args: { input: "l" } },
+          { id: "b", name: "right", args: { input: "r" } },
+        ],
+      },
+    ]),
+  }).run("Look twice", { threadId: "t-paused" });
   await journal.close();
+  await pausedJournal.close();
 });
 
 describe("loom", () => {
@@ -60,12 +88,22 @@ describe("loom", () => {
     ]);
   });
 
+  it("names each call waiting for a human by its ref, unique across sub-agents", async () => {
+    const { stdout, code } = await loom("--journal", `file://${pausedDir}`, "show", "t-paused");
+    expect(code).toBe(0);
+    const waiting = stdout.split("waiting for a human (decide each by its ref):\n")[1]!.trimEnd().split("\n");
+    expect(waiting).toHaveLength(2);
+    const refs = waiting.map((line) => line.trim().split(/\s+/)[0]);
+    expect(refs.every((ref) => /^c1@\d+$/.test(ref!))).toBe(true);
+    expect(new Set(refs).size).toBe(2);
+  });
+
   it("shows events, filtered by type, as lines or JSON, without colours off a terminal", async () => {
     const { stdout, code } = await loom("--journal", URL_, "events", "t-one", "--type", "tool");
     expect(code).toBe(0);
     expect(stdout.trimEnd().split("\n")).toEqual([
-      expect.stringMatching(/^\s+5 tool\.started\s+lookup \{"q":"loom"\}$/),
-      expect.stringMatching(/^\s+6 tool\.completed\s+lookup: found loom$/),
+      expect.stringMatching(/^\s+5 tool\.started\s+lookup \[c1@4\] \{"q":"loom"\}$/),
+      expect.stringMatching(/^\s+6 tool\.completed\s+lookup \[c1@4\]: found loom$/),
     ]);
     expect(stdout).not.toContain("\u001b[");
     const lines = (await loom("--journal", URL_, "events", "t-one", "--json", "--from", "12")).stdout

@@ -30,6 +30,7 @@ export * from "./events.js";
 export {
   type ApprovalState,
   type CallState,
+  callRef,
   callSignature,
   type ExecutionFrame,
   emptyFrame,
@@ -80,10 +81,10 @@ export type {
 export {
   type ApiErrorReport,
   type ApiErrorVocabulary,
-  type ProviderErrorCause,
   apiProviderError,
   classifyApiError,
   isConnectionDrop,
+  type ProviderErrorCause,
   redactSecrets,
   retryAfterFromHeaders,
   retryHintFromMessage,

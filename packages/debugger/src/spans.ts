@@ -1,4 +1,4 @@
-import type { StoredEvent } from "@loom/core";
+import { callRef, type StoredEvent } from "@loom/core";
 
 export type SpanKind = "frame" | "run" | "iteration" | "llm" | "tool";
 export type SpanStatus = "ok" | "error" | "interrupted" | "cancelled" | "open";
@@ -83,6 +83,12 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
     finish(`frame:${e.frameId}`, e, status, more);
   };
 
+  // The seq of each frame's last llm.completed: a call's ref is `<callId>@<that seq>`.
+  const turnSeq = new Map<string, number>();
+  const ref = (frameId: string, callId: string) => {
+    const seq = turnSeq.get(frameId);
+    return seq === undefined ? callId : callRef(callId, seq);
+  };
   for (const e of events) {
     const f = e.frameId;
     switch (e.type) {
@@ -133,6 +139,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
         break;
       }
       case "llm.completed":
+        turnSeq.set(f, e.seq);
         finish(`llm:${f}`, e, "ok", {
           attempt: e.data.attempt,
           inputTokens: e.data.usage.inputTokens,
@@ -147,7 +154,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
         begin(`tool:${f}:${e.data.callId}`, e, {
           kind: "tool",
           name: e.data.name,
-          details: { callId: e.data.callId, args: json(e.data.args) },
+          details: { call: ref(f, e.data.callId), args: json(e.data.args) },
         });
         break;
       case "tool.completed": {
@@ -157,7 +164,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
           begin(key, e, {
             kind: "tool",
             name: e.data.name,
-            details: { callId: e.data.callId, started: "never" },
+            details: { call: ref(f, e.data.callId), started: "never" },
           });
         }
         const error = e.data.error;
@@ -177,7 +184,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
           iteration: 0,
           start: e.ts,
           startSeq: e.seq,
-          details: { input: short(e.data.input), parentFrameId: f, callId: e.data.callId },
+          details: { input: short(e.data.input), parentFrameId: f, call: ref(f, e.data.callId) },
         });
         break;
       case "iteration.completed":

@@ -45,7 +45,8 @@ describe("buildSpans pairs a thread's events into the flame graph's bars", () =>
     const frame = of("frame")[0]!;
     const delegation = of("tool").find((s) => s.name === "researcher")!;
     expect(frame.depth).toBe(1);
-    expect(frame.details.callId).toBe(delegation.details.callId);
+    expect(frame.details.call).toMatch(/@\d+$/);
+    expect(frame.details.call).toBe(delegation.details.call);
     expect(within(frame, delegation)).toBe(true);
     expect(
       spans.filter((s) => s.frameId === frame.frameId && s.kind !== "frame").every((s) => s.depth === 1),
