@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Channel } from "./channel.js";
 import { type CompressionStrategy, dropOldest } from "./compression.js";
 import { ContextOptionsSchema } from "./context.js";
+import { resolveDecisions } from "./decisions.js";
 import {
   ConfigError,
   HookError,
@@ -23,7 +24,7 @@ import {
 } from "./frame-driver.js";
 import { History } from "./history.js";
 import type { Hook } from "./hooks.js";
-import { DecisionSchema, HOOK_POINTS } from "./hooks.js";
+import { HOOK_POINTS } from "./hooks.js";
 import { acquireThread, type Journal, readAll } from "./journal.js";
 import { MemoryJournal } from "./memory-journal.js";
 import type { ModelSettings, Provider } from "./provider.js";
@@ -215,7 +216,7 @@ export function createAgent(options: AgentOptions): Agent {
           root.error?.message ?? "The run failed.",
         );
       }
-      return { runId: root.runId, decisions: checkDecisions(threadId, root, opts.decisions) };
+      return { runId: root.runId, decisions: resolveDecisions(threadId, root, opts.decisions) };
     });
 
   const streamOf = (threadId: string, begin: (emit: (event: AgentEvent) => void) => Promise<RunResult>) => {
@@ -277,56 +278,6 @@ function pausedByHook(error: Error, threadId: string, pending: readonly PendingA
 
 function completed(root: ExecutionFrame): RunResult {
   return { status: "completed", threadId: root.threadId, text: root.result?.text ?? "", frame: root };
-}
-
-/**
- * Maps the caller's decisions onto the pending calls, by ref. A decision may name a call by its ref
- * (`call_1@12`, always unique) or by its call id when only one pending call has that id.
- */
-function checkDecisions(
-  threadId: string,
-  root: ExecutionFrame,
-  decisions: Readonly<Record<string, Decision>> | undefined,
-): Map<string, Decision> {
-  const map = new Map<string, Decision>();
-  if (!decisions) return map;
-  const pending = pendingApprovals(root);
-  const waiting = () =>
-    pending.length > 0
-      ? `; waiting: ${pending.map((p) => `${p.ref} (${p.name} in frame ${p.frameId})`).join(", ")}`
-      : " (nothing is waiting)";
-  for (const [key, decision] of Object.entries(decisions)) {
-    const byRef = pending.find((p) => p.ref === key);
-    const byId = byRef ? [byRef] : pending.filter((p) => p.callId === key);
-    if (byId.length === 0) {
-      throw new ResumeError(
-        "invalid_decision",
-        `Thread "${threadId}" has no call "${key}" waiting for approval${waiting()}.`,
-      );
-    }
-    if (byId.length > 1) {
-      throw new ResumeError(
-        "invalid_decision",
-        `Call id "${key}" names ${byId.length} calls waiting for approval in thread "${threadId}" (${byId.map((p) => `${p.ref} in frame ${p.frameId}`).join(", ")}); name each by its ref instead: { "${byId[0]!.ref}": ... }.`,
-      );
-    }
-    const ref = byId[0]!.ref;
-    if (map.has(ref)) {
-      throw new ResumeError(
-        "invalid_decision",
-        `Two decisions name call ${ref} ("${key}" and another key); give one decision per call.`,
-      );
-    }
-    const parsed = DecisionSchema.safeParse(decision);
-    if (!parsed.success) {
-      throw new ResumeError(
-        "invalid_decision",
-        `Decision for call "${key}" must be { approve: true }, { approve: false, reason? } or { args }; got ${JSON.stringify(decision)}.`,
-      );
-    }
-    map.set(ref, parsed.data as Decision);
-  }
-  return map;
 }
 
 function resolveRuntime(options: AgentOptions): AgentRuntime {

@@ -25,6 +25,7 @@ export {
   type ContextComponent,
   type ContextOptions,
 } from "./context.js";
+export { resolveDecisions } from "./decisions.js";
 export * from "./errors.js";
 export * from "./events.js";
 export {

@@ -11,6 +11,7 @@ import {
   RunFailedError,
   type RunResult,
   readAll,
+  resolveDecisions,
   ThreadBusyError,
   validateThreadId,
 } from "@loom/core";
@@ -117,15 +118,15 @@ export class ThreadQueue {
   async submitDecisions(threadId: string, decisions: Readonly<Record<string, Decision>>): Promise<string> {
     validateThreadId(threadId);
     const root = foldAll(threadId, await readAll(this.journal, threadId));
-    const pending = new Set(pendingApprovals(root).map((p) => p.callId));
-    const unknown = Object.keys(decisions ?? {}).filter((callId) => !pending.has(callId));
-    if (unknown.length > 0 || Object.keys(decisions ?? {}).length === 0) {
+    if (Object.keys(decisions ?? {}).length === 0) {
       throw new ResumeError(
         "invalid_decision",
-        `Thread "${threadId}" has no call ${unknown.map((c) => `"${c}"`).join(", ") || "(none given)"} waiting for approval; waiting: ${[...pending].join(", ") || "nothing"}.`,
+        `submitDecisions("${threadId}"): give at least one decision.`,
       );
     }
-    return this.send({ kind: "resume", threadId, decisions: { ...decisions } });
+    // Checked as the worker will check them; sent keyed by each call's ref, which never becomes ambiguous.
+    const byRef = Object.fromEntries(resolveDecisions(threadId, root, decisions));
+    return this.send({ kind: "resume", threadId, decisions: byRef });
   }
 
   /** Re-enqueues a thread to continue from its journal (after its job gave up, for instance). */
@@ -247,9 +248,10 @@ export class ThreadQueue {
   private async resumeJob(agent: Agent, data: Extract<JobData, { kind: "resume" }>): Promise<RunResult> {
     if (!data.decisions) return agent.resume(data.threadId);
     const root = foldAll(data.threadId, await readAll(this.journal, data.threadId));
-    const pending = new Set(pendingApprovals(root).map((p) => p.callId));
+    // A decision names its call by ref, or by call id when that is unambiguous.
+    const pending = new Set(pendingApprovals(root).flatMap((p) => [p.ref, p.callId]));
     const decisions = Object.fromEntries(
-      Object.entries(data.decisions).filter(([callId]) => pending.has(callId)),
+      Object.entries(data.decisions).filter(([key]) => pending.has(key)),
     ) as Record<string, Decision>;
     return agent.resume(data.threadId, { decisions });
   }
