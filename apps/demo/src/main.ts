@@ -88,7 +88,7 @@ async function main() {
         HITLHook({
           tools: ["publish_report"],
           reason: () => "publishing writes a file others will read",
-          ask: ({ call }) => askHuman(call.name, call.args),
+          ask: ({ call, signal }) => askHuman(call.name, call.args, signal),
         }),
       ],
     });
@@ -96,7 +96,15 @@ async function main() {
     const render = renderer(write);
     for await (const event of stream) render(event);
     const result = await stream.result;
-    if (result.status !== "completed") throw new Error(`the run ended ${result.status}`);
+    if (result.status === "interrupted") {
+      // Ctrl-C at the approval prompt: nothing was published, and the thread waits durably.
+      const decisions = result.pending.map((p) => `"${p.ref}": { approve: true }`).join(", ");
+      write(
+        `\n⏸ paused: ${result.pending.map((p) => `${p.name} [${p.ref}]`).join(", ")} waits for a human.\n` +
+          `  Nothing ran. Finish it later, in any process: agent.resume("${threadId}", { decisions: { ${decisions} } })\n`,
+      );
+      return;
+    }
 
     // 3. What happened, explained from the journal alone.
     const events = await readAll(journal, threadId);
@@ -134,7 +142,7 @@ function runWorkerAndKill(threadId: string): Promise<{ seq: number; type: string
   });
 }
 
-async function askHuman(name: string, callArgs: unknown): Promise<Decision> {
+async function askHuman(name: string, callArgs: unknown, signal: AbortSignal): Promise<Decision> {
   const shown = `\n  ${name}(${JSON.stringify(callArgs)})`;
   if (args.includes("--yes")) {
     write(`${shown}: approved by --yes\n`);
@@ -149,8 +157,12 @@ async function askHuman(name: string, callArgs: unknown): Promise<Decision> {
     return { approve: false, reason: "no human at a terminal to approve it" };
   }
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  // Ctrl-C at the prompt (or the run being cancelled) stops asking: the call then waits durably.
+  const stop = new AbortController();
+  prompt.on("SIGINT", () => stop.abort());
+  signal.addEventListener("abort", () => stop.abort(), { once: true });
   try {
-    const answer = await prompt.question(`${shown}\n  Approve? [y/N] `);
+    const answer = await prompt.question(`${shown}\n  Approve? [y/N] `, { signal: stop.signal });
     return /^y(es)?$/i.test(answer.trim())
       ? { approve: true }
       : { approve: false, reason: "a human said no" };
