@@ -60,6 +60,7 @@ export {
 } from "./hooks.js";
 export {
   acquireThread,
+  holdInProcess,
   type Journal,
   type ReadRange,
   readAll,

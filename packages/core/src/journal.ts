@@ -76,15 +76,28 @@ const heldInProcess = new WeakMap<Journal, Set<string>>();
 export async function acquireThread(journal: Journal, threadId: string): Promise<ThreadLease> {
   const held = heldInProcess.get(journal) ?? new Set<string>();
   heldInProcess.set(journal, held);
-  if (held.has(threadId)) throw ThreadBusyError.owned(threadId, "another run in this process");
-  held.add(threadId);
   let lease: ThreadLease | undefined;
+  const hold = holdInProcess(held, threadId, () => lease?.release());
   try {
     lease = journal.acquire ? await journal.acquire(threadId) : undefined;
   } catch (error) {
-    held.delete(threadId);
+    await hold.release();
     throw error;
   }
+  return hold;
+}
+
+/**
+ * A lease kept in `held`, the set of threads this process's owners hold: `ThreadBusyError` when the
+ * thread is in it already. `release` runs `onRelease` (once), then frees the thread.
+ */
+export function holdInProcess(
+  held: Set<string>,
+  threadId: string,
+  onRelease?: () => Promise<void> | undefined,
+): ThreadLease {
+  if (held.has(threadId)) throw ThreadBusyError.owned(threadId, "another run in this process");
+  held.add(threadId);
   let released = false;
   return {
     threadId,
@@ -92,7 +105,7 @@ export async function acquireThread(journal: Journal, threadId: string): Promise
       if (released) return;
       released = true;
       try {
-        await lease?.release();
+        await onRelease?.();
       } finally {
         held.delete(threadId);
       }

@@ -1,7 +1,8 @@
-import { JournalConflictError, JournalError, ThreadBusyError } from "./errors.js";
+import { JournalConflictError, JournalError } from "./errors.js";
 import { type NewEvent, parseEvent, type StoredEvent, sealEvents } from "./events.js";
 import type { FrameStatus } from "./frame.js";
 import {
+  holdInProcess,
   type Journal,
   type ReadRange,
   type ThreadInfo,
@@ -40,17 +41,7 @@ export class MemoryJournal implements Journal {
   async acquire(threadId: string): Promise<ThreadLease> {
     this.checkOpen();
     validateThreadId(threadId);
-    if (this.leased.has(threadId)) throw ThreadBusyError.owned(threadId, "another run in this process");
-    this.leased.add(threadId);
-    let released = false;
-    return {
-      threadId,
-      release: async () => {
-        if (released) return;
-        released = true;
-        this.leased.delete(threadId);
-      },
-    };
+    return holdInProcess(this.leased, threadId);
   }
 
   async append(

@@ -49,7 +49,7 @@ export function HITLHook(options: HITLOptions): Hook {
       if (signal.aborted) return { interrupt: reason };
       if (!isDecision(answer)) {
         throw new TypeError(
-          `ask() returned ${describe(answer)} for call ${call.ref} (${call.name}); it must return { approve: true }, { approve: false, reason? } or { args }`,
+          `ask() returned ${JSON.stringify(answer) ?? String(answer)} for call ${call.ref} (${call.name}); it must return { approve: true }, { approve: false, reason? } or { args }`,
         );
       }
       return { decided: answer, reason };
@@ -62,13 +62,4 @@ function isAbort(error: unknown): boolean {
     error instanceof Error &&
     (error.name === "AbortError" || (error as { code?: unknown }).code === "ABORT_ERR")
   );
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return "undefined";
-  try {
-    return JSON.stringify(value)?.slice(0, 80) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
