@@ -135,8 +135,11 @@ it("3 worker processes, 50 threads, one worker SIGKILLed mid-run: every thread c
       events.map((e) => e.seq),
       threadId,
     ).toEqual(events.map((_, i) => i));
+    // A call's key is the one its tool.started carries (core makes it from the thread and the call's ref).
+    const keyOf = new Map<string, string>();
     for (const event of events) {
-      if (event.type === "tool.completed") completedKeys.push(`${threadId}:${event.data.callId}`);
+      if (event.type === "tool.started") keyOf.set(event.data.callId, event.data.idempotencyKey);
+      if (event.type === "tool.completed") completedKeys.push(keyOf.get(event.data.callId)!);
     }
   }
   expect(completedKeys).toHaveLength(threadCount * 3);
@@ -154,7 +157,7 @@ it("3 worker processes, 50 threads, one worker SIGKILLed mid-run: every thread c
   for (const row of repeated) expect(row.pids, row.idempotency_key).toContain(victim.pid);
   // The kill really interrupted runs, which other workers then finished.
   const { rows: victimThreads } = await admin.query<{ thread_id: string }>(
-    `SELECT DISTINCT split_part(idempotency_key, ':', 1) AS thread_id FROM "${effectsSchema}".attempts WHERE pid = $1`,
+    `SELECT DISTINCT split_part(idempotency_key, '/', 1) AS thread_id FROM "${effectsSchema}".attempts WHERE pid = $1`,
     [victim.pid],
   );
   expect(victimThreads.some((r) => unfinishedAtKill.has(r.thread_id))).toBe(true);
