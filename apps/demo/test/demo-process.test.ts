@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,5 +57,31 @@ describe("the demo (built, as a process)", () => {
     expect(existsSync(join(cwd, ".loom", "reports"))).toBe(false);
     const publish = events.find((e) => e.type === "tool.completed" && e.data.name === "publish_report");
     expect(publish).toMatchObject({ data: { content: "A human rejected this call: rejected with --no" } });
+  });
+
+  it("leaves a durable pause when the human presses Ctrl-C at the approval prompt", async () => {
+    expect(existsSync(main), "run `pnpm build` first").toBe(true);
+    const cwd = mkdtempSync(join(tmpdir(), "loom-demo-"));
+    dirs.push(cwd);
+    // A real terminal (script(1) gives the demo a pty), so the prompt is shown and Ctrl-C is a key.
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(main)}`;
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes("Approve? [y/N]") && !child.stdin.writableEnded) child.stdin.end("\u0003");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(stdout).toContain("Approve? [y/N]");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/paused: publish_report \[\S+@\d+\] waits for a human/);
+    expect(existsSync(join(cwd, ".loom", "reports"))).toBe(false);
+    const journalDir = join(cwd, ".loom", "journal");
+    const [file] = readdirSync(journalDir).filter((f) => f.endsWith(".jsonl"));
+    const journal = new FsJournal({ dir: journalDir });
+    const events = await readAll(journal, file!.replace(/\.jsonl$/, ""));
+    await journal.close();
+    expect(events.at(-1)).toMatchObject({ type: "run.interrupted", data: { reason: "approval" } });
+    expect(events.some((e) => e.type === "tool.started" && e.data.name === "publish_report")).toBe(false);
   });
 });
