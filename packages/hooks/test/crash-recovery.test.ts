@@ -151,9 +151,14 @@ describe("recovery after kill -9, across processes", () => {
       const counts = new Map<string, number>();
       for (const line of lines) counts.set(line.split(" ")[0]!, (counts.get(line.split(" ")[0]!) ?? 0) + 1);
       for (const [key, count] of counts) expect(count, `${where}: ${key} ran ${count} times`).toBe(1);
+      // A call's key is the one its tool.started journaled (the thread and the call's ref).
+      const keys = new Map<string, string>();
       for (const e of events) {
+        if (e.type === "tool.started") keys.set(`${e.frameId}/${e.data.callId}`, e.data.idempotencyKey);
         if (e.type === "tool.completed" && !e.data.error) {
-          expect(counts.get(`${THREAD}:${e.data.callId}`), `${where}: effect of ${e.data.callId}`).toBe(1);
+          const key = keys.get(`${e.frameId}/${e.data.callId}`)!;
+          expect(key, where).toMatch(new RegExp(`^${THREAD}/${e.data.callId}@\\d+$`));
+          expect(counts.get(key), `${where}: effect of ${e.data.callId}`).toBe(1);
         }
       }
 
