@@ -54,9 +54,14 @@ describe("resume from every prefix", () => {
         if (result.status !== "completed") continue;
         expect(result.text, where).toBe(uncut.text);
         expect(transcripts(result.frame), where).toEqual(expected);
-        const completedBefore = prefix.flatMap((e) =>
-          e.type === "tool.completed" ? [`${THREAD}:${e.data.callId}`] : [],
-        );
+        // A call's key is what its tool.started journaled (a call that never started has none).
+        const keys = new Map<string, string>();
+        for (const e of prefix)
+          if (e.type === "tool.started") keys.set(`${e.frameId}/${e.data.callId}`, e.data.idempotencyKey);
+        const completedBefore = prefix.flatMap((e) => {
+          const key = e.type === "tool.completed" ? keys.get(`${e.frameId}/${e.data.callId}`) : undefined;
+          return key === undefined ? [] : [key];
+        });
         for (const key of completedBefore)
           expect(resumedLedger.get(key), `${where}: ${key} ran again`).toBeUndefined();
         const done = await readAll(cut, THREAD);
