@@ -195,6 +195,7 @@ export function createAgent(options: AgentOptions): Agent {
         throw new ThreadBusyError(
           threadId,
           `Thread "${threadId}" has an unfinished run (${root.status}). Call resume("${threadId}") to finish it, or run on another thread id.`,
+          { reason: "unfinished" },
         );
       }
       return { runId: newId(), decisions: new Map(), input };

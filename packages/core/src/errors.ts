@@ -211,12 +211,22 @@ export class ResumeError extends LoomError {
 export class ThreadBusyError extends ResumeError {
   declare readonly code: "thread_busy";
   readonly threadId: string;
+  /**
+   * `owned`: another owner runs it now (wait, then resume). `unfinished`: nobody runs it, but its
+   * last run did not finish: `resume` it rather than `run` again.
+   */
+  readonly reason: "owned" | "unfinished";
   /** Who owns the thread right now, as far as the journal can tell ("process 4242", ...). */
   readonly owner: string | undefined;
 
-  constructor(threadId: string, message: string, options?: { owner?: string | undefined; cause?: unknown }) {
+  constructor(
+    threadId: string,
+    message: string,
+    options?: { reason?: "owned" | "unfinished"; owner?: string | undefined; cause?: unknown },
+  ) {
     super("thread_busy", message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.threadId = threadId;
+    this.reason = options?.reason ?? "owned";
     this.owner = options?.owner;
   }
 

@@ -412,6 +412,7 @@ describe("one owner per thread", () => {
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(ThreadBusyError.isInstance(rejected.reason)).toBe(true);
+    expect((rejected.reason as ThreadBusyError).reason).toBe("owned");
     expect(ran).toEqual(["slow"]);
     expect((await eventsOf(journal, "n", "run.started")).length).toBe(1);
     // Once the owner stopped, the thread is free again.

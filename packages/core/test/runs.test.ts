@@ -6,6 +6,7 @@ import {
   ResumeError,
   RunFailedError,
   readAll,
+  ThreadBusyError,
   tool,
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
@@ -97,6 +98,7 @@ describe("configuration and bad input", () => {
     await agent.run("first", { threadId: "busy" });
     const error = await agent.run("second", { threadId: "busy" }).catch((e) => e);
     expect(ResumeError.isInstance(error) && error.code).toBe("thread_busy");
+    expect(ThreadBusyError.isInstance(error) && error.reason).toBe("unfinished");
     expect(error.message).toContain('resume("busy")');
   });
 

@@ -206,10 +206,10 @@ export class ThreadQueue {
     } catch (error) {
       // Worth another attempt: another owner holds the thread, another writer got in first, or a
       // connection or a provider failed. The journal keeps every step, so the retry continues from where
-      // this stopped. Checked before ResumeError, which ThreadBusyError extends. A ThreadBusyError with
-      // no owner is a thread whose unfinished run must be resumed, not run again: that is final.
+      // this stopped. Checked before ResumeError, which ThreadBusyError extends. A thread whose
+      // unfinished run must be resumed, not run again, is final.
       if (
-        (ThreadBusyError.isInstance(error) && error.owner !== undefined) ||
+        (ThreadBusyError.isInstance(error) && error.reason === "owned") ||
         JournalConflictError.isInstance(error)
       ) {
         throw error;
