@@ -1,0 +1,103 @@
+import {
+  type AgentStream,
+  foldAll,
+  type Journal,
+  pendingApprovals,
+  ResumeError,
+  readAll,
+  ThreadBusyError,
+} from "@loom/core";
+import { decide } from "./human.js";
+import { CallKeys } from "./keys.js";
+import { appendLedger } from "./ledger.js";
+import { type Attempt, buildWorld, SimulatedCrash, type WorldName } from "./world.js";
+
+export type AttemptStatus = "completed" | "interrupted" | "busy" | "stale-decision" | "killed" | "error";
+
+export interface AttemptOutcome {
+  readonly status: AttemptStatus;
+  readonly text?: string;
+  readonly pending?: number;
+  readonly error?: string;
+}
+
+/**
+ * One attempt of a trial: starts the thread, or resumes it with the human's decisions for whatever
+ * waits. Marks in the ledger each `tool.completed` it sees durable; dies where the attempt's plan says.
+ */
+export async function runAttempt(
+  world: WorldName,
+  journal: Journal,
+  threadId: string,
+  trialSeed: number,
+  attempt: Attempt,
+): Promise<AttemptOutcome> {
+  if (attempt.plan.point === "acquire") journal = dyingInAcquire(journal, attempt, attempt.plan.turns);
+  const { agent, input } = buildWorld(world, journal, attempt);
+  let stream: AgentStream;
+  try {
+    const events = await readAll(journal, threadId);
+    if (events.length === 0) stream = agent.stream(input, { threadId });
+    else {
+      const pending = pendingApprovals(foldAll(threadId, events));
+      const decisions = decide(pending, threadId, trialSeed, attempt.ledgerFile);
+      stream = agent.resumeStream(threadId, { decisions });
+    }
+    let keys: CallKeys | undefined;
+    let seen = 0;
+    for await (const event of stream) {
+      if (!("seq" in event)) continue;
+      // The first durable event of this attempt comes after it took the thread: all before it is final.
+      if (!keys) {
+        keys = new CallKeys(threadId);
+        if (event.seq > 0)
+          for (const e of await readAll(journal, threadId, { to: event.seq - 1 })) keys.next(e);
+      }
+      const key = keys.next(event);
+      if (event.type === "tool.completed" && key && attempt.alive()) {
+        appendLedger(attempt.ledgerFile, { k: "completed", key, by: "stream", attempt: attempt.attempt });
+      }
+      const plan = attempt.plan;
+      if (plan.point === "event" && event.type === plan.type && ++seen === plan.nth) attempt.die();
+    }
+    const result = await stream.result;
+    return result.status === "completed"
+      ? { status: "completed", text: result.text }
+      : { status: "interrupted", pending: result.pending.length };
+  } catch (error) {
+    if (error instanceof SimulatedCrash || !attempt.alive()) return { status: "killed" };
+    if (ThreadBusyError.isInstance(error)) return { status: "busy" };
+    // The human decided on what it read before this attempt took the thread; another owner moved on.
+    if (ResumeError.isInstance(error) && error.code === "invalid_decision")
+      return { status: "stale-decision" };
+    return {
+      status: "error",
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+  }
+}
+
+/** The journal, except that the process dies `turns` event-loop turns into its first `acquire`. */
+function dyingInAcquire(journal: Journal, attempt: Attempt, turns: number): Journal {
+  const acquire = journal.acquire?.bind(journal);
+  if (!acquire) return journal;
+  return {
+    specificationVersion: journal.specificationVersion,
+    append: (threadId, events, expectedSeq) => journal.append(threadId, events, expectedSeq),
+    read: (threadId, range) => journal.read(threadId, range),
+    head: (threadId) => journal.head(threadId),
+    threads: (query) => journal.threads(query),
+    fork: (from, atSeq, to) => journal.fork(from, atSeq, to),
+    close: () => journal.close(),
+    acquire: (threadId) => {
+      const taking = acquire(threadId);
+      let left = turns;
+      const tick = () => {
+        if (left-- <= 0) attempt.die();
+        else setImmediate(tick);
+      };
+      setImmediate(tick);
+      return taking;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import {
+  formatTable,
+  type JournalKind,
+  runChaos,
+  runSeed,
+  type ScenarioName,
+  VIOLATION_KINDS,
+} from "../src/index.ts";
+
+// The bounded chaos run of every `pnpm test`: each journal, each scenario, a few trials of kills and
+// resumes in real processes (journal-fs, journal-postgres) or simulated crashes (MemoryJournal).
+// `pnpm test:chaos` runs the large version. A failure prints its seed: LOOM_CHAOS_SEED replays it.
+
+const SEED = runSeed();
+
+/** Trials per scenario: small enough for ~90 s on two busy cores, with every kind of kill in it. */
+function bounded(journal: JournalKind, scenario: ScenarioName): number {
+  if (journal === "memory") return 40;
+  return {
+    "colliding-subagents": 2,
+    "approvals-with-kills": 3,
+    "two-resumers": 3,
+    "kill-after-effect": 5,
+    "lock-takeover": 2,
+  }[scenario];
+}
+
+describe.each(["memory", "fs", "postgres"] as const)("chaos on %s", (journal) => {
+  it(`no completed call runs twice, no non-idempotent call twice, nothing unapproved, no decision on the wrong call (seed ${SEED})`, async () => {
+    const result = await runChaos({ journals: [journal], trials: bounded, seed: SEED, concurrency: 2 });
+    const failures = result.reports.filter(
+      (r) => r.unfinished || r.errors.length > 0 || VIOLATION_KINDS.some((k) => r.violations[k] > 0),
+    );
+    const explain = `seed ${SEED} (LOOM_CHAOS_SEED=${SEED})\n${formatTable(result.summary)}\n${failures
+      .map((r) => `${r.scenario} trial ${r.trial}:\n  ${[...r.details, ...r.errors].join("\n  ")}`)
+      .join("\n")}`;
+    for (const row of result.summary) {
+      for (const kind of VIOLATION_KINDS)
+        expect(row.violations[kind], `${row.scenario} ${kind}: ${explain}`).toBe(0);
+      expect(row.unfinished, `${row.scenario} unfinished: ${explain}`).toBe(0);
+      expect(row.errors, `${row.scenario} errors: ${explain}`).toBe(0);
+      expect(row.kills, `${row.scenario} kills: ${explain}`).toBeGreaterThan(0);
+      // A kill during lock takeover does not block the next resume (it used to wait 5 s).
+      if (row.maxTakeoverMs !== undefined) expect(row.maxTakeoverMs, explain).toBeLessThan(2000);
+    }
+    const twoResumers = result.summary.find((r) => r.scenario === "two-resumers")!;
+    expect(twoResumers.busy, `two resumers never met: ${explain}`).toBeGreaterThan(0);
+  }, 120_000);
+});
