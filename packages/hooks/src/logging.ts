@@ -54,7 +54,7 @@ export function LoggingHook(options: LoggingOptions): Hook {
     },
     beforeToolExecution: ({ frame, call }) => {
       logger.info(
-        { ...where(frame), tool: call.name, callId: call.callId, args: clean(call.args) },
+        { ...where(frame), tool: call.name, callId: call.callId, ref: call.ref, args: clean(call.args) },
         "tool call",
       );
     },
@@ -63,6 +63,7 @@ export function LoggingHook(options: LoggingOptions): Hook {
         ...where(frame),
         tool: call.name,
         callId: call.callId,
+        ref: call.ref,
         result: preview(result.content),
       };
       if (result.isError) logger.warn(fields, "tool failed");

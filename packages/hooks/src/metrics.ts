@@ -48,9 +48,9 @@ export function MetricsHook(options: { now?: () => number; name?: string } = {})
       state.inputTokens += response.usage.inputTokens;
       state.outputTokens += response.usage.outputTokens;
     },
-    beforeToolExecution: ({ frame, call }) => void toolStarted.set(`${frame.threadId}/${call.callId}`, now()),
+    beforeToolExecution: ({ frame, call }) => void toolStarted.set(`${frame.threadId}/${call.ref}`, now()),
     afterToolExecution: ({ frame, call, result }) => {
-      const key = `${frame.threadId}/${call.callId}`;
+      const key = `${frame.threadId}/${call.ref}`;
       state.toolCalls[call.name] ??= { count: 0, totalMs: 0, maxMs: 0, errors: 0 };
       const tool = state.toolCalls[call.name]!;
       add(tool, now() - (toolStarted.get(key) ?? now()));

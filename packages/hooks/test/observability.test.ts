@@ -115,4 +115,49 @@ describe("MetricsHook", () => {
     metrics.reset();
     expect(metrics.snapshot().iterations).toBe(0);
   });
+
+  it("times each call on its own when sub-agents running at once use the same call id", async () => {
+    let clock = 0;
+    const metrics = MetricsHook({ now: () => clock });
+    const journal = new MemoryJournal();
+    const wait = tool({
+      name: "wait",
+      description: "waits",
+      input: z.object({ ms: z.number() }),
+      run: async ({ ms }) => {
+        await new Promise((r) => setTimeout(r, 1));
+        clock += ms;
+        return "waited";
+      },
+    });
+    const child = (name: string, ms: number) =>
+      createAgent({
+        name,
+        journal,
+        tools: [wait],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [{ toolCalls: [{ id: "call_1", name: "wait", args: { ms } }] }, { text: "ok" }],
+        }),
+      }).asTool({ description: name });
+    await createAgent({
+      journal,
+      hooks: [metrics],
+      tools: [child("a", 100), child("b", 100)],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [
+          {
+            toolCalls: [
+              { id: "x", name: "a", args: { input: "go" } },
+              { id: "y", name: "b", args: { input: "go" } },
+            ],
+          },
+          { text: "done" },
+        ],
+      }),
+    }).run("go");
+    // Both waits started at clock 0; the clock then moved 100 for each: 100 and 200.
+    expect(metrics.snapshot().toolCalls.wait).toMatchObject({ count: 2, totalMs: 300, maxMs: 200 });
+  });
 });
