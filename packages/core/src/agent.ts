@@ -29,6 +29,7 @@ import { acquireThread, type Journal, readAll } from "./journal.js";
 import { MemoryJournal } from "./memory-journal.js";
 import type { ModelSettings, Provider } from "./provider.js";
 import { IGNORE_EVENTS, ThreadSession } from "./session.js";
+import { closestName } from "./suggest.js";
 import { validateThreadId } from "./thread-id.js";
 import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 import { type Tool, tool } from "./tool.js";
@@ -51,7 +52,8 @@ const AgentConfigSchema = z.object({
 
 export interface AgentOptions extends z.input<typeof AgentConfigSchema> {
   readonly provider: Provider;
-  readonly tools?: readonly Tool[];
+  /** A list of tools, or a record of them by name (`{ search, fetchPage }`). */
+  readonly tools?: readonly Tool[] | Readonly<Record<string, Tool>>;
   /** Where events go. Default: a new `MemoryJournal` (nothing survives the process). */
   readonly journal?: Journal;
   readonly hooks?: readonly Hook[];
@@ -281,9 +283,30 @@ function completed(root: ExecutionFrame): RunResult {
   return { status: "completed", threadId: root.threadId, text: root.result?.text ?? "", frame: root };
 }
 
+/** Every option `createAgent` reads: anything else is a mistake worth naming. */
+const AGENT_OPTIONS: readonly string[] = [
+  ...Object.keys(AgentConfigSchema.shape),
+  "provider",
+  "tools",
+  "journal",
+  "hooks",
+  "settings",
+  "now",
+  "random",
+  "tokenizer",
+  "compression",
+];
+
 function resolveRuntime(options: AgentOptions): AgentRuntime {
   if (!options || typeof options !== "object")
     throw new ConfigError("createAgent(options): options must be an object.");
+  for (const key of Object.keys(options)) {
+    if (AGENT_OPTIONS.includes(key)) continue;
+    const near = closestName(key, AGENT_OPTIONS);
+    throw new ConfigError(
+      `createAgent: unknown option "${key}"${near ? `; did you mean "${near}"?` : "."} Options: ${AGENT_OPTIONS.join(", ")}.`,
+    );
+  }
   const parsed = AgentConfigSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -302,7 +325,7 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
     );
   }
   const tools = new Map<string, Tool>();
-  for (const t of options.tools ?? []) {
+  for (const t of toolList(options.tools)) {
     if (!t || typeof t.run !== "function" || !t.spec) {
       throw new ConfigError('createAgent: every entry of "tools" must be made with tool({...}).');
     }
@@ -354,6 +377,28 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
     compression,
     tokenizer,
   };
+}
+
+/**
+ * `tools` as a list, or as a record of tools by name (the AI SDK's `tools: { weather }` form), in
+ * which case each key must be its tool's name.
+ */
+function toolList(tools: AgentOptions["tools"]): readonly Tool[] {
+  if (tools === undefined) return [];
+  if (Array.isArray(tools)) return tools;
+  if (typeof tools !== "object" || tools === null) {
+    throw new ConfigError(
+      `createAgent: "tools" must be a list of tools ([search, fetchPage]) or a record of them by name ({ search }); got ${typeof tools}.`,
+    );
+  }
+  return Object.entries(tools as Record<string, Tool>).map(([key, t]) => {
+    if (t && typeof t === "object" && typeof t.name === "string" && t.name !== key) {
+      throw new ConfigError(
+        `createAgent: "tools.${key}" is the tool named "${t.name}"; in the record form each key must be its tool's name.`,
+      );
+    }
+    return t;
+  });
 }
 
 /** Own and inherited method names of a hook object, up to (not including) Object.prototype. */

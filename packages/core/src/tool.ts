@@ -54,21 +54,46 @@ export function tool<Input, Output>(definition: ToolDefinition<Input, Output>): 
     );
   }
   if (!(definition.input instanceof z.ZodType)) {
-    throw new ConfigError(`Tool "${definition.name}": "input" must be a zod schema (z.object({...})).`);
+    throw new ConfigError(`Tool "${definition.name}": ${notAZodSchema(definition.input)}`);
   }
   if (definition.timeoutMs !== undefined && !(definition.timeoutMs > 0)) {
     throw new ConfigError(`Tool "${definition.name}": timeoutMs must be a positive number of milliseconds.`);
+  }
+  const spec = {
+    name: definition.name,
+    description: definition.description,
+    inputSchema: toJsonSchema(definition),
+  };
+  if (spec.inputSchema.type !== "object") {
+    throw new ConfigError(
+      `Tool "${definition.name}": "input" must be an object schema (z.object({ ... })), because models send a tool's arguments as a JSON object; got a schema of type ${JSON.stringify(spec.inputSchema.type ?? "unknown")}. Wrap it: z.object({ value: ${describeSchemaType(spec.inputSchema)} }).`,
+    );
   }
   return {
     ...definition,
     idempotent: definition.idempotent ?? false,
     onUnknownOutcome: definition.onUnknownOutcome ?? "fail",
-    spec: {
-      name: definition.name,
-      description: definition.description,
-      inputSchema: toJsonSchema(definition),
-    },
+    spec,
   };
+}
+
+function describeSchemaType(schema: Record<string, unknown>): string {
+  return typeof schema.type === "string" ? `z.${schema.type}()` : "yourSchema";
+}
+
+/** Why `input` is not a schema this zod can use, and what to do. */
+function notAZodSchema(input: unknown): string {
+  const candidate = input as { _def?: unknown; _zod?: unknown; "~standard"?: { vendor?: unknown } } | null;
+  if (candidate && typeof candidate === "object" && "_zod" in candidate) {
+    return `"input" is a zod 4 schema from another copy of zod than @loom/core's. Install one zod 4 for your app and Loom (zod is a peer dependency of @loom/core: \`npm ls zod\` shows the copies), so both use the same.`;
+  }
+  if (candidate && typeof candidate === "object" && "_def" in candidate) {
+    return `"input" is a zod 3 schema; @loom/core needs zod 4 (\`npm install zod@^4\`; with zod 3.25+ you can also import zod 4 as "zod/v4").`;
+  }
+  if (candidate && typeof candidate === "object" && candidate["~standard"]) {
+    return `"input" is a ${String(candidate["~standard"].vendor)} schema; @loom/core takes zod 4 schemas (z.object({ ... }) from "zod").`;
+  }
+  return `"input" must be a zod 4 schema (z.object({ ... }) from "zod"), got ${input === null ? "null" : typeof input}.`;
 }
 
 function toJsonSchema(definition: ToolDefinition<unknown, unknown>): Record<string, unknown> {

@@ -184,7 +184,7 @@ describe("tools", () => {
     const run = () => "x";
     expect(() => tool({ name: "has space", description: "", input: z.object({}), run })).toThrow(ConfigError);
     expect(() => tool({ name: "x", description: "", input: { parse: () => 1 } as never, run })).toThrow(
-      /must be a zod schema/,
+      /must be a zod 4 schema/,
     );
     expect(() => tool({ name: "x", description: "", input: z.object({}), run, timeoutMs: 0 })).toThrow(
       /timeoutMs/,
