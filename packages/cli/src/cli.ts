@@ -51,6 +51,19 @@ const OPTIONS = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
+/**
+ * `--limit -3` reads to parseArgs as a second option; say what is wrong with the number instead.
+ */
+function negativeNumberGiven(argv: readonly string[]): void {
+  for (let i = 0; i < argv.length - 1; i++) {
+    const name = argv[i]!.replace(/^--/, "");
+    const option = (OPTIONS as Record<string, { type: string }>)[name];
+    if (argv[i]!.startsWith("--") && option?.type === "string" && /^-\d/.test(argv[i + 1]!)) {
+      throw new CliError("usage", `--${name} must be a non-negative integer, got "${argv[i + 1]}".`);
+    }
+  }
+}
+
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value))
@@ -72,6 +85,7 @@ export async function runCli(
   let journal: Journal | undefined;
   try {
     let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+    negativeNumberGiven(argv);
     try {
       parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
     } catch (error) {
@@ -97,6 +111,16 @@ export async function runCli(
         });
         break;
       case "events":
+        if (
+          values.from !== undefined &&
+          values.to !== undefined &&
+          integer("from", values.from)! > integer("to", values.to)!
+        ) {
+          throw new CliError(
+            "usage",
+            `--from ${values.from} is after --to ${values.to}: nothing lies between; swap them.`,
+          );
+        }
         await eventsCommand(ctx, needThread(command, thread), {
           ...(values.type ? { types: values.type.split(",").map((t) => t.trim()) } : {}),
           ...(values.from !== undefined ? { from: integer("from", values.from)! } : {}),

@@ -1,6 +1,14 @@
-import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { callRef, foldAll, type Journal, pendingApprovals, type StoredEvent } from "@loom/core";
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import {
+  callRef,
+  EVENT_TYPES,
+  type EventType,
+  foldAll,
+  type Journal,
+  pendingApprovals,
+  type StoredEvent,
+} from "@loom/core";
 import {
   ContextDebugger,
   flameGraphHtml,
@@ -144,6 +152,15 @@ export async function eventsCommand(
       `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
     );
   }
+  for (const t of opts.types ?? []) {
+    const families = new Set(EVENT_TYPES.map((type) => type.split(".")[0]!));
+    if (!EVENT_TYPES.includes(t as EventType) && !families.has(t)) {
+      throw new CliError(
+        "usage",
+        `--type "${t}" is not an event type. Types: ${EVENT_TYPES.join(", ")}; or a family: ${[...families].join(", ")}.`,
+      );
+    }
+  }
   const range = {
     ...(opts.from !== undefined ? { from: opts.from } : {}),
     ...(opts.to !== undefined ? { to: opts.to } : {}),
@@ -195,6 +212,13 @@ export async function explainCommand(
   opts: { iteration?: number; component?: string; frame?: string; json: boolean },
 ) {
   const events = await readThread(ctx, threadId);
+  if (opts.frame !== undefined && !events.some((e) => e.frameId === opts.frame)) {
+    const frames = [...new Set(events.map((e) => e.frameId))];
+    throw new CliError(
+      "frame_not_found",
+      `Thread "${threadId}" has no frame "${opts.frame}". Its frames: ${frames.join(", ")}.`,
+    );
+  }
   const debug = ContextDebugger.fromEvents(events, opts.frame ? { frameId: opts.frame } : {});
   if (opts.iteration !== undefined) {
     const explanation = debug.explainIteration(opts.iteration);
@@ -217,6 +241,12 @@ export async function flameCommand(ctx: CommandContext, threadId: string, opts: 
   const events = await readThread(ctx, threadId);
   if (opts.output) {
     const file = resolve(ctx.io.cwd, opts.output);
+    if (!existsSync(dirname(file))) {
+      throw new CliError(
+        "usage",
+        `Cannot write ${file}: the folder ${dirname(file)} does not exist. Create it, or pick another -o path.`,
+      );
+    }
     writeFileSync(file, flameGraphHtml(events, { title: `Loom thread ${threadId}` }));
     ctx.io.stdout.write(`Wrote ${file}: open it in a browser and hover the bars.\n`);
   } else {

@@ -9,7 +9,7 @@ export const EXIT = {
   corrupt: 4,
 } as const;
 
-export type CliErrorCode = "usage" | "bad_url" | "thread_not_found" | "missing_package";
+export type CliErrorCode = "usage" | "bad_url" | "thread_not_found" | "frame_not_found" | "missing_package";
 
 /** A mistake in how `loom` was called, or what it was pointed at. */
 export class CliError extends LoomError {
@@ -18,6 +18,6 @@ export class CliError extends LoomError {
 
   constructor(code: CliErrorCode, message: string) {
     super(code, message);
-    this.exitCode = code === "thread_not_found" ? EXIT.notFound : EXIT.usage;
+    this.exitCode = code.endsWith("_not_found") ? EXIT.notFound : EXIT.usage;
   }
 }

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Journal, StoredEvent } from "@loom/core";
@@ -14,6 +15,23 @@ export function canSubscribe(journal: Journal): journal is SubscribableJournal {
 }
 
 export const DEFAULT_JOURNAL_URL = "file://./.loom/journal";
+
+/** A journal-fs folder that must exist: `loom` only looks into journals, it never starts one. */
+function openFolder(dir: string, url: string): Journal {
+  let folder = false;
+  try {
+    folder = statSync(dir).isDirectory();
+  } catch {
+    folder = false;
+  }
+  if (!folder) {
+    throw new CliError(
+      "bad_url",
+      `Journal folder ${dir} (from "${url}") does not exist. Point --journal (or LOOM_JOURNAL) at the folder your agent journals to; the default is ${DEFAULT_JOURNAL_URL}, relative to the current folder.`,
+    );
+  }
+  return new FsJournal({ dir, onRecovery: () => {} });
+}
 
 /**
  * Opens a journal from a URL: `file://./relative/dir`, `file:///absolute/dir`, or
@@ -33,7 +51,7 @@ export async function openJournal(url: string, cwd: string): Promise<Journal> {
         `Journal URL "${url}" has no folder: use file://./relative/dir or file:///absolute/dir.`,
       );
     }
-    return new FsJournal({ dir, onRecovery: () => {} });
+    return openFolder(dir, url);
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     let parsed: URL;
@@ -58,7 +76,9 @@ export async function openJournal(url: string, cwd: string): Promise<Journal> {
     }
     return new module.PostgresJournal({ connectionString: parsed.toString(), schema, migrate: false });
   }
-  const scheme = /^[a-z]+:/i.exec(url)?.[0] ?? "(none)";
+  // A plain path (./journal, /var/loom, journal) is a journal-fs folder, as file:// would say.
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return openFolder(isAbsolute(url) ? url : resolve(cwd, url), url);
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)![0];
   throw new CliError(
     "bad_url",
     `Journal URL scheme ${scheme} is not supported: use file://./dir (journal-fs) or postgres://user@host/db.`,

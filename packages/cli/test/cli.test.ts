@@ -184,6 +184,38 @@ describe("loom", () => {
     expect((await loom("--journal", URL_, "events", "t-one", "--from", "x")).code).toBe(2);
   });
 
+  it.each([
+    [
+      ["--journal", "file:///nonexistent/loom", "threads"],
+      2,
+      /Journal folder \/nonexistent\/loom .*does not exist/,
+    ],
+    [["--journal", URL_, "explain", "t-one", "--frame", "nope"], 3, /has no frame "nope"\. Its frames: root/],
+    [
+      ["--journal", URL_, "events", "t-one", "--type", "bogus"],
+      2,
+      /--type "bogus" is not an event type\. Types: run\.started/,
+    ],
+    [["--journal", URL_, "events", "t-one", "--from", "5", "--to", "2"], 2, /--from 5 is after --to 2/],
+    [
+      ["--journal", URL_, "flame", "t-one", "-o", "/missing/dir/x.html"],
+      2,
+      /the folder \/missing\/dir does not exist/,
+    ],
+    [["--journal", URL_, "threads", "--limit", "-3"], 2, /--limit must be a non-negative integer, got "-3"/],
+  ])("refuses %j with exit %i and says what is wrong", async (argv, exit, message) => {
+    const { code, stderr, stdout } = await loom(...argv);
+    expect(code).toBe(exit);
+    expect(stderr).toMatch(message);
+    expect(stdout).toBe("");
+  });
+
+  it("takes a plain folder path as a journal-fs journal", async () => {
+    const { code, stdout } = await loom("--journal", ".loom/journal", "threads");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/t-one/);
+  });
+
   it("shows a progress bar on stderr for long reads, only on a terminal", async () => {
     const journal = new FsJournal({ dir });
     await journal.append("t-long", sampleEvents(3000), -1);
