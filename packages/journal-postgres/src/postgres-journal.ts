@@ -20,7 +20,7 @@ import pg from "pg";
 import { EVENT_COLUMNS, type EventRow, eventColumns, rowToEvent, UNNEST_EVENTS } from "./event-rows.js";
 import { migrateSchema } from "./migrations.js";
 import { type PostgresJournalOptions, type ResolvedOptions, resolveOptions } from "./options.js";
-import { toJournalError } from "./pg-errors.js";
+import { describeServer, toJournalError } from "./pg-errors.js";
 import { quoteIdent } from "./sql.js";
 import { checkStorableText } from "./storable-text.js";
 import { NotificationHub, notifyChannel, type SubscribeOptions, subscribeToThread } from "./subscription.js";
@@ -86,7 +86,7 @@ export class PostgresJournal implements Journal {
       return { applied };
     } catch (error) {
       client?.release(true);
-      throw toJournalError(error, `migrate schema "${this.schema}"`);
+      throw toJournalError(error, `migrate schema "${this.schema}"`, this.server());
     }
   }
 
@@ -109,7 +109,7 @@ export class PostgresJournal implements Journal {
       lease.held = await holdThreadLock(this.pool, threadLockName(this.schema, threadId), threadId);
     } catch (error) {
       this.leases.delete(threadId);
-      throw toJournalError(error, `take thread "${threadId}"`);
+      throw toJournalError(error, `take thread "${threadId}"`, this.server());
     }
     if (this.closed) {
       await lease.held.release();
@@ -390,8 +390,15 @@ export class PostgresJournal implements Journal {
     try {
       return await this.pool.query<R>(text, values);
     } catch (error) {
-      throw toJournalError(error, action);
+      throw toJournalError(error, action, this.server());
     }
+  }
+
+  /** Where this journal connects, password hidden: for error messages. */
+  private server(): string {
+    return describeServer(
+      (this.pool as unknown as { options: Parameters<typeof describeServer>[0] }).options ?? {},
+    );
   }
 
   private async transaction(action: string, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
@@ -410,7 +417,7 @@ export class PostgresJournal implements Journal {
         );
         client.release(rolledBack ? undefined : true);
       }
-      throw toJournalError(error, action);
+      throw toJournalError(error, action, this.server());
     }
   }
 
