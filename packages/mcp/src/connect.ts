@@ -1,0 +1,297 @@
+import { ConfigError, type Hook, type Tool, type ToolContext } from "@loom/core";
+import { McpError, McpToolError } from "./errors.js";
+import { loomToolName, TOOL_NAME } from "./names.js";
+import {
+  type McpToolAnnotations,
+  type McpToolOverride,
+  type McpToolPolicy,
+  policyFromAnnotations,
+} from "./policy.js";
+import { type McpCallResult, readCallResult } from "./result.js";
+import { argumentsSchema, providerSchema } from "./schema.js";
+import { type McpListedTool, type McpServer, McpSession } from "./session.js";
+
+export interface ConnectMcpOptions {
+  /** Names the server in errors. Default: what the server calls itself, else its command or URL. */
+  readonly name?: string;
+  /** Put before every tool name (`"github_"`), so two servers' `search` do not clash. */
+  readonly prefix?: string;
+  /** Per-call timeout, ms. Default 60 000. The call's outcome is then unknown (`mcp_timeout`). */
+  readonly timeoutMs?: number;
+  /** Time to start the server and complete the MCP handshake (and list tools), ms. Default 30 000. */
+  readonly connectTimeoutMs?: number;
+  /** Only these tools (by their MCP names). Default: all the server lists. */
+  readonly only?: readonly string[];
+  /** Per-tool settings by MCP name, overriding what the tool's annotations imply. */
+  readonly tools?: Readonly<Record<string, McpToolOverride>>;
+}
+
+/** A Loom tool backed by an MCP server's tool. */
+export interface McpTool extends Tool<Record<string, unknown>, unknown> {
+  readonly mcp: {
+    /** The connection's name. */
+    readonly server: string;
+    /** The tool's name on the server. */
+    readonly name: string;
+    readonly annotations: McpToolAnnotations | undefined;
+    readonly outputSchema: Record<string, unknown> | undefined;
+    readonly policy: McpToolPolicy;
+  };
+}
+
+export interface McpConnection {
+  /** The connection's name (see `ConnectMcpOptions.name`). */
+  readonly name: string;
+  /** The server's tools as Loom tools, for `createAgent({ tools })`. */
+  readonly tools: readonly McpTool[];
+  /** Loom names of the tools that need a human's approval (destructive ones, unless overridden). */
+  readonly approvalTools: readonly string[];
+  /** `(call) => boolean` for `HITLHook({ tools: mcp.needsApproval })`. */
+  needsApproval(call: { readonly name: string }): boolean;
+  /**
+   * An `afterToolExecution` hook that keeps what text cannot carry: with it, a result with images,
+   * audio or blobs keeps its content blocks (data included) as the call's `output`, and a result with
+   * structured content shows the model the server's text blocks. Optional.
+   */
+  readonly hook: Hook;
+  /** The server's `serverInfo` from the handshake. */
+  readonly serverInfo: { readonly name: string; readonly version: string } | undefined;
+  /** The stdio server's process id while it runs (undefined over HTTP). */
+  readonly pid: number | undefined;
+  /** Ends the session (stops a stdio server, ends an HTTP session). Calls after it fail with `mcp_closed`. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** What the hook can restore, by idempotency key; bounded so a missing hook leaks nothing. */
+const KEPT_RESULTS = 64;
+
+/**
+ * Connects to an MCP server (a command to start over stdio, or a Streamable HTTP URL), lists its
+ * tools and returns them as Loom tools. Rejects with `McpError` (`mcp_connect_failed`) when the
+ * server cannot be started or reached.
+ */
+export async function connectMcp(server: McpServer, options: ConnectMcpOptions = {}): Promise<McpConnection> {
+  checkServer(server);
+  const timeoutMs = positive(options.timeoutMs, "timeoutMs") ?? DEFAULT_TIMEOUT_MS;
+  const connectTimeoutMs =
+    positive(options.connectTimeoutMs, "connectTimeoutMs") ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const session = new McpSession(server, options.name ?? label(server), connectTimeoutMs);
+  let listed: McpListedTool[];
+  try {
+    await session.connected();
+    if (options.name === undefined && session.serverInfo?.name) session.name = session.serverInfo.name;
+    listed = await session.listTools();
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+
+  const overrides = options.tools ?? {};
+  const only = options.only ? new Set(options.only) : undefined;
+  const known = new Set(listed.map((t) => t.name));
+  for (const name of [...(only ?? []), ...Object.keys(overrides)]) {
+    if (!known.has(name)) {
+      await session.close();
+      throw new ConfigError(
+        `connectMcp: MCP server "${session.name}" has no tool named "${name}" (in "only" or "tools"). Its tools: ${[...known].join(", ") || "none"}.`,
+      );
+    }
+  }
+
+  const kept = new Map<string, { content: string; output: unknown }>();
+  const keep = (key: string, value: { content: string; output: unknown }) => {
+    kept.set(key, value);
+    if (kept.size > KEPT_RESULTS) kept.delete(kept.keys().next().value as string);
+  };
+
+  const tools: McpTool[] = [];
+  const byLoomName = new Map<string, string>();
+  for (const listedTool of listed) {
+    if (only && !only.has(listedTool.name)) continue;
+    const override = overrides[listedTool.name] ?? {};
+    const loomName = override.name ?? loomToolName(options.prefix ?? "", listedTool.name);
+    if (!TOOL_NAME.test(loomName)) {
+      await session.close();
+      throw new ConfigError(
+        `connectMcp: tools["${listedTool.name}"].name ${JSON.stringify(loomName)} is not a valid tool name: use 1 to 64 letters, digits, "_" or "-".`,
+      );
+    }
+    const clash = byLoomName.get(loomName);
+    if (clash !== undefined) {
+      await session.close();
+      throw new ConfigError(
+        `connectMcp: MCP tools "${clash}" and "${listedTool.name}" of server "${session.name}" both become the Loom tool "${loomName}". Name one of them: tools: { ${JSON.stringify(listedTool.name)}: { name: "..." } }.`,
+      );
+    }
+    byLoomName.set(loomName, listedTool.name);
+    const toolTimeoutMs = positive(override.timeoutMs, `tools["${listedTool.name}"].timeoutMs`) ?? timeoutMs;
+    tools.push(mcpTool(session, listedTool, loomName, override, toolTimeoutMs, keep));
+  }
+
+  const approvalTools = tools.filter((t) => t.mcp.policy.needsApproval).map((t) => t.name);
+  const approvalSet = new Set(approvalTools);
+  return {
+    get name() {
+      return session.name;
+    },
+    tools,
+    approvalTools,
+    needsApproval: (call) => approvalSet.has(call.name),
+    hook: {
+      name: `mcp-results:${session.name}`,
+      afterToolExecution: ({ frame, call, result }) => {
+        if (result.isError || !byLoomName.has(call.name)) return undefined;
+        const key = `${frame.threadId}/${call.ref}`;
+        const value = kept.get(key);
+        if (!value) return undefined;
+        kept.delete(key);
+        return { result: { content: value.content, output: value.output, isError: false } };
+      },
+    },
+    get serverInfo() {
+      return session.serverInfo;
+    },
+    get pid() {
+      return session.pid;
+    },
+    close: () => session.close(),
+  };
+}
+
+/** The names of the tools that need approval, for `HITLHook({ tools: mcpApprovalPolicy(mcp.tools) })`. */
+export function mcpApprovalPolicy(tools: readonly Tool[]): string[] {
+  return tools.filter((t) => (t as Partial<McpTool>).mcp?.policy.needsApproval === true).map((t) => t.name);
+}
+
+function mcpTool(
+  session: McpSession,
+  listed: McpListedTool,
+  name: string,
+  override: McpToolOverride,
+  timeoutMs: number,
+  keep: (key: string, value: { content: string; output: unknown }) => void,
+): McpTool {
+  const annotations = listed.annotations as McpToolAnnotations | undefined;
+  const policy = policyFromAnnotations(annotations, override);
+  const inputSchema = providerSchema(listed.inputSchema);
+  const description = listed.description ?? listed.title ?? annotations?.title ?? listed.name;
+
+  const call = async (args: Record<string, unknown>, context: ToolContext): Promise<McpCallResult> => {
+    const options = {
+      signal: context.signal,
+      timeoutMs,
+      idempotencyKey: context.idempotencyKey,
+      onProgress: (p: { progress: number; total?: number; message?: string }) =>
+        context.reportProgress({
+          progress: p.progress,
+          ...(p.total !== undefined ? { total: p.total } : {}),
+          ...(p.message !== undefined ? { message: p.message } : {}),
+        }),
+    };
+    try {
+      return await session.callTool(listed.name, args, options);
+    } catch (error) {
+      // The server died or the session vanished mid-call. A tool that may run twice (idempotent, or
+      // `onUnknownOutcome: "retry"`) runs once more on a new connection, with the same key.
+      const again =
+        McpError.isInstance(error) &&
+        error.code === "mcp_server_closed" &&
+        !context.signal.aborted &&
+        (!error.outcomeUnknown || policy.idempotent || policy.onUnknownOutcome === "retry");
+      if (!again) throw unknownOutcome(error, policy);
+      return await session.callTool(listed.name, args, options).catch((second: unknown) => {
+        throw unknownOutcome(second, policy);
+      });
+    }
+  };
+
+  return {
+    name,
+    description,
+    input: argumentsSchema(inputSchema),
+    spec: { name, description, inputSchema },
+    idempotent: policy.idempotent,
+    onUnknownOutcome: policy.onUnknownOutcome,
+    // Core's timer is the backstop; the MCP request's own timeout (same value) answers first and
+    // says the outcome is unknown.
+    timeoutMs: timeoutMs + 1_000,
+    mcp: {
+      server: session.name,
+      name: listed.name,
+      annotations,
+      outputSchema: listed.outputSchema,
+      policy,
+    },
+    run: async (args, context) => {
+      const result = await call(args, context);
+      const read = readCallResult(result);
+      if (result.isError)
+        throw new McpToolError(session.name, listed.name, read.text || "the tool reported an error");
+      if (read.binary || read.structured !== undefined) {
+        keep(context.idempotencyKey, {
+          content: read.text,
+          output: read.binary
+            ? { content: result.content, structuredContent: read.structured }
+            : read.structured,
+        });
+      }
+      return read.structured ?? read.text;
+    },
+  };
+}
+
+/** The message the model sees when the outcome is unknown: what the tool's policy means for it. */
+function unknownOutcome(error: unknown, policy: McpToolPolicy): unknown {
+  if (!McpError.isInstance(error) || !error.outcomeUnknown) return error;
+  const advice = policy.needsApproval
+    ? " Do not assume it happened or did not; check its effect, or ask the user, before calling it again."
+    : " Check its effect before calling it again.";
+  return new McpError(error.code, error.server, `${error.message}${advice}`, {
+    cause: error.cause,
+    outcomeUnknown: true,
+  });
+}
+
+function checkServer(server: McpServer): void {
+  if (!server || typeof server !== "object") {
+    throw new ConfigError(
+      'connectMcp(server): pass { command: "npx", args: [...] } for a stdio server or { url: "http://host/mcp" } for Streamable HTTP.',
+    );
+  }
+  if ("url" in server) {
+    try {
+      new URL(server.url);
+    } catch {
+      throw new ConfigError(
+        `connectMcp: ${JSON.stringify(String(server.url))} is not a URL (e.g. "http://127.0.0.1:3001/mcp").`,
+      );
+    }
+    return;
+  }
+  if (typeof (server as { command?: unknown }).command !== "string" || server.command === "") {
+    throw new ConfigError(
+      'connectMcp: a stdio server needs a "command" (e.g. { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"] }), or pass { url } for HTTP.',
+    );
+  }
+}
+
+function positive(value: number | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new ConfigError(`connectMcp: ${what} must be a positive number of milliseconds, got ${value}.`);
+  }
+  return value;
+}
+
+function label(server: McpServer): string {
+  if ("url" in server) {
+    try {
+      return new URL(server.url).host;
+    } catch {
+      return String(server.url);
+    }
+  }
+  return [server.command, ...(server.args ?? [])].join(" ").slice(0, 80);
+}

@@ -1,0 +1,22 @@
+export {
+  type ConnectMcpOptions,
+  connectMcp,
+  type McpConnection,
+  type McpTool,
+  mcpApprovalPolicy,
+} from "./connect.js";
+export { McpError, type McpErrorCode, McpToolError } from "./errors.js";
+export { loomToolName } from "./names.js";
+export {
+  type McpToolAnnotations,
+  type McpToolOverride,
+  type McpToolPolicy,
+  policyFromAnnotations,
+} from "./policy.js";
+export { base64Bytes, type McpCallResult, type McpContentBlock, readCallResult } from "./result.js";
+export {
+  IDEMPOTENCY_META_KEY,
+  type McpHttpServer,
+  type McpServer,
+  type McpStdioServer,
+} from "./session.js";

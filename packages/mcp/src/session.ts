@@ -1,0 +1,266 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ErrorCode, McpError as SdkMcpError } from "@modelcontextprotocol/sdk/types.js";
+import { McpError } from "./errors.js";
+import type { McpCallResult } from "./result.js";
+
+/** A server Loom starts as a child process and talks to over stdin/stdout. */
+export interface McpStdioServer {
+  readonly command: string;
+  readonly args?: readonly string[];
+  /** Added to the SDK's default environment (PATH, HOME, ...): the server does not see all of yours. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /**
+   * The server's stderr. Default `"pipe"`: kept (its last 4 KB) for error messages, not printed.
+   * `"inherit"` prints it with yours.
+   */
+  readonly stderr?: "pipe" | "inherit" | "ignore";
+}
+
+/** A server Loom reaches over Streamable HTTP. */
+export interface McpHttpServer {
+  readonly url: string | URL;
+  /** Sent with every request (e.g. `Authorization`). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type McpServer = McpStdioServer | McpHttpServer;
+
+/** A tool as the server lists it (`tools/list`). */
+export interface McpListedTool {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly inputSchema: Record<string, unknown>;
+  readonly outputSchema?: Record<string, unknown>;
+  readonly annotations?: Record<string, unknown>;
+}
+
+export interface CallOptions {
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  readonly idempotencyKey: string;
+  readonly onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+}
+
+const STDERR_TAIL = 4096;
+const CLIENT_INFO = { name: "loom", version: "0.1.0" };
+/** The `_meta` key that carries a call's idempotency key to the server. */
+export const IDEMPOTENCY_META_KEY = "loom/idempotencyKey";
+
+/**
+ * One logical connection to a server, over as many physical ones as it takes: a connection that
+ * closed (the server exited, the HTTP session is gone) is opened again by the next call.
+ */
+export class McpSession {
+  name: string;
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private closedByUser = false;
+  private stderrTail = "";
+  private transport: StdioClientTransport | StreamableHTTPClientTransport | undefined;
+
+  constructor(
+    readonly server: McpServer,
+    name: string,
+    private readonly connectTimeoutMs: number,
+  ) {
+    this.name = name;
+  }
+
+  /** The stdio server's process id while connected (tests kill it to prove a dead server is handled). */
+  get pid(): number | undefined {
+    return this.transport instanceof StdioClientTransport ? (this.transport.pid ?? undefined) : undefined;
+  }
+
+  get serverInfo(): { name: string; version: string } | undefined {
+    return this.client?.getServerVersion();
+  }
+
+  async connected(): Promise<Client> {
+    if (this.closedByUser) {
+      throw new McpError(
+        "mcp_closed",
+        this.name,
+        `The connection to MCP server "${this.name}" was closed with close(); connect again with connectMcp().`,
+      );
+    }
+    if (this.client) return this.client;
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  async listTools(): Promise<McpListedTool[]> {
+    const client = await this.connected();
+    const tools: McpListedTool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client
+        .listTools(cursor === undefined ? {} : { cursor }, { timeout: this.connectTimeoutMs })
+        .catch((error: unknown) => {
+          throw this.toMcpError(error, "tools/list", { sent: true });
+        });
+      tools.push(...(page.tools as McpListedTool[]));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  }
+
+  /** Calls a tool once. Errors are `McpError`s, except an abort, which rejects with the signal's reason. */
+  async callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<McpCallResult> {
+    const client = await this.connected();
+    options.signal.throwIfAborted();
+    try {
+      const result = await client.callTool(
+        { name, arguments: args, _meta: { [IDEMPOTENCY_META_KEY]: options.idempotencyKey } },
+        undefined,
+        {
+          signal: options.signal,
+          timeout: options.timeoutMs,
+          ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+        },
+      );
+      return result as McpCallResult;
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason ?? error;
+      throw this.toMcpError(error, `tools/call "${name}"`, { sent: true, timeoutMs: options.timeoutMs });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closedByUser = true;
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.client = undefined;
+    if (!client) return;
+    if (this.transport instanceof StreamableHTTPClientTransport) {
+      await this.transport.terminateSession().catch(() => {});
+    }
+    await client.close().catch(() => {});
+  }
+
+  /** Forgets the current connection (a session the server no longer knows): the next call opens a new one. */
+  drop(): void {
+    const client = this.client;
+    this.client = undefined;
+    void client?.close().catch(() => {});
+  }
+
+  private async open(): Promise<Client> {
+    const transport = this.createTransport();
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    client.onclose = () => {
+      if (this.client === client) this.client = undefined;
+    };
+    try {
+      await client.connect(transport, { timeout: this.connectTimeoutMs });
+    } catch (error) {
+      await client.close().catch(() => {});
+      throw new McpError("mcp_connect_failed", this.name, this.connectFailure(error), { cause: error });
+    }
+    if (this.closedByUser) {
+      await client.close().catch(() => {});
+      return this.connected();
+    }
+    this.transport = transport;
+    this.client = client;
+    return client;
+  }
+
+  private createTransport(): StdioClientTransport | StreamableHTTPClientTransport {
+    const server = this.server;
+    if ("url" in server) {
+      return new StreamableHTTPClientTransport(new URL(server.url), {
+        ...(server.headers ? { requestInit: { headers: { ...server.headers } } } : {}),
+      });
+    }
+    const mode = server.stderr ?? "pipe";
+    const transport = new StdioClientTransport({
+      command: server.command,
+      args: [...(server.args ?? [])],
+      ...(server.env ? { env: { ...server.env } } : {}),
+      ...(server.cwd ? { cwd: server.cwd } : {}),
+      stderr: mode,
+    });
+    if (mode === "pipe") {
+      this.stderrTail = "";
+      transport.stderr?.on("data", (chunk: Buffer) => {
+        this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL);
+      });
+    }
+    return transport;
+  }
+
+  private describe(): string {
+    const server = this.server;
+    return "url" in server
+      ? String(server.url)
+      : [server.command, ...(server.args ?? [])].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ");
+  }
+
+  private stderrNote(): string {
+    const tail = this.stderrTail.trim();
+    return tail === "" ? "" : ` Its last stderr output: ${tail.slice(-1000)}`;
+  }
+
+  private connectFailure(error: unknown): string {
+    const reason = error instanceof Error ? error.message : String(error);
+    if ("url" in this.server) {
+      return `Could not connect to MCP server "${this.name}" at ${this.describe()}: ${reason}. Check that the server is running and that the URL is its Streamable HTTP endpoint (often ending in /mcp).`;
+    }
+    return `Could not start MCP server "${this.name}" (${this.describe()}): ${reason}. Check that the command is installed and runs on its own, and that it speaks MCP over stdio.${this.stderrNote()}`;
+  }
+
+  private toMcpError(
+    error: unknown,
+    what: string,
+    context: { sent: boolean; timeoutMs?: number },
+  ): McpError | unknown {
+    if (McpError.isInstance(error)) return error;
+    if (error instanceof SdkMcpError && error.code === ErrorCode.RequestTimeout) {
+      return new McpError(
+        "mcp_timeout",
+        this.name,
+        `MCP server "${this.name}" did not answer ${what} within ${context.timeoutMs ?? this.connectTimeoutMs} ms; the outcome is unknown (it may still take effect). Raise timeoutMs for slow tools.`,
+        { cause: error, outcomeUnknown: true },
+      );
+    }
+    if (error instanceof SdkMcpError && error.code === ErrorCode.ConnectionClosed) {
+      return new McpError(
+        "mcp_server_closed",
+        this.name,
+        `The connection to MCP server "${this.name}" closed during ${what}: the outcome is unknown (it may or may not have taken effect). The next call reconnects.${this.stderrNote()}`,
+        { cause: error, outcomeUnknown: true },
+      );
+    }
+    if (
+      error instanceof StreamableHTTPError ||
+      (error instanceof TypeError && /fetch/i.test(error.message))
+    ) {
+      const status = error instanceof StreamableHTTPError ? error.code : undefined;
+      // The server refused or never received the request: no effect, so the next call may start afresh.
+      this.drop();
+      return new McpError(
+        "mcp_server_closed",
+        this.name,
+        `MCP server "${this.name}" at ${this.describe()} could not be reached for ${what}${status ? ` (HTTP ${status})` : ""}: ${(error as Error).message}. The next call reconnects.`,
+        { cause: error, outcomeUnknown: status === undefined ? false : status >= 500 },
+      );
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new McpError(
+      "mcp_request_failed",
+      this.name,
+      `MCP server "${this.name}" refused ${what}: ${message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}

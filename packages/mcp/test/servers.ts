@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { McpStdioServer } from "@loom/mcp";
+
+// Real MCP servers from npm (devDependencies), started from the pnpm store: no network needed.
+const bin = (pkg: string) =>
+  fileURLToPath(new URL(`../node_modules/@modelcontextprotocol/${pkg}/dist/index.js`, import.meta.url));
+
+export const EVERYTHING = bin("server-everything");
+export const FILESYSTEM = bin("server-filesystem");
+
+/** server-everything over stdio (its default transport). */
+export function everythingStdio(): McpStdioServer {
+  return { command: process.execPath, args: [EVERYTHING, "stdio"] };
+}
+
+/** server-filesystem over stdio, allowed to touch `dir` only. */
+export function filesystemStdio(dir: string): McpStdioServer {
+  return { command: process.execPath, args: [FILESYSTEM, dir] };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+/** server-everything over Streamable HTTP, on a free port; `url` is its /mcp endpoint. */
+export async function everythingHttp(): Promise<{
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server-everything did not start: ${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("listening on port")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server-everything exited (${code}): ${output}`));
+    });
+  });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    process: child,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
