@@ -1,4 +1,5 @@
 import type { StoredEvent } from "@loom/core";
+import { axisTicks, formatDuration } from "./duration.js";
 import { type EventsInput, normalizeEvents } from "./events-input.js";
 import { layoutSpans } from "./layout.js";
 import { buildSpans, type Span, type SpanKind } from "./spans.js";
@@ -21,6 +22,8 @@ const ERROR = "#e15759";
 const ROW = 22;
 const GUTTER = 90;
 const AXIS = 28;
+/** At most this many intervals on the time axis: one label every 100 px or more at the default width. */
+const MAX_TICKS = 10;
 
 const escapeXml = (text: string) =>
   text.replace(
@@ -34,14 +37,6 @@ const scriptJson = (value: unknown) =>
     .replace(/</g, "\\u003c")
     .replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
-
-export function formatDuration(ms: number): string {
-  if (ms === 0) return "0 ms";
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
 
 /**
  * One self-contained HTML page (inline CSS, SVG and script; nothing fetched) showing the thread as
@@ -81,10 +76,9 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
       `<text class="depth" x="6" y="${AXIS + first * ROW + 15}">depth ${depth}</text>` +
       `<line class="sep" x1="0" x2="${GUTTER + width}" y1="${AXIS + (first + count) * ROW - 1}" y2="${AXIS + (first + count) * ROW - 1}"/>`,
   );
-  const ticks = Array.from({ length: 6 }, (_, i) => {
-    const tx = GUTTER + (i / 5) * width;
-    const anchor = i === 5 ? ' text-anchor="end"' : "";
-    return `<line class="tick" x1="${tx}" x2="${tx}" y1="${AXIS - 6}" y2="${height}"/><text class="axis" x="${i === 5 ? tx - 2 : tx + 2}" y="${AXIS - 10}"${anchor}>${escapeXml(formatDuration((total * i) / 5))}</text>`;
+  const ticks = axisTicks(0, total, MAX_TICKS).map(({ at, label }) => {
+    const tx = x(layout.start + at);
+    return `<line class="tick" x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${AXIS - 6}" y2="${height}"/><text class="axis" x="${(tx + 2).toFixed(1)}" y="${AXIS - 10}">${escapeXml(label)}</text>`;
   });
   const tooltipData = layout.placed.map(({ span }) => tooltipLines(span));
   const counts = (kind: SpanKind) => spans.filter((s) => s.kind === kind).length;

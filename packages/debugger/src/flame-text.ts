@@ -1,5 +1,5 @@
+import { formatDuration } from "./duration.js";
 import { type EventsInput, normalizeEvents } from "./events-input.js";
-import { formatDuration } from "./flame-html.js";
 import { buildSpans, type Span, type SpanKind } from "./spans.js";
 
 export interface FlameTextOptions {

@@ -9,9 +9,10 @@ export {
   type FrameInfo,
   type IterationExplanation,
 } from "./context-debugger.js";
+export { axisTicks, formatDuration } from "./duration.js";
 export { DebuggerError, type DebuggerErrorCode } from "./errors.js";
 export { type EventsInput, normalizeEvents } from "./events-input.js";
-export { type FlameHtmlOptions, flameGraphHtml, formatDuration } from "./flame-html.js";
+export { type FlameHtmlOptions, flameGraphHtml } from "./flame-html.js";
 export { type FlameTextOptions, flameGraphText, type TextStream, writeFlameText } from "./flame-text.js";
 export { formatComponent, formatIteration, formatSummary } from "./format.js";
 export { compactRanges, iterationsPhrase } from "./ranges.js";

@@ -152,3 +152,110 @@ export async function delegatingThread(threadId = "delegating") {
 
 export const countOf = (events: readonly StoredEvent[], type: StoredEvent["type"]) =>
   events.filter((e) => e.type === type).length;
+
+export interface SyntheticThreadOptions {
+  /** Iterations that call one tool; one more iteration answers in text. */
+  readonly iterations: number;
+  readonly llmMs?: number;
+  readonly toolMs?: number;
+  readonly threadId?: string;
+  /** Iterations (1-based) whose tool call fails. */
+  readonly failingToolAt?: readonly number[];
+  /** Iterations (1-based) whose tool call waits this long for a human's approval first. */
+  readonly approvalAt?: ReadonlyMap<number, number>;
+}
+
+/**
+ * A thread written event by event, as the executor writes it (fold accepts it; see
+ * long-threads.test.ts), with exact timestamps: one run of `iterations` iterations, each a model
+ * call that asks for one "search" tool call and the call, then a last model call that answers.
+ * Fast enough for 200,000 events.
+ */
+export function syntheticThread(options: SyntheticThreadOptions): StoredEvent[] {
+  const { iterations, llmMs = 12, toolMs = 3, threadId = "synthetic" } = options;
+  const failing = new Set(options.failingToolAt ?? []);
+  const events: StoredEvent[] = [];
+  let ts = 1_700_000_000_000;
+  let iteration = 0;
+  const push = (type: StoredEvent["type"], data: unknown) =>
+    events.push({
+      v: 1,
+      threadId,
+      seq: events.length,
+      runId: "run-1",
+      ts,
+      frameId: "root",
+      depth: 0,
+      iteration,
+      type,
+      data,
+    } as StoredEvent);
+  push("run.started", { input: "Search until done", agent: "searcher" });
+  let messages = 1;
+  for (let i = 1; i <= iterations + 1; i++) {
+    iteration = i;
+    const last = i === iterations + 1;
+    push("iteration.started", {});
+    push("context.assembled", {
+      budget: 100_000,
+      totalTokens: 20 + messages * 10,
+      included: [{ id: "history", kind: "history", tokens: messages * 10, priority: 100 }],
+      excluded: [],
+    });
+    push("llm.requested", {
+      provider: "scripted",
+      model: "scripted-model",
+      messageCount: messages,
+      tools: ["search"],
+    });
+    ts += llmMs;
+    const callId = `call_${i}`;
+    push("llm.completed", {
+      message: last
+        ? { role: "assistant", content: "Found it." }
+        : {
+            role: "assistant",
+            content: "",
+            toolCalls: [{ id: callId, name: "search", arguments: `{"q":"q${i}"}` }],
+          },
+      usage: { inputTokens: messages * 10, outputTokens: 5 },
+      finishReason: last ? { unified: "stop", raw: "stop" } : { unified: "tool-calls", raw: "tool_calls" },
+      attempt: 1,
+    });
+    const llmSeq = events.length - 1;
+    messages++;
+    if (!last) {
+      const wait = options.approvalAt?.get(i);
+      if (wait !== undefined) {
+        const call = { callId, name: "search", args: { q: `q${i}` }, reason: "ask" };
+        push("approval.requested", { calls: [call] });
+        push("run.interrupted", { reason: "approval", pendingCallIds: [callId] });
+        ts += wait;
+        push("approval.resolved", { callId, decision: "approve" });
+      }
+      const ref = `${callId}@${llmSeq}`;
+      push("tool.started", {
+        callId,
+        name: "search",
+        args: { q: `q${i}` },
+        idempotencyKey: `${threadId}/${ref}`,
+      });
+      ts += toolMs;
+      push(
+        "tool.completed",
+        failing.has(i)
+          ? {
+              callId,
+              name: "search",
+              content: "Error: index offline",
+              error: { code: "tool_error", message: "index offline", retryable: false },
+            }
+          : { callId, name: "search", content: `results for q${i}` },
+      );
+      messages++;
+    }
+    push("iteration.completed", {});
+  }
+  push("run.completed", { text: "Found it." });
+  return events;
+}
