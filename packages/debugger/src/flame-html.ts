@@ -17,6 +17,7 @@ const COLORS: Readonly<Record<SpanKind, string>> = {
   iteration: "#76b7b2",
   llm: "#f28e2b",
   tool: "#59a14f",
+  wait: "#f3f3f3",
 };
 const ERROR = "#e15759";
 const ROW = 22;
@@ -59,7 +60,10 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
     const w = Math.max(x(span.end) - left, 2);
     const y = AXIS + row * ROW;
     const fill = span.status === "error" ? ERROR : COLORS[span.kind];
-    const dashed = span.status === "open" || span.status === "interrupted" ? ' stroke-dasharray="4 2"' : "";
+    const dashed =
+      span.kind === "wait" || span.status === "open" || span.status === "interrupted"
+        ? ' stroke-dasharray="4 2"'
+        : "";
     const label =
       w > 40
         ? `<text x="${(left + 4).toFixed(1)}" y="${y + 15}" clip-path="url(#c${index})">${escapeXml(span.name)}</text>`
@@ -83,7 +87,10 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   const tooltipData = layout.placed.map(({ span }) => tooltipLines(span));
   const counts = (kind: SpanKind) => spans.filter((s) => s.kind === kind).length;
   const legend = (Object.keys(COLORS) as SpanKind[])
-    .map((k) => `<span class="key"><i style="background:${COLORS[k]}"></i>${k} (${counts(k)})</span>`)
+    .map(
+      (k) =>
+        `<span class="key ${k}"><i style="background:${COLORS[k]}"></i>${k === "wait" ? "waiting for a human" : k} (${counts(k)})</span>`,
+    )
     .join("");
 
   return `<!doctype html>
@@ -103,12 +110,14 @@ svg text.axis, svg text.depth { fill: #555; }
 .tick { stroke: #ddd; } .sep { stroke: #bbb; }
 .bar .box { stroke: #333; stroke-width: 0.5; cursor: default; }
 .bar:hover .box { stroke-width: 2; }
+.bar[data-kind="wait"] .box { stroke: #555; stroke-width: 1.2; } .bar[data-kind="wait"] text { fill: #333; }
+.key.wait i { border: 1px dashed #555; width: 9px; height: 9px; }
 #tooltip { position: fixed; display: none; pointer-events: none; background: #222; color: #fff; padding: 6px 8px; border-radius: 4px; max-width: 480px; white-space: pre-wrap; word-break: break-word; font: 12px/1.4 ui-monospace, monospace; }
 </style>
 </head>
 <body>
 <h1>${escapeXml(title)}</h1>
-<div class="meta">thread ${escapeXml(threadId)} · ${events.length} events · ${escapeXml(formatDuration(layout.end - layout.start))} · ${legend}<span class="key error"><i></i>error</span> dashed: did not end (open or waiting for a human)</div>
+<div class="meta">thread ${escapeXml(threadId)} · ${events.length} events · ${escapeXml(formatDuration(layout.end - layout.start))} · ${legend}<span class="key error"><i></i>error</span> dashed: waiting for a human, or did not end (a crash, a pause)</div>
 <svg id="flame" xmlns="http://www.w3.org/2000/svg" width="${GUTTER + width + 10}" height="${height}">
 ${ticks.join("\n")}
 ${gutter.join("\n")}

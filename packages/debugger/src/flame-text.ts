@@ -22,16 +22,25 @@ const ANSI: Readonly<Record<SpanKind | "error", string>> = {
   iteration: "\u001b[36m",
   llm: "\u001b[33m",
   tool: "\u001b[32m",
+  wait: "\u001b[37m",
   error: "\u001b[31m",
 };
 const RESET = "\u001b[0m";
-const INDENT: Readonly<Record<SpanKind, number>> = { frame: 0, run: 0, iteration: 1, llm: 2, tool: 2 };
+const INDENT: Readonly<Record<SpanKind, number>> = {
+  frame: 0,
+  run: 0,
+  iteration: 1,
+  llm: 2,
+  tool: 2,
+  wait: 2,
+};
 const LABEL = 34;
 const MIN_COLUMNS = 80;
 
 /**
  * The flame graph as text, one span per line in start order, indented by frame depth: a label,
- * a bar on a shared time axis (█ ended, ▒ failed, ░ did not end), the duration and the key figures.
+ * a bar on a shared time axis (█ ended, ▒ failed, ░ did not end, ┄ waiting for a human), the
+ * duration and the key figures.
  */
 export function flameGraphText(input: EventsInput, options: FlameTextOptions = {}): string {
   const spans = buildSpans(normalizeEvents(input));
@@ -45,10 +54,14 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
   const lines = [`${"".padEnd(LABEL)} 0${formatDuration(total).padStart(barWidth)}`];
   for (const span of spans) {
     const indent = " ".repeat(span.depth * 4 + INDENT[span.kind]);
-    const label = truncate(`${indent}${span.kind === "iteration" ? "" : `${span.kind} `}${span.name}`, LABEL);
+    const label = truncate(
+      `${indent}${span.kind === "iteration" || span.kind === "wait" ? "" : `${span.kind} `}${span.name}`,
+      LABEL,
+    );
     const from = Math.min(col(span.start), barWidth - 1);
     const to = Math.max(col(span.end), from + 1);
-    const glyph = span.status === "error" ? "▒" : span.status === "ok" ? "█" : "░";
+    const glyph =
+      span.kind === "wait" ? "┄" : span.status === "error" ? "▒" : span.status === "ok" ? "█" : "░";
     let bar = glyph.repeat(to - from);
     if (color) bar = `${ANSI[span.status === "error" ? "error" : span.kind]}${bar}${RESET}`;
     const line = `${label.padEnd(LABEL)}|${" ".repeat(from)}${bar}${" ".repeat(Math.max(0, barWidth - to))}| ${formatDuration(span.end - span.start)}${figures(span)}`;

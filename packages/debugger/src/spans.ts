@@ -1,6 +1,10 @@
 import { callRef, type StoredEvent } from "@loom/core";
 
-export type SpanKind = "frame" | "run" | "iteration" | "llm" | "tool";
+/**
+ * `wait`: a call waiting for a human's decision, from `approval.requested` (or `run.interrupted`)
+ * to its `approval.resolved`.
+ */
+export type SpanKind = "frame" | "run" | "iteration" | "llm" | "tool" | "wait";
 export type SpanStatus = "ok" | "error" | "interrupted" | "cancelled" | "open";
 
 /** One bar of the flame graph: something with a start and an end in a frame of the thread. */
@@ -40,7 +44,8 @@ const json = (value: unknown) => short(JSON.stringify(value) ?? "undefined");
 /**
  * Pairs the events of a thread into spans: runs (run.started → run.completed / failed / cancelled),
  * iterations, model calls (llm.requested → llm.completed / failed, one span per attempt), tool calls
- * (tool.started → tool.completed) and sub-agent frames (frame.spawned → the child's run end).
+ * (tool.started → tool.completed), sub-agent frames (frame.spawned → the child's run end) and
+ * waits for a human (approval.requested → approval.resolved, one per call).
  */
 export function buildSpans(events: readonly StoredEvent[]): Span[] {
   const spans: Span[] = [];
@@ -187,6 +192,32 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
           details: { input: short(e.data.input), parentFrameId: f, call: ref(f, e.data.callId) },
         });
         break;
+      case "approval.requested":
+        for (const call of e.data.calls) {
+          begin(`wait:${f}:${call.callId}`, e, {
+            kind: "wait",
+            name: `waiting: ${call.name}`,
+            details: { call: ref(f, call.callId), reason: short(call.reason), args: json(call.args) },
+          });
+        }
+        break;
+      case "run.interrupted":
+        // A pause without approval.requested (an older journal, a hook that interrupts) waits too.
+        for (const callId of e.data.pendingCallIds) {
+          if (!open.has(`wait:${f}:${callId}`)) {
+            begin(`wait:${f}:${callId}`, e, {
+              kind: "wait",
+              name: "waiting",
+              details: { call: ref(f, callId), reason: short(e.data.reason) },
+            });
+          }
+        }
+        break;
+      case "approval.resolved":
+        finish(`wait:${f}:${e.data.callId}`, e, "ok", {
+          decision: e.data.reason ? `${e.data.decision}: ${short(e.data.reason)}` : e.data.decision,
+        });
+        break;
       case "iteration.completed":
         finish(`iteration:${f}`, e, "ok");
         break;
@@ -225,4 +256,5 @@ export const KIND_ORDER: Readonly<Record<SpanKind, number>> = {
   iteration: 2,
   llm: 3,
   tool: 3,
+  wait: 4,
 };

@@ -88,6 +88,7 @@ describe("buildSpans pairs a thread's events into the flame graph's bars", () =>
       ["run", "interrupted"],
       ["iteration", "interrupted"],
       ["llm", "ok"],
+      ["wait", "interrupted"],
     ]);
     await agent.resume("paused", { decisions: { rm: { approve: true } } });
     const events = await readAll(journal, "paused");
