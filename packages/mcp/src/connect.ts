@@ -237,7 +237,7 @@ function mcpTool(
             : read.structured,
         });
       }
-      return read.structured ?? read.text;
+      return read.text;
     },
   };
 }

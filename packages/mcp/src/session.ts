@@ -52,6 +52,8 @@ const STDERR_TAIL = 4096;
 const CLIENT_INFO = { name: "loom", version: "0.1.0" };
 /** The `_meta` key that carries a call's idempotency key to the server. */
 export const IDEMPOTENCY_META_KEY = "loom/idempotencyKey";
+/** How the SDK's Streamable HTTP transport reports a broken SSE stream (SDK 1.32). */
+const STREAM_LOST = /SSE stream disconnected|Maximum reconnection attempts|Failed to reconnect/;
 
 /**
  * One logical connection to a server, over as many physical ones as it takes: a connection that
@@ -167,6 +169,19 @@ export class McpSession {
     if (this.closedByUser) {
       await client.close().catch(() => {});
       return this.connected();
+    }
+    if (transport instanceof StreamableHTTPClientTransport) {
+      // A response stream that breaks (the server died, the network dropped) leaves the SDK's
+      // pending requests waiting for their timeout. Loom closes the connection instead, so they
+      // fail at once with an unknown outcome, and the next call opens a new session.
+      const sdkOnError = transport.onerror;
+      transport.onerror = (error: Error) => {
+        sdkOnError?.(error);
+        if (STREAM_LOST.test(error.message) && this.client === client) {
+          this.client = undefined;
+          void client.close().catch(() => {});
+        }
+      };
     }
     this.transport = transport;
     this.client = client;

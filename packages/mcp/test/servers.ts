@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { McpStdioServer } from "@loom/mcp";
@@ -31,12 +32,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** server-everything over Streamable HTTP, on a free port; `url` is its /mcp endpoint. */
-export async function everythingHttp(): Promise<{
-  url: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}> {
-  const port = await freePort();
+export async function everythingHttp(
+  port?: number,
+): Promise<{ url: string; port: number; process: ChildProcess; stop(): Promise<void> }> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], {
     env: { ...process.env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
@@ -62,6 +61,7 @@ export async function everythingHttp(): Promise<{
   child.stderr!.resume();
   return {
     url: `http://127.0.0.1:${port}/mcp`,
+    port,
     process: child,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -70,4 +70,33 @@ export async function everythingHttp(): Promise<{
       await exited;
     },
   };
+}
+
+export const LEDGER_SERVER = fileURLToPath(new URL("./fixtures/ledger-server.mjs", import.meta.url));
+
+/** The ledger fixture server over stdio, writing its effects to `ledger`. */
+export function ledgerStdio(ledger: string): McpStdioServer {
+  return { command: process.execPath, args: [LEDGER_SERVER], env: { LEDGER: ledger } };
+}
+
+/** The ledger's lines (empty when it does not exist yet). */
+export function readLedger(ledger: string): string[] {
+  try {
+    return readFileSync(ledger, "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Resolves once `test(lines)` holds, polling every 10 ms (rejects after `ms`). */
+export async function waitForLedger(
+  ledger: string,
+  test: (lines: string[]) => boolean,
+  ms = 20_000,
+): Promise<void> {
+  const until = Date.now() + ms;
+  while (!test(readLedger(ledger))) {
+    if (Date.now() > until) throw new Error(`ledger never matched: ${readLedger(ledger).join(" | ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
