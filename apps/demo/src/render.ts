@@ -37,6 +37,10 @@ function describe(event: AgentEvent): string | undefined {
       return `  ! model call failed: ${event.data.error.message}${event.data.willRetry ? " (retrying)" : ""}`;
     case "run.completed":
       return "\n✓ run completed";
+    case "run.resumed":
+      return event.data.reason === "unfinished"
+        ? "  ↻ journaled: run.resumed (the process running it was killed mid-run)"
+        : "  ↻ journaled: run.resumed (with a human's decisions)";
     default:
       return undefined;
   }

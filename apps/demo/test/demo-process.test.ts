@@ -34,6 +34,8 @@ describe("the demo (built, as a process)", () => {
       /⚡ killed the worker process with SIGKILL right after event #\d+ \(tool\.started\)/,
     );
     expect(stdout).toContain("↻ resuming thread research-");
+    expect(stdout).toContain("↻ journaled: run.resumed (the process running it was killed mid-run)");
+    expect(events.filter((e) => e.type === "run.resumed").map((e) => e.data.reason)).toEqual(["unfinished"]);
     expect(stdout).toContain("publish_report");
     expect(stdout).toContain("approved by --yes");
     expect(stdout).toContain("Context debugger:");

@@ -88,6 +88,11 @@ export function callNamer(): CallName & { see(event: StoredEvent): void } {
   });
 }
 
+const RESUMED = {
+  unfinished: "taken up after the process running it stopped mid-run",
+  decisions: "resumed with a human's decisions",
+} as const;
+
 function describeEvent(event: StoredEvent, name: CallName): string {
   switch (event.type) {
     case "run.started":
@@ -120,6 +125,8 @@ function describeEvent(event: StoredEvent, name: CallName): string {
     case "run.interrupted":
     case "run.cancelled":
       return event.data.reason;
+    case "run.resumed":
+      return RESUMED[event.data.reason];
     default:
       return "";
   }
@@ -134,7 +141,9 @@ export function formatEventLine(io: CliIO, event: StoredEvent, name: CallName = 
         ? "cyan"
         : event.type.startsWith("llm.")
           ? "magenta"
-          : event.type.startsWith("approval.") || event.type === "run.interrupted"
+          : event.type.startsWith("approval.") ||
+              event.type === "run.interrupted" ||
+              event.type === "run.resumed"
             ? "yellow"
             : "gray";
   const indent = "  ".repeat(event.depth);
@@ -194,6 +203,11 @@ export async function showCommand(ctx: CommandContext, threadId: string) {
         `${paint(message.isError ? "red" : "cyan", "  ← result")} ${message.name}: ${message.content}`,
       );
     } else out.push(`${paint("gray", "system")}: ${message.content}`);
+  }
+  const resumes = events.filter((e) => e.type === "run.resumed");
+  if (resumes.length > 0) {
+    out.push("");
+    for (const e of resumes) out.push(paint("yellow", `↻ seq ${e.seq}: ${RESUMED[e.data.reason]}`));
   }
   if (root.status === "failed" && root.error)
     out.push("", paint("red", `failed: ${root.error.code}: ${root.error.message}`));

@@ -73,6 +73,18 @@ beforeAll(async () => {
       },
     ]),
   }).run("Look twice", { threadId: "t-paused" });
+  const approvable = () =>
+    createAgent({
+      journal: pausedJournal,
+      hooks: [guard],
+      tools: [lookup],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [{ toolCalls: [{ id: "c1", name: "lookup", args: { q: "x" } }] }, { text: "done" }],
+      }),
+    });
+  await approvable().run("Look once", { threadId: "t-resumed" });
+  await approvable().resume("t-resumed", { decisions: { c1: { approve: true } } });
   await journal.close();
   await pausedJournal.close();
 });
@@ -110,6 +122,14 @@ describe("loom", () => {
       .trim()
       .split("\n");
     expect(lines.map((l) => JSON.parse(l).type)).toEqual(["iteration.completed", "run.completed"]);
+  });
+
+  it("shows where a run was resumed, and why", async () => {
+    const { stdout, code } = await loom("--journal", `file://${pausedDir}`, "show", "t-resumed");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/↻ seq \d+: resumed with a human's decisions/);
+    const events = await loom("--journal", `file://${pausedDir}`, "events", "t-resumed", "--type", "run");
+    expect(events.stdout).toMatch(/run\.resumed\s+resumed with a human's decisions/);
   });
 
   it("shows the transcript", async () => {

@@ -157,6 +157,9 @@ export function createAgent(options: AgentOptions): Agent {
     const root = foldAll(threadId, await readAll(journal, threadId), empty);
     const { runId, decisions, input } = prepare(root);
     const session = new ThreadSession(journal, threadId, root, runId, emit, now);
+    // A resume shows in the journal: it rides with the first append of the resumed run.
+    const resumed = input === undefined ? resumeReason(root, decisions) : undefined;
+    if (resumed) await session.stage([session.event(root, "run.resumed", { reason: resumed })]);
     if (input !== undefined) {
       await session.append([
         session.event({ ...root, frameId: "root", depth: 0 }, "run.started", {
@@ -268,6 +271,16 @@ export function createAgent(options: AgentOptions): Agent {
     },
   };
   return agent;
+}
+
+/** Why a resume takes up the run, if it does: a run left mid-way, or a pause a human answered. */
+function resumeReason(
+  root: ExecutionFrame,
+  decisions: ReadonlyMap<string, Decision>,
+): "unfinished" | "decisions" | undefined {
+  if (root.status === "running") return "unfinished";
+  if (root.status === "interrupted" && decisions.size > 0) return "decisions";
+  return undefined;
 }
 
 /** The `HookError` of a hook that failed guarding a call, saying the call now waits for a human. */

@@ -164,6 +164,11 @@ const dataSchemas = {
     args: JsonValue.optional(),
   }),
   "run.interrupted": z.object({ reason: z.string(), pendingCallIds: z.array(z.string()) }),
+  /**
+   * A process took up a run another one left: `unfinished` when it stopped mid-run (killed,
+   * crashed), `decisions` when a human's answers resume a paused run. Changes no state.
+   */
+  "run.resumed": z.object({ reason: z.enum(["unfinished", "decisions"]) }),
   "frame.spawned": z.object({
     childFrameId: z.string(),
     callId: z.string(),

@@ -389,6 +389,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
       };
     }
     case "snapshot":
+    case "run.resumed":
       return frame;
   }
 }

@@ -420,3 +420,39 @@ describe("one owner per thread", () => {
     expect((await again.run("c", { threadId: "n" })).status).toBe("completed");
   });
 });
+
+describe("a resume shows in the journal", () => {
+  it("journals run.resumed with why: a run left unfinished, or a pause a human answered", async () => {
+    const journal = new MemoryJournal();
+    const log: string[] = [];
+    const agent = (on: MemoryJournal) =>
+      createAgent({
+        journal: on,
+        hooks: [HITLHook({ tools: ["delete_path"] })],
+        tools: [deletePath(log)],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            { toolCalls: [{ id: "d", name: "delete_path", args: { path: "/tmp/x" } }] },
+            { text: "done" },
+          ],
+        }),
+      });
+    const paused = await agent(journal).run("clean", { threadId: "r" });
+    expect(paused.status).toBe("interrupted");
+    await agent(journal).resume("r"); // no decisions: nothing happens, nothing is journaled
+    expect((await eventsOf(journal, "r", "run.resumed")).length).toBe(0);
+    await agent(journal).resume("r", { decisions: { d: { approve: true } } });
+    expect((await eventsOf(journal, "r", "run.resumed")).map((e) => e.data.reason)).toEqual(["decisions"]);
+
+    // Cut after the approved call started: the next process takes up an unfinished run.
+    const crashed = await cutAt(journal, "r", (e) => e.type === "tool.started");
+    await agent(crashed).resume("r");
+    expect((await eventsOf(crashed, "r", "run.resumed")).map((e) => e.data.reason)).toEqual([
+      "decisions",
+      "unfinished",
+    ]);
+    await agent(crashed).resume("r"); // completed: nothing to take up
+    expect((await eventsOf(crashed, "r", "run.resumed")).length).toBe(2);
+  });
+});

@@ -56,7 +56,7 @@ describe("frozen journals of released versions", () => {
     expect([...ledger.keys()].sort()).toEqual([
       "frozen-approval/call_0_0@4",
       "frozen-approval/call_0_1@4",
-      "frozen-approval/call_1_0@16",
+      "frozen-approval/call_1_0@17",
     ]);
   });
 
