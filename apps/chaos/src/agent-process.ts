@@ -16,7 +16,7 @@ export interface AgentProcessConfig {
 }
 
 const config = JSON.parse(process.argv[2]!) as AgentProcessConfig;
-const journal = openJournal(config.journal);
+const journal = await openJournal(config.journal);
 const lines = createInterface({ input: process.stdin });
 process.stdout.write("ready\n");
 const command = await new Promise<{ attempt: number; plan: KillPlan }>((resolve) =>

@@ -15,6 +15,8 @@ export interface ProcessOutcome extends AttemptOutcome {
   readonly ms: number;
   /** From the moment the process read "go" to its result, as the process measured it. */
   readonly childMs?: number;
+  /** It died loading the packages, before "go": nothing of the trial ran in it. */
+  readonly loadFailed?: boolean;
   readonly pid: number;
 }
 
@@ -34,6 +36,7 @@ export class AgentProcess {
   private readonly ready: Promise<void>;
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private stdout = "";
+  private isReady = false;
   private stderr = "";
 
   constructor(config: AgentProcessConfig) {
@@ -47,7 +50,10 @@ export class AgentProcess {
     this.proc.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString("utf8")));
     this.proc.stdout!.on("data", (d: Buffer) => {
       this.stdout += d.toString("utf8");
-      if (this.stdout.includes("ready\n")) onReady();
+      if (this.stdout.includes("ready\n")) {
+        this.isReady = true;
+        onReady();
+      }
     });
     this.proc.stdin!.on("error", () => {}); // a child killed before it read "go"
   }
@@ -64,6 +70,16 @@ export class AgentProcess {
   /** Runs the attempt; a "time" plan is a SIGKILL from here after that many ms. */
   async go(attempt: number, plan: KillPlan): Promise<ProcessOutcome> {
     await this.loaded();
+    if (!this.isReady) {
+      const { code } = await this.exited;
+      return {
+        status: "error",
+        error: `exit ${code} while loading: ${this.stderr}`,
+        ms: 0,
+        pid: this.pid,
+        loadFailed: true,
+      };
+    }
     const started = Date.now();
     this.proc.stdin!.write(`${JSON.stringify({ attempt, plan })}\n`);
     const timer = plan.point === "time" ? setTimeout(() => this.proc.kill("SIGKILL"), plan.ms) : undefined;

@@ -1,8 +1,10 @@
 // `pnpm test:chaos`: the large random run. Prints a table of violation counts per journal and
 // scenario, and exits non-zero on any violation, unfinished trial or unexpected error.
-// Env: LOOM_CHAOS_TRIALS (trials per journal and scenario, default 100), LOOM_CHAOS_SEED (replay),
+// Env: LOOM_CHAOS_TRIALS (trials per journal, shared out over its scenarios, default 100; most trials
+// kill at least once), LOOM_CHAOS_SEED (replay),
 // LOOM_CHAOS_JOURNALS (default "memory,fs,postgres"), LOOM_CHAOS_SCENARIOS, LOOM_CHAOS_CONCURRENCY.
-import { runChaos } from "./chaos.js";
+
+import { runChaos, scenariosFor } from "./chaos.js";
 import { VIOLATION_KINDS } from "./count.js";
 import { runSeed } from "./random.js";
 import type { JournalKind } from "./targets.js";
@@ -15,13 +17,17 @@ const scenarios = (process.env.LOOM_CHAOS_SCENARIOS?.split(",") ?? SCENARIOS) as
 const concurrency = Number(process.env.LOOM_CHAOS_CONCURRENCY ?? 2);
 
 console.log(
-  `loom chaos: seed ${seed} (replay with LOOM_CHAOS_SEED=${seed}), ${trials} trials per journal and scenario, journals ${journals.join(", ")}`,
+  `loom chaos: seed ${seed} (replay with LOOM_CHAOS_SEED=${seed}), ${trials} trials per journal, journals ${journals.join(", ")}`,
 );
 let finished = 0;
 const result = await runChaos({
   journals,
   scenarios,
-  trials,
+  // Shared out over the journal's scenarios, the first ones taking the remainder.
+  trials: (journal, scenario) => {
+    const own = scenariosFor(journal, scenarios);
+    return Math.floor(trials / own.length) + (own.indexOf(scenario) < trials % own.length ? 1 : 0);
+  },
   seed,
   concurrency,
   onReport: (r) => {

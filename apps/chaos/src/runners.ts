@@ -15,7 +15,10 @@ export interface TrialSetup {
 /** Runs the attempts of one trial, one at a time or several at once, on one kind of journal. */
 export interface AttemptRunner {
   /** Runs one attempt per plan, all at once; numbers them from `first`. */
-  attempts(plans: readonly KillPlan[], first: number): Promise<(AttemptOutcome & { ms: number })[]>;
+  attempts(
+    plans: readonly KillPlan[],
+    first: number,
+  ): Promise<(AttemptOutcome & { ms: number; loadFailed?: boolean })[]>;
   /** The thread as durable now (no attempt running). */
   events(): Promise<StoredEvent[]>;
   close(): Promise<void>;
@@ -52,14 +55,14 @@ export class ProcessRunner implements AttemptRunner {
   async events(): Promise<StoredEvent[]> {
     // journal-fs: a reader of its own each time (it never takes the writer lock, but keeps nothing open).
     if (this.target.kind === "fs") {
-      const journal = openJournal(this.target);
+      const journal = await openJournal(this.target);
       try {
         return await readAll(journal, this.setup.threadId);
       } finally {
         await journal.close();
       }
     }
-    this.reader ??= openJournal(this.target);
+    this.reader ??= await openJournal(this.target);
     return readAll(this.reader, this.setup.threadId);
   }
 

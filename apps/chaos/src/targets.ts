@@ -1,6 +1,4 @@
 import type { Journal } from "@loom/core";
-import { FsJournal } from "@loom/journal-fs";
-import { PostgresJournal } from "@loom/journal-postgres";
 
 /** A journal that processes share: where it lives, so each process opens its own. */
 export type SharedJournal =
@@ -9,10 +7,32 @@ export type SharedJournal =
 
 export type JournalKind = "memory" | "fs" | "postgres";
 
-export function openJournal(target: SharedJournal): Journal {
-  return target.kind === "fs"
-    ? new FsJournal({ dir: target.dir, onRecovery: () => {} })
-    : new PostgresJournal({ connectionString: target.url, schema: target.schema, poolConfig: { max: 3 } });
+/**
+ * Opens the shared journal. LOOM_CHAOS_CONTROL=no-lease hides the journal's `acquire` (as a journal
+ * without leases would be): a control run, to see that the counts do see double runs.
+ */
+export async function openJournal(target: SharedJournal): Promise<Journal> {
+  const journal = await openSharedJournal(target);
+  if (process.env.LOOM_CHAOS_CONTROL !== "no-lease") return journal;
+  return {
+    specificationVersion: journal.specificationVersion,
+    append: (threadId, events, expectedSeq) => journal.append(threadId, events, expectedSeq),
+    read: (threadId, range) => journal.read(threadId, range),
+    head: (threadId) => journal.head(threadId),
+    threads: (query) => journal.threads(query),
+    fork: (from, atSeq, to) => journal.fork(from, atSeq, to),
+    close: () => journal.close(),
+  };
+}
+
+/** Loads only the journal package it needs: a process on journal-fs does not load pg. */
+async function openSharedJournal(target: SharedJournal): Promise<Journal> {
+  if (target.kind === "fs") {
+    const { FsJournal } = await import("@loom/journal-fs");
+    return new FsJournal({ dir: target.dir, onRecovery: () => {} });
+  }
+  const { PostgresJournal } = await import("@loom/journal-postgres");
+  return new PostgresJournal({ connectionString: target.url, schema: target.schema, poolConfig: { max: 3 } });
 }
 
 export const DATABASE_URL =

