@@ -3,21 +3,37 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { fileURLToPath } from "node:url";
-import { type Decision, readAll } from "@loom/core";
+import { type Decision, readAll, type StoredEvent } from "@loom/core";
 import { ContextDebugger, flameGraphHtml, formatSummary } from "@loom/debugger";
 import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
 import { createAnthropicProvider } from "@loom/providers-anthropic";
 import { createOpenAIProvider, openaiTokenizer } from "@loom/providers-openai";
-import { renderer } from "./render.js";
+import { painter, renderer } from "./render.js";
 import { QUESTION, researchAgent } from "./research.js";
 
 const args = process.argv.slice(2);
+const USAGE = `Usage: loom-demo [--yes | --no]
+
+Runs a small research agent offline (a scripted model; a real one when OPENAI_API_KEY or
+ANTHROPIC_API_KEY is set), kills it mid-run with SIGKILL, resumes it from the journal in
+./.loom/journal, and asks before it publishes a report.
+
+  --yes    approve the report without asking
+  --no     reject the report without asking
+  --help   this text
+
+On a terminal it asks (y/N; Ctrl-C leaves the call waiting, durably); without one and without a
+flag, the report is rejected. NO_COLOR turns colours off.`;
+const FLAGS = ["--yes", "--no", "--help", "-h"];
 const workDir = join(process.cwd(), ".loom");
 const journalDir = join(workDir, "journal");
 const reportsDir = join(workDir, "reports");
 const paceMs = process.stdout.isTTY ? 12 : 0;
 const write = (text: string) => void process.stdout.write(text);
+/** Colour on a terminal, unless NO_COLOR is set (https://no-color.org). */
+const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+const paint = painter(colour);
 const provider = realProvider();
 const tokenizer = provider?.provider === "openai" ? openaiTokenizer(provider.modelId) : undefined;
 /** With a scripted model the crash comes while the two pages are read; a real model may choose other tools. */
@@ -25,7 +41,16 @@ const crashOn = provider ? undefined : "read_page";
 
 try {
   if (args[0] === "--worker") await worker(args[1]!);
-  else await main();
+  else if (args.includes("--help") || args.includes("-h")) write(`${USAGE}\n`);
+  else {
+    const unknown = args.filter((a) => !FLAGS.includes(a));
+    if (unknown.length > 0 || (args.includes("--yes") && args.includes("--no"))) {
+      process.stderr.write(
+        `loom demo: ${unknown.length > 0 ? `unknown option ${unknown.map((a) => `"${a}"`).join(", ")}` : "--yes and --no together"}\n\n${USAGE}\n`,
+      );
+      process.exitCode = 2;
+    } else await main();
+  }
 } catch (error) {
   // Errors say what was wrong; a stack trace would only hide that (and never holds an API key).
   process.stderr.write(`\nloom demo: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -46,7 +71,7 @@ async function worker(threadId: string) {
       HITLHook({ tools: ["publish_report"], reason: () => "publishing writes a file others will read" }),
     ],
   });
-  const render = renderer(write);
+  const render = renderer(write, { colour });
   for await (const event of agent.stream(QUESTION, { threadId })) {
     render(event);
     if ("seq" in event)
@@ -78,6 +103,8 @@ async function main() {
 
     // 2. This process resumes it: finished steps are not redone, the interrupted reads run again,
     //    and publishing waits for a human.
+    // The question is shown when it is asked; the journaled question, which follows the answer, is not.
+    const render = renderer(write, { colour, askedHere: true });
     const agent = researchAgent({
       journal,
       reportsDir,
@@ -88,12 +115,14 @@ async function main() {
         HITLHook({
           tools: ["publish_report"],
           reason: () => "publishing writes a file others will read",
-          ask: ({ call, signal }) => askHuman(call.name, call.args, signal),
+          ask: ({ call, reason, signal }) => {
+            render.endLine();
+            return askHuman(call.name, call.args, reason, signal);
+          },
         }),
       ],
     });
     const stream = agent.resumeStream(threadId);
-    const render = renderer(write);
     for await (const event of stream) render(event);
     const result = await stream.result;
     if (result.status === "interrupted") {
@@ -112,9 +141,11 @@ async function main() {
     write(`\nContext debugger:\n${formatSummary(debug.summary())}\n`);
     const flame = join(workDir, `flame-${threadId}.html`);
     writeFileSync(flame, flameGraphHtml(events, { title: `Loom demo — ${threadId}` }));
-    const tools = events.filter((e) => e.type === "tool.started").length;
+    const { calls, executions } = countExecutions(events);
+    const reruns = executions - calls;
     write(
-      `\nSummary: ${result.frame.iteration} iterations, ${tools} tool calls (the reads in flight at the crash ran again), ` +
+      `\nSummary: ${result.frame.iteration} iterations, ${executions} tool executions for ${calls} tool calls` +
+        `${reruns > 0 ? ` (${reruns} ran again: ${reruns === 1 ? "it was" : "they were"} in flight at the crash)` : ""}, ` +
         `${result.frame.usage.inputTokens} tokens in / ${result.frame.usage.outputTokens} tokens out, ${events.length} events.\n` +
         `Flame graph: ${flame}\n\nLook further:\n` +
         `  npx loom show ${threadId}\n  npx loom events ${threadId} --type tool,approval\n` +
@@ -123,6 +154,33 @@ async function main() {
   } finally {
     await journal.close();
   }
+}
+
+/**
+ * Tool calls and how many times they ran, re-runs included. A call in flight when its process died
+ * (started before a `run.resumed` "unfinished", completed after it) ran again, unless the resumed
+ * run did not run it (an unknown outcome reported to the model, or a rejection).
+ */
+function countExecutions(events: readonly StoredEvent[]): { calls: number; executions: number } {
+  const inFlight = new Set<string>();
+  const interrupted = new Set<string>();
+  let calls = 0;
+  let executions = 0;
+  for (const e of events) {
+    const key = "callId" in e.data ? `${e.frameId}/${e.data.callId}` : "";
+    if (e.type === "tool.started") {
+      if (!interrupted.has(key)) calls++;
+      executions++;
+      inFlight.add(key);
+    } else if (e.type === "run.resumed" && e.data.reason === "unfinished") {
+      for (const k of inFlight) interrupted.add(k);
+    } else if (e.type === "tool.completed") {
+      inFlight.delete(key);
+      const code = e.data.error?.code;
+      if (interrupted.delete(key) && code !== "unknown_outcome" && code !== "rejected") executions++;
+    }
+  }
+  return { calls, executions };
 }
 
 function runWorkerAndKill(threadId: string): Promise<{ seq: number; type: string } | undefined> {
@@ -142,18 +200,24 @@ function runWorkerAndKill(threadId: string): Promise<{ seq: number; type: string
   });
 }
 
-async function askHuman(name: string, callArgs: unknown, signal: AbortSignal): Promise<Decision> {
-  const shown = `\n  ${name}(${JSON.stringify(callArgs)})`;
+async function askHuman(
+  name: string,
+  callArgs: unknown,
+  reason: string,
+  signal: AbortSignal,
+): Promise<Decision> {
+  // The question first (tool, arguments, why), then how it is answered.
+  write(`  ${paint("yellow", "?")} ${name}(${JSON.stringify(callArgs)}) waits for a human: ${reason}\n`);
   if (args.includes("--yes")) {
-    write(`${shown}: approved by --yes\n`);
+    write(`  ${paint("green", "✓")} approved by --yes\n`);
     return { approve: true };
   }
   if (args.includes("--no")) {
-    write(`${shown}: rejected by --no\n`);
+    write(`  ${paint("red", "✗")} rejected by --no\n`);
     return { approve: false, reason: "rejected with --no" };
   }
   if (!process.stdin.isTTY) {
-    write(`${shown}: no terminal to ask, so rejected (run with --yes to approve)\n`);
+    write(`  ${paint("red", "✗")} no terminal to ask, so rejected (run with --yes to approve)\n`);
     return { approve: false, reason: "no human at a terminal to approve it" };
   }
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
@@ -162,7 +226,7 @@ async function askHuman(name: string, callArgs: unknown, signal: AbortSignal): P
   prompt.on("SIGINT", () => stop.abort());
   signal.addEventListener("abort", () => stop.abort(), { once: true });
   try {
-    const answer = await prompt.question(`${shown}\n  Approve? [y/N] `, { signal: stop.signal });
+    const answer = await prompt.question("  Approve? [y/N] ", { signal: stop.signal });
     return /^y(es)?$/i.test(answer.trim())
       ? { approve: true }
       : { approve: false, reason: "a human said no" };

@@ -53,6 +53,34 @@ describe("the demo (built, as a process)", () => {
     expect(readFileSync(flame, "utf8")).toMatch(/^<!doctype html>/i);
   });
 
+  it("asks before it answers: tool, arguments and reason first, then how it was decided", async () => {
+    const { stdout } = await demo();
+    const question = stdout.indexOf('publish_report({"title":"Surviving crashes"');
+    const why = stdout.indexOf("waits for a human: publishing writes a file others will read");
+    const answer = stdout.indexOf("no terminal to ask, so rejected (run with --yes to approve)");
+    expect(question).toBeGreaterThan(-1);
+    expect(why).toBeGreaterThan(question);
+    expect(answer).toBeGreaterThan(why);
+    // Asked once, answered once: the journaled question and answer are not printed again.
+    expect(stdout.match(/waits for a human/g)).toHaveLength(1);
+    expect(stdout).toMatch(/Summary: 4 iterations, \d+ tool executions for \d+ tool calls \(\d+ ran again/);
+    expect(stdout).not.toContain("\u001b[");
+  });
+
+  it("prints its usage for --help, and refuses unknown flags with exit code 2", async () => {
+    const run = (...flags: string[]) =>
+      promisify(execFile)(process.execPath, [main, ...flags]).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const help = await run("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: loom-demo [--yes | --no]");
+    const bad = await run("--yse");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown option "--yse"');
+  });
+
   it("never publishes when the human says no, and tells the model", async () => {
     const { cwd, stdout, events } = await demo("--no");
     expect(stdout).toContain("rejected by --no");
