@@ -1,3 +1,7 @@
 import { loomProject } from "../../vitest.shared.ts";
 
-export default loomProject(import.meta.url);
+const project = loomProject(import.meta.url);
+export default {
+  ...project,
+  test: { ...project.test, setupFiles: ["./test/setup-no-sdk-warnings.ts"] },
+};

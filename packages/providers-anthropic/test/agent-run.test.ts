@@ -52,7 +52,7 @@ describe("a full agent run on a recorded multi-turn tool conversation", () => {
     try {
       const agent = createAgent({
         provider: createAnthropicProvider({
-          model: "claude-sonnet-4-5",
+          model: "claude-sonnet-4-6",
           apiKey: "k",
           baseURL: server.url,
           thinking: { budgetTokens: 1024 },
@@ -88,7 +88,7 @@ describe("a full agent run on a recorded multi-turn tool conversation", () => {
     try {
       const agent = createAgent({
         provider: createAnthropicProvider({
-          model: "claude-sonnet-4-5",
+          model: "claude-sonnet-4-6",
           apiKey: "k",
           baseURL: server.url,
           stream: false,

@@ -10,7 +10,7 @@ afterEach(() => {
 describe("API key", () => {
   it("is a ConfigError at construction, naming the option and the environment variable", () => {
     vi.stubEnv("ANTHROPIC_API_KEY", "");
-    const attempt = () => createAnthropicProvider({ model: "claude-sonnet-4-5" });
+    const attempt = () => createAnthropicProvider({ model: "claude-sonnet-4-6" });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/apiKey.*ANTHROPIC_API_KEY/);
   });
@@ -22,7 +22,7 @@ describe("API key", () => {
     );
     try {
       const provider = createAnthropicProvider({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         baseURL: server.url,
         stream: false,
       });
@@ -36,7 +36,7 @@ describe("API key", () => {
 
   it("a wrong option is a ConfigError that names it", () => {
     expect(() =>
-      createAnthropicProvider({ model: "claude-sonnet-4-5", apiKey: "k", thinking: { budgetTokens: 10 } }),
+      createAnthropicProvider({ model: "claude-sonnet-4-6", apiKey: "k", thinking: { budgetTokens: 10 } }),
     ).toThrow(/option "thinking.budgetTokens"/);
   });
 });

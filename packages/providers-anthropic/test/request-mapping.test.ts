@@ -46,7 +46,7 @@ async function sentBody(options: Partial<AnthropicProviderOptions> = {}, request
   );
   try {
     const provider = createAnthropicProvider({
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       apiKey: "k",
       baseURL: server.url,
       stream: false,
@@ -62,7 +62,7 @@ async function sentBody(options: Partial<AnthropicProviderOptions> = {}, request
 describe("Messages request", () => {
   it("puts system messages in `system`, signed thinking first, and tool results in one user message before its text", async () => {
     expect(await sentBody()).toEqual({
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       max_tokens: 4096,
       stream: false,
       system: "Be brief.\n\nUse tools.",

@@ -227,7 +227,7 @@ export function responsesRequestShape(body: unknown): unknown {
 }
 
 /**
- * Model, system, messages and tools of a Messages body. Text-only content is a string, consecutive
+ * System, messages and tools of a Messages body (not the model). Text-only content is a string, consecutive
  * messages of one role are one message (the API merges them), and `is_error: false` and a block's
  * `caller` are dropped.
  */
@@ -247,7 +247,8 @@ export function anthropicRequestShape(body: unknown): unknown {
     else messages.push({ role: m.role, content: blocks });
   }
   return {
-    model: b.model,
+    // No model: a case may send a current model id where the recording used one retired since
+    // (the case's modelId is checked on its own).
     max_tokens: b.max_tokens,
     ...(b.system !== undefined ? { system: textOf(b.system) } : {}),
     messages,

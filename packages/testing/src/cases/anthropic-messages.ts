@@ -28,7 +28,7 @@ export function anthropicMessagesCases(): ProviderRecordingCase[] {
     {
       ...base,
       name: "messages-stream-text.llm-anthropic.yaml",
-      modelId: "claude-sonnet-4-5",
+      modelId: "claude-sonnet-4-6",
       stream: true,
       calls: recordedCalls(
         file("messages-stream-text.llm-anthropic.yaml"),
@@ -39,7 +39,7 @@ export function anthropicMessagesCases(): ProviderRecordingCase[] {
     {
       ...base,
       name: "messages-stream-text.vercel-ai.chunks.txt",
-      modelId: "claude-sonnet-4-5",
+      modelId: "claude-sonnet-4-6",
       stream: true,
       calls: [{ request: userRequest("Hello, how are you?"), ...EXPECTED.streamTextVercel }],
     },
@@ -57,7 +57,7 @@ export function anthropicMessagesCases(): ProviderRecordingCase[] {
     {
       ...base,
       name: "messages-stream-text-and-tool-use-noargs.vercel-ai.chunks.txt",
-      modelId: "claude-sonnet-4-5",
+      modelId: "claude-sonnet-4-6",
       stream: true,
       calls: [
         { request: userRequest("What time is it?", { tools: [noArgs] }), ...EXPECTED.streamToolNoArgs },
@@ -66,7 +66,7 @@ export function anthropicMessagesCases(): ProviderRecordingCase[] {
     {
       ...base,
       name: "messages-stream-tools-parallel.vercel-ai.chunks.txt",
-      modelId: "claude-sonnet-4-5",
+      modelId: "claude-sonnet-4-6",
       stream: true,
       calls: [
         {
@@ -89,7 +89,7 @@ export function anthropicMessagesCases(): ProviderRecordingCase[] {
     {
       ...base,
       name: "messages-stream-thinking.vercel-ai.chunks.txt",
-      modelId: "claude-sonnet-4-5",
+      modelId: "claude-sonnet-4-6",
       stream: true,
       calls: [
         {
@@ -105,7 +105,7 @@ export function anthropicMessagesCases(): ProviderRecordingCase[] {
     {
       ...base,
       name: "messages-nonstream-text.vercel-ai.json",
-      modelId: "claude-sonnet-4-5",
+      modelId: "claude-sonnet-4-6",
       stream: false,
       calls: [{ request: userRequest("Hello, how are you?"), ...EXPECTED.nonstreamText }],
     },
@@ -155,7 +155,7 @@ export function anthropicMessagesCases(): ProviderRecordingCase[] {
     {
       ...base,
       name: "messages-error-429-429-then-200.anthropic-sdk-python.json",
-      modelId: "claude-sonnet-4-5",
+      modelId: "claude-sonnet-4-6",
       stream: false,
       calls: recordedCalls(
         file("messages-error-429-429-then-200.anthropic-sdk-python.json"),
