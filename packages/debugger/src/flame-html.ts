@@ -1,7 +1,10 @@
 import type { StoredEvent } from "@loom/core";
 import { axisTicks, formatDuration } from "./duration.js";
 import { type EventsInput, normalizeEvents } from "./events-input.js";
+import { pageScript } from "./flame-page-script.js";
+import { fitLabel } from "./label-fit.js";
 import { layoutSpans } from "./layout.js";
+import { mergeNarrowSpans } from "./merge-narrow.js";
 import { buildSpans, type Span, type SpanKind } from "./spans.js";
 
 export interface FlameHtmlOptions {
@@ -9,6 +12,12 @@ export interface FlameHtmlOptions {
   readonly title?: string;
   /** Width of the time axis in CSS pixels. Default 1200. */
   readonly width?: number;
+  /**
+   * Up to this many spans, every span is a bar. Above it, consecutive spans of a row that would
+   * each be narrower than 2 px are merged into one bar per stretch (count, iterations, median and
+   * total time, errors), so a long thread stays a small page. Default 2,000.
+   */
+  readonly maxSpans?: number;
 }
 
 const COLORS: Readonly<Record<SpanKind, string>> = {
@@ -25,6 +34,11 @@ const GUTTER = 90;
 const AXIS = 28;
 /** At most this many intervals on the time axis: one label every 100 px or more at the default width. */
 const MAX_TICKS = 10;
+/** Above `maxSpans`, spans narrower than this many pixels are merged. */
+const MIN_BAR_PX = 2;
+/** An estimate of the labels' width on the server (11 px system-ui); the page measures them again. */
+const estimateWidth = (text: string) => text.length * 6.6;
+const ms = (value: number) => Math.round(value * 1000) / 1000;
 
 const escapeXml = (text: string) =>
   text.replace(
@@ -42,7 +56,7 @@ const scriptJson = (value: unknown) =>
 /**
  * One self-contained HTML page (inline CSS, SVG and script; nothing fetched) showing the thread as
  * a flame graph: x is time from the events' `ts`, y is frame depth. Hovering a bar shows its type,
- * name, duration, tokens and error.
+ * name, duration, tokens and error; dragging across the graph zooms into that time range.
  */
 export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {}): string {
   const events: StoredEvent[] = normalizeEvents(input);
@@ -54,25 +68,23 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   const total = Math.max(layout.end - layout.start, 1);
   const x = (ts: number) => GUTTER + ((ts - layout.start) / total) * width;
   const height = AXIS + layout.rows * ROW + 8;
+  const merge = spans.length > (options.maxSpans ?? 2000);
+  const bars = mergeNarrowSpans(layout.placed, merge ? (MIN_BAR_PX / width) * total : 0, tooltipLines);
 
-  const bars = layout.placed.map(({ span, row }, index) => {
-    const left = x(span.start);
-    const w = Math.max(x(span.end) - left, 2);
-    const y = AXIS + row * ROW;
-    const fill = span.status === "error" ? ERROR : COLORS[span.kind];
+  const svgBars = bars.map((bar, index) => {
+    const left = x(bar.start);
+    const w = Math.max(x(bar.end) - left, 2);
+    const y = AXIS + bar.row * ROW;
+    const fill = bar.status === "error" ? ERROR : COLORS[bar.kind];
     const dashed =
-      span.kind === "wait" || span.status === "open" || span.status === "interrupted"
+      bar.kind === "wait" || bar.status === "open" || bar.status === "interrupted"
         ? ' stroke-dasharray="4 2"'
         : "";
-    const label =
-      w > 40
-        ? `<text x="${(left + 4).toFixed(1)}" y="${y + 15}" clip-path="url(#c${index})">${escapeXml(span.name)}</text>`
-        : "";
+    const count = bar.count > 1 ? ` data-count="${bar.count}"` : "";
     return (
-      `<g class="bar" data-index="${index}" data-kind="${span.kind}" data-status="${span.status}">` +
-      `<clipPath id="c${index}"><rect x="${left.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 2}"/></clipPath>` +
+      `<g class="bar" data-index="${index}" data-kind="${bar.kind}" data-status="${bar.status}"${count} data-s="${ms(bar.start - layout.start)}" data-e="${ms(bar.end - layout.start)}">` +
       `<rect class="box" x="${left.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 2}" rx="2" fill="${fill}"${dashed}/>` +
-      `${label}</g>`
+      `<text x="${(left + 4).toFixed(1)}" y="${y + 15}">${escapeXml(fitLabel(bar.name, w - 8, estimateWidth))}</text></g>`
     );
   });
   const gutter = [...layout.depthRows].map(
@@ -84,14 +96,28 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
     const tx = x(layout.start + at);
     return `<line class="tick" x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${AXIS - 6}" y2="${height}"/><text class="axis" x="${(tx + 2).toFixed(1)}" y="${AXIS - 10}">${escapeXml(label)}</text>`;
   });
-  const tooltipData = layout.placed.map(({ span }) => tooltipLines(span));
-  const counts = (kind: SpanKind) => spans.filter((s) => s.kind === kind).length;
+  const counts = new Map<SpanKind, number>();
+  for (const span of spans) counts.set(span.kind, (counts.get(span.kind) ?? 0) + 1);
   const legend = (Object.keys(COLORS) as SpanKind[])
     .map(
       (k) =>
-        `<span class="key ${k}"><i style="background:${COLORS[k]}"></i>${k === "wait" ? "waiting for a human" : k} (${counts(k)})</span>`,
+        `<span class="key ${k}"><i style="background:${COLORS[k]}"></i>${k === "wait" ? "waiting for a human" : k} (${(counts.get(k) ?? 0).toLocaleString("en-US")})</span>`,
     )
     .join("");
+  const merged =
+    bars.length < spans.length
+      ? ` · ${spans.length.toLocaleString("en-US")} spans drawn as ${bars.length.toLocaleString("en-US")} bars (spans under ${MIN_BAR_PX} px merged; hover for counts and medians)`
+      : "";
+  const data = {
+    gutter: GUTTER,
+    width,
+    total,
+    axis: AXIS,
+    height,
+    maxTicks: MAX_TICKS,
+    names: bars.map((b) => b.name),
+    tips: bars.map((b) => b.tooltip),
+  };
 
   return `<!doctype html>
 <html lang="en">
@@ -103,44 +129,35 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
 body { font: 13px/1.4 system-ui, sans-serif; margin: 16px; color: #222; background: #fff; }
 h1 { font-size: 16px; margin: 0 0 4px; }
 .meta { color: #555; margin-bottom: 8px; }
+.zoom { margin-bottom: 6px; color: #555; } .zoom button { font: inherit; margin-right: 6px; }
 .key { margin-right: 14px; } .key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
 .key.error i { background: ${ERROR}; }
-svg text { font-size: 11px; fill: #fff; pointer-events: none; }
+.key.wait i { border: 1px dashed #555; width: 8px; height: 8px; }
+svg { user-select: none; }
+svg text { font-size: 11px; font-family: system-ui, sans-serif; fill: #fff; pointer-events: none; white-space: pre; }
 svg text.axis, svg text.depth { fill: #555; }
 .tick { stroke: #ddd; } .sep { stroke: #bbb; }
-.bar .box { stroke: #333; stroke-width: 0.5; cursor: default; }
+.bar .box { stroke: #333; stroke-width: 0.5; cursor: crosshair; }
 .bar:hover .box { stroke-width: 2; }
 .bar[data-kind="wait"] .box { stroke: #555; stroke-width: 1.2; } .bar[data-kind="wait"] text { fill: #333; }
-.key.wait i { border: 1px dashed #555; width: 9px; height: 9px; }
+#selection { fill: rgba(78, 121, 167, 0.15); stroke: #4e79a7; pointer-events: none; }
 #tooltip { position: fixed; display: none; pointer-events: none; background: #222; color: #fff; padding: 6px 8px; border-radius: 4px; max-width: 480px; white-space: pre-wrap; word-break: break-word; font: 12px/1.4 ui-monospace, monospace; }
 </style>
 </head>
 <body>
 <h1>${escapeXml(title)}</h1>
-<div class="meta">thread ${escapeXml(threadId)} · ${events.length} events · ${escapeXml(formatDuration(layout.end - layout.start))} · ${legend}<span class="key error"><i></i>error</span> dashed: waiting for a human, or did not end (a crash, a pause)</div>
+<div class="meta">thread ${escapeXml(threadId)} · ${events.length.toLocaleString("en-US")} events · ${escapeXml(formatDuration(layout.end - layout.start))}${merged} · ${legend}<span class="key error"><i></i>error</span> dashed: waiting for a human, or did not end (a crash, a pause)</div>
+<div class="zoom"><button type="button" id="zoom-out" disabled>Zoom out</button><button type="button" id="zoom-reset" disabled>Show all</button><span id="zoom-info">Drag across the graph to zoom into a time range.</span></div>
 <svg id="flame" xmlns="http://www.w3.org/2000/svg" width="${GUTTER + width + 10}" height="${height}">
-${ticks.join("\n")}
+<g id="ticks">${ticks.join("")}</g>
 ${gutter.join("\n")}
-${bars.join("\n")}
+${svgBars.join("\n")}
+<rect id="selection" x="0" y="0" width="0" height="${height}" display="none"/>
 </svg>
 <div id="tooltip" role="tooltip"></div>
-<script type="application/json" id="spans">${scriptJson(tooltipData)}</script>
+<script type="application/json" id="flame-data">${scriptJson(data)}</script>
 <script>
-(function () {
-  var lines = JSON.parse(document.getElementById("spans").textContent);
-  var tip = document.getElementById("tooltip");
-  var svg = document.getElementById("flame");
-  svg.addEventListener("mousemove", function (ev) {
-    var bar = ev.target.closest ? ev.target.closest(".bar") : null;
-    if (!bar) { tip.style.display = "none"; return; }
-    tip.textContent = lines[Number(bar.getAttribute("data-index"))].join("\\n");
-    tip.style.display = "block";
-    var left = Math.min(ev.clientX + 12, window.innerWidth - tip.offsetWidth - 4);
-    tip.style.left = Math.max(0, left) + "px";
-    tip.style.top = ev.clientY + 14 + "px";
-  });
-  svg.addEventListener("mouseleave", function () { tip.style.display = "none"; });
-})();
+${pageScript()}
 </script>
 </body>
 </html>

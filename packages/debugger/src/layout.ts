@@ -40,8 +40,13 @@ export function layoutSpans(spans: readonly Span[]): FlameLayout {
     }
     depthRows.set(depth, { first, count: row - first });
   }
-  const start = Math.min(...spans.map((s) => s.start));
-  const end = Math.max(...spans.map((s) => s.end));
+  // Loops, not Math.min(...spans): a long thread has more spans than a call takes arguments.
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const span of spans) {
+    start = Math.min(start, span.start);
+    end = Math.max(end, span.end);
+  }
   return {
     placed,
     rows: row,

@@ -2,12 +2,24 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { buildSpans, flameGraphHtml } from "@loom/debugger";
-import { type BrowserContext, chromium } from "playwright-core";
+import { axisTicks, buildSpans, flameGraphHtml } from "@loom/debugger";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { countOf, delegatingThread } from "./threads.ts";
+import { countOf, delegatingThread, LONG_THREAD, syntheticThread } from "./threads.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
+
+/**
+ * What the page's functions below use of the browser (this package compiles without the DOM
+ * library). `page.evaluate` runs them in the page, where `globalThis` is the window; they cannot
+ * call a helper of this file.
+ */
+interface PageWindow {
+  getComputedStyle(element: unknown): { display: string; strokeDasharray: string };
+  requestAnimationFrame(callback: () => void): number;
+  document: { getElementById(id: string): { textContent: string | null } | null };
+  loomFlame: { zoom(from: number, to: number): void; view(): [number, number] };
+}
 const dir = mkdtempSync(join(tmpdir(), "loom-flame-html-"));
 let browser: BrowserContext | undefined;
 
@@ -16,40 +28,50 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Chromium, started once; checked inside each test, not in a hook: a missing browser must fail the test, not skip it. */
+async function openBrowser(): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: this test opens the flame graph in Debian's Chromium. Install it with "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium".`,
+    );
+  }
+  // A persistent context is how playwright takes a fresh --user-data-dir of our choosing.
+  browser ??= await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  return browser;
+}
+
+/** A new page that records console errors and warnings, page errors and every request. */
+async function watchedPage(): Promise<{ page: Page; problems: string[]; requests: string[] }> {
+  const page = await (await openBrowser()).newPage();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on("console", (m) => (m.type() === "error" || m.type() === "warning") && problems.push(m.text()));
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("request", (r) => requests.push(r.url()));
+  return { page, problems, requests };
+}
+
 describe("HTML flame graph in headless Chromium", () => {
   it("draws a bar per span, shows details on hover, fetches nothing and logs no error", async () => {
-    // Checked inside the test, not in a hook: a missing browser must fail the test, not skip it.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this test opens the flame graph in Debian's Chromium. Install it with "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium".`,
-      );
-    }
-    // A persistent context is how playwright takes a fresh --user-data-dir of our choosing.
-    browser = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
     const { events } = await delegatingThread();
     const spans = buildSpans(events);
     const file = join(dir, "flame.html");
     writeFileSync(file, flameGraphHtml(events));
 
-    const page = await browser!.newPage();
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => (m.type() === "error" || m.type() === "warning") && problems.push(m.text()));
-    page.on("pageerror", (e) => problems.push(e.message));
-    page.on("request", (r) => requests.push(r.url()));
+    const { page, problems, requests } = await watchedPage();
     await page.goto(pathToFileURL(file).href);
 
     expect(await page.title()).toBe("Loom flame graph — delegating");
@@ -98,4 +120,151 @@ describe("HTML flame graph in headless Chromium", () => {
     expect(requests).toEqual([pathToFileURL(file).href]);
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it("labels fit their bars, a wait is dashed, and dragging zooms into a time range", async () => {
+    // 10 iterations of 12 ms + 3 ms, iteration 5's call waited 300 ms for a human: 462 ms in all.
+    const events = syntheticThread({ iterations: 10, approvalAt: new Map([[5, 300]]), threadId: "zoom" });
+    const file = join(dir, "zoom.html");
+    writeFileSync(file, flameGraphHtml(events));
+    const { page, problems, requests } = await watchedPage();
+    await page.goto(pathToFileURL(file).href);
+
+    const axis = () => page.locator("#ticks text.axis").allTextContents();
+    expect(await axis()).toEqual([
+      "0",
+      "50 ms",
+      "100 ms",
+      "150 ms",
+      "200 ms",
+      "250 ms",
+      "300 ms",
+      "350 ms",
+      "400 ms",
+      "450 ms",
+    ]);
+    const wait = page.locator('.bar[data-kind="wait"] rect.box');
+    expect(
+      await wait.evaluate((r) => (globalThis as unknown as PageWindow).getComputedStyle(r).strokeDasharray),
+    ).toMatch(/^\d/);
+
+    /** Every bar: shown or not, its time range, its box's width, its label and the label's drawn width. */
+    const bars = () =>
+      page.locator(".bar").evaluateAll((gs) =>
+        gs.map((g) => {
+          const text = g.querySelector("text") as unknown as {
+            textContent: string | null;
+            getComputedTextLength(): number;
+          };
+          return {
+            shown: (globalThis as unknown as PageWindow).getComputedStyle(g).display !== "none",
+            s: Number(g.getAttribute("data-s")),
+            e: Number(g.getAttribute("data-e")),
+            width: Number(g.querySelector("rect")!.getAttribute("width")),
+            label: text.textContent ?? "",
+            labelWidth: text.getComputedTextLength(),
+          };
+        }),
+      );
+    const names: string[] = await page.evaluate(
+      () =>
+        JSON.parse((globalThis as unknown as PageWindow).document.getElementById("flame-data")!.textContent!)
+          .names,
+    );
+    const checkLabels = async () => {
+      const all = await bars();
+      for (const [i, bar] of all.entries()) {
+        if (!bar.shown || bar.label === "") continue;
+        expect(bar.labelWidth, `"${bar.label}" drawn in a ${bar.width} px bar`).toBeLessThanOrEqual(
+          bar.width - 8 + 0.5,
+        );
+        if (bar.label !== names[i])
+          expect(bar.label.endsWith("…") && names[i]!.startsWith(bar.label.slice(0, -1))).toBe(true);
+      }
+      return all;
+    };
+    const before = await checkLabels();
+    expect(before.every((b) => b.shown)).toBe(true);
+    expect(before.filter((b) => b.label.endsWith("…")).length).toBeGreaterThan(0);
+
+    // Drag across the graph from its start to 60 ms: iterations 1 to 4, 15 ms each.
+    const svg = (await page.locator("#flame").boundingBox())!;
+    const at = (ms: number) => svg.x + 90 + (ms / 462) * 1200;
+    await page.mouse.move(at(-5), svg.y + 60);
+    await page.mouse.down();
+    await page.mouse.move(at(30), svg.y + 60, { steps: 5 });
+    expect(await page.locator("#selection").getAttribute("display")).toBe("inline");
+    await page.mouse.move(at(60), svg.y + 60, { steps: 5 });
+    await page.mouse.up();
+
+    const [from, to] = await page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.view());
+    expect(from).toBe(0);
+    expect(to).toBeCloseTo(60, 0);
+    // The axis is relabelled for the range, in round steps.
+    const relabelled = await axis();
+    expect(relabelled).toEqual(axisTicks(from, to, 10).map((t) => t.label));
+    expect(relabelled.slice(0, 3)).toEqual(["0", "10 ms", "20 ms"]);
+    expect(relabelled.length).toBeGreaterThanOrEqual(5);
+    const after = await checkLabels();
+    for (const bar of after) expect(bar.shown, `bar ${bar.s}–${bar.e} ms`).toBe(bar.e >= from && bar.s <= to);
+    expect(after.filter((b) => !b.shown).length).toBeGreaterThan(10);
+    // Iterations 1 to 4 are 300 px wide now: their names fit whole; before they were cut.
+    expect(after.filter((b) => b.shown && /^iteration \d+$/.test(b.label)).length).toBeGreaterThanOrEqual(4);
+    expect(before.filter((b) => b.e <= 60 && /^iteration \d+$/.test(b.label))).toEqual([]);
+    expect(await page.locator("#zoom-info").textContent()).toMatch(/^Showing \d+ ms to \d+ ms of 462 ms/);
+    await page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.zoom(100, 200));
+    expect(await axis()).toEqual([
+      "100 ms",
+      "110 ms",
+      "120 ms",
+      "130 ms",
+      "140 ms",
+      "150 ms",
+      "160 ms",
+      "170 ms",
+      "180 ms",
+      "190 ms",
+      "200 ms",
+    ]);
+
+    await page.locator("#zoom-reset").click();
+    expect((await bars()).every((b) => b.shown)).toBe(true);
+    expect((await axis())[1]).toBe("50 ms");
+    expect(requests).toEqual([pathToFileURL(file).href]);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("a 200,000-event thread opens and draws in under 2 s", async () => {
+    const file = join(dir, "long.html");
+    const html = flameGraphHtml(syntheticThread(LONG_THREAD));
+    writeFileSync(file, html);
+    const { page, problems } = await watchedPage();
+    const started = performance.now();
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    // Two frames: the page has been laid out and painted once its script ran.
+    await page.evaluate(
+      () =>
+        new Promise((r) =>
+          (globalThis as unknown as PageWindow).requestAnimationFrame(() =>
+            (globalThis as unknown as PageWindow).requestAnimationFrame(() => r(undefined)),
+          ),
+        ),
+    );
+    const opened = performance.now() - started;
+    const zoomStarted = performance.now();
+    await page.evaluate(() => {
+      (globalThis as unknown as PageWindow).loomFlame.zoom(100_000, 110_000);
+      return new Promise((r) =>
+        (globalThis as unknown as PageWindow).requestAnimationFrame(() =>
+          (globalThis as unknown as PageWindow).requestAnimationFrame(() => r(undefined)),
+        ),
+      );
+    });
+    const zoomed = performance.now() - zoomStarted;
+    console.info(
+      `Chromium: ${(html.length / 1e6).toFixed(2)} MB page of ${LONG_THREAD.iterations.toLocaleString("en-US")} iterations opened and drawn in ${opened.toFixed(0)} ms, zoomed in ${zoomed.toFixed(0)} ms`,
+    );
+    expect(opened).toBeLessThan(2000);
+    expect(await page.locator('.bar[data-status="error"]').count()).toBe(1);
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

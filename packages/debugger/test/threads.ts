@@ -259,3 +259,6 @@ export function syntheticThread(options: SyntheticThreadOptions): StoredEvent[] 
   push("run.completed", { text: "Found it." });
   return events;
 }
+
+/** 28,570 iterations of 7 events, a last one of 5, the run's start and end: 199,997 events. */
+export const LONG_THREAD: SyntheticThreadOptions = { iterations: 28_570, failingToolAt: [20_000] };

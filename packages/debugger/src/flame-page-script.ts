@@ -1,0 +1,129 @@
+import { axisTicks, formatDuration } from "./duration.js";
+import { fitLabel } from "./label-fit.js";
+
+/**
+ * The flame graph page's script: tooltips, labels fitted to their bars (measured on a canvas), and
+ * zoom to a time range (drag across the graph; "Zoom out", "Show all", Escape). The axis, the
+ * labels and the durations use the same functions as the server, embedded from their source.
+ * Also `window.loomFlame.zoom(fromMs, toMs)` and `.reset()`, in ms from the thread's first event.
+ */
+export function pageScript(): string {
+  return `(function () {
+  "use strict";
+  var axisTicks = ${axisTicks.toString()};
+  var formatDuration = ${formatDuration.toString()};
+  var fitLabel = ${fitLabel.toString()};
+  var data = JSON.parse(document.getElementById("flame-data").textContent);
+  var svg = document.getElementById("flame");
+  var tip = document.getElementById("tooltip");
+  var ticks = document.getElementById("ticks");
+  var selection = document.getElementById("selection");
+  var info = document.getElementById("zoom-info");
+  var zoomOut = document.getElementById("zoom-out");
+  var reset = document.getElementById("zoom-reset");
+  var NS = "http://www.w3.org/2000/svg";
+  var G = data.gutter, W = data.width, total = data.total;
+  var nodes = svg.querySelectorAll(".bar");
+  var bars = [];
+  for (var i = 0; i < nodes.length; i++) {
+    var g = nodes[i];
+    bars.push({ g: g, box: g.querySelector("rect.box"), text: g.querySelector("text"),
+      s: Number(g.getAttribute("data-s")), e: Number(g.getAttribute("data-e")), name: data.names[i], shown: true });
+  }
+  var ctx = document.createElement("canvas").getContext("2d");
+  var sample = bars.length > 0 ? getComputedStyle(bars[0].text) : null;
+  ctx.font = sample ? sample.fontSize + " " + sample.fontFamily : "11px system-ui, sans-serif";
+  var widths = new Map();
+  function measure(text) {
+    var w = widths.get(text);
+    if (w === undefined) { w = ctx.measureText(text).width; widths.set(text, w); }
+    return w;
+  }
+  var v0 = 0, v1 = total;
+
+  function draw() {
+    var k = W / (v1 - v0);
+    for (var i = 0; i < bars.length; i++) {
+      var b = bars[i];
+      var shown = b.e >= v0 && b.s <= v1;
+      if (shown !== b.shown) { b.g.style.display = shown ? "" : "none"; b.shown = shown; }
+      if (!shown) continue;
+      var left = G + (Math.max(b.s, v0) - v0) * k;
+      var w = Math.max(G + (Math.min(b.e, v1) - v0) * k - left, 2);
+      b.box.setAttribute("x", left.toFixed(1));
+      b.box.setAttribute("width", w.toFixed(1));
+      b.text.setAttribute("x", (left + 4).toFixed(1));
+      var label = fitLabel(b.name, w - 8, measure);
+      if (b.text.textContent !== label) b.text.textContent = label;
+    }
+    ticks.textContent = "";
+    var list = axisTicks(v0, v1, data.maxTicks);
+    for (var j = 0; j < list.length; j++) {
+      var tx = (G + (list[j].at - v0) * k).toFixed(1);
+      var line = document.createElementNS(NS, "line");
+      line.setAttribute("class", "tick");
+      line.setAttribute("x1", tx); line.setAttribute("x2", tx);
+      line.setAttribute("y1", String(data.axis - 6)); line.setAttribute("y2", String(data.height));
+      var text = document.createElementNS(NS, "text");
+      text.setAttribute("class", "axis");
+      text.setAttribute("x", (Number(tx) + 2).toFixed(1)); text.setAttribute("y", String(data.axis - 10));
+      text.textContent = list[j].label;
+      ticks.appendChild(line); ticks.appendChild(text);
+    }
+    var zoomed = v0 > 0 || v1 < total;
+    zoomOut.disabled = !zoomed; reset.disabled = !zoomed;
+    info.textContent = zoomed
+      ? "Showing " + formatDuration(v0) + " to " + formatDuration(v1) + " of " + formatDuration(total) + ". Drag to zoom further."
+      : "Drag across the graph to zoom into a time range.";
+  }
+  function zoom(from, to) {
+    from = Math.max(0, Math.min(from, total)); to = Math.max(0, Math.min(to, total));
+    if (to - from < 0.01) return;
+    v0 = from; v1 = to; draw();
+  }
+  function timeAt(clientX) {
+    var px = clientX - svg.getBoundingClientRect().left - G;
+    return v0 + (Math.min(Math.max(px, 0), W) / W) * (v1 - v0);
+  }
+  var dragFrom = null;
+  svg.addEventListener("mousedown", function (ev) {
+    if (ev.button !== 0) return;
+    dragFrom = ev.clientX; ev.preventDefault(); tip.style.display = "none";
+  });
+  window.addEventListener("mousemove", function (ev) {
+    if (dragFrom === null) return;
+    var left = svg.getBoundingClientRect().left;
+    var a = Math.min(Math.max(Math.min(dragFrom, ev.clientX) - left, G), G + W);
+    var b = Math.min(Math.max(Math.max(dragFrom, ev.clientX) - left, G), G + W);
+    selection.setAttribute("x", a.toFixed(1)); selection.setAttribute("width", (b - a).toFixed(1));
+    selection.setAttribute("display", "inline");
+  });
+  window.addEventListener("mouseup", function (ev) {
+    if (dragFrom === null) return;
+    var from = dragFrom; dragFrom = null;
+    selection.setAttribute("display", "none");
+    if (Math.abs(ev.clientX - from) < 4) return;
+    var a = timeAt(from), b = timeAt(ev.clientX);
+    zoom(Math.min(a, b), Math.max(a, b));
+  });
+  zoomOut.addEventListener("click", function () {
+    var mid = (v0 + v1) / 2, half = v1 - v0;
+    var from = Math.max(0, mid - half), to = Math.min(total, mid + half);
+    zoom(from, to);
+  });
+  reset.addEventListener("click", function () { zoom(0, total); });
+  window.addEventListener("keydown", function (ev) { if (ev.key === "Escape") zoom(0, total); });
+  svg.addEventListener("mousemove", function (ev) {
+    var bar = dragFrom === null && ev.target.closest ? ev.target.closest(".bar") : null;
+    if (!bar) { tip.style.display = "none"; return; }
+    tip.textContent = data.tips[Number(bar.getAttribute("data-index"))].join(String.fromCharCode(10));
+    tip.style.display = "block";
+    var left = Math.min(ev.clientX + 12, window.innerWidth - tip.offsetWidth - 4);
+    tip.style.left = Math.max(0, left) + "px";
+    tip.style.top = ev.clientY + 14 + "px";
+  });
+  svg.addEventListener("mouseleave", function () { tip.style.display = "none"; });
+  window.loomFlame = { zoom: zoom, reset: function () { zoom(0, total); }, view: function () { return [v0, v1]; } };
+  draw();
+})();`;
+}

@@ -1,0 +1,56 @@
+import { buildSpans, flameGraphHtml, timeline } from "@loom/debugger";
+import { describe, expect, it } from "vitest";
+import { LONG_THREAD, syntheticThread } from "./threads.ts";
+
+describe("a long thread stays a small page", () => {
+  it("the synthetic thread is one core's fold accepts", () => {
+    const small = syntheticThread({ iterations: 40, failingToolAt: [7], approvalAt: new Map([[3, 1000]]) });
+    const states = timeline(small);
+    expect(states.at(-1)!.rootStatus).toBe("completed");
+    expect(states.at(-1)!.iteration).toBe(41);
+  });
+
+  it("200,000 events: spans under 2 px are merged per row, the page is under 3 MB, errors stay red", () => {
+    const events = syntheticThread(LONG_THREAD);
+    expect(events).toHaveLength(199_997);
+    const started = performance.now();
+    const html = flameGraphHtml(events);
+    const elapsed = performance.now() - started;
+    const spans = buildSpans(events);
+    const bars = html.match(/<g class="bar"/g)!.length;
+    console.info(
+      `flameGraphHtml: ${events.length} events, ${spans.length} spans → ${bars} bars, ${(html.length / 1e6).toFixed(2)} MB in ${elapsed.toFixed(0)} ms`,
+    );
+    expect(html.length).toBeLessThan(3_000_000);
+    expect(bars).toBeLessThan(5_000);
+    expect(html).toContain(
+      `${spans.length.toLocaleString("en-US")} spans drawn as ${bars.toLocaleString("en-US")} bars`,
+    );
+    // A merged iteration bar names its iterations; its tooltip gives the medians per kind.
+    const data = JSON.parse(html.match(/id="flame-data">(.*?)<\/script>/)![1]!) as {
+      tips: string[][];
+      names: string[];
+    };
+    expect(data.names).toContainEqual(expect.stringMatching(/^iterations 1–\d+$/));
+    const calls = data.tips.find((t) => t[0]!.includes("× llm/tool"))!;
+    expect(calls.join("\n")).toMatch(/llm scripted\/scripted-model: [\d,]+ × median 12 ms, total/);
+    expect(calls.join("\n")).toMatch(/tool search: [\d,]+ × median 3 ms, total/);
+    // The one failed call out of 28,570 is in a red bar whose tooltip names it.
+    const red = [...html.matchAll(/data-index="(\d+)" data-kind="\w+" data-status="error"/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(red).toHaveLength(1);
+    expect(data.tips[red[0]!]!.join("\n")).toContain(
+      "errors: 1, first at iteration 20,000: tool_error: index offline",
+    );
+  }, 120_000);
+
+  it("a short thread is drawn span by span", () => {
+    const events = syntheticThread({ iterations: 100 });
+    const html = flameGraphHtml(events);
+    expect(html.match(/<g class="bar"/g)).toHaveLength(buildSpans(events).length);
+    expect(html).not.toContain("data-count");
+    // maxSpans lowers the threshold.
+    expect(flameGraphHtml(events, { maxSpans: 10, width: 100 })).toContain("data-count");
+  });
+});
