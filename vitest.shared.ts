@@ -1,14 +1,35 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineProject, type UserWorkspaceConfig } from "vitest/config";
 
 const packagesDir = fileURLToPath(new URL("./packages/", import.meta.url));
 
-/** Tests import each `@loom/*` package from its `src/`, so they run without a build. */
-export const loomAliases = Object.fromEntries(
-  readdirSync(packagesDir).map((dir) => [`@loom/${dir}`, `${packagesDir}${dir}/src/index.ts`]),
-);
+/** A package's subpath exports other than "." (`./vitest` is built from `src/vitest.ts`). */
+function subpaths(dir: string): string[] {
+  const manifest = `${packagesDir}${dir}/package.json`;
+  if (!existsSync(manifest)) return [];
+  const exports =
+    (JSON.parse(readFileSync(manifest, "utf8")) as { exports?: Record<string, unknown> }).exports ?? {};
+  return Object.keys(exports)
+    .filter((key) => key.startsWith("./") && key !== "./package.json")
+    .map((key) => key.slice(2));
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Tests import each `@loom/*` package, and each of its subpath entries (`@loom/testing/vitest`),
+ * from its `src/`, so they run without a build. Exact matches: `@loom/testing` must not swallow
+ * `@loom/testing/vitest`.
+ */
+export const loomAliases = readdirSync(packagesDir).flatMap((dir) => [
+  ...subpaths(dir).map((sub) => ({
+    find: new RegExp(`^${escapeRegExp(`@loom/${dir}/${sub}`)}$`),
+    replacement: `${packagesDir}${dir}/src/${sub}.ts`,
+  })),
+  { find: new RegExp(`^${escapeRegExp(`@loom/${dir}`)}$`), replacement: `${packagesDir}${dir}/src/index.ts` },
+]);
 
 /**
  * The vitest project of one package. Timeouts are generous because several suites start real

@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../tsup.shared.ts";
 
-export default defineConfig(packageBuild());
+// Two entries: "." is the journal (pg only); "./queue" is ThreadQueue, the only one to load pg-boss.
+export default defineConfig(packageBuild({ entry: { index: "src/index.ts", queue: "src/queue.ts" } }));

@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../tsup.shared.ts";
 
-export default defineConfig(packageBuild());
+// shims: openaiTokenizer() requires the optional gpt-tokenizer from import.meta.url, in the CJS build too.
+export default defineConfig(packageBuild({ shims: true }));

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { journalConformance } from "@loom/testing";
+import { journalConformance } from "@loom/testing/vitest";
 import { afterAll } from "vitest";
 import { FsJournal } from "../src/index.js";
 

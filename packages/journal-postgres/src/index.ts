@@ -4,5 +4,4 @@ export { MIGRATIONS, type Migration } from "./migrations.js";
 export type { PostgresJournalOptions } from "./options.js";
 export { PostgresJournal } from "./postgres-journal.js";
 export type { SubscribeOptions } from "./subscription.js";
-export type { ThreadJobOutcome, ThreadQueueOptions, WorkOptions } from "./thread-job.js";
-export { ThreadQueue } from "./thread-queue.js";
+// ThreadQueue (pg-boss) is in "@loom/journal-postgres/queue".

@@ -1,7 +1,7 @@
 import { ConfigError, createAgent, JournalError, MemoryJournal } from "@loom/core";
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
-import { ThreadQueue } from "../src/index.ts";
+import { ThreadQueue } from "../src/queue.ts";
 import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 
 const schema = uniqueSchema("badinput");

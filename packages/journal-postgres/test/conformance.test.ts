@@ -1,4 +1,4 @@
-import { journalConformance } from "@loom/testing";
+import { journalConformance } from "@loom/testing/vitest";
 import { afterAll } from "vitest";
 import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { readAll } from "@loom/core";
 import { afterAll, expect, it } from "vitest";
-import { ThreadQueue } from "../src/index.ts";
+import { ThreadQueue } from "../src/queue.ts";
 import { adminPool, DATABASE_URL, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 
 const journalSchema = uniqueSchema("workers");

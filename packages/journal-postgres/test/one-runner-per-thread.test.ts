@@ -1,7 +1,7 @@
 import { createAgent, type Hook, JournalConflictError, readAll, ThreadBusyError } from "@loom/core";
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
-import { type ThreadJobOutcome, ThreadQueue } from "../src/index.ts";
+import { type ThreadJobOutcome, ThreadQueue } from "../src/queue.ts";
 import { adminPool, DATABASE_URL, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 
 const schema = uniqueSchema("fence");

@@ -2,7 +2,7 @@ import { createAgent, ResumeError, readAll, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import { z } from "zod";
-import { type ThreadJobOutcome, ThreadQueue } from "../src/index.ts";
+import { type ThreadJobOutcome, ThreadQueue } from "../src/queue.ts";
 import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 
 const schema = uniqueSchema("parked");

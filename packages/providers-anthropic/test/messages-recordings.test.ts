@@ -1,4 +1,4 @@
-import { anthropicMessagesCases, providerConformance } from "@loom/testing";
+import { anthropicMessagesCases, providerConformance } from "@loom/testing/vitest";
 import { createAnthropicProvider } from "../src/index.js";
 
 providerConformance(

@@ -1,4 +1,4 @@
-import { openaiChatCases, providerConformance } from "@loom/testing";
+import { openaiChatCases, providerConformance } from "@loom/testing/vitest";
 import { createOpenAIProvider } from "../src/index.js";
 
 providerConformance(

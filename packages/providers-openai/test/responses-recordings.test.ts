@@ -1,4 +1,4 @@
-import { openaiResponsesCases, providerConformance } from "@loom/testing";
+import { openaiResponsesCases, providerConformance } from "@loom/testing/vitest";
 import { createOpenAIProvider } from "../src/index.js";
 
 providerConformance(

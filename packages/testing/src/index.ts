@@ -1,20 +1,6 @@
-export { anthropicMessagesCases } from "./cases/anthropic-messages.js";
-export { openaiChatCases } from "./cases/openai-chat.js";
-export { openaiResponsesCases } from "./cases/openai-responses.js";
-export { type JournalConformanceOptions, journalConformance, sampleEvents } from "./journal-conformance.js";
+// What an app, a demo or a test of any runner uses: loads without a test runner, from ESM and CJS.
+// The vitest suites (journalConformance, providerConformance) are in "@loom/testing/vitest".
 export { collectParts, failedCall, jsonExchange, sseExchange, userRequest } from "./provider-calls.js";
-export {
-  type ConformanceProviderFactory,
-  type ConformanceProviderOptions,
-  type ExpectedCall,
-  type ExpectedError,
-  type ExpectedMessage,
-  type ExpectedResponse,
-  type ProviderRecordingCase,
-  providerConformance,
-  type TextDigest,
-  textDigest,
-} from "./provider-conformance.js";
 export {
   anthropicRequestFromBody,
   anthropicRequestShape,
@@ -36,6 +22,7 @@ export {
   type ReplayServerOptions,
   startReplayServer,
 } from "./replay-server.js";
+export { sampleEvents } from "./sample-events.js";
 export {
   type ReceivedRequest,
   ScriptExhaustedError,

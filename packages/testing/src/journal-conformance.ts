@@ -10,66 +10,13 @@ import {
   ThreadBusyError,
 } from "@loom/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sampleEvents } from "./sample-events.js";
 
 export interface JournalConformanceOptions {
   /** Called after each test with the journal it used (after `close()`), to drop its storage. */
   readonly destroy?: (journal: Journal) => Promise<void> | void;
   /** Writers racing on one thread in the concurrency test. Default 10. */
   readonly concurrentWriters?: number;
-}
-
-/** A plausible sequence of events for one run, every event type that carries data included. */
-export function sampleEvents(count: number, options: { runId?: string; start?: number } = {}): NewEvent[] {
-  const runId = options.runId ?? "run-1";
-  const base = { v: EVENT_VERSION, runId, frameId: "root", depth: 0 } as const;
-  const events: NewEvent[] = [];
-  for (let i = 0; i < count; i++) {
-    const n = (options.start ?? 0) + i;
-    const ts = 1_700_000_000_000 + n;
-    const kind = n % 4;
-    if (n === 0) {
-      events.push({
-        ...base,
-        ts,
-        iteration: 0,
-        type: "run.started",
-        data: { input: "Find the answer — ünïcode ✓" },
-      });
-    } else if (kind === 1) {
-      events.push({ ...base, ts, iteration: n, type: "iteration.started", data: {} });
-    } else if (kind === 2) {
-      events.push({
-        ...base,
-        ts,
-        iteration: n,
-        type: "llm.completed",
-        data: {
-          message: {
-            role: "assistant",
-            content: `step ${n}\nwith a newline and "quotes"`,
-            toolCalls: [{ id: `call-${n}`, name: "search", arguments: JSON.stringify({ q: `q${n}` }) }],
-          },
-          usage: { inputTokens: 10 + n, outputTokens: 5 },
-          finishReason: { unified: "tool-calls", raw: "tool_calls" },
-          attempt: 1,
-        },
-      });
-    } else {
-      events.push({
-        ...base,
-        ts,
-        iteration: n,
-        type: "tool.completed",
-        data: {
-          callId: `call-${n - 1}`,
-          name: "search",
-          content: "result",
-          output: { hits: [1, 2, 3], ok: true },
-        },
-      });
-    }
-  }
-  return events;
 }
 
 const BAD_THREAD_IDS: readonly [string, string][] = [

@@ -1,4 +1,4 @@
 import { MemoryJournal } from "@loom/core";
-import { journalConformance } from "@loom/testing";
+import { journalConformance } from "@loom/testing/vitest";
 
 journalConformance("MemoryJournal", () => new MemoryJournal());
