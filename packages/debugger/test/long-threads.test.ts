@@ -1,4 +1,4 @@
-import { buildSpans, flameGraphHtml, timeline } from "@loom/debugger";
+import { buildSpans, flameGraphHtml, flameGraphText, timeline } from "@loom/debugger";
 import { describe, expect, it } from "vitest";
 import { LONG_THREAD, syntheticThread } from "./threads.ts";
 
@@ -8,6 +8,12 @@ describe("a long thread stays a small page", () => {
     const states = timeline(small);
     expect(states.at(-1)!.rootStatus).toBe("completed");
     expect(states.at(-1)!.iteration).toBe(41);
+    const runs = timeline(syntheticThread({ iterations: 2, runs: 3 }));
+    expect(runs.filter((s) => s.type === "run.completed").map((s) => [s.rootStatus, s.iteration])).toEqual([
+      ["completed", 3],
+      ["completed", 6],
+      ["completed", 9],
+    ]);
   });
 
   it("200,000 events: spans under 2 px are merged per row, the page is under 3 MB, errors stay red", () => {
@@ -52,5 +58,50 @@ describe("a long thread stays a small page", () => {
     expect(html).not.toContain("data-count");
     // maxSpans lowers the threshold.
     expect(flameGraphHtml(events, { maxSpans: 10, width: 100 })).toContain("data-count");
+  });
+});
+
+describe("a long thread stays a short text", () => {
+  it("200,000 events: one line per stretch of iterations, with medians, at most 200 lines", () => {
+    const events = syntheticThread(LONG_THREAD);
+    const started = performance.now();
+    const text = flameGraphText(events, { columns: 140 });
+    const elapsed = performance.now() - started;
+    const lines = text.trimEnd().split("\n");
+    console.info(
+      `flameGraphText: ${events.length} events → ${lines.length} lines in ${elapsed.toFixed(0)} ms`,
+    );
+    expect(lines.length).toBeLessThanOrEqual(200);
+    expect(lines.length).toBeGreaterThan(150);
+    expect(lines[1]).toMatch(/^run searcher +\|█+\| 7 min \d+ s$/);
+    expect(lines[2]).toMatch(
+      /^ iterations 1–(\d+) +\|█+ +\| [\d.]+ s {2}\1 × \(llm 12 ms median, tool 3 ms median\)$/,
+    );
+    expect(lines.at(-2)).toMatch(/^ iterations [\d,]+–28,571 +\| +█+\| /);
+    // The one failed call is on a line of its own kind of bar, and named.
+    const failed = lines.filter((l) => l.includes("▒"));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(
+      /iterations [\d,]+–[\d,]+ .*1 error, first at iteration 20,000: tool_error: index offline$/,
+    );
+    expect(lines.at(-1)).toMatch(
+      /^\(85,713 spans in \d+ lines: up to \d+ consecutive iterations, runs or frames per line; maxLines: 200\)$/,
+    );
+    expect(flameGraphText(events, { maxLines: 30 }).trimEnd().split("\n").length).toBeLessThanOrEqual(30);
+  }, 120_000);
+
+  it("many runs: runs merged too", () => {
+    const events = syntheticThread({ iterations: 3, runs: 500 });
+    const lines = flameGraphText(events, { maxLines: 50 }).trimEnd().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(50);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^runs 54–106 \(searcher\) +\|.*\| [\d.]+ s {2}53 × \(run 57 ms median\)$/),
+    );
+  });
+
+  it("a short thread is still one line per span", () => {
+    const events = syntheticThread({ iterations: 20 });
+    const lines = flameGraphText(events).trimEnd().split("\n");
+    expect(lines).toHaveLength(buildSpans(events).length + 1);
   });
 });

@@ -163,12 +163,15 @@ export interface SyntheticThreadOptions {
   readonly failingToolAt?: readonly number[];
   /** Iterations (1-based) whose tool call waits this long for a human's approval first. */
   readonly approvalAt?: ReadonlyMap<number, number>;
+  /** Runs one after another on the thread, each of `iterations` + 1 iterations. Default 1. */
+  readonly runs?: number;
 }
 
 /**
  * A thread written event by event, as the executor writes it (fold accepts it; see
- * long-threads.test.ts), with exact timestamps: one run of `iterations` iterations, each a model
- * call that asks for one "search" tool call and the call, then a last model call that answers.
+ * long-threads.test.ts), with exact timestamps: a run of `iterations` iterations, each a model
+ * call that asks for one "search" tool call and the call, then a last model call that answers;
+ * `runs` such runs one after another.
  * Fast enough for 200,000 events.
  */
 export function syntheticThread(options: SyntheticThreadOptions): StoredEvent[] {
@@ -177,12 +180,13 @@ export function syntheticThread(options: SyntheticThreadOptions): StoredEvent[] 
   const events: StoredEvent[] = [];
   let ts = 1_700_000_000_000;
   let iteration = 0;
+  let runId = "run-1";
   const push = (type: StoredEvent["type"], data: unknown) =>
     events.push({
       v: 1,
       threadId,
       seq: events.length,
-      runId: "run-1",
+      runId,
       ts,
       frameId: "root",
       depth: 0,
@@ -190,73 +194,78 @@ export function syntheticThread(options: SyntheticThreadOptions): StoredEvent[] 
       type,
       data,
     } as StoredEvent);
-  push("run.started", { input: "Search until done", agent: "searcher" });
-  let messages = 1;
-  for (let i = 1; i <= iterations + 1; i++) {
-    iteration = i;
-    const last = i === iterations + 1;
-    push("iteration.started", {});
-    push("context.assembled", {
-      budget: 100_000,
-      totalTokens: 20 + messages * 10,
-      included: [{ id: "history", kind: "history", tokens: messages * 10, priority: 100 }],
-      excluded: [],
-    });
-    push("llm.requested", {
-      provider: "scripted",
-      model: "scripted-model",
-      messageCount: messages,
-      tools: ["search"],
-    });
-    ts += llmMs;
-    const callId = `call_${i}`;
-    push("llm.completed", {
-      message: last
-        ? { role: "assistant", content: "Found it." }
-        : {
-            role: "assistant",
-            content: "",
-            toolCalls: [{ id: callId, name: "search", arguments: `{"q":"q${i}"}` }],
-          },
-      usage: { inputTokens: messages * 10, outputTokens: 5 },
-      finishReason: last ? { unified: "stop", raw: "stop" } : { unified: "tool-calls", raw: "tool_calls" },
-      attempt: 1,
-    });
-    const llmSeq = events.length - 1;
+  let messages = 0;
+  for (let run = 0; run < (options.runs ?? 1); run++) {
+    runId = `run-${run + 1}`;
+    push("run.started", { input: "Search until done", agent: "searcher" });
     messages++;
-    if (!last) {
-      const wait = options.approvalAt?.get(i);
-      if (wait !== undefined) {
-        const call = { callId, name: "search", args: { q: `q${i}` }, reason: "ask" };
-        push("approval.requested", { calls: [call] });
-        push("run.interrupted", { reason: "approval", pendingCallIds: [callId] });
-        ts += wait;
-        push("approval.resolved", { callId, decision: "approve" });
-      }
-      const ref = `${callId}@${llmSeq}`;
-      push("tool.started", {
-        callId,
-        name: "search",
-        args: { q: `q${i}` },
-        idempotencyKey: `${threadId}/${ref}`,
+    const first = iteration + 1;
+    for (let i = first; i <= first + iterations; i++) {
+      iteration = i;
+      const last = i === first + iterations;
+      push("iteration.started", {});
+      push("context.assembled", {
+        budget: 100_000,
+        totalTokens: 20 + messages * 10,
+        included: [{ id: "history", kind: "history", tokens: messages * 10, priority: 100 }],
+        excluded: [],
       });
-      ts += toolMs;
-      push(
-        "tool.completed",
-        failing.has(i)
-          ? {
-              callId,
-              name: "search",
-              content: "Error: index offline",
-              error: { code: "tool_error", message: "index offline", retryable: false },
-            }
-          : { callId, name: "search", content: `results for q${i}` },
-      );
+      push("llm.requested", {
+        provider: "scripted",
+        model: "scripted-model",
+        messageCount: messages,
+        tools: ["search"],
+      });
+      ts += llmMs;
+      const callId = `call_${i}`;
+      push("llm.completed", {
+        message: last
+          ? { role: "assistant", content: "Found it." }
+          : {
+              role: "assistant",
+              content: "",
+              toolCalls: [{ id: callId, name: "search", arguments: `{"q":"q${i}"}` }],
+            },
+        usage: { inputTokens: messages * 10, outputTokens: 5 },
+        finishReason: last ? { unified: "stop", raw: "stop" } : { unified: "tool-calls", raw: "tool_calls" },
+        attempt: 1,
+      });
+      const llmSeq = events.length - 1;
       messages++;
+      if (!last) {
+        const wait = options.approvalAt?.get(i);
+        if (wait !== undefined) {
+          const call = { callId, name: "search", args: { q: `q${i}` }, reason: "ask" };
+          push("approval.requested", { calls: [call] });
+          push("run.interrupted", { reason: "approval", pendingCallIds: [callId] });
+          ts += wait;
+          push("approval.resolved", { callId, decision: "approve" });
+        }
+        const ref = `${callId}@${llmSeq}`;
+        push("tool.started", {
+          callId,
+          name: "search",
+          args: { q: `q${i}` },
+          idempotencyKey: `${threadId}/${ref}`,
+        });
+        ts += toolMs;
+        push(
+          "tool.completed",
+          failing.has(i)
+            ? {
+                callId,
+                name: "search",
+                content: "Error: index offline",
+                error: { code: "tool_error", message: "index offline", retryable: false },
+              }
+            : { callId, name: "search", content: `results for q${i}` },
+        );
+        messages++;
+      }
+      push("iteration.completed", {});
     }
-    push("iteration.completed", {});
+    push("run.completed", { text: "Found it." });
   }
-  push("run.completed", { text: "Found it." });
   return events;
 }
 
