@@ -9,6 +9,9 @@ import { publicPackages, type ReadmeBlock, repoRoot, tsBlocks } from "./readme.t
 import { cleanEnv, exampleEnv, linkWorkspace, run } from "./run.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "loom-readme-blocks-"));
+// Working directories apart from the blocks' folder, whose node_modules links the workspace packages
+// (with their devDependencies): npx run by a block must not take those for the app's own packages.
+const workRoot = mkdtempSync(join(tmpdir(), "loom-readme-work-"));
 const packages = publicPackages().map((pkg) => ({ ...pkg, blocks: tsBlocks(pkg.dir, pkg.readme) }));
 const fileOf = (block: ReadmeBlock) => join(folder, block.vitest ? `${block.id}.test.ts` : `${block.id}.ts`);
 
@@ -39,7 +42,10 @@ beforeAll(() => {
   for (const pkg of packages)
     for (const block of pkg.blocks) if (!block.notRun) writeFileSync(fileOf(block), block.code);
 });
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true });
+  rmSync(workRoot, { recursive: true, force: true });
+});
 
 it("every package README has ts blocks to check, and opts a block out only with a reason", () => {
   for (const pkg of packages) {
@@ -70,7 +76,7 @@ for (const pkg of packages.filter((p) => p.blocks.length > 0)) {
         continue;
       }
       it(title, async () => {
-        const cwd = join(folder, `work-${block.id}`);
+        const cwd = join(workRoot, block.id);
         mkdirSync(cwd, { recursive: true });
         const { env, close } = await exampleEnv(pkg.dir);
         try {

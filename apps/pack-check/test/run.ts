@@ -34,7 +34,10 @@ export function run(
   });
 }
 
-/** The environment of a user's shell: none of vitest's own variables, which confuse a child vitest. */
+/**
+ * The environment of a user's shell: none of vitest's own variables (they confuse a child vitest), nor
+ * the npm_* and pnpm ones a package-manager script sets (they change what npx and npm do).
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
