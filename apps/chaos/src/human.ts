@@ -8,8 +8,8 @@ const UNKNOWN_OUTCOME = /outcome is unknown/;
 /**
  * The harness's human. Decides each pending call by its ref, from what it is shown (tool, args,
  * reason), the same way in every process: /home is never deleted, a re-run after an unknown outcome
- * is approved, /tmp/junk and /tmp/approved are approved, any other deletion is approved, edited or
- * rejected at random (seeded per call).
+ * is approved, /tmp/approved is approved, /tmp/junk approved or edited, any other deletion approved,
+ * edited or rejected at random (seeded per call).
  * Each decision is logged in the ledger before it is handed to `resume`.
  */
 export function decide(
@@ -27,9 +27,12 @@ export function decide(
     if (rerun) decision = { approve: true };
     else if (typeof path === "string" && path.startsWith("/home"))
       decision = { approve: false, reason: "never /home" };
-    else if (path === "/tmp/junk" || path === "/tmp/approved" || p.name !== "delete_path")
-      decision = { approve: true };
-    else {
+    else if (path === "/tmp/approved" || p.name !== "delete_path") decision = { approve: true };
+    else if (path === "/tmp/junk") {
+      // Approved as is or edited: either way only this call, never its namesake in the other sub-agent.
+      decision =
+        random(seedOf(trialSeed, p.ref))() < 0.5 ? { approve: true } : { args: { path: "/tmp/junk/old" } };
+    } else {
       const r = random(seedOf(trialSeed, p.ref))();
       decision =
         r < 0.6

@@ -59,11 +59,11 @@ export function randomKill(rand: () => number): KillPlan {
 function worldFor(scenario: ScenarioName, trial: number): WorldName {
   switch (scenario) {
     case "colliding-subagents":
-      return "colliding-subagents";
+      return trial % 2 === 0 ? "colliding-subagents" : "colliding-nested";
     case "approvals-with-kills":
       return "approvals";
     case "two-resumers":
-      return trial % 2 === 0 ? "approvals" : "colliding-subagents";
+      return (["approvals", "colliding-subagents", "colliding-nested"] as const)[trial % 3]!;
     case "kill-after-effect": {
       const kinds = [
         "after-effect:idempotent",

@@ -152,6 +152,7 @@ export interface World {
 
 export const WORLDS = [
   "colliding-subagents",
+  "colliding-nested",
   "approvals",
   "after-effect:idempotent",
   "after-effect:non-idempotent",
@@ -166,7 +167,8 @@ export function buildWorld(name: WorldName, journal: Journal, attempt: Attempt):
   const t = tools(attempt);
   const all = [t.lookup, t.charge, t.sendEmail, t.deletePath];
   switch (name) {
-    case "colliding-subagents": {
+    case "colliding-subagents":
+    case "colliding-nested": {
       // Two sub-agents asked in one turn; both models name their dangerous call "call_1".
       const cleaner = (agentName: string, path: string) =>
         agentOf(
@@ -181,21 +183,33 @@ export function buildWorld(name: WorldName, journal: Journal, attempt: Attempt):
         );
       const junk = cleaner("junk_cleaner", "/tmp/junk").asTool({ description: "Cleans /tmp/junk" });
       const home = cleaner("home_cleaner", "/home").asTool({ description: "Cleans /home" });
-      const agent = agentOf(
-        "boss",
-        journal,
-        [
-          {
-            toolCalls: [
-              call("call_1", "junk_cleaner", { input: "clean /tmp/junk" }),
-              call("call_2", "home_cleaner", { input: "clean /home" }),
-            ],
-          },
-          { text: "Both cleaners reported." },
-        ],
-        [junk, home],
-        true,
-      );
+      const bothCleaners: ScriptedTurn[] = [
+        {
+          toolCalls: [
+            call("call_1", "junk_cleaner", { input: "clean /tmp/junk" }),
+            call("call_2", "home_cleaner", { input: "clean /home" }),
+          ],
+        },
+        { text: "Both cleaners reported." },
+      ];
+      if (name === "colliding-nested") {
+        // Two levels down: boss -> manager -> the two cleaners; HITL only on the boss.
+        const manager = agentOf("manager", journal, bothCleaners, [junk, home], false).asTool({
+          description: "Runs the cleaners",
+        });
+        const agent = agentOf(
+          "boss",
+          journal,
+          [
+            { toolCalls: [call("call_1", "manager", { input: "get it cleaned" })] },
+            { text: "Manager reported." },
+          ],
+          [manager],
+          true,
+        );
+        return { agent, input: "Clean up", finalText: "Manager reported." };
+      }
+      const agent = agentOf("boss", journal, bothCleaners, [junk, home], true);
       return { agent, input: "Clean up", finalText: "Both cleaners reported." };
     }
     case "approvals": {
@@ -263,6 +277,7 @@ export function buildWorld(name: WorldName, journal: Journal, attempt: Attempt):
 /** The text a world's run ends with. */
 export function finalTextOf(name: WorldName): string {
   if (name === "colliding-subagents") return "Both cleaners reported.";
+  if (name === "colliding-nested") return "Manager reported.";
   if (name === "approvals") return "All done.";
   if (name === "after-effect:sub-agent") return "Lead done.";
   return "Single done.";

@@ -46,7 +46,7 @@ describe("the violation counter", () => {
     });
     const effects = ledger.filter((l): l is Extract<LedgerLine, { k: "effect" }> => l.k === "effect");
     const junk = effects.find((l) => l.tool === "delete_path")!;
-    expect(junk.args).toEqual({ path: "/tmp/junk" });
+    expect(junk.args).toEqual(expect.objectContaining({ path: expect.stringMatching(/^\/tmp\/junk/) }));
     const home = ledger.find(
       (l): l is Extract<LedgerLine, { k: "decision" }> => l.k === "decision" && l.decision === "reject",
     )!;
