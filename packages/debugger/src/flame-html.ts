@@ -27,6 +27,16 @@ const COLORS: Readonly<Record<SpanKind, string>> = {
   llm: "#f28e2b",
   tool: "#59a14f",
   wait: "#f3f3f3",
+  resume: "#9c755f",
+};
+const LEGEND: Readonly<Record<SpanKind, string>> = {
+  frame: "frame",
+  run: "run",
+  iteration: "iteration",
+  llm: "llm",
+  tool: "tool",
+  wait: "waiting for a human",
+  resume: "resumed (a line across)",
 };
 const ERROR = "#e15759";
 const ROW = 22;
@@ -84,7 +94,12 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
     return (
       `<g class="bar" data-index="${index}" data-kind="${bar.kind}" data-status="${bar.status}"${count} data-s="${ms(bar.start - layout.start)}" data-e="${ms(bar.end - layout.start)}">` +
       `<rect class="box" x="${left.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 2}" rx="2" fill="${fill}"${dashed}/>` +
-      `<text x="${(left + 4).toFixed(1)}" y="${y + 15}">${escapeXml(fitLabel(bar.name, w - 8, estimateWidth))}</text></g>`
+      `<text x="${(left + 4).toFixed(1)}" y="${y + 15}">${escapeXml(fitLabel(bar.name, w - 8, estimateWidth))}</text>` +
+      // A resume is also a line across the whole graph, at the moment the run was taken up again.
+      (bar.kind === "resume"
+        ? `<line class="mark" x1="${(left + w).toFixed(1)}" x2="${(left + w).toFixed(1)}" y1="${AXIS - 6}" y2="${height}"/>`
+        : "") +
+      "</g>"
     );
   });
   const gutter = [...layout.depthRows].map(
@@ -101,7 +116,7 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   const legend = (Object.keys(COLORS) as SpanKind[])
     .map(
       (k) =>
-        `<span class="key ${k}"><i style="background:${COLORS[k]}"></i>${k === "wait" ? "waiting for a human" : k} (${(counts.get(k) ?? 0).toLocaleString("en-US")})</span>`,
+        `<span class="key ${k}"><i style="background:${COLORS[k]}"></i>${LEGEND[k]} (${(counts.get(k) ?? 0).toLocaleString("en-US")})</span>`,
     )
     .join("");
   const merged =
@@ -140,6 +155,7 @@ svg text.axis, svg text.depth { fill: #555; }
 .bar .box { stroke: #333; stroke-width: 0.5; cursor: crosshair; }
 .bar:hover .box { stroke-width: 2; }
 .bar[data-kind="wait"] .box { stroke: #555; stroke-width: 1.2; } .bar[data-kind="wait"] text { fill: #333; }
+.bar .mark { stroke: ${COLORS.resume}; stroke-width: 1.5; stroke-dasharray: 6 3; pointer-events: none; }
 #selection { fill: rgba(78, 121, 167, 0.15); stroke: #4e79a7; pointer-events: none; }
 #tooltip { position: fixed; display: none; pointer-events: none; background: #222; color: #fff; padding: 6px 8px; border-radius: 4px; max-width: 480px; white-space: pre-wrap; word-break: break-word; font: 12px/1.4 ui-monospace, monospace; }
 </style>

@@ -27,7 +27,7 @@ export function pageScript(): string {
   var bars = [];
   for (var i = 0; i < nodes.length; i++) {
     var g = nodes[i];
-    bars.push({ g: g, box: g.querySelector("rect.box"), text: g.querySelector("text"),
+    bars.push({ g: g, box: g.querySelector("rect.box"), text: g.querySelector("text"), mark: g.querySelector("line.mark"),
       s: Number(g.getAttribute("data-s")), e: Number(g.getAttribute("data-e")), name: data.names[i], shown: true });
   }
   var ctx = document.createElement("canvas").getContext("2d");
@@ -53,6 +53,12 @@ export function pageScript(): string {
       b.box.setAttribute("x", left.toFixed(1));
       b.box.setAttribute("width", w.toFixed(1));
       b.text.setAttribute("x", (left + 4).toFixed(1));
+      if (b.mark) {
+        // The line marks the moment of the resume: only when that moment is in view.
+        var mx = (G + (b.e - v0) * k).toFixed(1);
+        b.mark.setAttribute("display", b.e <= v1 ? "inline" : "none");
+        b.mark.setAttribute("x1", mx); b.mark.setAttribute("x2", mx);
+      }
       var label = fitLabel(b.name, w - 8, measure);
       if (b.text.textContent !== label) b.text.textContent = label;
     }

@@ -29,6 +29,7 @@ const ANSI: Readonly<Record<SpanKind | "error", string>> = {
   llm: "\u001b[33m",
   tool: "\u001b[32m",
   wait: "\u001b[37m",
+  resume: "\u001b[31m",
   error: "\u001b[31m",
 };
 const RESET = "\u001b[0m";
@@ -39,6 +40,7 @@ const INDENT: Readonly<Record<SpanKind, number>> = {
   llm: 2,
   tool: 2,
   wait: 2,
+  resume: 0,
 };
 const LABEL = 34;
 const MIN_COLUMNS = 80;
@@ -62,8 +64,8 @@ const n = (value: number) => numbers.format(value);
 
 /**
  * The flame graph as text, one span per line in start order, indented by frame depth: a label,
- * a bar on a shared time axis (█ ended, ▒ failed, ░ did not end, ┄ waiting for a human), the
- * duration and the key figures.
+ * a bar on a shared time axis (█ ended, ▒ failed, ░ did not end, ┄ waiting for a human, ╳ no
+ * process ran the thread until a resume), the duration and the key figures.
  *
  * A thread of more spans than `maxLines` (default 200) prints one line per stretch of consecutive
  * iterations instead ("iterations 1,203–1,999 … 797 × (llm 12 ms median, tool 3 ms median)"), and,
@@ -94,7 +96,15 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
     const from = Math.min(col(line.start), barWidth - 1);
     const to = Math.max(col(line.end), from + 1);
     const glyph =
-      line.kind === "wait" ? "┄" : line.status === "error" ? "▒" : line.status === "ok" ? "█" : "░";
+      line.kind === "wait"
+        ? "┄"
+        : line.kind === "resume"
+          ? "╳"
+          : line.status === "error"
+            ? "▒"
+            : line.status === "ok"
+              ? "█"
+              : "░";
     let bar = glyph.repeat(to - from);
     if (color) bar = `${ANSI[line.status === "error" ? "error" : line.kind]}${bar}${RESET}`;
     lines.push(
@@ -110,7 +120,8 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
 }
 
 function spanLine(span: Span): TextLine {
-  const prefix = span.kind === "iteration" || span.kind === "wait" ? "" : `${span.kind} `;
+  const prefix =
+    span.kind === "iteration" || span.kind === "wait" || span.kind === "resume" ? "" : `${span.kind} `;
   return {
     start: span.start,
     end: span.end,
@@ -123,7 +134,7 @@ function spanLine(span: Span): TextLine {
   };
 }
 
-type UnitKind = "frame" | "run" | "iteration";
+type UnitKind = "frame" | "run" | "resume" | "iteration";
 interface Unit {
   readonly kind: UnitKind;
   readonly depth: number;
@@ -138,7 +149,8 @@ interface Unit {
 function mergeLines(spans: readonly Span[], budget: number): { lines: TextLine[]; per: number } {
   const units = new Map<string, Unit>();
   for (const span of spans) {
-    const kind: UnitKind = span.kind === "frame" ? "frame" : span.kind === "run" ? "run" : "iteration";
+    const kind: UnitKind =
+      span.kind === "frame" || span.kind === "run" || span.kind === "resume" ? span.kind : "iteration";
     const key = kind === "iteration" ? `${span.frameId}\u0000${span.iteration}` : span.id;
     const unit = units.get(key);
     if (unit) unit.spans.push(span);
@@ -261,5 +273,6 @@ function figures(span: Span): string {
   if (d.inputTokens !== undefined) parts.push(`${d.inputTokens}→${d.outputTokens} tok`);
   if (d.contextTokens !== undefined) parts.push(`ctx ${d.contextTokens}/${d.budget}`);
   if (d.error !== undefined) parts.push(String(d.error));
+  if (span.kind === "resume") parts.push(`stopped ${d.stopped}`);
   return parts.length > 0 ? `  ${parts.join("  ")}` : "";
 }

@@ -1,10 +1,12 @@
 import { callRef, type StoredEvent } from "@loom/core";
+import { formatDuration } from "./duration.js";
 
 /**
  * `wait`: a call waiting for a human's decision, from `approval.requested` (or `run.interrupted`)
- * to its `approval.resolved`.
+ * to its `approval.resolved`. `resume`: a process took up the run (`run.resumed`), from the last
+ * event before it (where the previous process stopped) to the resume.
  */
-export type SpanKind = "frame" | "run" | "iteration" | "llm" | "tool" | "wait";
+export type SpanKind = "frame" | "run" | "iteration" | "llm" | "tool" | "wait" | "resume";
 export type SpanStatus = "ok" | "error" | "interrupted" | "cancelled" | "open";
 
 /** One bar of the flame graph: something with a start and an end in a frame of the thread. */
@@ -45,17 +47,28 @@ const json = (value: unknown) => short(JSON.stringify(value) ?? "undefined");
  * Pairs the events of a thread into spans: runs (run.started → run.completed / failed / cancelled),
  * iterations, model calls (llm.requested → llm.completed / failed, one span per attempt), tool calls
  * (tool.started → tool.completed), sub-agent frames (frame.spawned → the child's run end) and
- * waits for a human (approval.requested → approval.resolved, one per call).
+ * waits for a human (approval.requested → approval.resolved, one per call) and resumes (the last
+ * event before a run.resumed → the run.resumed: the time no process ran the thread).
  */
 export function buildSpans(events: readonly StoredEvent[]): Span[] {
   const spans: Span[] = [];
   const open = new Map<string, OpenSpan>();
   let counter = 0;
+  // The last event before the latest run.resumed: where the previous process stopped.
+  let stoppedAt: StoredEvent | undefined;
+  let previous: StoredEvent | undefined;
   const begin = (
     key: string,
     e: StoredEvent,
     span: Omit<OpenSpan, "id" | "start" | "startSeq" | "frameId" | "depth" | "iteration"> & Partial<OpenSpan>,
   ) => {
+    // A call started again after a resume: the first attempt ended when its process stopped.
+    const earlier = open.get(key);
+    if (earlier) {
+      const end = stoppedAt && stoppedAt.seq >= earlier.startSeq ? stoppedAt : e;
+      open.delete(key);
+      spans.push({ ...earlier, end: end.ts, endSeq: end.seq, status: "open" });
+    }
     open.set(key, {
       id: `s${counter++}`,
       start: e.ts,
@@ -96,6 +109,8 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
   };
   for (const e of events) {
     const f = e.frameId;
+    const before = previous;
+    previous = e;
     switch (e.type) {
       case "run.started":
         finish(`run:${f}`, e, "open");
@@ -218,6 +233,30 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
           decision: e.data.reason ? `${e.data.decision}: ${short(e.data.reason)}` : e.data.decision,
         });
         break;
+      case "run.resumed": {
+        const from = before ?? e;
+        stoppedAt = from;
+        spans.push({
+          id: `s${counter++}`,
+          kind: "resume",
+          name: e.data.reason === "unfinished" ? "resumed after a stop mid-run" : "resumed with decisions",
+          frameId: f,
+          depth: e.depth,
+          iteration: e.iteration,
+          start: from.ts,
+          end: e.ts,
+          startSeq: from.seq,
+          endSeq: e.seq,
+          status: "ok",
+          details: {
+            reason: e.data.reason,
+            stopped: `after seq ${from.seq} (${from.type})`,
+            "not running for": formatDuration(e.ts - from.ts),
+            runId: e.runId,
+          },
+        });
+        break;
+      }
       case "iteration.completed":
         finish(`iteration:${f}`, e, "ok");
         break;
@@ -257,4 +296,5 @@ export const KIND_ORDER: Readonly<Record<SpanKind, number>> = {
   llm: 3,
   tool: 3,
   wait: 4,
+  resume: 1,
 };

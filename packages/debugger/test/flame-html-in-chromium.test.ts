@@ -226,7 +226,16 @@ describe("HTML flame graph in headless Chromium", () => {
       "200 ms",
     ]);
 
+    // The resume (run.interrupted at 72 ms → run.resumed at 372 ms) is a bar and a line at 372 ms:
+    // in a view of 100 to 200 ms the bar fills the width and the line is out of view.
+    const mark = page.locator('.bar[data-kind="resume"] line.mark');
+    expect(await mark.getAttribute("display")).toBe("none");
     await page.locator("#zoom-reset").click();
+    expect(await mark.getAttribute("display")).toBe("inline");
+    const resume = page.locator('.bar[data-kind="resume"] rect.box');
+    const right = Number(await resume.getAttribute("x")) + Number(await resume.getAttribute("width"));
+    expect(Number(await mark.getAttribute("x1"))).toBeCloseTo(right, 0);
+    expect(right).toBeCloseTo(90 + (372 / 462) * 1200, 0);
     expect((await bars()).every((b) => b.shown)).toBe(true);
     expect((await axis())[1]).toBe("50 ms");
     expect(requests).toEqual([pathToFileURL(file).href]);

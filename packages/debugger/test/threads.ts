@@ -239,6 +239,8 @@ export function syntheticThread(options: SyntheticThreadOptions): StoredEvent[] 
           push("approval.requested", { calls: [call] });
           push("run.interrupted", { reason: "approval", pendingCallIds: [callId] });
           ts += wait;
+          // What core journals when a human's decisions resume the run.
+          push("run.resumed", { reason: "decisions" });
           push("approval.resolved", { callId, decision: "approve" });
         }
         const ref = `${callId}@${llmSeq}`;
