@@ -185,12 +185,13 @@ describe("recovery after kill -9, across processes", () => {
     // Every event type of the run was, in some trial, the last durable one when the process died;
     // except those always journaled in one append with the event after them: the iteration markers
     // go out with the next write, the assembly with the request, the approval question with the
-    // interruption.
+    // interruption, the mark of a resume with the resumed run's first step.
     const batchedWithNext = new Set([
       "iteration.started",
       "iteration.completed",
       "context.assembled",
       "approval.requested",
+      "run.resumed",
     ]);
     expect([...lastDurable].sort()).toEqual(
       [...reference.types].filter((t) => !batchedWithNext.has(t)).sort(),
