@@ -119,6 +119,14 @@ export interface Hook {
   afterIterationEnd?(ctx: { frame: ExecutionFrame }): HookReturn<Deny>;
 }
 
+/**
+ * Types a hook written as an object literal, so its methods' context parameters are typed without
+ * annotations (`defineHook({ name, beforeToolExecution: ({ call }) => ... })`). Returns it as is.
+ */
+export function defineHook<H extends Hook>(hook: H): H {
+  return hook;
+}
+
 export type HookPoint = Exclude<keyof Hook, "name">;
 
 export const HOOK_POINTS: readonly HookPoint[] = [

@@ -50,6 +50,7 @@ export {
   type Decided,
   type Decision,
   type Deny,
+  defineHook,
   HOOK_POINTS,
   type Hook,
   type HookPoint,

@@ -1,4 +1,4 @@
-import { ConfigError, createAgent, type Tool, tool } from "@loom/core";
+import { ConfigError, createAgent, defineHook, type Tool, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -89,5 +89,29 @@ describe("tool input schemas", () => {
       run: ({ at }) => at.toISOString(),
     }) as Tool;
     expect(t.spec.inputSchema.type).toBe("object");
+  });
+});
+
+describe("defineHook", () => {
+  it("types a hook's context parameters without annotations (strict TypeScript), and returns it as is", async () => {
+    const seen: string[] = [];
+    // Without defineHook, `({ call })` here is an implicit any under strict TypeScript.
+    const noDeletes = defineHook({
+      name: "no-deletes",
+      beforeToolExecution: ({ call }) => {
+        seen.push(call.name);
+        return call.name === "delete_file" ? { deny: "deletes are disabled" } : undefined;
+      },
+    });
+    const agent = createAgent({
+      provider: new ScriptedProvider([
+        { toolCalls: [{ name: "echo", args: { text: "x" } }] },
+        { text: "done" },
+      ]),
+      tools: [echo],
+      hooks: [noDeletes],
+    });
+    expect((await agent.run("go")).status).toBe("completed");
+    expect(seen).toEqual(["echo"]);
   });
 });
