@@ -12,8 +12,8 @@ import {
   importedPackages,
   installLine,
   type PublicPackage,
-  packagesDir,
   publicPackages,
+  repoRoot,
   toCommonJs,
   tsBlocks,
 } from "./readme.ts";
@@ -74,14 +74,16 @@ async function inPool<T>(
 
 beforeAll(async () => {
   mkdirSync(tarballs, { recursive: true });
-  await inPool(packages, 2, async (pkg) => {
-    const outcome = await run("pnpm", ["pack", "--pack-destination", tarballs], {
-      cwd: join(packagesDir, pkg.dir),
-    });
-    if (outcome.code !== 0)
-      throw new Error(`pnpm pack ${pkg.name} failed:\n${outcome.stdout}\n${outcome.stderr}`);
-  });
-  await inPool(installs, 3, async (installed) => {
+  const packed = await run(
+    "pnpm",
+    ["-r", "--filter", "./packages/*", "pack", "--pack-destination", tarballs],
+    {
+      cwd: repoRoot,
+      timeoutMs: 120_000,
+    },
+  );
+  if (packed.code !== 0) throw new Error(`pnpm pack failed:\n${packed.stdout}\n${packed.stderr}`);
+  await inPool(installs, 4, async (installed) => {
     mkdirSync(installed.folder, { recursive: true });
     writeFileSync(
       join(installed.folder, "package.json"),
@@ -120,71 +122,73 @@ function* walk(deps: Record<string, LsNode> = {}): Generator<[string, LsNode]> {
   }
 }
 
-for (const installed of installs) {
-  const { pkg } = installed;
-  // Concurrent: each test has its own folder, working directory and replay server.
-  describe.concurrent(`${pkg.name}, packed and installed with npm`, () => {
-    it("installs from its tarball, with the packages its install line names", () => {
-      expect(installed.asked, "the README's install line").toContain(pkg.name);
-      expect(installed.install?.code, installed.install?.stderr).toBe(0);
-    });
+// Concurrent: each test has its own folder, working directory and replay server.
+describe.concurrent("packed and installed with npm", () => {
+  for (const installed of installs) {
+    const { pkg } = installed;
+    describe(pkg.name, () => {
+      it("installs from its tarball, with the packages its install line names", () => {
+        expect(installed.asked, "the README's install line").toContain(pkg.name);
+        expect(installed.install?.code, installed.install?.stderr).toBe(0);
+      });
 
-    it("npm ls: its own dependencies only, every @loom package from a tarball, one zod, no optional peer not asked for", () => {
-      expect(installed.ls?.code, installed.ls?.stdout.slice(0, 4000)).toBe(0);
-      const tree = JSON.parse(installed.ls?.stdout ?? "{}") as { dependencies?: Record<string, LsNode> };
-      const top = Object.keys(tree.dependencies ?? {}).sort();
-      for (const name of top.filter((n) => n.startsWith("@loom/")))
-        expect(tree.dependencies?.[name]?.resolved, name).toMatch(/^file:/);
-      const loom = loomClosure(installed.asked.filter((name) => byName.has(name)));
-      expect(top).toEqual([...new Set([...installed.asked, ...loom])].sort());
-      const zods = new Set<string>();
-      const optionalPeers = new Set(
-        packages.flatMap((p) =>
-          Object.entries(p.manifest.peerDependenciesMeta ?? {})
-            .filter(([, meta]) => meta.optional)
-            .map(([name]) => name),
-        ),
-      );
-      for (const [name, node] of walk(tree.dependencies)) {
-        expect(
-          node.missing || node.invalid || node.extraneous,
-          `${name}: ${JSON.stringify(node)}`,
-        ).toBeFalsy();
-        if (name === "zod") zods.add(node.version ?? "");
-        // A deduped entry has no "resolved"; where it is, it is the tarball, never the registry.
-        if (name.startsWith("@loom/") && node.resolved !== undefined)
-          expect(node.resolved, name).toMatch(/^file:/);
-        // npm ls lists an optional peer that is not installed as an empty entry: no version.
-        if (optionalPeers.has(name) && node.version !== undefined)
-          expect(installed.asked, `${name} is installed though not asked for`).toContain(name);
-        const own = byName.get(name)?.manifest;
-        if (own) {
-          const allowed = new Set([
-            ...Object.keys(own.dependencies ?? {}),
-            ...Object.keys(own.peerDependencies ?? {}),
-          ]);
-          for (const dep of Object.keys(node.dependencies ?? {}))
-            expect(allowed, `${name} brings ${dep}`).toContain(dep);
+      it("npm ls: its own dependencies only, every @loom package from a tarball, one zod, no optional peer not asked for", () => {
+        expect(installed.ls?.code, installed.ls?.stdout.slice(0, 4000)).toBe(0);
+        const tree = JSON.parse(installed.ls?.stdout ?? "{}") as { dependencies?: Record<string, LsNode> };
+        const top = Object.keys(tree.dependencies ?? {}).sort();
+        for (const name of top.filter((n) => n.startsWith("@loom/")))
+          expect(tree.dependencies?.[name]?.resolved, name).toMatch(/^file:/);
+        const loom = loomClosure(installed.asked.filter((name) => byName.has(name)));
+        expect(top).toEqual([...new Set([...installed.asked, ...loom])].sort());
+        const zods = new Set<string>();
+        const optionalPeers = new Set(
+          packages.flatMap((p) =>
+            Object.entries(p.manifest.peerDependenciesMeta ?? {})
+              .filter(([, meta]) => meta.optional)
+              .map(([name]) => name),
+          ),
+        );
+        for (const [name, node] of walk(tree.dependencies)) {
+          expect(
+            node.missing || node.invalid || node.extraneous,
+            `${name}: ${JSON.stringify(node)}`,
+          ).toBeFalsy();
+          if (name === "zod") zods.add(node.version ?? "");
+          // A deduped entry has no "resolved"; where it is, it is the tarball, never the registry.
+          if (name.startsWith("@loom/") && node.resolved !== undefined)
+            expect(node.resolved, name).toMatch(/^file:/);
+          // npm ls lists an optional peer that is not installed as an empty entry: no version.
+          if (optionalPeers.has(name) && node.version !== undefined)
+            expect(installed.asked, `${name} is installed though not asked for`).toContain(name);
+          const own = byName.get(name)?.manifest;
+          if (own) {
+            const allowed = new Set([
+              ...Object.keys(own.dependencies ?? {}),
+              ...Object.keys(own.peerDependencies ?? {}),
+            ]);
+            for (const dep of Object.keys(node.dependencies ?? {}))
+              expect(allowed, `${name} brings ${dep}`).toContain(dep);
+          }
         }
+        expect(zods.size, `zod versions: ${[...zods].join(", ")}`).toBeLessThanOrEqual(1);
+      });
+
+      for (const format of ["esm", "cjs"] as const) {
+        it(`runs its README's first example from ${format === "esm" ? "ESM" : "CommonJS"}`, async () => {
+          expect(installed.install?.code, "installed").toBe(0);
+          const file = join(installed.folder, format === "esm" ? "example.mts" : "example.cts");
+          writeFileSync(file, format === "esm" ? installed.example : toCommonJs(installed.example));
+          const cwd = join(installed.folder, format);
+          mkdirSync(cwd, { recursive: true });
+          const { env, close } = await exampleEnv(pkg.dir);
+          try {
+            const outcome = await run(process.execPath, [file], { cwd, env });
+            expect(outcome.code, `${outcome.stdout}\n${outcome.stderr}`).toBe(0);
+          } finally {
+            await close();
+          }
+        }, 90_000);
       }
-      expect(zods.size, `zod versions: ${[...zods].join(", ")}`).toBeLessThanOrEqual(1);
     });
-
-    for (const format of ["esm", "cjs"] as const) {
-      it(`runs its README's first example from ${format === "esm" ? "ESM" : "CommonJS"}`, async () => {
-        expect(installed.install?.code, "installed").toBe(0);
-        const file = join(installed.folder, format === "esm" ? "example.mts" : "example.cts");
-        writeFileSync(file, format === "esm" ? installed.example : toCommonJs(installed.example));
-        const cwd = join(installed.folder, format);
-        mkdirSync(cwd, { recursive: true });
-        const { env, close } = await exampleEnv(pkg.dir);
-        try {
-          const outcome = await run(process.execPath, [file], { cwd, env });
-          expect(outcome.code, `${outcome.stdout}\n${outcome.stderr}`).toBe(0);
-        } finally {
-          await close();
-        }
-      }, 90_000);
-    }
-  });
-}
+  }
+});
