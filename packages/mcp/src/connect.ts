@@ -18,7 +18,10 @@ export interface ConnectMcpOptions {
   readonly prefix?: string;
   /** Per-call timeout, ms. Default 60 000. The call's outcome is then unknown (`mcp_timeout`). */
   readonly timeoutMs?: number;
-  /** Time to start the server and complete the MCP handshake (and list tools), ms. Default 30 000. */
+  /**
+   * Time to start the server and complete the MCP handshake (and list tools), ms. Default 60 000:
+   * a first `npx -y` downloads the server before it starts.
+   */
   readonly connectTimeoutMs?: number;
   /** Only these tools (by their MCP names). Default: all the server lists. */
   readonly only?: readonly string[];
@@ -63,7 +66,7 @@ export interface McpConnection {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
 /** What the hook can restore, by idempotency key; bounded so a missing hook leaks nothing. */
 const KEPT_RESULTS = 64;
 

@@ -12,7 +12,12 @@ import type { McpCallResult } from "./result.js";
 export interface McpStdioServer {
   readonly command: string;
   readonly args?: readonly string[];
-  /** Added to the SDK's default environment (PATH, HOME, ...): the server does not see all of yours. */
+  /**
+   * Added to what the server gets by default: the SDK's short list (HOME, LOGNAME, PATH, SHELL,
+   * TERM, USER) and your proxy and CA settings (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`,
+   * `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`, `SSL_CERT_DIR`), so `npx -y` can download it. The server
+   * does not see the rest of your environment (API keys, tokens): pass what it needs here.
+   */
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
   /**
@@ -199,7 +204,7 @@ export class McpSession {
     const transport = new StdioClientTransport({
       command: server.command,
       args: [...(server.args ?? [])],
-      ...(server.env ? { env: { ...server.env } } : {}),
+      env: { ...networkEnvironment(), ...server.env },
       ...(server.cwd ? { cwd: server.cwd } : {}),
       stderr: mode,
     });
@@ -225,7 +230,12 @@ export class McpSession {
   }
 
   private connectFailure(error: unknown): string {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason =
+      error instanceof SdkMcpError && error.code === ErrorCode.RequestTimeout
+        ? `no answer to the MCP handshake within ${this.connectTimeoutMs} ms (a first \`npx -y\` may still be downloading it: raise connectTimeoutMs)`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     if ("url" in this.server) {
       return `Could not connect to MCP server "${this.name}" at ${this.describe()}: ${reason}. Check that the server is running and that the URL is its Streamable HTTP endpoint (often ending in /mcp).`;
     }
@@ -278,4 +288,26 @@ export class McpSession {
       },
     );
   }
+}
+
+/** Proxy and CA variables: without them `npx -y` cannot reach the registry behind a proxy. */
+const NETWORK_VARIABLES = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+];
+
+function networkEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of NETWORK_VARIABLES) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
 }

@@ -10,7 +10,7 @@ it("the README's example reads a file, pauses before writing one, and finishes a
   const example = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
   // The same server from the pnpm store instead of `npx -y` (which may go to the registry).
   const offline = example.replace(
-    '{ command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", folder] }',
+    '{ command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem@2026.8.31", folder] }',
     `{ command: process.execPath, args: [${JSON.stringify(FILESYSTEM)}, folder] }`,
   );
   expect(offline).not.toBe(example);
