@@ -51,8 +51,15 @@ export function axisTicks(from: number, to: number, maxTicks: number): { at: num
     if (ms < second && (step < 10 || to < second)) return `${ms.toFixed(decimals(1))} ms`;
     if (ms < minute) return `${(ms / second).toFixed(decimals(second))} s`;
     if (step < minute) {
-      const s = Math.round(ms / second);
-      return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+      // Seconds to the step's precision: 4 min 59.8 s, 5 min 0.0 s; whole minutes alone when the
+      // step is whole seconds (1 min, 1 min 30 s).
+      const d = decimals(second);
+      const scale = 10 ** d;
+      const units = Math.round((ms / second) * scale);
+      const min = Math.floor(units / (60 * scale));
+      const rest = units - min * 60 * scale;
+      const minutes = min >= 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : `${min} min`;
+      return d === 0 && rest === 0 ? minutes : `${minutes} ${(rest / scale).toFixed(d)} s`;
     }
     if (ms < hour) return `${Math.round(ms / minute)} min`;
     if (step < hour || ms < day) {

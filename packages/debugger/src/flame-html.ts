@@ -44,6 +44,8 @@ const GUTTER = 90;
 const AXIS = 28;
 /** At most this many intervals on the time axis: one label every 100 px or more at the default width. */
 const MAX_TICKS = 10;
+/** Room for a tick's label to the right of it; nearer the right edge, the label ends at its tick. */
+const TICK_ROOM = 70;
 /** Above `maxSpans`, spans narrower than this many pixels are merged. */
 const MIN_BAR_PX = 2;
 /** An estimate of the labels' width on the server (11 px system-ui); the page measures them again. */
@@ -109,7 +111,10 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   );
   const ticks = axisTicks(0, total, MAX_TICKS).map(({ at, label }) => {
     const tx = x(layout.start + at);
-    return `<line class="tick" x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${AXIS - 6}" y2="${height}"/><text class="axis" x="${(tx + 2).toFixed(1)}" y="${AXIS - 10}">${escapeXml(label)}</text>`;
+    // A label near the right edge ends at its tick instead of running off the page.
+    const end = tx > GUTTER + width - TICK_ROOM;
+    const text = end ? `x="${(tx - 2).toFixed(1)}" text-anchor="end"` : `x="${(tx + 2).toFixed(1)}"`;
+    return `<line class="tick" x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${AXIS - 6}" y2="${height}"/><text class="axis" ${text} y="${AXIS - 10}">${escapeXml(label)}</text>`;
   });
   const counts = new Map<SpanKind, number>();
   for (const span of spans) counts.set(span.kind, (counts.get(span.kind) ?? 0) + 1);
@@ -130,6 +135,7 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
     axis: AXIS,
     height,
     maxTicks: MAX_TICKS,
+    tickRoom: TICK_ROOM,
     names: bars.map((b) => b.name),
     tips: bars.map((b) => b.tooltip),
   };

@@ -72,7 +72,12 @@ export function pageScript(): string {
       line.setAttribute("y1", String(data.axis - 6)); line.setAttribute("y2", String(data.height));
       var text = document.createElementNS(NS, "text");
       text.setAttribute("class", "axis");
-      text.setAttribute("x", (Number(tx) + 2).toFixed(1)); text.setAttribute("y", String(data.axis - 10));
+      if (Number(tx) > G + W - data.tickRoom) {
+        text.setAttribute("x", (Number(tx) - 2).toFixed(1)); text.setAttribute("text-anchor", "end");
+      } else {
+        text.setAttribute("x", (Number(tx) + 2).toFixed(1));
+      }
+      text.setAttribute("y", String(data.axis - 10));
       text.textContent = list[j].label;
       ticks.appendChild(line); ticks.appendChild(text);
     }

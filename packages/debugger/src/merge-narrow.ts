@@ -119,7 +119,7 @@ function merged(group: Span[], row: number): Bar {
     ? iterations
     : byName.size === 1
       ? `${n(group.length)} × ${first.name}`
-      : `${n(group.length)} × ${[...new Set(group.map((s) => s.kind))].join("/")}`;
+      : `${n(group.length)} × ${[...new Set(group.map((s) => s.kind))].sort().join("/")}`;
   const tooltip = [
     `${name}: ${n(group.length)} spans, each too narrow to draw alone`,
     `time: ${formatDuration(end - start)}${name === iterations ? "" : `, ${iterations}`}`,

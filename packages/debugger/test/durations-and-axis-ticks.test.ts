@@ -115,6 +115,24 @@ describe("the time axis is labelled with round numbers", () => {
     ]);
   });
 
+  it("a zoomed range far from the start keeps the step's precision", () => {
+    expect(axisTicks(299_000, 300_500, 10).map((t) => t.label)).toEqual([
+      "4 min 59.0 s",
+      "4 min 59.2 s",
+      "4 min 59.4 s",
+      "4 min 59.6 s",
+      "4 min 59.8 s",
+      "5 min 0.0 s",
+      "5 min 0.2 s",
+      "5 min 0.4 s",
+    ]);
+    expect(
+      axisTicks(3_600_000, 3_601_000, 10)
+        .map((t) => t.label)
+        .slice(0, 2),
+    ).toEqual(["1 h 0 min 0.0 s", "1 h 0 min 0.1 s"]);
+  });
+
   it("the HTML page's axis uses them", () => {
     // 355 ms from the first event to the last (5 × 63 ms + 40 ms): ticks at 0, 50, 100 ... 350 ms, not 75/151/226 ms.
     const html = flameGraphHtml(syntheticThread({ iterations: 5, llmMs: 40, toolMs: 23 }));
