@@ -1,6 +1,7 @@
 import { ConfigError, createAgent, JournalError, MemoryJournal } from "@loom/core";
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
+import { PostgresJournal } from "../src/index.ts";
 import { ThreadQueue } from "../src/queue.ts";
 import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 
@@ -84,5 +85,20 @@ it("refuses bad queue options, and an agent that writes to another journal", asy
   await expect(queue.work(elsewhere)).rejects.toThrow(/this queue's journal/);
   await expect(queue.enqueue("../x", "hi")).rejects.toThrow(JournalError);
   await queue.stop();
+  await journal.close();
+});
+
+it("says a server that refuses connections is not reachable, naming it without the password", async () => {
+  const journal = new PostgresJournal({
+    connectionString: "postgres://loom:s3cret-pass@127.0.0.1:1/loomdb",
+    schema,
+  });
+  const error = await journal.head("any").catch((e: unknown) => e);
+  expect(JournalError.isInstance(error) && error.code).toBe("io");
+  const message = (error as Error).message;
+  expect(message).toContain("PostgreSQL at postgres://loom:***@127.0.0.1:1/loomdb is not reachable");
+  expect(message).toContain("(ECONNREFUSED)");
+  expect(message).not.toMatch(/rolled back/);
+  expect(message).not.toContain("s3cret-pass");
   await journal.close();
 });
