@@ -282,7 +282,7 @@ export class McpSession {
     return new McpError(
       "mcp_request_failed",
       this.name,
-      `MCP server "${this.name}" refused ${what}: ${message}`,
+      `MCP server "${this.name}" failed ${what}: ${message}`,
       {
         cause: error,
       },
