@@ -4,9 +4,9 @@
 // install line says, and its README's first example runs from ESM and from CommonJS. `npm ls`
 // shows the package's own dependencies and nothing else: no test runner, no optional peer the
 // install line did not ask for, one zod.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   importedPackages,
@@ -58,6 +58,17 @@ const installs: Installed[] = packages.map((pkg) => {
   return { pkg, folder: join(work, pkg.dir), asked, example: first?.code ?? "" };
 });
 
+/**
+ * pnpm as this checkout pins it: from PATH when there (CI, `pnpm test`), else through npx, the
+ * way the README's test command fetches it.
+ */
+function pnpm(args: string[]): [string, string[]] {
+  const onPath = (process.env.PATH ?? "").split(delimiter).some((dir) => existsSync(join(dir, "pnpm")));
+  if (onPath) return ["pnpm", args];
+  const { packageManager } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+  return ["npx", ["-y", packageManager, ...args]];
+}
+
 /** Runs `task` over `items`, `limit` at a time. */
 async function inPool<T>(
   items: readonly T[],
@@ -75,8 +86,7 @@ async function inPool<T>(
 beforeAll(async () => {
   mkdirSync(tarballs, { recursive: true });
   const packed = await run(
-    "pnpm",
-    ["-r", "--filter", "./packages/*", "pack", "--pack-destination", tarballs],
+    ...pnpm(["-r", "--filter", "./packages/*", "pack", "--pack-destination", tarballs]),
     {
       cwd: repoRoot,
       timeoutMs: 120_000,
