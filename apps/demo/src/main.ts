@@ -239,7 +239,6 @@ async function askHuman(
 function realProvider() {
   const model = process.env.LOOM_DEMO_MODEL;
   if (process.env.OPENAI_API_KEY) return createOpenAIProvider({ model: model ?? "gpt-4o-mini" });
-  if (process.env.ANTHROPIC_API_KEY)
-    return createAnthropicProvider({ model: model ?? "claude-haiku-4-5" });
+  if (process.env.ANTHROPIC_API_KEY) return createAnthropicProvider({ model: model ?? "claude-haiku-4-5" });
   return undefined;
 }
