@@ -1,0 +1,445 @@
+import { type AssistantMessage, callRef, type StoredEvent } from "@loom/core";
+import {
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import { runContextOf } from "./trace-ids.js";
+
+export interface SpanOptions {
+  /** Any `Tracer` from `@opentelemetry/api`: `provider.getTracer("loom")`, or `trace.getTracer("loom")`. */
+  readonly tracer: Tracer;
+  /**
+   * Record message contents: the run's input and answer, the model's answers, tool arguments and
+   * results (`gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.tool.call.arguments`,
+   * `gen_ai.tool.call.result`). Off by default: prompts and tool results often hold personal data.
+   */
+  readonly captureContent?: boolean;
+}
+
+/** A span that began (its start event was seen) and has not ended. */
+interface Open {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly start: number;
+  readonly frameId: string;
+  readonly attributes: Attributes;
+  /** The span it is a child of; none for a run's root `invoke_agent`. */
+  readonly parent: Open | undefined;
+  /** For a run's root: the context carrying the run's deterministic trace id. */
+  readonly context: Context;
+  /** The OpenTelemetry span, once started (a span opened while replaying the past is started late). */
+  span?: Span;
+}
+
+interface Ending {
+  readonly error?: { readonly type: string; readonly message: string };
+  readonly attributes?: Attributes;
+}
+
+/** `tool-calls` → `tool_call`: the GenAI conventions' spelling of the finish reasons Loom shares with them. */
+const FINISH_REASON: Record<string, string> = {
+  "tool-calls": "tool_call",
+  "content-filter": "content_filter",
+};
+
+/**
+ * Turns the events of one thread, in seq order, into OpenTelemetry spans following the GenAI
+ * semantic conventions: `invoke_agent` per run segment of each frame (sub-agents included),
+ * `chat` per model call attempt, `execute_tool` per tool call. Start and end times are the events'
+ * `ts`. One instance per thread; both `tracedJournal` and `exportThread` feed one.
+ *
+ * `live` false replays the past without emitting: spans that end before `live` turns true are
+ * dropped (the process that saw them emitted them), spans still open then are started with their
+ * original start time.
+ */
+export class EventSpans {
+  live: boolean;
+  private readonly tracer: Tracer;
+  private readonly content: boolean;
+  private readonly agents = new Map<string, Open>();
+  private readonly chats = new Map<string, Open>();
+  private readonly tools = new Map<string, Open>();
+  /** childFrameId → the parent frame and call that spawned it. */
+  private readonly spawned = new Map<string, { frameId: string; callId: string; name: string }>();
+  private readonly agentNames = new Map<string, string>();
+  /** Each frame's last llm.requested (model, provider), for an attempt whose request was journaled before a stop. */
+  private readonly requests = new Map<string, Attributes>();
+  /** The seq of each frame's last llm.completed: a call's ref is `<callId>@<that seq>`. */
+  private readonly turnSeq = new Map<string, number>();
+  /** Calls in flight when a process stopped: the resume runs them again without a new tool.started. */
+  private readonly stopped = new Set<string>();
+  private previous: StoredEvent | undefined;
+  private run: { readonly runId: string; readonly context: Context } | undefined;
+  /** The ts of the last run.resumed: where a model call taken up again after a stop began. */
+  private resumedAt: number | undefined;
+
+  constructor(options: SpanOptions & { live?: boolean }) {
+    this.tracer = options.tracer;
+    this.content = options.captureContent === true;
+    this.live = options.live ?? true;
+  }
+
+  /** True when no span is open: the thread's last run ended or paused. */
+  get idle(): boolean {
+    return this.agents.size === 0 && this.chats.size === 0 && this.tools.size === 0;
+  }
+
+  add(e: StoredEvent): void {
+    const before = this.previous;
+    this.previous = e;
+    const f = e.frameId;
+    if (e.type === "run.started") {
+      const stale = this.agents.get(f);
+      if (stale) this.end(stale, e.ts, {});
+      this.agents.delete(f);
+      if (e.data.agent !== undefined) this.agentNames.set(f, e.data.agent);
+      this.beginAgent(e, {
+        ...(this.content
+          ? { "gen_ai.input.messages": messagesJson([textMessage("user", e.data.input)]) }
+          : {}),
+      });
+      return;
+    }
+    const agent = this.agents.get(f) ?? this.beginAgent(e, { "loom.resumed": true });
+    switch (e.type) {
+      case "run.resumed": {
+        this.resumedAt = e.ts;
+        if (e.data.reason === "unfinished") {
+          // What the stopped process was doing when it stopped: it ended there, unfinished.
+          const stoppedAt = before?.ts ?? e.ts;
+          const stopped = { error: { type: "loom.process_stopped", message: "the process stopped" } };
+          for (const [key, open] of this.chats) this.finish(this.chats, key, open, stoppedAt, stopped);
+          for (const [key, open] of this.tools) {
+            this.stopped.add(key);
+            this.finish(this.tools, key, open, stoppedAt, stopped);
+          }
+        }
+        break;
+      }
+      case "llm.requested": {
+        const request: Attributes = {
+          "gen_ai.provider.name": e.data.provider,
+          "gen_ai.request.model": e.data.model,
+          ...settingsAttributes(e.data.settings),
+        };
+        this.requests.set(f, request);
+        const stale = this.chats.get(f);
+        if (stale) this.finish(this.chats, f, stale, e.ts, {});
+        this.chats.set(f, this.beginChat(e, agent, e.ts, 1));
+        break;
+      }
+      case "llm.failed": {
+        const open = this.chats.get(f) ?? this.beginChat(e, agent, this.resumedAt ?? e.ts, e.data.attempt);
+        this.finish(this.chats, f, open, e.ts, {
+          error: { type: e.data.error.code, message: e.data.error.message },
+          attributes: {
+            "loom.llm.attempt": e.data.attempt,
+            ...(e.data.status !== undefined ? { "http.response.status_code": e.data.status } : {}),
+            ...(e.data.requestId !== undefined ? { "loom.llm.request_id": e.data.requestId } : {}),
+          },
+        });
+        if (e.data.willRetry) this.chats.set(f, this.beginChat(e, agent, e.ts, e.data.attempt + 1));
+        break;
+      }
+      case "llm.completed": {
+        this.turnSeq.set(f, e.seq);
+        const open = this.chats.get(f) ?? this.beginChat(e, agent, this.resumedAt ?? e.ts, e.data.attempt);
+        const { usage, finishReason } = e.data;
+        const reason = FINISH_REASON[finishReason.unified] ?? finishReason.unified;
+        this.finish(this.chats, f, open, e.ts, {
+          attributes: {
+            "gen_ai.usage.input_tokens": usage.inputTokens,
+            "gen_ai.usage.output_tokens": usage.outputTokens,
+            ...(usage.cachedInputTokens !== undefined
+              ? { "gen_ai.usage.cache_read.input_tokens": usage.cachedInputTokens }
+              : {}),
+            ...(usage.cacheWriteTokens !== undefined
+              ? { "gen_ai.usage.cache_creation.input_tokens": usage.cacheWriteTokens }
+              : {}),
+            ...(usage.reasoningTokens !== undefined
+              ? { "loom.usage.reasoning_tokens": usage.reasoningTokens }
+              : {}),
+            "gen_ai.response.finish_reasons": [reason],
+            "loom.llm.attempt": e.data.attempt,
+            ...(e.data.requestId !== undefined ? { "loom.llm.request_id": e.data.requestId } : {}),
+            ...(this.content ? { "gen_ai.output.messages": assistantJson(e.data.message, reason) } : {}),
+          },
+        });
+        break;
+      }
+      case "tool.started": {
+        const key = `${f}\n${e.data.callId}`;
+        const stale = this.tools.get(key);
+        if (stale) this.finish(this.tools, key, stale, e.ts, {});
+        this.tools.set(
+          key,
+          this.beginTool(e, agent, e.data.callId, e.data.name, {
+            ...(this.content ? { "gen_ai.tool.call.arguments": JSON.stringify(e.data.args) } : {}),
+          }),
+        );
+        break;
+      }
+      case "tool.completed": {
+        const key = `${f}\n${e.data.callId}`;
+        // A call stopped by a crash and run again by the resume (its tool.started is the first
+        // one's) began at the resume; a call that never ran (denied, rejected, bad arguments,
+        // unknown tool) is an instant.
+        const rerun = this.stopped.delete(key);
+        const open =
+          this.tools.get(key) ??
+          (rerun
+            ? this.beginTool(e, agent, e.data.callId, e.data.name, { "loom.resumed": true }, this.resumedAt)
+            : this.beginTool(e, agent, e.data.callId, e.data.name, { "loom.tool.ran": false }));
+        const error = e.data.error;
+        this.finish(this.tools, key, open, e.ts, {
+          ...(error ? { error: { type: error.code, message: error.message } } : {}),
+          attributes: this.content ? { "gen_ai.tool.call.result": e.data.content } : {},
+        });
+        break;
+      }
+      case "frame.spawned":
+        this.spawned.set(e.data.childFrameId, { frameId: f, callId: e.data.callId, name: e.data.name });
+        this.agentNames.set(e.data.childFrameId, e.data.name);
+        break;
+      case "run.interrupted":
+        this.endFrame(f, e.ts, {
+          attributes: { "loom.run.status": "interrupted", "loom.run.interrupt_reason": e.data.reason },
+        });
+        break;
+      case "run.completed":
+        this.endFrame(f, e.ts, {
+          attributes: {
+            "loom.run.status": "completed",
+            ...(this.content
+              ? { "gen_ai.output.messages": messagesJson([textMessage("assistant", e.data.text, "stop")]) }
+              : {}),
+          },
+        });
+        break;
+      case "run.failed":
+        this.endFrame(f, e.ts, {
+          error: { type: e.data.error.code, message: e.data.error.message },
+          attributes: { "loom.run.status": "failed" },
+        });
+        break;
+      case "run.cancelled":
+        this.endFrame(f, e.ts, {
+          attributes: { "loom.run.status": "cancelled", "loom.run.cancel_reason": e.data.reason },
+        });
+        break;
+      default:
+        break;
+    }
+    if (
+      e.depth === 0 &&
+      (e.type === "run.completed" || e.type === "run.failed" || e.type === "run.cancelled")
+    ) {
+      // The run is over: nothing of it is needed again (a later run starts its own frames).
+      this.spawned.clear();
+      this.agentNames.clear();
+      this.requests.clear();
+      this.turnSeq.clear();
+      this.stopped.clear();
+    }
+  }
+
+  /**
+   * Ends every span still open at the last event (a thread whose journal stops mid-run: a crash,
+   * or a run still going), with `loom.open: true`.
+   */
+  endAll(): void {
+    const last = this.previous;
+    if (!last) return;
+    const ending = { attributes: { "loom.open": true } };
+    for (const [key, open] of this.tools) this.finish(this.tools, key, open, last.ts, ending);
+    for (const [key, open] of this.chats) this.finish(this.chats, key, open, last.ts, ending);
+    for (const [key, open] of [...this.agents].reverse())
+      this.finish(this.agents, key, open, last.ts, ending);
+  }
+
+  /** The run's root context (its trace id), computed once per run: SHA-256 is most of a span's cost. */
+  private runContext(e: StoredEvent): Context {
+    if (this.run?.runId !== e.runId)
+      this.run = { runId: e.runId, context: runContextOf(e.threadId, e.runId) };
+    return this.run.context;
+  }
+
+  private where(e: StoredEvent): Attributes {
+    return {
+      "gen_ai.conversation.id": e.threadId,
+      "loom.thread.id": e.threadId,
+      "loom.run.id": e.runId,
+      "loom.frame.id": e.frameId,
+      "loom.frame.depth": e.depth,
+      "loom.seq": e.seq,
+    };
+  }
+
+  private beginAgent(e: StoredEvent, more: Attributes): Open {
+    const f = e.frameId;
+    const name = this.agentNames.get(f);
+    const spawn = this.spawned.get(f);
+    const parent =
+      e.depth === 0
+        ? undefined
+        : ((spawn && this.tools.get(`${spawn.frameId}\n${spawn.callId}`)) ??
+          (spawn && this.agents.get(spawn.frameId)) ??
+          (e.parentFrameId !== undefined ? this.agents.get(e.parentFrameId) : undefined));
+    const open = this.begin({
+      name: name ? `invoke_agent ${name}` : "invoke_agent",
+      kind: SpanKind.INTERNAL,
+      start: e.ts,
+      frameId: f,
+      parent,
+      context: this.runContext(e),
+      attributes: {
+        "gen_ai.operation.name": "invoke_agent",
+        ...(name ? { "gen_ai.agent.name": name } : {}),
+        ...this.where(e),
+        ...(spawn ? { "gen_ai.tool.call.id": spawn.callId } : {}),
+        ...more,
+      },
+    });
+    this.agents.set(f, open);
+    return open;
+  }
+
+  private beginChat(e: StoredEvent, agent: Open, start: number, attempt: number): Open {
+    const request = this.requests.get(e.frameId) ?? {};
+    const model = request["gen_ai.request.model"];
+    return this.begin({
+      name: typeof model === "string" ? `chat ${model}` : "chat",
+      kind: SpanKind.CLIENT,
+      start,
+      frameId: e.frameId,
+      parent: agent,
+      context: agent.context,
+      attributes: {
+        "gen_ai.operation.name": "chat",
+        ...request,
+        ...this.where(e),
+        "loom.iteration": e.iteration,
+        "loom.llm.attempt": attempt,
+      },
+    });
+  }
+
+  private beginTool(
+    e: StoredEvent,
+    agent: Open,
+    callId: string,
+    name: string,
+    more: Attributes,
+    start = e.ts,
+  ): Open {
+    const seq = this.turnSeq.get(e.frameId);
+    return this.begin({
+      name: `execute_tool ${name}`,
+      kind: SpanKind.INTERNAL,
+      start,
+      frameId: e.frameId,
+      parent: agent,
+      context: agent.context,
+      attributes: {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": name,
+        "gen_ai.tool.call.id": callId,
+        "gen_ai.tool.type": "function",
+        "loom.tool.call.ref": seq === undefined ? callId : callRef(callId, seq),
+        ...this.where(e),
+        "loom.iteration": e.iteration,
+        ...more,
+      },
+    });
+  }
+
+  private begin(open: Open): Open {
+    if (this.live) this.start(open);
+    return open;
+  }
+
+  /** Starts the OpenTelemetry span of `open` (and of its parents first, when they were opened in the past). */
+  private start(open: Open): Span {
+    if (open.span) return open.span;
+    const parentContext = open.parent ? trace.setSpan(ROOT_CONTEXT, this.start(open.parent)) : open.context;
+    open.span = this.tracer.startSpan(
+      open.name,
+      { kind: open.kind, startTime: open.start, attributes: open.attributes },
+      parentContext,
+    );
+    return open.span;
+  }
+
+  private finish(map: Map<string, Open>, key: string, open: Open, ts: number, ending: Ending): void {
+    map.delete(key);
+    this.end(open, ts, ending);
+  }
+
+  private end(open: Open, ts: number, ending: Ending): void {
+    if (!this.live) return; // ended in the past: the process that saw it emitted it
+    const span = this.start(open);
+    if (ending.attributes) span.setAttributes(ending.attributes);
+    if (ending.error) {
+      span.setAttribute("error.type", ending.error.type);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: ending.error.message });
+    }
+    span.end(Math.max(ts, open.start));
+  }
+
+  /** A frame's run ended or paused: its open calls end with it, then its `invoke_agent`. */
+  private endFrame(frameId: string, ts: number, ending: Ending): void {
+    for (const [key, open] of this.tools)
+      if (open.frameId === frameId) this.finish(this.tools, key, open, ts, {});
+    const chat = this.chats.get(frameId);
+    if (chat) this.finish(this.chats, frameId, chat, ts, {});
+    const agent = this.agents.get(frameId);
+    if (agent) this.finish(this.agents, frameId, agent, ts, ending);
+  }
+}
+
+function settingsAttributes(settings: Record<string, unknown> | undefined): Attributes {
+  if (!settings) return {};
+  const out: Record<string, AttributeValue> = {};
+  if (typeof settings.temperature === "number") out["gen_ai.request.temperature"] = settings.temperature;
+  if (typeof settings.maxOutputTokens === "number")
+    out["gen_ai.request.max_tokens"] = settings.maxOutputTokens;
+  if (typeof settings.topP === "number") out["gen_ai.request.top_p"] = settings.topP;
+  return out;
+}
+
+interface Part {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+const textMessage = (role: string, content: string, finishReason?: string) => ({
+  role,
+  parts: [{ type: "text", content }] as Part[],
+  ...(finishReason ? { finish_reason: finishReason } : {}),
+});
+
+const messagesJson = (messages: readonly object[]) => JSON.stringify(messages);
+
+/** The assistant message in the conventions' message format (text, reasoning and tool-call parts). */
+function assistantJson(message: AssistantMessage, finishReason: string): string {
+  const parts: Part[] = [];
+  for (const reasoning of message.reasoning ?? []) parts.push({ type: "reasoning", content: reasoning.text });
+  if (message.content) parts.push({ type: "text", content: message.content });
+  for (const call of message.toolCalls ?? []) {
+    let args: unknown = call.arguments;
+    try {
+      args = JSON.parse(call.arguments);
+    } catch {
+      // not JSON: keep the model's text as it was
+    }
+    parts.push({ type: "tool_call", id: call.id, name: call.name, arguments: args });
+  }
+  return messagesJson([{ role: "assistant", parts, finish_reason: finishReason }]);
+}

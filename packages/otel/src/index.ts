@@ -1,0 +1,4 @@
+export type { SpanOptions } from "./event-spans.js";
+export { type ExportedThread, type ExportThreadOptions, exportThread } from "./export-thread.js";
+export { runParentSpanIdOf, traceIdOf } from "./trace-ids.js";
+export { type TracedJournalOptions, tracedJournal } from "./traced-journal.js";

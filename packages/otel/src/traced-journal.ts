@@ -1,0 +1,88 @@
+import { type Journal, type NewEvent, sealEvents } from "@loom/core";
+import { EventSpans, type SpanOptions } from "./event-spans.js";
+
+export interface TracedJournalOptions extends SpanOptions {
+  /**
+   * Called when emitting spans fails (a tracer that throws, a journal that cannot be read back on
+   * resume). Tracing never fails an append: the events are durable before spans are made. Default:
+   * ignore.
+   */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The journal, with OpenTelemetry spans emitted for every event appended to it: `invoke_agent`,
+ * `chat`, `execute_tool` (GenAI semantic conventions), timed by the events' `ts`. It sees every
+ * durable event of every run and resume that goes through it, sub-agents included, and needs no
+ * change to the agent: `createAgent({ journal: tracedJournal(journal, { tracer }) })`.
+ *
+ * A run's spans share a trace id derived from its thread and run ids (`traceIdOf`), so a run
+ * resumed in another process, with another `tracedJournal`, continues the same trace. On the first
+ * append of a run it did not start, the wrapper reads the thread back to find the spans still open
+ * (once per resumed run in this process).
+ */
+export function tracedJournal(journal: Journal, options: TracedJournalOptions): Journal {
+  const threads = new Map<string, EventSpans>();
+  const report = (error: unknown) => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // a reporter that throws must not fail the append either
+    }
+  };
+
+  /** The thread's spans so far; for a run this process did not start, rebuilt from the journal. */
+  const spansOf = (threadId: string, first: NewEvent | undefined, expectedSeq: number) => {
+    const known = threads.get(threadId);
+    if (known) return known;
+    const spans = new EventSpans({ ...options, live: false });
+    threads.set(threadId, spans);
+    const fresh = expectedSeq < 0 || (first?.type === "run.started" && first.depth === 0);
+    if (fresh) {
+      spans.live = true;
+      return spans;
+    }
+    return (async () => {
+      for await (const event of journal.read(threadId, { to: expectedSeq })) spans.add(event);
+      spans.live = true;
+      return spans;
+    })();
+  };
+
+  const observe = (threadId: string, events: readonly NewEvent[], expectedSeq: number) => {
+    const add = (spans: EventSpans) => {
+      for (const event of sealEvents(threadId, expectedSeq, events)) spans.add(event);
+      // A run that ended or paused holds nothing open: forget the thread until it runs again.
+      if (spans.idle) threads.delete(threadId);
+    };
+    const spans = spansOf(threadId, events[0], expectedSeq);
+    if (spans instanceof EventSpans) return add(spans);
+    return spans.then(add);
+  };
+
+  const traced: Journal = {
+    specificationVersion: "v1",
+    async append(threadId, events, expectedSeq) {
+      const result = await journal.append(threadId, events, expectedSeq);
+      try {
+        // Synchronous unless the thread must be read back first: no extra await per append.
+        const pending = observe(threadId, events, expectedSeq);
+        if (pending) await pending;
+      } catch (error) {
+        threads.delete(threadId);
+        report(error);
+      }
+      return result;
+    },
+    read: (threadId, range) => journal.read(threadId, range),
+    head: (threadId) => journal.head(threadId),
+    threads: (query) => journal.threads(query),
+    fork: (from, atSeq, to) => journal.fork(from, atSeq, to),
+    close: () => journal.close(),
+  };
+  if (journal.acquire) {
+    const acquire = journal.acquire.bind(journal);
+    traced.acquire = (threadId) => acquire(threadId);
+  }
+  return traced;
+}
