@@ -201,4 +201,32 @@ describe.concurrent("packed and installed with npm", () => {
       }
     });
   }
+
+  /** A one-line program run in a package's install folder, from CommonJS: what it prints or throws. */
+  async function probe(dir: string, code: string): Promise<Outcome> {
+    const installed = installs.find((i) => i.pkg.dir === dir);
+    expect(installed?.install?.code, `${dir} installed`).toBe(0);
+    const file = join(installed?.folder ?? "", `probe-${Math.random().toString(36).slice(2)}.cjs`);
+    writeFileSync(file, code);
+    return run(process.execPath, [file], { cwd: installed?.folder ?? "" });
+  }
+
+  it("@loom/providers-openai without gpt-tokenizer: openaiTokenizer() says what to install", async () => {
+    const outcome = await probe(
+      "providers-openai",
+      `try { require("@loom/providers-openai").openaiTokenizer("gpt-4o"); } catch (e) { console.log(e.code, e.message); }`,
+    );
+    expect(outcome.stdout, JSON.stringify(outcome)).toContain("invalid_config");
+    expect(outcome.stdout).toContain("npm install gpt-tokenizer");
+  });
+
+  it("@loom/testing without vitest: only @loom/testing/vitest needs it", async () => {
+    const outcome = await probe(
+      "testing",
+      `console.log(typeof require("@loom/testing").ScriptedProvider);
+       try { require("@loom/testing/vitest"); } catch (e) { console.log("vitest entry:", e.code); }`,
+    );
+    expect(outcome.stdout, JSON.stringify(outcome)).toContain("function");
+    expect(outcome.stdout, JSON.stringify(outcome)).toContain("vitest entry: MODULE_NOT_FOUND");
+  });
 });

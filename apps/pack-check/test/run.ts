@@ -36,12 +36,15 @@ export function run(
 
 /**
  * The environment of a user's shell: none of vitest's own variables (they confuse a child vitest), nor
- * the npm_* and pnpm ones a package-manager script sets (they change what npx and npm do).
+ * the npm_* and pnpm ones a package-manager script sets (they change what npx and npm do), nor
+ * NODE_PATH (pnpm's bin shims point it at the workspace's whole store: a package missing from an
+ * install folder would still load).
  */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(VITEST|TEST$|NODE_OPTIONS$|TINYPOOL)/.test(key)) env[key] = value;
+    if (!/^(VITEST|TEST$|NODE_OPTIONS$|NODE_PATH$|NODE_ENV$|TINYPOOL|npm_|PNPM_|pnpm_)/i.test(key))
+      env[key] = value;
   }
   return { ...env, NO_COLOR: "1", ...extra };
 }
