@@ -1,7 +1,9 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { loomProject } from "../../vitest.shared.ts";
 
 const project = loomProject(import.meta.url);
-export default {
+const config: UserWorkspaceConfig = {
   ...project,
   test: { ...project.test, setupFiles: ["./test/setup-no-sdk-warnings.ts"] },
 };
+export default config;
