@@ -81,19 +81,35 @@ function describeSchemaType(schema: Record<string, unknown>): string {
   return typeof schema.type === "string" ? `z.${schema.type}()` : "yourSchema";
 }
 
+/** The zod @loom/core supports: its peer dependency range (package.json "peerDependencies".zod). */
+const SUPPORTED_ZOD = "^4.1.0";
+
+type ZodVersion = { major?: number; minor?: number; patch?: number };
+const versionOf = (schema: { _zod?: { version?: ZodVersion } }): ZodVersion | undefined =>
+  schema._zod?.version;
+const show = (v: ZodVersion | undefined) =>
+  v?.major === undefined ? undefined : `${v.major}.${v.minor}.${v.patch}`;
+
 /** Why `input` is not a schema this zod can use, and what to do. */
 function notAZodSchema(input: unknown): string {
-  const candidate = input as { _def?: unknown; _zod?: unknown; "~standard"?: { vendor?: unknown } } | null;
+  const candidate = input as {
+    _def?: unknown;
+    _zod?: { version?: ZodVersion };
+    "~standard"?: { vendor?: unknown };
+  } | null;
   if (candidate && typeof candidate === "object" && "_zod" in candidate) {
-    return `"input" is a zod 4 schema from another copy of zod than @loom/core's. Install one zod 4 for your app and Loom (zod is a peer dependency of @loom/core: \`npm ls zod\` shows the copies), so both use the same.`;
+    const theirs = versionOf(candidate);
+    const ours = show(versionOf(z.string() as never)) ?? "4";
+    const tooOld = theirs?.major === 4 && (theirs.minor ?? 0) < 1;
+    return `"input" is a zod 4 schema from another copy of zod (${show(theirs) ? `zod ${show(theirs)}` : "another version"}) than the one @loom/core uses (zod ${ours}). zod is a peer dependency of @loom/core (${SUPPORTED_ZOD}): give your app a single zod, "zod": "${SUPPORTED_ZOD}" in its package.json, reinstall, and check that \`npm ls zod\` lists one version${tooOld ? `; zod ${show(theirs)} is older than Loom supports: npm install zod@${SUPPORTED_ZOD}` : ""}.`;
   }
   if (candidate && typeof candidate === "object" && "_def" in candidate) {
-    return `"input" is a zod 3 schema; @loom/core needs zod 4 (\`npm install zod@^4\`; with zod 3.25+ you can also import zod 4 as "zod/v4").`;
+    return `"input" is a zod 3 schema; @loom/core needs zod 4 (${SUPPORTED_ZOD}, a peer dependency of @loom/core). Upgrade your app's zod (npm install zod@${SUPPORTED_ZOD}) and build tool schemas with import { z } from "zod". zod 3.25's "zod/v4" subpath does not help: Loom uses your app's "zod" package itself, so that package must be zod 4.`;
   }
   if (candidate && typeof candidate === "object" && candidate["~standard"]) {
-    return `"input" is a ${String(candidate["~standard"].vendor)} schema; @loom/core takes zod 4 schemas (z.object({ ... }) from "zod").`;
+    return `"input" is a ${String(candidate["~standard"].vendor)} schema; Loom tools take zod 4 schemas (zod ${SUPPORTED_ZOD}, a peer dependency of @loom/core): z.object({ ... }) from "zod".`;
   }
-  return `"input" must be a zod 4 schema (z.object({ ... }) from "zod"), got ${input === null ? "null" : typeof input}.`;
+  return `"input" must be a zod 4 schema (z.object({ ... }) from "zod" ${SUPPORTED_ZOD}), got ${input === null ? "null" : typeof input}.`;
 }
 
 function toJsonSchema(definition: ToolDefinition<unknown, unknown>): Record<string, unknown> {
