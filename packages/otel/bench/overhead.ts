@@ -12,7 +12,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { z } from "zod";
-import { tracedJournal } from "../dist/index.js";
+import { loomIdGenerator, tracedJournal } from "../dist/index.js";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 400);
 const WARMUP = Number(process.env.WARMUP ?? 200);
@@ -60,11 +60,17 @@ const exporter = new InMemorySpanExporter();
 const sdk = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer(
   "bench",
 );
+const ids = loomIdGenerator();
+const derived = new BasicTracerProvider({
+  idGenerator: ids,
+  spanProcessors: [new SimpleSpanProcessor(exporter)],
+}).getTracer("bench");
 const variants: Record<string, () => Journal> = {
   MemoryJournal: () => new MemoryJournal(),
   "tracedJournal, no-op tracer": () =>
     tracedJournal(new MemoryJournal(), { tracer: trace.getTracer("bench") }),
   "tracedJournal, SDK tracer": () => tracedJournal(new MemoryJournal(), { tracer: sdk }),
+  "tracedJournal, SDK + derived ids": () => tracedJournal(new MemoryJournal(), { tracer: derived, ids }),
 };
 
 async function round(make: () => Journal): Promise<number> {
@@ -88,5 +94,5 @@ const base = median(samples.MemoryJournal!);
 console.log(`${events.length} events per thread, ${ROUNDS} rounds, median CPU µs per event:`);
 for (const [name, xs] of Object.entries(samples)) {
   const m = median(xs);
-  console.log(`${name.padEnd(30)} ${m.toFixed(2).padStart(7)} µs  (+${(m - base).toFixed(2)} µs)`);
+  console.log(`${name.padEnd(34)} ${m.toFixed(2).padStart(7)} µs  (+${(m - base).toFixed(2)} µs)`);
 }

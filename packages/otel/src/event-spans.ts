@@ -10,7 +10,8 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import { runContextOf } from "./trace-ids.js";
+import type { LoomIdGenerator } from "./id-generator.js";
+import { runContextOf, spanIdOf, traceIdOf } from "./trace-ids.js";
 
 export interface SpanOptions {
   /** Any `Tracer` from `@opentelemetry/api`: `provider.getTracer("loom")`, or `trace.getTracer("loom")`. */
@@ -21,6 +22,11 @@ export interface SpanOptions {
    * `gen_ai.tool.call.result`). Off by default: prompts and tool results often hold personal data.
    */
   readonly captureContent?: boolean;
+  /**
+   * The `loomIdGenerator()` your tracer provider was created with: span ids derived from the thread,
+   * so nothing is orphaned by a crash, and no made-up parent for a run's root span.
+   */
+  readonly ids?: LoomIdGenerator;
 }
 
 /** A span that began (its start event was seen) and has not ended. */
@@ -29,6 +35,9 @@ interface Open {
   readonly kind: SpanKind;
   readonly start: number;
   readonly frameId: string;
+  /** What the span's derived id is made from: thread, start event's seq, kind, call. */
+  readonly seed: string;
+  readonly runId: string;
   readonly attributes: Attributes;
   /** The span it is a child of; none for a run's root `invoke_agent`. */
   readonly parent: Open | undefined;
@@ -63,6 +72,7 @@ export class EventSpans {
   live: boolean;
   private readonly tracer: Tracer;
   private readonly content: boolean;
+  private readonly ids: LoomIdGenerator | undefined;
   private readonly agents = new Map<string, Open>();
   private readonly chats = new Map<string, Open>();
   private readonly tools = new Map<string, Open>();
@@ -83,6 +93,7 @@ export class EventSpans {
   constructor(options: SpanOptions & { live?: boolean }) {
     this.tracer = options.tracer;
     this.content = options.captureContent === true;
+    this.ids = options.ids;
     this.live = options.live ?? true;
   }
 
@@ -297,6 +308,8 @@ export class EventSpans {
       kind: SpanKind.INTERNAL,
       start: e.ts,
       frameId: f,
+      seed: `${e.threadId}:${e.seq}:agent:${f}`,
+      runId: e.runId,
       parent,
       context: this.runContext(e),
       attributes: {
@@ -319,6 +332,8 @@ export class EventSpans {
       kind: SpanKind.CLIENT,
       start,
       frameId: e.frameId,
+      seed: `${e.threadId}:${e.seq}:chat:${e.frameId}`,
+      runId: e.runId,
       parent: agent,
       context: agent.context,
       attributes: {
@@ -345,6 +360,8 @@ export class EventSpans {
       kind: SpanKind.INTERNAL,
       start,
       frameId: e.frameId,
+      seed: `${e.threadId}:${e.seq}:tool:${e.frameId}:${callId}`,
+      runId: e.runId,
       parent: agent,
       context: agent.context,
       attributes: {
@@ -368,13 +385,26 @@ export class EventSpans {
   /** Starts the OpenTelemetry span of `open` (and of its parents first, when they were opened in the past). */
   private start(open: Open): Span {
     if (open.span) return open.span;
-    const parentContext = open.parent ? trace.setSpan(ROOT_CONTEXT, this.start(open.parent)) : open.context;
-    open.span = this.tracer.startSpan(
-      open.name,
-      { kind: open.kind, startTime: open.start, attributes: open.attributes },
-      parentContext,
+    const parent = open.parent ? this.start(open.parent) : undefined;
+    const options = { kind: open.kind, startTime: open.start, attributes: open.attributes };
+    if (!this.ids) {
+      const parentContext = parent ? trace.setSpan(ROOT_CONTEXT, parent) : open.context;
+      open.span = this.tracer.startSpan(open.name, options, parentContext);
+      return open.span;
+    }
+    // Derived ids: a run's root has no parent, its trace id comes from the generator.
+    const threadId = String(open.attributes["loom.thread.id"]);
+    const ids = { traceId: traceIdOf(threadId, open.runId), spanId: spanIdOf(open.seed) };
+    const parentContext = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+    const { value: span, used } = this.ids.withIds(ids, () =>
+      this.tracer.startSpan(open.name, options, parentContext),
     );
-    return open.span;
+    open.span = span;
+    if (!used && span.isRecording())
+      throw new Error(
+        "@loom/otel: `ids` was given, but the tracer's provider does not use it: create the provider with `idGenerator: ids` (the same loomIdGenerator()).",
+      );
+    return span;
   }
 
   private finish(map: Map<string, Open>, key: string, open: Open, ts: number, ending: Ending): void {

@@ -21,6 +21,11 @@ export function runParentSpanIdOf(threadId: string, runId: string): string {
   return hex(`loom:${threadId}:${runId}:root`).slice(0, 16);
 }
 
+/** A span id derived from `seed` (8 bytes of SHA-256 of `loom:span:<seed>`). */
+export function spanIdOf(seed: string): string {
+  return hex(`loom:span:${seed}`).slice(0, 16);
+}
+
 /** The context a run's root `invoke_agent` spans start in: a remote, sampled, non-recording parent. */
 export function runContextOf(threadId: string, runId: string): Context {
   return trace.setSpanContext(ROOT_CONTEXT, {

@@ -22,7 +22,8 @@ export interface TracedJournalOptions extends SpanOptions {
  * (once per resumed run in this process).
  */
 export function tracedJournal(journal: Journal, options: TracedJournalOptions): Journal {
-  const threads = new Map<string, EventSpans>();
+  /** Each thread with spans open, and the last seq this wrapper saw of it. */
+  const threads = new Map<string, { spans: EventSpans; lastSeq: number }>();
   const report = (error: unknown) => {
     try {
       options.onError?.(error);
@@ -34,9 +35,10 @@ export function tracedJournal(journal: Journal, options: TracedJournalOptions): 
   /** The thread's spans so far; for a run this process did not start, rebuilt from the journal. */
   const spansOf = (threadId: string, first: NewEvent | undefined, expectedSeq: number) => {
     const known = threads.get(threadId);
-    if (known) return known;
+    // Someone else wrote the thread since (another process took it over): what we hold is stale.
+    if (known?.lastSeq === expectedSeq) return known.spans;
     const spans = new EventSpans({ ...options, live: false });
-    threads.set(threadId, spans);
+    threads.set(threadId, { spans, lastSeq: expectedSeq });
     const fresh = expectedSeq < 0 || (first?.type === "run.started" && first.depth === 0);
     if (fresh) {
       spans.live = true;
@@ -54,6 +56,7 @@ export function tracedJournal(journal: Journal, options: TracedJournalOptions): 
       for (const event of sealEvents(threadId, expectedSeq, events)) spans.add(event);
       // A run that ended or paused holds nothing open: forget the thread until it runs again.
       if (spans.idle) threads.delete(threadId);
+      else threads.set(threadId, { spans, lastSeq: expectedSeq + events.length });
     };
     const spans = spansOf(threadId, events[0], expectedSeq);
     if (spans instanceof EventSpans) return add(spans);

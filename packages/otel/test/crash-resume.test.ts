@@ -91,6 +91,26 @@ describe("a crash and a resume in another process", () => {
   });
 });
 
+describe("a resume in the same process, through the same traced journal", () => {
+  it("continues the spans it holds: one tree, nothing orphaned, at every cut", async () => {
+    const events = await uncut();
+    const expected = okTools(await liveSpans());
+    for (let cut = 1; cut < events.length; cut++) {
+      const otel = memoryTracer();
+      const journal = tracedJournal(new MemoryJournal(), { tracer: otel.tracer });
+      for (const event of events.slice(0, cut))
+        await journal.append("crash", [event as NewEvent], event.seq - 1);
+      const result = await researcher(journal).resume("crash");
+      expect(result.status, `cut ${cut}`).toBe("completed");
+      expect(
+        tree(otel.spans()).filter((line) => !line.startsWith(" ")),
+        `cut ${cut}`,
+      ).toEqual(["invoke_agent researcher"]);
+      expect(okTools(otel.spans()), `cut ${cut}`).toEqual(expected);
+    }
+  });
+});
+
 async function liveSpans(): Promise<ReadableSpan[]> {
   const otel = memoryTracer();
   await researcher(tracedJournal(new MemoryJournal(), { tracer: otel.tracer })).run("Research loom", {

@@ -3,16 +3,24 @@ import { ScriptedProvider } from "@loom/testing";
 import type { Tracer } from "@opentelemetry/api";
 import {
   BasicTracerProvider,
+  type IdGenerator,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { z } from "zod";
 
-/** A tracer whose finished spans land in memory. */
-export function memoryTracer(): { tracer: Tracer; spans: () => ReadableSpan[]; reset: () => void } {
+/** A tracer whose finished spans land in memory; with `idGenerator`, that generator gives its ids. */
+export function memoryTracer(idGenerator?: IdGenerator): {
+  tracer: Tracer;
+  spans: () => ReadableSpan[];
+  reset: () => void;
+} {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    ...(idGenerator ? { idGenerator } : {}),
+  });
   return {
     tracer: provider.getTracer("loom-test"),
     spans: () => exporter.getFinishedSpans(),

@@ -24,3 +24,21 @@ it("the README's example prints the spans of a run, then the same ones again fro
     expect.stringMatching(/^[0-9a-f]{32} 4 spans$/),
   ]);
 });
+
+it("the README's loomIdGenerator block makes a run's root a real root", async () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .find((code) => code.includes("loomIdGenerator()"));
+  writeFileSync(generated, block!);
+  const logs: string[] = [];
+  const log = vi
+    .spyOn(console, "log")
+    .mockImplementation((...args) => void logs.push(args.map(String).join(" ")));
+  try {
+    await import(`${generated.href}?ids`);
+  } finally {
+    log.mockRestore();
+  }
+  expect(logs).toEqual(["true"]);
+});
