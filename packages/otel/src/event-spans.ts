@@ -83,8 +83,15 @@ export class EventSpans {
   private readonly requests = new Map<string, Attributes>();
   /** The seq of each frame's last llm.completed: a call's ref is `<callId>@<that seq>`. */
   private readonly turnSeq = new Map<string, number>();
-  /** Calls in flight when a process stopped: the resume runs them again without a new tool.started. */
+  /**
+   * Calls in flight when a process stopped, or waiting with a paused sub-agent: the resume takes
+   * them up again without a new tool.started.
+   */
   private readonly stopped = new Set<string>();
+  /** The sub-agent frame each call (`frameId\ncallId`) runs in. */
+  private readonly childOf = new Map<string, string>();
+  /** Frames whose last event is run.interrupted: they wait for a human. */
+  private readonly interrupted = new Set<string>();
   private previous: StoredEvent | undefined;
   private run: { readonly runId: string; readonly context: Context } | undefined;
   /** The ts of the last run.resumed: where a model call taken up again after a stop began. */
@@ -118,10 +125,12 @@ export class EventSpans {
       });
       return;
     }
-    const agent = this.agents.get(f) ?? this.beginAgent(e, { "loom.resumed": true });
+    if (e.type !== "run.interrupted") this.interrupted.delete(f);
+    const agent = this.agents.get(f) ?? this.resumeAgent(e);
     switch (e.type) {
       case "run.resumed": {
         this.resumedAt = e.ts;
+        this.interrupted.clear(); // the resume takes up every frame that waited
         if (e.data.reason === "unfinished") {
           // What the stopped process was doing when it stopped: it ended there, unfinished.
           const stoppedAt = before?.ts ?? e.ts;
@@ -217,9 +226,11 @@ export class EventSpans {
       }
       case "frame.spawned":
         this.spawned.set(e.data.childFrameId, { frameId: f, callId: e.data.callId, name: e.data.name });
+        this.childOf.set(`${f}\n${e.data.callId}`, e.data.childFrameId);
         this.agentNames.set(e.data.childFrameId, e.data.name);
         break;
       case "run.interrupted":
+        this.interrupted.add(f);
         this.endFrame(f, e.ts, {
           attributes: { "loom.run.status": "interrupted", "loom.run.interrupt_reason": e.data.reason },
         });
@@ -248,6 +259,7 @@ export class EventSpans {
       default:
         break;
     }
+    if (this.interrupted.size > 0) this.pauseIfWaiting(e.ts);
     if (
       e.depth === 0 &&
       (e.type === "run.completed" || e.type === "run.failed" || e.type === "run.cancelled")
@@ -258,6 +270,8 @@ export class EventSpans {
       this.requests.clear();
       this.turnSeq.clear();
       this.stopped.clear();
+      this.childOf.clear();
+      this.interrupted.clear();
     }
   }
 
@@ -291,6 +305,49 @@ export class EventSpans {
       "loom.frame.depth": e.depth,
       "loom.seq": e.seq,
     };
+  }
+
+  /**
+   * A new segment of a frame's `invoke_agent` (after a pause, or a frame first seen mid-run). A
+   * sub-agent whose call was ended by the pause gets that call's span again first, so the tree
+   * stays parent call > sub-agent.
+   */
+  private resumeAgent(e: StoredEvent): Open {
+    const spawn = this.spawned.get(e.frameId);
+    const key = spawn && `${spawn.frameId}\n${spawn.callId}`;
+    const parentAgent = spawn && this.agents.get(spawn.frameId);
+    if (spawn && key && parentAgent && !this.tools.has(key) && this.stopped.delete(key)) {
+      const at = { ...e, frameId: spawn.frameId, depth: e.depth - 1 } as StoredEvent;
+      const call = this.beginTool(
+        at,
+        parentAgent,
+        spawn.callId,
+        spawn.name,
+        { "loom.resumed": true },
+        this.resumedAt ?? e.ts,
+      );
+      this.tools.set(key, call);
+    }
+    return this.beginAgent(e, { "loom.resumed": true });
+  }
+
+  /**
+   * A sub-agent paused for a human pauses its whole run, but only its own frame journals
+   * run.interrupted: once nothing else is in flight (no model call, every open call runs a paused
+   * sub-agent), the ancestors' spans end too, so nothing stays open while the thread waits.
+   */
+  private pauseIfWaiting(ts: number): void {
+    if (this.chats.size > 0) return;
+    for (const key of this.tools.keys()) {
+      const child = this.childOf.get(key);
+      if (child === undefined || !this.interrupted.has(child)) return;
+    }
+    for (const [key, open] of this.tools) {
+      this.stopped.add(key);
+      this.finish(this.tools, key, open, ts, { attributes: { "loom.paused": true } });
+    }
+    for (const [key, open] of this.agents)
+      this.finish(this.agents, key, open, ts, { attributes: { "loom.run.status": "interrupted" } });
   }
 
   private beginAgent(e: StoredEvent, more: Attributes): Open {

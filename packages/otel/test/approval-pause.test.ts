@@ -2,8 +2,8 @@ import { createAgent, type Journal, MemoryJournal, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { expect, it } from "vitest";
 import { z } from "zod";
-import { tracedJournal } from "../src/index.js";
-import { memoryTracer, tree } from "./helpers.js";
+import { exportThread, tracedJournal } from "../src/index.js";
+import { describeSpan, memoryTracer, tree } from "./helpers.js";
 
 const cleaner = (journal: Journal) =>
   createAgent({
@@ -60,4 +60,58 @@ it("a run paused for a human ends its invoke_agent; the resume with decisions is
   expect(resumedRoot.attributes).toMatchObject({ "loom.resumed": true, "loom.run.status": "completed" });
   expect(resumedRoot.spanContext().traceId).toBe(pausedRoot.spanContext().traceId);
   expect(resumedRoot.parentSpanContext?.spanId).toBe(pausedRoot.parentSpanContext?.spanId);
+});
+
+it("a sub-agent paused for a human: the resumed spans hang under the parent's call again", async () => {
+  const store = new MemoryJournal();
+  const parentOf = (journal: Journal) => {
+    const helper = cleaner(journal);
+    return createAgent({
+      name: "boss",
+      journal,
+      tools: [helper.asTool({ description: "cleans up" })],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [
+          { toolCalls: [{ id: "c", name: "cleaner", args: { input: "clean /tmp" } }] },
+          { text: "Clean." },
+        ],
+      }),
+    });
+  };
+  const first = memoryTracer();
+  const paused = await parentOf(tracedJournal(store, { tracer: first.tracer })).run("go", {
+    threadId: "sub",
+  });
+  expect(paused.status).toBe("interrupted");
+  expect(tree(first.spans())).toEqual([
+    "invoke_agent boss",
+    "  chat scripted-model",
+    "  execute_tool cleaner",
+    "    invoke_agent cleaner",
+    "      chat scripted-model",
+  ]);
+  const second = memoryTracer();
+  const pending = paused.status === "interrupted" ? paused.pending[0]!.ref : "";
+  const done = await parentOf(tracedJournal(store, { tracer: second.tracer })).resume("sub", {
+    decisions: { [pending]: { approve: true } },
+  });
+  expect(done.status).toBe("completed");
+  expect(tree(second.spans())).toEqual([
+    "invoke_agent boss",
+    "  execute_tool cleaner",
+    "    invoke_agent cleaner",
+    "      execute_tool delete_file",
+    "      chat scripted-model",
+    "  chat scripted-model",
+  ]);
+  const call = second.spans().find((s) => s.name === "execute_tool cleaner")!;
+  expect(call.attributes["loom.resumed"]).toBe(true);
+  expect(call.attributes["loom.tool.ran"]).toBeUndefined();
+
+  // The two processes' spans, together, are what exportThread makes of the thread in one pass.
+  const exported = memoryTracer();
+  await exportThread(store, { tracer: exported.tracer, threadId: "sub" });
+  const described = (spans: ReturnType<typeof exported.spans>) => spans.map(describeSpan).sort();
+  expect(described(exported.spans())).toEqual(described([...first.spans(), ...second.spans()]));
 });

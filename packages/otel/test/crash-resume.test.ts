@@ -1,8 +1,8 @@
 import { MemoryJournal, type NewEvent, readAll, type StoredEvent } from "@loom/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { runParentSpanIdOf, tracedJournal, traceIdOf } from "../src/index.js";
-import { memoryTracer, researcher, tree } from "./helpers.js";
+import { exportThread, runParentSpanIdOf, tracedJournal, traceIdOf } from "../src/index.js";
+import { describeSpan, memoryTracer, researcher, tree } from "./helpers.js";
 
 /** The thread of a whole run of the researcher, never cut. */
 async function uncut(): Promise<StoredEvent[]> {
@@ -22,7 +22,13 @@ async function crashAndResume(events: readonly StoredEvent[], cut: number) {
   for (const event of events.slice(0, cut)) await dying.append("crash", [event as NewEvent], event.seq - 1);
   const second = memoryTracer();
   const result = await researcher(tracedJournal(store, { tracer: second.tracer })).resume("crash");
-  return { before: first.spans(), after: second.spans(), result, journal: await readAll(store, "crash") };
+  return {
+    before: first.spans(),
+    after: second.spans(),
+    result,
+    store,
+    journal: await readAll(store, "crash"),
+  };
 }
 
 const okTools = (spans: readonly ReadableSpan[]) =>
@@ -76,12 +82,17 @@ describe("a crash and a resume in another process", () => {
     const traceId = traceIdOf("crash", events[0]!.runId);
     const expected = okTools(await liveSpans());
     for (let cut = 1; cut < events.length; cut++) {
-      const { before, after, result } = await crashAndResume(events, cut);
+      const { before, after, result, store } = await crashAndResume(events, cut);
+      const journal = store;
       expect(result.status, `cut ${cut}`).toBe("completed");
       const all = [...before, ...after];
       expect(new Set(all.map((s) => s.spanContext().traceId)), `cut ${cut}`).toEqual(new Set([traceId]));
       // A call re-run after the stop shows twice: stopped, then done. Each succeeded once.
       expect(okTools(all), `cut ${cut}`).toEqual(expected);
+      // Both processes together emitted exactly what exportThread makes of the thread afterwards.
+      const exported = memoryTracer();
+      await exportThread(journal, { tracer: exported.tracer, threadId: "crash" });
+      expect(exported.spans().map(describeSpan).sort(), `cut ${cut}`).toEqual(all.map(describeSpan).sort());
       // Process 2's spans form one tree under the run's root invoke_agent.
       expect(
         tree(after).filter((line) => !line.startsWith(" ")),
