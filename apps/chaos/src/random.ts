@@ -1,14 +1,7 @@
-/** Mulberry32: a small seeded generator, so a failing trial can be replayed with LOOM_CHAOS_SEED. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "@loom/testing";
+
+/** A seeded generator (`seededRandom` from @loom/testing), so a failing trial can be replayed with LOOM_CHAOS_SEED. */
+export const random = seededRandom;
 
 /** A 32-bit seed made from text (FNV-1a): the same trial and name give the same choices in every process. */
 export function seedOf(...parts: readonly (string | number)[]): number {

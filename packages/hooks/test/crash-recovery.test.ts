@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { foldAll, type Message, readAll, type StoredEvent } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
+import { seededRandom } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Recovery, proven with real processes: a child runs an agent on journal-fs whose tools write
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const TRIALS = Number(process.env.LOOM_CRASH_TRIALS ?? 100);
 const CONCURRENCY = 3;
+const random = seededRandom;
 const SEED = Number(process.env.LOOM_CRASH_SEED ?? Date.now() % 100_000);
 const THREAD = "errands";
 const child = fileURLToPath(new URL("./fixtures/agent-process.mjs", import.meta.url));
@@ -21,18 +23,6 @@ const built = ["core", "hooks", "journal-fs"].map((p) =>
 );
 const root = mkdtempSync(join(tmpdir(), "loom-crash-recovery-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** Mulberry32: a small seeded generator, so a failing trial can be replayed with LOOM_CRASH_SEED. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function runChild(
   dir: string,

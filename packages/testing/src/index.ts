@@ -33,3 +33,4 @@ export {
   type ScriptedTurn,
 } from "./scripted-provider.js";
 export { secretLeaks } from "./secret-leaks.js";
+export { seededRandom } from "./seeded-random.js";
