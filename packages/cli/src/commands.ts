@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
-  callRef,
+  CallRefs,
   EVENT_TYPES,
   type EventType,
   foldAll,
@@ -68,32 +68,13 @@ export async function threadsCommand(
   else ctx.io.stdout.write(infos.length === 0 ? "No threads.\n" : `${table(rows)}\n`);
 }
 
-/** Names a call of `event` by the call id the model gave it, or by its ref once its turn was seen. */
-type CallName = (event: StoredEvent, callId: string) => string;
-
-/**
- * Names calls by their ref (`<callId>@<seq>`, unique in the thread) as events go by: it remembers
- * the seq of each frame's last `llm.completed`. A listing that starts mid-turn shows call ids.
- */
-export function callNamer(): CallName & { see(event: StoredEvent): void } {
-  const turns = new Map<string, number>();
-  const name = (event: StoredEvent, callId: string) => {
-    const seq = turns.get(event.frameId);
-    return seq === undefined ? callId : callRef(callId, seq);
-  };
-  return Object.assign(name, {
-    see: (event: StoredEvent) => {
-      if (event.type === "llm.completed") turns.set(event.frameId, event.seq);
-    },
-  });
-}
-
 const RESUMED = {
   unfinished: "taken up after the process running it stopped mid-run",
   decisions: "resumed with a human's decisions",
 } as const;
 
-function describeEvent(event: StoredEvent, name: CallName): string {
+function describeEvent(event: StoredEvent, refs: CallRefs): string {
+  const name = (callId: string) => refs.of(event.frameId, callId);
   switch (event.type) {
     case "run.started":
       return JSON.stringify(event.data.input);
@@ -105,17 +86,17 @@ function describeEvent(event: StoredEvent, name: CallName): string {
     case "llm.failed":
       return `${event.data.error.code}: ${event.data.error.message}${event.data.willRetry ? " (retrying)" : ""}`;
     case "tool.started":
-      return `${event.data.name} [${name(event, event.data.callId)}] ${JSON.stringify(event.data.args)}`;
+      return `${event.data.name} [${name(event.data.callId)}] ${JSON.stringify(event.data.args)}`;
     case "tool.completed":
-      return `${event.data.name} [${name(event, event.data.callId)}]${event.data.error ? ` ERROR ${event.data.error.code}` : ""}: ${event.data.content.slice(0, 60)}`;
+      return `${event.data.name} [${name(event.data.callId)}]${event.data.error ? ` ERROR ${event.data.error.code}` : ""}: ${event.data.content.slice(0, 60)}`;
     case "context.assembled":
       return `${event.data.totalTokens}/${event.data.budget} tokens, ${event.data.excluded.length} excluded`;
     case "compression.applied":
       return `${event.data.strategy}: ${event.data.tokensBefore} → ${event.data.tokensAfter} tokens`;
     case "approval.requested":
-      return event.data.calls.map((c) => `${c.name} [${name(event, c.callId)}] (${c.reason})`).join(", ");
+      return event.data.calls.map((c) => `${c.name} [${name(c.callId)}] (${c.reason})`).join(", ");
     case "approval.resolved":
-      return `${name(event, event.data.callId)}: ${event.data.decision}${event.data.reason ? ` (${event.data.reason})` : ""}`;
+      return `${name(event.data.callId)}: ${event.data.decision}${event.data.reason ? ` (${event.data.reason})` : ""}`;
     case "run.completed":
       return JSON.stringify(event.data.text.slice(0, 80));
     case "run.failed":
@@ -132,7 +113,7 @@ function describeEvent(event: StoredEvent, name: CallName): string {
   }
 }
 
-export function formatEventLine(io: CliIO, event: StoredEvent, name: CallName = callNamer()): string {
+export function formatEventLine(io: CliIO, event: StoredEvent, refs = new CallRefs()): string {
   const paint = painter(io.stdout, io.env);
   const colour =
     event.type.startsWith("run.failed") || event.type === "llm.failed"
@@ -147,7 +128,7 @@ export function formatEventLine(io: CliIO, event: StoredEvent, name: CallName = 
             ? "yellow"
             : "gray";
   const indent = "  ".repeat(event.depth);
-  return `${paint("dim", String(event.seq).padStart(5))} ${indent}${paint(colour, event.type.padEnd(20))} ${describeEvent(event, name)}`;
+  return `${paint("dim", String(event.seq).padStart(5))} ${indent}${paint(colour, event.type.padEnd(20))} ${describeEvent(event, refs)}`;
 }
 
 export async function eventsCommand(
@@ -174,12 +155,12 @@ export async function eventsCommand(
     ...(opts.from !== undefined ? { from: opts.from } : {}),
     ...(opts.to !== undefined ? { to: opts.to } : {}),
   };
-  const name = callNamer();
+  const refs = new CallRefs();
   for await (const event of ctx.journal.read(threadId, range)) {
-    name.see(event);
+    refs.see(event);
     if (opts.types && !opts.types.some((t) => event.type === t || event.type.startsWith(`${t}.`))) continue;
     ctx.io.stdout.write(
-      opts.json ? `${JSON.stringify(event)}\n` : `${formatEventLine(ctx.io, event, name)}\n`,
+      opts.json ? `${JSON.stringify(event)}\n` : `${formatEventLine(ctx.io, event, refs)}\n`,
     );
   }
 }
@@ -280,10 +261,10 @@ export async function tailCommand(
   opts: { from?: number; untilEnd: boolean; pollMs: number },
 ) {
   let next = opts.from ?? 0;
-  const name = callNamer();
+  const refs = new CallRefs();
   const print = (event: StoredEvent) => {
-    name.see(event);
-    ctx.io.stdout.write(`${formatEventLine(ctx.io, event, name)}\n`);
+    refs.see(event);
+    ctx.io.stdout.write(`${formatEventLine(ctx.io, event, refs)}\n`);
     next = event.seq + 1;
     return (
       opts.untilEnd && event.depth === 0 && /^run\.(completed|failed|cancelled|interrupted)$/.test(event.type)

@@ -284,8 +284,7 @@ function resumeReason(
 }
 
 /** The `HookError` of a hook that failed guarding a call, saying the call now waits for a human. */
-function pausedByHook(error: Error, threadId: string, pending: readonly PendingApproval[]): Error {
-  if (!HookError.isInstance(error)) return error;
+function pausedByHook(error: HookError, threadId: string, pending: readonly PendingApproval[]): HookError {
   const refs = pending.map((p) => `"${p.ref}": { approve: true }`).join(", ");
   return new HookError(error.hookName, error.hookPoint, error.cause, {
     note: `Nothing ran; the thread is paused for a human: resume("${threadId}", { decisions: { ${refs} } }) decides it.`,

@@ -16,7 +16,14 @@ import {
 } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import { type CallState, type ExecutionFrame, parseArgsLoosely, type Turn } from "./frame.js";
-import { type Decision, type Hook, type HookOutcome, runHooks, type ToolResult } from "./hooks.js";
+import {
+  type Decision,
+  type Hook,
+  type HookOutcome,
+  runHooks,
+  type ToolCallInfo,
+  type ToolResult,
+} from "./hooks.js";
 import type { AssistantMessage } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
 import type { ThreadSession } from "./session.js";
@@ -411,7 +418,7 @@ export class FrameDriver {
       try {
         before = await runHooks(this.agent.hooks, "beforeToolExecution", {
           frame: f,
-          call: { callId: call.callId, ref: call.ref, name: call.name, args: parsed.args },
+          call: callInfo(call, parsed.args),
           tool,
           approved,
           signal: this.signal,
@@ -473,7 +480,7 @@ export class FrameDriver {
       if (SUB_AGENT in tool) {
         const recursion = await runHooks(this.agent.hooks, "beforeRecursion", {
           frame: f,
-          call: { callId: call.callId, ref: call.ref, name: call.name, args },
+          call: callInfo(call, args),
           input: (args as { input: string }).input,
         });
         if (recursion.kind !== "continue") {
@@ -578,7 +585,7 @@ export class FrameDriver {
       if (ran === "aborted") return "aborted";
       result = ran;
     }
-    const info = { callId: call.callId, ref: call.ref, name: call.name, args: runnable.args };
+    const info = callInfo(call, runnable.args);
     let final = result;
     try {
       const after = await runHooks(this.agent.hooks, "afterToolExecution", { frame, call: info, result });
@@ -708,6 +715,11 @@ export class FrameDriver {
       throw error;
     }
   }
+}
+
+/** A call as hooks see it, with the arguments it is to run with. */
+function callInfo(call: CallState, args: unknown): ToolCallInfo {
+  return { callId: call.callId, ref: call.ref, name: call.name, args };
 }
 
 /**

@@ -159,6 +159,28 @@ export function callRef(callId: string, completedSeq: number): string {
   return `${callId}@${completedSeq}`;
 }
 
+/**
+ * Names calls by their ref as a thread's events go by (a listing, a span builder): it remembers
+ * the seq of each frame's last `llm.completed`. A call whose turn was not seen (a listing that
+ * starts mid-turn) is named by its call id.
+ */
+export class CallRefs {
+  private readonly turns = new Map<string, number>();
+
+  see(event: StoredEvent): void {
+    if (event.type === "llm.completed") this.turns.set(event.frameId, event.seq);
+  }
+
+  of(frameId: string, callId: string): string {
+    const seq = this.turns.get(frameId);
+    return seq === undefined ? callId : callRef(callId, seq);
+  }
+
+  clear(): void {
+    this.turns.clear();
+  }
+}
+
 /** A call's arguments as JSON when they parse (empty means `{}`), else the raw text. */
 export function parseArgsLoosely(raw: string): unknown {
   try {

@@ -30,6 +30,7 @@ export * from "./errors.js";
 export * from "./events.js";
 export {
   type ApprovalState,
+  CallRefs,
   type CallState,
   callRef,
   callSignature,

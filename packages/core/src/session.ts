@@ -1,3 +1,4 @@
+import type { HookError } from "./errors.js";
 import type { AgentEvent, EventData, EventType, NewEvent } from "./events.js";
 import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
@@ -29,7 +30,7 @@ export class ThreadSession {
   }
 
   /** A hook failure that paused a call for a human: the run ends paused and throws it. */
-  pausedBy: Error | undefined;
+  pausedBy: HookError | undefined;
 
   /** False when nobody listens to transient events (`run`, `resume`). */
   readonly streaming: boolean;

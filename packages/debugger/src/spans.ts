@@ -1,4 +1,4 @@
-import { callRef, type StoredEvent } from "@loom/core";
+import { CallRefs, type StoredEvent } from "@loom/core";
 import { formatDuration } from "./duration.js";
 
 /**
@@ -101,12 +101,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
     finish(`frame:${e.frameId}`, e, status, more);
   };
 
-  // The seq of each frame's last llm.completed: a call's ref is `<callId>@<that seq>`.
-  const turnSeq = new Map<string, number>();
-  const ref = (frameId: string, callId: string) => {
-    const seq = turnSeq.get(frameId);
-    return seq === undefined ? callId : callRef(callId, seq);
-  };
+  const refs = new CallRefs();
   for (const e of events) {
     const f = e.frameId;
     const before = previous;
@@ -159,7 +154,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
         break;
       }
       case "llm.completed":
-        turnSeq.set(f, e.seq);
+        refs.see(e);
         finish(`llm:${f}`, e, "ok", {
           attempt: e.data.attempt,
           inputTokens: e.data.usage.inputTokens,
@@ -174,7 +169,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
         begin(`tool:${f}:${e.data.callId}`, e, {
           kind: "tool",
           name: e.data.name,
-          details: { call: ref(f, e.data.callId), args: json(e.data.args) },
+          details: { call: refs.of(f, e.data.callId), args: json(e.data.args) },
         });
         break;
       case "tool.completed": {
@@ -184,7 +179,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
           begin(key, e, {
             kind: "tool",
             name: e.data.name,
-            details: { call: ref(f, e.data.callId), started: "never" },
+            details: { call: refs.of(f, e.data.callId), started: "never" },
           });
         }
         const error = e.data.error;
@@ -204,7 +199,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
           iteration: 0,
           start: e.ts,
           startSeq: e.seq,
-          details: { input: short(e.data.input), parentFrameId: f, call: ref(f, e.data.callId) },
+          details: { input: short(e.data.input), parentFrameId: f, call: refs.of(f, e.data.callId) },
         });
         break;
       case "approval.requested":
@@ -212,7 +207,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
           begin(`wait:${f}:${call.callId}`, e, {
             kind: "wait",
             name: `waiting: ${call.name}`,
-            details: { call: ref(f, call.callId), reason: short(call.reason), args: json(call.args) },
+            details: { call: refs.of(f, call.callId), reason: short(call.reason), args: json(call.args) },
           });
         }
         break;
@@ -223,7 +218,7 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
             begin(`wait:${f}:${callId}`, e, {
               kind: "wait",
               name: "waiting",
-              details: { call: ref(f, callId), reason: short(e.data.reason) },
+              details: { call: refs.of(f, callId), reason: short(e.data.reason) },
             });
           }
         }

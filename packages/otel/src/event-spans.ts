@@ -1,4 +1,4 @@
-import { type AssistantMessage, callRef, type StoredEvent } from "@loom/core";
+import { type AssistantMessage, CallRefs, type StoredEvent } from "@loom/core";
 import {
   type Attributes,
   type AttributeValue,
@@ -81,8 +81,8 @@ export class EventSpans {
   private readonly agentNames = new Map<string, string>();
   /** Each frame's last llm.requested (model, provider), for an attempt whose request was journaled before a stop. */
   private readonly requests = new Map<string, Attributes>();
-  /** The seq of each frame's last llm.completed: a call's ref is `<callId>@<that seq>`. */
-  private readonly turnSeq = new Map<string, number>();
+  /** Calls named by ref (`<callId>@<seq of their llm.completed>`). */
+  private readonly refs = new CallRefs();
   /**
    * Calls in flight when a process stopped, or waiting with a paused sub-agent: the resume takes
    * them up again without a new tool.started.
@@ -169,7 +169,7 @@ export class EventSpans {
         break;
       }
       case "llm.completed": {
-        this.turnSeq.set(f, e.seq);
+        this.refs.see(e);
         const open = this.chats.get(f) ?? this.beginChat(e, agent, this.resumedAt ?? e.ts, e.data.attempt);
         const { usage, finishReason } = e.data;
         const reason = FINISH_REASON[finishReason.unified] ?? finishReason.unified;
@@ -268,7 +268,7 @@ export class EventSpans {
       this.spawned.clear();
       this.agentNames.clear();
       this.requests.clear();
-      this.turnSeq.clear();
+      this.refs.clear();
       this.stopped.clear();
       this.childOf.clear();
       this.interrupted.clear();
@@ -411,7 +411,6 @@ export class EventSpans {
     more: Attributes,
     start = e.ts,
   ): Open {
-    const seq = this.turnSeq.get(e.frameId);
     return this.begin({
       name: `execute_tool ${name}`,
       kind: SpanKind.INTERNAL,
@@ -426,7 +425,7 @@ export class EventSpans {
         "gen_ai.tool.name": name,
         "gen_ai.tool.call.id": callId,
         "gen_ai.tool.type": "function",
-        "loom.tool.call.ref": seq === undefined ? callId : callRef(callId, seq),
+        "loom.tool.call.ref": this.refs.of(e.frameId, callId),
         ...this.where(e),
         "loom.iteration": e.iteration,
         ...more,
