@@ -1,6 +1,6 @@
 import { ResumeError } from "./errors.js";
 import { type ExecutionFrame, pendingApprovals } from "./frame.js";
-import { type Decision, DecisionSchema } from "./hooks.js";
+import { DECISION_SHAPES, type Decision, DecisionSchema } from "./hooks.js";
 
 /**
  * Maps the caller's decisions onto the pending calls, by ref. A decision may name a call by its ref
@@ -44,7 +44,7 @@ export function resolveDecisions(
     if (!parsed.success) {
       throw new ResumeError(
         "invalid_decision",
-        `Decision for call "${key}" must be { approve: true }, { approve: false, reason? } or { args }; got ${JSON.stringify(decision)}.`,
+        `Decision for call "${key}" must be ${DECISION_SHAPES}; got ${JSON.stringify(decision)}.`,
       );
     }
     map.set(ref, parsed.data as Decision);

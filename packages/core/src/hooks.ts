@@ -33,6 +33,9 @@ export const DecisionSchema = z.union([
   z.object({ args: z.unknown() }).strict(),
 ]);
 
+/** The shapes a `Decision` takes, as errors that refuse one name them. */
+export const DECISION_SHAPES = "{ approve: true }, { approve: false, reason? } or { args }";
+
 /** True when `value` is a `Decision`. */
 export function isDecision(value: unknown): value is Decision {
   return DecisionSchema.safeParse(value).success;
@@ -226,7 +229,7 @@ async function runHookChain<P extends HookPoint>(
           hook.name,
           point,
           new Error(
-            `returned { decided: ${describeValue(output.decided)} }; a decision is { approve: true }, { approve: false, reason? } or { args }`,
+            `returned { decided: ${describeValue(output.decided)} }; a decision is ${DECISION_SHAPES}`,
           ),
         );
       }

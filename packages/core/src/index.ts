@@ -48,6 +48,7 @@ export { type RetryPolicy, retryDelay } from "./frame-driver.js";
 export { estimateMessageTokens, estimateTokens, History } from "./history.js";
 export {
   type ContextAssemblyInfo,
+  DECISION_SHAPES,
   type Decided,
   type Decision,
   type Deny,

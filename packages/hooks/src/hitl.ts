@@ -1,5 +1,5 @@
 import type { Decision, ExecutionFrame, Hook, ToolCallInfo } from "@loom/core";
-import { ConfigError, isDecision } from "@loom/core";
+import { ConfigError, DECISION_SHAPES, isDecision } from "@loom/core";
 
 export interface HITLOptions {
   /** The tools that need a human: names, or a predicate over the call. */
@@ -49,7 +49,7 @@ export function HITLHook(options: HITLOptions): Hook {
       if (signal.aborted) return { interrupt: reason };
       if (!isDecision(answer)) {
         throw new TypeError(
-          `ask() returned ${JSON.stringify(answer) ?? String(answer)} for call ${call.ref} (${call.name}); it must return { approve: true }, { approve: false, reason? } or { args }`,
+          `ask() returned ${JSON.stringify(answer) ?? String(answer)} for call ${call.ref} (${call.name}); it must return ${DECISION_SHAPES}`,
         );
       }
       return { decided: answer, reason };
