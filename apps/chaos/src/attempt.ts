@@ -10,6 +10,7 @@ import {
 import { decide } from "./human.js";
 import { CallKeys } from "./keys.js";
 import { appendLedger } from "./ledger.js";
+import { leaseless } from "./targets.js";
 import { type Attempt, buildWorld, SimulatedCrash, type WorldName } from "./world.js";
 
 export type AttemptStatus = "completed" | "interrupted" | "busy" | "stale-decision" | "killed" | "error";
@@ -82,13 +83,7 @@ function dyingInAcquire(journal: Journal, attempt: Attempt, turns: number): Jour
   const acquire = journal.acquire?.bind(journal);
   if (!acquire) return journal;
   return {
-    specificationVersion: journal.specificationVersion,
-    append: (threadId, events, expectedSeq) => journal.append(threadId, events, expectedSeq),
-    read: (threadId, range) => journal.read(threadId, range),
-    head: (threadId) => journal.head(threadId),
-    threads: (query) => journal.threads(query),
-    fork: (from, atSeq, to) => journal.fork(from, atSeq, to),
-    close: () => journal.close(),
+    ...leaseless(journal),
     acquire: (threadId) => {
       const taking = acquire(threadId);
       let left = turns;

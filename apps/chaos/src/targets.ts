@@ -13,7 +13,11 @@ export type JournalKind = "memory" | "fs" | "postgres";
  */
 export async function openJournal(target: SharedJournal): Promise<Journal> {
   const journal = await openSharedJournal(target);
-  if (process.env.LOOM_CHAOS_CONTROL !== "no-lease") return journal;
+  return process.env.LOOM_CHAOS_CONTROL === "no-lease" ? leaseless(journal) : journal;
+}
+
+/** The journal's methods but `acquire`: a journal that cannot lease, or whose lease a caller wraps. */
+export function leaseless(journal: Journal): Journal {
   return {
     specificationVersion: journal.specificationVersion,
     append: (threadId, events, expectedSeq) => journal.append(threadId, events, expectedSeq),

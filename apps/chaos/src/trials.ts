@@ -6,7 +6,7 @@ import { appendLedger, readLedger } from "./ledger.js";
 import { random, seedOf } from "./random.js";
 import { type AttemptRunner, ledgerPath, MemoryRunner, ProcessRunner, type TrialSetup } from "./runners.js";
 import type { JournalKind, SharedJournal } from "./targets.js";
-import { finalTextOf, type KillPlan, targetTool, type WorldName } from "./world.js";
+import { finalTextOf, type KillPlan, targetTool, WORLDS, type WorldName } from "./world.js";
 
 export const SCENARIOS = [
   "colliding-subagents",
@@ -65,13 +65,7 @@ function worldFor(scenario: ScenarioName, trial: number): WorldName {
     case "two-resumers":
       return (["approvals", "colliding-subagents", "colliding-nested"] as const)[trial % 3]!;
     case "kill-after-effect": {
-      const kinds = [
-        "after-effect:idempotent",
-        "after-effect:non-idempotent",
-        "after-effect:ask",
-        "after-effect:approved",
-        "after-effect:sub-agent",
-      ] as const;
+      const kinds = WORLDS.filter((w) => w.startsWith("after-effect:"));
       return kinds[trial % kinds.length]!;
     }
     case "lock-takeover":
