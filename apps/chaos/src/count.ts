@@ -13,6 +13,8 @@ export interface Violations {
   unapprovedRan: number;
   /** Effects (or journaled decisions) whose arguments differ from what the human decided for that call. */
   wrongCall: number;
+  /** `tool.completed` events a run was told were durable (seen in its stream) that the final journal lacks. */
+  lostEvents: number;
 }
 
 export const VIOLATION_KINDS = [
@@ -20,10 +22,11 @@ export const VIOLATION_KINDS = [
   "nonIdempotentRanTwice",
   "unapprovedRan",
   "wrongCall",
+  "lostEvents",
 ] as const;
 
 export function noViolations(): Violations {
-  return { completedRanTwice: 0, nonIdempotentRanTwice: 0, unapprovedRan: 0, wrongCall: 0 };
+  return { completedRanTwice: 0, nonIdempotentRanTwice: 0, unapprovedRan: 0, wrongCall: 0, lostEvents: 0 };
 }
 
 export function addViolations(into: Violations, more: Violations): void {
@@ -57,9 +60,11 @@ export function countViolations(
   const details: string[] = [];
   const calls = new Map<string, CallRecord>();
   const keys = new CallKeys(threadId);
+  const durable = new Set<string>();
   for (const e of events) {
     const key = keys.next(e);
     if (!key) continue;
+    if (e.type === "tool.completed") durable.add(key);
     const call = calls.get(key) ?? { firstStartedSeq: undefined, resolutions: [] };
     calls.set(key, call);
     if (e.type === "tool.started") call.firstStartedSeq ??= e.seq;
@@ -93,6 +98,13 @@ export function countViolations(
   const completed = new Set<string>();
   const effects = new Map<string, Extract<LedgerLine, { k: "effect" }>[]>();
   for (const line of ledger) {
+    // Nothing acknowledged is lost: what a stream showed as durable is in the final journal.
+    if (line.k === "completed" && line.by === "stream" && !durable.has(line.key)) {
+      v.lostEvents++;
+      details.push(
+        `lost-event: tool.completed of ${line.key} was acknowledged (attempt ${line.attempt}) but is not in the journal`,
+      );
+    }
     if (line.k === "completed") completed.add(line.key);
     if (line.k !== "effect") continue;
     const where = `${line.tool} ${line.key} ${canonical(line.args)} (pid ${line.pid}, attempt ${line.attempt})`;

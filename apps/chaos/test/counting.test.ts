@@ -43,6 +43,7 @@ describe("the violation counter", () => {
       nonIdempotentRanTwice: 0,
       unapprovedRan: 0,
       wrongCall: 0,
+      lostEvents: 0,
     });
     const effects = ledger.filter((l): l is Extract<LedgerLine, { k: "effect" }> => l.k === "effect");
     const junk = effects.find((l) => l.tool === "delete_path")!;
@@ -63,7 +64,19 @@ describe("the violation counter", () => {
       nonIdempotentRanTwice: 1,
       unapprovedRan: 0,
       wrongCall: 0,
+      lostEvents: 0,
     });
+
+    // A tool.completed a run saw acknowledged is missing from the final journal: lost.
+    const withoutJunk = events.filter(
+      (e) => !(e.type === "tool.completed" && e.data.callId === junk.key.split("/")[1]!.split("@")[0]),
+    );
+    const lost = countViolations(threadId, withoutJunk, [
+      ...ledger,
+      { k: "completed", key: junk.key, by: "stream", attempt: 0 },
+    ]);
+    expect(lost.violations.lostEvents).toBeGreaterThanOrEqual(1);
+    expect(lost.details.some((d) => d.startsWith(`lost-event: tool.completed of ${junk.key}`))).toBe(true);
 
     // The rejected /home call runs, with its own args: unapproved (and after its tool.completed, which
     // says it was rejected).
@@ -76,6 +89,7 @@ describe("the violation counter", () => {
       nonIdempotentRanTwice: 0,
       unapprovedRan: 1,
       wrongCall: 0,
+      lostEvents: 0,
     });
 
     // The approval of /tmp/junk applied to the call that deletes /home: wrong call.
