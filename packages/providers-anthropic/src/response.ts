@@ -111,6 +111,10 @@ export async function* messagesStreamParts(
             ...(event.usage.cache_creation_input_tokens != null
               ? { cache_creation_input_tokens: event.usage.cache_creation_input_tokens }
               : {}),
+            // A streamed answer reports its thinking tokens here, not in message_start.
+            ...(event.usage.output_tokens_details != null
+              ? { output_tokens_details: event.usage.output_tokens_details }
+              : {}),
           };
         }
         break;
@@ -201,8 +205,7 @@ function messagesUsage(usage: Anthropic.Messages.Usage | undefined, outputTokens
   if (!usage) return { inputTokens: 0, outputTokens: outputTokens ?? 0 };
   const cacheRead = usage.cache_read_input_tokens ?? 0;
   const cacheWrite = usage.cache_creation_input_tokens ?? 0;
-  const details = (usage as { output_tokens_details?: { thinking_tokens?: unknown } }).output_tokens_details;
-  const thinking = details?.thinking_tokens;
+  const thinking = usage.output_tokens_details?.thinking_tokens;
   return {
     inputTokens: usage.input_tokens + cacheRead + cacheWrite,
     outputTokens: outputTokens ?? usage.output_tokens,
