@@ -278,9 +278,18 @@ function resumeReason(
   root: ExecutionFrame,
   decisions: ReadonlyMap<string, Decision>,
 ): "unfinished" | "decisions" | undefined {
+  const paused = root.status === "interrupted" || root.status === "cancelled";
+  if ((paused || root.status === "running") && (decisions.size > 0 || decidedNotRun(root)))
+    return "decisions";
   if (root.status === "running") return "unfinished";
-  if (root.status === "interrupted" && decisions.size > 0) return "decisions";
   return undefined;
+}
+
+/** Whether a decision journaled from outside (`recordDecisions`) waits to be carried out. */
+function decidedNotRun(frame: ExecutionFrame): boolean {
+  const calls = frame.turn?.calls ?? [];
+  if (calls.some((c) => c.approval?.state === "resolved" && c.execution === "pending")) return true;
+  return Object.values(frame.children).some(decidedNotRun);
 }
 
 /** The `HookError` of a hook that failed guarding a call, saying the call now waits for a human. */

@@ -1,4 +1,5 @@
 import { ResumeError } from "./errors.js";
+import type { EventData } from "./events.js";
 import { type ExecutionFrame, pendingApprovals } from "./frame.js";
 import { DECISION_SHAPES, type Decision, DecisionSchema } from "./hooks.js";
 
@@ -50,4 +51,14 @@ export function resolveDecisions(
     map.set(ref, parsed.data as Decision);
   }
   return map;
+}
+
+/** What `approval.resolved` journals for a decision on call `callId`. */
+export function approvalResolution(callId: string, decision: Decision): EventData<"approval.resolved"> {
+  if ("args" in decision) return { callId, decision: "edit", args: decision.args as never };
+  return {
+    callId,
+    decision: decision.approve ? "approve" : "reject",
+    ...(!decision.approve && decision.reason ? { reason: decision.reason } : {}),
+  };
 }

@@ -200,7 +200,7 @@ export class RunCancelledError extends LoomError {
 
 /** `resume` cannot continue a thread as asked (missing thread, missing or unknown decisions). */
 export class ResumeError extends LoomError {
-  declare readonly code: "thread_not_found" | "invalid_decision" | "thread_busy";
+  declare readonly code: "thread_not_found" | "invalid_decision" | "thread_busy" | "thread_finished";
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   type ContextOptionsSchema,
   messagesForTurn,
 } from "./context.js";
+import { approvalResolution } from "./decisions.js";
 import {
   HookError,
   LoomError,
@@ -531,9 +532,16 @@ export class FrameDriver {
     const failure = settled.find((s) => s.status === "rejected");
     if (failure) throw (failure as PromiseRejectedResult).reason;
     this.checkCancelled();
-    if (settled.some((s) => s.status === "fulfilled" && s.value === "interrupted")) {
-      return { status: "interrupted", reason: "approval" };
-    }
+    const waiting = runnable.filter((_, i) => {
+      const outcome = settled[i]!;
+      return outcome.status === "fulfilled" && outcome.value === "interrupted";
+    });
+    if (waiting.length > 0)
+      return this.pause(
+        this.frame(),
+        "approval",
+        waiting.map((r) => r.call.callId),
+      );
     return undefined;
   }
 
@@ -542,7 +550,13 @@ export class FrameDriver {
     awaiting: CallState[],
   ): Promise<FrameOutcome | undefined> {
     const decided = awaiting.filter((c) => this.decisions.has(c.ref));
-    if (decided.length === 0) return { status: "interrupted", reason: f.interruptReason ?? "approval" };
+    if (decided.length === 0) {
+      return this.pause(
+        f,
+        f.interruptReason ?? "approval",
+        awaiting.map((c) => c.callId),
+      );
+    }
     const events = decided.map((call) => {
       const decision = this.decisions.get(call.ref)!;
       this.decisions.delete(call.ref);
@@ -553,19 +567,22 @@ export class FrameDriver {
     return undefined;
   }
 
-  private resolution(f: ExecutionFrame, callId: string, decision: Decision): NewEvent {
-    if ("args" in decision) {
-      return this.session.event(f, "approval.resolved", {
-        callId,
-        decision: "edit",
-        args: decision.args as never,
-      });
+  /**
+   * Ends the frame's drive paused. A frame waiting on its sub-agents, or on calls still unanswered
+   * after others were decided, journals its own pause, so the thread's status says "interrupted"
+   * wherever in it a human is awaited.
+   */
+  private async pause(f: ExecutionFrame, reason: string, callIds: string[]): Promise<FrameOutcome> {
+    if (f.status !== "interrupted") {
+      await this.session.append([
+        this.session.event(f, "run.interrupted", { reason, pendingCallIds: callIds }),
+      ]);
     }
-    return this.session.event(f, "approval.resolved", {
-      callId,
-      decision: decision.approve ? "approve" : "reject",
-      ...(!decision.approve && decision.reason ? { reason: decision.reason } : {}),
-    });
+    return { status: "interrupted", reason };
+  }
+
+  private resolution(f: ExecutionFrame, callId: string, decision: Decision): NewEvent {
+    return this.session.event(f, "approval.resolved", approvalResolution(callId, decision));
   }
 
   /** Runs one call and journals its outcome. Returns "interrupted" when a sub-agent paused. */

@@ -75,6 +75,13 @@ export {
 } from "./journal.js";
 export { MemoryJournal } from "./memory-journal.js";
 export * from "./messages.js";
+export {
+  cancelThread,
+  listPendingApprovals,
+  type OperatorOptions,
+  type PendingCall,
+  recordDecisions,
+} from "./operator.js";
 export type {
   ModelRequest,
   ModelResponse,
@@ -113,3 +120,11 @@ export {
   type Tokenizer,
 } from "./tokenizer.js";
 export { type Tool, type ToolContext, type ToolDefinition, tool, type UnknownOutcomePolicy } from "./tool.js";
+export {
+  type FollowSource,
+  followThread,
+  type SubscribeOptions,
+  Wakeup,
+  type WatchOptions,
+  watchThread,
+} from "./watch.js";

@@ -1,6 +1,7 @@
 import { JournalError, ThreadBusyError } from "./errors.js";
 import type { NewEvent, StoredEvent } from "./events.js";
 import type { FrameStatus } from "./frame.js";
+import type { SubscribeOptions } from "./watch.js";
 
 export interface ThreadInfo {
   readonly threadId: string;
@@ -64,6 +65,12 @@ export interface Journal {
    * run a tool before one of them loses its append). A journal shared by processes implements it.
    */
   acquire?(threadId: string): Promise<ThreadLease>;
+  /**
+   * The thread's events from `from` on, then each new one as it is appended by any writer, in seq
+   * order, each once, until `signal` aborts or the journal closes. Optional in v1: `watchThread`
+   * polls `read` for a journal without it. `followThread` builds one from a change signal.
+   */
+  subscribe?(threadId: string, options?: SubscribeOptions): AsyncIterable<StoredEvent>;
   close(): Promise<void>;
 }
 

@@ -12,6 +12,7 @@ import {
   validateReadRange,
 } from "./journal.js";
 import { validateThreadId } from "./thread-id.js";
+import { followThread, type SubscribeOptions } from "./watch.js";
 
 interface MemoryThread {
   readonly events: StoredEvent[];
@@ -30,6 +31,7 @@ export class MemoryJournal implements Journal {
   readonly specificationVersion = "v1" as const;
   private readonly store = new Map<string, MemoryThread>();
   private readonly leased = new Set<string>();
+  private readonly listeners = new Map<string, Set<() => void>>();
   private closed = false;
   private readonly now: () => number;
 
@@ -65,6 +67,7 @@ export class MemoryJournal implements Journal {
     }
     target.updatedAt = now;
     if (!thread) this.store.set(threadId, target);
+    for (const listener of this.listeners.get(threadId) ?? []) listener();
     return { lastSeq: target.events.length - 1 };
   }
 
@@ -75,6 +78,28 @@ export class MemoryJournal implements Journal {
     const events = this.store.get(threadId)?.events ?? [];
     const to = Math.min(range.to ?? Number.POSITIVE_INFINITY, events.length - 1);
     for (let seq = range.from ?? 0; seq <= to; seq++) yield events[seq]!;
+  }
+
+  /** Live events of a thread, woken by this journal's appends. */
+  subscribe(threadId: string, options: SubscribeOptions = {}): AsyncIterable<StoredEvent> {
+    this.checkOpen();
+    return followThread(
+      {
+        read: (id, from) => this.read(id, { from }),
+        onAppend: (id, listener) => {
+          const set = this.listeners.get(id) ?? new Set();
+          this.listeners.set(id, set);
+          set.add(listener);
+          return () => {
+            set.delete(listener);
+            if (set.size === 0) this.listeners.delete(id);
+          };
+        },
+        isClosed: () => this.closed,
+      },
+      threadId,
+      options,
+    );
   }
 
   async head(threadId: string): Promise<number> {
@@ -129,6 +154,7 @@ export class MemoryJournal implements Journal {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const set of this.listeners.values()) for (const listener of set) listener();
   }
 
   private checkOpen(): void {

@@ -1,0 +1,137 @@
+import { approvalResolution, resolveDecisions } from "./decisions.js";
+import { ResumeError } from "./errors.js";
+import {
+  type ExecutionFrame,
+  emptyFrame,
+  findFrame,
+  foldAll,
+  type PendingApproval,
+  pendingApprovals,
+} from "./frame.js";
+import type { Decision } from "./hooks.js";
+import { acquireThread, type Journal, readAll, type ThreadQuery } from "./journal.js";
+import { IGNORE_EVENTS, ThreadSession } from "./session.js";
+import { validateThreadId } from "./thread-id.js";
+
+/** A call waiting for a human, with the thread it waits in. */
+export interface PendingCall extends PendingApproval {
+  readonly threadId: string;
+}
+
+export interface OperatorOptions {
+  /** The clock for journaled timestamps. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Every call waiting for a human, across the journal's threads (or those whose id starts with
+ * `prefix`), in thread-id order: what `loom pending` lists and a web app shows. Reads only the
+ * threads the journal reports paused, when it keeps their status.
+ */
+export async function listPendingApprovals(
+  journal: Journal,
+  query: Pick<ThreadQuery, "prefix"> = {},
+): Promise<PendingCall[]> {
+  const pending: PendingCall[] = [];
+  for await (const info of journal.threads(query.prefix === undefined ? {} : { prefix: query.prefix })) {
+    if (info.status !== undefined && info.status !== "interrupted") continue;
+    const root = await stateOf(journal, info.threadId);
+    if (root.status !== "interrupted") continue;
+    for (const call of pendingApprovals(root)) pending.push({ threadId: info.threadId, ...call });
+  }
+  return pending;
+}
+
+/**
+ * Journals a human's decisions on a paused thread, from outside the agent (an operator's CLI, a web
+ * page), under the thread's lease: `ThreadBusyError` while a run holds it. Decisions are keyed by
+ * call ref (or an unambiguous call id), as `resume(threadId, { decisions })` takes them. Nothing
+ * runs here: the next `resume(threadId)`, in any process, carries the run on from the decisions
+ * (an approved call runs then, once; a rejected one never). Returns the calls still waiting.
+ */
+export async function recordDecisions(
+  journal: Journal,
+  threadId: string,
+  decisions: Readonly<Record<string, Decision>>,
+  options: OperatorOptions = {},
+): Promise<{ readonly recorded: readonly string[]; readonly pending: readonly PendingApproval[] }> {
+  validateThreadId(threadId);
+  const lease = await acquireThread(journal, threadId);
+  try {
+    const root = await stateOf(journal, threadId);
+    if (root.lastSeq < 0) {
+      throw new ResumeError(
+        "thread_not_found",
+        `Thread "${threadId}" has no events: nothing waits for a decision.`,
+      );
+    }
+    const resolved = resolveDecisions(threadId, root, decisions);
+    if (resolved.size === 0) {
+      throw new ResumeError("invalid_decision", `No decisions given for thread "${threadId}".`);
+    }
+    const session = new ThreadSession(
+      journal,
+      threadId,
+      root,
+      root.runId,
+      IGNORE_EVENTS,
+      options.now ?? Date.now,
+    );
+    const waiting = pendingApprovals(root);
+    const events = [...resolved].map(([ref, decision]) => {
+      const call = waiting.find((p) => p.ref === ref)!;
+      const frame = findFrame(root, call.frameId)!;
+      return session.event(frame, "approval.resolved", approvalResolution(call.callId, decision));
+    });
+    await session.append(events);
+    return { recorded: [...resolved.keys()], pending: pendingApprovals(session.root) };
+  } finally {
+    await lease.release();
+  }
+}
+
+/**
+ * Cancels a thread nobody is running (paused for a human, or left unfinished by a crash): journals
+ * `run.cancelled` under the thread's lease, so no approved call of it ever runs. A thread a run
+ * holds raises `ThreadBusyError`: cancel that run through its `AbortSignal`. A finished thread
+ * raises `ResumeError` (`thread_finished`).
+ */
+export async function cancelThread(
+  journal: Journal,
+  threadId: string,
+  reason: string,
+  options: OperatorOptions = {},
+): Promise<void> {
+  validateThreadId(threadId);
+  const lease = await acquireThread(journal, threadId);
+  try {
+    const root = await stateOf(journal, threadId);
+    if (root.lastSeq < 0) {
+      throw new ResumeError(
+        "thread_not_found",
+        `Thread "${threadId}" has no events: there is no run to cancel.`,
+      );
+    }
+    if (root.status !== "running" && root.status !== "interrupted") {
+      throw new ResumeError(
+        "thread_finished",
+        `Thread "${threadId}" is ${root.status}: there is no run to cancel.`,
+      );
+    }
+    const session = new ThreadSession(
+      journal,
+      threadId,
+      root,
+      root.runId,
+      IGNORE_EVENTS,
+      options.now ?? Date.now,
+    );
+    await session.append([session.event(root, "run.cancelled", { reason })]);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function stateOf(journal: Journal, threadId: string): Promise<ExecutionFrame> {
+  return foldAll(threadId, await readAll(journal, threadId), emptyFrame(threadId));
+}
