@@ -96,6 +96,7 @@ export {
   apiProviderError,
   classifyApiError,
   isConnectionDrop,
+  PROVIDER_ERROR_ADVICE,
   type ProviderErrorCause,
   redactSecrets,
   retryAfterFromHeaders,

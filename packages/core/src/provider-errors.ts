@@ -306,7 +306,7 @@ export interface SdkErrorMapping {
   readonly label: string;
   readonly vocabulary: ApiErrorVocabulary;
   /**
-   * What to do, appended to the message, where this API's words differ from the shared advice
+   * What to do, appended to the message, where this API's words differ from `PROVIDER_ERROR_ADVICE`
    * (which key variable to check, whose billing): at least `auth` and `quota_exceeded`.
    */
   readonly advice: Readonly<Partial<Record<ProviderErrorCode, string>>> & {
@@ -332,8 +332,13 @@ export interface SdkErrorMapping {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-/** What to do about a refusal, the same for every HTTP API. */
-const SHARED_ADVICE: Readonly<Partial<Record<ProviderErrorCode, string>>> = {
+/**
+ * What to do about a refusal, the same for every HTTP API: the sentence Loom's providers append to
+ * an error's message (`apiProviderError`'s `advice`), so a third-party provider can word its errors
+ * the same way. `auth` and `quota_exceeded` name the API's own key variable and billing, so each
+ * provider words them itself.
+ */
+export const PROVIDER_ERROR_ADVICE: Readonly<Partial<Record<ProviderErrorCode, string>>> = {
   rate_limited: "The executor retries after the delay the API asked for.",
   overloaded: "The API is overloaded; the executor retries with backoff.",
   bad_request: "Fix the request (model, settings, messages or tools); retrying will not help.",
@@ -355,7 +360,7 @@ export function sdkErrorMapper(
   mapping: SdkErrorMapping,
 ): (error: unknown, signal: AbortSignal, secrets: readonly string[]) => ProviderError {
   const { provider, label } = mapping;
-  const advice = (code: ProviderErrorCode) => mapping.advice[code] ?? SHARED_ADVICE[code] ?? "";
+  const advice = (code: ProviderErrorCode) => mapping.advice[code] ?? PROVIDER_ERROR_ADVICE[code] ?? "";
   return (error, signal, secrets) => {
     const redact = (text: string) => redactSecrets(text, secrets, mapping.keyShape);
     if (ProviderError.isInstance(error)) return error;
