@@ -87,11 +87,17 @@ export async function* followThread(
     for (;;) {
       if (signal?.aborted || source.isClosed()) return;
       wakeup.reset();
-      for await (const event of source.read(threadId, next)) {
-        if (event.seq < next) continue;
-        yield event;
-        next = event.seq + 1;
-        if (signal?.aborted) return;
+      try {
+        for await (const event of source.read(threadId, next)) {
+          if (event.seq < next) continue;
+          yield event;
+          next = event.seq + 1;
+          if (signal?.aborted) return;
+        }
+      } catch (error) {
+        // Closed while reading: the subscription ends, as it does when closed between reads.
+        if (source.isClosed()) return;
+        throw error;
       }
       await wakeup.wait(source.pollIntervalMs);
     }

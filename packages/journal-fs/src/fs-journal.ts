@@ -3,12 +3,14 @@ import { mkdir, readdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
+  followThread,
   type Journal,
   JournalError,
   LoomError,
   type NewEvent,
   type ReadRange,
   type StoredEvent,
+  type SubscribeOptions,
   ThreadBusyError,
   type ThreadInfo,
   type ThreadLease,
@@ -19,6 +21,7 @@ import {
 import { z } from "zod";
 import { type FsyncMode, FsyncModeSchema, syncDirectory } from "./durability.js";
 import { threadFileName, threadIdFromFileName } from "./file-name.js";
+import { DirectoryWatch } from "./directory-watch.js";
 import { copyThread } from "./fork-copy.js";
 import { readThreadFile } from "./read-thread-file.js";
 import { SeqCheckpoints } from "./seq-checkpoints.js";
@@ -43,6 +46,12 @@ export interface FsJournalOptions {
    * append. Default 256.
    */
   readonly maxOpenThreads?: number;
+  /**
+   * How often a subscriber reads its thread again when no file change woke it (changes made by
+   * other processes are seen through `fs.watch`, which some file systems do not support). Default
+   * 1000 ms.
+   */
+  readonly subscribePollMs?: number;
 }
 
 const OptionsSchema = z.object({
@@ -50,6 +59,7 @@ const OptionsSchema = z.object({
   fsync: FsyncModeSchema.default("batch"),
   onRecovery: z.custom<(report: RecoveryReport) => void>((v) => typeof v === "function").optional(),
   maxOpenThreads: z.number().int().positive().default(256),
+  subscribePollMs: z.number().int().positive().default(1000),
 });
 
 const LOCK_DIR = ".locks";
@@ -81,19 +91,23 @@ export class FsJournal implements Journal {
   private readonly holder = currentProcessHolder();
   private directoriesReady: Promise<void> | undefined;
   private closed = false;
+  private readonly subscribePollMs: number;
+  private readonly watcher: DirectoryWatch;
 
   constructor(options: FsJournalOptions) {
     const parsed = OptionsSchema.safeParse(options);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ConfigError(
-        `FsJournal options are invalid at "${issue?.path.join(".") || "(root)"}": ${issue?.message}. Pass { dir: "<folder>", fsync?: "always" | "batch" | "never", onRecovery?: (report) => void, maxOpenThreads?: <positive integer> }.`,
+        `FsJournal options are invalid at "${issue?.path.join(".") || "(root)"}": ${issue?.message}. Pass { dir: "<folder>", fsync?: "always" | "batch" | "never", onRecovery?: (report) => void, maxOpenThreads?: <positive integer>, subscribePollMs?: <positive integer> }.`,
       );
     }
     this.dir = parsed.data.dir;
     this.fsync = parsed.data.fsync;
     this.onRecovery = parsed.data.onRecovery ?? warnRecovered;
     this.maxOpenThreads = parsed.data.maxOpenThreads;
+    this.subscribePollMs = parsed.data.subscribePollMs;
+    this.watcher = new DirectoryWatch(this.dir);
   }
 
   /**
@@ -141,11 +155,33 @@ export class FsJournal implements Journal {
   ): Promise<{ lastSeq: number }> {
     this.checkOpen();
     validateThreadId(threadId);
+    let appended: { lastSeq: number };
     try {
-      return await (await this.writerFor(threadId, expectedSeq)).append(events, expectedSeq);
+      appended = await (await this.writerFor(threadId, expectedSeq)).append(events, expectedSeq);
     } catch (error) {
       throw asJournalError(error, `append to thread "${threadId}"`);
     }
+    this.watcher.notify(threadFileName(threadId));
+    return appended;
+  }
+
+  /**
+   * Live events of a thread: woken at once by this journal's appends, by `fs.watch` for appends
+   * of other processes, and every `subscribePollMs` in any case. Only whole batches are delivered:
+   * a batch another process is still writing is read once it is complete.
+   */
+  subscribe(threadId: string, options: SubscribeOptions = {}): AsyncIterable<StoredEvent> {
+    this.checkOpen();
+    return followThread(
+      {
+        read: (id, from) => this.read(id, { from }),
+        onAppend: (id, listener) => this.watcher.add(threadFileName(id), listener),
+        isClosed: () => this.closed,
+        pollIntervalMs: this.subscribePollMs,
+      },
+      threadId,
+      options,
+    );
   }
 
   async *read(threadId: string, range: ReadRange = {}): AsyncIterable<StoredEvent> {
@@ -235,6 +271,7 @@ export class FsJournal implements Journal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.watcher.notifyAll();
     const writers = [...this.writers.values()];
     this.writers.clear();
     this.openWriters.clear();
