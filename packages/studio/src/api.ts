@@ -1,0 +1,249 @@
+import {
+  type Agent,
+  cancelThread,
+  type Decision,
+  foldAll,
+  type Journal,
+  listPendingApprovals,
+  type PendingCall,
+  pendingApprovals,
+  readAll,
+  recordDecisions,
+  type StoredEvent,
+  stateAt,
+  type ThreadInfo,
+  validateThreadId,
+} from "@loom/core";
+import { ContextDebugger, flameGraphHtml } from "@loom/debugger";
+import { z } from "zod";
+import { StudioError } from "./errors.js";
+import { ThreadSummaries, type ThreadSummary } from "./thread-summaries.js";
+
+/** How the page names a thread's status: the root frame's, with "interrupted" shown as paused for approval. */
+export const THREAD_STATUSES = ["running", "paused", "completed", "failed", "cancelled", "idle"] as const;
+export type ThreadStatus = (typeof THREAD_STATUSES)[number];
+
+export interface ThreadRow {
+  readonly threadId: string;
+  readonly status: ThreadStatus | undefined;
+  readonly eventCount: number;
+  readonly lastSeq: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+const seqParam = z.coerce.number().int().nonnegative();
+
+export const ThreadsQuery = z.object({
+  prefix: z.string().max(512).optional(),
+  status: z.enum(THREAD_STATUSES).optional(),
+  after: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const EventsQuery = z.object({
+  from: seqParam.optional(),
+  to: seqParam.optional(),
+  /** Events before this seq (exclusive), the newest `limit` of them: how the page reads back from the tail. */
+  before: seqParam.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+
+export const StateQuery = z.object({ seq: seqParam });
+export const ContextQuery = z.object({
+  iteration: seqParam.optional(),
+  frame: z.string().max(512).optional(),
+});
+export const LiveQuery = z.object({ from: seqParam.default(0) });
+export const ApprovalsQuery = z.object({ prefix: z.string().max(512).optional() });
+
+const DecisionBody = z.union([
+  z.object({ approve: z.literal(true) }).strict(),
+  z.object({ approve: z.literal(false), reason: z.string().max(10_000).optional() }).strict(),
+  z.object({ args: z.unknown() }).strict(),
+]);
+export const DecisionsBody = z.object({ decisions: z.record(z.string(), DecisionBody) }).strict();
+export const CancelBody = z.object({ reason: z.string().min(1).max(10_000) }).strict();
+export const ForkBody = z.object({ at: z.number().int().nonnegative(), to: z.string().min(1) }).strict();
+
+/** Threads scanned at most per request when filtering by status; the answer's `next` continues the scan. */
+const SCAN_LIMIT = 5_000;
+
+function displayStatus(status: ThreadInfo["status"]): ThreadStatus | undefined {
+  if (status === "interrupted") return "paused";
+  return status;
+}
+
+/** What the studio does with a journal: every JSON answer of its API. */
+export class StudioApi {
+  readonly summaries: ThreadSummaries;
+  private readonly resumes = new Map<string, Promise<void>>();
+  private readonly resumeErrors = new Map<string, { code: string; message: string }>();
+  private readonly stopResumes = new AbortController();
+  private readonly debuggers = new Map<string, { head: number; debug: ContextDebugger }>();
+
+  constructor(
+    readonly journal: Journal,
+    private readonly agent: Agent | undefined,
+  ) {
+    this.summaries = new ThreadSummaries(journal);
+  }
+
+  async threads(query: z.infer<typeof ThreadsQuery>): Promise<{ threads: ThreadRow[]; next?: string }> {
+    const rows: ThreadRow[] = [];
+    let scanned = 0;
+    let last: string | undefined;
+    const pageSize = query.status ? undefined : query.limit + 1;
+    for await (const info of this.journal.threads({
+      ...(query.prefix ? { prefix: query.prefix } : {}),
+      ...(query.after ? { after: query.after } : {}),
+      ...(pageSize ? { limit: pageSize } : {}),
+    })) {
+      if (rows.length === query.limit) return { threads: rows, next: last! };
+      if (query.status && scanned >= SCAN_LIMIT) return { threads: rows, next: last! };
+      scanned++;
+      last = info.threadId;
+      const status = displayStatus(info.status);
+      if (query.status && status !== query.status) continue;
+      rows.push({
+        threadId: info.threadId,
+        status,
+        eventCount: info.eventCount,
+        lastSeq: info.lastSeq,
+        createdAt: info.createdAt,
+        updatedAt: info.updatedAt,
+      });
+    }
+    return { threads: rows };
+  }
+
+  async summary(
+    threadId: string,
+  ): Promise<ThreadSummary & { resumeError?: { code: string; message: string } }> {
+    await this.mustExist(threadId);
+    const summary = await this.summaries.get(threadId);
+    const resumeError = this.resumeErrors.get(threadId);
+    return { ...summary, ...(resumeError ? { resumeError } : {}) };
+  }
+
+  async events(
+    threadId: string,
+    query: z.infer<typeof EventsQuery>,
+  ): Promise<{ head: number; events: StoredEvent[] }> {
+    const head = await this.mustExist(threadId);
+    let from: number;
+    let to: number;
+    if (query.from !== undefined || query.to !== undefined) {
+      from = query.from ?? 0;
+      to = Math.min(query.to ?? head, head, from + query.limit - 1);
+    } else {
+      const before = Math.min(query.before ?? head + 1, head + 1);
+      to = before - 1;
+      from = Math.max(0, before - query.limit);
+    }
+    if (to < from) return { head, events: [] };
+    return { head, events: await readAll(this.journal, threadId, { from, to }) };
+  }
+
+  async state(threadId: string, seq: number): Promise<unknown> {
+    validateThreadId(threadId);
+    return stateAt(this.journal, threadId, seq);
+  }
+
+  async context(threadId: string, query: z.infer<typeof ContextQuery>): Promise<unknown> {
+    let debug = await this.debuggerOf(threadId);
+    if (query.frame) debug = debug.forFrame(query.frame);
+    if (query.iteration === undefined) {
+      return { frames: debug.frames(), iterations: debug.iterations(), summary: debug.summary() };
+    }
+    return debug.explainIteration(query.iteration);
+  }
+
+  async flame(threadId: string): Promise<string> {
+    const debug = await this.debuggerOf(threadId);
+    return flameGraphHtml(debug.events, { title: threadId });
+  }
+
+  async approvals(threadId: string | undefined, prefix: string | undefined): Promise<PendingCall[]> {
+    if (threadId === undefined) return listPendingApprovals(this.journal, prefix ? { prefix } : {});
+    await this.mustExist(threadId);
+    const root = foldAll(threadId, await readAll(this.journal, threadId));
+    return pendingApprovals(root).map((pending) => ({ threadId, ...pending }));
+  }
+
+  /**
+   * Journals a human's decisions with core's `recordDecisions` (under the thread's lease; a rejected
+   * call never runs), then, when the studio was given the agent, resumes the thread in this process,
+   * in the background: its events reach the page live. Without an agent, the thread continues when
+   * whoever runs it resumes it.
+   */
+  async decide(
+    threadId: string,
+    decisions: Readonly<Record<string, Decision>>,
+  ): Promise<{ recorded: readonly string[]; pending: number; resuming: boolean }> {
+    await this.mustExist(threadId);
+    if (this.resumes.has(threadId)) {
+      throw new StudioError("bad_request", `Thread "${threadId}" is being resumed by this studio already.`);
+    }
+    const { recorded, pending } = await recordDecisions(this.journal, threadId, decisions);
+    // A call still waiting keeps the thread paused: resume once every call is decided.
+    const resuming = this.agent !== undefined && pending.length === 0;
+    if (resuming) this.resumeInBackground(threadId);
+    return { recorded, pending: pending.length, resuming };
+  }
+
+  async cancel(threadId: string, reason: string): Promise<{ cancelled: true }> {
+    await this.mustExist(threadId);
+    await cancelThread(this.journal, threadId, reason);
+    return { cancelled: true };
+  }
+
+  async fork(threadId: string, at: number, to: string): Promise<{ threadId: string }> {
+    validateThreadId(to);
+    await this.mustExist(threadId);
+    await this.journal.fork(threadId, at, to);
+    return { threadId: to };
+  }
+
+  /** Stops resumes this studio started and waits for them. */
+  async close(): Promise<void> {
+    this.stopResumes.abort();
+    await Promise.allSettled([...this.resumes.values()]);
+  }
+
+  private resumeInBackground(threadId: string): void {
+    const agent = this.agent!;
+    this.resumeErrors.delete(threadId);
+    const run = agent
+      .resume(threadId, { signal: this.stopResumes.signal })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          const code = (error as { code?: unknown }).code;
+          this.resumeErrors.set(threadId, {
+            code: typeof code === "string" ? code : "resume_failed",
+            message: error instanceof Error ? error.message : String(error),
+          });
+        },
+      )
+      .finally(() => this.resumes.delete(threadId));
+    this.resumes.set(threadId, run);
+  }
+
+  private async debuggerOf(threadId: string): Promise<ContextDebugger> {
+    const head = await this.mustExist(threadId);
+    const cached = this.debuggers.get(threadId);
+    if (cached?.head === head) return cached.debug;
+    const debug = await ContextDebugger.fromJournal(this.journal, threadId);
+    this.debuggers.clear(); // one thread's explanation at a time: a long thread's events are large
+    this.debuggers.set(threadId, { head, debug });
+    return debug;
+  }
+
+  private async mustExist(threadId: string): Promise<number> {
+    validateThreadId(threadId);
+    const head = await this.journal.head(threadId);
+    if (head < 0) throw new StudioError("not_found", `No thread "${threadId}" in this journal.`);
+    return head;
+  }
+}

@@ -1,0 +1,109 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type Agent, createAgent, type Journal, type StoredEvent, tool } from "@loom/core";
+import { HITLHook } from "@loom/hooks";
+import { FsJournal } from "@loom/journal-fs";
+import { ScriptedProvider } from "@loom/testing";
+import { z } from "zod";
+
+export function tempDir(name: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `loom-studio-${name}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function fsJournal(dir: string): FsJournal {
+  return new FsJournal({ dir, onRecovery: () => {} });
+}
+
+/** A key a provider would hold: it must never reach the page. */
+export const PROVIDER_SECRET = "sk-studio-test-0123456789abcdef";
+
+/**
+ * An agent with a dangerous tool behind a HITLHook: its thread pauses at `delete_file` until a
+ * human decides. `deleted` lists every path the tool really deleted.
+ */
+export function deletingAgent(journal: Journal): { agent: Agent; deleted: string[] } {
+  const deleted: string[] = [];
+  const deleteFile = tool({
+    name: "delete_file",
+    description: "Deletes a file",
+    input: z.object({ path: z.string() }),
+    run: async ({ path }) => {
+      deleted.push(path);
+      return `deleted ${path}`;
+    },
+  });
+  const provider = Object.assign(
+    new ScriptedProvider({
+      mode: "conversation",
+      turns: [
+        {
+          text: "I will delete it.",
+          toolCalls: [{ id: "call_1", name: "delete_file", args: { path: "notes.txt" } }],
+        },
+        { text: "Done: the file is handled." },
+      ],
+    }),
+    { apiKey: PROVIDER_SECRET },
+  );
+  const agent = createAgent({
+    name: "cleaner",
+    journal,
+    provider,
+    tools: [deleteFile],
+    hooks: [HITLHook({ tools: ["delete_file"], reason: (call) => `${call.name} deletes files` })],
+  });
+  return { agent, deleted };
+}
+
+/** Runs `agent` on a new thread until it pauses for approval. */
+export async function pausedThread(agent: Agent, threadId: string): Promise<void> {
+  const result = await agent.run("Please delete notes.txt", { threadId });
+  if (result.status !== "interrupted") throw new Error(`expected a paused thread, got ${result.status}`);
+}
+
+const appendChild = fileURLToPath(new URL("./fixtures/append-event.mjs", import.meta.url));
+
+/** Appends a `run.started` with `text` to a thread from another Node process; resolves to its seq. */
+export async function appendFromAnotherProcess(dir: string, threadId: string, text: string): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, [appendChild, dir, threadId, text]);
+  return Number(stdout.trim());
+}
+
+/** Reads Server-Sent Events from `url` until `until` returns true for a parsed event. */
+export async function readLive(
+  url: string,
+  headers: Record<string, string>,
+  until: (event: StoredEvent) => boolean,
+): Promise<StoredEvent[]> {
+  const stop = new AbortController();
+  const response = await fetch(url, { headers, signal: stop.signal });
+  if (!response.ok || !response.body) throw new Error(`live: HTTP ${response.status}`);
+  const seen: StoredEvent[] = [];
+  let buffer = "";
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of response.body) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split("\n").find((line) => line.startsWith("data: "));
+        if (data) {
+          const event = JSON.parse(data.slice("data: ".length)) as StoredEvent;
+          seen.push(event);
+          if (until(event)) return seen;
+        }
+        end = buffer.indexOf("\n\n");
+      }
+    }
+  } finally {
+    stop.abort();
+  }
+  return seen;
+}

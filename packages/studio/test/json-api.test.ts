@@ -1,0 +1,266 @@
+import { readAll, type StoredEvent, stateAt } from "@loom/core";
+import { sampleEvents } from "@loom/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Studio, startStudio } from "../src/index.js";
+import {
+  appendFromAnotherProcess,
+  deletingAgent,
+  fsJournal,
+  pausedThread,
+  readLive,
+  tempDir,
+} from "./helpers.ts";
+
+const folder = tempDir("api");
+const journal = fsJournal(folder.dir);
+const { agent, deleted } = deletingAgent(journal);
+let studio: Studio;
+let auth: Record<string, string>;
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${studio.origin}${path}`, { ...init, headers: { ...auth, ...init.headers } });
+  return { status: response.status, body: (await response.json()) as T };
+}
+const post = <T>(path: string, body: unknown) =>
+  api<T>(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: studio.origin },
+    body: JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  for (let i = 0; i < 7; i++) await journal.append(`list-${i}`, sampleEvents(9), -1);
+  await journal.append("long", sampleEvents(1_200), -1);
+  studio = await startStudio({ journal, agent });
+  auth = { authorization: `Bearer ${studio.token}` };
+});
+afterAll(async () => {
+  await studio.close();
+  await journal.close();
+  folder.remove();
+});
+
+describe("threads", () => {
+  it("pages through threads with a cursor and filters by prefix", async () => {
+    const first = await api<{ threads: { threadId: string }[]; next?: string }>(
+      "/api/threads?prefix=list-&limit=3",
+    );
+    expect(first.body.threads.map((t) => t.threadId)).toEqual(["list-0", "list-1", "list-2"]);
+    const second = await api<{ threads: { threadId: string }[]; next?: string }>(
+      `/api/threads?prefix=list-&limit=3&after=${first.body.next}`,
+    );
+    expect(second.body.threads.map((t) => t.threadId)).toEqual(["list-3", "list-4", "list-5"]);
+    const last = await api<{ threads: { threadId: string }[]; next?: string }>(
+      `/api/threads?prefix=list-&limit=3&after=${second.body.next}`,
+    );
+    expect(last.body.threads.map((t) => t.threadId)).toEqual(["list-6"]);
+    expect(last.body.next).toBeUndefined();
+  });
+
+  it("filters by status: a thread paused for approval is 'paused'", async () => {
+    await pausedThread(agent, "paused-1");
+    const paused = await api<{ threads: { threadId: string; status: string }[] }>(
+      "/api/threads?status=paused",
+    );
+    expect(paused.body.threads).toEqual([
+      expect.objectContaining({ threadId: "paused-1", status: "paused" }),
+    ]);
+    const bad = await api<{ error: { code: string } }>("/api/threads?status=asleep");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("bad_request");
+  });
+
+  it("summarises a thread: iterations, tokens, errors, last activity", async () => {
+    const { body } = await api<{ iterations: number; inputTokens: number; lastSeq: number; status: string }>(
+      "/api/threads/paused-1/summary",
+    );
+    expect(body).toMatchObject({ iterations: 1, status: "interrupted" });
+    expect(body.inputTokens).toBeGreaterThan(0);
+    expect(body.lastSeq).toBe(await journal.head("paused-1"));
+    const missing = await api<{ error: { code: string } }>("/api/threads/nope/summary");
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe("events", () => {
+  it("reads the tail first, then pages back with `before`", async () => {
+    const tail = await api<{ head: number; events: StoredEvent[] }>("/api/threads/long/events?limit=500");
+    expect(tail.body.head).toBe(1_199);
+    expect(tail.body.events.map((e) => e.seq)).toEqual(Array.from({ length: 500 }, (_, i) => 700 + i));
+    const earlier = await api<{ events: StoredEvent[] }>("/api/threads/long/events?before=700&limit=500");
+    expect(earlier.body.events[0]!.seq).toBe(200);
+    expect(earlier.body.events.at(-1)!.seq).toBe(699);
+    const first = await api<{ events: StoredEvent[] }>("/api/threads/long/events?before=200&limit=500");
+    expect(first.body.events.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it("reads a seq range, bounded by the page size", async () => {
+    const range = await api<{ events: StoredEvent[] }>("/api/threads/long/events?from=10&to=12");
+    expect(range.body.events).toEqual(await readAll(journal, "long", { from: 10, to: 12 }));
+    const capped = await api<{ events: StoredEvent[] }>("/api/threads/long/events?from=0&limit=5");
+    expect(capped.body.events).toHaveLength(5);
+  });
+});
+
+describe("time travel, context and fork", () => {
+  it("gives the state at a seq, as core's stateAt folds it", async () => {
+    const { body } = await api<unknown>("/api/threads/paused-1/state?seq=3");
+    expect(body).toEqual(JSON.parse(JSON.stringify(await stateAt(journal, "paused-1", 3))));
+    const past = await api<{ error: { code: string } }>("/api/threads/paused-1/state?seq=9999");
+    expect(past.status).toBe(400);
+    expect(past.body.error.code).toBe("invalid_range");
+  });
+
+  it("explains an iteration's context with the debugger", async () => {
+    const overview = await api<{ iterations: number[]; frames: { frameId: string }[] }>(
+      "/api/threads/paused-1/context",
+    );
+    expect(overview.body.iterations).toEqual([1]);
+    const one = await api<{ iteration: number; included: { id: string }[]; budget: number }>(
+      "/api/threads/paused-1/context?iteration=1",
+    );
+    expect(one.body.iteration).toBe(1);
+    expect(one.body.included.map((c) => c.id)).toContain("history");
+    const missing = await api<{ error: { code: string } }>("/api/threads/paused-1/context?iteration=7");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("iteration_not_found");
+  });
+
+  it("forks a thread at a seq", async () => {
+    const { status, body } = await post<{ threadId: string }>("/api/threads/long/fork", {
+      at: 41,
+      to: "long-copy",
+    });
+    expect(status).toBe(200);
+    expect(body.threadId).toBe("long-copy");
+    expect(await journal.head("long-copy")).toBe(41);
+    const again = await post<{ error: { code: string } }>("/api/threads/long/fork", {
+      at: 41,
+      to: "long-copy",
+    });
+    expect(again.status).toBe(409);
+  });
+});
+
+describe("approvals", () => {
+  it("lists pending calls, across threads and per thread", async () => {
+    const all = await api<{ approvals: { threadId: string; name: string; ref: string }[] }>("/api/approvals");
+    expect(all.body.approvals).toEqual([
+      expect.objectContaining({
+        threadId: "paused-1",
+        name: "delete_file",
+        ref: expect.stringMatching(/^call_1@\d+$/),
+      }),
+    ]);
+    const one = await api<{ approvals: unknown[] }>("/api/threads/paused-1/approvals");
+    expect(one.body.approvals).toEqual(all.body.approvals);
+  });
+
+  it("refuses a decision for a call that is not waiting, and a malformed one", async () => {
+    const unknown = await post<{ error: { code: string } }>("/api/threads/paused-1/decisions", {
+      decisions: { "call_9@1": { approve: true } },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe("invalid_decision");
+    const malformed = await post<{ error: { code: string } }>("/api/threads/paused-1/decisions", {
+      decisions: { call_1: { approve: "yes" } },
+    });
+    expect(malformed.status).toBe(400);
+    expect(deleted).toEqual([]);
+  });
+
+  it("rejects with a reason: the call never runs and the run finishes", async () => {
+    await pausedThread(agent, "reject-1");
+    const answer = await post<{ recorded: string[]; resuming: boolean }>("/api/threads/reject-1/decisions", {
+      decisions: { call_1: { approve: false, reason: "keep my notes" } },
+    });
+    expect(answer.body).toMatchObject({ resuming: true, recorded: [expect.stringMatching(/^call_1@/)] });
+    const events = await untilStatus("reject-1", "run.completed");
+    const resolved = events.find((e) => e.type === "approval.resolved");
+    expect(resolved?.data).toMatchObject({ decision: "reject", reason: "keep my notes" });
+    expect(events.some((e) => e.type === "tool.started")).toBe(false);
+    expect(deleted).toEqual([]);
+  });
+
+  it("approves with edited arguments: the tool runs once, with them", async () => {
+    await pausedThread(agent, "edit-1");
+    await post("/api/threads/edit-1/decisions", {
+      decisions: { call_1: { args: { path: "old-notes.txt" } } },
+    });
+    const events = await untilStatus("edit-1", "run.completed");
+    expect(events.filter((e) => e.type === "tool.started").map((e) => e.data)).toEqual([
+      expect.objectContaining({ args: { path: "old-notes.txt" }, originalArgs: { path: "notes.txt" } }),
+    ]);
+    expect(deleted).toEqual(["old-notes.txt"]);
+  });
+
+  it("without an agent, journals the decision and leaves the run to its runner", async () => {
+    const plain = await startStudio({ journal });
+    try {
+      await pausedThread(agent, "elsewhere-1");
+      const response = await fetch(`${plain.origin}/api/threads/elsewhere-1/decisions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${plain.token}`,
+          origin: plain.origin,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ decisions: { call_1: { approve: true } } }),
+      });
+      expect(await response.json()).toMatchObject({ resuming: false, pending: 0 });
+      expect((await journal.head("elsewhere-1")) >= 0).toBe(true);
+      const before = deleted.length;
+      const result = await agent.resume("elsewhere-1");
+      expect(result.status).toBe("completed");
+      expect(deleted.length).toBe(before + 1);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("cancels a paused thread: its call never runs", async () => {
+    await pausedThread(agent, "cancel-1");
+    const { status } = await post("/api/threads/cancel-1/cancel", { reason: "not today" });
+    expect(status).toBe(200);
+    const events = await readAll(journal, "cancel-1");
+    expect(events.at(-1)).toMatchObject({ type: "run.cancelled", data: { reason: "not today" } });
+    const again = await post<{ error: { code: string } }>("/api/threads/cancel-1/cancel", {
+      reason: "twice",
+    });
+    expect(again.status).toBe(409);
+  });
+});
+
+describe("live events", () => {
+  it("streams an event another process appends to the same journal folder", async () => {
+    // The other process writes the thread (one writer per thread); the studio only reads it.
+    const head = await appendFromAnotherProcess(folder.dir, "worker-1", "first");
+    const live = readLive(
+      `${studio.origin}/api/threads/worker-1/live?from=${head + 1}`,
+      auth,
+      (e) => e.type === "run.started" && e.data.input === "from another process",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const seq = await appendFromAnotherProcess(folder.dir, "worker-1", "from another process");
+    const seen = await live;
+    expect(seq).toBe(head + 1);
+    expect(seen.map((e) => e.seq)).toEqual([head + 1]);
+  });
+
+  it("replays from a seq, so a reconnecting page misses nothing", async () => {
+    const seen = await readLive(`${studio.origin}/api/threads/list-0/live?from=5`, auth, (e) => e.seq === 8);
+    expect(seen.map((e) => e.seq)).toEqual([5, 6, 7, 8]);
+  });
+});
+
+/** Waits until the thread's last event is `type` (the studio resumes it in the background). */
+async function untilStatus(threadId: string, type: StoredEvent["type"]): Promise<StoredEvent[]> {
+  for (let i = 0; i < 200; i++) {
+    const events = await readAll(journal, threadId);
+    if (events.at(-1)?.type === type) return events;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(
+    `${threadId} never reached ${type}; last: ${(await readAll(journal, threadId)).at(-1)?.type}`,
+  );
+}
