@@ -1,0 +1,1 @@
+export { type AiSdkLanguageModel, AiSdkProvider, type AiSdkProviderOptions, fromAiSdk } from "./provider.js";
