@@ -5,7 +5,7 @@ import { packageBuild } from "../../tsup.shared.ts";
 // shims: recordingPath() finds the shipped recordings from import.meta.url, in the CJS build too.
 export default defineConfig(
   packageBuild({
-    entry: { index: "src/index.ts", vitest: "src/vitest.ts" },
+    entry: { index: "src/index.ts", vitest: "src/vitest.ts", "journal-process": "src/journal-process.ts" },
     external: ["vitest"],
     shims: true,
   }),

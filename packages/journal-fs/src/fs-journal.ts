@@ -257,6 +257,10 @@ export class FsJournal implements Journal {
         `Cannot fork thread "${from}" at seq ${atSeq}: its seqs run from 0 to ${sourceHead}.`,
       );
     }
+    // An existing target is thread_exists, also while another journal holds its writer lock.
+    if ((await this.head(to)) >= 0) {
+      throw new JournalError("thread_exists", `Cannot fork into "${to}": that thread already exists.`);
+    }
     try {
       const writer = await this.writerFor(to, -1);
       const temporaryPath = join(this.dir, `.fork-${randomUUID()}.tmp`);

@@ -1,5 +1,15 @@
 // What an app, a demo or a test of any runner uses: loads without a test runner, from ESM and CJS.
 // The vitest suites (journalConformance, providerConformance) are in "@loom/testing/vitest".
+export { ConformanceFailure } from "./journal-assert.js";
+export { runJournalConformance } from "./journal-kit.js";
+export type {
+  JournalCheckResult,
+  JournalCheckStatus,
+  JournalConformanceOptions,
+  JournalConformanceReport,
+  JournalFactory,
+  JournalStorageFactory,
+} from "./journal-kit-types.js";
 export { collectParts, failedCall, jsonExchange, sseExchange, userRequest } from "./provider-calls.js";
 export {
   anthropicRequestFromBody,

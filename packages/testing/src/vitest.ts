@@ -3,7 +3,14 @@
 export { anthropicMessagesCases } from "./cases/anthropic-messages.js";
 export { openaiChatCases } from "./cases/openai-chat.js";
 export { openaiResponsesCases } from "./cases/openai-responses.js";
-export { type JournalConformanceOptions, journalConformance } from "./journal-conformance.js";
+export { journalConformance } from "./journal-conformance.js";
+export type {
+  JournalCheckResult,
+  JournalConformanceOptions,
+  JournalConformanceReport,
+  JournalFactory,
+  JournalStorageFactory,
+} from "./journal-kit-types.js";
 export {
   type ConformanceProviderFactory,
   type ConformanceProviderOptions,

@@ -1,4 +1,13 @@
 import { MemoryJournal } from "@loom/core";
 import { journalConformance } from "@loom/testing/vitest";
 
-journalConformance("MemoryJournal", () => new MemoryJournal());
+journalConformance(
+  "MemoryJournal",
+  { newStorage: () => null, open: () => new MemoryJournal() },
+  {
+    optOut: {
+      durability: "MemoryJournal keeps events in process memory; nothing outlives the instance",
+      processes: "MemoryJournal lives in one process",
+    },
+  },
+);

@@ -1,0 +1,117 @@
+import { type Journal, readAll, type ThreadLease } from "@loom/core";
+import { equal, rejects } from "./journal-assert.js";
+import { BAD_THREAD_IDS, type JournalCheck } from "./journal-checks.js";
+import { sampleEvents } from "./sample-events.js";
+
+type Leasing = Journal & { acquire(threadId: string): Promise<ThreadLease> };
+
+async function busy(journal: Leasing, threadId: string): Promise<void> {
+  const error = (await rejects(
+    () => journal.acquire(threadId),
+    "thread_busy",
+    `acquire("${threadId}") of a held thread`,
+  )) as {
+    threadId?: unknown;
+  };
+  equal(error.threadId, threadId, "ThreadBusyError's threadId");
+}
+
+const leasing =
+  (check: (journal: Leasing) => Promise<void>) =>
+  async ({ journal }: { journal: Journal }) =>
+    check(journal as Leasing);
+
+/** Checks for journals with `acquire`: one owner per thread, until it releases. */
+export const LEASE_CHECKS: readonly JournalCheck[] = [
+  {
+    id: "leases.busy",
+    title: "refuses a second acquire of a held thread (thread_busy)",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      const lease = await journal.acquire("t-lease");
+      equal(lease.threadId, "t-lease", "lease.threadId");
+      await busy(journal, "t-lease");
+      await busy(journal, "t-lease");
+      await lease.release();
+    }),
+  },
+  {
+    id: "leases.reacquire",
+    title: "lets a released thread be acquired again",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      await (await journal.acquire("t-lease")).release();
+      const second = await journal.acquire("t-lease");
+      await busy(journal, "t-lease");
+      await second.release();
+    }),
+  },
+  {
+    id: "leases.two-threads",
+    title: "holds two threads at once",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      const [a, b] = await Promise.all([journal.acquire("t-lease-a"), journal.acquire("t-lease-b")]);
+      await busy(journal, "t-lease-a");
+      await busy(journal, "t-lease-b");
+      await a.release();
+      await busy(journal, "t-lease-b");
+      await (await journal.acquire("t-lease-a")).release();
+      await b.release();
+    }),
+  },
+  {
+    id: "leases.one-winner",
+    title: "lets only one of many concurrent acquires of a thread win",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => journal.acquire("t-lease")));
+      const won = results.filter((r): r is PromiseFulfilledResult<ThreadLease> => r.status === "fulfilled");
+      equal(won.length, 1, "acquires that won");
+      for (const lost of results) {
+        if (lost.status === "rejected")
+          await rejects(() => Promise.reject(lost.reason), "thread_busy", "a losing acquire");
+      }
+      await won[0]?.value.release();
+    }),
+  },
+  {
+    id: "leases.idempotent-release",
+    title: "makes release idempotent: a second release never frees the thread's next owner",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      const first = await journal.acquire("t-lease");
+      await first.release();
+      await first.release();
+      const second = await journal.acquire("t-lease");
+      await first.release();
+      await busy(journal, "t-lease");
+      await second.release();
+    }),
+  },
+  {
+    id: "leases.holder-writes",
+    title: "lets the leaseholder append and read its thread",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      const lease = await journal.acquire("t-lease");
+      equal(await journal.append("t-lease", sampleEvents(2), -1), { lastSeq: 1 }, "append by the holder");
+      equal(
+        (await readAll(journal, "t-lease")).map((e) => e.seq),
+        [0, 1],
+        "seqs",
+      );
+      await lease.release();
+      equal(await journal.head("t-lease"), 1, "head after release");
+    }),
+  },
+  {
+    id: "leases.bad-ids",
+    title: "refuses to lease a bad thread id (invalid_thread_id)",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      for (const [what, id] of BAD_THREAD_IDS)
+        await rejects(() => journal.acquire(id), "invalid_thread_id", `acquire with ${what}`);
+    }),
+  },
+];
