@@ -144,6 +144,13 @@ function explanation(now: Explanation, before: Explanation | undefined): HTMLEle
     ),
     h("div", { class: "bar-label" }, "What the model saw"),
     bar,
+    h(
+      "div",
+      { class: "legend" },
+      [...new Set(now.included.map((c) => c.kind))].map((kind) =>
+        h("span", {}, h("i", { style: `background:${KIND_COLOURS[kind] ?? "#888"}` }), kind),
+      ),
+    ),
     h("div", { class: "bar-label" }, "What was left out"),
     excludedBar,
     h("h4", {}, "Included"),
@@ -194,7 +201,13 @@ function components(list: Component[], excluded = false): HTMLElement {
         h("td", {}, c.kind),
         h("td", { class: "num" }, number(c.tokens)),
         h("td", { class: "num" }, String(c.priority)),
-        h("td", {}, excluded ? (c.reason ?? "") : c.range ? `messages ${c.range[0]}–${c.range[1] - 1}` : ""),
+        h(
+          "td",
+          {},
+          [excluded ? c.reason : undefined, c.range ? `messages ${c.range[0]}–${c.range[1] - 1}` : undefined]
+            .filter(Boolean)
+            .join(", "),
+        ),
       ),
     ),
   );

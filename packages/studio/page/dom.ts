@@ -11,6 +11,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
     if (typeof value === "function") element.addEventListener(key.replace(/^on/, ""), value);
+    // Through the CSSOM: the page's CSP refuses style attributes.
+    else if (key === "style") element.style.cssText = String(value);
     else if (value === true) element.setAttribute(key, "");
     else element.setAttribute(key, String(value));
   }

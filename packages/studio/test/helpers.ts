@@ -107,3 +107,43 @@ export async function readLive(
   }
   return seen;
 }
+
+/**
+ * A finished thread worth reading: a tool that fails, a sub-agent that answers, two iterations with
+ * a small context window so the history is partly left out at the second.
+ */
+export async function researchThread(journal: Journal, threadId: string): Promise<void> {
+  const search = tool({
+    name: "search",
+    description: "Searches the archive",
+    input: z.object({ q: z.string() }),
+    run: async () => {
+      throw new Error("the archive is offline");
+    },
+  });
+  const summarizer = createAgent({
+    name: "summarizer",
+    journal,
+    provider: new ScriptedProvider([{ text: "Looms interlace warp and weft threads to make cloth." }]),
+  });
+  const researcher = createAgent({
+    name: "researcher",
+    journal,
+    system: "You research textile history.",
+    context: { windowTokens: 260, reservedOutputTokens: 40 },
+    tools: [search, summarizer.asTool({ name: "summarize", description: "Summarises a topic" })],
+    provider: new ScriptedProvider([
+      {
+        text: "Let me look that up.",
+        toolCalls: [
+          { id: "call_s", name: "search", args: { q: "how does a loom work" } },
+          { id: "call_m", name: "summarize", args: { input: "How does a loom work?" } },
+        ],
+      },
+      { text: "A loom holds the warp threads taut while the weft is woven through them. ".repeat(3) },
+      { text: "Yes: the shuttle carries the weft across." },
+    ]),
+  });
+  await researcher.run("How does a loom work? ".repeat(6), { threadId });
+  await researcher.run("And the shuttle?", { threadId });
+}

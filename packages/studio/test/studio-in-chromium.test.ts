@@ -1,0 +1,205 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readAll } from "@loom/core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Studio, startStudio } from "../src/index.js";
+import {
+  appendFromAnotherProcess,
+  deletingAgent,
+  fsJournal,
+  pausedThread,
+  researchThread,
+  tempDir,
+} from "./helpers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const docs = fileURLToPath(new URL("../../../docs/", import.meta.url));
+const folder = tempDir("chromium");
+const journal = fsJournal(folder.dir);
+const { agent, deleted } = deletingAgent(journal);
+let studio: Studio;
+let browser: BrowserContext | undefined;
+
+beforeAll(async () => {
+  await researchThread(journal, "research-looms");
+  await pausedThread(agent, "approve-me");
+  await pausedThread(agent, "reject-me");
+  await pausedThread(agent, "cleanup-old-logs");
+  await appendFromAnotherProcess(folder.dir, "worker-remote", "a task started by another process");
+  studio = await startStudio({ journal, agent, pollMs: 100 });
+});
+afterAll(async () => {
+  await browser?.close();
+  await studio?.close();
+  await journal.close();
+  folder.remove();
+});
+
+/** Chromium, started once; checked inside each test, so a missing browser fails the test instead of skipping it. */
+async function openBrowser(): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: these tests drive Debian's Chromium. Install it with "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium".`,
+    );
+  }
+  browser ??= await chromium.launchPersistentContext(join(folder.dir, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+    ],
+  });
+  return browser;
+}
+
+/** A page that records console errors and warnings, page errors, and requests that left the studio. */
+async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
+  const page = await (await openBrowser()).newPage();
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning")
+      problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("request", (request) => {
+    if (!request.url().startsWith(studio.origin) && !request.url().startsWith("data:")) {
+      problems.push(`request outside the studio: ${request.url()}`);
+    }
+  });
+  return { page, problems };
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(docs, { recursive: true });
+  await page.screenshot({ path: join(docs, name), fullPage: false });
+}
+
+describe("Loom Studio in Chromium", () => {
+  it("lists threads with status, activity, iterations and tokens", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    expect(page.url()).toBe(`${studio.origin}/`); // the token left the address bar
+    const row = page.locator('tr[data-thread="research-looms"]');
+    await row.waitFor();
+    await expect.poll(() => row.locator("td").nth(4).textContent()).toBe("3");
+    expect(await row.locator(".badge").textContent()).toBe("completed");
+    expect(await page.locator('tr[data-thread="approve-me"] .badge').textContent()).toBe(
+      "paused for approval",
+    );
+    expect(await page.locator('tr[data-thread="worker-remote"] .badge').textContent()).toBe("running");
+    await page.selectOption("#status", "paused");
+    await expect.poll(() => page.locator("#threads tbody tr").count()).toBe(3);
+    await page.selectOption("#status", "");
+    await expect.poll(() => page.locator("#threads tbody tr").count()).toBe(5);
+    await expect.poll(() => row.locator("td").nth(5).textContent()).not.toBe("…");
+    await screenshot(page, "studio-threads.png");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("opens a thread: the conversation with tool calls, an error and a nested sub-agent", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.click('a[href="#/t/research-looms"]');
+    const talk = page.locator(".conversation");
+    await talk.waitFor();
+    expect(await talk.locator(".bubble.user").count()).toBe(2);
+    expect(await talk.locator('.tool[data-call="call_s"] .result.error').textContent()).toContain(
+      "the archive is offline",
+    );
+    const sub = talk.locator(".subagent");
+    expect(await sub.locator("summary").textContent()).toContain("summarize");
+    expect(await sub.locator(".bubble.model").textContent()).toContain("Looms interlace warp and weft");
+    expect(await talk.locator(".done").count()).toBe(2);
+    await screenshot(page, "studio-thread.png");
+
+    await page.click("#tab-events");
+    const rows = page.locator("#events tr[data-seq]");
+    await rows.first().waitFor();
+    const head = await journal.head("research-looms");
+    expect(await rows.count()).toBe(head + 1);
+    await rows.nth(2).locator("button").click();
+    expect(JSON.parse((await rows.nth(2).locator("pre.raw").textContent()) ?? "")).toMatchObject({ seq: 2 });
+
+    await page.click("#tab-flame");
+    const flame = page.frameLocator("#flame");
+    await flame.locator("svg").first().waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows an event another process journals, live", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/worker-remote`);
+    await page.locator("#live.on").waitFor();
+    await appendFromAnotherProcess(folder.dir, "worker-remote", "appended while you watched");
+    await page
+      .locator(".bubble.user", { hasText: "appended while you watched" })
+      .waitFor({ timeout: 10_000 });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("approves a paused call and sees the run finish", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/approve-me`);
+    const card = page.locator(".approval", { hasText: "delete_file" });
+    expect(await card.locator(".muted").textContent()).toBe("delete_file deletes files");
+    await card.locator("button.approve").click();
+    await page.locator(".done").waitFor({ timeout: 10_000 });
+    await page.locator(".tool .result", { hasText: "deleted notes.txt" }).waitFor();
+    expect(await page.locator("#approvals .approval").count()).toBe(0);
+    expect(deleted).toEqual(["notes.txt"]);
+    expect((await readAll(journal, "approve-me")).at(-1)?.type).toBe("run.completed");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("rejects with a reason: the call never runs, the model is told, the run finishes", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/reject-me`);
+    const card = page.locator(".approval", { hasText: "delete_file" });
+    await card.locator(".reject-reason").fill("those notes are mine");
+    await card.locator("button.reject").click();
+    await page.locator(".done").waitFor({ timeout: 10_000 });
+    expect(await page.locator(".bubble.error", { hasText: "Human: reject" }).textContent()).toContain(
+      "those notes are mine",
+    );
+    const events = await readAll(journal, "reject-me");
+    expect(events.some((e) => e.type === "tool.started")).toBe(false);
+    expect(deleted).toEqual(["notes.txt"]); // only the approved thread's call ran
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("opens the context explanation of an iteration", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/research-looms/context`);
+    await page.locator('a.iteration[data-iteration="3"]').click();
+    const explanation = page.locator('#explanation[data-iteration="3"]');
+    await explanation.waitFor();
+    expect(await explanation.locator("h3").textContent()).toContain("Iteration 3");
+    expect(await explanation.locator("table.components").first().textContent()).toContain("system");
+    // The window is small on purpose: the oldest history is left out, with the assembler's reason.
+    const leftOut = explanation.locator("table.components.excluded");
+    expect(await leftOut.textContent()).toContain("history");
+    expect(await leftOut.locator("td").nth(4).textContent()).not.toBe("");
+    expect(await explanation.locator(".budget .part").count()).toBeGreaterThan(2);
+    expect(await explanation.locator(".diff").textContent()).toContain("history");
+    expect(await explanation.textContent()).toContain("Changes since iteration 2");
+    await screenshot(page, "studio-context.png");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
