@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type Agent, createAgent, type Journal, type StoredEvent, tool } from "@loom/core";
+import { type Agent, createAgent, type Journal, type NewEvent, type StoredEvent, tool } from "@loom/core";
 import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider } from "@loom/testing";
@@ -146,4 +146,88 @@ export async function researchThread(journal: Journal, threadId: string): Promis
   });
   await researcher.run("How does a loom work? ".repeat(6), { threadId });
   await researcher.run("And the shuttle?", { threadId });
+}
+
+/**
+ * `count` events of one long run, as a busy agent journals them: per iteration a context, a model
+ * call with a tool call, the tool's start and result.
+ */
+export function longRunEvents(count: number, start = 0): NewEvent[] {
+  const base = { v: 1, runId: "run-long", frameId: "root", depth: 0 } as const;
+  const events: NewEvent[] = [];
+  for (let n = start; n < start + count; n++) {
+    const ts = 1_700_000_000_000 + n * 10;
+    const iteration = Math.floor((n - 1) / 6) + 1;
+    const step = (n - 1) % 6;
+    if (n === 0) {
+      events.push({
+        ...base,
+        ts,
+        iteration: 0,
+        type: "run.started",
+        data: { input: "Index the archive", agent: "indexer" },
+      });
+    } else if (step === 0) {
+      events.push({ ...base, ts, iteration, type: "iteration.started", data: {} });
+    } else if (step === 1) {
+      events.push({
+        ...base,
+        ts,
+        iteration,
+        type: "context.assembled",
+        data: {
+          budget: 100_000,
+          totalTokens: 900,
+          included: [{ id: "history", kind: "history", tokens: 900, priority: 50, range: [0, 12] }],
+          excluded: [],
+        },
+      });
+    } else if (step === 2) {
+      events.push({
+        ...base,
+        ts,
+        iteration,
+        type: "llm.completed",
+        data: {
+          message: {
+            role: "assistant",
+            content: `Indexing page ${iteration}.`,
+            toolCalls: [{ id: `call_${iteration}`, name: "index_page", arguments: `{"page":${iteration}}` }],
+          },
+          usage: { inputTokens: 900, outputTokens: 12 },
+          finishReason: { unified: "tool-calls", raw: "tool_calls" },
+          attempt: 1,
+        },
+      });
+    } else if (step === 3) {
+      events.push({
+        ...base,
+        ts,
+        iteration,
+        type: "tool.started",
+        data: {
+          callId: `call_${iteration}`,
+          name: "index_page",
+          args: { page: iteration },
+          idempotencyKey: `long/call_${iteration}@${n - 1}`,
+        },
+      });
+    } else if (step === 4) {
+      events.push({
+        ...base,
+        ts,
+        iteration,
+        type: "tool.completed",
+        data: {
+          callId: `call_${iteration}`,
+          name: "index_page",
+          content: `page ${iteration}: 42 terms`,
+          durationMs: 3,
+        },
+      });
+    } else {
+      events.push({ ...base, ts, iteration, type: "iteration.completed", data: {} });
+    }
+  }
+  return events;
 }

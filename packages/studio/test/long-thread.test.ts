@@ -1,0 +1,100 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type BrowserContext, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Studio, startStudio } from "../src/index.js";
+import { fsJournal, longRunEvents, tempDir } from "./helpers.ts";
+
+const EVENTS = 200_000;
+const BATCH = 5_000;
+const CHROMIUM = "/usr/bin/chromium";
+const folder = tempDir("long");
+const journal = fsJournal(folder.dir);
+let studio: Studio;
+let browser: BrowserContext | undefined;
+
+beforeAll(async () => {
+  for (let from = 0; from < EVENTS; from += BATCH)
+    await journal.append("huge", longRunEvents(BATCH, from), from - 1);
+  studio = await startStudio({ journal });
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  await studio?.close();
+  await journal.close();
+  folder.remove();
+});
+
+describe("a 200,000-event thread", () => {
+  it("answers its newest page of events from the tail, in well under a second", async () => {
+    const started = performance.now();
+    const response = await fetch(`${studio.origin}/api/threads/huge/events?limit=500`, {
+      headers: { authorization: `Bearer ${studio.token}` },
+    });
+    const body = (await response.json()) as { head: number; events: { seq: number }[] };
+    const ms = performance.now() - started;
+    expect(body.head).toBe(EVENTS - 1);
+    expect(body.events[0]!.seq).toBe(EVENTS - 500);
+    expect(ms).toBeLessThan(1_000);
+    if (process.env.STUDIO_FIGURES) process.stderr.write(`newest 500 events: ${ms.toFixed(0)} ms\n`);
+  });
+
+  it("counts the whole thread for its summary once, then only what is new", async () => {
+    const summary = async () => {
+      const started = performance.now();
+      const response = await fetch(`${studio.origin}/api/threads/huge/summary`, {
+        headers: { authorization: `Bearer ${studio.token}` },
+      });
+      return {
+        ms: performance.now() - started,
+        body: (await response.json()) as { iterations: number; inputTokens: number },
+      };
+    };
+    const first = await summary();
+    const again = await summary();
+    // Events 1..199,999 in iterations of 6: the last one has started but not reached its model call.
+    expect(first.body.iterations).toBe(33_334);
+    expect(first.body.inputTokens).toBe(900 * 33_333);
+    expect(again.body).toEqual(first.body);
+    expect(again.ms).toBeLessThan(first.ms);
+    if (process.env.STUDIO_FIGURES) {
+      process.stderr.write(
+        `summary: ${first.ms.toFixed(0)} ms the first time, ${again.ms.toFixed(0)} ms again\n`,
+      );
+    }
+  });
+
+  it("opens in Chromium in under 2 s (the tail first), and pages back on demand", async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package.`);
+    browser = await chromium.launchPersistentContext(join(folder.dir, "profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+    });
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(m.text());
+    });
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(studio.url);
+    await page.locator("#threads").waitFor();
+
+    const started = Date.now();
+    await page.goto(`${studio.origin}/#/t/huge`);
+    const lastCall = EVENTS - 4; // the newest tool.started (each iteration: 6 events)
+    await page.locator(`.tool[data-seq="${lastCall}"] .result`).waitFor();
+    const openMs = Date.now() - started;
+    if (process.env.STUDIO_FIGURES) process.stderr.write(`opened a ${EVENTS}-event thread in ${openMs} ms\n`);
+    expect(openMs).toBeLessThan(2_000);
+    expect(await page.locator("#load-earlier").textContent()).toBe("Load 500 earlier events");
+
+    await page.locator("#load-earlier").click();
+    await page.locator(`.tool[data-seq="${lastCall - 996}"]`).waitFor(); // from the page before
+    expect(await page.locator(".conversation .tool").count()).toBe(167); // the tool calls among 1,000 events
+    // Still responsive: the events tab of the loaded pages renders and answers a click.
+    await page.click("#tab-events");
+    await page.locator(`#events tr[data-seq="${EVENTS - 1}"]`).waitFor();
+    expect(problems).toEqual([]);
+  });
+});
