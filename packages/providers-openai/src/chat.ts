@@ -36,7 +36,7 @@ export function chatBody(request: ModelRequest, options: ResolvedOpenAIOptions):
           })),
         }
       : {}),
-    ...(settings.maxOutputTokens !== undefined ? { max_completion_tokens: settings.maxOutputTokens } : {}),
+    ...(settings.maxOutputTokens !== undefined ? { [options.maxTokensField]: settings.maxOutputTokens } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
     ...(settings.stopSequences?.length ? { stop: [...settings.stopSequences] } : {}),

@@ -17,18 +17,30 @@ export class OpenAIProvider implements Provider {
   readonly api: "chat" | "responses";
   private readonly options: ResolvedOpenAIOptions;
   private readonly client: OpenAI;
+  /** What no error may show: the API key, when there is one. */
+  private readonly secrets: readonly string[];
 
   constructor(options: OpenAIProviderOptions) {
     this.options = resolveOptions(options);
     this.modelId = this.options.model;
     this.api = this.options.api;
+    this.secrets = this.options.apiKey !== undefined ? [this.options.apiKey] : [];
     this.client = new OpenAI({
-      apiKey: this.options.apiKey,
+      // The SDK insists on a key; without one (a local server) it gets a placeholder that is never
+      // sent: the Authorization header is removed below.
+      apiKey: this.options.apiKey ?? NO_KEY,
       maxRetries: 0,
       ...(this.options.baseURL !== undefined ? { baseURL: this.options.baseURL } : {}),
       ...(this.options.organization !== undefined ? { organization: this.options.organization } : {}),
       ...(this.options.project !== undefined ? { project: this.options.project } : {}),
-      ...(this.options.headers !== undefined ? { defaultHeaders: this.options.headers } : {}),
+      ...(this.options.headers !== undefined || this.options.apiKey === undefined
+        ? {
+            defaultHeaders: {
+              ...this.options.headers,
+              ...(this.options.apiKey === undefined ? { Authorization: null } : {}),
+            },
+          }
+        : {}),
       ...(this.options.timeoutMs !== undefined ? { timeout: this.options.timeoutMs } : {}),
       logLevel: "off",
     });
@@ -41,10 +53,10 @@ export class OpenAIProvider implements Provider {
     try {
       yield* this.api === "chat" ? this.chat(request, signal) : this.responses(request, signal);
     } catch (error) {
-      throw toProviderError(error, signal, [this.options.apiKey]);
+      throw toProviderError(error, signal, this.secrets);
     }
     // The SDK ends a stream quietly when it is aborted; the caller must see that it was.
-    if (signal.aborted) throw toProviderError(signal.reason, signal, [this.options.apiKey]);
+    if (signal.aborted) throw toProviderError(signal.reason, signal, this.secrets);
   }
 
   private async *chat(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ProviderStreamPart> {
@@ -53,9 +65,18 @@ export class OpenAIProvider implements Provider {
     let outcome: ChatOutcome | undefined;
     if (this.options.stream) {
       const { data, request_id } = await this.client.chat.completions
-        .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal })
+        .create(
+          {
+            ...body,
+            stream: true,
+            ...(this.options.streamOptions ? { stream_options: { include_usage: true } } : {}),
+          },
+          { signal },
+        )
         .withResponse();
       outcome = yield* chatStreamParts(data, request_id ?? undefined);
+      if (outcome && !outcome.usage)
+        warnings.push("The server reported no usage for the stream: usage counts are 0.");
     } else {
       const { data, request_id } = await this.client.chat.completions
         .create({ ...body, stream: false }, { signal })
@@ -95,7 +116,7 @@ export class OpenAIProvider implements Provider {
           undefined,
         ),
         signal,
-        [this.options.apiKey],
+        this.secrets,
       );
       throw new ProviderError(failure.code, failure.message, {
         provider: this.provider,
@@ -107,6 +128,8 @@ export class OpenAIProvider implements Provider {
   }
 }
 
+const NO_KEY = "no-api-key";
+
 function incomplete(what: string): ProviderError {
   return new ProviderError("invalid_response", `OpenAI ${what}: the answer is incomplete.`, {
     provider: "openai",
@@ -114,7 +137,10 @@ function incomplete(what: string): ProviderError {
   });
 }
 
-/** Creates an OpenAI provider. A missing API key is a `ConfigError` here, not at the first call. */
+/**
+ * Creates an OpenAI provider. A missing API key is a `ConfigError` here, not at the first call,
+ * unless a `baseURL` names a server that needs none.
+ */
 export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIProvider {
   return new OpenAIProvider(options);
 }

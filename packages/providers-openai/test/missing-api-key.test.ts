@@ -10,6 +10,7 @@ afterEach(() => {
 describe("API key", () => {
   it("is a ConfigError at construction, naming the option and the environment variable", () => {
     vi.stubEnv("OPENAI_API_KEY", "");
+    vi.stubEnv("OPENAI_BASE_URL", "");
     const attempt = () => createOpenAIProvider({ model: "gpt-4o" });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/apiKey.*OPENAI_API_KEY/);
