@@ -1,16 +1,32 @@
-import { journalConformance } from "@loom/testing/vitest";
+import { existsSync } from "node:fs";
+import { type JournalStorageFactory, journalConformance } from "@loom/testing/vitest";
 import { afterAll } from "vitest";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { PostgresJournal } from "../src/index.ts";
+import { adminPool, DATABASE_URL, dropSchema, uniqueSchema } from "./database.ts";
 
 const admin = adminPool();
-const schemas: string[] = [];
-afterAll(async () => {
-  for (const schema of schemas) await dropSchema(admin, schema);
-  await admin.end();
-});
+afterAll(() => admin.end());
+if (!existsSync(new URL("../dist/index.js", import.meta.url))) {
+  throw new Error("The conformance kit's writer processes load the built package: run `pnpm build` first.");
+}
 
-journalConformance("PostgresJournal", () => {
-  const schema = uniqueSchema("conformance");
-  schemas.push(schema);
-  return journalIn(schema, { poolConfig: { max: 12 } });
-});
+interface Storage {
+  readonly connectionString: string;
+  readonly schema: string;
+}
+
+const factory: JournalStorageFactory<Storage> = {
+  newStorage: () => ({ connectionString: DATABASE_URL, schema: uniqueSchema("conformance") }),
+  open: (storage) => new PostgresJournal({ ...storage, poolConfig: { max: 12 } }),
+  destroy: (storage) => dropSchema(admin, storage.schema),
+  // A row whose data no longer matches its type, as a hand edit or a bad migration leaves it.
+  corrupt: async ({ schema }, { threadId, seq }) => {
+    await admin.query(
+      `UPDATE "${schema}".events SET data = '{"broken":true}'::jsonb WHERE thread_id = $1 AND seq = $2`,
+      [threadId, seq],
+    );
+  },
+  processModule: new URL("./fixtures/open-journal.mjs", import.meta.url),
+};
+
+journalConformance("PostgresJournal", factory);

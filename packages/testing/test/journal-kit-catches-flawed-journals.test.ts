@@ -1,0 +1,159 @@
+// The journal kit measured: a journal with no flaw passes every check, and each flaw that loses or
+// corrupts data fails the checks named for it. The shipped journals (MemoryJournal, FsJournal,
+// PostgresJournal) pass the kit in their own packages' tests.
+import { MemoryJournal } from "@loom/core";
+import { type JournalStorageFactory, runJournalConformance } from "@loom/testing";
+import { journalConformance } from "@loom/testing/vitest";
+import { describe, expect, it } from "vitest";
+import {
+  corrupt,
+  destroy,
+  type FlawedStorage,
+  type Flaws,
+  newStorage,
+  open,
+} from "./fixtures/flawed-journal.ts";
+
+const processModule = new URL("./fixtures/flawed-journal.ts", import.meta.url);
+
+function factory(flaws: Flaws): JournalStorageFactory<FlawedStorage> {
+  return { newStorage: () => newStorage(flaws), open, destroy, corrupt, processModule };
+}
+
+// Every check but the two that start processes; those run only for the flaws they are there for.
+const IN_PROCESS = [
+  "basics.",
+  "threads.",
+  "ids.",
+  "fork.",
+  "status.",
+  "close.",
+  "concurrency.",
+  "payload.",
+  "long-thread.",
+  "durability.",
+  "corruption.",
+  "leases.",
+];
+
+journalConformance(
+  "a flawless node:sqlite journal (the fixture the flaws below are switched on in)",
+  factory({}),
+);
+
+const FLAWS: [keyof Flaws, string, readonly string[], readonly string[]][] = [
+  [
+    "inMemory",
+    "not durable at all (an in-memory store)",
+    [
+      "durability.reopen",
+      "durability.second-instance",
+      "durability.fork-mid-batch",
+      "durability.large",
+      "corruption.detected",
+    ],
+    IN_PROCESS,
+  ],
+  ["noLocking", "no locking between processes", ["processes.race"], ["processes.race"]],
+  [
+    "rowByRow",
+    "a batch written row by row, without a transaction",
+    ["processes.killed-mid-batch"],
+    ["processes.killed-mid-batch"],
+  ],
+  ["seqAsText", 'seq sorted as text ("10" < "2")', ["long-thread.seq-order"], IN_PROCESS],
+  [
+    "strictIds",
+    "valid but unusual thread ids refused (user:42, a@b.c, 200 characters)",
+    ["ids.unusual"],
+    IN_PROCESS,
+  ],
+  [
+    "prefixAsPattern",
+    "a threads() prefix matched as a LIKE pattern",
+    ["threads.prefix-is-literal"],
+    IN_PROCESS,
+  ],
+  ["caseInsensitiveOrder", "threads in case-insensitive order", ["threads.binary-order"], IN_PROCESS],
+  ["anyDepthStatus", "a sub-agent's completion reported as the thread's", ["status.root-only"], IN_PROCESS],
+  [
+    "openAfterClose",
+    "reads, head, threads and fork working after close()",
+    ["close.refuses-everything"],
+    IN_PROCESS,
+  ],
+  [
+    "returnsDamaged",
+    "a damaged stored event returned instead of JournalCorruptionError",
+    ["corruption.detected"],
+    IN_PROCESS,
+  ],
+  [
+    "smallPayloads",
+    "payloads over 64 KiB refused",
+    ["payload.large-event", "payload.large-batch", "durability.large"],
+    IN_PROCESS,
+  ],
+  [
+    "forkLosesTail",
+    "a fork in the middle of a batch that loses its tail on reopening",
+    ["durability.fork-mid-batch"],
+    IN_PROCESS,
+  ],
+  [
+    "codesByClass",
+    "the right error classes with the wrong codes",
+    ["basics.ranges", "ids.invalid", "fork.refusals"],
+    IN_PROCESS,
+  ],
+];
+
+describe("journalConformance fails each flawed journal", () => {
+  for (const [flaw, what, mustFail, only] of FLAWS) {
+    it(`${what} (${flaw}) fails ${mustFail.join(", ")}`, async () => {
+      const report = await runJournalConformance(flaw, factory({ [flaw]: true }), { only });
+      const failed = report.failed.map((r) => r.id);
+      expect(failed, report.failed.map((r) => `${r.id}: ${r.reason}`).join("\n")).toEqual(
+        expect.arrayContaining([...mustFail]),
+      );
+      for (const result of report.failed) expect(result.reason, result.id).toBeTruthy();
+    });
+  }
+});
+
+describe("what the kit reports about the factory it got", () => {
+  it("fails the durability and cross-process checks of a plain journal function (the first API), naming the fix", async () => {
+    const report = await runJournalConformance("a function", () => new MemoryJournal());
+    expect(report.failed.map((r) => r.id)).toEqual([
+      "durability.reopen",
+      "durability.second-instance",
+      "durability.fork-mid-batch",
+      "durability.large",
+      "processes.race",
+      "processes.killed-mid-batch",
+    ]);
+    expect(report.failed[0]?.reason).toContain("pass { newStorage, open }");
+    expect(report.failed[4]?.reason).toContain("processModule");
+    expect(report.results.find((r) => r.id === "corruption.detected")?.status).toBe("skipped");
+    expect(report.results.filter((r) => r.status === "passed")).toHaveLength(report.results.length - 7);
+  });
+
+  it("skips what a journal opts out of, by declaration, with its reason", async () => {
+    const report = await runJournalConformance(
+      "MemoryJournal",
+      { newStorage: () => null, open: () => new MemoryJournal() },
+      { optOut: { durability: "in memory", processes: "one process" } },
+    );
+    expect(report.failed).toEqual([]);
+    const skipped = report.results.filter((r) => r.status === "skipped");
+    expect(skipped.map((r) => [r.id, r.reason])).toEqual([
+      ["durability.reopen", "skipped by declaration: in memory"],
+      ["durability.second-instance", "skipped by declaration: in memory"],
+      ["durability.fork-mid-batch", "skipped by declaration: in memory"],
+      ["durability.large", "skipped by declaration: in memory"],
+      ["corruption.detected", "skipped by declaration: in memory"],
+      ["processes.race", "skipped by declaration: one process"],
+      ["processes.killed-mid-batch", "skipped by declaration: one process"],
+    ]);
+  });
+});
