@@ -56,6 +56,8 @@ export const DATABASE_URL =
 const RECORDING: Record<string, string> = {
   "providers-openai": "openai/chat-stream-text.openai-python.sse",
   "providers-anthropic": "anthropic/messages-stream-text.vercel-ai.chunks.txt",
+  // @ai-sdk/openai reads OPENAI_BASE_URL too; the README example uses its chat model.
+  "providers-ai-sdk": "openai/chat-stream-text.openai-python.sse",
 };
 
 /**

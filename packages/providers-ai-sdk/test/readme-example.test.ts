@@ -1,0 +1,35 @@
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import { afterAll, expect, it, vi } from "vitest";
+
+const generated = new URL("./readme-example.generated.ts", import.meta.url);
+afterAll(() => {
+  rmSync(generated, { force: true });
+  vi.unstubAllEnvs();
+});
+
+it("the README's first example runs on a recorded OpenAI answer, with OPENAI_BASE_URL as the AI SDK reads it", async () => {
+  const server = await startReplayServer(
+    loadRecording(recordingPath("openai/chat-stream-text.openai-python.sse")),
+  );
+  vi.stubEnv("OPENAI_API_KEY", "sk-test-readme");
+  vi.stubEnv("OPENAI_BASE_URL", `${server.url}/v1`);
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  writeFileSync(generated, /```ts\n([\s\S]*?)```/.exec(readme)![1]!);
+  const logs: string[] = [];
+  const log = vi
+    .spyOn(console, "log")
+    .mockImplementation((...args) => void logs.push(args.map(String).join(" ")));
+  try {
+    await import(generated.href);
+  } finally {
+    log.mockRestore();
+    await server.close();
+  }
+  // The recording's answer, printed by the example.
+  expect(logs).toEqual([
+    "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
+  ]);
+  expect(server.calls).toHaveLength(1);
+  expect(server.calls[0]!.path).toBe("/v1/chat/completions");
+});
