@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Agent, ConfigError, type Journal, LoomError, watchThread } from "@loom/core";
+import { type Agent, ConfigError, type Journal, LoomError, validateThreadId, watchThread } from "@loom/core";
 import { z } from "zod";
 import {
   ApprovalsQuery,
@@ -226,7 +226,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   }
 
   async function streamLive(req: IncomingMessage, res: ServerResponse, threadId: string, from: number) {
-    await api.summary(threadId); // a missing thread is a 404, not an empty stream
+    validateThreadId(threadId); // a thread that does not exist yet is watched until it does
     const stop = new AbortController();
     live.add(stop);
     res.writeHead(200, {
