@@ -1,0 +1,221 @@
+import { createAgent, MemoryJournal, readAll } from "@loom/core";
+import { ScriptedProvider } from "@loom/testing";
+import { describe, expect, it } from "vitest";
+import { followThreadOverHttp, type ThreadStreamMessage } from "../src/index.js";
+import { guardedAgent, post, serve, slowAgent, TOKEN } from "./helpers.js";
+
+async function collect(stream: AsyncIterable<ThreadStreamMessage>): Promise<ThreadStreamMessage[]> {
+  const out: ThreadStreamMessage[] = [];
+  for await (const message of stream) out.push(message);
+  return out;
+}
+
+describe("createThreadHandler", () => {
+  it("starts a run and streams its journaled events, each once, then the end", async () => {
+    const journal = new MemoryJournal();
+    const server = await serve({ journal, agent: slowAgent(journal, 3), token: TOKEN });
+    try {
+      const started = await post(`${server.url}/threads/t1/runs`, { input: "go" });
+      expect(started.status).toBe(202);
+      const messages = await collect(
+        followThreadOverHttp(`${server.url}/threads/t1/events`, { token: TOKEN }),
+      );
+      const journaled = await readAll(journal, "t1");
+      expect(messages.filter((m) => m.kind === "event").map((m) => m.kind === "event" && m.event)).toEqual(
+        journaled,
+      );
+      expect(messages.at(-1)).toEqual({ kind: "end", status: "completed", lastSeq: journaled.at(-1)!.seq });
+
+      const summary = (await (await fetch(`${server.url}/threads/t1?token=${TOKEN}`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(summary).toMatchObject({ threadId: "t1", status: "completed", text: "done", pending: [] });
+      // A client that comes back after the end is told so at once.
+      const after = await collect(
+        followThreadOverHttp(`${server.url}/threads/t1/events`, { token: TOKEN, fromSeq: journaled.length }),
+      );
+      expect(after).toEqual([{ kind: "end", status: "completed", lastSeq: journaled.at(-1)!.seq }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("sends the text of a model call in progress to a client that connects mid-call, then its deltas", async () => {
+    const journal = new MemoryJournal();
+    const text = "The quick brown fox jumps over the lazy dog, twice over.";
+    const agent = createAgent({
+      journal,
+      provider: new ScriptedProvider([{ text, chunkSize: 4, chunkDelayMs: 15 }]),
+    });
+    const server = await serve({ journal, agent, token: TOKEN });
+    try {
+      await post(`${server.url}/threads/t1/runs`, { input: "go" });
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const messages = await collect(
+        followThreadOverHttp(`${server.url}/threads/t1/events`, { token: TOKEN }),
+      );
+      const partial = messages.find((m) => m.kind === "partial");
+      expect(partial?.kind === "partial" && partial.partial.text.length).toBeGreaterThan(0);
+      const deltas = messages.flatMap((m) => (m.kind === "delta" ? [m.delta.delta] : []));
+      const seen = (partial?.kind === "partial" ? partial.partial.text : "") + deltas.join("");
+      expect(seen).toBe(text);
+      expect(messages.at(-1)).toMatchObject({ kind: "end", status: "completed" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("tells a cancel from a disconnect: a client going away leaves the run going; a cancel stops it", async () => {
+    const journal = new MemoryJournal();
+    const ran: number[] = [];
+    const server = await serve({ journal, agent: slowAgent(journal, 40, ran, 20), token: TOKEN });
+    try {
+      await post(`${server.url}/threads/t1/runs`, { input: "go" });
+      const controller = new AbortController();
+      const early = await fetch(`${server.url}/threads/t1/events?token=${TOKEN}`, {
+        signal: controller.signal,
+      });
+      const reader = early.body!.getReader();
+      await reader.read();
+      controller.abort();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const before = ran.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(ran.length).toBeGreaterThan(before);
+
+      const cancelled = await post(`${server.url}/threads/t1/cancel`, { reason: "user pressed stop" });
+      expect(cancelled.status).toBe(200);
+      const stopped = ran.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(ran.length).toBe(stopped);
+      const last = (await readAll(journal, "t1")).at(-1)!;
+      expect(last.type).toBe("run.cancelled");
+      const messages = await collect(
+        followThreadOverHttp(`${server.url}/threads/t1/events`, { token: TOKEN }),
+      );
+      expect(messages.at(-1)).toMatchObject({ kind: "end", status: "cancelled" });
+      expect(stopped).toBeLessThan(40);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("lists a paused call, journals the decision and resumes the run here: the call runs once", async () => {
+    const journal = new MemoryJournal();
+    const deleted: string[] = [];
+    const server = await serve({ journal, agent: guardedAgent(journal, deleted), token: TOKEN });
+    try {
+      await post(`${server.url}/threads/t1/runs`, { input: "clean" });
+      const paused = await collect(followThreadOverHttp(`${server.url}/threads/t1/events`, { token: TOKEN }));
+      expect(paused.at(-1)).toMatchObject({ kind: "end", status: "interrupted" });
+      const { pending } = (await (await fetch(`${server.url}/pending?token=${TOKEN}`)).json()) as {
+        pending: { threadId: string; ref: string; name: string; args: unknown }[];
+      };
+      expect(pending).toMatchObject([{ threadId: "t1", name: "delete_path", args: { path: "/tmp/junk" } }]);
+      const decided = await post(`${server.url}/threads/t1/decisions`, {
+        decisions: { [pending[0]!.ref]: { approve: true } },
+      });
+      expect(decided.status).toBe(200);
+      expect(await decided.json()).toMatchObject({ recorded: [pending[0]!.ref], pending: [], resumed: true });
+      const lastSeq = (paused.at(-1) as { lastSeq: number }).lastSeq;
+      const rest = await collect(
+        followThreadOverHttp(`${server.url}/threads/t1/events`, { token: TOKEN, fromSeq: lastSeq + 1 }),
+      );
+      expect(rest.at(-1)).toMatchObject({ kind: "end", status: "completed" });
+      expect(deleted).toEqual(["/tmp/junk"]);
+      const again = await post(`${server.url}/threads/t1/decisions`, {
+        decisions: { call_1: { approve: true } },
+      });
+      expect(again.status).toBe(400);
+      expect(((await again.json()) as { error: { code: string } }).error.code).toBe("invalid_decision");
+      expect(deleted).toEqual(["/tmp/junk"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses requests without the token, mutations without a token configured, and foreign origins", async () => {
+    const journal = new MemoryJournal();
+    const guarded = await serve({ journal, agent: slowAgent(journal, 1), token: TOKEN });
+    const readOnly = await serve({ journal });
+    try {
+      const status = async (response: Promise<Response>) => {
+        const r = await response;
+        return [r.status, ((await r.json()) as { error: { code: string } }).error.code];
+      };
+      expect(await status(fetch(`${guarded.url}/pending`))).toEqual([401, "unauthorized"]);
+      expect(await status(fetch(`${guarded.url}/pending?token=wrong-token-0123456789abc`))).toEqual([
+        401,
+        "unauthorized",
+      ]);
+      expect(await status(post(`${guarded.url}/threads/t1/runs`, { input: "go" }, null))).toEqual([
+        401,
+        "unauthorized",
+      ]);
+      expect(
+        await status(
+          post(`${guarded.url}/threads/t1/runs`, { input: "go" }, TOKEN, { origin: "https://evil.example" }),
+        ),
+      ).toEqual([403, "forbidden_origin"]);
+      expect(await status(post(`${readOnly.url}/threads/t1/runs`, { input: "go" }, null))).toEqual([
+        403,
+        "read_only",
+      ]);
+      expect(await readAll(journal, "t1")).toEqual([]);
+      expect((await fetch(`${readOnly.url}/pending`)).status).toBe(200);
+    } finally {
+      await guarded.close();
+      await readOnly.close();
+    }
+  });
+
+  it("answers bad input with a typed error and changes nothing", async () => {
+    const journal = new MemoryJournal();
+    const server = await serve({ journal, agent: slowAgent(journal, 1), token: TOKEN });
+    try {
+      const codeOf = async (response: Promise<Response>) => {
+        const r = await response;
+        return [r.status, ((await r.json()) as { error: { code: string; message: string } }).error.code];
+      };
+      expect(await codeOf(post(`${server.url}/threads/t1/runs`, { text: "go" }))).toEqual([
+        400,
+        "invalid_body",
+      ]);
+      expect(await codeOf(post(`${server.url}/threads/..%2Fx/runs`, { input: "go" }))).toEqual([
+        400,
+        "invalid_thread_id",
+      ]);
+      expect(await codeOf(fetch(`${server.url}/threads/t1/events?fromSeq=-2&token=${TOKEN}`))).toEqual([
+        400,
+        "invalid_range",
+      ]);
+      expect(await codeOf(fetch(`${server.url}/threads/nope?token=${TOKEN}`))).toEqual([
+        404,
+        "thread_not_found",
+      ]);
+      expect(await codeOf(post(`${server.url}/threads/nope/cancel`, {}))).toEqual([404, "thread_not_found"]);
+      expect(await codeOf(post(`${server.url}/threads/nope/decisions`, { decisions: {} }))).toEqual([
+        404,
+        "thread_not_found",
+      ]);
+      expect(await codeOf(fetch(`${server.url}/elsewhere?token=${TOKEN}`))).toEqual([404, "not_found"]);
+      expect(await readAll(journal, "t1")).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses a second run of a thread this handler is running", async () => {
+    const journal = new MemoryJournal();
+    const server = await serve({ journal, agent: slowAgent(journal, 10, [], 20), token: TOKEN });
+    try {
+      expect((await post(`${server.url}/threads/t1/runs`, { input: "go" })).status).toBe(202);
+      const second = await post(`${server.url}/threads/t1/runs`, { input: "again" });
+      expect(second.status).toBe(409);
+      expect(((await second.json()) as { error: { code: string } }).error.code).toBe("thread_busy");
+    } finally {
+      await server.close();
+    }
+  });
+});
