@@ -18,9 +18,26 @@ interface Explanation {
   freeTokens: number;
   included: Component[];
   excluded: Component[];
-  compressions: { strategy: string; tokensBefore: number; tokensAfter: number; keepFrom?: number }[];
+  compressions: {
+    strategy: string;
+    tokensBefore: number;
+    tokensAfter: number;
+    keepFrom?: number;
+    prefix?: Message[];
+  }[];
   usage?: { inputTokens: number; outputTokens: number };
   failedModelCalls: number;
+}
+interface Message {
+  role: string;
+  content: string;
+  name?: string;
+  toolCalls?: { name: string; arguments: string }[];
+}
+interface FrameState {
+  frameId: string;
+  messages: Message[];
+  children: Record<string, FrameState>;
 }
 interface Overview {
   frames: { frameId: string; depth: number; name?: string; iterations: number }[];
@@ -94,7 +111,50 @@ export async function contextView(
       ? Promise.resolve(undefined)
       : get<Explanation>(threadPath(threadId, "context"), { frame, iteration: previousN }),
   ]);
-  clear(detail, explanation(now, before));
+  clear(detail, explanation(now, before), h("div", { id: "messages-seen" }));
+  if (now.seq !== undefined) {
+    const state = await get<FrameState>(threadPath(threadId, "state"), { seq: now.seq });
+    const frameState = findFrame(state, now.frameId);
+    if (frameState) clear(document.getElementById("messages-seen")!, messagesSeen(now, frameState.messages));
+  }
+}
+
+function findFrame(frame: FrameState, frameId: string): FrameState | undefined {
+  if (frame.frameId === frameId) return frame;
+  for (const child of Object.values(frame.children)) {
+    const found = findFrame(child, frameId);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The history as it stood at the iteration, each message marked sent or left out by the assembler's ranges. */
+function messagesSeen(now: Explanation, messages: Message[]): HTMLElement {
+  const within = (list: Component[], i: number) =>
+    list.some((c) => c.kind === "history" && c.range && i >= c.range[0] && i < c.range[1]);
+  const prefix = now.compressions.flatMap((c) => c.prefix ?? []);
+  const line = (m: Message, fate: string, label: string) =>
+    h(
+      "div",
+      { class: `seen ${fate}` },
+      h("span", { class: "fate" }, label),
+      h("b", {}, m.role === "tool" ? `tool ${m.name ?? ""}` : m.role),
+      " ",
+      m.content || (m.toolCalls ?? []).map((c) => `${c.name}(${c.arguments})`).join(", "),
+    );
+  return h(
+    "div",
+    {},
+    h("h4", {}, `History at this iteration (${messages.length} messages)`),
+    prefix.map((m) => line(m, "sent", "sent, by the compression")),
+    messages.map((m, i) =>
+      within(now.included, i)
+        ? line(m, "sent", "sent")
+        : within(now.excluded, i)
+          ? line(m, "left-out", "left out")
+          : line(m, "left-out", "not sent"),
+    ),
+  );
 }
 
 const KIND_COLOURS: Record<string, string> = {

@@ -231,6 +231,7 @@ async function threadView(threadId: string, tab: string, rest: string[]): Promis
         h("input", { name: "to", value: `${threadId}-fork`, class: "medium" }),
         h("button", { type: "submit" }, "Fork"),
       ),
+      s.status === "running" || s.status === "interrupted" ? cancelForm(threadId, summaryBox) : null,
     );
   };
 
@@ -315,6 +316,25 @@ async function threadView(threadId: string, tab: string, rest: string[]): Promis
     liveDot.classList.remove("on");
   });
   leave = () => source.close();
+}
+
+/** Cancels a thread nobody runs (paused, or left by a crash): core's cancelThread, so no approved call of it runs. */
+function cancelForm(threadId: string, parent: HTMLElement): HTMLElement {
+  const reason = h("input", { id: "cancel-reason", class: "medium", placeholder: "why cancel" });
+  return h(
+    "form",
+    {
+      class: "fork",
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        post(threadPath(threadId, "cancel"), {
+          reason: reason.value.trim() || "cancelled in Loom Studio",
+        }).catch((error: Error) => alertBox(parent, error.message));
+      },
+    },
+    reason,
+    h("button", { type: "submit", id: "cancel", class: "reject" }, "Cancel thread"),
+  );
 }
 
 function alertBox(parent: HTMLElement, message: string): void {

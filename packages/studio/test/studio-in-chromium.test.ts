@@ -198,7 +198,30 @@ describe("Loom Studio in Chromium", () => {
     expect(await explanation.locator(".budget .part").count()).toBeGreaterThan(2);
     expect(await explanation.locator(".diff").textContent()).toContain("history");
     expect(await explanation.textContent()).toContain("Changes since iteration 2");
+    // What the model saw: the history at that iteration, the oldest turns marked as left out.
+    const seen = page.locator("#messages-seen .seen");
+    await seen.first().waitFor();
+    expect(await page.locator("#messages-seen .seen.left-out").count()).toBeGreaterThan(0);
+    expect(await page.locator("#messages-seen .seen.sent").count()).toBeGreaterThan(0);
+    expect(await page.locator("#messages-seen .seen.left-out").first().textContent()).toContain(
+      "How does a loom work?",
+    );
     await screenshot(page, "studio-context.png");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("cancels a paused thread from its page: its call never runs", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/cleanup-old-logs`);
+    await page.locator("#cancel-reason").fill("wrong folder");
+    await page.locator("#cancel").click();
+    await page.locator("#summary .badge.cancelled").waitFor({ timeout: 10_000 });
+    const events = await readAll(journal, "cleanup-old-logs");
+    expect(events.at(-1)).toMatchObject({ type: "run.cancelled", data: { reason: "wrong folder" } });
+    expect(events.some((e) => e.type === "tool.started")).toBe(false);
+    expect(await page.locator("#cancel").count()).toBe(0);
     expect(problems).toEqual([]);
     await page.close();
   });
