@@ -3,6 +3,7 @@ import {
   type ApiErrorVocabulary,
   apiProviderError,
   classifyApiError,
+  PROVIDER_ERROR_ADVICE,
   ProviderError,
   type ProviderErrorCode,
   redactSecrets,
@@ -35,14 +36,10 @@ const NEVER_RETRY = new Set<ProviderErrorCode>([
   "not_found",
 ]);
 
+/** Loom's shared advice, with the words that differ for a model whose key the AI SDK holds. */
 const ADVICE: Readonly<Partial<Record<ProviderErrorCode, string>>> = {
-  rate_limited: "The executor retries after the delay the API asked for.",
-  overloaded: "The API is overloaded; the executor retries with backoff.",
-  bad_request: "Fix the request (model, settings, messages or tools); retrying will not help.",
+  ...PROVIDER_ERROR_ADVICE,
   not_found: "Check the model id and that the API key can use it.",
-  context_length: "Shorten the conversation (a compression strategy) or use a model with a larger window.",
-  network: "Check the network and baseURL; the executor retries.",
-  server_error: "The provider failed on its side; the executor retries with backoff.",
   quota_exceeded: "Check the plan and billing of the account; retrying will not help.",
   auth: "Check the API key the AI SDK provider was created with.",
 };
