@@ -517,10 +517,12 @@ async function approvalsView(): Promise<void> {
   );
 }
 
-void get<{ agent: string | null }>("/api/info").then((info) => {
+void get<{ agent: string | null; resumes: boolean }>("/api/info").then((info) => {
   document.getElementById("agent")!.textContent = info.agent
     ? `agent: ${info.agent}`
-    : "no agent here: decisions are journaled, the thread's runner resumes it";
+    : info.resumes
+      ? "decided threads are handed on to run"
+      : "no agent here: decisions are journaled, the thread's runner resumes it";
 });
 window.addEventListener("hashchange", route);
 route();

@@ -1,5 +1,4 @@
 import {
-  type Agent,
   cancelThread,
   type Decision,
   foldAll,
@@ -18,6 +17,9 @@ import { ContextDebugger, flameGraphHtml } from "@loom/debugger";
 import { z } from "zod";
 import { StudioError } from "./errors.js";
 import { ThreadSummaries, type ThreadSummary } from "./thread-summaries.js";
+
+/** How a decided thread goes on: `agent.resume` by default; a queue's `resume` for runs owned by workers. */
+export type Resume = (threadId: string, options: { signal: AbortSignal }) => Promise<unknown>;
 
 /** How the page names a thread's status: the root frame's, with "interrupted" shown as paused for approval. */
 export const THREAD_STATUSES = ["running", "paused", "completed", "failed", "cancelled", "idle"] as const;
@@ -84,7 +86,7 @@ export class StudioApi {
 
   constructor(
     readonly journal: Journal,
-    private readonly agent: Agent | undefined,
+    private readonly resume: Resume | undefined,
   ) {
     this.summaries = new ThreadSummaries(journal);
   }
@@ -173,8 +175,8 @@ export class StudioApi {
 
   /**
    * Journals a human's decisions with core's `recordDecisions` (under the thread's lease; a rejected
-   * call never runs), then, when the studio was given the agent, resumes the thread in this process,
-   * in the background: its events reach the page live. Without an agent, the thread continues when
+   * call never runs), then, once nothing in the thread waits, has it go on with the studio's `resume`
+   * (the agent's, by default), in the background: its events reach the page live. Without one, the thread continues when
    * whoever runs it resumes it.
    */
   async decide(
@@ -187,7 +189,7 @@ export class StudioApi {
     }
     const { recorded, pending } = await recordDecisions(this.journal, threadId, decisions);
     // A call still waiting keeps the thread paused: resume once every call is decided.
-    const resuming = this.agent !== undefined && pending.length === 0;
+    const resuming = this.resume !== undefined && pending.length === 0;
     if (resuming) this.resumeInBackground(threadId);
     return { recorded, pending: pending.length, resuming };
   }
@@ -212,10 +214,9 @@ export class StudioApi {
   }
 
   private resumeInBackground(threadId: string): void {
-    const agent = this.agent!;
     this.resumeErrors.delete(threadId);
-    const run = agent
-      .resume(threadId, { signal: this.stopResumes.signal })
+    const run = Promise.resolve()
+      .then(() => this.resume!(threadId, { signal: this.stopResumes.signal }))
       .then(
         () => undefined,
         (error: unknown) => {

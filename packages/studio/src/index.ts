@@ -1,4 +1,5 @@
 export {
+  type Resume,
   THREAD_STATUSES,
   type ThreadRow,
   type ThreadStatus,

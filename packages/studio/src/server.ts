@@ -15,6 +15,7 @@ import {
   EventsQuery,
   ForkBody,
   LiveQuery,
+  type Resume,
   StateQuery,
   StudioApi,
   ThreadsQuery,
@@ -27,8 +28,13 @@ export interface StudioOptions {
   readonly host?: string;
   /** Default 0: a free port. */
   readonly port?: number;
-  /** Approvals resume threads in this process with this agent. Without it, decisions are only journaled. */
+  /** Decided threads resume in this process with this agent. Without it (or `resume`), decisions are only journaled. */
   readonly agent?: Agent;
+  /**
+   * How a thread goes on once a person decided its last waiting call; default `agent.resume`. Pass
+   * e.g. `(threadId) => queue.resume(threadId)` to hand it to a `ThreadQueue`'s workers instead.
+   */
+  readonly resume?: Resume;
   /** The secret every request must carry. Default: 32 random bytes. At least 16 characters. */
   readonly token?: string;
   /** Told of requests that failed inside the studio (HTTP 500). Their details never reach the page. */
@@ -82,7 +88,9 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     );
   }
   const dir = pageDir();
-  const api = new StudioApi(journal, agent);
+  const resume: Resume | undefined =
+    options.resume ?? (agent ? (threadId, { signal }) => agent.resume(threadId, { signal }) : undefined);
+  const api = new StudioApi(journal, resume);
   const live = new Set<AbortController>();
   const tokenBytes = Buffer.from(token);
   let port = options.port ?? 0;
@@ -187,7 +195,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       });
     }
     if (path === "/api/info" && !post) {
-      return sendJson(res, 200, { agent: agent?.name ?? null, steering: agent !== undefined });
+      return sendJson(res, 200, { agent: agent?.name ?? null, resumes: resume !== undefined });
     }
     const match = /^\/api\/threads\/([^/]+)\/([a-z]+)$/.exec(path);
     if (!match) throw new StudioError("not_found", `No API route ${path}.`);

@@ -218,6 +218,34 @@ describe("approvals", () => {
     }
   });
 
+  it("hands a decided thread to the `resume` it was given, once nothing else waits", async () => {
+    const handed: string[] = [];
+    const queued = await startStudio({
+      journal,
+      resume: async (threadId) => {
+        handed.push(threadId);
+        return agent.resume(threadId);
+      },
+    });
+    try {
+      await pausedThread(agent, "queued-1");
+      const response = await fetch(`${queued.origin}/api/threads/queued-1/decisions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${queued.token}`,
+          origin: queued.origin,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ decisions: { call_1: { approve: false } } }),
+      });
+      expect(await response.json()).toMatchObject({ resuming: true, pending: 0 });
+      await untilStatus("queued-1", "run.completed");
+      expect(handed).toEqual(["queued-1"]);
+    } finally {
+      await queued.close();
+    }
+  });
+
   it("cancels a paused thread: its call never runs", async () => {
     await pausedThread(agent, "cancel-1");
     const { status } = await post("/api/threads/cancel-1/cancel", { reason: "not today" });
