@@ -10,6 +10,7 @@ import {
   recordDecisions,
   type StoredEvent,
   stateAt,
+  ThreadBusyError,
   type ThreadInfo,
   validateThreadId,
 } from "@loom/core";
@@ -185,7 +186,7 @@ export class StudioApi {
   ): Promise<{ recorded: readonly string[]; pending: number; resuming: boolean }> {
     await this.mustExist(threadId);
     if (this.resumes.has(threadId)) {
-      throw new StudioError("bad_request", `Thread "${threadId}" is being resumed by this studio already.`);
+      throw ThreadBusyError.owned(threadId, "a resume this studio started");
     }
     const { recorded, pending } = await recordDecisions(this.journal, threadId, decisions);
     // A call still waiting keeps the thread paused: resume once every call is decided.

@@ -246,6 +246,39 @@ describe("approvals", () => {
     }
   });
 
+  it("refuses a decision on a thread its own resume is still running (409 thread_busy)", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = await startStudio({
+      journal,
+      resume: async (threadId) => gate.then(() => agent.resume(threadId)),
+    });
+    try {
+      await pausedThread(agent, "busy-1");
+      const decide = () =>
+        fetch(`${slow.origin}/api/threads/busy-1/decisions`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${slow.token}`,
+            origin: slow.origin,
+            "content-type": "application/json",
+          },
+          body: JSON.stringify({ decisions: { call_1: { approve: false } } }),
+        });
+      expect((await decide()).status).toBe(200);
+      const again = await decide();
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { error: { code: string } }).error.code).toBe("thread_busy");
+      release();
+      await untilStatus("busy-1", "run.completed");
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
   it("cancels a paused thread: its call never runs", async () => {
     await pausedThread(agent, "cancel-1");
     const { status } = await post("/api/threads/cancel-1/cancel", { reason: "not today" });
