@@ -13,8 +13,9 @@ import {
 import { CliError, EXIT } from "./errors.js";
 import { DEFAULT_JOURNAL_URL, openJournal } from "./journal-url.js";
 import type { CliIO } from "./output.js";
+import { cancelCommand, decideCommand, pendingCommand, resumeCommand } from "./steer-commands.js";
 
-export const USAGE = `loom — look into Loom journals
+export const USAGE = `loom — look into Loom journals, and steer their threads
 
 Usage: loom [--journal URL] <command> [options]
 
@@ -28,6 +29,16 @@ Commands:
   flame <thread> [-o file.html]                       flame graph: HTML file, or text in the terminal
   fork <thread> --at SEQ --to NEW                     copy events 0..SEQ into a new thread
   tail <thread> [--from N] [--until-end]              print events as they are appended
+
+  pending [--prefix P] [--json]                       every call waiting for a human, across threads
+  approve <thread> <call> [--args JSON] [--agent M | --queue Q]
+                                                      approve a waiting call (by its ref, e.g. call_1@12)
+  reject <thread> <call> [--reason R] [--agent M | --queue Q]
+                                                      reject it: it never runs; the model is told why
+  resume <thread> (--agent M | --queue Q [--boss-schema S])
+                                                      carry the thread on: in this process with the agent
+                                                      module M exports, or by a Postgres ThreadQueue Q
+  cancel <thread> [--reason R]                        stop a thread nobody is running
 
 Journal URL (--journal, or LOOM_JOURNAL; default ${DEFAULT_JOURNAL_URL}):
   file://./relative/dir   file:///absolute/dir   postgres://user@host:5432/db?schema=loom
@@ -48,6 +59,11 @@ const OPTIONS = {
   output: { type: "string", short: "o" },
   at: { type: "string" },
   "until-end": { type: "boolean", default: false },
+  args: { type: "string" },
+  reason: { type: "string" },
+  agent: { type: "string" },
+  queue: { type: "string" },
+  "boss-schema": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -71,6 +87,14 @@ function integer(name: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
+function jsonOption(name: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new CliError("usage", `--${name} must be JSON, e.g. --${name} '{"path":"/tmp/x"}'; got ${value}.`);
+  }
+}
+
 function needThread(command: string, thread: string | undefined): string {
   if (!thread) throw new CliError("usage", `loom ${command} needs a thread id: loom ${command} <thread>.`);
   return thread;
@@ -92,13 +116,16 @@ export async function runCli(
       throw new CliError("usage", `${(error as Error).message}\n\n${USAGE}`);
     }
     const { values, positionals } = parsed;
-    const [command, thread] = positionals;
+    const [command, thread, call] = positionals;
     if (values.help || !command) {
       io.stdout.write(`${USAGE}\n`);
       return command || values.help ? EXIT.ok : EXIT.usage;
     }
     const url = values.journal ?? io.env.LOOM_JOURNAL ?? DEFAULT_JOURNAL_URL;
-    const known = ["threads", "events", "show", "explain", "flame", "fork", "tail"];
+    const known = [
+      ...["threads", "events", "show", "explain", "flame", "fork", "tail"],
+      ...["pending", "approve", "reject", "resume", "cancel"],
+    ];
     if (!known.includes(command)) throw new CliError("usage", `Unknown command "${command}".\n\n${USAGE}`);
     journal = await openJournal(url, io.cwd);
     const ctx = { journal, io, signal };
@@ -156,6 +183,42 @@ export async function runCli(
           pollMs: 200,
         });
         break;
+      case "pending":
+        await pendingCommand(ctx, { ...(values.prefix ? { prefix: values.prefix } : {}), json: values.json });
+        break;
+      case "approve":
+      case "reject": {
+        const threadId = needThread(command, thread);
+        if (!call) {
+          throw new CliError(
+            "usage",
+            `loom ${command} needs the call: loom ${command} ${threadId} <call ref>. \`loom pending\` lists them.`,
+          );
+        }
+        if (values.agent && values.queue) throw new CliError("usage", "Give --agent or --queue, not both.");
+        const decision =
+          command === "reject"
+            ? { approve: false as const, ...(values.reason ? { reason: values.reason } : {}) }
+            : values.args !== undefined
+              ? { args: jsonOption("args", values.args) }
+              : { approve: true as const };
+        await decideCommand(ctx, threadId, call, decision, {
+          ...(values.agent ? { agent: values.agent } : {}),
+          ...(values.queue ? { queue: values.queue } : {}),
+          ...(values["boss-schema"] ? { bossSchema: values["boss-schema"] } : {}),
+        });
+        break;
+      }
+      case "resume":
+        await resumeCommand(ctx, needThread(command, thread), {
+          ...(values.agent ? { agent: values.agent } : {}),
+          ...(values.queue ? { queue: values.queue } : {}),
+          ...(values["boss-schema"] ? { bossSchema: values["boss-schema"] } : {}),
+        });
+        break;
+      case "cancel":
+        await cancelCommand(ctx, needThread(command, thread), values.reason ?? "cancelled with loom cancel");
+        break;
     }
     return EXIT.ok;
   } catch (error) {
@@ -180,5 +243,7 @@ function exitCodeOf(error: unknown): number {
   }
   if (DebuggerError.isInstance(error) && error.code.endsWith("_not_found")) return EXIT.notFound;
   if (LoomError.isInstance(error) && error.code === "invalid_config") return EXIT.usage;
+  if (LoomError.isInstance(error) && error.code === "invalid_decision") return EXIT.usage;
+  if (LoomError.isInstance(error) && error.code === "thread_not_found") return EXIT.notFound;
   return EXIT.failure;
 }

@@ -8,6 +8,7 @@ import {
   type Journal,
   pendingApprovals,
   type StoredEvent,
+  watchThread,
 } from "@loom/core";
 import {
   ContextDebugger,
@@ -18,7 +19,6 @@ import {
   writeFlameText,
 } from "@loom/debugger";
 import { CliError } from "./errors.js";
-import { canSubscribe } from "./journal-url.js";
 import { type CliIO, painter, progress, table } from "./output.js";
 
 export interface CommandContext {
@@ -270,23 +270,11 @@ export async function tailCommand(
       opts.untilEnd && event.depth === 0 && /^run\.(completed|failed|cancelled|interrupted)$/.test(event.type)
     );
   };
-  if (canSubscribe(ctx.journal)) {
-    for await (const event of ctx.journal.subscribe(threadId, { from: next, signal: ctx.signal }))
-      if (print(event)) return;
-    return;
-  }
-  while (!ctx.signal.aborted) {
-    for await (const event of ctx.journal.read(threadId, { from: next })) if (print(event)) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, opts.pollMs);
-      ctx.signal.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+  for await (const event of watchThread(ctx.journal, threadId, {
+    fromSeq: next,
+    signal: ctx.signal,
+    pollIntervalMs: opts.pollMs,
+  })) {
+    if (print(event)) return;
   }
 }

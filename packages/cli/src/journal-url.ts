@@ -1,18 +1,9 @@
 import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Journal, StoredEvent } from "@loom/core";
+import type { Journal } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { CliError } from "./errors.js";
-
-/** A journal that can also deliver new events as they are appended (Postgres). */
-export interface SubscribableJournal extends Journal {
-  subscribe(threadId: string, options?: { from?: number; signal?: AbortSignal }): AsyncIterable<StoredEvent>;
-}
-
-export function canSubscribe(journal: Journal): journal is SubscribableJournal {
-  return typeof (journal as Partial<SubscribableJournal>).subscribe === "function";
-}
 
 export const DEFAULT_JOURNAL_URL = "file://./.loom/journal";
 

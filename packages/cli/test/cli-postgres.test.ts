@@ -1,6 +1,11 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runCli } from "@loom/cli";
-import { EVENT_VERSION } from "@loom/core";
+import { type Agent, EVENT_VERSION } from "@loom/core";
 import { PostgresJournal } from "@loom/journal-postgres";
+import { type ThreadJobOutcome, ThreadQueue } from "@loom/journal-postgres/queue";
 import { sampleEvents } from "@loom/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -76,5 +81,48 @@ describe("loom over a postgres:// journal", () => {
     const bad = await loom("--journal", "postgres://user:s3cret@127.0.0.1:1/nowhere", "threads");
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).not.toContain("s3cret");
+  });
+});
+
+describe("loom approve --queue", () => {
+  it("journals the decision and hands the thread to a ThreadQueue, whose worker runs the call once", async () => {
+    const agentModule = fileURLToPath(new URL("./fixtures/steer-agent.mjs", import.meta.url));
+    const { default: make } = (await import(agentModule)) as {
+      default: (journal: PostgresJournal) => Agent;
+    };
+    const log = join(mkdtempSync(join(tmpdir(), "loom-cli-queue-")), "ran.log");
+    process.env.LOOM_TEST_LOG = log;
+    const agent = make(journal);
+    const paused = await agent.run("clean up", { threadId: "queued" });
+    expect(paused.status).toBe("interrupted");
+    const ref = paused.status === "interrupted" ? paused.pending[0]!.ref : "";
+    const bossSchema = `${schema}_boss`;
+    const queue = new ThreadQueue({ journal, queue: "cli-approvals", bossSchema });
+    const outcomes: ThreadJobOutcome[] = [];
+    await queue.work(agent, { onOutcome: (o) => outcomes.push(o) });
+    try {
+      const approved = await loom(
+        "--journal",
+        url,
+        "approve",
+        "queued",
+        ref,
+        "--queue",
+        "cli-approvals",
+        "--boss-schema",
+        bossSchema,
+      );
+      expect(approved.stderr).toBe("");
+      expect(approved.stdout).toContain('Handed thread queued to queue "cli-approvals"');
+      for (let i = 0; i < 200 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(outcomes).toMatchObject([{ status: "completed", threadId: "queued", text: "cleaned up" }]);
+      expect(readFileSync(log, "utf8")).toBe("/tmp/junk\n");
+    } finally {
+      await queue.stop();
+      const client = new pg.Client({ connectionString: DATABASE });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${bossSchema} CASCADE`);
+      await client.end();
+    }
   });
 });
