@@ -14,6 +14,7 @@ import { CliError, EXIT } from "./errors.js";
 import { DEFAULT_JOURNAL_URL, openJournal } from "./journal-url.js";
 import type { CliIO } from "./output.js";
 import { cancelCommand, decideCommand, pendingCommand, resumeCommand } from "./steer-commands.js";
+import { studioCommand } from "./studio-command.js";
 
 export const USAGE = `loom — look into Loom journals, and steer their threads
 
@@ -39,6 +40,7 @@ Commands:
                                                       carry the thread on: in this process with the agent
                                                       module M exports, or by a Postgres ThreadQueue Q
   cancel <thread> [--reason R]                        stop a thread nobody is running
+  studio [--agent M] [--port N] [--host H]            Loom Studio, a local web page over the journal (@loom/studio)
 
 Journal URL (--journal, or LOOM_JOURNAL; default ${DEFAULT_JOURNAL_URL}):
   file://./relative/dir   file:///absolute/dir   postgres://user@host:5432/db?schema=loom
@@ -64,6 +66,8 @@ const OPTIONS = {
   agent: { type: "string" },
   queue: { type: "string" },
   "boss-schema": { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -124,7 +128,7 @@ export async function runCli(
     const url = values.journal ?? io.env.LOOM_JOURNAL ?? DEFAULT_JOURNAL_URL;
     const known = [
       ...["threads", "events", "show", "explain", "flame", "fork", "tail"],
-      ...["pending", "approve", "reject", "resume", "cancel"],
+      ...["pending", "approve", "reject", "resume", "cancel", "studio"],
     ];
     if (!known.includes(command)) throw new CliError("usage", `Unknown command "${command}".\n\n${USAGE}`);
     journal = await openJournal(url, io.cwd);
@@ -218,6 +222,13 @@ export async function runCli(
         break;
       case "cancel":
         await cancelCommand(ctx, needThread(command, thread), values.reason ?? "cancelled with loom cancel");
+        break;
+      case "studio":
+        await studioCommand(ctx, {
+          ...(values.agent ? { agent: values.agent } : {}),
+          ...(values.host ? { host: values.host } : {}),
+          ...(values.port !== undefined ? { port: integer("port", values.port)! } : {}),
+        });
         break;
     }
     return EXIT.ok;

@@ -165,7 +165,7 @@ interface QueueLike {
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
-async function loadAgent(path: string, cwd: string, journal: Journal): Promise<Agent> {
+export async function loadAgent(path: string, cwd: string, journal: Journal): Promise<Agent> {
   const file = isAbsolute(path) ? path : resolve(cwd, path);
   let module: Record<string, unknown>;
   try {

@@ -1,0 +1,129 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCli } from "@loom/cli";
+import { type Journal, readAll } from "@loom/core";
+import { FsJournal } from "@loom/journal-fs";
+import { sampleEvents } from "@loom/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// `loom studio`: Loom Studio over the journal URL, printing its URL with the token; with --agent,
+// a decision made on the page resumes the thread in the studio's process.
+
+const cwd = mkdtempSync(join(tmpdir(), "loom-cli-studio-"));
+const dir = join(cwd, "journal");
+const log = join(cwd, "ran.log");
+const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+const agentModule = join(fixtures, "steer-agent.mjs");
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  process.env.LOOM_TEST_LOG = log;
+  const { default: make } = (await import(agentModule)) as {
+    default: (journal: Journal) => {
+      run(input: string, o: { threadId: string }): Promise<{ status: string }>;
+    };
+  };
+  const journal = new FsJournal({ dir });
+  try {
+    await journal.append("studio-thread", sampleEvents(5), -1);
+    expect((await make(journal).run("clean up", { threadId: "studio-paused" })).status).toBe("interrupted");
+  } finally {
+    await journal.close();
+  }
+});
+
+/** Starts `loom studio ...` and resolves once it printed its URL (or exited); `stop()` is Ctrl-C. */
+async function loomStudio(...argv: string[]) {
+  const controller = new AbortController();
+  let stdout = "";
+  let stderr = "";
+  let printed: (url: string) => void = () => undefined;
+  const url = new Promise<string>((resolve) => {
+    printed = resolve;
+  });
+  const exit = runCli(
+    ["--journal", `file://${dir}`, "studio", ...argv],
+    {
+      stdout: {
+        write: (text: string) => {
+          stdout += text;
+          const match = /Loom Studio: (\S+)/.exec(stdout);
+          if (match) printed(match[1]!);
+        },
+      },
+      stderr: { write: (text: string) => (stderr += text) },
+      cwd: fixtures,
+      env: {},
+    },
+    controller.signal,
+  );
+  const first = await Promise.race([url, exit.then((code) => ({ code }))]);
+  const address = typeof first === "string" ? new URL(first) : undefined;
+  return {
+    address,
+    headers: { authorization: `Bearer ${address?.searchParams.get("token")}` },
+    exit,
+    output: () => ({ stdout, stderr }),
+    stop: async () => {
+      controller.abort();
+      return exit;
+    },
+  };
+}
+
+describe("loom studio", () => {
+  it("serves the journal on 127.0.0.1, prints the URL with its token, and stops on Ctrl-C", async () => {
+    const studio = await loomStudio("--port", "0");
+    expect(studio.address?.href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
+    const { origin } = studio.address!;
+    const threads = await fetch(`${origin}/api/threads`, { headers: studio.headers });
+    expect(
+      ((await threads.json()) as { threads: { threadId: string }[] }).threads.map((t) => t.threadId),
+    ).toEqual(["studio-paused", "studio-thread"]);
+    expect((await fetch(`${origin}/api/threads`)).status).toBe(401);
+    expect(studio.output().stdout).toContain("No --agent");
+    expect(await studio.stop()).toBe(0);
+    await expect(fetch(`${origin}/api/threads`)).rejects.toThrow();
+  });
+
+  it("with --agent, an approval on the page resumes the thread in the studio's process: the call runs once", async () => {
+    const studio = await loomStudio("--agent", "./steer-agent.mjs");
+    const { origin } = studio.address!;
+    expect(studio.output().stdout).toContain('agent "agent"');
+    const approved = await fetch(`${origin}/api/threads/studio-paused/decisions`, {
+      method: "POST",
+      headers: { ...studio.headers, origin, "content-type": "application/json" },
+      body: JSON.stringify({ decisions: { call_1: { approve: true } } }),
+    });
+    expect(await approved.json()).toMatchObject({ resuming: true, pending: 0 });
+    let last = "";
+    for (let i = 0; i < 200 && last !== "run.completed"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const page = await fetch(`${origin}/api/threads/studio-paused/events?limit=1`, {
+        headers: studio.headers,
+      });
+      last = ((await page.json()) as { events: { type: string }[] }).events[0]!.type;
+    }
+    expect(last).toBe("run.completed");
+    expect(await studio.stop()).toBe(0);
+    expect(readFileSync(log, "utf8").split("\n").filter(Boolean)).toEqual(["/tmp/junk"]);
+    const journal = new FsJournal({ dir });
+    expect((await readAll(journal, "studio-paused")).filter((e) => e.type === "tool.started")).toHaveLength(
+      1,
+    );
+    await journal.close();
+  });
+
+  it("refuses a module without an agent, and a bad port, as usage errors", async () => {
+    const notAgent = await loomStudio("--agent", "./steer-not-an-agent.mjs");
+    expect(notAgent.address).toBeUndefined();
+    expect(await notAgent.exit).toBe(2);
+    expect(notAgent.output().stderr).toContain("exports no agent");
+    const badPort = await loomStudio("--port", "http");
+    expect(await badPort.exit).toBe(2);
+    expect(badPort.output().stderr).toContain("--port must be a non-negative integer");
+    expect(existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : []).toHaveLength(1);
+  });
+});
