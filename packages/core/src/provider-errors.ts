@@ -157,7 +157,9 @@ function reportCause(
   return redactedCause(report.cause, redact, report);
 }
 
-const DROPPED = /terminated|other side closed|socket hang up|ECONNRESET|EPIPE|UND_ERR_SOCKET/;
+// "terminated" is undici's word for a body cut off, as a word: "Unterminated string in JSON" is a
+// complete body that is malformed, not a dropped connection.
+const DROPPED = /\bterminated\b|other side closed|socket hang up|ECONNRESET|EPIPE|UND_ERR_SOCKET/;
 
 /** A connection lost while the body streamed: fetch reports it as a plain error, not the SDK's. */
 export function isConnectionDrop(error: unknown): boolean {

@@ -3,7 +3,7 @@ import { createAnthropicProvider } from "../src/index.js";
 
 providerConformance(
   "anthropic messages",
-  ({ baseURL, modelId, stream, apiKey }) =>
-    createAnthropicProvider({ model: modelId, baseURL, stream, apiKey }),
+  ({ baseURL, modelId, stream, apiKey, timeoutMs }) =>
+    createAnthropicProvider({ model: modelId, baseURL, stream, apiKey, timeoutMs }),
   anthropicMessagesCases(),
 );

@@ -3,6 +3,7 @@ import { createOpenAIProvider } from "../src/index.js";
 
 providerConformance(
   "openai chat completions",
-  ({ baseURL, modelId, stream, apiKey }) => createOpenAIProvider({ model: modelId, baseURL, stream, apiKey }),
+  ({ baseURL, modelId, stream, apiKey, timeoutMs }) =>
+    createOpenAIProvider({ model: modelId, baseURL, stream, apiKey, timeoutMs }),
   openaiChatCases(),
 );

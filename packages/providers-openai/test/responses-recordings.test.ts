@@ -3,7 +3,7 @@ import { createOpenAIProvider } from "../src/index.js";
 
 providerConformance(
   "openai responses",
-  ({ baseURL, modelId, stream, apiKey }) =>
-    createOpenAIProvider({ api: "responses", model: modelId, baseURL, stream, apiKey }),
+  ({ baseURL, modelId, stream, apiKey, timeoutMs }) =>
+    createOpenAIProvider({ api: "responses", model: modelId, baseURL, stream, apiKey, timeoutMs }),
   openaiResponsesCases(),
 );

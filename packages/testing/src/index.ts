@@ -1,5 +1,9 @@
 // What an app, a demo or a test of any runner uses: loads without a test runner, from ESM and CJS.
 // The vitest suites (journalConformance, providerConformance) are in "@loom/testing/vitest".
+
+export { anthropicMessagesCases } from "./cases/anthropic-messages.js";
+export { openaiChatCases } from "./cases/openai-chat.js";
+export { openaiResponsesCases } from "./cases/openai-responses.js";
 export { ConformanceFailure } from "./journal-assert.js";
 export { runJournalConformance } from "./journal-kit.js";
 export type {
@@ -12,10 +16,34 @@ export type {
 } from "./journal-kit-types.js";
 export { collectParts, failedCall, jsonExchange, sseExchange, userRequest } from "./provider-calls.js";
 export {
+  CONFORMANCE_API_KEY,
+  type ConformanceProviderFactory,
+  type ConformanceProviderOptions,
+  checkProvider,
+  checkProviderCase,
+  type ExpectedCall,
+  type ExpectedError,
+  type ExpectedMessage,
+  type ExpectedResponse,
+  type ProviderCheck,
+  type ProviderRecordingCase,
+  providerChecks,
+} from "./provider-checks.js";
+export {
+  type ExpectedStreamRun,
+  type StreamRun,
+  streamRuns,
+  type TextDigest,
+  textDigest,
+} from "./provider-differences.js";
+export {
+  anthropicExpectedBody,
   anthropicRequestFromBody,
   anthropicRequestShape,
+  chatExpectedBody,
   chatRequestFromBody,
   chatRequestShape,
+  responsesExpectedBody,
   responsesRequestFromBody,
   responsesRequestShape,
 } from "./recorded-requests.js";

@@ -2,8 +2,9 @@ import type { Message, ModelRequest, ModelSettings, ToolCall, ToolSpec } from "@
 
 /**
  * Recorded request bodies read back as Loom requests, so a case replays the same conversation the
- * recording's client sent; and the "shape" of a body (model, messages, tools, with what the APIs
- * treat as equal made equal) to compare what a provider sent with what was recorded.
+ * recording's client sent (what a Loom request cannot say goes in `providerOptions`); and the
+ * "shape" of a body (the whole body, with what the API treats as equal made equal) to compare what
+ * a provider sent with what was recorded.
  */
 
 type Json = Record<string, unknown>;
@@ -45,7 +46,9 @@ export function chatRequestFromBody(body: unknown): ModelRequest {
       }));
       return { role: "assistant", content: textOf(m.content), ...(toolCalls.length ? { toolCalls } : {}) };
     }
-    return { role: role === "system" ? "system" : "user", content: textOf(m.content) };
+    // A developer message is the system message of newer models: the API takes either.
+    const system = role === "system" || role === "developer";
+    return { role: system ? "system" : "user", content: textOf(m.content) };
   });
   const tools: ToolSpec[] = arr(b.tools).map((t) => {
     const f = obj(obj(t).function);
@@ -86,7 +89,10 @@ export function responsesRequestFromBody(body: unknown): ModelRequest {
     } else {
       const role = str(item.role);
       if (role === "assistant") messages.push({ role: "assistant", content: textOf(item.content) });
-      else messages.push({ role: role === "system" ? "system" : "user", content: textOf(item.content) });
+      else {
+        const system = role === "system" || role === "developer";
+        messages.push({ role: system ? "system" : "user", content: textOf(item.content) });
+      }
     }
   }
   const tools: ToolSpec[] = arr(b.tools).map((t) => {
@@ -167,72 +173,111 @@ const parseArgs = (text: string): unknown => {
   }
 };
 
-/** Model, messages and tools of a Chat Completions body; null and empty fields dropped, arguments parsed. */
-export function chatRequestShape(body: unknown): unknown {
-  const b = obj(body);
-  return {
-    model: b.model,
-    messages: arr(b.messages).map((raw) => {
-      const m = obj(raw);
-      const content = textOf(m.content);
-      return {
-        role: m.role,
-        ...(content ? { content } : {}),
-        ...(m.tool_call_id ? { tool_call_id: m.tool_call_id } : {}),
-        ...(arr(m.tool_calls).length
-          ? {
-              tool_calls: arr(m.tool_calls).map((c) => ({
-                id: obj(c).id,
-                name: obj(obj(c).function).name,
-                arguments: parseArgs(str(obj(obj(c).function).arguments)),
-              })),
-            }
-          : {}),
-      };
-    }),
-    tools: arr(b.tools).map((t) => {
-      const f = obj(obj(t).function);
-      return { name: f.name, description: str(f.description), parameters: f.parameters };
-    }),
-  };
+/**
+ * A request body with what its API treats as equal made equal, each for the reason given, and
+ * nothing else changed: the recorded body and the sent one are both put through it and compared
+ * whole (settings and provider options included).
+ */
+function withoutDefaults(b: Json, defaults: Json): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(b)) {
+    if (value === undefined) continue;
+    if (key in defaults && JSON.stringify(defaults[key]) === JSON.stringify(value)) continue;
+    out[key] = value;
+  }
+  return out;
 }
 
-/** Model, input items and tools of a Responses body; empty assistant messages and instructions dropped. */
-export function responsesRequestShape(body: unknown): unknown {
-  const b = obj(body);
-  const input = arr(b.input)
-    .map(obj)
-    .filter((item) => !(item.role === "assistant" && textOf(item.content) === ""))
-    .map((item) =>
-      item.type === "function_call"
-        ? {
-            type: item.type,
-            call_id: item.call_id,
-            name: item.name,
-            arguments: parseArgs(str(item.arguments)),
-          }
-        : item.type
-          ? item
-          : { role: item.role, content: textOf(item.content) },
-    );
+/**
+ * A Chat Completions body for comparing a sent request with a recorded one:
+ * - `stream: false` and `tool_choice: "auto"` (with tools) are the API's defaults;
+ * - a `developer` message is a `system` message to the API (newer models take either);
+ * - text content is a string or an array of text parts, and an assistant message's `content: null`
+ *   is no content;
+ * - a tool call's arguments are JSON text, which clients write again with their own spacing;
+ * - a tool's `strict` is a client's choice Loom requests do not carry (a provider option).
+ */
+export function chatRequestShape(body: unknown): unknown {
+  const b = withoutDefaults(obj(body), { stream: false, tool_choice: "auto" });
   return {
-    model: b.model,
-    ...(str(b.instructions) ? { instructions: b.instructions } : {}),
-    input,
-    tools: arr(b.tools).map((t) => {
-      const f = obj(t);
-      return { name: f.name, description: str(f.description), parameters: f.parameters };
+    ...b,
+    messages: arr(b.messages).map((raw) => {
+      const { content, role, tool_calls, ...rest } = obj(raw);
+      return {
+        ...rest,
+        role: role === "developer" ? "system" : role,
+        ...(content === null || content === undefined ? {} : { content: textOf(content) }),
+        ...(tool_calls === undefined
+          ? {}
+          : {
+              tool_calls: arr(tool_calls).map((c) => {
+                const call = obj(c);
+                const f = obj(call.function);
+                return { ...call, function: { ...f, arguments: parseArgs(str(f.arguments)) } };
+              }),
+            }),
+      };
     }),
+    ...(b.tools === undefined
+      ? {}
+      : {
+          tools: arr(b.tools).map((t) => {
+            const { strict: _strict, ...f } = obj(obj(t).function);
+            return { ...obj(t), function: f };
+          }),
+        }),
   };
 }
 
 /**
- * System, messages and tools of a Messages body (not the model). Text-only content is a string, consecutive
- * messages of one role are one message (the API merges them), and `is_error: false` and a block's
- * `caller` are dropped.
+ * A Responses body for comparing a sent request with a recorded one:
+ * - `stream: false`, `instructions: ""` and `tool_choice: "auto"` are the API's defaults;
+ * - a `developer` message is a `system` message to the API, and text content is a string or an
+ *   array of text parts;
+ * - an assistant message without text says nothing (pydantic-ai sends one before its function calls);
+ * - a function call's arguments are JSON text, which clients write again with their own spacing;
+ * - a tool's `strict` is a client's choice Loom requests do not carry (a provider option).
+ */
+export function responsesRequestShape(body: unknown): unknown {
+  const b = withoutDefaults(obj(body), { stream: false, instructions: "", tool_choice: "auto" });
+  return {
+    ...b,
+    input: arr(b.input)
+      .map(obj)
+      .filter((item) => !(item.role === "assistant" && !item.type && textOf(item.content) === ""))
+      .map((item) => {
+        if (item.type === "function_call") return { ...item, arguments: parseArgs(str(item.arguments)) };
+        if (item.type && item.type !== "message") return item;
+        const { content, role, type: _type, ...rest } = item;
+        return { ...rest, role: role === "developer" ? "system" : role, content: textOf(content) };
+      }),
+    ...(b.tools === undefined
+      ? {}
+      : {
+          tools: arr(b.tools).map((t) => {
+            const { strict: _strict, ...f } = obj(t);
+            return f;
+          }),
+        }),
+  };
+}
+
+/**
+ * A Messages body for comparing a sent request with a recorded one:
+ * - `stream: false`, `tool_choice: {type: "auto"}` and a tool's `type: "custom"` are the API's defaults;
+ * - consecutive messages of one role are one message (the API merges them), and text-only content
+ *   is a string or an array of text blocks;
+ * - a tool result's `is_error: false` is no error;
+ * - a block's `caller` (an SDK tool runner's bookkeeping) and `cache_control` (a client's caching
+ *   choice) are not part of a Loom request;
+ * - not the model: a case may send a current model id where the recording used one retired since
+ *   (the case's modelId is checked on its own).
  */
 export function anthropicRequestShape(body: unknown): unknown {
-  const b = obj(body);
+  const { model: _model, ...b } = withoutDefaults(obj(body), {
+    stream: false,
+    tool_choice: { type: "auto" },
+  });
   const messages: { role: unknown; content: unknown[] }[] = [];
   for (const raw of arr(b.messages)) {
     const m = obj(raw);
@@ -247,14 +292,58 @@ export function anthropicRequestShape(body: unknown): unknown {
     else messages.push({ role: m.role, content: blocks });
   }
   return {
-    // No model: a case may send a current model id where the recording used one retired since
-    // (the case's modelId is checked on its own).
-    max_tokens: b.max_tokens,
-    ...(b.system !== undefined ? { system: textOf(b.system) } : {}),
+    ...b,
+    ...(b.system === undefined ? {} : { system: textOf(b.system) }),
     messages,
-    tools: arr(b.tools).map((t) => {
-      const f = obj(t);
-      return { name: f.name, description: str(f.description), input_schema: f.input_schema };
-    }),
+    ...(b.tools === undefined
+      ? {}
+      : {
+          tools: arr(b.tools).map((t) => {
+            const { type, ...f } = obj(t);
+            return type === "custom" ? f : { ...f, type };
+          }),
+        }),
+  };
+}
+
+const providerOptionsOf = (settings: ModelSettings, key: string): Json =>
+  obj(settings.providerOptions?.[key]);
+
+/**
+ * What a Chat Completions body must hold for a Loom request: the settings, `providerOptions.openai`
+ * as given, and in a stream `stream_options.include_usage` (without it the API reports no usage).
+ */
+export function chatExpectedBody(request: ModelRequest, stream: boolean): Json {
+  const { settings } = request;
+  return {
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    ...(settings.maxOutputTokens !== undefined ? { max_completion_tokens: settings.maxOutputTokens } : {}),
+    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+    ...providerOptionsOf(settings, "openai"),
+  };
+}
+
+/** What a Responses body must hold for a Loom request: the settings and `providerOptions.openai`. */
+export function responsesExpectedBody(request: ModelRequest, stream: boolean): Json {
+  const { settings } = request;
+  return {
+    ...(stream ? { stream: true } : {}),
+    ...(settings.maxOutputTokens !== undefined ? { max_output_tokens: settings.maxOutputTokens } : {}),
+    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+    ...providerOptionsOf(settings, "openai"),
+  };
+}
+
+/**
+ * What a Messages body must hold for a Loom request: the settings and `providerOptions.anthropic`
+ * (`max_tokens` is required by the API; without `maxOutputTokens` its value is the provider's choice).
+ */
+export function anthropicExpectedBody(request: ModelRequest, stream: boolean): Json {
+  const { settings } = request;
+  return {
+    ...(stream ? { stream: true } : {}),
+    ...(settings.maxOutputTokens !== undefined ? { max_tokens: settings.maxOutputTokens } : {}),
+    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+    ...providerOptionsOf(settings, "anthropic"),
   };
 }

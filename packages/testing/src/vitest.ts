@@ -18,6 +18,8 @@ export {
   type ExpectedError,
   type ExpectedMessage,
   type ExpectedResponse,
+  type ExpectedStreamRun,
+  type ProviderCheck,
   type ProviderRecordingCase,
   providerConformance,
   type TextDigest,

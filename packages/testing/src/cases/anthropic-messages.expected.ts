@@ -19,13 +19,8 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 4,
-          reasoning: 0,
-          toolCall: 0,
-        },
+        stream: [{ type: "text", text: "- Captain\n- Scoop" }],
         requestId: "req_011CYEXg9iLMo4YhB4XfkXBw",
-        partsSha256: "0b19fe95ab84ea60fec6e7fc969891310aa3e8f318ae550b67b1a5f63a06bd04",
       },
     },
   ],
@@ -46,12 +41,12 @@ export const EXPECTED = {
         unified: "stop",
         raw: "end_turn",
       },
-      deltas: {
-        text: 6,
-        reasoning: 0,
-        toolCall: 0,
-      },
-      partsSha256: "8d20eebfcd32d8afc5155113965551185b596472630d73f4bec0c540ffac52ba",
+      stream: [
+        {
+          type: "text",
+          text: "Hello! I'm doing well, thank you for asking. How are you doing today? Is there anything I can help you with?",
+        },
+      ],
     },
   },
   // messages-stream-tool-use-then-text.anthropic-sdk-python.json
@@ -78,12 +73,15 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "tool_use",
         },
-        deltas: {
-          text: 0,
-          reasoning: 0,
-          toolCall: 7,
-        },
-        partsSha256: "ec6c0a8591cde7e5f4ab962a3ec5f7ece01d35b0b1b3a9f99b811c4240c52de8",
+        stream: [
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "toolu_01TJoxvFknVdnV9XpWFPaRmY",
+            name: "get_weather",
+            arguments: '{"location": "San Francisco, CA", "units": "f"}',
+          },
+        ],
       },
     },
     {
@@ -101,12 +99,12 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 7,
-          reasoning: 0,
-          toolCall: 0,
-        },
-        partsSha256: "5aa33c3eebe7dbca05725de25fde668e02eae355a31233c8884efbc68f19ac1f",
+        stream: [
+          {
+            type: "text",
+            text: "The weather in San Francisco, CA is currently **68\u00b0F and Sunny**. It's a nice day!",
+          },
+        ],
       },
     },
   ],
@@ -133,12 +131,16 @@ export const EXPECTED = {
         unified: "tool-calls",
         raw: "tool_use",
       },
-      deltas: {
-        text: 2,
-        reasoning: 0,
-        toolCall: 2,
-      },
-      partsSha256: "c99250a77a1fd0f3041f536ba330206aacbb6c486e09da7cdade5cba9c75f9f2",
+      stream: [
+        { type: "text", text: "I'll update the issue list for you." },
+        {
+          type: "tool-call",
+          index: 0,
+          callId: "toolu_01QE1WLsSVp5hy5Q3GmGTmjP",
+          name: "updateIssueList",
+          arguments: "{}",
+        },
+      ],
     },
   },
   // messages-stream-tools-parallel.vercel-ai.chunks.txt
@@ -174,12 +176,29 @@ export const EXPECTED = {
         unified: "tool-calls",
         raw: "tool_use",
       },
-      deltas: {
-        text: 0,
-        reasoning: 0,
-        toolCall: 9,
-      },
-      partsSha256: "48afa7a176ea3a834d96106a80c061f43cfc8831f492810bdd52b0716f5f62c7",
+      stream: [
+        {
+          type: "tool-call",
+          index: 0,
+          callId: "toolu_01LtEf4h1QW7KCKLsYMuhTNB",
+          name: "searchDocs",
+          arguments: '{"query": "alpha"}',
+        },
+        {
+          type: "tool-call",
+          index: 1,
+          callId: "toolu_016tfZE7otAFSBjhc67wu189",
+          name: "searchDocs",
+          arguments: '{"query": "beta"}',
+        },
+        {
+          type: "tool-call",
+          index: 2,
+          callId: "toolu_01XkU35z8BVWqqc9tijDuLrA",
+          name: "searchDocs",
+          arguments: '{"query": "gamma"}',
+        },
+      ],
     },
   },
   // messages-stream-thinking.pydantic-ai.yaml
@@ -210,12 +229,20 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 95,
-          reasoning: 13,
-          toolCall: 0,
-        },
-        partsSha256: "aba57550cce798264d07314cdda77a4e0f787ca68dca70eb68638e7d37aae7e2",
+        stream: [
+          {
+            type: "reasoning",
+            text: "This is a straightforward question about pedestrian safety. I should provide clear, helpful advice about how to safely cross a street. This is basic safety information that could help prevent accidents.",
+          },
+          {
+            type: "text",
+            text: {
+              length: 1021,
+              sha256: "1b0c432c3a48cc2829d6ff2b6e2c0f62881416d4583337d6f8a8a9a48ad73dfc",
+              startsWith: "Here are the basic steps for safely cros",
+            },
+          },
+        ],
       },
     },
   ],
@@ -242,12 +269,13 @@ export const EXPECTED = {
         unified: "stop",
         raw: "end_turn",
       },
-      deltas: {
-        text: 3,
-        reasoning: 9,
-        toolCall: 0,
-      },
-      partsSha256: "4d5c191047b53269b2ac8d1bd55a01c0b7eb27a3ed2e8745e003ece054cce3ce",
+      stream: [
+        {
+          type: "reasoning",
+          text: "The previous result was 925. Now I need to divide that by 5.\n\n925 \u00f7 5 = 185",
+        },
+        { type: "text", text: "925 \u00f7 5 = 185" },
+      ],
     },
   },
   // messages-nonstream-text.vercel-ai.json
@@ -267,12 +295,12 @@ export const EXPECTED = {
         unified: "stop",
         raw: "end_turn",
       },
-      deltas: {
-        text: 1,
-        reasoning: 0,
-        toolCall: 0,
-      },
-      partsSha256: "18f0bfce90b31fb17a4603f7cda6fa43d42e2dd76382d0ddf3242846aac50062",
+      stream: [
+        {
+          type: "text",
+          text: "Hello! I'm doing well, thanks for asking. How are you doing today? Is there anything I can help you with?",
+        },
+      ],
     },
   },
   // messages-nonstream-thinking.vercel-ai.json
@@ -307,12 +335,20 @@ export const EXPECTED = {
         unified: "stop",
         raw: "end_turn",
       },
-      deltas: {
-        text: 1,
-        reasoning: 1,
-        toolCall: 0,
-      },
-      partsSha256: "62a5f8840317b84a5a5c77bd6626a5a6dc693f4aca0495c67f00b299aef439f9",
+      stream: [
+        {
+          type: "reasoning",
+          text: "I need to find all roots of this cubic polynomial and verify them. The Rational Root Theorem suggests checking factors of 6, and I can confirm that 1, 2, and 3 are indeed roots. I'll use synthetic division to factor it as (x-1)(x-2)(x-3), then verify by expanding and confirm this accounts for all roots since a degree 3 polynomial has exactly 3 roots.",
+        },
+        {
+          type: "text",
+          text: {
+            length: 2644,
+            sha256: "bf7cfc50962b1ea973c502b6abf4d833d305fac3c469a0e50ec3a938cbdbc688",
+            startsWith: "## Step 1: Set up the problem\n\nWe want a",
+          },
+        },
+      ],
     },
   },
   // messages-nonstream-tool-use-then-text.anthropic-sdk-python.json
@@ -339,12 +375,15 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "tool_use",
         },
-        deltas: {
-          text: 0,
-          reasoning: 0,
-          toolCall: 1,
-        },
-        partsSha256: "0d68acf4b6d9bfdd814d1a60f898b0f6dce721cd4d625ac6b5ee6b029641f51d",
+        stream: [
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "toolu_011bpynHqFZ9P4u5rSaXsTJQ",
+            name: "get_weather",
+            arguments: '{"location":"San Francisco, CA","units":"f"}',
+          },
+        ],
       },
     },
     {
@@ -362,12 +401,12 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
-        partsSha256: "b9d63dd6890af37b089f391d56f08c51e41ee2ae53446f3d5a3d3492ae147a3c",
+        stream: [
+          {
+            type: "text",
+            text: "The weather in San Francisco, CA is currently **Sunny** with a temperature of **68\u00b0F**.",
+          },
+        ],
       },
     },
   ],
@@ -411,12 +450,40 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "tool_use",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 4,
-        },
-        partsSha256: "9152b25360b4af15e5438a9deaa37176c9871e30a09ec72844e192dbaa880299",
+        stream: [
+          {
+            type: "text",
+            text: "I'll help you find out who is the youngest by retrieving information about each family member. I'll retrieve their entity information to compare their ages.",
+          },
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "toolu_0167cfEnoQaPviGdVXA95zcu",
+            name: "retrieve_entity_info",
+            arguments: '{"name":"Alice"}',
+          },
+          {
+            type: "tool-call",
+            index: 1,
+            callId: "toolu_01EEe2V5HD1Ac4rKiUR4HD2T",
+            name: "retrieve_entity_info",
+            arguments: '{"name":"Bob"}',
+          },
+          {
+            type: "tool-call",
+            index: 2,
+            callId: "toolu_01XFyAjstT3966qvRynZyVPo",
+            name: "retrieve_entity_info",
+            arguments: '{"name":"Charlie"}',
+          },
+          {
+            type: "tool-call",
+            index: 3,
+            callId: "toolu_013mnQZbgtK2oe3Mo3XKJsx3",
+            name: "retrieve_entity_info",
+            arguments: '{"name":"Daisy"}',
+          },
+        ],
       },
     },
     {
@@ -438,12 +505,12 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
-        partsSha256: "4410552d7b199a8e6f449e161f02a4bb98fa32918aee6223fcff9bbd4ce03038",
+        stream: [
+          {
+            type: "text",
+            text: "Based on the retrieved information, we can see the family relationships:\n- Alice and Bob are married\n- Charlie is their son\n- Daisy is their daughter and Charlie's younger sister\n\nTherefore, Daisy is the youngest in the family. She is described as Charlie's younger sister, which indicates she is the youngest among the four family members.",
+          },
+        ],
       },
     },
   ],
@@ -472,13 +539,20 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "tool_use",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 1,
-        },
+        stream: [
+          {
+            type: "text",
+            text: 'I\'ll use the test_tool with the value "test" as requested, then provide a final response.',
+          },
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "toolu_011LF2VkWpAfJnTKJcmh1PNf",
+            name: "test_tool",
+            arguments: '{"value":"test"}',
+          },
+        ],
         requestId: "req_011CVLotQepAqEAyhJpvkpZN",
-        partsSha256: "8a19c3d5cc1e7185b9b4b087d80f5c453fab92560182f9648f5c452b6e6c3301",
       },
     },
     {
@@ -497,13 +571,13 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
+        stream: [
+          {
+            type: "text",
+            text: 'I have successfully executed the test_tool with the value "test". The tool completed without any errors. This was a simple test to demonstrate the tool functionality and confirm it\'s working properly.',
+          },
+        ],
         requestId: "req_011CVLotbAbAUDPV8GEFGjoJ",
-        partsSha256: "6c066fb0af2f49e0444cbc6c2a8a2963ffa1de1d15f7913abcd18f851682c579",
       },
     },
     {
@@ -533,13 +607,27 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "tool_use",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 2,
-        },
+        stream: [
+          {
+            type: "text",
+            text: "I'll use the test_tool twice as requested - first with count 1, then with count 2.",
+          },
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "toolu_01L8GVQapA1HmggQcrwboukH",
+            name: "test_tool",
+            arguments: '{"count":1}',
+          },
+          {
+            type: "tool-call",
+            index: 1,
+            callId: "toolu_01J5Fvzxu7DP1Uh59c1kr5JD",
+            name: "test_tool",
+            arguments: '{"count":2}',
+          },
+        ],
         requestId: "req_011CVLotoUkyNS4Bi9asSfF8",
-        partsSha256: "2a61bffde1e22d13b0949a4022bfd26f2049586850b316b2fb5287f78c2d4e0e",
       },
     },
     {
@@ -558,13 +646,13 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
+        stream: [
+          {
+            type: "text",
+            text: 'I\'ve successfully used the test_tool twice:\n- First call with count 1: returned "Called with 1"\n- Second call with count 2: returned "Called with 2"',
+          },
+        ],
         requestId: "req_011CVLou46LSJLFLPjsBqzuT",
-        partsSha256: "689e3854f92103f3df004e97ea55490763862032e48276d46195a46303dca95f",
       },
     },
     {
@@ -590,13 +678,20 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "tool_use",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 1,
-        },
+        stream: [
+          {
+            type: "text",
+            text: 'I\'ll use the test_tool with the input "test" as requested, then provide a final response.',
+          },
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "toolu_01BTPr2x4Nduos6gVrE19JZr",
+            name: "test_tool",
+            arguments: '{"input":"test"}',
+          },
+        ],
         requestId: "req_011CVLouH5BmooVKHYfbix96",
-        partsSha256: "b7811696b555c5cf0da158bd9ca8e8f593caa111bf23e405f74de97506dcf3b7",
       },
     },
     {
@@ -615,13 +710,13 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
+        stream: [
+          {
+            type: "text",
+            text: 'I have successfully executed the test_tool with the input "test". The tool ran and returned a result. The test has been completed as requested.',
+          },
+        ],
         requestId: "req_011CVLouUbivQXR2479enLwD",
-        partsSha256: "94a332f2e4d7d6b1b8b9f2e8c1b6404382f4e2bbac24e2f96a1aa1129e9b826d",
       },
     },
   ],
@@ -633,8 +728,8 @@ export const EXPECTED = {
         status: 429,
         retryable: true,
         requestId: "req_011CYK5mje9HkutJtmfPzzNC",
-        messageIncludes:
-          "Anthropic API 429 (rate_limit_error): This request would exceed your organization's rate limit of 20,000,000 prompt bytes per hour (org: 5576611f-a1ee-427c-9800-298d9579899c, model: claude-sonnet-4-5-20250929). For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase. The executor retries after the delay the API asked for.",
+        apiMessage:
+          "This request would exceed your organization's rate limit of 20,000,000 prompt bytes per hour (org: 5576611f-a1ee-427c-9800-298d9579899c, model: claude-sonnet-4-5-20250929). For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase.",
       },
     },
     {
@@ -643,8 +738,8 @@ export const EXPECTED = {
         status: 429,
         retryable: true,
         requestId: "req_011CYK5mnscLpxFuMxiDHt26",
-        messageIncludes:
-          "Anthropic API 429 (rate_limit_error): This request would exceed your organization's rate limit of 20,000,000 prompt bytes per hour (org: 5576611f-a1ee-427c-9800-298d9579899c, model: claude-sonnet-4-5-20250929). For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase. The executor retries after the delay the API asked for.",
+        apiMessage:
+          "This request would exceed your organization's rate limit of 20,000,000 prompt bytes per hour (org: 5576611f-a1ee-427c-9800-298d9579899c, model: claude-sonnet-4-5-20250929). For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase.",
       },
     },
     {
@@ -663,12 +758,12 @@ export const EXPECTED = {
           unified: "stop",
           raw: "end_turn",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
-        partsSha256: "bc89f0fd6a07913b0d9fdc861cb568d390bdd07bdcba274d68c786c23307c942",
+        stream: [
+          {
+            type: "text",
+            text: '{"items":[{"product_name":"Green Tea","price":5.50,"quantity":2},{"product_name":"Coffee","price":3.00,"quantity":1}],"total":14.0}',
+          },
+        ],
       },
     },
   ],
@@ -696,12 +791,15 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "tool_use",
         },
-        deltas: {
-          text: 0,
-          reasoning: 0,
-          toolCall: 1,
-        },
-        partsSha256: "fc5dcdc418cc9cd3510cc6c588ebb96c1a2831d14eb3118939924e8a45e48f31",
+        stream: [
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "toolu_01GHndag5wQmbzNihYmV2UBj",
+            name: "get_weather",
+            arguments: '{"location":"San Francisco, CA","units":"c"}',
+          },
+        ],
       },
     },
     {
@@ -710,8 +808,8 @@ export const EXPECTED = {
         status: 400,
         retryable: false,
         requestId: "req_011CYHyk9NPsBYeGbC9LuDNK",
-        messageIncludes:
-          "Anthropic API 400 (invalid_request_error): messages.0.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_01GHndag5wQmbzNihYmV2UBj. Each `tool_result` block must have a corresponding `tool_use` block in the previous message. Fix the request (model, settings, messages or tools); retrying will not help.",
+        apiMessage:
+          "messages.0.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_01GHndag5wQmbzNihYmV2UBj. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.",
       },
     },
   ],
@@ -723,8 +821,7 @@ export const EXPECTED = {
         status: 404,
         retryable: false,
         requestId: "req_011CdufXo8Y2LVfY2veyuQWG",
-        messageIncludes:
-          "Anthropic API 404 (not_found_error): model: claude-sonet-4-5. Check the model id and that the API key's project can use it.",
+        apiMessage: "model: claude-sonet-4-5",
       },
     },
   ],

@@ -1,11 +1,21 @@
 import type { ToolSpec } from "@loom/core";
-import type { ProviderRecordingCase } from "../provider-conformance.js";
-import { anthropicRequestFromBody, anthropicRequestShape } from "../recorded-requests.js";
+import type { ProviderRecordingCase } from "../provider-checks.js";
+import {
+  anthropicExpectedBody,
+  anthropicRequestFromBody,
+  anthropicRequestShape,
+} from "../recorded-requests.js";
 import { recordingPath } from "../recording-path.js";
 import { EXPECTED } from "./anthropic-messages.expected.js";
 import { recordedCalls, userRequest } from "./recorded-calls.js";
 
-const base = { basePath: "", path: "/v1/messages", requestShape: anthropicRequestShape } as const;
+const base = {
+  basePath: "",
+  path: "/v1/messages",
+  requestShape: anthropicRequestShape,
+  expectedBody: anthropicExpectedBody,
+  providerOptionsKey: "anthropic",
+} as const;
 const file = (name: string) => recordingPath(`anthropic/${name}`);
 
 const searchDocs: ToolSpec = {

@@ -1,11 +1,24 @@
 import type { ToolSpec } from "@loom/core";
-import type { ProviderRecordingCase } from "../provider-conformance.js";
-import { chatRequestFromBody, chatRequestShape } from "../recorded-requests.js";
+import type { ProviderRecordingCase } from "../provider-checks.js";
+import { chatExpectedBody, chatRequestFromBody, chatRequestShape } from "../recorded-requests.js";
 import { recordingPath } from "../recording-path.js";
 import { EXPECTED } from "./openai-chat.expected.js";
+import {
+  FAILURE_REQUEST_ID,
+  malformedStreamEvent,
+  rateLimited,
+  streamErrorEvent,
+  truncatedBody,
+} from "./openai-chat-failures.js";
 import { recordedCalls, userRequest } from "./recorded-calls.js";
 
-const base = { basePath: "/v1", path: "/v1/chat/completions", requestShape: chatRequestShape } as const;
+const base = {
+  basePath: "/v1",
+  path: "/v1/chat/completions",
+  requestShape: chatRequestShape,
+  expectedBody: chatExpectedBody,
+  providerOptionsKey: "openai",
+} as const;
 const file = (name: string) => recordingPath(`openai/${name}`);
 
 const weatherTool: ToolSpec = {
@@ -157,5 +170,73 @@ export function openaiChatCases(): ProviderRecordingCase[] {
       ),
     },
   ];
-  return cases.map((c) => ({ ...c, recording: file(c.name) }));
+  const weather = userRequest("What's the weather like in SF?");
+  const failures: ProviderRecordingCase[] = [
+    {
+      ...base,
+      name: "chat-stream-error-event (an error inside a 200 stream)",
+      recording: [streamErrorEvent()],
+      modelId: "gpt-4o",
+      stream: true,
+      calls: [
+        {
+          request: weather,
+          error: {
+            code: "server_error",
+            retryable: true,
+            requestId: FAILURE_REQUEST_ID,
+            apiMessage: "The server had an error while processing your request. Sorry about that!",
+          },
+        },
+      ],
+    },
+    {
+      ...base,
+      name: "chat-error-429-rate-limit (the wait named in the message)",
+      recording: [rateLimited()],
+      modelId: "gpt-4o",
+      stream: true,
+      calls: [
+        {
+          request: weather,
+          error: {
+            code: "rate_limited",
+            status: 429,
+            retryable: true,
+            retryAfterMs: 1660,
+            requestId: FAILURE_REQUEST_ID,
+            apiMessage:
+              "Rate limit reached for gpt-4o in organization org-loomconformance on tokens per min (TPM)",
+          },
+        },
+      ],
+    },
+    {
+      ...base,
+      name: "chat-timeout (no answer within timeoutMs)",
+      recording: [],
+      replay: { hold: true },
+      timeoutMs: 300,
+      modelId: "gpt-4o",
+      stream: true,
+      calls: [{ request: weather, error: { code: "network", retryable: true } }],
+    },
+    {
+      ...base,
+      name: "chat-nonstream-truncated-body (a 200 whose JSON breaks off)",
+      recording: [truncatedBody()],
+      modelId: "gpt-4o",
+      stream: false,
+      calls: [{ request: weather, error: { code: "invalid_response", retryable: false } }],
+    },
+    {
+      ...base,
+      name: "chat-stream-malformed-event (a 200 stream event that is not JSON)",
+      recording: [malformedStreamEvent()],
+      modelId: "gpt-4o",
+      stream: true,
+      calls: [{ request: weather, error: { code: "invalid_response", retryable: false } }],
+    },
+  ];
+  return [...cases.map((c) => ({ ...c, recording: file(c.name) })), ...failures];
 }

@@ -26,12 +26,15 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "completed",
         },
-        deltas: {
-          text: 0,
-          reasoning: 0,
-          toolCall: 6,
-        },
-        partsSha256: "5334f6944f2a54e766feb5e4432ce1d5edbaeeb984f47ba9357c1ce31ec892fa",
+        stream: [
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "call_kL0PCQV7M2WMoVX8V8OtYSAL",
+            name: "get_capital",
+            arguments: '{"country":"France"}',
+          },
+        ],
       },
     },
     {
@@ -49,12 +52,7 @@ export const EXPECTED = {
           unified: "stop",
           raw: "completed",
         },
-        deltas: {
-          text: 7,
-          reasoning: 0,
-          toolCall: 0,
-        },
-        partsSha256: "9c938a4db0f1e80db18e3009a92b8ad6dc4af5e2fb5e82482b56a00d7afea404",
+        stream: [{ type: "text", text: "The capital of France is Paris." }],
       },
     },
   ],
@@ -75,13 +73,8 @@ export const EXPECTED = {
           unified: "stop",
           raw: "completed",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
+        stream: [{ type: "text", text: "pong" }],
         requestId: "req_445d87d531af499daeb09f7826886b8c",
-        partsSha256: "4003831bc7d1d628dd087a60a480ee67801c9e5ce1ef92146d948346b03df643",
       },
     },
   ],
@@ -117,12 +110,19 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "completed",
         },
-        deltas: {
-          text: 0,
-          reasoning: 32,
-          toolCall: 14,
-        },
-        partsSha256: "68ace0f96e0c7227bf6cdf53d86e6f299d45076a2603dabeae62c632a382fa6f",
+        stream: [
+          {
+            type: "reasoning",
+            text: "**Calculating step-by-step using calculator**\n\nI'll compute 12 plus 7, then multiply the result by 3, and finally multiply that by 10, reporting the final product.",
+          },
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "call_AB6AaRZ1FYZB2RwS6A5vbdqn",
+            name: "calculator",
+            arguments: '{"a":12,"b":7,"op":"add"}',
+          },
+        ],
       },
     },
     {
@@ -147,12 +147,15 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "completed",
         },
-        deltas: {
-          text: 0,
-          reasoning: 0,
-          toolCall: 14,
-        },
-        partsSha256: "b1975f5689f7c6519608546f8ae62375d5359ce34572fe05db30453bfa5c5305",
+        stream: [
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "call_Q6pW65MUgW9vF59BmItYGos3",
+            name: "calculator",
+            arguments: '{"a":19,"b":3,"op":"multiply"}',
+          },
+        ],
       },
     },
     {
@@ -177,12 +180,15 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "completed",
         },
-        deltas: {
-          text: 0,
-          reasoning: 0,
-          toolCall: 14,
-        },
-        partsSha256: "2449dc1d48e916accab0d2208747a40d888a2ac98fd5fb040dc3e8969043e407",
+        stream: [
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "call_Zl5vIMnD7dVAjgU6FkhmiCZh",
+            name: "calculator",
+            arguments: '{"a":57,"b":10,"op":"multiply"}',
+          },
+        ],
       },
     },
     {
@@ -200,12 +206,7 @@ export const EXPECTED = {
           unified: "stop",
           raw: "completed",
         },
-        deltas: {
-          text: 8,
-          reasoning: 0,
-          toolCall: 0,
-        },
-        partsSha256: "326ff57996d1a95117c67cfc1bf7b4fd60b1cc3127b514fba0fb399cad3ae753",
+        stream: [{ type: "text", text: "The final result is **570**." }],
       },
     },
   ],
@@ -226,13 +227,8 @@ export const EXPECTED = {
           unified: "stop",
           raw: "completed",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
+        stream: [{ type: "text", text: "pong" }],
         requestId: "req_c6713bbdac8d4639a5ea09cb6c5eb5a9",
-        partsSha256: "4003831bc7d1d628dd087a60a480ee67801c9e5ce1ef92146d948346b03df643",
       },
     },
   ],
@@ -265,12 +261,22 @@ export const EXPECTED = {
           unified: "tool-calls",
           raw: "completed",
         },
-        deltas: {
-          text: 0,
-          reasoning: 0,
-          toolCall: 2,
-        },
-        partsSha256: "19da2a0395f09835fff19caedd909a8f91a712216f0ae083d5ced3fc7fa1bf27",
+        stream: [
+          {
+            type: "tool-call",
+            index: 0,
+            callId: "call_LWVp74L5HaH2KNvgVz9PJsrj",
+            name: "get_location",
+            arguments: '{"loc_name":"Londos"}',
+          },
+          {
+            type: "tool-call",
+            index: 1,
+            callId: "call_YnRAWeTyxI91m5uNa5bxXwVO",
+            name: "get_location",
+            arguments: '{"loc_name":"London"}',
+          },
+        ],
       },
     },
     {
@@ -289,12 +295,12 @@ export const EXPECTED = {
           unified: "stop",
           raw: "completed",
         },
-        deltas: {
-          text: 1,
-          reasoning: 0,
-          toolCall: 0,
-        },
-        partsSha256: "fefd7ffff952c814cbf98efbb0d1ce3fdf406cb2b63f970e952e2fde98e690dc",
+        stream: [
+          {
+            type: "text",
+            text: 'It seems "Londos" might be incorrect or unknown. If you meant something else, please clarify.\n\nFor **London**, it\'s located at approximately latitude 51\u00b0 N and longitude 0\u00b0 W.',
+          },
+        ],
       },
     },
   ],
@@ -303,8 +309,8 @@ export const EXPECTED = {
     error: {
       code: "quota_exceeded",
       retryable: false,
-      messageIncludes:
-        "OpenAI stream error (insufficient_quota): You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors. Check the plan and billing of the OpenAI account; retrying will not help.",
+      apiMessage:
+        "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
     },
   },
   // responses-error-429-insufficient-quota.vercel-ai.json
@@ -313,8 +319,8 @@ export const EXPECTED = {
       code: "quota_exceeded",
       status: 429,
       retryable: false,
-      messageIncludes:
-        "OpenAI API 429 (insufficient_quota): You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors. Check the plan and billing of the OpenAI account; retrying will not help.",
+      apiMessage:
+        "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
     },
   },
   // responses-error-400-invalid-value.pydantic-ai.yaml
@@ -324,8 +330,8 @@ export const EXPECTED = {
         code: "bad_request",
         status: 400,
         retryable: false,
-        messageIncludes:
-          "OpenAI API 400 (invalid_request_error/decimal_below_min_value): Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got -1 instead. Fix the request (model, settings, messages or tools); retrying will not help.",
+        apiMessage:
+          "Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got -1 instead.",
       },
     },
   ],
@@ -336,8 +342,7 @@ export const EXPECTED = {
         code: "not_found",
         status: 400,
         retryable: false,
-        messageIncludes:
-          "OpenAI API 400 (invalid_request_error/model_not_found): The requested model 'gpt-5.2-proo' does not exist. Check the model id and that the API key's project can use it.",
+        apiMessage: "The requested model 'gpt-5.2-proo' does not exist.",
       },
     },
   ],

@@ -1,11 +1,21 @@
 import type { ModelRequest, ToolSpec } from "@loom/core";
-import type { ProviderRecordingCase } from "../provider-conformance.js";
-import { responsesRequestFromBody, responsesRequestShape } from "../recorded-requests.js";
+import type { ProviderRecordingCase } from "../provider-checks.js";
+import {
+  responsesExpectedBody,
+  responsesRequestFromBody,
+  responsesRequestShape,
+} from "../recorded-requests.js";
 import { recordingPath } from "../recording-path.js";
 import { EXPECTED } from "./openai-responses.expected.js";
 import { recordedCalls, userRequest } from "./recorded-calls.js";
 
-const base = { basePath: "/v1", path: "/v1/responses", requestShape: responsesRequestShape } as const;
+const base = {
+  basePath: "/v1",
+  path: "/v1/responses",
+  requestShape: responsesRequestShape,
+  expectedBody: responsesExpectedBody,
+  providerOptionsKey: "openai",
+} as const;
 const file = (name: string) => recordingPath(`openai/${name}`);
 
 const calculator: ToolSpec = {

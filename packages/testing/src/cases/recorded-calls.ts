@@ -1,5 +1,5 @@
 import type { ModelRequest } from "@loom/core";
-import type { ExpectedCall, ExpectedError, ExpectedResponse } from "../provider-conformance.js";
+import type { ExpectedCall, ExpectedError, ExpectedResponse } from "../provider-checks.js";
 import { loadRecording } from "../recording.js";
 
 export type Expectation = { readonly response: ExpectedResponse } | { readonly error: ExpectedError };
