@@ -11,7 +11,7 @@ import {
   RunFailedError,
   ThreadBusyError,
 } from "./errors.js";
-import type { AgentEvent } from "./events.js";
+import { type AgentEvent, type TraceContext, TraceContextSchema } from "./events.js";
 import { type ExecutionFrame, emptyFrame, foldAll, type PendingApproval, pendingApprovals } from "./frame.js";
 import {
   type AgentRuntime,
@@ -72,6 +72,13 @@ export interface RunOptions {
   /** The thread to run on. A new id starts an empty thread; an existing one continues its conversation. */
   readonly threadId?: string;
   readonly signal?: AbortSignal;
+  /**
+   * The W3C trace context of the caller (an HTTP request's `traceparent` header, say), journaled in
+   * `run.started`: tracing (`@loom/otel`) puts the run's spans in that trace, in every process that
+   * takes the run up.
+   */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 export interface ResumeOptions {
@@ -135,7 +142,7 @@ export function createAgent(options: AgentOptions): Agent {
     threadId: string,
     signal: AbortSignal | undefined,
     emit: (event: AgentEvent) => void,
-    prepare: (root: ExecutionFrame) => { runId: string; decisions: Map<string, Decision>; input?: string },
+    prepare: (root: ExecutionFrame) => Prepared,
   ): Promise<RunResult> =>
     (async () => {
       // Owner first: nothing is read, called or run before this process holds the thread.
@@ -151,11 +158,11 @@ export function createAgent(options: AgentOptions): Agent {
     threadId: string,
     signal: AbortSignal | undefined,
     emit: (event: AgentEvent) => void,
-    prepare: (root: ExecutionFrame) => { runId: string; decisions: Map<string, Decision>; input?: string },
+    prepare: (root: ExecutionFrame) => Prepared,
   ): Promise<RunResult> => {
     const empty = emptyFrame(threadId, { messages: History.empty(runtime.tokenizer) });
     const root = foldAll(threadId, await readAll(journal, threadId), empty);
-    const { runId, decisions, input } = prepare(root);
+    const { runId, decisions, input, trace } = prepare(root);
     const session = new ThreadSession(journal, threadId, root, runId, emit, now);
     // A resume shows in the journal: it rides with the first append of the resumed run.
     const resumed = input === undefined ? resumeReason(root, decisions) : undefined;
@@ -165,6 +172,7 @@ export function createAgent(options: AgentOptions): Agent {
         session.event({ ...root, frameId: "root", depth: 0 }, "run.started", {
           input,
           agent: runtime.name,
+          ...(trace ? { trace } : {}),
         }),
       ]);
     }
@@ -203,7 +211,8 @@ export function createAgent(options: AgentOptions): Agent {
           { reason: "unfinished" },
         );
       }
-      return { runId: newId(), decisions: new Map(), input };
+      const trace = traceContextOf(opts);
+      return { runId: newId(), decisions: new Map(), input, ...(trace ? { trace } : {}) };
     });
   };
 
@@ -271,6 +280,33 @@ export function createAgent(options: AgentOptions): Agent {
     },
   };
   return agent;
+}
+
+/** What a run or resume starts from, worked out once the thread is held and read. */
+interface Prepared {
+  readonly runId: string;
+  readonly decisions: Map<string, Decision>;
+  readonly input?: string;
+  readonly trace?: TraceContext;
+}
+
+/** The caller's trace context, checked: a malformed one is a `ConfigError`, not a broken trace. */
+function traceContextOf(opts: RunOptions): TraceContext | undefined {
+  if (opts.traceparent === undefined) {
+    if (opts.tracestate !== undefined)
+      throw new ConfigError("run(input, { tracestate }): tracestate needs a traceparent beside it.");
+    return undefined;
+  }
+  const parsed = TraceContextSchema.safeParse({
+    traceparent: opts.traceparent,
+    ...(opts.tracestate !== undefined ? { tracestate: opts.tracestate } : {}),
+  });
+  if (!parsed.success) {
+    throw new ConfigError(
+      `run(input, { traceparent }): "${String(opts.traceparent).slice(0, 80)}" is not a W3C traceparent (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, lower case, ids not all zero)${opts.tracestate !== undefined ? ", or tracestate is over 512 characters" : ""}.`,
+    );
+  }
+  return parsed.data;
 }
 
 /** Why a resume takes up the run, if it does: a run left mid-way, or a pause a human answered. */

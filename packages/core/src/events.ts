@@ -94,8 +94,25 @@ const ApprovalCallSchema = z.object({
   reason: z.string(),
 });
 
+/** A W3C `traceparent` (version 00: `00-<32 hex trace id>-<16 hex parent span id>-<2 hex flags>`). */
+export const TRACEPARENT_PATTERN = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export const TraceContextSchema = z.object({
+  traceparent: z.string().regex(TRACEPARENT_PATTERN),
+  tracestate: z.string().max(512).optional(),
+});
+export type TraceContext = z.infer<typeof TraceContextSchema>;
+
 const dataSchemas = {
-  "run.started": z.object({ input: z.string(), agent: z.string().optional() }),
+  "run.started": z.object({
+    input: z.string(),
+    agent: z.string().optional(),
+    /**
+     * The W3C trace context the run was started in (`run(input, { traceparent })`), so that every
+     * process that takes the run up, and a later export, puts its spans in the caller's trace.
+     */
+    trace: TraceContextSchema.optional(),
+  }),
   "iteration.started": z.object({}),
   "context.assembled": z.object({
     budget: z.number().int(),

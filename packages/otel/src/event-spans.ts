@@ -1,4 +1,4 @@
-import { type AssistantMessage, CallRefs, type StoredEvent } from "@loom/core";
+import { type AssistantMessage, CallRefs, type StoredEvent, type TraceContext } from "@loom/core";
 import {
   type Attributes,
   type AttributeValue,
@@ -11,7 +11,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { LoomIdGenerator } from "./id-generator.js";
-import { runContextOf, spanIdOf, traceIdOf } from "./trace-ids.js";
+import { runContextOf, runTraceIdOf, spanIdOf } from "./trace-ids.js";
 
 export interface SpanOptions {
   /** Any `Tracer` from `@opentelemetry/api`: `provider.getTracer("loom")`, or `trace.getTracer("loom")`. */
@@ -94,6 +94,8 @@ export class EventSpans {
   private readonly interrupted = new Set<string>();
   private previous: StoredEvent | undefined;
   private run: { readonly runId: string; readonly context: Context } | undefined;
+  /** The callers' trace contexts journaled in root `run.started` events, by run id. */
+  private readonly callerTraces = new Map<string, TraceContext>();
   /** The ts of the last run.resumed: where a model call taken up again after a stop began. */
   private resumedAt: number | undefined;
 
@@ -114,6 +116,7 @@ export class EventSpans {
     this.previous = e;
     const f = e.frameId;
     if (e.type === "run.started") {
+      if (e.depth === 0 && e.data.trace) this.callerTraces.set(e.runId, e.data.trace);
       const stale = this.agents.get(f);
       if (stale) this.end(stale, e.ts, {});
       this.agents.delete(f);
@@ -126,6 +129,12 @@ export class EventSpans {
       return;
     }
     if (e.type !== "run.interrupted") this.interrupted.delete(f);
+    else if (!this.agents.has(f)) {
+      // An ancestor of a paused sub-agent journals its own pause after its spans already ended
+      // (pauseIfWaiting): nothing is open to end, and nothing is to be opened for it.
+      this.interrupted.add(f);
+      return;
+    }
     const agent = this.agents.get(f) ?? this.resumeAgent(e);
     switch (e.type) {
       case "run.resumed": {
@@ -292,7 +301,10 @@ export class EventSpans {
   /** The run's root context (its trace id), computed once per run: SHA-256 is most of a span's cost. */
   private runContext(e: StoredEvent): Context {
     if (this.run?.runId !== e.runId)
-      this.run = { runId: e.runId, context: runContextOf(e.threadId, e.runId) };
+      this.run = {
+        runId: e.runId,
+        context: runContextOf(e.threadId, e.runId, this.callerTraces.get(e.runId)),
+      };
     return this.run.context;
   }
 
@@ -448,10 +460,16 @@ export class EventSpans {
       open.span = this.tracer.startSpan(open.name, options, parentContext);
       return open.span;
     }
-    // Derived ids: a run's root has no parent, its trace id comes from the generator.
+    // Derived ids: a run's root has no parent (unless the run was started in a caller's trace, whose
+    // span is then its parent); its trace id comes from the generator.
     const threadId = String(open.attributes["loom.thread.id"]);
-    const ids = { traceId: traceIdOf(threadId, open.runId), spanId: spanIdOf(open.seed) };
-    const parentContext = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+    const caller = this.callerTraces.get(open.runId);
+    const ids = { traceId: runTraceIdOf(threadId, open.runId, caller), spanId: spanIdOf(open.seed) };
+    const parentContext = parent
+      ? trace.setSpan(ROOT_CONTEXT, parent)
+      : caller
+        ? runContextOf(threadId, open.runId, caller)
+        : ROOT_CONTEXT;
     const { value: span, used } = this.ids.withIds(ids, () =>
       this.tracer.startSpan(open.name, options, parentContext),
     );

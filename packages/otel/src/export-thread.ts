@@ -1,6 +1,6 @@
 import { type Journal, parseEvent, type StoredEvent } from "@loom/core";
 import { EventSpans, type SpanOptions } from "./event-spans.js";
-import { traceIdOf } from "./trace-ids.js";
+import { runTraceIdOf } from "./trace-ids.js";
 
 export interface ExportThreadOptions extends SpanOptions {
   /** The thread to read, when the source is a journal. */
@@ -44,7 +44,7 @@ export async function exportThread(
       threads.set(event.threadId, spans);
     }
     if (event.type === "run.started" && event.depth === 0)
-      traceIds.push(traceIdOf(event.threadId, event.runId));
+      traceIds.push(runTraceIdOf(event.threadId, event.runId, event.data.trace));
     spans.add(event);
     count++;
   }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { type Context, ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
+import type { TraceContext } from "@loom/core";
+import { type Context, createTraceState, ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
 
 const hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -26,8 +27,36 @@ export function spanIdOf(seed: string): string {
   return hex(`loom:span:${seed}`).slice(0, 16);
 }
 
-/** The context a run's root `invoke_agent` spans start in: a remote, sampled, non-recording parent. */
-export function runContextOf(threadId: string, runId: string): Context {
+/** The ids of a W3C `traceparent` (version 00), or undefined for anything else. */
+export function parseTraceparent(
+  traceparent: string,
+): { traceId: string; spanId: string; traceFlags: number } | undefined {
+  const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent);
+  if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined;
+  return { traceId: match[1]!, spanId: match[2]!, traceFlags: Number.parseInt(match[3]!, 16) };
+}
+
+/**
+ * The trace id of a run: the caller's, when the run was started in a trace context journaled in its
+ * `run.started` (`run(input, { traceparent })`), else derived from the thread and run (`traceIdOf`).
+ */
+export function runTraceIdOf(threadId: string, runId: string, context?: TraceContext): string {
+  return (context && parseTraceparent(context.traceparent)?.traceId) ?? traceIdOf(threadId, runId);
+}
+
+/**
+ * The context a run's root `invoke_agent` spans start in: the caller's span (from the journaled
+ * trace context), or a remote, sampled, non-recording parent derived from the run.
+ */
+export function runContextOf(threadId: string, runId: string, context?: TraceContext): Context {
+  const caller = context && parseTraceparent(context.traceparent);
+  if (caller) {
+    return trace.setSpanContext(ROOT_CONTEXT, {
+      ...caller,
+      isRemote: true,
+      ...(context.tracestate ? { traceState: createTraceState(context.tracestate) } : {}),
+    });
+  }
   return trace.setSpanContext(ROOT_CONTEXT, {
     traceId: traceIdOf(threadId, runId),
     spanId: runParentSpanIdOf(threadId, runId),
