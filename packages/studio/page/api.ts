@@ -73,6 +73,7 @@ export interface Approval {
   name: string;
   args: unknown;
   reason: string;
+  inputSchema?: unknown;
 }
 
 export interface EventsPage {

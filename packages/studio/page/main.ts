@@ -40,6 +40,7 @@ function route(): void {
 const listState = { prefix: "", status: "", cursors: [] as string[], after: undefined as string | undefined };
 
 async function threadList(): Promise<void> {
+  leave?.();
   const prefix = h("input", { id: "prefix", placeholder: "thread id prefix", value: listState.prefix });
   const status = h(
     "select",
@@ -61,8 +62,8 @@ async function threadList(): Promise<void> {
   };
   prefix.addEventListener("change", apply);
   status.addEventListener("change", apply);
-  const body = h("tbody", {});
-  const pager = h("div", { class: "pager" });
+  const body: HTMLElement = h("tbody", {});
+  const pager: HTMLElement = h("div", { class: "pager" });
   clear(
     app,
     h("div", { class: "filters" }, prefix, status),
@@ -84,26 +85,52 @@ async function threadList(): Promise<void> {
     ),
     pager,
   );
+  // The list follows the journal: the current page is read again every few seconds while it is shown.
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void fillThreads(body, pager, true)
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, 3_000);
+  leave = () => clearInterval(timer);
+  await fillThreads(body, pager, false);
+}
+
+/** Reads the current page of threads into the table; `again` keeps the rows' counts until new ones arrive. */
+async function fillThreads(body: HTMLElement, pager: HTMLElement, again: boolean): Promise<void> {
   const page = await get<{ threads: ThreadRow[]; next?: string }>("/api/threads", {
     prefix: listState.prefix,
     status: listState.status,
     after: listState.after,
     limit: 50,
   });
+  const previous = new Map(
+    [...body.querySelectorAll("tr[data-thread]")].map((row) => [row.getAttribute("data-thread"), row]),
+  );
+  body.replaceChildren();
+  pager.replaceChildren();
   if (page.threads.length === 0)
     body.appendChild(h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No threads.")));
   const fillers: (() => Promise<void>)[] = [];
   for (const t of page.threads) {
+    const row = again ? previous.get(t.threadId) : undefined;
+    const before = row?.querySelectorAll("td");
+    const unchanged =
+      row?.getAttribute("data-events") === String(t.eventCount) && before?.[4]?.textContent !== "…";
     const cells = {
       activity: h("td", {}, ago(t.updatedAt)),
-      iterations: h("td", { class: "num" }, "…"),
-      tokens: h("td", { class: "num" }, "…"),
-      errors: h("td", { class: "num" }, "…"),
+      iterations: h("td", { class: "num" }, before?.[4]?.textContent ?? "…"),
+      tokens: h("td", { class: "num" }, before?.[5]?.textContent ?? "…"),
+      errors: h("td", { class: "num" }, before?.[6]?.textContent ?? "…"),
     };
     body.appendChild(
       h(
         "tr",
-        { "data-thread": t.threadId },
+        { "data-thread": t.threadId, "data-events": t.eventCount },
         h("td", {}, h("a", { href: `#/t/${encodeURIComponent(t.threadId)}` }, t.threadId)),
         h("td", {}, badge(t.status)),
         cells.activity,
@@ -113,6 +140,7 @@ async function threadList(): Promise<void> {
         cells.errors,
       ),
     );
+    if (unchanged) continue;
     fillers.push(async () => {
       const s = await get<Summary>(threadPath(t.threadId, "summary"));
       cells.activity.textContent = ago(s.lastActivity ?? t.updatedAt);
@@ -412,6 +440,14 @@ function approvalCards(approvals: Approval[], after: () => Promise<void>): HTMLE
         h("div", {}, h("b", {}, a.name), ` · call ${a.ref} · frame ${a.frameId}`),
         h("div", { class: "muted" }, a.reason),
         args,
+        a.inputSchema !== undefined
+          ? h(
+              "details",
+              { class: "schema" },
+              h("summary", {}, "arguments schema"),
+              h("pre", {}, json(a.inputSchema)),
+            )
+          : null,
         h(
           "div",
           { class: "actions" },

@@ -8,10 +8,12 @@ import {
   pendingApprovals,
   readAll,
   recordDecisions,
+  resolveDecisions,
   type StoredEvent,
   stateAt,
   ThreadBusyError,
   type ThreadInfo,
+  type Tool,
   validateThreadId,
 } from "@loom/core";
 import { ContextDebugger, flameGraphHtml } from "@loom/debugger";
@@ -85,11 +87,15 @@ export class StudioApi {
   private readonly stopResumes = new AbortController();
   private readonly debuggers = new Map<string, { head: number; debug: ContextDebugger }>();
 
+  private readonly tools: ReadonlyMap<string, Tool>;
+
   constructor(
     readonly journal: Journal,
     private readonly resume: Resume | undefined,
+    tools: readonly Tool[] = [],
   ) {
     this.summaries = new ThreadSummaries(journal);
+    this.tools = new Map(tools.map((t) => [t.name, t]));
   }
 
   async threads(query: z.infer<typeof ThreadsQuery>): Promise<{ threads: ThreadRow[]; next?: string }> {
@@ -167,11 +173,22 @@ export class StudioApi {
     return flameGraphHtml(debug.events, { title: threadId });
   }
 
-  async approvals(threadId: string | undefined, prefix: string | undefined): Promise<PendingCall[]> {
-    if (threadId === undefined) return listPendingApprovals(this.journal, prefix ? { prefix } : {});
-    await this.mustExist(threadId);
-    const root = foldAll(threadId, await readAll(this.journal, threadId));
-    return pendingApprovals(root).map((pending) => ({ threadId, ...pending }));
+  /** Calls waiting for a human, each with its tool's JSON Schema when the studio knows the tool. */
+  async approvals(
+    threadId: string | undefined,
+    prefix: string | undefined,
+  ): Promise<(PendingCall & { inputSchema?: unknown })[]> {
+    let pending: PendingCall[];
+    if (threadId === undefined) pending = await listPendingApprovals(this.journal, prefix ? { prefix } : {});
+    else {
+      await this.mustExist(threadId);
+      const root = foldAll(threadId, await readAll(this.journal, threadId));
+      pending = pendingApprovals(root).map((call) => ({ threadId, ...call }));
+    }
+    return pending.map((call) => {
+      const tool = this.tools.get(call.name);
+      return tool ? { ...call, inputSchema: tool.spec.inputSchema } : call;
+    });
   }
 
   /**
@@ -188,11 +205,33 @@ export class StudioApi {
     if (this.resumes.has(threadId)) {
       throw ThreadBusyError.owned(threadId, "a resume this studio started");
     }
+    if (this.tools.size > 0) await this.checkEditedArgs(threadId, decisions);
     const { recorded, pending } = await recordDecisions(this.journal, threadId, decisions);
     // A call still waiting keeps the thread paused: resume once every call is decided.
     const resuming = this.resume !== undefined && pending.length === 0;
     if (resuming) this.resumeInBackground(threadId);
     return { recorded, pending: pending.length, resuming };
+  }
+
+  /** Edited arguments must fit the tool's input schema, when the studio knows the tool: nothing is journaled otherwise. */
+  private async checkEditedArgs(
+    threadId: string,
+    decisions: Readonly<Record<string, Decision>>,
+  ): Promise<void> {
+    const root = foldAll(threadId, await readAll(this.journal, threadId));
+    const waiting = pendingApprovals(root);
+    for (const [ref, decision] of resolveDecisions(threadId, root, decisions)) {
+      if (!("args" in decision)) continue;
+      const call = waiting.find((p) => p.ref === ref)!;
+      const parsed = this.tools.get(call.name)?.input.safeParse(decision.args);
+      if (parsed && !parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new StudioError(
+          "invalid_arguments",
+          `The edited arguments of call ${ref} do not fit tool "${call.name}": at "${issue?.path.join(".") || "(root)"}", ${issue?.message}. Nothing was recorded.`,
+        );
+      }
+    }
   }
 
   async cancel(threadId: string, reason: string): Promise<{ cancelled: true }> {

@@ -5,6 +5,7 @@ export type StudioErrorCode =
   | "forbidden_origin"
   | "forbidden_host"
   | "bad_request"
+  | "invalid_arguments"
   | "not_found"
   | "method_not_allowed"
   | "page_missing";
@@ -14,6 +15,7 @@ const STATUS: Record<StudioErrorCode, number> = {
   forbidden_origin: 403,
   forbidden_host: 403,
   bad_request: 400,
+  invalid_arguments: 400,
   not_found: 404,
   method_not_allowed: 405,
   page_missing: 500,

@@ -5,7 +5,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Agent, ConfigError, type Journal, LoomError, validateThreadId, watchThread } from "@loom/core";
+import {
+  type Agent,
+  ConfigError,
+  type Journal,
+  LoomError,
+  type Tool,
+  validateThreadId,
+  watchThread,
+} from "@loom/core";
 import { z } from "zod";
 import {
   ApprovalsQuery,
@@ -35,6 +43,11 @@ export interface StudioOptions {
    * e.g. `(threadId) => queue.resume(threadId)` to hand it to a `ThreadQueue`'s workers instead.
    */
   readonly resume?: Resume;
+  /**
+   * The agent's tools, when known: arguments a person edits are checked against their input schemas
+   * before they are journaled, and the page shows each waiting call's JSON Schema.
+   */
+  readonly tools?: readonly Tool[];
   /** The secret every request must carry. Default: 32 random bytes. At least 16 characters. */
   readonly token?: string;
   /** Told of requests that failed inside the studio (HTTP 500). Their details never reach the page. */
@@ -90,7 +103,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   const dir = pageDir();
   const resume: Resume | undefined =
     options.resume ?? (agent ? (threadId, { signal }) => agent.resume(threadId, { signal }) : undefined);
-  const api = new StudioApi(journal, resume);
+  const api = new StudioApi(journal, resume, options.tools);
   const live = new Set<AbortController>();
   const tokenBytes = Buffer.from(token);
   let port = options.port ?? 0;

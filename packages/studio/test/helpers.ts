@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type Agent, createAgent, type Journal, type NewEvent, type StoredEvent, tool } from "@loom/core";
+import {
+  type Agent,
+  createAgent,
+  type Journal,
+  type NewEvent,
+  type StoredEvent,
+  type Tool,
+  tool,
+} from "@loom/core";
 import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider } from "@loom/testing";
@@ -26,7 +34,7 @@ export const PROVIDER_SECRET = "sk-studio-test-0123456789abcdef";
  * An agent with a dangerous tool behind a HITLHook: its thread pauses at `delete_file` until a
  * human decides. `deleted` lists every path the tool really deleted.
  */
-export function deletingAgent(journal: Journal): { agent: Agent; deleted: string[] } {
+export function deletingAgent(journal: Journal): { agent: Agent; deleted: string[]; tools: Tool[] } {
   const deleted: string[] = [];
   const deleteFile = tool({
     name: "delete_file",
@@ -57,7 +65,7 @@ export function deletingAgent(journal: Journal): { agent: Agent; deleted: string
     tools: [deleteFile],
     hooks: [HITLHook({ tools: ["delete_file"], reason: (call) => `${call.name} deletes files` })],
   });
-  return { agent, deleted };
+  return { agent, deleted, tools: [deleteFile] };
 }
 
 /** Runs `agent` on a new thread until it pauses for approval. */

@@ -104,6 +104,16 @@ describe("Loom Studio in Chromium", () => {
     await page.close();
   });
 
+  it("the list follows the journal: a thread another process starts appears", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.locator('tr[data-thread="research-looms"]').waitFor();
+    await appendFromAnotherProcess(folder.dir, "worker-late", "started while the list was open");
+    await page.locator('tr[data-thread="worker-late"] .badge.running').waitFor({ timeout: 10_000 });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("opens a thread: the conversation with tool calls, an error and a nested sub-agent", async () => {
     const { page, problems } = await watchedPage();
     await page.goto(studio.url);
