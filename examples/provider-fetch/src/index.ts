@@ -1,0 +1,1 @@
+export { createFetchChatProvider, FetchChatProvider, type FetchChatProviderOptions } from "./provider.js";
