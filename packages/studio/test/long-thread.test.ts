@@ -64,6 +64,29 @@ describe("a 200,000-event thread", () => {
     }
   });
 
+  it("explains its last iteration and draws its flame graph from one read of the thread", async () => {
+    const timed = async (path: string) => {
+      const started = performance.now();
+      const response = await fetch(`${studio.origin}${path}`, {
+        headers: { authorization: `Bearer ${studio.token}` },
+      });
+      const body = await response.text();
+      return { ms: performance.now() - started, status: response.status, body };
+    };
+    const overview = await timed("/api/threads/huge/context");
+    expect(overview.status).toBe(200);
+    const last = await timed("/api/threads/huge/context?iteration=33333");
+    expect(JSON.parse(last.body)).toMatchObject({ iteration: 33_333, totalTokens: 900 });
+    const flame = await timed("/api/threads/huge/flame");
+    expect(flame.status).toBe(200);
+    expect(flame.body).toContain("<svg");
+    if (process.env.STUDIO_FIGURES) {
+      process.stderr.write(
+        `context overview ${overview.ms.toFixed(0)} ms, one iteration then ${last.ms.toFixed(0)} ms, flame ${flame.ms.toFixed(0)} ms (${(flame.body.length / 1e6).toFixed(1)} MB)\n`,
+      );
+    }
+  });
+
   it("opens in Chromium in under 2 s (the tail first), and pages back on demand", async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package.`);
     browser = await chromium.launchPersistentContext(join(folder.dir, "profile"), {
