@@ -227,8 +227,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         return sendJson(res, 200, { approvals: await api.approvals(threadId, undefined) });
       case "GET flame":
         return sendFlame(res, await api.flame(threadId));
-      case "GET live":
-        return streamLive(req, res, threadId, LiveQuery.parse(query).from);
+      case "GET live": {
+        // A browser's EventSource reconnects with the last id it saw: go on after it.
+        const lastId = Number(req.headers["last-event-id"]);
+        const from = LiveQuery.parse(query).from;
+        return streamLive(req, res, threadId, Number.isInteger(lastId) && lastId >= from ? lastId + 1 : from);
+      }
       case "POST decisions": {
         const body = DecisionsBody.parse(await readJson(req));
         return sendJson(res, 200, await api.decide(threadId, body.decisions));

@@ -350,6 +350,15 @@ describe("live events", () => {
     const seen = await readLive(`${studio.origin}/api/threads/list-0/live?from=5`, auth, (e) => e.seq === 8);
     expect(seen.map((e) => e.seq)).toEqual([5, 6, 7, 8]);
   });
+
+  it("goes on after the Last-Event-ID an EventSource reconnects with, and sends nothing twice", async () => {
+    const seen = await readLive(
+      `${studio.origin}/api/threads/list-0/live?from=2`,
+      { ...auth, "last-event-id": "6" },
+      (e) => e.seq === 8,
+    );
+    expect(seen.map((e) => e.seq)).toEqual([7, 8]);
+  });
 });
 
 /** Waits until the thread's last event is `type` (the studio resumes it in the background). */
