@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, isIP } from "node:net";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -134,12 +134,19 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
   };
 
-  const allowedHosts = () =>
-    new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  /**
+   * A page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) sends that name as
+   * its Host: only an IP address, localhost, or the host the studio was started on, with its port, pass.
+   */
+  const hostOk = (header: string | undefined): boolean => {
+    const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(header ?? "");
+    if (!match || Number(match[2]) !== port) return false;
+    const name = match[1]!.replace(/^\[|\]$/g, "").toLowerCase();
+    return name === host.toLowerCase() || name === "localhost" || isIP(name) !== 0;
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // A page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) sends its own Host.
-    if (!allowedHosts().has(req.headers.host ?? "")) {
+    if (!hostOk(req.headers.host)) {
       throw new StudioError("forbidden_host", `Host "${req.headers.host ?? ""}" is not this studio.`);
     }
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);

@@ -140,6 +140,13 @@ describe("changes", () => {
     expect(JSON.parse(rebound.body).error.code).toBe("forbidden_host");
     const local = await raw(`/api/threads?token=${studio.token}`, { headers: { host: `localhost:${port}` } });
     expect(local.status).toBe(200);
+    // An address, not a name, cannot be rebound: a studio started on 0.0.0.0 is reached by its LAN address.
+    const address = await raw(`/api/threads?token=${studio.token}`, {
+      headers: { host: `10.1.2.3:${port}` },
+    });
+    expect(address.status).toBe(200);
+    const otherPort = await raw(`/api/threads?token=${studio.token}`, { headers: { host: "127.0.0.1:1" } });
+    expect(otherPort.status).toBe(403);
   });
 });
 
