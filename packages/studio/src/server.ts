@@ -48,7 +48,7 @@ export interface StudioOptions {
    * before they are journaled, and the page shows each waiting call's JSON Schema.
    */
   readonly tools?: readonly Tool[];
-  /** The secret every request must carry. Default: 32 random bytes. At least 16 characters. */
+  /** The secret every request must carry. Default: 32 random bytes (base64url). 16–512 of A–Z a–z 0–9 -._~ */
   readonly token?: string;
   /** Told of requests that failed inside the studio (HTTP 500). Their details never reach the page. */
   readonly onError?: (error: unknown) => void;
@@ -94,7 +94,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   const { journal, agent } = options;
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(32).toString("base64url");
-  if (token.length < 16) throw new ConfigError("startStudio: token must be at least 16 characters.");
+  // It travels in a URL and a cookie: letters, digits and -._~ only.
+  if (!/^[A-Za-z0-9._~-]{16,512}$/.test(token)) {
+    throw new ConfigError(
+      "startStudio: token must be 16 to 512 characters of letters, digits and -._~ (the default is 32 random bytes).",
+    );
+  }
   if (!journal || typeof journal.read !== "function") {
     throw new ConfigError(
       "startStudio: pass { journal }, a Journal (FsJournal, PostgresJournal, MemoryJournal...).",

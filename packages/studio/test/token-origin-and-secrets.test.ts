@@ -206,6 +206,9 @@ describe("what is served", () => {
 
   it("refuses a short token and a missing journal with typed errors", async () => {
     await expect(startStudio({ journal, token: "short" })).rejects.toMatchObject({ code: "invalid_config" });
+    await expect(startStudio({ journal, token: "long enough; but=cookie-breaking" })).rejects.toMatchObject({
+      code: "invalid_config",
+    });
     // @ts-expect-error: no journal on purpose
     await expect(startStudio({})).rejects.toMatchObject({ code: "invalid_config" });
     expect(StudioError.isInstance(new StudioError("not_found", "x"))).toBe(true);
