@@ -370,7 +370,7 @@ function withSettings(request: ModelRequest, providerOptionsKey: string): ModelR
 /**
  * Every check the kit runs for these cases: each case, then sending every setting (streamed and
  * not), an abort before the answer and in the middle of a stream, a connection cut in the middle
- * of a stream, and an unreachable server.
+ * of a stream, a server that never answers (the factory's `timeoutMs`), and an unreachable server.
  */
 export function providerChecks(cases: readonly ProviderRecordingCase[]): ProviderCheck[] {
   const checks: ProviderCheck[] = cases.map((testCase) => ({
@@ -442,8 +442,8 @@ export function providerChecks(cases: readonly ProviderRecordingCase[]): Provide
           const outcome = await caught(
             (async () => {
               for await (const part of provider.doStream(request, { signal: controller.signal })) {
-                parts.push(part);
-                controller.abort();
+                // Aborted while the provider waits for the stream's next event, as a user cancels.
+                if (parts.push(part) === 1) setTimeout(() => controller.abort(), 50);
               }
             })(),
           );
@@ -474,6 +474,20 @@ export function providerChecks(cases: readonly ProviderRecordingCase[]): Provide
       },
     });
   }
+
+  checks.push({
+    name: "gives up after timeoutMs with a retryable ProviderError(network)",
+    run: (factory) =>
+      checkProviderCase(factory, {
+        ...first,
+        name: `${first.name}, never answered`,
+        recording: [],
+        replay: { hold: true },
+        timeoutMs: 300,
+        requestShape: undefined,
+        calls: [{ request: firstRequest, error: { code: "network", retryable: true } }],
+      }),
+  });
 
   checks.push({
     name: "turns an unreachable server into a retryable ProviderError(network)",

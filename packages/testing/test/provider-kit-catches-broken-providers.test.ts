@@ -276,6 +276,27 @@ const variants: Variant[] = [
     fails: ["expected it to contain the API's words"],
   },
   {
+    name: "ignores timeoutMs",
+    factory: (options) => openaiChat({ ...options, timeoutMs: 600_000 }),
+    cases: chat,
+    fails: ["no answer and no error after 2300 ms (timeoutMs 300)"],
+  },
+  {
+    name: "holds every delta until the answer ends",
+    factory: wrap(openaiChat, {
+      parts: () => {
+        const held: ProviderStreamPart[] = [];
+        return (part) => {
+          if (!part) return held;
+          held.push(part);
+          return [];
+        };
+      },
+    }),
+    cases: chat,
+    fails: ["no part came within 5000 ms, while the stream had begun"],
+  },
+  {
     name: "changes one text delta",
     factory: wrap(openaiChat, {
       parts: each((p) => (p.type === "text-delta" && p.delta === " unable" ? { ...p, delta: " able" } : p)),

@@ -213,16 +213,6 @@ export function openaiChatCases(): ProviderRecordingCase[] {
     },
     {
       ...base,
-      name: "chat-timeout (no answer within timeoutMs)",
-      recording: [],
-      replay: { hold: true },
-      timeoutMs: 300,
-      modelId: "gpt-4o",
-      stream: true,
-      calls: [{ request: weather, error: { code: "network", retryable: true } }],
-    },
-    {
-      ...base,
       name: "chat-nonstream-truncated-body (a 200 whose JSON breaks off)",
       recording: [truncatedBody()],
       modelId: "gpt-4o",
