@@ -379,7 +379,8 @@ function eventTable(events: readonly StoredEvent[]): HTMLElement {
       ["seq", "time", "frame", "iteration", "type", ""].map((t) => h("th", {}, t)),
     ),
     events.map((event) => {
-      const raw = h("pre", { class: "raw", hidden: true }, json(event));
+      // The JSON is written when asked for: a page of 500 events stays light.
+      const raw = h("pre", { class: "raw", hidden: true });
       return h(
         "tr",
         { "data-seq": event.seq },
@@ -396,6 +397,7 @@ function eventTable(events: readonly StoredEvent[]): HTMLElement {
             {
               class: "link",
               onclick: () => {
+                if (!raw.textContent) raw.textContent = json(event);
                 raw.hidden = !raw.hidden;
               },
             },
