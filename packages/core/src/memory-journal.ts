@@ -110,6 +110,12 @@ export class MemoryJournal implements Journal {
 
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
     this.checkOpen();
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 0)) {
+      throw new JournalError(
+        "invalid_range",
+        `threads() limit must be a non-negative integer, got ${query.limit}.`,
+      );
+    }
     const ids = [...this.store.keys()]
       .filter(
         (id) =>

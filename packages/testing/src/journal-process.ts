@@ -64,8 +64,14 @@ async function main(): Promise<void> {
     for (let batch = 0; Date.now() < deadline; batch++) {
       const runId = `${task.writer}.${batch}`;
       const events = Array.from({ length: size }, (_, i) => event(runId, i));
-      head = (await journal.append(task.threadId, events, head)).lastSeq;
-      send(`ack ${head}`);
+      try {
+        head = (await journal.append(task.threadId, events, head)).lastSeq;
+        send(`ack ${head}`);
+      } catch (error) {
+        // A batch of a killed writer that committed after its death: read the head again.
+        if (codeOf(error) !== "journal_conflict") throw error;
+        head = await journal.head(task.threadId);
+      }
     }
   }
   await journal.close();
