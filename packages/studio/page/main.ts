@@ -15,17 +15,23 @@ import { ago, clear, h, json, number } from "./dom.ts";
 const app = document.getElementById("app")!;
 const PAGE = 500;
 let leave: (() => void) | undefined;
+/** Counts views shown: a view whose awaits finish after the next one started leaves no stream or timer behind. */
+let view = 0;
 
 function route(): void {
   leave?.();
   leave = undefined;
+  ++view;
+  const opened = location.hash;
   const hash = location.hash.replace(/^#/, "") || "/";
   const parts = hash.split("/").slice(1).map(decodeURIComponent);
-  const failed = (error: unknown) =>
+  const failed = (error: unknown) => {
+    if (location.hash !== opened) return; // the person has moved on
     clear(
       app,
       h("p", { class: "error", id: "page-error" }, error instanceof Error ? error.message : String(error)),
     );
+  };
   if (parts[0] === "t" && parts[1]) {
     threadView(parts[1], parts[2] ?? "conversation", parts.slice(3)).catch(failed);
   } else if (parts[0] === "approvals") {
@@ -41,6 +47,8 @@ const listState = { prefix: "", status: "", cursors: [] as string[], after: unde
 
 async function threadList(): Promise<void> {
   leave?.();
+  leave = undefined;
+  ++view;
   const prefix = h("input", { id: "prefix", placeholder: "thread id prefix", value: listState.prefix });
   const status = h(
     "select",
@@ -198,6 +206,7 @@ function badge(status: string | undefined): HTMLElement {
 const TABS = ["conversation", "events", "flame", "context", "state"] as const;
 
 async function threadView(threadId: string, tab: string, rest: string[]): Promise<void> {
+  const shown = view;
   const base = `#/t/${encodeURIComponent(threadId)}`;
   const summaryBox = h("div", { class: "summary", id: "summary" });
   const approvalsBox = h("div", { id: "approvals" });
@@ -318,6 +327,7 @@ async function threadView(threadId: string, tab: string, rest: string[]): Promis
   render();
   await Promise.all([refreshSummary(), refreshApprovals()]);
 
+  if (shown !== view) return; // another view was opened meanwhile
   // Live: every event journaled from now on, from this process or any other.
   const source = new EventSource(`${threadPath(threadId, "live")}?from=${head + 1}`);
   let pending = false;
