@@ -221,6 +221,31 @@ describe("Loom Studio in Chromium", () => {
     await page.close();
   });
 
+  it("forks a thread at a seq, and shows the state at any seq", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/research-looms`);
+    const fork = page.locator("form.fork").first();
+    await fork.locator('input[name="at"]').fill("5");
+    await fork.locator('input[name="to"]').fill("research-looms-at-5");
+    await fork.locator('button[type="submit"]').click();
+    await page.waitForURL(/#\/t\/research-looms-at-5$/);
+    await page.locator(".conversation .bubble.user").waitFor();
+    expect(await journal.head("research-looms-at-5")).toBe(5);
+
+    await page.goto(`${studio.origin}/#/t/research-looms/state/4`);
+    await page.locator("#state-seq").waitFor();
+    const messages = page.locator(".messages .bubble");
+    expect(await messages.count()).toBe(2); // the question, and the model's turn asking for two tools
+    expect(await messages.nth(1).locator(".who").textContent()).toBe("assistant");
+    await page.locator("#state-seq").fill("31");
+    await page.locator("#state-seq").press("Enter");
+    await page.waitForURL(/state\/31$/);
+    await expect.poll(() => page.locator(".messages .bubble").count()).toBeGreaterThan(2);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("cancels a paused thread from its page: its call never runs", async () => {
     const { page, problems } = await watchedPage();
     await page.goto(studio.url);
