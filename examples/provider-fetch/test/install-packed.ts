@@ -46,16 +46,8 @@ function run([command, args]: [string, string[]], cwd: string): void {
   execFileSync(command, args, { cwd, env: cleanEnv(), stdio: "pipe", timeout: 240_000 });
 }
 
-export default function setup(): void {
-  const started = Date.now();
-  const stale = PACKAGES.filter((name) => {
-    const dir = join(repo, "packages", name);
-    const dist = join(dir, "dist", "index.js");
-    return !existsSync(dist) || statSync(dist).mtimeMs < newest(join(dir, "src"));
-  });
-  if (stale.length > 0)
-    run(pnpm(stale.flatMap((name) => ["--filter", `@loom/${name}`]).concat("build")), repo);
-
+/** Packs and installs both packages; false when an installed package lacks a file its exports name. */
+function packAndInstall(): boolean {
   rmSync(packed, { recursive: true, force: true });
   const tarballs = join(packed, "tarballs");
   mkdirSync(tarballs, { recursive: true });
@@ -67,18 +59,41 @@ export default function setup(): void {
     ["npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...files]],
     packed,
   );
-
   // The config's aliases name these files: they must be what each package's exports map says.
   for (const [name, entry, file] of [
     ["core", ".", "./dist/index.js"],
     ["testing", ".", "./dist/index.js"],
     ["testing", "./vitest", "./dist/vitest.js"],
   ] as const) {
-    const manifest = JSON.parse(
-      readFileSync(join(packed, "node_modules", "@loom", name, "package.json"), "utf8"),
-    ) as { exports: Record<string, { import: { default: string } }> };
-    if (manifest.exports[entry]?.import.default !== file)
+    const dir = join(packed, "node_modules", "@loom", name);
+    const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      exports: Record<string, { import: { default: string; types: string } }>;
+    };
+    const exported = manifest.exports[entry]?.import;
+    if (exported?.default !== file)
       throw new Error(`@loom/${name}${entry.slice(1)}: its exports map no longer points at ${file}`);
+    if (!existsSync(join(dir, exported.default)) || !existsSync(join(dir, exported.types))) return false;
+  }
+  return true;
+}
+
+export default function setup(): void {
+  const started = Date.now();
+  const stale = PACKAGES.filter((name) => {
+    const dir = join(repo, "packages", name);
+    const dist = join(dir, "dist", "index.js");
+    return !existsSync(dist) || statSync(dist).mtimeMs < newest(join(dir, "src"));
+  });
+  if (stale.length > 0)
+    run(pnpm(stale.flatMap((name) => ["--filter", `@loom/${name}`]).concat("build")), repo);
+
+  // Another build in the same checkout may be rewriting a dist/ (tsup empties it first): a tarball
+  // packed at that moment lacks files, so it is packed again.
+  let attempt = 1;
+  while (!packAndInstall()) {
+    if (attempt++ === 3)
+      throw new Error("the packed @loom/core or @loom/testing lacks its dist files, 3 times");
+    execFileSync("sleep", ["5"]);
   }
   writeFileSync(join(packed, "installed.json"), JSON.stringify({ ms: Date.now() - started, stale }));
 }
