@@ -263,12 +263,25 @@ export function errorDifferences(error: unknown, expected: ExpectedError): strin
   return differences;
 }
 
+/** An error's own fields as text; a field that cannot be written as JSON (a cycle, a BigInt) as its String. */
+function fieldsText(error: Error): string {
+  return Object.entries(error)
+    .map(([key, value]) => {
+      try {
+        return `${key}=${JSON.stringify(value)}`;
+      } catch {
+        return `${key}=${String(value)}`;
+      }
+    })
+    .join(" ");
+}
+
 function secretDifferences(error: ProviderError): string[] {
   const seen = new Set<unknown>();
   const texts: string[] = [];
   for (let e: unknown = error; e instanceof Error && !seen.has(e) && seen.size < 8; e = e.cause) {
     seen.add(e);
-    texts.push(e.message, e.stack ?? "", JSON.stringify({ ...e }));
+    texts.push(e.message, e.stack ?? "", fieldsText(e));
   }
   return texts.some((text) => text.includes(CONFORMANCE_API_KEY))
     ? ["the API key shows in the error (its message, stack, fields or a cause)"]

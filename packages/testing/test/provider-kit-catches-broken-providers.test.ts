@@ -276,6 +276,21 @@ const variants: Variant[] = [
     fails: ["expected it to contain the API's words"],
   },
   {
+    name: "puts the API key in its error messages",
+    factory: (options) =>
+      wrap(openaiChat, {
+        error: (e) =>
+          new ProviderError(e.code, `${e.message} (sent with ${options.apiKey})`, {
+            retryable: e.retryable,
+            retryAfterMs: e.retryAfterMs,
+            status: e.status,
+            requestId: e.requestId,
+          }),
+      })(options),
+    cases: chat,
+    fails: ["the API key shows in the error"],
+  },
+  {
     name: "ignores timeoutMs",
     factory: (options) => openaiChat({ ...options, timeoutMs: 600_000 }),
     cases: chat,
