@@ -22,7 +22,7 @@ import { StudioError } from "./errors.js";
 import { ThreadSummaries, type ThreadSummary } from "./thread-summaries.js";
 
 /** How a decided thread goes on: `agent.resume` by default; a queue's `resume` for runs owned by workers. */
-export type Resume = (threadId: string, options: { signal: AbortSignal }) => Promise<unknown>;
+export type Resume = (threadId: string) => Promise<unknown>;
 
 /** How the page names a thread's status: the root frame's, with "interrupted" shown as paused for approval. */
 export const THREAD_STATUSES = ["running", "paused", "completed", "failed", "cancelled", "idle"] as const;
@@ -84,7 +84,6 @@ export class StudioApi {
   readonly summaries: ThreadSummaries;
   private readonly resumes = new Map<string, Promise<void>>();
   private readonly resumeErrors = new Map<string, { code: string; message: string }>();
-  private readonly stopResumes = new AbortController();
   private readonly debuggers = new Map<string, { head: number; debug: ContextDebugger }>();
 
   private readonly tools: ReadonlyMap<string, Tool>;
@@ -247,16 +246,19 @@ export class StudioApi {
     return { threadId: to };
   }
 
-  /** Stops resumes this studio started and waits for them. */
+  /**
+   * Waits for the resumes this studio started: each runs to its end or its next pause. They are not
+   * aborted, which would journal `run.cancelled` and end the person's thread; a process killed
+   * meanwhile leaves the thread unfinished, and its next resume carries it on.
+   */
   async close(): Promise<void> {
-    this.stopResumes.abort();
     await Promise.allSettled([...this.resumes.values()]);
   }
 
   private resumeInBackground(threadId: string): void {
     this.resumeErrors.delete(threadId);
     const run = Promise.resolve()
-      .then(() => this.resume!(threadId, { signal: this.stopResumes.signal }))
+      .then(() => this.resume!(threadId))
       .then(
         () => undefined,
         (error: unknown) => {

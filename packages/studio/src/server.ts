@@ -62,7 +62,10 @@ export interface Studio {
   /** The address without the token. */
   readonly origin: string;
   readonly token: string;
-  /** Stops the server, its live streams and the resumes it started. The journal stays open (it is yours). */
+  /**
+   * Stops the server and its live streams, then waits for the resumes it started to reach their end
+   * or next pause (they are not cancelled). The journal stays open: it is yours.
+   */
   close(): Promise<void>;
 }
 
@@ -107,7 +110,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   }
   const dir = pageDir();
   const resume: Resume | undefined =
-    options.resume ?? (agent ? (threadId, { signal }) => agent.resume(threadId, { signal }) : undefined);
+    options.resume ?? (agent ? (threadId) => agent.resume(threadId) : undefined);
   const api = new StudioApi(journal, resume, options.tools);
   const live = new Set<AbortController>();
   const tokenBytes = Buffer.from(token);

@@ -317,6 +317,39 @@ describe("approvals", () => {
     }
   });
 
+  it("close() waits for a resume the studio started, and never cancels the person's thread", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const closing = await startStudio({
+      journal,
+      resume: async (threadId) => gate.then(() => agent.resume(threadId)),
+    });
+    await pausedThread(agent, "closing-1");
+    const answer = await fetch(`${closing.origin}/api/threads/closing-1/decisions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${closing.token}`,
+        origin: closing.origin,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ decisions: { call_1: { approve: false, reason: "no" } } }),
+    });
+    expect(answer.status).toBe(200);
+    let closed = false;
+    const done = closing.close().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(closed).toBe(false);
+    release();
+    await done;
+    const events = await readAll(journal, "closing-1");
+    expect(events.at(-1)?.type).toBe("run.completed");
+    expect(events.some((e) => e.type === "run.cancelled")).toBe(false);
+  });
+
   it("cancels a paused thread: its call never runs", async () => {
     await pausedThread(agent, "cancel-1");
     const { status } = await post("/api/threads/cancel-1/cancel", { reason: "not today" });
