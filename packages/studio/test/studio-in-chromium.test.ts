@@ -114,6 +114,27 @@ describe("Loom Studio in Chromium", () => {
     await page.close();
   });
 
+  it("lists every call waiting for a human, across threads", async () => {
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.locator("#threads tbody tr").first().waitFor();
+    await page.click('a[href="#/approvals"]');
+    await page.locator(".approval").first().waitFor();
+    expect(await page.locator("h2").textContent()).toBe("Waiting for a human: 3");
+    expect(await page.locator(".approval b").allTextContents()).toEqual([
+      "delete_file",
+      "delete_file",
+      "delete_file",
+    ]);
+    expect(await page.locator("h3 a").allTextContents()).toEqual([
+      "approve-me",
+      "cleanup-old-logs",
+      "reject-me",
+    ]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("opens a thread: the conversation with tool calls, an error and a nested sub-agent", async () => {
     const { page, problems } = await watchedPage();
     await page.goto(studio.url);
