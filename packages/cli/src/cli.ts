@@ -40,7 +40,8 @@ Commands:
                                                       carry the thread on: in this process with the agent
                                                       module M exports, or by a Postgres ThreadQueue Q
   cancel <thread> [--reason R]                        stop a thread nobody is running
-  studio [--agent M] [--port N] [--host H]            Loom Studio, a local web page over the journal (@loom/studio)
+  studio [--agent M | --queue Q] [--port N] [--host H]
+                                                      Loom Studio, a local web page over the journal (@loom/studio)
 
 Journal URL (--journal, or LOOM_JOURNAL; default ${DEFAULT_JOURNAL_URL}):
   file://./relative/dir   file:///absolute/dir   postgres://user@host:5432/db?schema=loom
@@ -226,6 +227,8 @@ export async function runCli(
       case "studio":
         await studioCommand(ctx, {
           ...(values.agent ? { agent: values.agent } : {}),
+          ...(values.queue ? { queue: values.queue } : {}),
+          ...(values["boss-schema"] ? { bossSchema: values["boss-schema"] } : {}),
           ...(values.host ? { host: values.host } : {}),
           ...(values.port !== undefined ? { port: integer("port", values.port)! } : {}),
         });

@@ -132,8 +132,13 @@ function checkQueueJournal(journal: Journal): void {
   }
 }
 
-async function enqueueResume(ctx: CommandContext, threadId: string, queueName: string, bossSchema?: string) {
-  checkQueueJournal(ctx.journal);
+/** A Postgres ThreadQueue on the CLI's journal, to hand threads to its workers (`--queue`). */
+export async function openThreadQueue(
+  journal: Journal,
+  queueName: string,
+  bossSchema?: string,
+): Promise<QueueLike> {
+  checkQueueJournal(journal);
   let module: {
     ThreadQueue: new (options: { journal: Journal; queue: string; bossSchema?: string }) => QueueLike;
   };
@@ -145,11 +150,11 @@ async function enqueueResume(ctx: CommandContext, threadId: string, queueName: s
       "--queue needs @loom/journal-postgres and pg-boss installed next to @loom/cli (npm install @loom/journal-postgres pg-boss).",
     );
   }
-  const queue = new module.ThreadQueue({
-    journal: ctx.journal,
-    queue: queueName,
-    ...(bossSchema ? { bossSchema } : {}),
-  });
+  return new module.ThreadQueue({ journal, queue: queueName, ...(bossSchema ? { bossSchema } : {}) });
+}
+
+async function enqueueResume(ctx: CommandContext, threadId: string, queueName: string, bossSchema?: string) {
+  const queue = await openThreadQueue(ctx.journal, queueName, bossSchema);
   try {
     const job = await queue.resume(threadId);
     ctx.io.stdout.write(
@@ -160,7 +165,7 @@ async function enqueueResume(ctx: CommandContext, threadId: string, queueName: s
   }
 }
 
-interface QueueLike {
+export interface QueueLike {
   resume(threadId: string): Promise<string>;
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }

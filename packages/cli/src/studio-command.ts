@@ -1,7 +1,7 @@
 import type { Agent, Journal } from "@loom/core";
 import { CliError } from "./errors.js";
 import type { CliIO } from "./output.js";
-import { loadAgent } from "./steer-commands.js";
+import { loadAgent, openThreadQueue } from "./steer-commands.js";
 
 interface StudioModule {
   startStudio(options: {
@@ -9,6 +9,7 @@ interface StudioModule {
     host?: string;
     port?: number;
     agent?: Agent;
+    resume?: (threadId: string) => Promise<unknown>;
     onError?: (error: unknown) => void;
   }): Promise<{ url: string; close(): Promise<void> }>;
 }
@@ -19,7 +20,7 @@ interface StudioModule {
  */
 export async function studioCommand(
   ctx: { readonly journal: Journal; readonly io: CliIO; readonly signal: AbortSignal },
-  opts: { agent?: string; host?: string; port?: number },
+  opts: { agent?: string; queue?: string; bossSchema?: string; host?: string; port?: number },
 ): Promise<void> {
   let studio: StudioModule;
   try {
@@ -30,21 +31,31 @@ export async function studioCommand(
       "loom studio needs @loom/studio: install it next to @loom/cli (npm install @loom/studio).",
     );
   }
+  if (opts.agent && opts.queue) throw new CliError("usage", "Give --agent or --queue, not both.");
   const agent = opts.agent ? await loadAgent(opts.agent, ctx.io.cwd, ctx.journal) : undefined;
-  const running = await studio.startStudio({
-    journal: ctx.journal,
-    ...(opts.host ? { host: opts.host } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    ...(agent ? { agent } : {}),
-    onError: (error) =>
-      ctx.io.stderr.write(`loom studio: ${error instanceof Error ? error.message : String(error)}\n`),
-  });
-  ctx.io.stdout.write(
-    `Loom Studio: ${running.url}\n${agent ? `Decisions resume threads with agent "${agent.name}".` : "No --agent: decisions are journaled; the thread's own runner resumes it."} Ctrl-C stops it.\n`,
-  );
-  await new Promise<void>((done) => {
-    if (ctx.signal.aborted) return done();
-    ctx.signal.addEventListener("abort", () => done(), { once: true });
-  });
-  await running.close();
+  const queue = opts.queue ? await openThreadQueue(ctx.journal, opts.queue, opts.bossSchema) : undefined;
+  try {
+    const running = await studio.startStudio({
+      journal: ctx.journal,
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(agent ? { agent } : {}),
+      ...(queue ? { resume: (threadId: string) => queue.resume(threadId) } : {}),
+      onError: (error) =>
+        ctx.io.stderr.write(`loom studio: ${error instanceof Error ? error.message : String(error)}\n`),
+    });
+    const steering = agent
+      ? `Decisions resume threads with agent "${agent.name}".`
+      : queue
+        ? `Decided threads are handed to the workers of queue "${opts.queue}".`
+        : "No --agent or --queue: decisions are journaled; the thread's own runner resumes it.";
+    ctx.io.stdout.write(`Loom Studio: ${running.url}\n${steering} Ctrl-C stops it.\n`);
+    await new Promise<void>((done) => {
+      if (ctx.signal.aborted) return done();
+      ctx.signal.addEventListener("abort", () => done(), { once: true });
+    });
+    await running.close();
+  } finally {
+    await queue?.stop({ timeoutMs: 5_000 });
+  }
 }

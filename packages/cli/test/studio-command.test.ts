@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 import { runCli } from "@loom/cli";
 import { type Journal, readAll } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
+import { PostgresJournal } from "@loom/journal-postgres";
+import { type ThreadJobOutcome, ThreadQueue } from "@loom/journal-postgres/queue";
 import { sampleEvents } from "@loom/testing";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // `loom studio`: Loom Studio over the journal URL, printing its URL with the token; with --agent,
@@ -36,6 +39,10 @@ beforeAll(async () => {
 
 /** Starts `loom studio ...` and resolves once it printed its URL (or exited); `stop()` is Ctrl-C. */
 async function loomStudio(...argv: string[]) {
+  return loomStudioOn(`file://${dir}`, ...argv);
+}
+
+async function loomStudioOn(journalUrl: string, ...argv: string[]) {
   const controller = new AbortController();
   let stdout = "";
   let stderr = "";
@@ -44,7 +51,7 @@ async function loomStudio(...argv: string[]) {
     printed = resolve;
   });
   const exit = runCli(
-    ["--journal", `file://${dir}`, "studio", ...argv],
+    ["--journal", journalUrl, "studio", ...argv],
     {
       stdout: {
         write: (text: string) => {
@@ -83,7 +90,7 @@ describe("loom studio", () => {
       ((await threads.json()) as { threads: { threadId: string }[] }).threads.map((t) => t.threadId),
     ).toEqual(["studio-paused", "studio-thread"]);
     expect((await fetch(`${origin}/api/threads`)).status).toBe(401);
-    expect(studio.output().stdout).toContain("No --agent");
+    expect(studio.output().stdout).toContain("No --agent or --queue");
     expect(await studio.stop()).toBe(0);
     await expect(fetch(`${origin}/api/threads`)).rejects.toThrow();
   });
@@ -125,5 +132,66 @@ describe("loom studio", () => {
     expect(await badPort.exit).toBe(2);
     expect(badPort.output().stderr).toContain("--port must be a non-negative integer");
     expect(existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : []).toHaveLength(1);
+  });
+});
+
+describe("loom studio --queue over a postgres:// journal", () => {
+  const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
+  const schema = `loom_cli_studio_${process.pid}`;
+  const bossSchema = `loom_cli_studio_boss_${process.pid}`;
+  const queueLog = join(cwd, "queue-ran.log");
+
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: DATABASE });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS ${bossSchema} CASCADE`);
+    await client.end();
+  });
+
+  it("hands a thread decided on the page to the queue's workers: a worker runs the call once", async () => {
+    process.env.LOOM_TEST_LOG = queueLog;
+    const journal = new PostgresJournal({ connectionString: DATABASE, schema });
+    const workers = new ThreadQueue({ journal, queue: "studio-q", bossSchema });
+    try {
+      const { default: make } = (await import(agentModule)) as {
+        default: (journal: Journal) => Parameters<ThreadQueue["work"]>[0];
+      };
+      const agent = make(journal);
+      const outcomes: ThreadJobOutcome[] = [];
+      await workers.work(agent, { onOutcome: (o) => outcomes.push(o) });
+      expect((await agent.run("clean up", { threadId: "pg-studio" })).status).toBe("interrupted");
+
+      const studio = await loomStudioOn(
+        `${DATABASE}?schema=${schema}`,
+        ...["--queue", "studio-q", "--boss-schema", bossSchema],
+      );
+      expect(studio.output().stdout).toContain('handed to the workers of queue "studio-q"');
+      const { origin } = studio.address!;
+      const approved = await fetch(`${origin}/api/threads/pg-studio/decisions`, {
+        method: "POST",
+        headers: { ...studio.headers, origin, "content-type": "application/json" },
+        body: JSON.stringify({ decisions: { call_1: { approve: true } } }),
+      });
+      expect(await approved.json()).toMatchObject({ resuming: true, pending: 0 });
+      for (let i = 0; i < 400 && !outcomes.some((o) => o.threadId === "pg-studio"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(outcomes.find((o) => o.threadId === "pg-studio")).toMatchObject({ status: "completed" });
+      expect(await studio.stop()).toBe(0);
+      expect(readFileSync(queueLog, "utf8").split("\n").filter(Boolean)).toEqual(["/tmp/junk"]);
+    } finally {
+      await workers.stop({ timeoutMs: 5_000 });
+      await journal.close();
+    }
+  });
+
+  it("refuses --queue on a journal-fs folder, and --agent with --queue", async () => {
+    const onFolder = await loomStudio("--queue", "studio-q");
+    expect(await onFolder.exit).toBe(2);
+    expect(onFolder.output().stderr).toContain("needs a postgres:// journal");
+    const both = await loomStudio("--queue", "studio-q", "--agent", "./steer-agent.mjs");
+    expect(await both.exit).toBe(2);
+    expect(both.output().stderr).toContain("--agent or --queue, not both");
   });
 });
