@@ -1,7 +1,9 @@
 import {
   cancelThread,
+  DECISION_SHAPES,
   type Decision,
   foldAll,
+  isDecision,
   type Journal,
   listPendingApprovals,
   type PendingCall,
@@ -62,11 +64,8 @@ export const ContextQuery = z.object({
 export const LiveQuery = z.object({ from: seqParam.default(0) });
 export const ApprovalsQuery = z.object({ prefix: z.string().max(512).optional() });
 
-const DecisionBody = z.union([
-  z.object({ approve: z.literal(true) }).strict(),
-  z.object({ approve: z.literal(false), reason: z.string().max(10_000).optional() }).strict(),
-  z.object({ args: z.unknown() }).strict(),
-]);
+// Core's own check of a decision, so the studio accepts exactly what resume does.
+const DecisionBody = z.custom<Decision>(isDecision, { message: `a decision is ${DECISION_SHAPES}` });
 export const DecisionsBody = z.object({ decisions: z.record(z.string(), DecisionBody) }).strict();
 export const CancelBody = z.object({ reason: z.string().min(1).max(10_000) }).strict();
 export const ForkBody = z.object({ at: z.number().int().nonnegative(), to: z.string().min(1) }).strict();

@@ -162,10 +162,16 @@ describe("approvals", () => {
     });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe("invalid_decision");
-    const malformed = await post<{ error: { code: string } }>("/api/threads/paused-1/decisions", {
-      decisions: { call_1: { approve: "yes" } },
-    });
+    const malformed = await post<{ error: { code: string; message: string } }>(
+      "/api/threads/paused-1/decisions",
+      {
+        decisions: { call_1: { approve: "yes" } },
+      },
+    );
     expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toContain(
+      "{ approve: true }, { approve: false, reason? } or { args }",
+    );
     expect(deleted).toEqual([]);
   });
 
