@@ -55,6 +55,8 @@ export class PostgresJournal implements Journal {
   /** Threads leased through `acquire` (the lock is undefined while it is being taken). */
   private readonly leases = new Map<string, { held: HeldThreadLock | undefined }>();
   private closed = false;
+  /** Appends and forks under way, which close() waits for. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(options: PostgresJournalOptions = {}) {
     this.options = resolveOptions(options);
@@ -132,6 +134,14 @@ export class PostgresJournal implements Journal {
     expectedSeq: number,
   ): Promise<{ lastSeq: number }> {
     this.checkOpen();
+    return this.track(this.appendOpen(threadId, events, expectedSeq));
+  }
+
+  private async appendOpen(
+    threadId: string,
+    events: readonly NewEvent[],
+    expectedSeq: number,
+  ): Promise<{ lastSeq: number }> {
     validateThreadId(threadId);
     if (!Number.isInteger(expectedSeq) || expectedSeq < -1) {
       throw new JournalError(
@@ -252,6 +262,10 @@ export class PostgresJournal implements Journal {
 
   async fork(from: string, atSeq: number, to: string): Promise<void> {
     this.checkOpen();
+    return this.track(this.forkOpen(from, atSeq, to));
+  }
+
+  private async forkOpen(from: string, atSeq: number, to: string): Promise<void> {
     validateThreadId(from);
     validateThreadId(to);
     if (!Number.isInteger(atSeq) || atSeq < 0) {
@@ -341,7 +355,20 @@ export class PostgresJournal implements Journal {
     const leases = [...this.leases.values()];
     this.leases.clear();
     await Promise.all(leases.map((lease) => lease.held?.release()));
+    // Appends and forks called before close() finish first: pool.end() leaves a query that waits
+    // for a connection waiting forever, so such an append would neither resolve nor reject.
+    await Promise.allSettled([...this.inFlight]);
     if (this.ownsPool) await this.pool.end();
+  }
+
+  /** Keeps `work` in `inFlight` until it settles, for close() to wait on. */
+  private async track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    try {
+      return await work;
+    } finally {
+      this.inFlight.delete(work);
+    }
   }
 
   private createSql(): string {

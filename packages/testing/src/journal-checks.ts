@@ -8,7 +8,7 @@ import {
   type ThreadInfo,
   type ThreadQuery,
 } from "@loom/core";
-import { check, equal, rejects } from "./journal-assert.js";
+import { ConformanceFailure, check, equal, rejects } from "./journal-assert.js";
 import type { JournalConformanceOptions } from "./journal-kit-types.js";
 import { WriterProcess } from "./journal-writers.js";
 import { sampleEvents } from "./sample-events.js";
@@ -650,6 +650,65 @@ export const JOURNAL_CHECKS: readonly JournalCheck[] = [
       await again.close();
       const third = await reopen();
       equal(await third.head("t-a"), 6, "head after a second reopening");
+    },
+  },
+  {
+    id: "durability.unusual-ids",
+    title:
+      "keeps unusual thread ids exactly across reopening (user:42, a@b.c, UPPER beside upper, 200 characters)",
+    needs: "durability",
+    async run({ journal, reopen }) {
+      for (const [i, id] of UNUSUAL_THREAD_IDS.entries()) await journal.append(id, sampleEvents(i + 1), -1);
+      await journal.close();
+      const again = await reopen();
+      equal(await ids(again), [...UNUSUAL_THREAD_IDS].sort(), "threads() after reopening");
+      for (const [i, id] of UNUSUAL_THREAD_IDS.entries()) {
+        equal(
+          await readAll(again, id),
+          stored(id, sampleEvents(i + 1)),
+          `${JSON.stringify(id)} after reopening`,
+        );
+      }
+    },
+  },
+  {
+    id: "durability.close-with-appends-in-flight",
+    title: "keeps every append acknowledged around close(): appends in flight when close() is called",
+    needs: "durability",
+    async run({ journal, reopen }) {
+      const threads = Array.from({ length: 12 }, (_, i) => `t-flight-${i}`);
+      for (const id of threads) await journal.append(id, sampleEvents(2), -1);
+      const inFlight = threads.map((id) => journal.append(id, sampleEvents(3, { start: 2 }), 1));
+      const closing = journal.close();
+      let timer: NodeJS.Timeout | undefined;
+      const outcomes = await Promise.race([
+        Promise.allSettled(inFlight),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new ConformanceFailure(
+                  "appends in flight when close() was called did not settle within 20 s",
+                ),
+              ),
+            20_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      await closing;
+      const again = await reopen();
+      for (const [i, outcome] of outcomes.entries()) {
+        const id = threads[i]!;
+        const seqs = await seqsOf(again, id);
+        if (outcome.status === "fulfilled") {
+          equal(seqs, [0, 1, 2, 3, 4], `${id}: its append was acknowledged before close() finished`);
+        } else {
+          check(
+            seqs.length === 2 || seqs.length === 5,
+            `${id}: a refused append left ${seqs.length - 2} of its 3 events (a batch is all there or not there)`,
+          );
+        }
+      }
     },
   },
   {
