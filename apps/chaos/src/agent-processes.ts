@@ -44,7 +44,11 @@ export class AgentProcess {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), "loom-chaos-compile-cache") },
     });
-    this.exited = new Promise((resolve) => this.proc.on("exit", (code, signal) => resolve({ code, signal })));
+    // "close", not "exit": only then has everything the child wrote to stdout been read (its result
+    // line can arrive after "exit").
+    this.exited = new Promise((resolve) =>
+      this.proc.on("close", (code, signal) => resolve({ code, signal })),
+    );
     let onReady!: () => void;
     this.ready = new Promise<void>((resolve) => (onReady = resolve));
     this.proc.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString("utf8")));

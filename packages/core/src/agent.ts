@@ -164,11 +164,29 @@ export function createAgent(options: AgentOptions): Agent {
     const root = foldAll(threadId, await readAll(journal, threadId), empty);
     const { runId, decisions, input, trace } = prepare(root);
     const session = new ThreadSession(journal, threadId, root, runId, emit, now);
+    try {
+      return await drive(session, root, decisions, input, signal, threadId, trace);
+    } finally {
+      // Nothing is written after the lease is given up: what is staged goes out now, or never.
+      await session.close();
+    }
+  };
+
+  const drive = async (
+    session: ThreadSession,
+    root: ExecutionFrame,
+    decisions: Map<string, Decision>,
+    input: string | undefined,
+    signal: AbortSignal | undefined,
+    threadId: string,
+    trace: TraceContext | undefined,
+  ): Promise<RunResult> => {
     // A resume shows in the journal: it rides with the first append of the resumed run.
     const resumed = input === undefined ? resumeReason(root, decisions) : undefined;
     if (resumed) await session.stage([session.event(root, "run.resumed", { reason: resumed })]);
     if (input !== undefined) {
-      await session.append([
+      // Staged: it rides with the first iteration's write (nothing is acknowledged before that).
+      await session.stage([
         session.event({ ...root, frameId: "root", depth: 0 }, "run.started", {
           input,
           agent: runtime.name,

@@ -208,7 +208,9 @@ export class FrameDriver {
     // in context.assembled, and the messages themselves only when something replaced them.
     const replaced = components !== defaults || sent.messages !== assembled.messages;
     const compression = assembled.compression;
-    await this.session.append([
+    // Staged, not awaited: the model call does not wait for this write (a crash before it only
+    // means the call is made again), and a fast answer carries it in its own write.
+    await this.session.stage([
       this.session.event(f, "context.assembled", assembly),
       ...(compression ? [this.session.event(f, "compression.applied", compression as never)] : []),
       this.session.event(f, "llm.requested", {
@@ -265,7 +267,8 @@ export class FrameDriver {
     const after = await runHooks(agent.hooks, "afterLLMResponse", { frame: f, response });
     if (after.kind !== "continue") return this.deniedByHook(after.hook, after.reason);
     const final = after.ctx.response;
-    await this.session.append([
+    // Staged: it is written with the turn's tool.started (or its end), before any tool runs.
+    await this.session.stage([
       this.session.event(f, "llm.completed", {
         message: withCallIds(final.message, f),
         usage: final.usage,
@@ -612,7 +615,9 @@ export class FrameDriver {
       await this.session.append([this.completion(frame, call, result, startedAt)]);
       throw error;
     }
-    await this.session.append([this.completion(frame, call, final, startedAt)]);
+    // Staged: written within the current macrotask's end, or with the next step's first write
+    // (ADR 0010); nothing that depends on it runs before it is durable or rides with it.
+    await this.session.stage([this.completion(frame, call, final, startedAt)]);
     return "done";
   }
 

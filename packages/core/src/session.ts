@@ -1,5 +1,5 @@
 import type { HookError } from "./errors.js";
-import type { AgentEvent, EventData, EventType, NewEvent } from "./events.js";
+import type { AgentEvent, EventData, EventType, NewEvent, StoredEvent } from "./events.js";
 import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
@@ -9,11 +9,12 @@ export const IGNORE_EVENTS = (_event: AgentEvent): void => undefined;
 
 /**
  * One process's hold on a thread while it runs: every frame of the thread (root and sub-agents)
- * appends through it, one batch at a time, and each durable event is folded into the thread's
- * state with the same `fold` that `resume` uses before anyone sees it.
+ * hands its events to it. Each event is folded into the thread's state (with the same `fold` that
+ * `resume` uses) when it is handed over, so seqs follow the order the state saw the events; the
+ * journal gets them in that order, one write at a time, and they are emitted to the caller only
+ * once durable.
  */
 export class ThreadSession {
-  private tail: Promise<unknown> = Promise.resolve();
   root: ExecutionFrame;
 
   constructor(
@@ -35,8 +36,18 @@ export class ThreadSession {
   /** False when nobody listens to transient events (`run`, `resume`). */
   readonly streaming: boolean;
 
-  /** The seq of the last event the journal holds (staged events are not in it yet). */
+  /** The seq of the last event the journal holds; events after it are folded but not yet written. */
   private durableSeq: number;
+  /** Events folded into `root`, in seq order, not yet handed to the journal. */
+  private queued: StoredEvent[] = [];
+  /** The write in flight, if any: one at a time, so seqs reach the journal in order. */
+  private writing: Promise<void> | undefined;
+  /** Appends waiting for their events to be durable: resolved by seq. */
+  private waiters: { seq: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushTimer: ReturnType<typeof setImmediate> | undefined;
+  private flushWanted = false;
+  /** A write failed: the state holds events the journal may not, so nothing more is written. */
+  private failure: { error: unknown } | undefined;
 
   frame(frameId: string): ExecutionFrame {
     const frame = findFrame(this.root, frameId);
@@ -44,49 +55,87 @@ export class ThreadSession {
     return frame;
   }
 
-  /** Appends one batch (one journal write) after everything appended before it. */
+  /**
+   * Folds `events` into the state now and resolves once they are durable. Events handed over while
+   * a write is in flight are written together in the next one (group commit): parallel calls and
+   * sub-agents share commits instead of queueing one commit each.
+   */
   append(events: NewEvent[]): Promise<void> {
-    const staged = this.staged;
-    const batch = staged.length > 0 ? [...staged, ...events] : events;
-    this.staged = [];
-    const done =
-      this.pending === 0
-        ? this.write(batch, staged.length)
-        : this.tail.then(() => this.write(batch, staged.length));
-    this.pending++;
-    this.tail = done.then(
-      () => void this.pending--,
-      () => void this.pending--,
-    );
-    return done;
+    const last = this.enqueue(events);
+    if (last <= this.durableSeq) return Promise.resolve();
+    const durable = new Promise<void>((resolve, reject) => this.waiters.push({ seq: last, resolve, reject }));
+    this.kick();
+    return durable;
   }
 
   /**
-   * Events that change nothing outside the journal (an iteration starting or ending) need not be
-   * a write of their own: they are folded into the state now and journaled at the front of the
-   * next append, atomically with it. A crash before that append loses only them, and the resumed
-   * run takes the same step again. With a write in flight they are appended at once instead, so
-   * seqs are handed out in the order the state saw the events.
+   * Folds `events` into the state now and writes them soon (at the latest once the current
+   * macrotask ends), without waiting: for steps whose effect does not depend on them being durable.
+   * Whatever is appended before then carries them in the same write, atomically. See ADR 0010 for
+   * which events may be staged and what a crash before their write costs.
    */
   stage(events: NewEvent[]): Promise<void> {
-    if (this.pending > 0) return this.append(events);
-    for (const event of sealEvents(this.threadId, this.root.lastSeq, events)) {
-      this.root = fold(this.root, event);
-    }
-    this.staged.push(...events);
+    this.enqueue(events);
+    this.flushWanted = true;
+    this.flushTimer ??= setImmediate(() => {
+      this.flushTimer = undefined;
+      this.kick();
+    });
     return Promise.resolve();
   }
 
-  private pending = 0;
-  private staged: NewEvent[] = [];
+  /**
+   * Ends the session's writing: what is staged is written (best effort when the run already failed),
+   * and the write in flight is awaited, so nothing is written after the thread's lease is given up.
+   */
+  async close(): Promise<void> {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = undefined;
+    if (!this.failure && this.queued.length > 0) await this.append([]).catch(() => undefined);
+    while (this.writing) await this.writing;
+  }
 
-  private async write(batch: NewEvent[], alreadyFolded: number): Promise<void> {
+  private enqueue(events: NewEvent[]): number {
+    if (this.failure) throw this.failure.error;
+    if (events.length === 0) return this.queued.at(-1)?.seq ?? this.durableSeq;
+    for (const event of sealEvents(this.threadId, this.root.lastSeq, events)) {
+      this.root = fold(this.root, event);
+      this.queued.push(event);
+    }
+    return this.root.lastSeq;
+  }
+
+  /** Starts a write of everything queued, unless one is in flight (it starts the next when done). */
+  private kick(): void {
+    if (this.writing || this.queued.length === 0 || this.failure) return;
+    const batch = this.queued;
+    this.queued = [];
+    this.flushWanted = false;
     const expected = this.durableSeq;
-    await this.journal.append(this.threadId, batch, expected);
-    this.durableSeq = expected + batch.length;
-    const sealed = sealEvents(this.threadId, expected, batch);
-    for (let i = alreadyFolded; i < sealed.length; i++) this.root = fold(this.root, sealed[i]!);
-    for (const event of sealed) this.emit(event);
+    let written: Promise<unknown>;
+    try {
+      written = this.journal.append(this.threadId, batch.map(unsealed), expected);
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    this.writing = written.then(
+      () => {
+        this.writing = undefined;
+        this.durableSeq = batch.at(-1)!.seq;
+        for (const event of batch) this.emit(event);
+        const waiting = this.waiters;
+        this.waiters = waiting.filter((w) => w.seq > this.durableSeq);
+        for (const w of waiting) if (w.seq <= this.durableSeq) w.resolve();
+        if (this.waiters.length > 0 || this.flushWanted) this.kick();
+      },
+      (error: unknown) => {
+        this.writing = undefined;
+        this.failure = { error };
+        const waiting = this.waiters;
+        this.waiters = [];
+        for (const w of waiting) w.reject(error);
+      },
+    );
   }
 
   event<T extends EventType>(
@@ -107,4 +156,10 @@ export class ThreadSession {
       data: toWellFormed(data),
     } as NewEvent;
   }
+}
+
+/** A sealed event as a journal takes it: without the thread id and seq it is given. */
+function unsealed(event: StoredEvent): NewEvent {
+  const { threadId: _threadId, seq: _seq, ...rest } = event;
+  return rest as NewEvent;
 }

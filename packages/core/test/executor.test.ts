@@ -1,4 +1,4 @@
-import { createAgent, MemoryJournal, type NewEvent, readAll, tool } from "@loom/core";
+import { createAgent, MemoryJournal, type NewEvent, type Provider, readAll, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -57,7 +57,7 @@ describe("the executor", () => {
     provider.assertComplete();
   });
 
-  it("writes an iteration in four appends: the iteration markers go out with the next write", async () => {
+  it("writes an iteration in one append when the model answers at once (ADR 0010)", async () => {
     const batches: string[][] = [];
     class RecordingJournal extends MemoryJournal {
       override append(threadId: string, events: readonly NewEvent[], expectedSeq: number) {
@@ -72,16 +72,40 @@ describe("the executor", () => {
     ]);
     const agent = createAgent({ provider, tools: [search], journal: new RecordingJournal() });
     expect((await agent.run("go", { threadId: "t-batches" })).status).toBe("completed");
-    const turn = [["llm.completed"], ["tool.started"], ["tool.completed"]];
+    const request = ["iteration.started", "context.assembled", "llm.requested", "llm.completed"];
     expect(batches).toEqual([
-      ["run.started"],
-      ["iteration.started", "context.assembled", "llm.requested"],
-      ...turn,
-      ["iteration.completed", "iteration.started", "context.assembled", "llm.requested"],
-      ...turn,
-      ["iteration.completed", "iteration.started", "context.assembled", "llm.requested"],
-      ["llm.completed"],
-      ["iteration.completed", "run.completed"],
+      ["run.started", ...request, "tool.started"],
+      ["tool.completed", "iteration.completed", ...request, "tool.started"],
+      ["tool.completed", "iteration.completed", ...request, "iteration.completed", "run.completed"],
+    ]);
+  });
+
+  it("writes llm.requested and the last tool result while a slow model call is in flight", async () => {
+    const journal = new MemoryJournal();
+    const seenDuringCall: string[][] = [];
+    const scripted = new ScriptedProvider([
+      { toolCalls: [{ name: "search", args: { q: "a" } }] },
+      { text: "done" },
+    ]);
+    const slow: Provider = {
+      specificationVersion: "v1",
+      provider: "slow",
+      modelId: "slow-model",
+      async *doStream(request, options) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seenDuringCall.push((await readAll(journal, "t-slow")).map((e) => e.type));
+        yield* scripted.doStream(request, options);
+      },
+    };
+    const agent = createAgent({ provider: slow, tools: [search], journal });
+    expect((await agent.run("go", { threadId: "t-slow" })).status).toBe("completed");
+    expect(seenDuringCall[0]!.at(-1)).toBe("llm.requested");
+    expect(seenDuringCall[1]!.slice(-5)).toEqual([
+      "tool.completed",
+      "iteration.completed",
+      "iteration.started",
+      "context.assembled",
+      "llm.requested",
     ]);
   });
 

@@ -173,13 +173,17 @@ describe("recovery after kill -9, across processes", () => {
 
     expect(kills).toBeGreaterThanOrEqual(TRIALS / 2);
     // Every event type of the run was, in some trial, the last durable one when the process died;
-    // except those always journaled in one append with the event after them: the iteration markers
-    // go out with the next write, the assembly with the request, the approval question with the
-    // interruption, the mark of a resume with the resumed run's first step.
+    // except those always journaled in one append with the event after them (ADR 0010): the
+    // iteration markers go out with the next write, the assembly with the request, the model's
+    // answer with the turn's tool.started (or the run's end), the start of a run with its first
+    // step, the approval question with the interruption, the mark of a resume with the resumed
+    // run's first step.
     const batchedWithNext = new Set([
       "iteration.started",
       "iteration.completed",
       "context.assembled",
+      "llm.completed",
+      "run.started",
       "approval.requested",
       "run.resumed",
     ]);
