@@ -83,11 +83,14 @@ export {
   recordDecisions,
 } from "./operator.js";
 export type {
+  CacheHints,
   ModelRequest,
   ModelResponse,
   ModelSettings,
   Provider,
   ProviderStreamPart,
+  ReasoningSettings,
+  ToolChoice,
   ToolSpec,
 } from "./provider.js";
 export {

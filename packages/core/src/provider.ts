@@ -7,11 +7,48 @@ export interface ToolSpec {
   readonly inputSchema: Readonly<Record<string, unknown>>;
 }
 
+/** Which tools the model may or must call: any or none (`auto`), `none`, at least one (`required`), or one named tool. */
+export type ToolChoice = "auto" | "none" | "required" | { readonly tool: string };
+
+/** How much a reasoning model thinks before it answers, and what summary of it comes back. */
+export interface ReasoningSettings {
+  readonly effort?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+  readonly summary?: "auto" | "concise" | "detailed";
+}
+
+/**
+ * Where a provider with explicit prompt caching (Anthropic) puts its cache breakpoints: after the
+ * system prompt, after the tools, and after messages of the request (`"last"`: its last message;
+ * numbers: indexes into `ModelRequest.messages`). Providers that cache prefixes by themselves
+ * (OpenAI) need no hint and ignore it.
+ */
+export interface CacheHints {
+  readonly system?: boolean;
+  readonly tools?: boolean;
+  readonly messages?: "last" | readonly number[];
+}
+
+/**
+ * Portable model settings. Every provider maps each one it can; one it cannot honour is left out
+ * of the request and named in the answer's `warnings` (journaled in `llm.completed`), never
+ * dropped silently.
+ */
 export interface ModelSettings {
   readonly maxOutputTokens?: number;
   readonly temperature?: number;
   readonly topP?: number;
   readonly stopSequences?: readonly string[];
+  readonly toolChoice?: ToolChoice;
+  /** `false` asks for at most one tool call per answer. */
+  readonly parallelToolCalls?: boolean;
+  readonly reasoning?: ReasoningSettings;
+  readonly seed?: number;
+  /**
+   * HTTP headers sent with this request only. They are journaled when a hook replaces the
+   * settings: put API keys in the provider's own options, not here.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly cache?: CacheHints;
   /** Provider-specific options, passed through untouched. */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
 }

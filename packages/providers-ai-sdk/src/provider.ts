@@ -103,10 +103,17 @@ export class AiSdkProvider implements Provider {
           });
     let end: StreamEnd;
     let requestId: string | undefined;
+    const warnings: string[] = [];
     // Once doStream has answered, the HTTP status was a success: a later error came in the stream.
     let answered = false;
     try {
-      const options = callOptions(request, this.providerKey, idle.signal);
+      const options = callOptions(
+        request,
+        this.providerKey,
+        idle.signal,
+        this.model.specificationVersion,
+        warnings,
+      );
       const { stream, response } = this.stream
         ? await this.startStream(options)
         : generatedStream(await this.generate(options));
@@ -124,6 +131,7 @@ export class AiSdkProvider implements Provider {
           }),
         ),
         requestId,
+        warnings,
       );
     } catch (error) {
       throw fail(error, answered && this.stream, requestId);

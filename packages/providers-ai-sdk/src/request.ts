@@ -17,16 +17,30 @@ type AssistantPart =
   | { type: "tool-call"; toolCallId: string; toolName: string; input: unknown };
 
 /** The part of the AI SDK's prompt Loom's messages use: the same in v2, v3 and v4. */
-type PromptMessage =
+type PromptMessage = (
   | { role: "system"; content: string }
   | { role: "user"; content: { type: "text"; text: string }[] }
   | { role: "assistant"; content: AssistantPart[] }
-  | { role: "tool"; content: ToolResultPart[] };
+  | { role: "tool"; content: ToolResultPart[] }
+) & { providerOptions?: ProviderOptions };
+
+type ToolChoice = { type: "auto" | "none" | "required" } | { type: "tool"; toolName: string };
 
 /** Call options every specification version (v2, v3, v4) accepts as they are. */
 export interface CommonCallOptions {
   prompt: PromptMessage[];
-  tools?: { type: "function"; name: string; description: string; inputSchema: JSONSchema7 }[];
+  tools?: {
+    type: "function";
+    name: string;
+    description: string;
+    inputSchema: JSONSchema7;
+    providerOptions?: ProviderOptions;
+  }[];
+  toolChoice?: ToolChoice;
+  seed?: number;
+  headers?: Record<string, string>;
+  /** v4 only. */
+  reasoning?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
   maxOutputTokens?: number;
   temperature?: number;
   topP?: number;
@@ -44,6 +58,8 @@ export function callOptions(
   request: ModelRequest,
   providerKey: string,
   signal: AbortSignal,
+  specificationVersion: "v2" | "v3" | "v4" = "v4",
+  warnings: string[] = [],
 ): CommonCallOptions {
   const { settings } = request;
   const tools: NonNullable<CommonCallOptions["tools"]> = request.tools.map((tool) => ({
@@ -52,10 +68,62 @@ export function callOptions(
     description: tool.description,
     inputSchema: tool.inputSchema as JSONSchema7,
   }));
-  const providerOptions = jsonProviderOptions(settings.providerOptions);
+  const messages = prompt(request.messages, providerKey);
+  // Settings the AI SDK has no common option for go as the provider's own option where Loom knows its name.
+  const mapped: Record<string, JSONValue> = {};
+  const anthropic = providerKey === "anthropic";
+  const openai = providerKey === "openai" || providerKey === "azure";
+  if (settings.parallelToolCalls !== undefined) {
+    if (anthropic) mapped.disableParallelToolUse = !settings.parallelToolCalls;
+    else if (openai) mapped.parallelToolCalls = settings.parallelToolCalls;
+    else
+      warnings.push(
+        `The AI SDK has no common option for parallel tool calls and Loom knows no "${providerKey}" option for it: settings.parallelToolCalls was not sent.`,
+      );
+  }
+  const reasoning = settings.reasoning;
+  if (reasoning?.effort !== undefined && specificationVersion !== "v4") {
+    if (openai) mapped.reasoningEffort = reasoning.effort;
+    else
+      warnings.push(
+        `A ${specificationVersion} AI SDK model has no reasoning option: settings.reasoning.effort was not sent.`,
+      );
+  }
+  if (reasoning?.summary !== undefined) {
+    if (openai) mapped.reasoningSummary = reasoning.summary;
+    else
+      warnings.push(
+        "The AI SDK has no common reasoning summary option: settings.reasoning.summary was not sent.",
+      );
+  }
+  const cache = settings.cache;
+  if (cache !== undefined) {
+    if (anthropic) markCached(messages, tools, cache, request.messages.length);
+    else if (!openai)
+      warnings.push(
+        `Loom maps cache breakpoints only for Anthropic models: settings.cache was not sent to "${providerKey}".`,
+      );
+  }
+  if (tools.length === 0 && settings.toolChoice !== undefined && settings.toolChoice !== "none")
+    warnings.push("The request has no tools: settings.toolChoice was not sent.");
+  const providerOptions = withMapped(jsonProviderOptions(settings.providerOptions), providerKey, mapped);
+  const headers = settings.headers;
   return {
-    prompt: prompt(request.messages, providerKey),
+    prompt: messages,
     ...(tools.length > 0 ? { tools } : {}),
+    ...(tools.length > 0 && settings.toolChoice !== undefined
+      ? {
+          toolChoice:
+            typeof settings.toolChoice === "string"
+              ? { type: settings.toolChoice }
+              : { type: "tool" as const, toolName: settings.toolChoice.tool },
+        }
+      : {}),
+    ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
+    ...(headers !== undefined && Object.keys(headers).length > 0 ? { headers: { ...headers } } : {}),
+    ...(reasoning?.effort !== undefined && specificationVersion === "v4"
+      ? { reasoning: reasoning.effort }
+      : {}),
     ...(settings.maxOutputTokens !== undefined ? { maxOutputTokens: settings.maxOutputTokens } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.topP !== undefined ? { topP: settings.topP } : {}),
@@ -64,6 +132,41 @@ export function callOptions(
     abortSignal: signal,
   };
 }
+
+/** The options Loom mapped, under the provider's key; what the user set there wins. */
+function withMapped(
+  options: ProviderOptions | undefined,
+  providerKey: string,
+  mapped: Record<string, JSONValue>,
+): ProviderOptions | undefined {
+  if (Object.keys(mapped).length === 0) return options;
+  return { ...options, [providerKey]: { ...mapped, ...options?.[providerKey] } };
+}
+
+const EPHEMERAL: ProviderOptions = { anthropic: { cacheControl: { type: "ephemeral" } } };
+
+/** Anthropic cache breakpoints as `@ai-sdk/anthropic`'s `cacheControl` on messages and the last tool. */
+function markCached(
+  messages: PromptMessage[],
+  tools: NonNullable<CommonCallOptions["tools"]>,
+  cache: NonNullable<ModelRequest["settings"]["cache"]>,
+  count: number,
+): void {
+  const lastTool = tools.at(-1);
+  if (cache.tools === true && lastTool) lastTool.providerOptions = EPHEMERAL;
+  if (cache.system === true) {
+    const lastSystem = messages.findLast((m) => m.role === "system");
+    if (lastSystem) lastSystem.providerOptions = EPHEMERAL;
+  }
+  const indexes = cache.messages === "last" ? [count - 1] : (cache.messages ?? []);
+  for (const index of indexes) {
+    const message = messages.find((m) => sourceIndex.get(m)?.includes(index));
+    if (message) message.providerOptions = EPHEMERAL;
+  }
+}
+
+/** Which of Loom's messages each prompt message holds (tool results of one turn share one). */
+const sourceIndex = new WeakMap<PromptMessage, number[]>();
 
 /** `settings.providerOptions` is the AI SDK's `providerOptions`: an object of options per provider. */
 function jsonProviderOptions(
@@ -81,7 +184,8 @@ function jsonProviderOptions(
 function prompt(messages: readonly Message[], providerKey: string): PromptMessage[] {
   const out: PromptMessage[] = [];
   const toolNames = new Map<string, string>();
-  for (const message of messages) {
+  for (const [index, message] of messages.entries()) {
+    const length = out.length;
     switch (message.role) {
       case "system":
         out.push({ role: "system", content: message.content });
@@ -128,6 +232,9 @@ function prompt(messages: readonly Message[], providerKey: string): PromptMessag
         break;
       }
     }
+    const target = out.at(-1);
+    if (target !== undefined && (out.length > length || message.role === "tool"))
+      sourceIndex.set(target, [...(sourceIndex.get(target) ?? []), index]);
   }
   return out;
 }

@@ -43,12 +43,12 @@ type Block =
 export async function* loomParts(
   stream: ReadableStream<AnyStreamPart>,
   requestId: string | undefined,
+  warnings: string[] = [],
 ): AsyncGenerator<ProviderStreamPart, StreamEnd> {
   const blocks: Block[] = [];
   const texts = new Map<string, Extract<Block, { kind: "text" }>>();
   const reasonings = new Map<string, Extract<Block, { kind: "reasoning" }>>();
   const tools = new Map<string, Extract<Block, { kind: "tool" }>>();
-  const warnings: string[] = [];
   let calls = 0;
 
   const textBlock = (id: string) => {

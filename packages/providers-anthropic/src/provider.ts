@@ -44,16 +44,22 @@ export class AnthropicProvider implements Provider {
   }
 
   private async *messages(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ProviderStreamPart> {
-    const body = messagesBody(request, this.options);
+    const warnings: string[] = [];
+    const body = messagesBody(request, this.options, warnings);
+    const headers = request.settings.headers;
+    const requestOptions = {
+      signal,
+      ...(headers && Object.keys(headers).length > 0 ? { headers: { ...headers } } : {}),
+    };
     let outcome: MessagesOutcome | undefined;
     if (this.options.stream) {
       const { data, request_id } = await this.client.messages
-        .create({ ...body, stream: true }, { signal })
+        .create({ ...body, stream: true }, requestOptions)
         .withResponse();
       outcome = yield* messagesStreamParts(data, request_id ?? undefined);
     } else {
       const { data, request_id } = await this.client.messages
-        .create({ ...body, stream: false }, { signal })
+        .create({ ...body, stream: false }, requestOptions)
         .withResponse();
       outcome = yield* messageParts(data, request_id ?? undefined);
     }
@@ -65,7 +71,7 @@ export class AnthropicProvider implements Provider {
         { provider: this.provider, retryable: true },
       );
     }
-    yield messagesFinishPart(outcome);
+    yield messagesFinishPart(outcome, warnings);
   }
 }
 

@@ -14,18 +14,30 @@ type BlockParam = Anthropic.Messages.ContentBlockParam;
 export function messagesBody(
   request: ModelRequest,
   options: ResolvedAnthropicOptions,
+  warnings: string[] = [],
 ): Omit<MessageParams, "stream"> {
   const system: string[] = [];
   const messages: MessageParam[] = [];
+  const { settings } = request;
+  const cache = settings.cache;
+  const cachedIndexes = new Set(
+    cache?.messages === "last" ? [request.messages.length - 1] : (cache?.messages ?? []),
+  );
+  // The last block each cached message produced: its breakpoint goes there.
+  const breakpoints: BlockParam[] = [];
+  let systemBreakpoint = false;
   const push = (role: "user" | "assistant", blocks: BlockParam[]) => {
     const last = messages.at(-1);
     if (last && last.role === role && Array.isArray(last.content)) last.content.push(...blocks);
     else messages.push({ role, content: blocks });
   };
-  for (const message of request.messages) {
+  for (const [index, message] of request.messages.entries()) {
+    const last = messages.at(-1)?.content;
+    const before = Array.isArray(last) ? last.at(-1) : undefined;
     switch (message.role) {
       case "system":
         system.push(message.content);
+        if (cachedIndexes.has(index)) systemBreakpoint = true;
         break;
       case "user":
         push("user", [{ type: "text", text: message.content }]);
@@ -57,7 +69,13 @@ export function messagesBody(
         break;
       }
     }
+    if (message.role !== "system" && cachedIndexes.has(index)) {
+      const content = messages.at(-1)?.content;
+      const block = Array.isArray(content) ? content.at(-1) : undefined;
+      if (block !== undefined && block !== before) breakpoints.push(block);
+    }
   }
+  for (const block of breakpoints) markCached(block);
   // A user message that is only text goes as a plain string, the API's short form.
   for (const message of messages) {
     const blocks = message.content;
@@ -65,27 +83,44 @@ export function messagesBody(
       message.role === "user" &&
       Array.isArray(blocks) &&
       blocks.length === 1 &&
-      blocks[0]?.type === "text"
+      blocks[0]?.type === "text" &&
+      !("cache_control" in blocks[0])
     ) {
       message.content = blocks[0].text;
     }
   }
-  const { settings } = request;
   const extra = settings.providerOptions?.anthropic;
+  const systemText = system.join("\n\n");
+  const cacheSystem = (cache?.system === true || systemBreakpoint) && system.length > 0;
+  const tools: Anthropic.Messages.Tool[] = request.tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: tool.inputSchema as Anthropic.Messages.Tool.InputSchema,
+  }));
+  const lastTool = tools.at(-1);
+  if (cache?.tools === true && lastTool) lastTool.cache_control = { type: "ephemeral" };
+  const count = breakpoints.length + (cacheSystem ? 1 : 0) + (cache?.tools === true && lastTool ? 1 : 0);
+  if (count > 4)
+    warnings.push(`settings.cache asks for ${count} cache breakpoints; the Messages API accepts at most 4.`);
+  if (settings.seed !== undefined) warnings.push("The Messages API has no seed: settings.seed was not sent.");
+  if (settings.reasoning !== undefined)
+    warnings.push(
+      "The Messages API has no reasoning effort or summary: settings.reasoning was not sent (use the provider's thinking option).",
+    );
+  const toolChoice = anthropicToolChoice(settings, tools.length > 0, warnings);
   return {
     model: options.model,
     max_tokens: settings.maxOutputTokens ?? options.defaultMaxTokens,
     messages,
-    ...(system.length > 0 ? { system: system.join("\n\n") } : {}),
-    ...(request.tools.length > 0
+    ...(system.length > 0
       ? {
-          tools: request.tools.map((tool) => ({
-            name: tool.name,
-            description: tool.description,
-            input_schema: tool.inputSchema as Anthropic.Messages.Tool.InputSchema,
-          })),
+          system: cacheSystem
+            ? [{ type: "text" as const, text: systemText, cache_control: { type: "ephemeral" as const } }]
+            : systemText,
         }
       : {}),
+    ...(tools.length > 0 ? { tools } : {}),
+    ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
     ...(settings.stopSequences?.length ? { stop_sequences: [...settings.stopSequences] } : {}),
@@ -94,6 +129,38 @@ export function messagesBody(
       : {}),
     ...(typeof extra === "object" && extra !== null && !Array.isArray(extra) ? extra : {}),
   };
+}
+
+function markCached(block: BlockParam): void {
+  if (block.type === "redacted_thinking" || block.type === "thinking") return;
+  (block as { cache_control?: Anthropic.Messages.CacheControlEphemeral }).cache_control = {
+    type: "ephemeral",
+  };
+}
+
+/** `toolChoice` and `parallelToolCalls` as the API's `tool_choice`. */
+function anthropicToolChoice(
+  settings: ModelRequest["settings"],
+  hasTools: boolean,
+  warnings: string[],
+): Anthropic.Messages.ToolChoice | undefined {
+  const choice = settings.toolChoice;
+  if (!hasTools) {
+    if (choice !== undefined && choice !== "none")
+      warnings.push("The request has no tools: settings.toolChoice was not sent.");
+    return undefined;
+  }
+  const serial = settings.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === "none") {
+    if (settings.parallelToolCalls !== undefined)
+      warnings.push('settings.parallelToolCalls means nothing with toolChoice "none": it was not sent.');
+    return { type: "none" };
+  }
+  if (choice === undefined)
+    return settings.parallelToolCalls === false ? { type: "auto", ...serial } : undefined;
+  if (choice === "auto") return { type: "auto", ...serial };
+  if (choice === "required") return { type: "any", ...serial };
+  return { type: "tool", name: choice.tool, ...serial };
 }
 
 /** Tool arguments are raw JSON text in Loom; the API wants an object. Bad JSON goes as `{}`. */

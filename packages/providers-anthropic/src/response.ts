@@ -167,7 +167,10 @@ export function* messageParts(
   };
 }
 
-export function messagesFinishPart(outcome: MessagesOutcome): ProviderStreamPart {
+export function messagesFinishPart(
+  outcome: MessagesOutcome,
+  warnings: readonly string[] = [],
+): ProviderStreamPart {
   let content = "";
   const toolCalls: ToolCall[] = [];
   const reasoning: ReasoningPart[] = [];
@@ -194,6 +197,7 @@ export function messagesFinishPart(outcome: MessagesOutcome): ProviderStreamPart
     usage: messagesUsage(outcome.usage, outcome.outputTokens),
     finishReason: stopReason(outcome.stopReason),
     ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+    ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
   };
 }
 

@@ -17,9 +17,18 @@ type ChatMessageParam = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type ChatUsage = OpenAI.Completions.CompletionUsage;
 
 /** Loom's request as a Chat Completions body (without `stream`). */
-export function chatBody(request: ModelRequest, options: ResolvedOpenAIOptions): Omit<ChatParams, "stream"> {
+export function chatBody(
+  request: ModelRequest,
+  options: ResolvedOpenAIOptions,
+  warnings: string[] = [],
+): Omit<ChatParams, "stream"> {
   const messages = request.messages.map(chatMessage);
   const { settings } = request;
+  const hasTools = request.tools.length > 0;
+  if (!hasTools && settings.toolChoice !== undefined && settings.toolChoice !== "none")
+    warnings.push("The request has no tools: settings.toolChoice was not sent.");
+  if (settings.reasoning?.summary !== undefined)
+    warnings.push("Chat Completions returns no reasoning summary: settings.reasoning.summary was not sent.");
   return {
     model: options.model,
     messages,
@@ -40,6 +49,21 @@ export function chatBody(request: ModelRequest, options: ResolvedOpenAIOptions):
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
     ...(settings.stopSequences?.length ? { stop: [...settings.stopSequences] } : {}),
+    ...(hasTools && settings.toolChoice !== undefined
+      ? {
+          tool_choice:
+            typeof settings.toolChoice === "string"
+              ? settings.toolChoice
+              : { type: "function" as const, function: { name: settings.toolChoice.tool } },
+        }
+      : {}),
+    ...(hasTools && settings.parallelToolCalls !== undefined
+      ? { parallel_tool_calls: settings.parallelToolCalls }
+      : {}),
+    ...(settings.reasoning?.effort !== undefined
+      ? { reasoning_effort: settings.reasoning.effort as OpenAI.ReasoningEffort }
+      : {}),
+    ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
     ...providerOptions(settings),
   };
 }

@@ -61,7 +61,8 @@ export class OpenAIProvider implements Provider {
 
   private async *chat(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ProviderStreamPart> {
     const warnings: string[] = [];
-    const body = chatBody(request, this.options);
+    const body = chatBody(request, this.options, warnings);
+    const requestOptions = { signal, ...headersOf(request) };
     let outcome: ChatOutcome | undefined;
     if (this.options.stream) {
       const { data, request_id } = await this.client.chat.completions
@@ -71,7 +72,7 @@ export class OpenAIProvider implements Provider {
             stream: true,
             ...(this.options.streamOptions ? { stream_options: { include_usage: true } } : {}),
           },
-          { signal },
+          requestOptions,
         )
         .withResponse();
       outcome = yield* chatStreamParts(data, request_id ?? undefined);
@@ -79,7 +80,7 @@ export class OpenAIProvider implements Provider {
         warnings.push("The server reported no usage for the stream: usage counts are 0.");
     } else {
       const { data, request_id } = await this.client.chat.completions
-        .create({ ...body, stream: false }, { signal })
+        .create({ ...body, stream: false }, requestOptions)
         .withResponse();
       outcome = yield* chatCompletionParts(data, request_id ?? undefined);
     }
@@ -91,15 +92,16 @@ export class OpenAIProvider implements Provider {
   private async *responses(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ProviderStreamPart> {
     const warnings: string[] = [];
     const body = responsesBody(request, this.options, warnings);
+    const requestOptions = { signal, ...headersOf(request) };
     let outcome: Parameters<typeof responsesFinishPart>[0] | undefined;
     if (this.options.stream) {
       const { data, request_id } = await this.client.responses
-        .create({ ...body, stream: true }, { signal })
+        .create({ ...body, stream: true }, requestOptions)
         .withResponse();
       outcome = yield* responsesStreamParts(data, request_id ?? undefined);
     } else {
       const { data, request_id } = await this.client.responses
-        .create({ ...body, stream: false }, { signal })
+        .create({ ...body, stream: false }, requestOptions)
         .withResponse();
       outcome = yield* responseParts(data, request_id ?? undefined);
     }
@@ -129,6 +131,12 @@ export class OpenAIProvider implements Provider {
 }
 
 const NO_KEY = "no-api-key";
+
+/** `settings.headers` as the SDK's per-request headers. */
+function headersOf(request: ModelRequest): { headers?: Record<string, string> } {
+  const headers = request.settings.headers;
+  return headers && Object.keys(headers).length > 0 ? { headers: { ...headers } } : {};
+}
 
 function incomplete(what: string): ProviderError {
   return new ProviderError("invalid_response", `OpenAI ${what}: the answer is incomplete.`, {

@@ -55,6 +55,12 @@ export function responsesBody(
   if (settings.stopSequences?.length) {
     warnings.push("The Responses API has no stop sequences: settings.stopSequences was not sent.");
   }
+  if (settings.seed !== undefined)
+    warnings.push("The Responses API has no seed: settings.seed was not sent.");
+  const hasTools = request.tools.length > 0;
+  if (!hasTools && settings.toolChoice !== undefined && settings.toolChoice !== "none")
+    warnings.push("The request has no tools: settings.toolChoice was not sent.");
+  const reasoning = settings.reasoning;
   return {
     model: options.model,
     input,
@@ -72,6 +78,25 @@ export function responsesBody(
     ...(settings.maxOutputTokens !== undefined ? { max_output_tokens: settings.maxOutputTokens } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
+    ...(hasTools && settings.toolChoice !== undefined
+      ? {
+          tool_choice:
+            typeof settings.toolChoice === "string"
+              ? settings.toolChoice
+              : { type: "function" as const, name: settings.toolChoice.tool },
+        }
+      : {}),
+    ...(hasTools && settings.parallelToolCalls !== undefined
+      ? { parallel_tool_calls: settings.parallelToolCalls }
+      : {}),
+    ...(reasoning?.effort !== undefined || reasoning?.summary !== undefined
+      ? {
+          reasoning: {
+            ...(reasoning.effort !== undefined ? { effort: reasoning.effort as OpenAI.ReasoningEffort } : {}),
+            ...(reasoning.summary !== undefined ? { summary: reasoning.summary } : {}),
+          },
+        }
+      : {}),
     ...(store !== undefined ? { store } : {}),
     ...(store === false ? { include: ["reasoning.encrypted_content" as const] } : {}),
     ...extra,
