@@ -5,6 +5,11 @@ export class ConformanceFailure extends Error {
   override name = "ConformanceFailure";
 }
 
+/** Thrown by a check that cannot run for this journal: it is reported as skipped, with the reason. */
+export class CheckSkipped extends Error {
+  override name = "CheckSkipped";
+}
+
 export function fail(message: string): never {
   throw new ConformanceFailure(message);
 }

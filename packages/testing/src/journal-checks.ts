@@ -31,6 +31,8 @@ export interface JournalCheck {
   readonly id: string;
   readonly title: string;
   readonly needs?: CheckNeed;
+  /** An opt-out that also skips this check (a lease check that needs processes). */
+  readonly optOutBy?: "durability" | "processes";
   run(ctx: CheckContext): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { Journal } from "@loom/core";
-import { ConformanceFailure } from "./journal-assert.js";
+import { CheckSkipped, ConformanceFailure } from "./journal-assert.js";
 import { type CheckContext, JOURNAL_CHECKS, type JournalCheck } from "./journal-checks.js";
 import type {
   JournalCheckResult,
@@ -63,6 +63,8 @@ export function plannedSkip(
   resolved: Pick<Resolved, "reopens" | "processModule"> & { corrupts: boolean },
   options: JournalConformanceOptions,
 ): { declared: string } | { failure: string } | { skipped: string } | undefined {
+  const declared = check.optOutBy && options.optOut?.[check.optOutBy];
+  if (declared) return { declared };
   switch (check.needs) {
     case "durability":
       if (options.optOut?.durability) return { declared: options.optOut.durability };
@@ -168,6 +170,7 @@ export async function runCheck(
     await check.run(ctx);
     return done("passed");
   } catch (error) {
+    if (error instanceof CheckSkipped) return done("skipped", error.message);
     return done("failed", error instanceof Error ? error.message : String(error), error);
   } finally {
     await closeAll();

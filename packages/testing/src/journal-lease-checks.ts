@@ -1,6 +1,7 @@
 import { type Journal, readAll, type ThreadLease } from "@loom/core";
-import { equal, rejects } from "./journal-assert.js";
+import { CheckSkipped, equal, fail, rejects } from "./journal-assert.js";
 import { BAD_THREAD_IDS, type JournalCheck } from "./journal-checks.js";
+import { WriterProcess } from "./journal-writers.js";
 import { sampleEvents } from "./sample-events.js";
 
 type Leasing = Journal & { acquire(threadId: string): Promise<ThreadLease> };
@@ -104,6 +105,48 @@ export const LEASE_CHECKS: readonly JournalCheck[] = [
       await lease.release();
       equal(await journal.head("t-lease"), 1, "head after release");
     }),
+  },
+  {
+    id: "leases.across-processes",
+    title:
+      "refuses a thread leased by another process (thread_busy), and takes it over promptly once that process is killed",
+    needs: "leases",
+    optOutBy: "processes",
+    async run({ journal, storage, processModule }) {
+      if (processModule === undefined) throw new CheckSkipped("it needs processModule (see processes.*)");
+      const leasing = journal as Leasing;
+      const holder = new WriterProcess({
+        module: processModule,
+        storage,
+        kind: "lease",
+        threadId: "t-held",
+        writer: "holder",
+        template: sampleEvents(2)[1]!,
+        deadlineMs: 30_000,
+      });
+      try {
+        await holder.whenReady();
+        holder.go();
+        await holder.firstAck();
+        await busy(leasing, "t-held");
+        const other = await leasing.acquire("t-free");
+        await other.release();
+      } finally {
+        await holder.kill();
+      }
+      const started = Date.now();
+      for (;;) {
+        try {
+          await (await leasing.acquire("t-held")).release();
+          break;
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== "thread_busy" || Date.now() - started > 10_000) {
+            fail(`the lease of a killed process was not taken over within 10 s: ${String(error)}`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    },
   },
   {
     id: "leases.bad-ids",

@@ -11,7 +11,8 @@ export interface WriterTask {
   /** A file path or file: URL of a module whose `open(storage)` (or default export's) opens the journal. */
   readonly module: string;
   readonly storage: unknown;
-  readonly kind: "race" | "batches";
+  /** race: append one event at a time; batches: append batches until killed; lease: hold a lease until killed. */
+  readonly kind: "race" | "batches" | "lease";
   readonly threadId: string;
   readonly writer: string;
   /** race: appends to win, one event each. */
@@ -43,7 +44,12 @@ async function main(): Promise<void> {
   await nextLine();
   const deadline = Date.now() + task.deadlineMs;
   const event = (runId: string, iteration: number): NewEvent => ({ ...task.template, runId, iteration });
-  if (task.kind === "race") {
+  if (task.kind === "lease") {
+    if (typeof journal.acquire !== "function") throw new Error("This journal has no acquire().");
+    await journal.acquire(task.threadId);
+    send("ack 0");
+    await new Promise((resolve) => setTimeout(resolve, task.deadlineMs));
+  } else if (task.kind === "race") {
     let won = 0;
     let head = await journal.head(task.threadId);
     while (won < (task.wins ?? 1) && Date.now() < deadline) {
