@@ -95,6 +95,11 @@ export type RunResult =
       readonly status: "completed";
       readonly threadId: string;
       readonly text: string;
+      /**
+       * Set when the final answer was the model declining (finish reason `refusal`): its words, or
+       * the provider's note. `text` holds whatever else the model said.
+       */
+      readonly refusal?: string;
       readonly frame: ExecutionFrame;
     }
   | {
@@ -355,7 +360,15 @@ function pausedByHook(error: HookError, threadId: string, pending: readonly Pend
 }
 
 function completed(root: ExecutionFrame): RunResult {
-  return { status: "completed", threadId: root.threadId, text: root.result?.text ?? "", frame: root };
+  const last = root.messages.at(root.messages.length - 1);
+  const refusal = last?.role === "assistant" ? last.refusal : undefined;
+  return {
+    status: "completed",
+    threadId: root.threadId,
+    text: root.result?.text ?? "",
+    ...(refusal !== undefined ? { refusal } : {}),
+    frame: root,
+  };
 }
 
 /** Every option `createAgent` reads: anything else is a mistake worth naming. */

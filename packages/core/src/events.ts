@@ -145,6 +145,8 @@ const dataSchemas = {
     attempt: z.number().int().positive(),
     /** The provider's id for the request, to trace an incident with the provider. */
     requestId: z.string().optional(),
+    /** The provider's id of the answer (OpenAI `resp_...` / `chatcmpl-...`, Anthropic `msg_...`). */
+    responseId: z.string().optional(),
     /** Settings the provider could not honour, and similar notes. */
     warnings: z.array(z.string()).optional(),
   }),
@@ -250,7 +252,7 @@ export type TransientEvent =
       frameId: string;
       depth: number;
       iteration: number;
-      data: { kind: "text" | "reasoning" | "tool-call"; delta: string; callId?: string };
+      data: { kind: "text" | "reasoning" | "tool-call" | "refusal"; delta: string; callId?: string };
     }
   | {
       type: "tool.progress";

@@ -275,6 +275,7 @@ export class FrameDriver {
         finishReason: final.finishReason,
         attempt,
         ...(final.requestId !== undefined ? { requestId: final.requestId } : {}),
+        ...(final.responseId !== undefined ? { responseId: final.responseId } : {}),
         ...(final.warnings?.length ? { warnings: [...final.warnings] } : {}),
       }),
     ]);
@@ -305,6 +306,8 @@ export class FrameDriver {
         this.session.emit({ ...base, type: "llm.delta", data: { kind: "text", delta: part.delta } });
       } else if (part.type === "reasoning-delta") {
         this.session.emit({ ...base, type: "llm.delta", data: { kind: "reasoning", delta: part.delta } });
+      } else if (part.type === "refusal-delta") {
+        this.session.emit({ ...base, type: "llm.delta", data: { kind: "refusal", delta: part.delta } });
       } else if (part.type === "tool-call-delta") {
         this.session.emit({
           ...base,
@@ -317,6 +320,7 @@ export class FrameDriver {
           usage: part.usage,
           finishReason: part.finishReason,
           ...(part.requestId !== undefined ? { requestId: part.requestId } : {}),
+          ...(part.responseId !== undefined ? { responseId: part.responseId } : {}),
           ...(part.warnings?.length ? { warnings: part.warnings } : {}),
         };
       }

@@ -63,6 +63,8 @@ export interface ModelRequest {
 export type ProviderStreamPart =
   | { readonly type: "text-delta"; readonly delta: string }
   | { readonly type: "reasoning-delta"; readonly delta: string }
+  /** The model declining to answer, as it streams (OpenAI's `refusal`); the finish part's message carries it whole. */
+  | { readonly type: "refusal-delta"; readonly delta: string }
   | {
       readonly type: "tool-call-delta";
       readonly index: number;
@@ -77,6 +79,8 @@ export type ProviderStreamPart =
       readonly finishReason: FinishReason;
       readonly warnings?: readonly string[];
       readonly requestId?: string;
+      /** The provider's id of the answer itself (OpenAI `response.id` / `chatcmpl-...`, Anthropic `msg_...`). */
+      readonly responseId?: string;
     };
 
 /** The complete answer of one model call. */
@@ -85,6 +89,7 @@ export interface ModelResponse {
   readonly usage: Usage;
   readonly finishReason: FinishReason;
   readonly requestId?: string;
+  readonly responseId?: string;
   readonly warnings?: readonly string[];
 }
 

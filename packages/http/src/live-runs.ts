@@ -12,7 +12,7 @@ export interface PartialCall {
 export interface LiveDelta {
   readonly frameId: string;
   readonly iteration: number;
-  readonly kind: "text" | "reasoning" | "tool-call";
+  readonly kind: "text" | "reasoning" | "tool-call" | "refusal";
   readonly delta: string;
   readonly callId?: string;
 }

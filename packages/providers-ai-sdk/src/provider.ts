@@ -148,6 +148,9 @@ export class AiSdkProvider implements Provider {
         { provider: this.provider, retryable: true, requestId },
       );
     }
+    // A refusal is a finish reason in the AI SDK: it gets a part of its own before the end.
+    if (end.part.type === "finish" && end.part.message.refusal !== undefined)
+      yield { type: "refusal-delta", delta: end.part.message.refusal };
     yield end.part;
   }
 

@@ -50,6 +50,7 @@ export async function* loomParts(
   const reasonings = new Map<string, Extract<Block, { kind: "reasoning" }>>();
   const tools = new Map<string, Extract<Block, { kind: "tool" }>>();
   let calls = 0;
+  let responseId: string | undefined;
 
   const textBlock = (id: string) => {
     let block = texts.get(id);
@@ -180,11 +181,15 @@ export async function* loomParts(
               finishReason,
               ...(warnings.length > 0 ? { warnings } : {}),
               ...(requestId !== undefined ? { requestId } : {}),
+              ...(responseId !== undefined ? { responseId } : {}),
             },
           };
         }
         case "error":
           return { kind: "error", error: part.error };
+        case "response-metadata":
+          if (typeof part.id === "string" && part.id !== "") responseId ??= part.id;
+          break;
         default:
           // response-metadata, raw, ping, and what newer versions add (approval requests, custom).
           break;

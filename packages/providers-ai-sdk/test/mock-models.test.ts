@@ -104,6 +104,7 @@ describe("stream parts (MockLanguageModelV4)", () => {
       finishReason: { unified: "tool-calls", raw: "tool_use" },
       warnings: ["unsupported: topK: not here"],
       requestId: "req_123",
+      responseId: "resp_1",
     });
   });
 

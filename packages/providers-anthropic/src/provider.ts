@@ -71,7 +71,11 @@ export class AnthropicProvider implements Provider {
         { provider: this.provider, retryable: true },
       );
     }
-    yield messagesFinishPart(outcome, warnings);
+    const finish = messagesFinishPart(outcome, warnings);
+    // A refusal is a stop reason here, not streamed text: it gets a part of its own before the end.
+    if (finish.type === "finish" && finish.message.refusal !== undefined)
+      yield { type: "refusal-delta", delta: finish.message.refusal };
+    yield finish;
   }
 }
 

@@ -24,6 +24,7 @@ export interface MessagesOutcome {
   readonly outputTokens: number | undefined;
   readonly stopReason: string | null;
   readonly requestId: string | undefined;
+  readonly messageId?: string;
 }
 
 /** Streams raw Messages API events as Loom parts, keeping each block (with its signature) in order. */
@@ -37,10 +38,12 @@ export async function* messagesStreamParts(
   let outputTokens: number | undefined;
   let stopReason: string | null = null;
   let stopped = false;
+  let messageId: string | undefined;
   for await (const event of events) {
     switch (event.type) {
       case "message_start":
         usage = event.message.usage;
+        messageId = event.message.id || undefined;
         break;
       case "content_block_start": {
         const block = event.content_block;
@@ -126,7 +129,14 @@ export async function* messagesStreamParts(
     }
   }
   if (!stopped) return undefined;
-  return { blocks: blocks.filter((b) => b !== undefined), usage, outputTokens, stopReason, requestId };
+  return {
+    blocks: blocks.filter((b) => b !== undefined),
+    usage,
+    outputTokens,
+    stopReason,
+    requestId,
+    ...(messageId !== undefined ? { messageId } : {}),
+  };
 }
 
 /** Parts for a whole (non-streamed) message. */
@@ -164,6 +174,7 @@ export function* messageParts(
     outputTokens: message.usage.output_tokens,
     stopReason: message.stop_reason,
     requestId,
+    ...(message.id ? { messageId: message.id } : {}),
   };
 }
 
@@ -197,6 +208,7 @@ export function messagesFinishPart(
     usage: messagesUsage(outcome.usage, outcome.outputTokens),
     finishReason: stopReason(outcome.stopReason),
     ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+    ...(outcome.messageId ? { responseId: outcome.messageId } : {}),
     ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
   };
 }

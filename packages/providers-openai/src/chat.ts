@@ -97,8 +97,10 @@ export async function* chatStreamParts(
   const calls: ToolCall[] = [];
   let usage: ChatUsage | undefined;
   let finish: string | undefined;
+  let responseId: string | undefined;
   for await (const chunk of chunks) {
     if (chunk.usage) usage = chunk.usage;
+    if (chunk.id) responseId ??= chunk.id;
     const choice = chunk.choices[0];
     if (!choice) continue;
     const delta = choice.delta as typeof choice.delta & { reasoning_content?: string | null };
@@ -110,7 +112,10 @@ export async function* chatStreamParts(
       content += delta.content;
       yield { type: "text-delta", delta: delta.content };
     }
-    if (delta.refusal) refusal += delta.refusal;
+    if (delta.refusal) {
+      refusal += delta.refusal;
+      yield { type: "refusal-delta", delta: delta.refusal };
+    }
     for (const call of delta.tool_calls ?? []) {
       const argsDelta = call.function?.arguments ?? "";
       // Some compatible servers leave out `index`: a new id starts a call, no id continues the last.
@@ -146,6 +151,7 @@ export async function* chatStreamParts(
     usage,
     finish,
     requestId,
+    responseId,
   };
 }
 
@@ -161,6 +167,7 @@ export function* chatCompletionParts(
   if (reasoning) yield { type: "reasoning-delta", delta: reasoning };
   const content = message.content ?? "";
   if (content) yield { type: "text-delta", delta: content };
+  if (message.refusal) yield { type: "refusal-delta", delta: message.refusal };
   const toolCalls: ToolCall[] = [];
   for (const [index, call] of (message.tool_calls ?? []).entries()) {
     if (call.type !== "function") continue;
@@ -181,6 +188,7 @@ export function* chatCompletionParts(
     usage: completion.usage,
     finish: choice.finish_reason,
     requestId,
+    responseId: completion.id || undefined,
   };
 }
 
@@ -192,6 +200,7 @@ export interface ChatOutcome {
   readonly usage: ChatUsage | undefined;
   readonly finish: string;
   readonly requestId: string | undefined;
+  readonly responseId: string | undefined;
 }
 
 export function chatFinishPart(outcome: ChatOutcome, warnings: readonly string[]): ProviderStreamPart {
@@ -210,6 +219,7 @@ export function chatFinishPart(outcome: ChatOutcome, warnings: readonly string[]
     finishReason: chatFinishReason(outcome.finish, outcome.refusal !== ""),
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+    ...(outcome.responseId ? { responseId: outcome.responseId } : {}),
   };
 }
 

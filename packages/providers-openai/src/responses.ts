@@ -121,6 +121,9 @@ export async function* responsesStreamParts(
       case "response.reasoning_text.delta":
         yield { type: "reasoning-delta", delta: event.delta };
         break;
+      case "response.refusal.delta":
+        yield { type: "refusal-delta", delta: event.delta };
+        break;
       case "response.reasoning_summary_part.added":
         // Summary parts of one item are joined with a blank line in the final message.
         if (event.summary_index > 0) yield { type: "reasoning-delta", delta: "\n\n" };
@@ -164,6 +167,7 @@ export function* responseParts(
   for (const part of message.reasoning ?? [])
     if (part.text) yield { type: "reasoning-delta", delta: part.text };
   if (message.content) yield { type: "text-delta", delta: message.content };
+  if (message.refusal) yield { type: "refusal-delta", delta: message.refusal };
   for (const [index, call] of (message.toolCalls ?? []).entries()) {
     yield { type: "tool-call-delta", index, callId: call.id, name: call.name, argsDelta: call.arguments };
   }
@@ -218,6 +222,7 @@ export function responsesFinishPart(
     finishReason: responsesFinishReason(outcome.response, message),
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+    ...(outcome.response.id ? { responseId: outcome.response.id } : {}),
   };
 }
 
