@@ -65,13 +65,33 @@ function pnpm(args: string[]): [string, string[]] {
 it("passes the whole journal kit with @loom/core and @loom/testing installed from packed tarballs", async () => {
   const tarballs = join(work, "tarballs");
   const app = join(work, "app");
-  mkdirSync(tarballs, { recursive: true });
-  const packed = await run(
-    ...pnpm(["--filter", "@loom/core", "--filter", "@loom/testing", "pack", "--pack-destination", tarballs]),
-    repoRoot,
-    120_000,
-  );
-  expect(packed.code, packed.output).toBe(0);
+  // Another build in this checkout may be emptying a dist/ at the moment of packing (tsup cleans
+  // it first): a tarball without its built files is packed again, a few seconds later.
+  for (let attempt = 1; ; attempt++) {
+    rmSync(tarballs, { recursive: true, force: true });
+    mkdirSync(tarballs, { recursive: true });
+    const packed = await run(
+      ...pnpm([
+        "--filter",
+        "@loom/core",
+        "--filter",
+        "@loom/testing",
+        "pack",
+        "--pack-destination",
+        tarballs,
+      ]),
+      repoRoot,
+      120_000,
+    );
+    expect(packed.code, packed.output).toBe(0);
+    const listings = await Promise.all(
+      readdirSync(tarballs).map((file) => run("tar", ["-tzf", join(tarballs, file)], tarballs, 30_000)),
+    );
+    const whole = listings.length === 2 && listings.every((l) => l.output.includes("package/dist/index.js"));
+    if (whole) break;
+    expect(attempt, "tarballs without their dist/index.js, three times").toBeLessThan(3);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
   const tarball = (name: string) => {
     const file = readdirSync(tarballs).find((f) => f.startsWith(`loom-${name}-`) && f.endsWith(".tgz"));
     expect(file, `the ${name} tarball`).toBeDefined();

@@ -34,11 +34,18 @@ export function journalConformance<S>(
         it.skip(`${title} (skipped: ${plan.skipped})`, () => {});
         continue;
       }
-      it(title, async (context) => {
-        const result = await runCheck(check, general, options);
-        if (result.status === "skipped") context.skip(result.reason);
-        if (result.status === "failed") throw result.error ?? new Error(result.reason);
-      });
+      // Its own timeout, so the kit needs no vitest setting: the checks that start processes take
+      // seconds, more on a loaded machine.
+      const timeoutMs = check.needs === "processes" || check.optOutBy === "processes" ? 180_000 : 60_000;
+      it(
+        title,
+        async (context) => {
+          const result = await runCheck(check, general, options);
+          if (result.status === "skipped") context.skip(result.reason);
+          if (result.status === "failed") throw result.error ?? new Error(result.reason);
+        },
+        timeoutMs,
+      );
     }
   });
 }
