@@ -12,8 +12,11 @@ import { z } from "zod";
 
 const url = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
 const schema = `bench_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-const pool = new pg.Pool({ connectionString: url, max: 4 });
+const POOL_SIZE = 10;
+const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
 const journal = new PostgresJournal({ pool, schema });
+const onePool = new pg.Pool({ connectionString: url, max: 1 });
+const oneJournal = new PostgresJournal({ pool: onePool, schema });
 
 const RAW_INSERT = `INSERT INTO "${schema}".raw_events (thread_id, seq, v, type, run_id, ts, frame_id, parent_frame_id, depth, iteration, data)
   SELECT $1, * FROM unnest($2::integer[], $3::smallint[], $4::text[], $5::text[], $6::double precision[], $7::text[], $8::text[], $9::integer[], $10::integer[], $11::jsonb[])`;
@@ -39,31 +42,81 @@ async function timeIt(body) {
   return performance.now() - started;
 }
 
-/** Events per second for `appends` appends of `batch` events on one thread, journal and raw. */
-async function appendThroughput(batch, appends) {
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * Events per second for `appends` appends of `batch` events on one thread, journal and raw INSERT,
+ * on ONE connection (a pool of one, shared): both pay the same round trip. The raw INSERT is a
+ * prepared statement too, as the journal's append is. Rounds alternate the two so both see the same
+ * server state (cache, WAL, autovacuum, other load); figures are the medians of the rounds.
+ */
+async function appendThroughput(onePool, oneJournal, batch, appends) {
   const batches = Array.from({ length: appends }, (_, i) => sampleEvents(batch, { start: i * batch }));
   const rawThread = `raw-${batch}`;
   const journalThread = `journal-${batch}`;
-  // Alternate the two in rounds so both see the same server state (cache, WAL, autovacuum).
-  let rawMs = 0;
-  let journalMs = 0;
-  const rounds = 4;
+  const raw = [];
+  const journaled = [];
+  const rounds = 10;
   const perRound = appends / rounds;
   for (let round = 0; round < rounds; round++) {
     const slice = batches.slice(round * perRound, (round + 1) * perRound);
-    rawMs += await timeIt(async () => {
+    const rawMs = await timeIt(async () => {
       for (const [i, events] of slice.entries()) {
-        await pool.query(RAW_INSERT, [rawThread, ...columns(events, (round * perRound + i) * batch)]);
+        await onePool.query({
+          name: "bench-raw-insert",
+          text: RAW_INSERT,
+          values: [rawThread, ...columns(events, (round * perRound + i) * batch)],
+        });
       }
     });
-    journalMs += await timeIt(async () => {
+    const journalMs = await timeIt(async () => {
       for (const [i, events] of slice.entries()) {
-        await journal.append(journalThread, events, (round * perRound + i) * batch - 1);
+        await oneJournal.append(journalThread, events, (round * perRound + i) * batch - 1);
       }
     });
+    raw.push(((perRound * batch) / rawMs) * 1000);
+    journaled.push(((perRound * batch) / journalMs) * 1000);
   }
-  const total = batch * appends;
-  return { batch, appends, rawPerSec: (total / rawMs) * 1000, journalPerSec: (total / journalMs) * 1000 };
+  return { batch, appends, rawPerSec: median(raw), journalPerSec: median(journaled) };
+}
+
+/**
+ * Events/s with `threads` threads appending at once (one event per append, each thread awaiting its
+ * own), journal vs raw INSERTs with the same concurrency on the same pool: what the pool's
+ * connections and Postgres's group commit make of concurrent commits.
+ */
+async function concurrentThroughput(threads, appendsPerThread) {
+  const rounds = 3;
+  const raw = [];
+  const journaled = [];
+  for (let round = 0; round < rounds; round++) {
+    const rawMs = await timeIt(() =>
+      Promise.all(
+        Array.from({ length: threads }, async (_, t) => {
+          for (let i = 0; i < appendsPerThread; i++) {
+            await pool.query({
+              name: "bench-raw-insert",
+              text: RAW_INSERT,
+              values: [`raw-c${threads}-${round}-${t}`, ...columns(sampleEvents(1, { start: i }), i)],
+            });
+          }
+        }),
+      ),
+    );
+    const journalMs = await timeIt(() =>
+      Promise.all(
+        Array.from({ length: threads }, async (_, t) => {
+          for (let i = 0; i < appendsPerThread; i++) {
+            await journal.append(`journal-c${threads}-${round}-${t}`, sampleEvents(1, { start: i }), i - 1);
+          }
+        }),
+      ),
+    );
+    const total = threads * appendsPerThread;
+    raw.push((total / rawMs) * 1000);
+    journaled.push((total / journalMs) * 1000);
+  }
+  return { threads, rawPerSec: median(raw), journalPerSec: median(journaled) };
 }
 
 /** A real 10,000-event thread: an agent that calls a tool on each of ~1,430 turns, then answers. */
@@ -100,7 +153,15 @@ async function main() {
     [10, 800],
     [100, 160],
   ]) {
-    appendRows.push(await appendThroughput(batch, appends));
+    appendRows.push(await appendThroughput(onePool, oneJournal, batch, appends));
+  }
+  const concurrentRows = [];
+  for (const [threads, each] of [
+    [1, 400],
+    [10, 60],
+    [100, 8],
+  ]) {
+    concurrentRows.push(await concurrentThroughput(threads, each));
   }
 
   const eventCount = await longThread(10_000);
@@ -126,7 +187,6 @@ async function main() {
       }),
     );
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
   const { rows } = await pool.query("SHOW server_version");
   let disk = "unknown";
@@ -139,11 +199,24 @@ async function main() {
   console.log(
     `machine: ${cpus().length} CPU (${cpus()[0]?.model ?? "?"}), node ${process.version}, PostgreSQL ${rows[0].server_version} on 127.0.0.1, root fs ${disk}\n`,
   );
+  console.log(
+    "one connection; raw = a prepared multi-row INSERT of the same rows; medians of 10 interleaved rounds\n",
+  );
   console.log("| append | events/s journal | events/s raw INSERT | journal / raw |");
   console.log("| --- | ---: | ---: | ---: |");
   for (const r of appendRows) {
     console.log(
       `| batch of ${r.batch} (${r.appends} appends) | ${Math.round(r.journalPerSec)} | ${Math.round(r.rawPerSec)} | ${(r.journalPerSec / r.rawPerSec).toFixed(2)} |`,
+    );
+  }
+  console.log(
+    `\nconcurrent threads, one event per append, pool of ${POOL_SIZE} connections shared by both; medians of 3 interleaved rounds\n`,
+  );
+  console.log("| threads appending at once | events/s journal | events/s raw INSERT | journal / raw |");
+  console.log("| ---: | ---: | ---: | ---: |");
+  for (const r of concurrentRows) {
+    console.log(
+      `| ${r.threads} | ${Math.round(r.journalPerSec)} | ${Math.round(r.rawPerSec)} | ${(r.journalPerSec / r.rawPerSec).toFixed(2)} |`,
     );
   }
   console.log(
@@ -155,6 +228,8 @@ try {
   await main();
 } finally {
   await journal.close();
+  await oneJournal.close();
+  await onePool.end();
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await pool.end();
 }

@@ -19,6 +19,9 @@ export function notifyChannel(schema: string): string {
 
 type Listener = () => void;
 
+/** How long a live subscriber waits without a notification before it reads anyway. */
+export const BACKSTOP_READ_MS = 1_000;
+
 /**
  * One LISTEN connection per journal, shared by its subscribers. A notification wakes the subscribers
  * of its thread, who then read what is new from the journal. After a lost connection it reconnects
@@ -127,10 +130,15 @@ class Wakeup {
     this.pending = false;
   }
 
-  wait(): Promise<void> {
+  /** Resolves on a notification, or after `backstopMs` at the latest. */
+  wait(backstopMs: number): Promise<void> {
     if (this.pending) return Promise.resolve();
     return new Promise((resolve) => {
-      this.resolve = resolve;
+      const timer = setTimeout(this.notify, backstopMs);
+      this.resolve = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
   }
 }
@@ -160,7 +168,8 @@ export async function* subscribeToThread(
         next = event.seq + 1;
         if (signal?.aborted) return;
       }
-      await wakeup.wait();
+      // The backstop read: an appender that died between its commit and its NOTIFY wakes nobody.
+      await wakeup.wait(BACKSTOP_READ_MS);
     }
   } finally {
     remove();

@@ -100,3 +100,31 @@ it("keeps delivering, none missed, after its LISTEN connection is killed", async
   expect((await received).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   await Promise.all([reader.close(), writer.close()]);
 });
+
+it("delivers an event whose NOTIFY never came (its appender died between commit and notify) by the backstop read", async () => {
+  const journal = journalIn(schema);
+  await journal.append("unnotified", sampleEvents(1), -1);
+  const received = take(journal.subscribe("unnotified"), 2);
+  // Committed as an append would commit it, but with no NOTIFY after: what a crash leaves.
+  const [event] = sampleEvents(1, { start: 1 });
+  await admin.query(
+    `WITH head AS (UPDATE "${schema}".threads SET head_seq = 1 WHERE thread_id = 'unnotified' AND head_seq = 0 RETURNING thread_id)
+     INSERT INTO "${schema}".events (thread_id, seq, v, type, run_id, ts, frame_id, depth, iteration, data)
+     SELECT thread_id, 1, $1, $2, $3, $4, $5, $6, $7, $8 FROM head`,
+    [
+      event!.v,
+      event!.type,
+      event!.runId,
+      event!.ts,
+      event!.frameId,
+      event!.depth,
+      event!.iteration,
+      JSON.stringify(event!.data),
+    ],
+  );
+  const started = performance.now();
+  const events = await received;
+  expect(events.map((e) => e.seq)).toEqual([0, 1]);
+  expect(performance.now() - started).toBeLessThan(3_000);
+  await journal.close();
+});
