@@ -147,6 +147,9 @@ const dataSchemas = {
     requestId: z.string().optional(),
     /** The provider's id of the answer (OpenAI `resp_...` / `chatcmpl-...`, Anthropic `msg_...`). */
     responseId: z.string().optional(),
+    /** With `fallbackProviders`: the provider and model that answered. */
+    provider: z.string().optional(),
+    model: z.string().optional(),
     /** Settings the provider could not honour, and similar notes. */
     warnings: z.array(z.string()).optional(),
   }),

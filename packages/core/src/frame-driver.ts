@@ -16,6 +16,7 @@ import {
   type RunFailureCode,
 } from "./errors.js";
 import type { NewEvent } from "./events.js";
+import { fallbackChain } from "./fallback.js";
 import { type CallState, type ExecutionFrame, parseArgsLoosely, type Turn } from "./frame.js";
 import {
   type Decision,
@@ -103,6 +104,9 @@ export class FrameDriver {
 
   /** The request journaled by `requestModel` in this process, so `callModel` need not rebuild it. */
   private prepared: { iteration: number; request: ModelRequest } | undefined;
+
+  /** With `fallbackProviders`: the provider answering this iteration, and its attempts so far. */
+  private route: { iteration: number; index: number; attempts: number } | undefined;
 
   private frame(): ExecutionFrame {
     return this.session.frame(this.frameId);
@@ -229,13 +233,27 @@ export class FrameDriver {
     const attempt = turn.llmAttempts + 1;
     const request: ModelRequest =
       this.prepared?.iteration === f.iteration ? this.prepared.request : this.rebuildRequest(f, turn);
+    // A fallback chain starts each iteration (and each resumed one) at its first provider.
+    const chain = fallbackChain(agent.provider);
+    if (chain && this.route?.iteration !== f.iteration)
+      this.route = { iteration: f.iteration, index: 0, attempts: 0 };
+    const route = chain ? this.route : undefined;
+    const provider = chain && route ? chain.providers[route.index]! : agent.provider;
     let response: ModelResponse;
     try {
-      response = await this.streamModel(f, request);
+      response = await this.streamModel(f, request, provider);
     } catch (error) {
       this.checkCancelled();
-      const failure = toProviderError(error, agent.provider.provider);
-      const willRetry = failure.retryable && attempt <= agent.retry.maxRetries;
+      const failure = toProviderError(error, provider.provider);
+      const tries = route ? ++route.attempts : attempt;
+      const retrySame = failure.retryable && tries <= agent.retry.maxRetries;
+      const next =
+        chain !== undefined &&
+        route !== undefined &&
+        route.index + 1 < chain.providers.length &&
+        (chain.immediate(failure) || !retrySame) &&
+        chain.shouldFallback(failure);
+      const willRetry = next || retrySame;
       const error_ = { code: failure.code, message: failure.message, retryable: failure.retryable };
       const trace = {
         ...(failure.status !== undefined ? { status: failure.status } : {}),
@@ -247,11 +265,16 @@ export class FrameDriver {
         ]);
         return this.fail(
           "provider_failed",
-          `Model call to ${agent.provider.provider}/${agent.provider.modelId} failed after ${attempt} attempt(s): ${failure.message}`,
+          `Model call to ${provider.provider}/${provider.modelId} failed after ${attempt} attempt(s): ${failure.message}`,
           failure,
         );
       }
-      const delay = retryDelay(agent.retry, attempt, failure, agent.random);
+      // The next provider takes the turn at once: the wait is for the one that failed.
+      if (next) {
+        route.index++;
+        route.attempts = 0;
+      }
+      const delay = next ? 0 : retryDelay(agent.retry, tries, failure, agent.random);
       await this.session.append([
         this.session.event(f, "llm.failed", {
           error: error_,
@@ -276,6 +299,7 @@ export class FrameDriver {
         attempt,
         ...(final.requestId !== undefined ? { requestId: final.requestId } : {}),
         ...(final.responseId !== undefined ? { responseId: final.responseId } : {}),
+        ...(chain ? { provider: provider.provider, model: provider.modelId } : {}),
         ...(final.warnings?.length ? { warnings: [...final.warnings] } : {}),
       }),
     ]);
@@ -291,7 +315,11 @@ export class FrameDriver {
     };
   }
 
-  private async streamModel(f: ExecutionFrame, request: ModelRequest): Promise<ModelResponse> {
+  private async streamModel(
+    f: ExecutionFrame,
+    request: ModelRequest,
+    provider: Provider,
+  ): Promise<ModelResponse> {
     const base = {
       threadId: this.session.threadId,
       runId: this.session.runId,
@@ -300,7 +328,7 @@ export class FrameDriver {
       iteration: f.iteration,
     };
     const streaming = this.session.streaming;
-    for await (const part of this.agent.provider.doStream(request, { signal: this.signal })) {
+    for await (const part of provider.doStream(request, { signal: this.signal })) {
       if (!streaming && part.type !== "finish") continue;
       if (part.type === "text-delta") {
         this.session.emit({ ...base, type: "llm.delta", data: { kind: "text", delta: part.delta } });
@@ -326,7 +354,7 @@ export class FrameDriver {
       }
     }
     throw new ProviderError("invalid_response", "The model's stream ended without a final message.", {
-      provider: this.agent.provider.provider,
+      provider: provider.provider,
       retryable: true,
     });
   }

@@ -82,6 +82,7 @@ export {
   type PendingCall,
   recordDecisions,
 } from "./operator.js";
+export { type FallbackOptions, fallbackProviders } from "./fallback.js";
 export type {
   CacheHints,
   ModelRequest,
