@@ -41,16 +41,20 @@ export interface AssembledContext {
   readonly excluded: ContextComponentRecord[];
   /** Set when the strategy changed what is sent (dropped turns, added a summary). */
   readonly compression?: AppliedCompression;
+  /** The components sent, in the order their texts make the system message, with their records. */
+  readonly sent: readonly { readonly component: ContextComponent; readonly record: ContextComponentRecord }[];
 }
 
 export const HISTORY_PRIORITY = 50;
 
 /**
- * Fits the components and the frame's history into the window minus the reserved output.
- * Components are taken by priority; the history goes through the compression strategy, and if
- * what it returns still does not fit, the oldest whole turns of it are dropped (a turn starts at a
- * user message, so a tool result never loses its call). Every decision is returned as records for
- * `context.assembled`.
+ * Fits the components and the frame's history into the window minus the reserved output, by
+ * priority across both: components at or above the history's priority (50) first, highest first,
+ * as long as the newest exchange of the history still fits; then the history, through the
+ * compression strategy (if what it returns still does not fit, the oldest whole turns of it are
+ * dropped: a turn starts at a user message, so a tool result never loses its call); then the
+ * components below the history's priority, in what the history left. Every decision is returned as
+ * records for `context.assembled`.
  */
 export async function assembleContext(
   frame: ExecutionFrame,
@@ -68,18 +72,28 @@ export async function assembleContext(
   let used = toolsTokens;
   if (toolsTokens > 0) included.push({ id: "tools", kind: "tools", tokens: toolsTokens, priority: 100 });
 
-  const kept = new Set<ContextComponent>();
-  for (const component of [...components].sort((a, b) => b.priority - a.priority)) {
-    const tokens = component.tokens ?? tokenizer.count(component.content);
-    const record = { id: component.id, kind: component.kind, tokens, priority: component.priority };
-    if (used + tokens <= budget) {
-      used += tokens;
+  const kept = new Map<ContextComponent, ContextComponentRecord>();
+  const recordOf = (component: ContextComponent): ContextComponentRecord => ({
+    id: component.id,
+    kind: component.kind,
+    tokens: component.tokens ?? tokenizer.count(component.content),
+    priority: component.priority,
+  });
+  const byPriority = [...components].sort((a, b) => b.priority - a.priority);
+  // Above the history's priority: kept before any history is cut, but never at the cost of the
+  // newest exchange of the conversation (the task the model is working on).
+  const newest = protectedHistoryTokens(history);
+  for (const component of byPriority.filter((c) => c.priority >= HISTORY_PRIORITY)) {
+    const record = recordOf(component);
+    if (used + record.tokens + newest <= budget) {
+      used += record.tokens;
       included.push(record);
-      kept.add(component);
+      kept.set(component, record);
     } else {
+      const left = Math.max(0, budget - used - newest);
       excluded.push({
         ...record,
-        reason: `over budget: ${tokens} tokens, ${Math.max(0, budget - used)} left`,
+        reason: `over budget: ${record.tokens} tokens, ${left} left once the newest exchange (${newest} tokens) is kept`,
       });
     }
   }
@@ -131,11 +145,30 @@ export async function assembleContext(
   }
   used += history.tokens(from) + prefixTokens;
 
+  // Below the history's priority: only in what the history left, so no turn is cut for them.
+  const historyCut = from > 0;
+  for (const component of byPriority.filter((c) => c.priority < HISTORY_PRIORITY)) {
+    const record = recordOf(component);
+    if (used + record.tokens <= budget) {
+      used += record.tokens;
+      included.push(record);
+      kept.set(component, record);
+    } else {
+      const left = Math.max(0, budget - used);
+      excluded.push({
+        ...record,
+        reason: historyCut
+          ? `priority ${component.priority} is below the history's ${HISTORY_PRIORITY}: left out before any history is cut (${record.tokens} tokens, ${left} left after the history)`
+          : `over budget: ${record.tokens} tokens, ${left} left after the history`,
+      });
+    }
+  }
+
   // Components stay in the order they were given; priority only decides what is dropped.
-  const system = components
+  const sent = components
     .filter((c) => kept.has(c))
-    .map((c) => c.content)
-    .join("\n\n");
+    .map((component) => ({ component, record: kept.get(component)! }));
+  const system = sent.map((s) => s.component.content).join("\n\n");
   const head: Message[] = system ? [{ role: "system", content: system }] : [];
   const messages = history.after(prefix.length > 0 ? head.concat(prefix) : head, from);
   const compressed = from > 0 || prefix.length > 0;
@@ -146,6 +179,7 @@ export async function assembleContext(
     totalTokens: used,
     included,
     excluded,
+    sent,
     ...(compressed
       ? {
           compression: {
@@ -160,10 +194,44 @@ export async function assembleContext(
   };
 }
 
-/** Rebuilds the messages a turn sent, from what the journal recorded, without running hooks again. */
-export function messagesForTurn(frame: ExecutionFrame, systemPrompt: string | undefined): Message[] {
+/**
+ * Rebuilds the messages a turn sent, from what the journal recorded, without running hooks again.
+ * The system message comes from the component texts the journal holds (`contents`, on the root
+ * frame); `systemPrompt` only for journals written before component texts were journaled.
+ */
+export function messagesForTurn(
+  frame: ExecutionFrame,
+  systemPrompt: string | undefined,
+  contents: ReadonlyMap<string, string>,
+): Message[] {
   const turn = frame.turn;
   if (turn?.replacedMessages) return [...turn.replacedMessages];
-  const head: Message[] = systemPrompt ? [{ role: "system", content: systemPrompt }] : [];
+  const system = turn?.system ? systemFromContents(turn.system, contents) : systemPrompt;
+  const head: Message[] = system ? [{ role: "system", content: system }] : [];
   return frame.messages.after(head.concat(turn?.prefix ?? []), turn?.historyFrom ?? 0);
+}
+
+/** The system message of a turn, from the hashes `context.assembled` recorded. */
+export function systemFromContents(hashes: readonly string[], contents: ReadonlyMap<string, string>): string {
+  return hashes
+    .map((hash) => {
+      const text = contents.get(hash);
+      if (text === undefined) {
+        throw new Error(
+          `internal: the journal holds no text for component ${hash} of the turn being resumed`,
+        );
+      }
+      return text;
+    })
+    .join("\n\n");
+}
+
+/** Tokens of the history's newest exchange (with its task message): what is sent whatever the budget. */
+function protectedHistoryTokens(history: ExecutionFrame["messages"]): number {
+  if (history.length === 0) return 0;
+  const newest = fitSuffix(history, 0);
+  const prefix = newest.prefix ?? [];
+  return (
+    history.tokens(newest.keepFrom) + prefix.reduce((n, m) => n + countMessageTokens(history.tokenizer, m), 0)
+  );
 }

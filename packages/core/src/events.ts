@@ -84,6 +84,10 @@ export const ContextComponentRecordSchema = z.object({
   /** For history: the half-open range of message indexes this record covers. */
   range: z.tuple([z.number().int(), z.number().int()]).optional(),
   reason: z.string().optional(),
+  /** For a component sent with text (system prompt, document, memory): the address of its text. */
+  hash: z.string().optional(),
+  /** The text itself, only the first time its `hash` appears in the thread: the journal keeps it once. */
+  content: z.string().optional(),
 });
 export type ContextComponentRecord = z.infer<typeof ContextComponentRecordSchema>;
 
@@ -119,6 +123,11 @@ const dataSchemas = {
     totalTokens: z.number().int().nonnegative(),
     included: z.array(ContextComponentRecordSchema),
     excluded: z.array(ContextComponentRecordSchema),
+    /**
+     * The system message sent: the texts of these component hashes, in this order, joined by a
+     * blank line. With it, the request is rebuilt from the journal alone.
+     */
+    system: z.array(z.string()).optional(),
   }),
   "compression.applied": z.object({
     strategy: z.string(),

@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import type { CompressionStrategy } from "./compression.js";
+import { contentHash } from "./content-hash.js";
 import {
+  type AssembledContext,
   assembleContext,
   type ContextComponent,
   type ContextOptionsSchema,
@@ -208,14 +210,16 @@ export class FrameDriver {
     if (call.kind !== "continue") return this.deniedByHook(call.hook, call.reason);
     const sent = call.ctx.request;
     this.prepared = { iteration: f.iteration, request: sent };
-    // Only what differs from what the journal can rebuild is journaled: the assembler's choice is
-    // in context.assembled, and the messages themselves only when something replaced them.
-    const replaced = components !== defaults || sent.messages !== assembled.messages;
+    // Only what the journal cannot rebuild is journaled: the assembler's choice and each component
+    // text (once per thread, by hash) are in context.assembled; the messages themselves only when a
+    // hook replaced them.
+    const replaced = sent.messages !== assembled.messages;
     const compression = assembled.compression;
+    const system = await this.addressComponents(assembled.sent);
     // Staged, not awaited: the model call does not wait for this write (a crash before it only
     // means the call is made again), and a fast answer carries it in its own write.
     await this.session.stage([
-      this.session.event(f, "context.assembled", assembly),
+      this.session.event(f, "context.assembled", system.length > 0 ? { ...assembly, system } : assembly),
       ...(compression ? [this.session.event(f, "compression.applied", compression as never)] : []),
       this.session.event(f, "llm.requested", {
         provider: agent.provider.provider,
@@ -305,11 +309,31 @@ export class FrameDriver {
     ]);
   }
 
+  /**
+   * Gives each component sent its content address, and its text the first time the thread sends
+   * it; returns the hashes in system-message order.
+   */
+  private async addressComponents(sent: AssembledContext["sent"]): Promise<string[]> {
+    const known = this.session.root.contents;
+    const fresh = new Set<string>();
+    const hashes: string[] = [];
+    for (const { component, record } of sent) {
+      const hash = await contentHash(component.content);
+      (record as { hash?: string }).hash = hash;
+      if (!known.has(hash) && !fresh.has(hash)) {
+        (record as { content?: string }).content = component.content;
+        fresh.add(hash);
+      }
+      hashes.push(hash);
+    }
+    return hashes;
+  }
+
   /** The request of a turn journaled by another process, rebuilt from the journal alone. */
   private rebuildRequest(f: ExecutionFrame, turn: Turn): ModelRequest {
     const agent = this.agent;
     return {
-      messages: messagesForTurn(f, agent.system),
+      messages: messagesForTurn(f, agent.system, this.session.root.contents),
       tools: turn.tools ? agent.toolSpecs.filter((t) => turn.tools!.includes(t.name)) : agent.toolSpecs,
       settings: (turn.settings as ModelSettings | undefined) ?? agent.settings,
     };

@@ -1,4 +1,4 @@
-import type { ErrorInfo, StoredEvent } from "./events.js";
+import type { ContextComponentRecord, ErrorInfo, StoredEvent } from "./events.js";
 import { History } from "./history.js";
 import type { AssistantMessage, Message, ToolCall, Usage } from "./messages.js";
 
@@ -41,6 +41,8 @@ export interface Turn {
   readonly historyFrom: number;
   /** Messages a compression strategy put before the kept history (from `compression.applied`). */
   readonly prefix?: readonly Message[];
+  /** The hashes of the component texts that made the system message (from `context.assembled`). */
+  readonly system?: readonly string[];
   /** Messages a hook substituted for the assembled ones (from `llm.requested`). */
   readonly replacedMessages?: readonly Message[];
   /** Names of the tools offered to the model, and settings a hook changed (from `llm.requested`). */
@@ -94,7 +96,14 @@ export interface ExecutionFrame {
   readonly spawnedBy: string | undefined;
   /** The tool calls of the last model turn, canonicalised, and how many turns in a row repeated them. */
   readonly repeat: { readonly signature: string; readonly count: number };
+  /**
+   * The component texts the thread's journal holds, by hash (kept on the root frame for the whole
+   * thread): each text is journaled once, the first time it is sent.
+   */
+  readonly contents: ReadonlyMap<string, string>;
 }
+
+const NO_CONTENTS: ReadonlyMap<string, string> = new Map();
 
 export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): ExecutionFrame {
   return {
@@ -119,6 +128,7 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     children: {},
     spawnedBy: undefined,
     repeat: { signature: "", count: 0 },
+    contents: NO_CONTENTS,
     ...init,
   };
 }
@@ -207,7 +217,21 @@ export function foldAll(
  */
 export function fold(root: ExecutionFrame, event: StoredEvent): ExecutionFrame {
   const next = event.frameId === root.frameId ? applyToFrame(root, event) : routeToChild(root, event);
-  return withSeq(root, next ?? root, event.seq);
+  const stamped = withSeq(root, next ?? root, event.seq);
+  return event.type === "context.assembled" ? withContents(stamped, event.data.included) : stamped;
+}
+
+/** Keeps the component texts a `context.assembled` journaled for the first time, on the root. */
+function withContents(root: ExecutionFrame, records: readonly ContextComponentRecord[]): ExecutionFrame {
+  let contents: Map<string, string> | undefined;
+  for (const record of records) {
+    if (record.hash === undefined || record.content === undefined || root.contents.has(record.hash)) continue;
+    contents ??= new Map(root.contents);
+    contents.set(record.hash, record.content);
+  }
+  if (!contents) return root;
+  (root as { contents: ReadonlyMap<string, string> }).contents = contents;
+  return root;
 }
 
 /** Stamps `lastSeq` on a frame `fold` just built (a fresh object), or on a copy of an unchanged one. */
@@ -261,7 +285,8 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
       if (!frame.turn) return frame;
       const history = event.data.included.filter((c) => c.kind === "history" && c.range);
       const from = history.length > 0 ? Math.min(...history.map((c) => c.range![0])) : frame.messages.length;
-      return { ...frame, turn: { ...frame.turn, historyFrom: from } };
+      const system = event.data.system;
+      return { ...frame, turn: { ...frame.turn, historyFrom: from, ...(system ? { system } : {}) } };
     }
     case "llm.requested": {
       if (!frame.turn) return frame;
