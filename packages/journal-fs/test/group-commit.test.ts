@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { readAll } from "@loom/core";
@@ -9,20 +10,21 @@ const newDir = tempRoot("group-commit");
 const APPENDS = 32;
 
 /**
- * Watches (and passes through) every FileHandle write and datasync, in the order they finish, with
- * each append's acknowledgement: the real disk does the work.
+ * Watches (and passes through) every write (the writer hands batches to the file with
+ * `fs.writeSync`) and FileHandle datasync, in the order they finish, with each append's
+ * acknowledgement: the real disk does the work.
  */
 async function watchFileHandles(dir: string): Promise<string[]> {
   const probe = await open(join(dir, "probe"), "w");
   const prototype = Object.getPrototypeOf(probe) as FileHandle;
   await probe.close();
-  const write = prototype.write;
+  const writeSync = fs.writeSync;
   const datasync = prototype.datasync;
   const log: string[] = [];
-  vi.spyOn(prototype, "write").mockImplementation(async function (this: FileHandle, ...args: unknown[]) {
-    const result = await (write as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+  vi.spyOn(fs, "writeSync").mockImplementation((...args: unknown[]) => {
+    const result = (writeSync as (...a: unknown[]) => number)(...args);
     log.push("write");
-    return result as never;
+    return result;
   });
   vi.spyOn(prototype, "datasync").mockImplementation(async function (this: FileHandle) {
     log.push("sync-start");
