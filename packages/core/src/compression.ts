@@ -9,6 +9,12 @@ export interface CompressionInput {
   /** Tokens the history may take. */
   readonly budget: number;
   readonly signal: AbortSignal;
+  /**
+   * What this strategy journaled before the history from `keepFrom` at an earlier assembly of this
+   * frame (a summary), if it did: the journal is the cache, so a resumed run, in any process, sends
+   * the same context and pays for no summary twice.
+   */
+  readonly recall?: (keepFrom: number) => readonly Message[] | undefined;
 }
 
 /**
@@ -121,8 +127,10 @@ export interface SummarizeOptions {
 
 /**
  * When the history does not fit, replaces all but the last `keepTurns` turns with a summary
- * written by a model. The summary is journaled (`compression.applied`), so resuming never asks
- * for it again; the strategy also remembers summaries it wrote in this process.
+ * written by a model (and, when the kept part starts inside a turn, that turn's user message, so
+ * the model still sees its task). The summary is journaled (`compression.applied`) and recalled
+ * from the journal whenever the same part of the history is summarized again, in any process, so
+ * resuming never asks for it twice; the strategy also remembers summaries it wrote in this process.
  */
 export function summarizeOlderTurns(options: SummarizeOptions): CompressionStrategy {
   const keepTurns = options.keepTurns ?? 2;
@@ -132,7 +140,7 @@ export function summarizeOlderTurns(options: SummarizeOptions): CompressionStrat
   const written = new Map<string, string>();
   return {
     name: `summarize(${options.provider.provider}/${options.provider.modelId}, keep ${keepTurns} turns)`,
-    compress: async ({ history, budget, signal }) => {
+    compress: async ({ history, budget, signal, recall }) => {
       if (history.totalTokens <= budget) return { keepFrom: 0 };
       // Keep the newest messages that fit in half the budget word for word; summarize the rest.
       const kept = Math.max(
@@ -141,6 +149,8 @@ export function summarizeOlderTurns(options: SummarizeOptions): CompressionStrat
       );
       const keepFrom = cutPoint(history, kept);
       if (keepFrom === 0) return { keepFrom: 0 };
+      const journaled = recall?.(keepFrom);
+      if (journaled) return { keepFrom, prefix: journaled };
       const key = `${keepFrom}:${history.tokens(0, keepFrom)}`;
       let summary = written.get(key);
       if (summary === undefined) {
@@ -167,9 +177,15 @@ export function summarizeOlderTurns(options: SummarizeOptions): CompressionStrat
         }
         written.set(key, summary);
       }
+      // A cut inside a turn (one long task of many tool calls) would send the model assistant
+      // messages without the task: the turn's user message follows the summary, word for word.
+      const start = history.at(keepFrom)!.role === "user" ? -1 : turnStart(history, keepFrom);
       return {
         keepFrom,
-        prefix: [{ role: "system", content: `Summary of the earlier conversation:\n${summary}` }],
+        prefix: [
+          { role: "system", content: `Summary of the earlier conversation:\n${summary}` },
+          ...(start >= 0 ? [history.at(start)!] : []),
+        ],
       };
     },
   };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type CompressionStrategy, fitSuffix } from "./compression.js";
 import type { ContextComponentRecord } from "./events.js";
-import type { ExecutionFrame } from "./frame.js";
+import { compressionKey, type ExecutionFrame } from "./frame.js";
 import type { Message } from "./messages.js";
 import { countMessageTokens } from "./tokenizer.js";
 
@@ -99,7 +99,9 @@ export async function assembleContext(
   }
 
   const available = Math.max(0, budget - used);
-  let result = await strategy.compress({ history, budget: available, signal });
+  const compressions = frame.compressions;
+  const recall = (keepFrom: number) => compressions.get(compressionKey(strategy.name, keepFrom));
+  let result = await strategy.compress({ history, budget: available, signal, recall });
   let reason = `dropped by ${strategy.name}`;
   const fits = (r: typeof result) =>
     history.tokens(r.keepFrom) +

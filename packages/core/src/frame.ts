@@ -90,6 +90,8 @@ export interface ExecutionFrame {
   readonly interruptReason: string | undefined;
   /** Set when an iteration ended on an answer without tool calls, until `run.completed`. */
   readonly finalAnswer: string | undefined;
+  /** Final answers of the current run the agent's `output` schema rejected (`output.rejected`). */
+  readonly outputRejections: number;
   /** Sub-agent frames spawned from this frame, by frame id. */
   readonly children: Readonly<Record<string, ExecutionFrame>>;
   /** The call of the parent frame this frame runs for. */
@@ -101,9 +103,21 @@ export interface ExecutionFrame {
    * thread): each text is journaled once, the first time it is sent.
    */
   readonly contents: ReadonlyMap<string, string>;
+  /**
+   * The messages each compression strategy journaled before the kept history (a summary), by
+   * `<strategy>\n<keepFrom>`: the history before `keepFrom` never changes (it is append-only), so
+   * a strategy asked again about it takes its answer from the journal (`CompressionInput.recall`).
+   */
+  readonly compressions: ReadonlyMap<string, readonly Message[]>;
+}
+
+/** The key of a journaled compression in `ExecutionFrame.compressions`. */
+export function compressionKey(strategy: string, keepFrom: number): string {
+  return `${strategy}\n${keepFrom}`;
 }
 
 const NO_CONTENTS: ReadonlyMap<string, string> = new Map();
+const NO_COMPRESSIONS: ReadonlyMap<string, readonly Message[]> = new Map();
 
 export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): ExecutionFrame {
   return {
@@ -125,10 +139,12 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     error: undefined,
     interruptReason: undefined,
     finalAnswer: undefined,
+    outputRejections: 0,
     children: {},
     spawnedBy: undefined,
     repeat: { signature: "", count: 0 },
     contents: NO_CONTENTS,
+    compressions: NO_COMPRESSIONS,
     ...init,
   };
 }
@@ -271,6 +287,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         error: undefined,
         interruptReason: undefined,
         finalAnswer: undefined,
+        outputRejections: 0,
         repeat: { signature: "", count: 0 },
       };
     case "iteration.started":
@@ -411,6 +428,15 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         finalAnswer: final ?? (frame.turn ? undefined : frame.finalAnswer),
       };
     }
+    case "output.rejected":
+      // The rejected answer stays in the history; what is wrong with it follows, for the model.
+      return {
+        ...frame,
+        status: running,
+        finalAnswer: undefined,
+        outputRejections: event.data.attempt,
+        messages: frame.messages.append({ role: "user", content: event.data.message }),
+      };
     case "run.completed":
       return {
         ...frame,
@@ -425,9 +451,14 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
       return { ...frame, status: "cancelled" };
     case "compression.applied": {
       if (!frame.turn) return frame;
-      const { keepFrom, prefix } = event.data;
+      const { keepFrom, prefix, strategy } = event.data;
+      const remembered =
+        keepFrom !== undefined && prefix && prefix.length > 0
+          ? new Map(frame.compressions).set(compressionKey(strategy, keepFrom), prefix)
+          : frame.compressions;
       return {
         ...frame,
+        compressions: remembered,
         turn: {
           ...frame.turn,
           ...(keepFrom !== undefined ? { historyFrom: keepFrom } : {}),
