@@ -246,19 +246,24 @@ function enumValues(def: ZodDef): string[] | undefined {
 }
 
 function discriminatedParser(discriminator: string, options: readonly ZodNode[]): FastParser {
-  const byValue = new Map<unknown, FastParser>();
+  // Each option's code is generated the first time a value of it comes by: a process that reads
+  // a few event types (a CLI, a serverless worker) compiles only those, and importing costs none.
+  type Entry = { parse: FastParser | undefined; readonly option: ZodNode };
+  const byValue = new Map<unknown, Entry>();
   for (const option of options) {
     const literal = option._zod.def.shape?.[discriminator]?._zod.def;
     if (literal?.type !== "literal" || !literal.values) return unsure;
-    const parse = generatedParser(option);
+    const entry: Entry = { parse: undefined, option };
     for (const value of literal.values) {
       if (byValue.has(value)) return unsure;
-      byValue.set(value, parse);
+      byValue.set(value, entry);
     }
   }
   return (v) => {
     if (!isPlainObject(v)) return UNSURE;
-    const parse = byValue.get(v[discriminator]);
-    return parse ? parse(v) : UNSURE;
+    const entry = byValue.get(v[discriminator]);
+    if (!entry) return UNSURE;
+    entry.parse ??= generatedParser(entry.option);
+    return entry.parse(v);
   };
 }

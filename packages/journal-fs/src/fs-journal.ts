@@ -19,9 +19,9 @@ import {
   validateThreadId,
 } from "@loom/core";
 import { z } from "zod";
+import { DirectoryWatch } from "./directory-watch.js";
 import { type FsyncMode, FsyncModeSchema, syncDirectory } from "./durability.js";
 import { threadFileName, threadIdFromFileName } from "./file-name.js";
-import { DirectoryWatch } from "./directory-watch.js";
 import { copyThread } from "./fork-copy.js";
 import { readThreadFile } from "./read-thread-file.js";
 import { SeqCheckpoints } from "./seq-checkpoints.js";
