@@ -55,28 +55,11 @@ export async function recordDecisions(
   decisions: Readonly<Record<string, Decision>>,
   options: OperatorOptions = {},
 ): Promise<{ readonly recorded: readonly string[]; readonly pending: readonly PendingApproval[] }> {
-  validateThreadId(threadId);
-  const lease = await acquireThread(journal, threadId);
-  try {
-    const root = await stateOf(journal, threadId);
-    if (root.lastSeq < 0) {
-      throw new ResumeError(
-        "thread_not_found",
-        `Thread "${threadId}" has no events: nothing waits for a decision.`,
-      );
-    }
+  return underLease(journal, threadId, "nothing waits for a decision", options, async (root, session) => {
     const resolved = resolveDecisions(threadId, root, decisions);
     if (resolved.size === 0) {
       throw new ResumeError("invalid_decision", `No decisions given for thread "${threadId}".`);
     }
-    const session = new ThreadSession(
-      journal,
-      threadId,
-      root,
-      root.runId,
-      IGNORE_EVENTS,
-      options.now ?? Date.now,
-    );
     const waiting = pendingApprovals(root);
     const events = [...resolved].map(([ref, decision]) => {
       const call = waiting.find((p) => p.ref === ref)!;
@@ -85,9 +68,7 @@ export async function recordDecisions(
     });
     await session.append(events);
     return { recorded: [...resolved.keys()], pending: pendingApprovals(session.root) };
-  } finally {
-    await lease.release();
-  }
+  });
 }
 
 /**
@@ -102,21 +83,34 @@ export async function cancelThread(
   reason: string,
   options: OperatorOptions = {},
 ): Promise<void> {
-  validateThreadId(threadId);
-  const lease = await acquireThread(journal, threadId);
-  try {
-    const root = await stateOf(journal, threadId);
-    if (root.lastSeq < 0) {
-      throw new ResumeError(
-        "thread_not_found",
-        `Thread "${threadId}" has no events: there is no run to cancel.`,
-      );
-    }
+  await underLease(journal, threadId, "there is no run to cancel", options, async (root, session) => {
     if (root.status !== "running" && root.status !== "interrupted") {
       throw new ResumeError(
         "thread_finished",
         `Thread "${threadId}" is ${root.status}: there is no run to cancel.`,
       );
+    }
+    await session.append([session.event(root, "run.cancelled", { reason })]);
+  });
+}
+
+/**
+ * Runs `body` on a thread's state while holding its lease (`ThreadBusyError` while a run holds
+ * it), with a session to journal through; a thread without events is `thread_not_found`.
+ */
+async function underLease<T>(
+  journal: Journal,
+  threadId: string,
+  nothingHere: string,
+  options: OperatorOptions,
+  body: (root: ExecutionFrame, session: ThreadSession) => Promise<T>,
+): Promise<T> {
+  validateThreadId(threadId);
+  const lease = await acquireThread(journal, threadId);
+  try {
+    const root = await stateOf(journal, threadId);
+    if (root.lastSeq < 0) {
+      throw new ResumeError("thread_not_found", `Thread "${threadId}" has no events: ${nothingHere}.`);
     }
     const session = new ThreadSession(
       journal,
@@ -126,7 +120,11 @@ export async function cancelThread(
       IGNORE_EVENTS,
       options.now ?? Date.now,
     );
-    await session.append([session.event(root, "run.cancelled", { reason })]);
+    try {
+      return await body(root, session);
+    } finally {
+      await session.close();
+    }
   } finally {
     await lease.release();
   }
