@@ -29,6 +29,7 @@ import { acquireThread, type Journal, readAll } from "./journal.js";
 import { MemoryJournal } from "./memory-journal.js";
 import type { ModelSettings, Provider } from "./provider.js";
 import { IGNORE_EVENTS, ThreadSession } from "./session.js";
+import { checkOutput, type OutputRuntime, outputRuntime, promptedInstruction } from "./structured-output.js";
 import { closestName } from "./suggest.js";
 import { validateThreadId } from "./thread-id.js";
 import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
@@ -48,10 +49,19 @@ const AgentConfigSchema = z.object({
     })
     .default({ maxRetries: 3, initialDelayMs: 500, maxDelayMs: 20_000 }),
   context: ContextOptionsSchema.default({ windowTokens: 128_000, reservedOutputTokens: 4_096 }),
+  /** With `output`: answers that fail the schema fed back to the model before the run fails. */
+  outputRetries: z.number().int().nonnegative().default(2),
 });
 
-export interface AgentOptions extends z.input<typeof AgentConfigSchema> {
+export interface AgentOptions<Output = undefined> extends z.input<typeof AgentConfigSchema> {
   readonly provider: Provider;
+  /**
+   * A zod schema for the final answer: it is asked for as JSON (natively where the provider can,
+   * else in the system prompt), validated, and returned typed as `result.output`. An answer that
+   * fails it is fed back to the model (`outputRetries` times), then the run fails with
+   * `invalid_output`.
+   */
+  readonly output?: z.ZodType<Output>;
   /** A list of tools, or a record of them by name (`{ search, fetchPage }`). */
   readonly tools?: readonly Tool[] | Readonly<Record<string, Tool>>;
   /** Where events go. Default: a new `MemoryJournal` (nothing survives the process). */
@@ -90,16 +100,26 @@ export interface ResumeOptions {
   readonly signal?: AbortSignal;
 }
 
-export type RunResult =
+export type RunResult<Output = unknown> =
   | {
       readonly status: "completed";
       readonly threadId: string;
       readonly text: string;
+      /** The final answer parsed and validated by the agent's `output` schema (undefined without one). */
+      readonly output: Output;
+      readonly refusal?: undefined;
+      readonly frame: ExecutionFrame;
+    }
+  | {
+      readonly status: "completed";
+      readonly threadId: string;
+      readonly text: string;
+      readonly output: undefined;
       /**
-       * Set when the final answer was the model declining (finish reason `refusal`): its words, or
-       * the provider's note. `text` holds whatever else the model said.
+       * The final answer was the model declining (finish reason `refusal`): its words, or the
+       * provider's note. `text` holds whatever else the model said; there is no `output`.
        */
-      readonly refusal?: string;
+      readonly refusal: string;
       readonly frame: ExecutionFrame;
     }
   | {
@@ -112,19 +132,22 @@ export type RunResult =
     };
 
 /** Events as they happen (durable ones once journaled), and the run's result. */
-export interface AgentStream extends AsyncIterable<AgentEvent> {
-  readonly result: Promise<RunResult>;
+export interface AgentStream<Output = unknown> extends AsyncIterable<AgentEvent> {
+  readonly result: Promise<RunResult<Output>>;
   readonly threadId: string;
 }
 
-export interface Agent {
+/** The result type inside `createAgent`, where `RunResult` names its own `Output`. */
+type RunResultOf<Output> = RunResult<Output>;
+
+export interface Agent<Output = unknown> {
   readonly name: string;
   readonly journal: Journal;
-  run(input: string, options?: RunOptions): Promise<RunResult>;
-  stream(input: string, options?: RunOptions): AgentStream;
+  run(input: string, options?: RunOptions): Promise<RunResult<Output>>;
+  stream(input: string, options?: RunOptions): AgentStream<Output>;
   /** Continues a thread from where its journal stops. */
-  resume(threadId: string, options?: ResumeOptions): Promise<RunResult>;
-  resumeStream(threadId: string, options?: ResumeOptions): AgentStream;
+  resume(threadId: string, options?: ResumeOptions): Promise<RunResult<Output>>;
+  resumeStream(threadId: string, options?: ResumeOptions): AgentStream<Output>;
   /**
    * This agent as a tool of another agent: it runs in a child frame of the caller's thread. The
    * caller's hooks run inside it too (before its own), so a `HITLHook` on the top agent guards
@@ -138,8 +161,9 @@ export interface Agent {
 }
 
 /** Creates an agent. Options are checked here: a wrong one is a `ConfigError` saying what to fix. */
-export function createAgent(options: AgentOptions): Agent {
-  const runtime = resolveRuntime(options);
+export function createAgent<Output = undefined>(options: AgentOptions<Output>): Agent<Output> {
+  type RunResult = RunResultOf<Output>;
+  const runtime = resolveRuntime(options as AgentOptions<unknown>);
   const journal = options.journal ?? new MemoryJournal();
   const now = options.now ?? Date.now;
 
@@ -200,7 +224,7 @@ export function createAgent(options: AgentOptions): Agent {
       ]);
     }
     if (session.root.status === "completed" && input === undefined) {
-      return completed(session.root);
+      return completed<Output>(session.root, runtime.output);
     }
     const controller = signal ?? new AbortController().signal;
     let outcome: FrameOutcome;
@@ -212,7 +236,7 @@ export function createAgent(options: AgentOptions): Agent {
       }
       throw error;
     }
-    if (outcome.status === "completed") return completed(session.root);
+    if (outcome.status === "completed") return completed<Output>(session.root, runtime.output);
     if (session.pausedBy) throw pausedByHook(session.pausedBy, threadId, pendingApprovals(session.root));
     return {
       status: "interrupted",
@@ -274,7 +298,7 @@ export function createAgent(options: AgentOptions): Agent {
     return { result, threadId, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
   };
 
-  const agent: Agent = {
+  const agent: Agent<Output> = {
     name: runtime.name,
     journal,
     run: (input, opts = {}) => {
@@ -359,16 +383,23 @@ function pausedByHook(error: HookError, threadId: string, pending: readonly Pend
   });
 }
 
-function completed(root: ExecutionFrame): RunResult {
+function completed<Output>(root: ExecutionFrame, output: OutputRuntime | undefined): RunResult<Output> {
   const last = root.messages.at(root.messages.length - 1);
   const refusal = last?.role === "assistant" ? last.refusal : undefined;
-  return {
-    status: "completed",
-    threadId: root.threadId,
-    text: root.result?.text ?? "",
-    ...(refusal !== undefined ? { refusal } : {}),
-    frame: root,
-  };
+  const text = root.result?.text ?? "";
+  const base = { status: "completed" as const, threadId: root.threadId, text, frame: root };
+  if (refusal !== undefined) return { ...base, output: undefined, refusal };
+  if (!output) return { ...base, output: undefined as Output };
+  // The journal holds the answer's text; the typed value is the schema's parse of it, every time.
+  const check = checkOutput(output.schema, text);
+  if (!check.ok) {
+    throw new RunFailedError(
+      "invalid_output",
+      root.threadId,
+      `The thread's final answer does not match the agent's output schema (was the schema changed since?): ${check.message}`,
+    );
+  }
+  return { ...base, output: check.value as Output };
 }
 
 /** Every option `createAgent` reads: anything else is a mistake worth naming. */
@@ -379,13 +410,14 @@ const AGENT_OPTIONS: readonly string[] = [
   "journal",
   "hooks",
   "settings",
+  "output",
   "now",
   "random",
   "tokenizer",
   "compression",
 ];
 
-function resolveRuntime(options: AgentOptions): AgentRuntime {
+function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
   if (!options || typeof options !== "object")
     throw new ConfigError("createAgent(options): options must be an object.");
   for (const key of Object.keys(options)) {
@@ -441,6 +473,10 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
   if (typeof tokenizer.count !== "function") {
     throw new ConfigError('createAgent: "tokenizer" must have count(text): number.');
   }
+  const output =
+    options.output !== undefined
+      ? outputRuntime(options.output, config.outputRetries, config.name)
+      : undefined;
   const compression = options.compression ?? dropOldest();
   if (typeof compression.compress !== "function" || typeof compression.name !== "string") {
     throw new ConfigError(
@@ -454,13 +490,17 @@ function resolveRuntime(options: AgentOptions): AgentRuntime {
     toolSpecs,
     toolsTokens: countToolTokens(tokenizer, toolSpecs),
     hooks,
-    system: config.system,
+    system:
+      output && !provider.nativeStructuredOutput
+        ? [config.system, promptedInstruction(output.format)].filter((s) => s !== undefined).join("\n\n")
+        : config.system,
     maxIterations: config.maxIterations,
     maxRepeatedToolCalls: config.maxRepeatedToolCalls,
     toolTimeoutMs: config.toolTimeoutMs,
     retry: config.retry,
     context: config.context,
-    settings: options.settings ?? {},
+    settings: output ? { ...options.settings, responseFormat: output.format } : (options.settings ?? {}),
+    ...(output ? { output } : {}),
     random: options.random ?? Math.random,
     compression,
     tokenizer,

@@ -175,6 +175,8 @@ export type RunFailureCode =
   | "denied_by_hook"
   | "hook_failed"
   | "provider_failed"
+  /** The final answer failed the agent's `output` schema more often than `outputRetries` allows. */
+  | "invalid_output"
   | "internal";
 
 /** A run ended in `run.failed`; the reason is journaled and repeated here. */

@@ -207,6 +207,11 @@ const dataSchemas = {
     input: z.string(),
   }),
   "iteration.completed": z.object({}),
+  /**
+   * The final answer failed the agent's `output` schema: `message` (what is wrong) goes to the
+   * model as a user message, and the run goes on with a new iteration.
+   */
+  "output.rejected": z.object({ message: z.string(), attempt: z.number().int().positive() }),
   "run.completed": z.object({ text: z.string() }),
   "run.failed": z.object({ error: ErrorInfoSchema }),
   "run.cancelled": z.object({ reason: z.string() }),

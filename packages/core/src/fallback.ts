@@ -61,6 +61,7 @@ export function fallbackProviders(
     modelId: primary.modelId,
     providers: flat,
     shouldFallback,
+    nativeStructuredOutput: flat.every((p) => p.nativeStructuredOutput === true),
     immediate: (error) => error.code === "overloaded" || error.code === "server_error",
     [FALLBACK]: true,
     async *doStream(

@@ -31,6 +31,7 @@ import {
 import type { AssistantMessage } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
 import type { ThreadSession } from "./session.js";
+import { checkOutput, type OutputRuntime } from "./structured-output.js";
 import type { Tokenizer } from "./tokenizer.js";
 import type { Tool } from "./tool.js";
 
@@ -58,6 +59,8 @@ export interface AgentRuntime {
   readonly tokenizer: Tokenizer;
   readonly settings: ModelSettings;
   readonly random: () => number;
+  /** The agent's `output` schema, checked on the final answer. */
+  readonly output?: OutputRuntime;
 }
 
 export type { Decision };
@@ -153,7 +156,39 @@ export class FrameDriver {
   }
 
   private completeRun(f: ExecutionFrame, text: string): Promise<void> {
-    return this.session.append([this.session.event(f, "run.completed", { text })]);
+    const last = f.messages.at(f.messages.length - 1);
+    return this.finishRun(f, text, last?.role === "assistant" ? last.refusal : undefined, []);
+  }
+
+  /**
+   * Ends the run on a final answer, written with `before`. With an `output` schema the answer is
+   * checked first: one that fails it is fed back to the model (`output.rejected`, then a new
+   * iteration) until `outputRetries` is used up, then the run fails with `invalid_output`. A refusal
+   * is not checked: it ends the run as it is.
+   */
+  private async finishRun(
+    f: ExecutionFrame,
+    text: string,
+    refusal: string | undefined,
+    before: NewEvent[],
+  ): Promise<void> {
+    const output = this.agent.output;
+    const check = output && refusal === undefined ? checkOutput(output.schema, text) : undefined;
+    if (!output || !check || check.ok) {
+      return this.session.append([...before, this.session.event(f, "run.completed", { text })]);
+    }
+    if (f.outputRejections < output.retries) {
+      const attempt = f.outputRejections + 1;
+      return this.session.append([
+        ...before,
+        this.session.event(f, "output.rejected", { message: check.message, attempt }),
+      ]);
+    }
+    if (before.length > 0) await this.session.append(before);
+    return this.fail(
+      "invalid_output",
+      `The final answer failed the output schema ${output.retries + 1} time(s); the last one: ${check.message}`,
+    );
   }
 
   private async startIteration(f: ExecutionFrame): Promise<void> {
@@ -388,10 +423,7 @@ export class FrameDriver {
     if (outcome.kind !== "continue") return this.deniedByHook(outcome.hook, outcome.reason);
     const ended = this.session.event(f, "iteration.completed", {});
     if (turn.calls.length > 0) return this.session.stage([ended]);
-    await this.session.append([
-      ended,
-      this.session.event(f, "run.completed", { text: turn.assistant?.content ?? "" }),
-    ]);
+    await this.finishRun(f, turn.assistant?.content ?? "", turn.assistant?.refusal, [ended]);
   }
 
   /** Runs the open turn's tool calls. Returns an outcome when the frame pauses for a human. */

@@ -91,6 +91,7 @@ export type {
   Provider,
   ProviderStreamPart,
   ReasoningSettings,
+  ResponseFormat,
   ToolChoice,
   ToolSpec,
 } from "./provider.js";

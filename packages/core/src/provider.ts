@@ -29,6 +29,19 @@ export interface CacheHints {
 }
 
 /**
+ * The final answer as JSON matching `schema` (from the agent's `output` option). Providers with
+ * native structured output send it (OpenAI `response_format` / `text.format`, Anthropic
+ * `output_config.format`, the AI SDK's `responseFormat`); the executor validates the answer either way.
+ */
+export interface ResponseFormat {
+  readonly type: "json";
+  /** A name for the schema (letters, digits, `_` and `-`). */
+  readonly name: string;
+  readonly description?: string;
+  readonly schema: Readonly<Record<string, unknown>>;
+}
+
+/**
  * Portable model settings. Every provider maps each one it can; one it cannot honour is left out
  * of the request and named in the answer's `warnings` (journaled in `llm.completed`), never
  * dropped silently.
@@ -49,6 +62,7 @@ export interface ModelSettings {
    */
   readonly headers?: Readonly<Record<string, string>>;
   readonly cache?: CacheHints;
+  readonly responseFormat?: ResponseFormat;
   /** Provider-specific options, passed through untouched. */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
 }
@@ -103,6 +117,11 @@ export interface Provider {
   /** The provider's name, e.g. "openai". */
   readonly provider: string;
   readonly modelId: string;
+  /**
+   * True when the provider sends `settings.responseFormat` natively. Otherwise the agent asks for
+   * JSON in the system prompt (and validates the answer the same way).
+   */
+  readonly nativeStructuredOutput?: boolean;
   /** Streams one model call. Throws `ProviderError` (typed by `code`) on failure. */
   doStream(request: ModelRequest, options: { signal: AbortSignal }): AsyncIterable<ProviderStreamPart>;
 }

@@ -36,7 +36,21 @@ export interface AiSdkProviderOptions {
    * of their own. Default: none.
    */
   readonly timeoutMs?: number;
+  /**
+   * Whether the model honours `responseFormat` with a JSON schema (structured output). When
+   * false, an agent with an `output` schema also asks for JSON in its system prompt. Default: true
+   * for the AI SDK's OpenAI, Azure, Anthropic, Google and Vertex models, false for others.
+   */
+  readonly nativeStructuredOutput?: boolean;
 }
+
+const NATIVE_STRUCTURED_OUTPUT: ReadonlySet<string> = new Set([
+  "openai",
+  "azure",
+  "anthropic",
+  "google",
+  "vertex",
+]);
 
 type StreamResult = {
   stream: ReadableStream<AnyStreamPart>;
@@ -60,6 +74,7 @@ export class AiSdkProvider implements Provider {
   readonly specificationVersion = "v1" as const;
   readonly provider: string;
   readonly modelId: string;
+  readonly nativeStructuredOutput: boolean;
   readonly model: AiSdkLanguageModel;
   private readonly secrets: readonly string[];
   private readonly stream: boolean;
@@ -81,6 +96,8 @@ export class AiSdkProvider implements Provider {
     this.secrets = options.secrets ?? [];
     this.stream = options.stream ?? true;
     this.timeoutMs = options.timeoutMs;
+    this.nativeStructuredOutput =
+      options.nativeStructuredOutput ?? NATIVE_STRUCTURED_OUTPUT.has(this.providerKey);
   }
 
   async *doStream(

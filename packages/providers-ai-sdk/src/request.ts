@@ -39,6 +39,7 @@ export interface CommonCallOptions {
   toolChoice?: ToolChoice;
   seed?: number;
   headers?: Record<string, string>;
+  responseFormat?: { type: "json"; schema: JSONSchema7; name: string; description?: string };
   /** v4 only. */
   reasoning?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
   maxOutputTokens?: number;
@@ -120,6 +121,18 @@ export function callOptions(
         }
       : {}),
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
+    ...(settings.responseFormat !== undefined
+      ? {
+          responseFormat: {
+            type: "json" as const,
+            schema: settings.responseFormat.schema as JSONSchema7,
+            name: settings.responseFormat.name,
+            ...(settings.responseFormat.description !== undefined
+              ? { description: settings.responseFormat.description }
+              : {}),
+          },
+        }
+      : {}),
     ...(headers !== undefined && Object.keys(headers).length > 0 ? { headers: { ...headers } } : {}),
     ...(reasoning?.effort !== undefined && specificationVersion === "v4"
       ? { reasoning: reasoning.effort }

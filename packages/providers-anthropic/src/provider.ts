@@ -13,6 +13,7 @@ import { type MessagesOutcome, messageParts, messagesFinishPart, messagesStreamP
 export class AnthropicProvider implements Provider {
   readonly specificationVersion = "v1" as const;
   readonly provider = "anthropic";
+  readonly nativeStructuredOutput = true;
   readonly modelId: string;
   private readonly options: ResolvedAnthropicOptions;
   private readonly client: Anthropic;

@@ -121,6 +121,13 @@ export function messagesBody(
       : {}),
     ...(tools.length > 0 ? { tools } : {}),
     ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
+    ...(settings.responseFormat !== undefined
+      ? {
+          output_config: {
+            format: { type: "json_schema" as const, schema: { ...settings.responseFormat.schema } },
+          },
+        }
+      : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
     ...(settings.stopSequences?.length ? { stop_sequences: [...settings.stopSequences] } : {}),

@@ -10,7 +10,7 @@ import type {
 } from "@loom/core";
 import type OpenAI from "openai";
 import type { ResolvedOpenAIOptions } from "./options.js";
-import { providerOptions } from "./settings.js";
+import { jsonSchemaFormat, providerOptions } from "./settings.js";
 
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParams;
 type ChatMessageParam = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -64,6 +64,14 @@ export function chatBody(
       ? { reasoning_effort: settings.reasoning.effort as OpenAI.ReasoningEffort }
       : {}),
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
+    ...(settings.responseFormat !== undefined
+      ? {
+          response_format: {
+            type: "json_schema" as const,
+            json_schema: jsonSchemaFormat(settings.responseFormat),
+          },
+        }
+      : {}),
     ...providerOptions(settings),
   };
 }

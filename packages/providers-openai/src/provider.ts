@@ -13,6 +13,7 @@ import { responseParts, responsesBody, responsesFinishPart, responsesStreamParts
 export class OpenAIProvider implements Provider {
   readonly specificationVersion = "v1" as const;
   readonly provider = "openai";
+  readonly nativeStructuredOutput = true;
   readonly modelId: string;
   readonly api: "chat" | "responses";
   private readonly options: ResolvedOpenAIOptions;

@@ -9,7 +9,7 @@ import type {
 } from "@loom/core";
 import type OpenAI from "openai";
 import type { ResolvedOpenAIOptions } from "./options.js";
-import { providerOptions } from "./settings.js";
+import { jsonSchemaFormat, providerOptions } from "./settings.js";
 
 type ResponseParams = OpenAI.Responses.ResponseCreateParams;
 type InputItem = OpenAI.Responses.ResponseInputItem;
@@ -96,6 +96,9 @@ export function responsesBody(
             ...(reasoning.summary !== undefined ? { summary: reasoning.summary } : {}),
           },
         }
+      : {}),
+    ...(settings.responseFormat !== undefined
+      ? { text: { format: { type: "json_schema" as const, ...jsonSchemaFormat(settings.responseFormat) } } }
       : {}),
     ...(store !== undefined ? { store } : {}),
     ...(store === false ? { include: ["reasoning.encrypted_content" as const] } : {}),

@@ -1,0 +1,158 @@
+import {
+  ConfigError,
+  createAgent,
+  MemoryJournal,
+  type ModelRequest,
+  type Provider,
+  type ProviderStreamPart,
+  RunFailedError,
+  type RunResult,
+  readAll,
+} from "@loom/core";
+import { ScriptedProvider } from "@loom/testing";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+
+const Weather = z.object({ city: z.string(), celsius: z.number() });
+const good = '{"city":"Lisbon","celsius":21}';
+
+const scripted = (...texts: string[]) =>
+  new ScriptedProvider({ turns: texts.map((text) => ({ text })), mode: "conversation" });
+
+describe("createAgent({ output })", () => {
+  it("returns the final answer parsed and typed; the schema goes to the provider and, without native support, into the system prompt", async () => {
+    const provider = scripted(good);
+    const agent = createAgent({ provider, output: Weather, system: "Be brief." });
+    const result = await agent.run("Weather in Lisbon?");
+    expectTypeOf(result).toEqualTypeOf<RunResult<{ city: string; celsius: number }>>();
+    if (result.status !== "completed" || result.refusal !== undefined) throw new Error("not completed");
+    expectTypeOf(result.output).toEqualTypeOf<{ city: string; celsius: number }>();
+    expect(result.output).toEqual({ city: "Lisbon", celsius: 21 });
+    const request = provider.requests[0]!;
+    expect(request.settings.responseFormat).toMatchObject({
+      type: "json",
+      name: "agent",
+      schema: { type: "object", required: ["city", "celsius"], additionalProperties: false },
+    });
+    const system = request.messages[0];
+    expect(system?.role === "system" && system.content).toMatch(
+      /^Be brief\.\n\nGive your final answer as one JSON value.*\n\{"type":"object"/s,
+    );
+  });
+
+  it("an agent without output has output undefined (typed so)", async () => {
+    const result = await createAgent({ provider: scripted("hi") }).run("Hi");
+    expectTypeOf(result.status === "completed" ? result.output : undefined).toEqualTypeOf<undefined>();
+    expect(result.status === "completed" && result.output).toBeUndefined();
+  });
+
+  it("an answer that fails the schema is fed back (output.rejected), and the next one is returned", async () => {
+    const provider = scripted('```json\n{"city":"Lisbon"}\n```', "not json", good);
+    const journal = new MemoryJournal();
+    const result = await createAgent({ provider, output: Weather, journal }).run("Weather?", {
+      threadId: "t",
+    });
+    expect(result.status === "completed" && result.output).toEqual({ city: "Lisbon", celsius: 21 });
+    const events = await readAll(journal, "t");
+    const rejected = events.filter((e) => e.type === "output.rejected");
+    expect(rejected.map((e) => e.data.attempt)).toEqual([1, 2]);
+    expect(rejected[0]?.data.message).toContain(
+      "- celsius: Invalid input: expected number, received undefined",
+    );
+    expect(rejected[1]?.data.message).toMatch(/^Your answer is not valid JSON/);
+    // The model saw its answer and what was wrong with it.
+    const third = provider.requests[2]!.messages.slice(-4);
+    expect(third.map((m) => m.role)).toEqual(["assistant", "user", "assistant", "user"]);
+    expect(third[3]?.content).toBe(rejected[1]?.data.message);
+  });
+
+  it("at the limit the run fails with invalid_output, journaled", async () => {
+    const provider = scripted("{}", "{}", "{}");
+    const journal = new MemoryJournal();
+    const agent = createAgent({ provider, output: Weather, journal, outputRetries: 1 });
+    const error = await agent.run("Weather?", { threadId: "t" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect((error as RunFailedError).code).toBe("invalid_output");
+    expect(provider.requests).toHaveLength(2);
+    const events = await readAll(journal, "t");
+    expect(events.at(-1)).toMatchObject({ type: "run.failed", data: { error: { code: "invalid_output" } } });
+  });
+
+  it("resume from every prefix of a run with rejections: the same typed value, and a completed thread calls nothing", async () => {
+    const texts = ["{}", good];
+    const journal = new MemoryJournal();
+    await createAgent({ provider: scripted(...texts), output: Weather, journal }).run("Weather?", {
+      threadId: "t",
+    });
+    const events = await readAll(journal, "t");
+    expect(events.some((e) => e.type === "output.rejected")).toBe(true);
+    for (let cut = 1; cut <= events.length; cut++) {
+      const prefix = new MemoryJournal();
+      await prefix.append(
+        "t",
+        events.slice(0, cut).map(({ seq: _seq, ...e }) => e),
+        -1,
+      );
+      const provider = scripted(...texts);
+      const resumed = await createAgent({ provider, output: Weather, journal: prefix }).resume("t");
+      expect(resumed.status === "completed" && resumed.output, `cut ${cut}`).toEqual({
+        city: "Lisbon",
+        celsius: 21,
+      });
+      if (cut === events.length) expect(provider.requests).toHaveLength(0);
+      const after = await readAll(prefix, "t");
+      expect(
+        after.filter((e) => e.type === "output.rejected"),
+        `cut ${cut}`,
+      ).toHaveLength(1);
+    }
+  });
+
+  it("a provider with native structured output gets no prompt for JSON", async () => {
+    const provider = scripted(good);
+    const native: Provider = {
+      specificationVersion: "v1",
+      provider: "native",
+      modelId: "n",
+      nativeStructuredOutput: true,
+      doStream: (request: ModelRequest, options) => provider.doStream(request, options),
+    };
+    await createAgent({ provider: native, output: Weather, system: "Be brief." }).run("Weather?");
+    expect(provider.requests[0]?.messages[0]).toEqual({ role: "system", content: "Be brief." });
+  });
+
+  it("a refusal is not checked against the schema: result.refusal, no output", async () => {
+    const refusing: Provider = {
+      specificationVersion: "v1",
+      provider: "r",
+      modelId: "r",
+      async *doStream(): AsyncIterable<ProviderStreamPart> {
+        yield {
+          type: "finish",
+          message: { role: "assistant", content: "", refusal: "No." },
+          usage: { inputTokens: 1, outputTokens: 1 },
+          finishReason: { unified: "refusal" },
+        };
+      },
+    };
+    const result = await createAgent({ provider: refusing, output: Weather }).run("Weather?");
+    expect(result).toMatchObject({ status: "completed", refusal: "No.", output: undefined });
+  });
+
+  it("a resumed thread whose answer no longer fits a changed schema is a typed error", async () => {
+    const journal = new MemoryJournal();
+    await createAgent({ provider: scripted(good), output: Weather, journal }).run("W?", { threadId: "t" });
+    const changed = z.object({ town: z.string() });
+    const error = await createAgent({ provider: scripted(), output: changed, journal })
+      .resume("t")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect((error as RunFailedError).code).toBe("invalid_output");
+  });
+
+  it("output must be a zod schema", () => {
+    expect(() => createAgent({ provider: scripted(), output: { type: "object" } as never })).toThrow(
+      ConfigError,
+    );
+  });
+});
