@@ -6,7 +6,7 @@
 // Rounds interleave every measurement (a shared, noisy machine); figures are medians of rounds.
 // Also counted: journal appends per iteration, which is what ADR 0010 brings down.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,7 +65,7 @@ async function loop(journal: Journal): Promise<{ us: number; appendsPerIteration
   return { us, appendsPerIteration: appends() / ITERATIONS };
 }
 
-async function commitLatencyUs(pool: pg.Pool, table: string): Promise<number> {
+async function commitLatencyUs(pool: pg.Pool, table: string): Promise<Latency> {
   const client = await pool.connect();
   try {
     const times: number[] = [];
@@ -74,26 +74,37 @@ async function commitLatencyUs(pool: pg.Pool, table: string): Promise<number> {
       await client.query(`INSERT INTO ${table} (v) VALUES ($1)`, [i]);
       times.push((performance.now() - started) * 1000);
     }
-    return median(times);
+    return { median: median(times), mean: times.reduce((a, b) => a + b, 0) / times.length };
   } finally {
     client.release();
   }
 }
 
-async function fsyncUs(file: string): Promise<number> {
+/** µs of one appendFile + fsync of one line (about 330 bytes), or of `bytes` bytes when given. */
+async function fsyncUs(file: string, bytes?: number): Promise<Latency> {
   const handle = await open(file, "a");
   try {
     const times: number[] = [];
     for (let i = 0; i < 100; i++) {
+      const line = bytes === undefined ? JSON.stringify({ i, text: "x".repeat(300) }) : "x".repeat(bytes - 1);
       const started = performance.now();
-      await handle.appendFile(`${JSON.stringify({ i, text: "x".repeat(300) })}\n`);
+      await handle.appendFile(`${line}\n`);
       await handle.sync();
       times.push((performance.now() - started) * 1000);
     }
-    return median(times);
+    return { median: median(times), mean: times.reduce((a, b) => a + b, 0) / times.length };
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A baseline's median and mean. The loop's figure is a mean (a run's time over its iterations), so
+ * the mean of the baseline, which counts its slow fsyncs and commits as the loop does, is printed too.
+ */
+interface Latency {
+  median: number;
+  mean: number;
 }
 
 function median(values: readonly number[]): number {
@@ -107,6 +118,7 @@ const pool = new pg.Pool({ connectionString: DATABASE, max: 4 });
 const postgres = new PostgresJournal({ pool, schema });
 const rows: Record<string, number[]> = {};
 const appendsPer: Record<string, number> = {};
+let bytesPerIteration = 0;
 const note = (name: string, value: number) => (rows[name] ??= []).push(value);
 try {
   await pool.query(`CREATE TABLE IF NOT EXISTS ${schema}_commit (v integer)`);
@@ -114,14 +126,25 @@ try {
   await loop(new MemoryJournal());
   await loop(postgres);
   for (let round = 0; round < ROUNDS; round++) {
-    note("commit", await commitLatencyUs(pool, `${schema}_commit`));
+    const commit = await commitLatencyUs(pool, `${schema}_commit`);
+    note("commit", commit.median);
+    note("commit-mean", commit.mean);
     const pgRun = await loop(postgres);
     note("postgres", pgRun.us);
     appendsPer.postgres = pgRun.appendsPerIteration;
-    note("fsync", await fsyncUs(join(dir, "raw.log")));
+    const fsync = await fsyncUs(join(dir, "raw.log"));
+    note("fsync", fsync.median);
+    note("fsync-mean", fsync.mean);
     const always = new FsJournal({ dir: join(dir, `always-${round}`), fsync: "always" });
     const alwaysRun = await loop(always);
     await always.close();
+    // The bytes an iteration writes (the thread file over the iterations), then a raw appendFile +
+    // fsync of that many bytes: the same disk work without the journal.
+    const written = readdirSync(join(dir, `always-${round}`))
+      .filter((name) => name.endsWith(".jsonl"))
+      .reduce((sum, name) => sum + statSync(join(dir, `always-${round}`, name)).size, 0);
+    bytesPerIteration = Math.round(written / ITERATIONS);
+    note("fsync-same-bytes", (await fsyncUs(join(dir, "raw-same-bytes.log"), bytesPerIteration)).mean);
     note("fs-always", alwaysRun.us);
     appendsPer["fs-always"] = alwaysRun.appendsPerIteration;
     const memoryRun = await loop(new MemoryJournal());
@@ -160,6 +183,16 @@ try {
     appendsPer["fs-always"],
   );
   line('journal-fs fsync "never"', m("fs-never"), "MemoryJournal loop", m("memory"), 2);
+  console.log("the same, against the mean of each baseline (as the loop's figure is a mean):");
+  line("journal-postgres", m("postgres"), "commit, mean", m("commit-mean"), 1.5);
+  line('journal-fs fsync "always"', m("fs-always"), "appendFile + fsync, mean", m("fsync-mean"), 1.5);
+  line(
+    'journal-fs fsync "always"',
+    m("fs-always"),
+    `same, ${bytesPerIteration} B (1 it.), mean`,
+    m("fsync-same-bytes"),
+    1.5,
+  );
 } finally {
   await postgres.close().catch(() => undefined);
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);

@@ -1,0 +1,304 @@
+// Many threads (issue 15): LOOM_BENCH_SCALE threads (default 1,000) of 20 iterations each (one tool
+// call per iteration, an instant model), run
+//   - on Postgres by 4 worker processes through ThreadQueue (pg-boss), and
+//   - by one process with journal-fs (fsync "batch"), 32 threads at a time;
+// printing threads per second and the p50/p99 latency of an iteration (from one append of a thread
+// to its next: one append per iteration, ADR 0010). Then, on Postgres, how long a killed worker's
+// threads wait before another worker moves them on: workers hold slow threads (a tool that sleeps),
+// the one holding the most is SIGKILLed, and each of its threads is timed until another worker
+// appends to it. The queue settings used are printed with it.
+import { type ChildProcess, fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createAgent, type Journal, tool } from "@loom/core";
+import { FsJournal } from "@loom/journal-fs";
+import { PostgresJournal } from "@loom/journal-postgres";
+import { ThreadQueue } from "@loom/journal-postgres/queue";
+import { ScriptedProvider, type ScriptedTurn } from "@loom/testing";
+import pg from "pg";
+import { z } from "zod";
+
+const THREADS = Number(process.env.LOOM_BENCH_SCALE ?? 1000);
+const ITERATIONS = 20;
+const WORKERS = 4;
+const CONCURRENCY = Number(process.env.LOOM_BENCH_SCALE_CONCURRENCY ?? 8);
+const FS_CONCURRENCY = 32;
+const SLOW_THREADS = 8;
+const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
+/** The failover settings: pg-boss's floor for the heartbeat, the queue monitor every second. */
+const QUEUE_SETTINGS = {
+  heartbeatSeconds: Number(process.env.LOOM_BENCH_HEARTBEAT_SECONDS ?? 10),
+  superviseIntervalSeconds: Number(process.env.LOOM_BENCH_SUPERVISE_SECONDS ?? 1),
+  pollingIntervalSeconds: 0.5,
+  retryDelaySeconds: 0,
+} as const;
+
+const add = tool({
+  name: "add",
+  description: "Adds two numbers",
+  input: z.object({ a: z.number(), b: z.number() }),
+  idempotent: true,
+  run: ({ a, b }) => String(a + b),
+});
+const nap = tool({
+  name: "nap",
+  description: "Sleeps",
+  input: z.object({ ms: z.number() }),
+  idempotent: true,
+  run: async ({ ms }) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return "rested";
+  },
+});
+
+const FAST: ScriptedTurn[] = [
+  ...Array.from({ length: ITERATIONS - 1 }, (_, i) => ({
+    text: "",
+    toolCalls: [{ name: "add", args: { a: i, b: 1 } }],
+  })),
+  { text: "done" },
+];
+const SLOW: ScriptedTurn[] = [
+  { text: "", toolCalls: [{ name: "nap", args: { ms: 600_000 } }] },
+  { text: "done" },
+];
+
+/** Fast threads play FAST, threads whose input starts with "slow" play SLOW; both by the turn's index. */
+function provider(): ScriptedProvider {
+  return new ScriptedProvider({
+    recordRequests: false,
+    turns: [...FAST, ...SLOW],
+    select: (request) => {
+      const first = request.messages.find((m) => m.role === "user");
+      const slow = typeof first?.content === "string" && first.content.startsWith("slow");
+      const answered = request.messages.filter((m) => m.role === "assistant").length;
+      return (slow ? FAST.length : 0) + answered;
+    },
+  });
+}
+
+/** Wraps `journal.append` to time iterations: from one append of a thread to its next. */
+function timed(journal: Journal, onFirst?: (threadId: string) => void): { latencies: number[] } {
+  const latencies: number[] = [];
+  const last = new Map<string, number>();
+  const append = journal.append.bind(journal);
+  journal.append = (threadId, events, expectedSeq) => {
+    const now = performance.now();
+    const before = last.get(threadId);
+    if (before === undefined) onFirst?.(threadId);
+    else latencies.push(now - before);
+    if (events.some((e) => e.type === "run.completed" && e.depth === 0)) last.delete(threadId);
+    else last.set(threadId, now);
+    return append(threadId, events, expectedSeq);
+  };
+  return { latencies };
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
+}
+
+type WorkerMessage = { ready: true } | { started: string } | { latencies: number[] };
+
+async function worker(journalSchema: string, bossSchema: string): Promise<void> {
+  const journal = new PostgresJournal({
+    connectionString: DATABASE,
+    schema: journalSchema,
+    poolConfig: { max: CONCURRENCY * 2 + 4 },
+  });
+  const { latencies } = timed(journal, (threadId) => process.send!({ started: threadId }));
+  const queue = new ThreadQueue({ journal, bossSchema, ...QUEUE_SETTINGS });
+  const agent = createAgent({
+    provider: provider(),
+    tools: [add, nap],
+    journal,
+    maxIterations: ITERATIONS + 2,
+  });
+  await queue.work(agent, { concurrency: CONCURRENCY });
+  process.send!({ ready: true });
+  process.on("message", (message: string) => {
+    if (message === "report") process.send!({ latencies });
+  });
+}
+
+function startWorker(
+  journalSchema: string,
+  bossSchema: string,
+): Promise<{ child: ChildProcess; started: Set<string> }> {
+  const child = fork(fileURLToPath(import.meta.url), ["worker", journalSchema, bossSchema], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const started = new Set<string>();
+  return new Promise((resolve, reject) => {
+    child.on("message", (message: WorkerMessage) => {
+      if ("ready" in message) resolve({ child, started });
+      if ("started" in message) started.add(message.started);
+    });
+    child.once("exit", (code) => reject(new Error(`a worker exited (code ${code}) before it was ready`)));
+  });
+}
+
+function report(child: ChildProcess): Promise<number[]> {
+  return new Promise((resolve) => {
+    const listen = (message: WorkerMessage) => {
+      if ("latencies" in message) {
+        child.off("message", listen);
+        resolve(message.latencies);
+      }
+    };
+    child.on("message", listen);
+    child.send("report");
+  });
+}
+
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`scale bench: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+async function postgres(): Promise<string[]> {
+  const id = randomUUID().replaceAll("-", "").slice(0, 8);
+  const journalSchema = `bench_scale_${id}`;
+  const bossSchema = `bench_boss_${id}`;
+  const admin = new pg.Pool({ connectionString: DATABASE, max: 2 });
+  const journal = new PostgresJournal({
+    connectionString: DATABASE,
+    schema: journalSchema,
+    poolConfig: { max: 8 },
+  });
+  const queue = new ThreadQueue({ journal, bossSchema, ...QUEUE_SETTINGS });
+  const workers: { child: ChildProcess; started: Set<string> }[] = [];
+  const lines: string[] = [];
+  try {
+    await journal.migrate();
+    await queue.start();
+    workers.push(
+      ...(await Promise.all(Array.from({ length: WORKERS }, () => startWorker(journalSchema, bossSchema)))),
+    );
+    const completed = async (prefix: string) => {
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${journalSchema}".threads WHERE status = 'completed' AND starts_with(thread_id, $1)`,
+        [prefix],
+      );
+      return rows[0]!.n;
+    };
+    const started = performance.now();
+    for (let i = 0; i < THREADS; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, THREADS - i) }, (_, j) => queue.enqueue(`scale-${i + j}`, "go")),
+      );
+    }
+    await until(
+      `${THREADS} threads to complete`,
+      async () => (await completed("scale-")) === THREADS,
+      600_000,
+      50,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const latencies = (await Promise.all(workers.map((w) => report(w.child)))).flat();
+    lines.push(
+      `| Postgres, ${WORKERS} worker processes × ${CONCURRENCY} threads at a time (ThreadQueue) | ${(THREADS / seconds).toFixed(1)} | ${quantile(latencies, 0.5).toFixed(1)} ms | ${quantile(latencies, 0.99).toFixed(1)} ms | ${seconds.toFixed(1)} s |`,
+    );
+
+    // Failover: slow threads mid-tool on every worker; the one holding the most is killed.
+    for (let i = 0; i < SLOW_THREADS; i++) await queue.enqueue(`slow-${i}`, "slow");
+    const slowStarted = () => workers.flatMap((w) => [...w.started].filter((t) => t.startsWith("slow-")));
+    await until("the slow threads to start", async () => slowStarted().length === SLOW_THREADS, 60_000);
+    // Their tool.started is durable once the nap runs: give the last append a moment to commit.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const victim = workers.reduce((a, b) =>
+      [...b.started].filter((t) => t.startsWith("slow-")).length >
+      [...a.started].filter((t) => t.startsWith("slow-")).length
+        ? b
+        : a,
+    );
+    const orphans = [...victim.started].filter((t) => t.startsWith("slow-"));
+    const heads = new Map<string, number>();
+    for (const threadId of orphans) heads.set(threadId, await journal.head(threadId));
+    const killedAt = performance.now();
+    victim.child.kill("SIGKILL");
+    const moved = new Map<string, number>();
+    await until(
+      "the killed worker's threads to move",
+      async () => {
+        for (const threadId of orphans) {
+          if (!moved.has(threadId) && (await journal.head(threadId)) > heads.get(threadId)!) {
+            moved.set(threadId, (performance.now() - killedAt) / 1000);
+          }
+        }
+        return moved.size === orphans.length;
+      },
+      120_000,
+    );
+    const waits = [...moved.values()];
+    lines.push(
+      "",
+      `a killed worker's threads (${orphans.length} of them, SIGKILLed mid-tool) moved to another worker after ${quantile(waits, 0).toFixed(1)}–${quantile(waits, 1).toFixed(1)} s (median ${quantile(waits, 0.5).toFixed(1)} s), with heartbeatSeconds ${QUEUE_SETTINGS.heartbeatSeconds}, superviseIntervalSeconds ${QUEUE_SETTINGS.superviseIntervalSeconds}, pollingIntervalSeconds ${QUEUE_SETTINGS.pollingIntervalSeconds}, retryDelaySeconds ${QUEUE_SETTINGS.retryDelaySeconds}`,
+    );
+  } finally {
+    for (const w of workers)
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+    await queue.stop({ timeoutMs: 1_000 }).catch(() => undefined);
+    await journal.close().catch(() => undefined);
+    await admin.query(`DROP SCHEMA IF EXISTS "${journalSchema}" CASCADE`).catch(() => undefined);
+    await admin.query(`DROP SCHEMA IF EXISTS "${bossSchema}" CASCADE`).catch(() => undefined);
+    await admin.end();
+  }
+  return lines;
+}
+
+async function fs(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "loom-scale-"));
+  const journal = new FsJournal({ dir, fsync: "batch" });
+  const { latencies } = timed(journal);
+  const agent = createAgent({
+    provider: provider(),
+    tools: [add, nap],
+    journal,
+    maxIterations: ITERATIONS + 2,
+  });
+  try {
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: FS_CONCURRENCY }, async () => {
+        while (next < THREADS) {
+          const result = await agent.run("go", { threadId: `scale-${next++}` });
+          if (result.status !== "completed") throw new Error("scale bench: a thread did not complete");
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return `| journal-fs (fsync "batch"), one process × ${FS_CONCURRENCY} threads at a time | ${(THREADS / seconds).toFixed(1)} | ${quantile(latencies, 0.5).toFixed(1)} ms | ${quantile(latencies, 0.99).toFixed(1)} ms | ${seconds.toFixed(1)} s |`;
+  } finally {
+    await journal.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const [, , role, journalSchema, bossSchema] = process.argv;
+if (role === "worker") {
+  await worker(journalSchema!, bossSchema!);
+} else {
+  const fsLine = await fs();
+  const pgLines = await postgres();
+  console.log(
+    `\nmany threads: ${THREADS} threads × ${ITERATIONS} iterations (one tool call each, an instant model) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, PostgreSQL on 127.0.0.1`,
+  );
+  console.log("| run by | threads/s | iteration p50 | iteration p99 | wall |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  console.log(fsLine);
+  for (const line of pgLines) console.log(line);
+}
