@@ -58,6 +58,8 @@ export interface Summary {
   iterations: number;
   inputTokens: number;
   outputTokens: number;
+  cost?: number;
+  unpriced: string[];
   errors: number;
   lastActivity?: number;
   agent?: string;

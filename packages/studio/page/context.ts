@@ -1,5 +1,5 @@
 import { get, threadPath } from "./api.ts";
-import { clear, h, number } from "./dom.ts";
+import { clear, h, money, number } from "./dom.ts";
 
 interface Component {
   id: string;
@@ -27,6 +27,17 @@ interface Explanation {
   }[];
   usage?: { inputTokens: number; outputTokens: number };
   failedModelCalls: number;
+  cost?: number;
+}
+interface Changes {
+  iteration: number;
+  previous?: number;
+  system: { text?: string; changed: boolean; before?: string };
+  components: { id: string; kind: string; hash: string; text?: string; change: string; before?: string }[];
+  removed: { id: string; kind: string; text?: string }[];
+  messages: { index: number; role: string; text: string; change: string; reason?: string }[];
+  unchanged: number;
+  summaries: { change: string; strategy: string; text: string; replaces?: [number, number] }[];
 }
 interface Message {
   role: string;
@@ -105,13 +116,14 @@ export async function contextView(
   );
   const index = overview.iterations.indexOf(chosen);
   const previousN = index > 0 ? overview.iterations[index - 1] : undefined;
-  const [now, before] = await Promise.all([
+  const [now, before, changes] = await Promise.all([
     get<Explanation>(threadPath(threadId, "context"), { frame, iteration: chosen }),
     previousN === undefined
       ? Promise.resolve(undefined)
       : get<Explanation>(threadPath(threadId, "context"), { frame, iteration: previousN }),
+    get<Changes>(threadPath(threadId, "changes"), { frame, iteration: chosen }),
   ]);
-  clear(detail, explanation(now, before), h("div", { id: "messages-seen" }));
+  clear(detail, explanation(now, before), changesView(changes), h("div", { id: "messages-seen" }));
   if (now.seq !== undefined) {
     const state = await get<FrameState>(threadPath(threadId, "state"), { seq: now.seq });
     const frameState = findFrame(state, now.frameId);
@@ -201,6 +213,7 @@ function explanation(now: Explanation, before: Explanation | undefined): HTMLEle
         ? ` · the provider counted ${number(now.usage.inputTokens)} in, ${number(now.usage.outputTokens)} out`
         : "",
       now.failedModelCalls ? ` · ${now.failedModelCalls} failed model call(s)` : "",
+      h("span", { id: "iteration-cost" }, ` · cost ${money(now.cost)}`),
     ),
     h("div", { class: "bar-label" }, "What the model saw"),
     bar,
@@ -308,4 +321,110 @@ function diff(before: Explanation, now: Explanation): HTMLElement {
   return lines.length
     ? h("ul", { class: "diff" }, lines)
     : h("p", { class: "muted" }, "Same components, same tokens.");
+}
+
+const MESSAGE_CHANGES: Record<string, { mark: string; label: string; css: string }> = {
+  added: { mark: "+", label: "added, sent", css: "added" },
+  "added-left-out": { mark: "+", label: "added, left out", css: "left-out" },
+  "dropped-by-compression": { mark: "−", label: "dropped by compression", css: "removed" },
+  "dropped-by-assembler": { mark: "−", label: "left out by the assembler", css: "removed" },
+  restored: { mark: "↺", label: "sent again", css: "changed" },
+};
+
+const clip = (text: string, max = 400) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/** Message by message against the previous iteration, summaries that replaced messages, and the texts the components had. */
+function changesView(c: Changes): HTMLElement {
+  const first = c.previous === undefined;
+  const messageLines = c.messages.map((m) => {
+    const kind = MESSAGE_CHANGES[m.change] ?? { mark: "?", label: m.change, css: "" };
+    return h(
+      "li",
+      { class: kind.css, "data-change": m.change, "data-index": m.index },
+      `${kind.mark} #${m.index} ${m.role} · ${kind.label}${m.reason ? ` (${m.reason})` : ""}: `,
+      h("span", { class: "text" }, clip(m.text)),
+    );
+  });
+  const summaryLines = c.summaries.map((s) =>
+    h(
+      "li",
+      { class: s.change === "added" ? "changed" : "removed", "data-change": `summary-${s.change}` },
+      `${s.change === "added" ? "↧ summary sent" : "− summary no longer sent"} (${s.strategy}${s.replaces ? `, stands for messages 0–${s.replaces[1] - 1}` : ""}): `,
+      h("span", { class: "text" }, clip(s.text)),
+    ),
+  );
+  const textChanges = [
+    c.system.changed
+      ? h(
+          "li",
+          { class: "changed", "data-change": "system" },
+          "~ the system message changed",
+          textPair(c.system.before, c.system.text),
+        )
+      : null,
+    c.components
+      .filter((x) => x.change !== "same")
+      .map((x) =>
+        h(
+          "li",
+          {
+            class: x.change === "added" ? "added" : "changed",
+            "data-change": `component-${x.change}`,
+            "data-id": x.id,
+          },
+          `${x.change === "added" ? "+" : "~"} ${x.kind} ${x.id}: text ${x.change === "added" ? "added" : "changed"}`,
+          x.change === "changed" ? textPair(x.before, x.text) : null,
+        ),
+      ),
+    c.removed.map((x) =>
+      h(
+        "li",
+        { class: "removed", "data-change": "component-removed", "data-id": x.id },
+        `− ${x.kind} ${x.id}: no longer sent`,
+      ),
+    ),
+  ];
+  const anything = messageLines.length + summaryLines.length + textChanges.flat().filter(Boolean).length > 0;
+  return h(
+    "div",
+    { id: "changes" },
+    h(
+      "h4",
+      {},
+      first ? "What this first iteration sent" : `Messages and texts since iteration ${c.previous}`,
+    ),
+    anything
+      ? h("ul", { class: "diff", id: "message-diff" }, textChanges, summaryLines, messageLines)
+      : h("p", { class: "muted" }, "Nothing changed."),
+    c.unchanged ? h("p", { class: "muted" }, `${number(c.unchanged)} message(s) sent both times.`) : null,
+    h("h4", {}, "What the components said"),
+    c.system.text !== undefined
+      ? h(
+          "details",
+          { class: "component-text", "data-id": "system" },
+          h("summary", {}, "system message"),
+          h("pre", { class: "shown-text" }, c.system.text),
+        )
+      : null,
+    c.components.map((x) =>
+      h(
+        "details",
+        { class: "component-text", "data-id": x.id },
+        h("summary", {}, `${x.kind} ${x.id}${x.change === "changed" ? " (changed)" : ""}`),
+        h("pre", { class: "shown-text" }, x.text ?? "(the journal does not hold this text)"),
+      ),
+    ),
+    c.system.text === undefined && c.components.length === 0
+      ? h("p", { class: "muted" }, "No component text was journaled for this iteration.")
+      : null,
+  );
+}
+
+function textPair(before: string | undefined, after: string | undefined): HTMLElement {
+  return h(
+    "div",
+    { class: "text-pair" },
+    h("pre", { class: "shown-text before" }, before ?? "(unknown)"),
+    h("pre", { class: "shown-text after" }, after ?? "(unknown)"),
+  );
 }

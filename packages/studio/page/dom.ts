@@ -52,3 +52,10 @@ export function ago(ts: number | undefined): string {
 export function number(n: number): string {
   return n.toLocaleString("en-US");
 }
+
+/** US dollars; "—" when unknown (no prices, or a model without one). */
+export function money(usd: number | undefined | null): string {
+  if (usd === undefined || usd === null) return "—";
+  if (usd === 0) return "$0";
+  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}

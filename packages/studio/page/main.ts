@@ -10,7 +10,7 @@ import {
 } from "./api.ts";
 import { contextView } from "./context.ts";
 import { conversation } from "./conversation.ts";
-import { ago, clear, h, json, number } from "./dom.ts";
+import { ago, clear, h, json, money, number } from "./dom.ts";
 
 const app = document.getElementById("app")!;
 const PAGE = 500;
@@ -84,45 +84,56 @@ async function threadList(): Promise<void> {
         h(
           "tr",
           {},
-          ["thread", "status", "last activity", "events", "iterations", "tokens (in / out)", "errors"].map(
-            (t) => h("th", {}, t),
-          ),
+          [
+            "thread",
+            "status",
+            "last activity",
+            "events",
+            "iterations",
+            "tokens (in / out)",
+            "cost",
+            "errors",
+          ].map((t) => h("th", {}, t)),
         ),
       ),
       body,
     ),
     pager,
   );
-  // The list follows the journal: the current page is read again every few seconds while it is shown.
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void fillThreads(body, pager, true)
-      .catch(() => undefined)
-      .finally(() => {
-        busy = false;
-      });
-  }, 3_000);
-  leave = () => clearInterval(timer);
-  await fillThreads(body, pager, false);
+  const shown = view;
+  const query = { prefix: listState.prefix, status: listState.status, after: listState.after, limit: 50 };
+  await fillThreads(body, pager, await get<ThreadPage>("/api/threads", query), false);
+  if (shown !== view) return;
+  // The list follows the journal: the server reads this page again when the journal changes (at most
+  // once a second, for every page showing it) and sends it here when a row changed.
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== "") params.set(key, String(value));
+  const source = new EventSource(`/api/threads/live?${params}`);
+  let filling = Promise.resolve();
+  source.addEventListener("threads", (message) => {
+    const page = JSON.parse((message as MessageEvent<string>).data) as ThreadPage;
+    filling = filling.then(() => fillThreads(body, pager, page, true)).catch(() => undefined);
+  });
+  leave = () => source.close();
 }
 
-/** Reads the current page of threads into the table; `again` keeps the rows' counts until new ones arrive. */
-async function fillThreads(body: HTMLElement, pager: HTMLElement, again: boolean): Promise<void> {
-  const page = await get<{ threads: ThreadRow[]; next?: string }>("/api/threads", {
-    prefix: listState.prefix,
-    status: listState.status,
-    after: listState.after,
-    limit: 50,
-  });
+type ThreadPage = { threads: ThreadRow[]; next?: string };
+
+/** Writes a page of threads into the table; `again` keeps the rows' counts until new ones arrive. */
+async function fillThreads(
+  body: HTMLElement,
+  pager: HTMLElement,
+  page: ThreadPage,
+  again: boolean,
+): Promise<void> {
   const previous = new Map(
     [...body.querySelectorAll("tr[data-thread]")].map((row) => [row.getAttribute("data-thread"), row]),
   );
   body.replaceChildren();
   pager.replaceChildren();
   if (page.threads.length === 0)
-    body.appendChild(h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No threads.")));
+    body.appendChild(h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No threads.")));
   const fillers: (() => Promise<void>)[] = [];
   for (const t of page.threads) {
     const row = again ? previous.get(t.threadId) : undefined;
@@ -133,7 +144,8 @@ async function fillThreads(body: HTMLElement, pager: HTMLElement, again: boolean
       activity: h("td", {}, ago(t.updatedAt)),
       iterations: h("td", { class: "num" }, before?.[4]?.textContent ?? "…"),
       tokens: h("td", { class: "num" }, before?.[5]?.textContent ?? "…"),
-      errors: h("td", { class: "num" }, before?.[6]?.textContent ?? "…"),
+      cost: h("td", { class: "num cost" }, before?.[6]?.textContent ?? "…"),
+      errors: h("td", { class: "num" }, before?.[7]?.textContent ?? "…"),
     };
     body.appendChild(
       h(
@@ -145,6 +157,7 @@ async function fillThreads(body: HTMLElement, pager: HTMLElement, again: boolean
         h("td", { class: "num" }, number(t.eventCount)),
         cells.iterations,
         cells.tokens,
+        cells.cost,
         cells.errors,
       ),
     );
@@ -154,6 +167,8 @@ async function fillThreads(body: HTMLElement, pager: HTMLElement, again: boolean
       cells.activity.textContent = ago(s.lastActivity ?? t.updatedAt);
       cells.iterations.textContent = number(s.iterations);
       cells.tokens.textContent = `${number(s.inputTokens)} / ${number(s.outputTokens)}`;
+      cells.cost.textContent = money(s.cost);
+      if (s.unpriced.length) cells.cost.title = `no price for ${s.unpriced.join(", ")}`;
       cells.errors.textContent = number(s.errors);
     });
   }
@@ -237,7 +252,7 @@ async function threadView(threadId: string, tab: string, rest: string[]): Promis
     clear(
       summaryBox,
       badge(s.status === "interrupted" ? "paused" : s.status),
-      ` ${number(s.lastSeq + 1)} events · ${number(s.iterations)} iterations · ${number(s.inputTokens)} in / ${number(s.outputTokens)} out tokens · ${s.errors} errors · ${ago(s.lastActivity)}`,
+      ` ${number(s.lastSeq + 1)} events · ${number(s.iterations)} iterations · ${number(s.inputTokens)} in / ${number(s.outputTokens)} out tokens · ${money(s.cost)} · ${s.errors} errors · ${ago(s.lastActivity)}`,
       s.agent ? ` · agent ${s.agent}` : "",
       s.resumeError
         ? h(
@@ -298,15 +313,7 @@ async function threadView(threadId: string, tab: string, rest: string[]): Promis
       break;
     case "flame":
       render = () => undefined;
-      clear(
-        body,
-        h("iframe", {
-          class: "flame",
-          id: "flame",
-          src: threadPath(threadId, "flame"),
-          title: "flame graph",
-        }),
-      );
+      clear(body, flameView(threadId, head, rest));
       break;
     case "context":
       render = () => undefined;
@@ -354,6 +361,69 @@ async function threadView(threadId: string, tab: string, rest: string[]): Promis
     liveDot.classList.remove("on");
   });
   leave = () => source.close();
+}
+
+/** Events a flame graph shows at once: a longer thread is drawn a range at a time, the newest first. */
+const FLAME_RANGE = 10_000;
+
+/** The flame graph of the range in the address (`/flame/<from>/<to>`), or of the newest events. */
+function flameView(threadId: string, head: number, rest: string[]): HTMLElement {
+  const whole = head + 1 <= FLAME_RANGE && rest[0] === undefined;
+  const to = Math.min(rest[1] !== undefined ? Number(rest[1]) : head, head);
+  const from = Math.max(0, rest[0] !== undefined ? Number(rest[0]) : to - FLAME_RANGE + 1);
+  const src = whole
+    ? threadPath(threadId, "flame")
+    : `${threadPath(threadId, "flame")}?from=${from}&to=${to}`;
+  const go = (a: number, b: number) => {
+    location.hash = `#/t/${encodeURIComponent(threadId)}/flame/${Math.max(0, a)}/${Math.min(head, b)}`;
+  };
+  const fromInput = h("input", {
+    name: "from",
+    type: "number",
+    min: 0,
+    max: head,
+    value: from,
+    class: "small",
+  });
+  const toInput = h("input", { name: "to", type: "number", min: 0, max: head, value: to, class: "small" });
+  return h(
+    "div",
+    {},
+    h(
+      "form",
+      {
+        class: "flame-range",
+        id: "flame-range",
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          go(Number(fromInput.value), Number(toInput.value));
+        },
+      },
+      whole
+        ? `All ${number(head + 1)} events · `
+        : `Events ${number(from)}–${number(to)} of ${number(head + 1)} · `,
+      "from #",
+      fromInput,
+      " to #",
+      toInput,
+      h("button", { type: "submit" }, "Draw"),
+      from > 0
+        ? h(
+            "button",
+            { type: "button", id: "flame-earlier", onclick: () => go(from - FLAME_RANGE, from - 1) },
+            "← earlier",
+          )
+        : null,
+      to < head
+        ? h(
+            "button",
+            { type: "button", id: "flame-later", onclick: () => go(to + 1, to + FLAME_RANGE) },
+            "later →",
+          )
+        : null,
+    ),
+    h("iframe", { class: "flame", id: "flame", src, title: "flame graph" }),
+  );
 }
 
 /** Cancels a thread nobody runs (paused, or left by a crash): core's cancelThread, so no approved call of it runs. */

@@ -18,9 +18,11 @@ import {
   type Tool,
   validateThreadId,
 } from "@loom/core";
-import { ContextDebugger, flameGraphHtml } from "@loom/debugger";
+import { ContextDebugger, flameGraphHtml, type IterationExplanation } from "@loom/debugger";
 import { z } from "zod";
+import { type IterationChanges, iterationChanges, ThreadIndex } from "./context-changes.js";
 import { StudioError } from "./errors.js";
+import type { Prices } from "./prices.js";
 import { ThreadSummaries, type ThreadSummary } from "./thread-summaries.js";
 
 /** How a decided thread goes on: `agent.resume` by default; a queue's `resume` for runs owned by workers. */
@@ -61,6 +63,9 @@ export const ContextQuery = z.object({
   iteration: seqParam.optional(),
   frame: z.string().max(512).optional(),
 });
+export const FlameQuery = z.object({ from: seqParam.optional(), to: seqParam.optional() });
+/** Events a flame graph draws at most: a longer thread's flame is drawn a range at a time. */
+export const FLAME_MAX_EVENTS = 50_000;
 export const LiveQuery = z.object({ from: seqParam.default(0) });
 export const ApprovalsQuery = z.object({ prefix: z.string().max(512).optional() });
 
@@ -83,7 +88,10 @@ export class StudioApi {
   readonly summaries: ThreadSummaries;
   private readonly resumes = new Map<string, Promise<void>>();
   private readonly resumeErrors = new Map<string, { code: string; message: string }>();
-  private readonly debuggers = new Map<string, { head: number; debug: ContextDebugger }>();
+  private readonly debuggers = new Map<
+    string,
+    { head: number; debug: ContextDebugger; index: ThreadIndex }
+  >();
 
   private readonly tools: ReadonlyMap<string, Tool>;
 
@@ -91,8 +99,9 @@ export class StudioApi {
     readonly journal: Journal,
     private readonly resume: Resume | undefined,
     tools: readonly Tool[] = [],
+    private readonly prices?: Prices,
   ) {
-    this.summaries = new ThreadSummaries(journal);
+    this.summaries = new ThreadSummaries(journal, prices);
     this.tools = new Map(tools.map((t) => [t.name, t]));
   }
 
@@ -158,17 +167,57 @@ export class StudioApi {
   }
 
   async context(threadId: string, query: z.infer<typeof ContextQuery>): Promise<unknown> {
-    let debug = await this.debuggerOf(threadId);
-    if (query.frame) debug = debug.forFrame(query.frame);
+    const { debug: whole, index } = await this.debuggerOf(threadId);
+    const debug = query.frame ? whole.forFrame(query.frame) : whole;
     if (query.iteration === undefined) {
       return { frames: debug.frames(), iterations: debug.iterations(), summary: debug.summary() };
     }
-    return debug.explainIteration(query.iteration);
+    const explanation = debug.explainIteration(query.iteration);
+    return { ...explanation, cost: index.cost(explanation.frameId, explanation.iteration) };
   }
 
-  async flame(threadId: string): Promise<string> {
-    const debug = await this.debuggerOf(threadId);
-    return flameGraphHtml(debug.events, { title: threadId });
+  /**
+   * Iteration `iteration` of `frame` against the iteration before it, message by message, with the
+   * texts its components (system prompt, documents, memory) had then.
+   */
+  async changes(threadId: string, query: z.infer<typeof ContextQuery>): Promise<IterationChanges> {
+    const { debug: whole, index } = await this.debuggerOf(threadId);
+    const debug = query.frame ? whole.forFrame(query.frame) : whole;
+    const iterations = debug.iterations();
+    const n = query.iteration ?? iterations.at(-1);
+    if (n === undefined) {
+      throw new StudioError(
+        "iteration_not_found",
+        `No context was assembled in frame "${debug.frameId}" yet.`,
+      );
+    }
+    const now = debug.explainIteration(n);
+    const at = iterations.indexOf(n);
+    const before: IterationExplanation | undefined =
+      at > 0 ? debug.explainIteration(iterations[at - 1]!) : undefined;
+    return iterationChanges(index, now, before);
+  }
+
+  /**
+   * The flame graph of events `from`..`to` (default: the whole thread, or its last
+   * `FLAME_MAX_EVENTS` events when it is longer). A range reads only its own events.
+   */
+  async flame(threadId: string, query: z.infer<typeof FlameQuery>): Promise<string> {
+    const head = await this.mustExist(threadId);
+    if (query.from === undefined && query.to === undefined && head < FLAME_MAX_EVENTS) {
+      const { debug } = await this.debuggerOf(threadId);
+      return flameGraphHtml(debug.events, { title: threadId });
+    }
+    const to = Math.min(query.to ?? head, head);
+    const from = query.from ?? Math.max(0, to - FLAME_MAX_EVENTS + 1);
+    if (to < from || to - from + 1 > FLAME_MAX_EVENTS) {
+      throw new StudioError(
+        "invalid_range",
+        `A flame graph draws from ≤ to and at most ${FLAME_MAX_EVENTS} events; got ${from}..${to}.`,
+      );
+    }
+    const events = await readAll(this.journal, threadId, { from, to });
+    return flameGraphHtml(events, { title: `${threadId} · events ${from}–${to} of ${head + 1}` });
   }
 
   /** Calls waiting for a human, each with its tool's JSON Schema when the studio knows the tool. */
@@ -272,14 +321,19 @@ export class StudioApi {
     this.resumes.set(threadId, run);
   }
 
-  private async debuggerOf(threadId: string): Promise<ContextDebugger> {
+  private async debuggerOf(threadId: string): Promise<{ debug: ContextDebugger; index: ThreadIndex }> {
     const head = await this.mustExist(threadId);
     const cached = this.debuggers.get(threadId);
-    if (cached?.head === head) return cached.debug;
-    const debug = await ContextDebugger.fromJournal(this.journal, threadId);
+    if (cached?.head === head) return cached;
+    const events = await readAll(this.journal, threadId, { from: 0, to: head });
+    const entry = {
+      head,
+      debug: ContextDebugger.fromEvents(events),
+      index: new ThreadIndex(threadId, events, this.prices),
+    };
     this.debuggers.clear(); // one thread's explanation at a time: a long thread's events are large
-    this.debuggers.set(threadId, { head, debug });
-    return debug;
+    this.debuggers.set(threadId, entry);
+    return entry;
   }
 
   private async mustExist(threadId: string): Promise<number> {

@@ -6,6 +6,8 @@ export type StudioErrorCode =
   | "forbidden_host"
   | "bad_request"
   | "invalid_arguments"
+  | "invalid_range"
+  | "iteration_not_found"
   | "not_found"
   | "method_not_allowed"
   | "page_missing";
@@ -16,6 +18,8 @@ const STATUS: Record<StudioErrorCode, number> = {
   forbidden_host: 403,
   bad_request: 400,
   invalid_arguments: 400,
+  invalid_range: 400,
+  iteration_not_found: 404,
   not_found: 404,
   method_not_allowed: 405,
   page_missing: 500,

@@ -21,6 +21,7 @@ import {
   ContextQuery,
   DecisionsBody,
   EventsQuery,
+  FlameQuery,
   ForkBody,
   LiveQuery,
   type Resume,
@@ -29,6 +30,8 @@ import {
   ThreadsQuery,
 } from "./api.js";
 import { StudioError } from "./errors.js";
+import { type Prices, PricesSchema } from "./prices.js";
+import { ThreadListWatch } from "./thread-list-watch.js";
 
 export interface StudioOptions {
   readonly journal: Journal;
@@ -54,6 +57,15 @@ export interface StudioOptions {
   readonly onError?: (error: unknown) => void;
   /** How often a live view looks for new events on a journal that cannot `subscribe`. Default 250 ms. */
   readonly pollMs?: number;
+  /**
+   * US dollars per million tokens, by provider name and model id (as `llm.requested` journals them):
+   * `{ openai: { "gpt-4.1": { input: 2, output: 8, cached: 0.5 } } }`. With them the page shows each
+   * thread's and each iteration's cost; a call whose model has no price makes its sum "—". The studio
+   * ships no price list: take them from the providers' pricing pages.
+   */
+  readonly prices?: Prices;
+  /** How often an open page of the thread list is read again for changes. Default 1,000 ms. */
+  readonly listPollMs?: number;
 }
 
 export interface Studio {
@@ -111,7 +123,19 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   const dir = pageDir();
   const resume: Resume | undefined =
     options.resume ?? (agent ? (threadId) => agent.resume(threadId) : undefined);
-  const api = new StudioApi(journal, resume, options.tools);
+  let prices: Prices | undefined;
+  if (options.prices !== undefined) {
+    const parsed = PricesSchema.safeParse(options.prices);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(
+        `startStudio: prices at "${issue?.path.join(".")}": ${issue?.message}. Prices are { [provider]: { [model]: { input, output, cached? } } } in US dollars per million tokens.`,
+      );
+    }
+    prices = parsed.data;
+  }
+  const api = new StudioApi(journal, resume, options.tools, prices);
+  const listWatch = new ThreadListWatch(api, options.listPollMs ?? 1_000, options.onError);
   const live = new Set<AbortController>();
   const tokenBytes = Buffer.from(token);
   let port = options.port ?? 0;
@@ -217,13 +241,18 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const post = req.method === "POST";
     if (path === "/api/threads" && !post)
       return sendJson(res, 200, await api.threads(ThreadsQuery.parse(query)));
+    if (path === "/api/threads/live" && !post) return streamThreads(req, res, ThreadsQuery.parse(query));
     if (path === "/api/approvals" && !post) {
       return sendJson(res, 200, {
         approvals: await api.approvals(undefined, ApprovalsQuery.parse(query).prefix),
       });
     }
     if (path === "/api/info" && !post) {
-      return sendJson(res, 200, { agent: agent?.name ?? null, resumes: resume !== undefined });
+      return sendJson(res, 200, {
+        agent: agent?.name ?? null,
+        resumes: resume !== undefined,
+        prices: prices !== undefined,
+      });
     }
     const match = /^\/api\/threads\/([^/]+)\/([a-z]+)$/.exec(path);
     if (!match) throw new StudioError("not_found", `No API route ${path}.`);
@@ -238,10 +267,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         return sendJson(res, 200, await api.state(threadId, StateQuery.parse(query).seq));
       case "GET context":
         return sendJson(res, 200, await api.context(threadId, ContextQuery.parse(query)));
+      case "GET changes":
+        return sendJson(res, 200, await api.changes(threadId, ContextQuery.parse(query)));
       case "GET approvals":
         return sendJson(res, 200, { approvals: await api.approvals(threadId, undefined) });
       case "GET flame":
-        return sendFlame(res, await api.flame(threadId));
+        return sendFlame(res, await api.flame(threadId, FlameQuery.parse(query)));
       case "GET live": {
         // A browser's EventSource reconnects with the last id it saw: go on after it.
         const lastId = Number(req.headers["last-event-id"]);
@@ -263,6 +294,34 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       default:
         throw new StudioError("not_found", `No API route ${req.method} ${path}.`);
     }
+  }
+
+  /** The open page of the thread list, live: a snapshot first, then the page again whenever a row changed. */
+  function streamThreads(req: IncomingMessage, res: ServerResponse, query: z.infer<typeof ThreadsQuery>) {
+    const stop = new AbortController();
+    live.add(stop);
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+      "x-accel-buffering": "no",
+      connection: "keep-alive",
+    });
+    res.write(": threads\n\n");
+    const ping = setInterval(() => res.write(": ping\n\n"), 15_000);
+    const unsubscribe = listWatch.subscribe(query, (page) => {
+      res.write(`event: threads\ndata: ${JSON.stringify(page)}\n\n`);
+    });
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      clearInterval(ping);
+      live.delete(stop);
+      res.end();
+    };
+    req.on("close", end);
+    stop.signal.addEventListener("abort", end, { once: true });
   }
 
   async function streamLive(req: IncomingMessage, res: ServerResponse, threadId: string, from: number) {
@@ -313,6 +372,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     token,
     close: async () => {
       for (const stop of live) stop.abort();
+      listWatch.close();
       await api.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,5 @@
 import { type FrameStatus, type Journal, threadStatusAfter } from "@loom/core";
+import { CostSum, ModelTracker, type Prices } from "./prices.js";
 
 /** What the thread list shows of a thread beyond `ThreadInfo`: counted once, then only from new events. */
 export interface ThreadSummary {
@@ -9,6 +10,10 @@ export interface ThreadSummary {
   readonly iterations: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** US dollars by the studio's `prices`; undefined when some model call of the thread has no price. */
+  readonly cost: number | undefined;
+  /** The `provider/model` of calls without a price. */
+  readonly unpriced: readonly string[];
   readonly errors: number;
   readonly lastActivity: number | undefined;
   readonly agent: string | undefined;
@@ -22,6 +27,8 @@ const EMPTY = (threadId: string): ThreadSummary => ({
   iterations: 0,
   inputTokens: 0,
   outputTokens: 0,
+  cost: 0,
+  unpriced: [],
   errors: 0,
   lastActivity: undefined,
   agent: undefined,
@@ -29,13 +36,39 @@ const EMPTY = (threadId: string): ThreadSummary => ({
 });
 
 /** Per-thread counts, kept per journal and brought up to date by reading only the events after the last count. */
+interface Counting {
+  summary: ThreadSummary;
+  readonly cost: CostSum;
+  readonly models: ModelTracker;
+}
+
 export class ThreadSummaries {
-  private readonly cache = new Map<string, ThreadSummary>();
+  private readonly cache = new Map<string, Counting>();
 
-  constructor(private readonly journal: Journal) {}
+  constructor(
+    private readonly journal: Journal,
+    private readonly prices: Prices | undefined,
+  ) {}
 
-  async get(threadId: string): Promise<ThreadSummary> {
-    let summary = this.cache.get(threadId) ?? EMPTY(threadId);
+  private readonly inflight = new Map<string, Promise<ThreadSummary>>();
+
+  /** Two requests for the same thread share one count: the running cost must not take events twice. */
+  get(threadId: string): Promise<ThreadSummary> {
+    let pending = this.inflight.get(threadId);
+    if (!pending) {
+      pending = this.count(threadId).finally(() => this.inflight.delete(threadId));
+      this.inflight.set(threadId, pending);
+    }
+    return pending;
+  }
+
+  private async count(threadId: string): Promise<ThreadSummary> {
+    const counting = this.cache.get(threadId) ?? {
+      summary: EMPTY(threadId),
+      cost: new CostSum(),
+      models: new ModelTracker(),
+    };
+    let summary = counting.summary;
     const head = await this.journal.head(threadId);
     if (head <= summary.lastSeq) return summary;
     let { status, iterations, inputTokens, outputTokens, errors, lastActivity, agent, input } = summary;
@@ -44,10 +77,12 @@ export class ThreadSummaries {
       lastSeq = event.seq;
       lastActivity = event.ts;
       status = threadStatusAfter(status, event);
+      const model = counting.models.see(event);
       if (event.type === "iteration.started" && event.depth === 0) iterations++;
       else if (event.type === "llm.completed") {
         inputTokens += event.data.usage.inputTokens;
         outputTokens += event.data.usage.outputTokens;
+        counting.cost.add(this.prices, model, event.data.usage);
       } else if (event.type === "run.failed" || event.type === "llm.failed") errors++;
       else if (event.type === "tool.completed" && event.data.error) errors++;
       else if (event.type === "run.started" && event.depth === 0) {
@@ -62,12 +97,15 @@ export class ThreadSummaries {
       iterations,
       inputTokens,
       outputTokens,
+      cost: this.prices ? counting.cost.value : undefined,
+      unpriced: [...counting.cost.unpriced],
       errors,
       lastActivity,
       agent,
       input,
     };
-    this.cache.set(threadId, summary);
+    counting.summary = summary;
+    this.cache.set(threadId, counting);
     return summary;
   }
 }
