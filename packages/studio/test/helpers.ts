@@ -8,8 +8,11 @@ import {
   type Agent,
   createAgent,
   type Journal,
+  MemoryJournal,
   type NewEvent,
   type StoredEvent,
+  type ThreadInfo,
+  type ThreadQuery,
   type Tool,
   tool,
 } from "@loom/core";
@@ -17,6 +20,7 @@ import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider } from "@loom/testing";
 import { z } from "zod";
+import type { Studio, ThreadRow } from "../src/index.js";
 
 export function tempDir(name: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `loom-studio-${name}-`));
@@ -238,4 +242,63 @@ export function longRunEvents(count: number, start = 0): NewEvent[] {
     }
   }
   return events;
+}
+
+/** A MemoryJournal that counts what the studio asks of `threads()`: the list must not re-read the journal. */
+export class CountingJournal extends MemoryJournal {
+  listCalls = 0;
+  rowsListed = 0;
+  override async *threads(query?: ThreadQuery): AsyncIterable<ThreadInfo> {
+    this.listCalls++;
+    for await (const info of super.threads(query)) {
+      this.rowsListed++;
+      yield info;
+    }
+  }
+}
+
+type ThreadPage = { threads: ThreadRow[]; next?: string };
+
+/** Pages of the thread list as the studio sends them, until `stop()`. */
+export function followThreadList(
+  studio: Studio,
+  query: string,
+): { pages: ThreadPage[]; next: () => Promise<ThreadPage>; stop: () => void } {
+  const abort = new AbortController();
+  const pages: ThreadPage[] = [];
+  const waiters: ((page: ThreadPage) => void)[] = [];
+  let taken = 0;
+  void (async () => {
+    const response = await fetch(`${studio.origin}/api/threads/live?${query}`, {
+      headers: { authorization: `Bearer ${studio.token}` },
+      signal: abort.signal,
+    });
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of response.body!) {
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split("\n").find((line) => line.startsWith("data: "));
+        if (!block.includes("event: threads") || !data) continue;
+        const page = JSON.parse(data.slice("data: ".length)) as ThreadPage;
+        pages.push(page);
+        waiters.shift()?.(page);
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    pages,
+    next: () =>
+      taken < pages.length
+        ? Promise.resolve(pages[taken++]!)
+        : new Promise<ThreadPage>((resolve) => {
+            waiters.push((page) => {
+              taken++;
+              resolve(page);
+            });
+          }),
+    stop: () => abort.abort(),
+  };
 }

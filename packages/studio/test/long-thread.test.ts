@@ -64,7 +64,7 @@ describe("a 200,000-event thread", () => {
     }
   });
 
-  it("explains its last iteration and draws its flame graph from one read of the thread", async () => {
+  it("explains its last iteration from one read of the thread", async () => {
     const timed = async (path: string) => {
       const started = performance.now();
       const response = await fetch(`${studio.origin}${path}`, {
@@ -77,12 +77,41 @@ describe("a 200,000-event thread", () => {
     expect(overview.status).toBe(200);
     const last = await timed("/api/threads/huge/context?iteration=33333");
     expect(JSON.parse(last.body)).toMatchObject({ iteration: 33_333, totalTokens: 900 });
-    const flame = await timed("/api/threads/huge/flame");
-    expect(flame.status).toBe(200);
-    expect(flame.body).toContain("<svg");
     if (process.env.STUDIO_FIGURES) {
       process.stderr.write(
-        `context overview ${overview.ms.toFixed(0)} ms, one iteration then ${last.ms.toFixed(0)} ms, flame ${flame.ms.toFixed(0)} ms (${(flame.body.length / 1e6).toFixed(1)} MB)\n`,
+        `context overview ${overview.ms.toFixed(0)} ms, one iteration then ${last.ms.toFixed(0)} ms\n`,
+      );
+    }
+  });
+
+  it("draws the flame graph of a range of seqs, reading only that range", async () => {
+    const timed = async (path: string) => {
+      const started = performance.now();
+      const response = await fetch(`${studio.origin}${path}`, {
+        headers: { authorization: `Bearer ${studio.token}` },
+      });
+      const body = await response.text();
+      return { ms: performance.now() - started, status: response.status, body };
+    };
+    // What the page asks for first: the newest 10,000 events.
+    const range = await timed(`/api/threads/huge/flame?from=${EVENTS - 10_000}&to=${EVENTS - 1}`);
+    expect(range.status).toBe(200);
+    expect(range.body).toContain("<svg");
+    expect(range.body).toContain(`events ${EVENTS - 10_000}–${EVENTS - 1} of ${EVENTS}`);
+    expect(range.body).toContain(`index_page`);
+    expect(range.ms).toBeLessThan(1_500);
+    const early = await timed("/api/threads/huge/flame?from=0&to=9999");
+    expect(early.body).toContain("events 0–9999 of");
+    // Without a range: the newest 50,000 events at most, never the whole 200,000.
+    const tail = await timed("/api/threads/huge/flame");
+    expect(tail.status).toBe(200);
+    expect(tail.body).toContain(`events ${EVENTS - 50_000}–${EVENTS - 1}`);
+    const tooWide = await timed("/api/threads/huge/flame?from=0&to=60000");
+    expect(tooWide.status).toBe(400);
+    expect(JSON.parse(tooWide.body)).toMatchObject({ error: { code: "invalid_range" } });
+    if (process.env.STUDIO_FIGURES) {
+      process.stderr.write(
+        `flame of the newest 10,000 events ${range.ms.toFixed(0)} ms (${(range.body.length / 1e6).toFixed(2)} MB), of events 0–9,999 ${early.ms.toFixed(0)} ms, of the newest 50,000 ${tail.ms.toFixed(0)} ms (${(tail.body.length / 1e6).toFixed(1)} MB)\n`,
       );
     }
   });
@@ -118,6 +147,22 @@ describe("a 200,000-event thread", () => {
     // Still responsive: the events tab of the loaded pages renders and answers a click.
     await page.click("#tab-events");
     await page.locator(`#events tr[data-seq="${EVENTS - 1}"]`).waitFor();
+
+    // The flame tab asks for the newest range only, and pages through ranges.
+    const flameStarted = Date.now();
+    const flameLoaded = page.waitForResponse((r) => r.url().includes("/flame?"));
+    await page.click("#tab-flame");
+    const flameResponse = await flameLoaded;
+    expect(flameResponse.url()).toContain(`from=${EVENTS - 10_000}&to=${EVENTS - 1}`);
+    await page.frameLocator("#flame").locator("svg").first().waitFor();
+    const flameMs = Date.now() - flameStarted;
+    expect(flameMs).toBeLessThan(3_000);
+    expect(await page.locator("#flame-range").textContent()).toContain("Events 190,000–199,999 of 200,000");
+    await page.click("#flame-earlier");
+    await page.waitForURL(/flame\/180000\/189999$/);
+    expect(await page.locator("#flame").getAttribute("src")).toContain("from=180000&to=189999");
+    if (process.env.STUDIO_FIGURES)
+      process.stderr.write(`flame tab of the newest 10,000 events in ${flameMs} ms\n`);
     expect(problems).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
-import { MemoryJournal, type NewEvent } from "@loom/core";
+import type { NewEvent } from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "../src/index.js";
+import { CountingJournal, followThreadList } from "./helpers.ts";
 
 const THREADS = 100_000;
-const journal = new MemoryJournal();
+const journal = new CountingJournal();
 let studio: Studio;
 
 const id = (n: number) => `t-${String(n).padStart(6, "0")}`;
@@ -30,6 +31,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await studio?.close();
 });
+
+const page_ = (query: string) => page(query);
 
 async function page(query: string): Promise<{ ms: number; threads: { threadId: string }[]; next?: string }> {
   const started = performance.now();
@@ -71,5 +74,32 @@ describe("100,000 threads", () => {
     } while (after && found.length < 10);
     expect(found.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => id(i * 1000 + 999)));
     expect(requests).toBe(2); // 5,000 threads per scan hold 5 completed ones
+  });
+
+  it("follows the open page live without reading the other threads: one keyset read of ≤ 51 rows a second", async () => {
+    const live = followThreadList(studio, `limit=50&after=${id(THREADS - 31)}`);
+    expect((await live.next()).threads).toHaveLength(30);
+    const calls = journal.listCalls;
+    const rows = journal.rowsListed;
+    const appended = performance.now();
+    await journal.append(id(THREADS), sampleEvents(1), -1); // sorts onto this last page
+    const page = await live.next();
+    const latency = performance.now() - appended;
+    expect(page.threads.at(-1)?.threadId).toBe(id(THREADS));
+    const reads = journal.listCalls - calls;
+    const listed = journal.rowsListed - rows;
+    expect(reads).toBeLessThanOrEqual(2);
+    expect(listed).toBeLessThanOrEqual(51 * reads);
+    // The cost of one read of the page, as the server does it every second while a page shows it.
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) await page_(`limit=50&after=${id(THREADS - 31)}`);
+    const perRead = (performance.now() - started) / 20;
+    live.stop();
+    expect(latency).toBeLessThan(2_500);
+    if (process.env.STUDIO_FIGURES) {
+      process.stderr.write(
+        `live list of 100,000 threads: a new thread on the open page after ${latency.toFixed(0)} ms; one read of the page ${perRead.toFixed(1)} ms (${reads} read(s), ${listed} rows)\n`,
+      );
+    }
   });
 });
