@@ -398,11 +398,12 @@ function changesView(c: Changes): HTMLElement {
       : h("p", { class: "muted" }, "Nothing changed."),
     c.unchanged ? h("p", { class: "muted" }, `${number(c.unchanged)} message(s) sent both times.`) : null,
     h("h4", {}, "What the components said"),
-    c.system.text !== undefined
+    // The system message as sent, when it is more than one component's text (several joined).
+    c.system.text !== undefined && !c.components.some((x) => x.text === c.system.text)
       ? h(
           "details",
-          { class: "component-text", "data-id": "system" },
-          h("summary", {}, "system message"),
+          { class: "component-text", "data-id": "system-message" },
+          h("summary", {}, "the system message sent"),
           h("pre", { class: "shown-text" }, c.system.text),
         )
       : null,
@@ -410,7 +411,11 @@ function changesView(c: Changes): HTMLElement {
       h(
         "details",
         { class: "component-text", "data-id": x.id },
-        h("summary", {}, `${x.kind} ${x.id}${x.change === "changed" ? " (changed)" : ""}`),
+        h(
+          "summary",
+          {},
+          `${x.kind === x.id ? x.id : `${x.kind} ${x.id}`}${x.change === "changed" ? " (changed)" : ""}`,
+        ),
         h("pre", { class: "shown-text" }, x.text ?? "(the journal does not hold this text)"),
       ),
     ),

@@ -28,7 +28,13 @@ beforeAll(async () => {
   await pausedThread(agent, "reject-me");
   await pausedThread(agent, "cleanup-old-logs");
   await appendFromAnotherProcess(folder.dir, "worker-remote", "a task started by another process");
-  studio = await startStudio({ journal, agent, pollMs: 100 });
+  // Dollars per million tokens of the scripted model every agent here uses.
+  studio = await startStudio({
+    journal,
+    agent,
+    pollMs: 100,
+    prices: { scripted: { "scripted-model": { input: 3, output: 15 } } },
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -99,6 +105,9 @@ describe("Loom Studio in Chromium", () => {
     await page.selectOption("#status", "");
     await expect.poll(() => page.locator("#threads tbody tr").count()).toBe(5);
     await expect.poll(() => row.locator("td").nth(5).textContent()).not.toBe("…");
+    // Cost from the prices the studio was given; a thread without a model call costs nothing.
+    await expect.poll(() => row.locator("td.cost").textContent()).toMatch(/^\$0\.\d{4}$/);
+    await expect.poll(() => page.locator('tr[data-thread="worker-remote"] td.cost').textContent()).toBe("$0");
     await screenshot(page, "studio-threads.png");
     expect(problems).toEqual([]);
     await page.close();
@@ -109,7 +118,8 @@ describe("Loom Studio in Chromium", () => {
     await page.goto(studio.url);
     await page.locator('tr[data-thread="research-looms"]').waitFor();
     await appendFromAnotherProcess(folder.dir, "worker-late", "started while the list was open");
-    await page.locator('tr[data-thread="worker-late"] .badge.running').waitFor({ timeout: 10_000 });
+    // Sent by the server (it reads the open page once a second), not found by a re-read of the page.
+    await page.locator('tr[data-thread="worker-late"] .badge.running').waitFor({ timeout: 2_500 });
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -237,6 +247,22 @@ describe("Loom Studio in Chromium", () => {
     expect(await page.locator("#messages-seen .seen.left-out").first().textContent()).toContain(
       "How does a loom work?",
     );
+    // Message by message since iteration 2: the four oldest dropped by the compression, a summary
+    // sent in their place, the model's answer and the new question added.
+    const changes = page.locator("#message-diff");
+    expect(await changes.locator('li[data-change="dropped-by-compression"]').count()).toBe(4);
+    expect(await changes.locator('li[data-change="summary-added"]').textContent()).toContain(
+      "stands for messages 0–3",
+    );
+    expect(await changes.locator('li[data-change="added"]').last().textContent()).toContain(
+      "And the shuttle?",
+    );
+    // What the system prompt said at that iteration, and what the iteration cost.
+    await page.locator('details.component-text[data-id="system"] summary').click();
+    expect(await page.locator('details.component-text[data-id="system"] pre').textContent()).toBe(
+      "You research textile history.",
+    );
+    expect(await page.locator("#iteration-cost").textContent()).toMatch(/cost \$0\.\d{4}/);
     await screenshot(page, "studio-context.png");
     expect(problems).toEqual([]);
     await page.close();
