@@ -40,6 +40,13 @@ const AgentConfigSchema = z.object({
   system: z.string().optional(),
   maxIterations: z.number().int().positive().default(20),
   maxRepeatedToolCalls: z.number().int().min(2).default(3),
+  /**
+   * Turns in a row that call the same tools with arguments differing only in numbers or
+   * whitespace and get the same results (or fail) before the run stops as a loop. 0: never.
+   */
+  maxNearRepeatedToolCalls: z.number().int().min(0).default(5),
+  /** Failures of the same call (tool and arguments) in a run before the run stops as a loop. 0: never. */
+  maxRepeatedFailures: z.number().int().min(0).default(3),
   toolTimeoutMs: z.number().positive().default(60_000),
   retry: z
     .object({
@@ -496,6 +503,8 @@ function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
         : config.system,
     maxIterations: config.maxIterations,
     maxRepeatedToolCalls: config.maxRepeatedToolCalls,
+    maxNearRepeatedToolCalls: config.maxNearRepeatedToolCalls,
+    maxRepeatedFailures: config.maxRepeatedFailures,
     toolTimeoutMs: config.toolTimeoutMs,
     retry: config.retry,
     context: config.context,

@@ -19,7 +19,7 @@ import {
 } from "./errors.js";
 import type { NewEvent } from "./events.js";
 import { fallbackChain } from "./fallback.js";
-import { type CallState, type ExecutionFrame, parseArgsLoosely, type Turn } from "./frame.js";
+import { type CallState, type ExecutionFrame, failureKey, parseArgsLoosely, type Turn } from "./frame.js";
 import {
   type Decision,
   type Hook,
@@ -52,6 +52,8 @@ export interface AgentRuntime {
   readonly system: string | undefined;
   readonly maxIterations: number;
   readonly maxRepeatedToolCalls: number;
+  readonly maxNearRepeatedToolCalls: number;
+  readonly maxRepeatedFailures: number;
   readonly toolTimeoutMs: number;
   readonly retry: RetryPolicy;
   readonly context: z.output<typeof ContextOptionsSchema>;
@@ -196,6 +198,13 @@ export class FrameDriver {
       await this.fail(
         "max_iterations",
         `Agent "${this.agent.name}" stopped after ${this.agent.maxIterations} iterations without a final answer. Raise maxIterations if the task needs more steps.`,
+      );
+    }
+    const stalled = this.agent.maxNearRepeatedToolCalls;
+    if (stalled > 0 && f.stall.count >= stalled) {
+      await this.fail(
+        "loop_detected",
+        `The model made the same tool calls, differing only in numbers or whitespace, with the same results ${f.stall.count} turns in a row (${short(f.stall.signature)}); stopped to break the loop. Raise maxNearRepeatedToolCalls (0 turns this check off) if the task really repeats.`,
       );
     }
     const outcome = await runHooks(this.agent.hooks, "beforeIterationStart", { frame: f });
@@ -436,6 +445,18 @@ export class FrameDriver {
       await this.fail(
         "loop_detected",
         `The model asked for the same tool calls with the same arguments ${f.repeat.count} turns in a row (${f.repeat.signature}); stopped to break the loop.`,
+      );
+    }
+    const failing =
+      fresh && this.agent.maxRepeatedFailures > 0
+        ? turn.calls
+            .map((c) => ({ key: failureKey(c.name, c.rawArgs), call: c }))
+            .find(({ key }) => (f.failures.get(key) ?? 0) >= this.agent.maxRepeatedFailures)
+        : undefined;
+    if (failing) {
+      await this.fail(
+        "loop_detected",
+        `The model asked again for a call that already failed ${f.failures.get(failing.key)} times in this run (${short(failing.key)}); stopped to break the loop. Raise maxRepeatedFailures (0 turns this check off) to let it try more.`,
       );
     }
 
@@ -830,6 +851,11 @@ export class FrameDriver {
 /** A call as hooks see it, with the arguments it is to run with. */
 function callInfo(call: CallState, args: unknown): ToolCallInfo {
   return { callId: call.callId, ref: call.ref, name: call.name, args };
+}
+
+/** A long signature cut for an error message. */
+function short(text: string): string {
+  return text.length <= 300 ? text : `${text.slice(0, 297)}...`;
 }
 
 /**

@@ -90,14 +90,19 @@ export interface ExecutionFrame {
   readonly interruptReason: string | undefined;
   /** Set when an iteration ended on an answer without tool calls, until `run.completed`. */
   readonly finalAnswer: string | undefined;
-  /** Final answers of the current run the agent's `output` schema rejected (`output.rejected`). */
-  readonly outputRejections: number;
   /** Sub-agent frames spawned from this frame, by frame id. */
   readonly children: Readonly<Record<string, ExecutionFrame>>;
   /** The call of the parent frame this frame runs for. */
   readonly spawnedBy: string | undefined;
   /** The tool calls of the last model turn, canonicalised, and how many turns in a row repeated them. */
   readonly repeat: { readonly signature: string; readonly count: number };
+  /**
+   * The last finished turn's calls with numbers and whitespace in their arguments blurred, and their
+   * results; how many turns in a row ended the same way (a loop that makes no progress).
+   */
+  readonly stall: { readonly signature: string; readonly count: number };
+  /** How often each call (tool and exact arguments) failed in the current run. */
+  readonly failures: ReadonlyMap<string, number>;
   /**
    * The component texts the thread's journal holds, by hash (kept on the root frame for the whole
    * thread): each text is journaled once, the first time it is sent.
@@ -117,6 +122,7 @@ export function compressionKey(strategy: string, keepFrom: number): string {
 }
 
 const NO_CONTENTS: ReadonlyMap<string, string> = new Map();
+const NO_FAILURES: ReadonlyMap<string, number> = new Map();
 const NO_COMPRESSIONS: ReadonlyMap<string, readonly Message[]> = new Map();
 
 export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): ExecutionFrame {
@@ -139,10 +145,11 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     error: undefined,
     interruptReason: undefined,
     finalAnswer: undefined,
-    outputRejections: 0,
     children: {},
     spawnedBy: undefined,
     repeat: { signature: "", count: 0 },
+    stall: { signature: "", count: 0 },
+    failures: NO_FAILURES,
     contents: NO_CONTENTS,
     compressions: NO_COMPRESSIONS,
     ...init,
@@ -287,8 +294,9 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         error: undefined,
         interruptReason: undefined,
         finalAnswer: undefined,
-        outputRejections: 0,
         repeat: { signature: "", count: 0 },
+        stall: { signature: "", count: 0 },
+        failures: NO_FAILURES,
       };
     case "iteration.started":
       return {
@@ -384,10 +392,14 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
     }
     case "tool.completed": {
       const { callId, content, error } = event.data;
-      const updated = updateCalls(frame, (call) =>
-        call.callId === callId
-          ? { ...call, execution: "completed", result: { content, isError: error !== undefined } }
-          : call,
+      const failed = error === undefined ? undefined : frame.turn?.calls.find((c) => c.callId === callId);
+      const updated = withFailure(
+        updateCalls(frame, (call) =>
+          call.callId === callId
+            ? { ...call, execution: "completed", result: { content, isError: error !== undefined } }
+            : call,
+        ),
+        failed,
       );
       const turn = updated.turn;
       if (!turn?.calls.every((c) => c.execution === "completed")) return { ...updated, status: running };
@@ -426,17 +438,9 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         ...frame,
         turn: undefined,
         finalAnswer: final ?? (frame.turn ? undefined : frame.finalAnswer),
+        stall: stallAfter(frame.stall, frame.turn),
       };
     }
-    case "output.rejected":
-      // The rejected answer stays in the history; what is wrong with it follows, for the model.
-      return {
-        ...frame,
-        status: running,
-        finalAnswer: undefined,
-        outputRejections: event.data.attempt,
-        messages: frame.messages.append({ role: "user", content: event.data.message }),
-      };
     case "run.completed":
       return {
         ...frame,
@@ -492,6 +496,66 @@ function addUsage(a: Usage, b: Usage): Usage {
  * The identity of a turn's tool calls: the same tools with byte-identical arguments give the same
  * string, whatever their order in the turn.
  */
+/** A call as loop detection counts its failures: the tool and its arguments, keys sorted. */
+export function failureKey(name: string, rawArgs: string): string {
+  return `${name}(${canonicalArguments(rawArgs, false)})`;
+}
+
+function withFailure(frame: ExecutionFrame, call: CallState | undefined): ExecutionFrame {
+  if (!call) return frame;
+  const key = failureKey(call.name, call.rawArgs);
+  return { ...frame, failures: new Map(frame.failures).set(key, (frame.failures.get(key) ?? 0) + 1) };
+}
+
+/**
+ * How a finished turn ended: its calls with numbers and whitespace blurred in their arguments, and
+ * their results (whitespace aside). The same tools asked again with only a counter changed, getting
+ * the same answers (or failing), make the same signature turn after turn; a counter that brings new
+ * results (pagination, arithmetic) does not.
+ */
+function stallAfter(previous: ExecutionFrame["stall"], turn: Turn | undefined): ExecutionFrame["stall"] {
+  if (!turn || turn.calls.length === 0) return { signature: "", count: 0 };
+  const signature = turn.calls
+    .map((c) => {
+      const result = c.result?.isError ? "error" : (c.result?.content ?? "").replace(/\s+/g, " ").trim();
+      return `${c.name}(${canonicalArguments(c.rawArgs, true)})=>${result}`;
+    })
+    .sort()
+    .join(";");
+  return { signature, count: signature === previous.signature ? previous.count + 1 : 1 };
+}
+
+/** Arguments as canonical JSON (keys sorted); with `blurred`, numbers and digits in strings as `#`. */
+function canonicalArguments(rawArgs: string, blurred: boolean): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawArgs);
+  } catch {
+    return blurred ? blur(rawArgs) : rawArgs;
+  }
+  const canonical = (value: unknown): unknown => {
+    if (typeof value === "number") return blurred ? "#" : value;
+    if (typeof value === "string") return blurred ? blur(value) : value;
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === "object") {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+      );
+    }
+    return value;
+  };
+  return JSON.stringify(canonical(parsed));
+}
+
+function blur(text: string): string {
+  return text
+    .replace(/-?\d+(?:\.\d+)?/g, "#")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
 export function callSignature(calls: readonly ToolCall[]): string {
   return calls
     .map((c) => `${c.name}(${c.arguments})`)

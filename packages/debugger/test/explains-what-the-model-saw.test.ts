@@ -37,13 +37,17 @@ describe("ContextDebugger offline, against what the model really received", () =
     expect(manual.kind).toBe("document");
     expect(manual.iterations.map((a) => a.fate)).toEqual(Array(10).fill("excluded"));
     for (const at of manual.iterations) {
-      expect(at.reason).toMatch(/over budget/);
+      // Below the history's priority: it gives way before the history, and says so once a turn is cut.
+      expect(at.reason).toMatch(
+        /^over budget: \d+ tokens, \d+ left after the history$|^priority 10 is below the history's 50: left out before any history is cut/,
+      );
       expect(at.excludedTokens).toBeGreaterThan(600);
     }
     for (const request of provider.requests) {
       expect(JSON.stringify(request.messages)).not.toContain(MANUAL.slice(0, 20));
     }
     expect(formatComponent(manual)).toMatch(/iteration {3}1: excluded .*over budget/);
+    expect(formatComponent(manual)).toMatch(/excluded .*priority 10 is below the history's 50/);
   });
 
   it("history is included while it fits, then partly excluded, with the dropped message range", async () => {
