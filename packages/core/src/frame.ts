@@ -90,6 +90,8 @@ export interface ExecutionFrame {
   readonly interruptReason: string | undefined;
   /** Set when an iteration ended on an answer without tool calls, until `run.completed`. */
   readonly finalAnswer: string | undefined;
+  /** Final answers of the current run the agent's `output` schema rejected (`output.rejected`). */
+  readonly outputRejections: number;
   /** Sub-agent frames spawned from this frame, by frame id. */
   readonly children: Readonly<Record<string, ExecutionFrame>>;
   /** The call of the parent frame this frame runs for. */
@@ -145,6 +147,7 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     error: undefined,
     interruptReason: undefined,
     finalAnswer: undefined,
+    outputRejections: 0,
     children: {},
     spawnedBy: undefined,
     repeat: { signature: "", count: 0 },
@@ -294,6 +297,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         error: undefined,
         interruptReason: undefined,
         finalAnswer: undefined,
+        outputRejections: 0,
         repeat: { signature: "", count: 0 },
         stall: { signature: "", count: 0 },
         failures: NO_FAILURES,
@@ -441,6 +445,15 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         stall: stallAfter(frame.stall, frame.turn),
       };
     }
+    case "output.rejected":
+      // The rejected answer stays in the history; what is wrong with it follows, for the model.
+      return {
+        ...frame,
+        status: running,
+        finalAnswer: undefined,
+        outputRejections: event.data.attempt,
+        messages: frame.messages.append({ role: "user", content: event.data.message }),
+      };
     case "run.completed":
       return {
         ...frame,

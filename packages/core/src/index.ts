@@ -28,6 +28,7 @@ export {
 export { resolveDecisions } from "./decisions.js";
 export * from "./errors.js";
 export * from "./events.js";
+export { type FallbackOptions, fallbackProviders } from "./fallback.js";
 export {
   type ApprovalState,
   CallRefs,
@@ -82,7 +83,6 @@ export {
   type PendingCall,
   recordDecisions,
 } from "./operator.js";
-export { type FallbackOptions, fallbackProviders } from "./fallback.js";
 export type {
   CacheHints,
   ModelRequest,
