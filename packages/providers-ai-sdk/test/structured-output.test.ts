@@ -1,6 +1,7 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createAgent } from "@loom/core";
-import { sseExchange, startReplayServer } from "@loom/testing";
+import { loadRecording, recordingPath, sseExchange, startReplayServer } from "@loom/testing";
 import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -31,6 +32,36 @@ describe("structured output through the AI SDK (responseFormat)", () => {
       };
       expect(body.response_format.type).toBe("json_schema");
       expect(body.response_format.json_schema.name).toBe("agent");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("@ai-sdk/anthropic sends output_config.format; a recorded answer (after two recorded 429s) comes back typed", async () => {
+    const server = await startReplayServer(
+      loadRecording(recordingPath("anthropic/messages-error-429-429-then-200.anthropic-sdk-python.json")),
+    );
+    try {
+      const Order = z.object({
+        items: z.array(z.object({ product_name: z.string(), price: z.number(), quantity: z.number().int() })),
+        total: z.number(),
+      });
+      const model = createAnthropic({ apiKey: "k", baseURL: `${server.url}/v1` })("claude-sonnet-4-5");
+      const result = await createAgent({
+        provider: fromAiSdk(model, { stream: false }),
+        output: Order,
+        retry: { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 1 },
+      }).run("Extract order: 2 Green Tea at $5.50 and 1 Coffee at $3.00. Total $14.");
+      expect(result.status === "completed" && result.output).toEqual({
+        items: [
+          { product_name: "Green Tea", price: 5.5, quantity: 2 },
+          { product_name: "Coffee", price: 3, quantity: 1 },
+        ],
+        total: 14,
+      });
+      const body = server.calls[2]?.body as { output_config: { format: { type: string } }; system?: unknown };
+      expect(body.output_config.format.type).toBe("json_schema");
+      expect(body.system).toBeUndefined();
     } finally {
       await server.close();
     }
