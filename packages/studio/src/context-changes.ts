@@ -1,12 +1,15 @@
 import {
   type ContextComponentRecord,
   type ExecutionFrame,
-  foldAll,
+  emptyFrame,
+  fold,
   type Message,
   type StoredEvent,
 } from "@loom/core";
 import type { IterationExplanation } from "@loom/debugger";
 import { CostSum, ModelTracker, type Prices } from "./prices.js";
+
+const CHECKPOINT_EVERY = 5_000;
 
 /** What became of one history message between the previous iteration and this one. */
 export type MessageChange =
@@ -71,6 +74,8 @@ export class ThreadIndex {
   /** Component texts by hash: each is journaled once, the first time it is sent. */
   readonly contents = new Map<string, string>();
   private readonly costs = new Map<string, CostSum>();
+  /** Folded roots at every `CHECKPOINT_EVERY`th seq reached so far, in seq order (seq n is at index n). */
+  private readonly checkpoints: { seq: number; root: ExecutionFrame }[] = [];
 
   constructor(
     readonly threadId: string,
@@ -101,20 +106,25 @@ export class ThreadIndex {
     return this.costs.get(`${frameId}\u0000${iteration}`)?.value ?? 0;
   }
 
-  /** The events up to `seq` folded: the frames as they stood right after it. */
-  frameAt(seq: number, frameId: string, from?: { seq: number; root: ExecutionFrame }): ExecutionFrame {
-    const start = from ? from.seq + 1 : 0;
-    const root = foldAll(this.threadId, this.range(start, seq), from?.root);
-    return findFrame(root, frameId) ?? root;
-  }
-
-  rootAt(seq: number, from?: { seq: number; root: ExecutionFrame }): ExecutionFrame {
-    return foldAll(this.threadId, this.range(from ? from.seq + 1 : 0, seq), from?.root);
-  }
-
-  private *range(from: number, to: number): Iterable<StoredEvent> {
-    // A thread read whole from 0 holds event seq n at index n.
-    for (let i = from; i <= to && i < this.events.length; i++) yield this.events[i]!;
+  /**
+   * The thread's root frame as it stood right after `seq`: folded from the nearest checkpoint before
+   * it (one kept every `CHECKPOINT_EVERY` events as folds pass them), so the changes of any iteration
+   * of a long thread fold at most that many events once its earlier checkpoints exist.
+   */
+  rootAt(seq: number): ExecutionFrame {
+    let base: { seq: number; root: ExecutionFrame } | undefined;
+    for (const checkpoint of this.checkpoints) {
+      if (checkpoint.seq > seq) break;
+      base = checkpoint;
+    }
+    let root = base?.root ?? emptyFrame(this.threadId);
+    for (let i = base ? base.seq + 1 : 0; i <= seq && i < this.events.length; i++) {
+      root = fold(root, this.events[i]!);
+      if ((i + 1) % CHECKPOINT_EVERY === 0 && i > (this.checkpoints.at(-1)?.seq ?? -1)) {
+        this.checkpoints.push({ seq: i, root });
+      }
+    }
+    return root;
   }
 
   systemHashes(seq: number | undefined): readonly string[] | undefined {
@@ -166,11 +176,9 @@ export function iterationChanges(
   let messages: readonly Message[] = [];
   let countBefore = 0;
   if (now.seq !== undefined) {
-    if (before?.seq !== undefined) {
-      const rootBefore = index.rootAt(before.seq);
-      countBefore = findFrame(rootBefore, frameId)?.messages.length ?? 0;
-      messages = index.frameAt(now.seq, frameId, { seq: before.seq, root: rootBefore }).messages.toArray();
-    } else messages = index.frameAt(now.seq, frameId).messages.toArray();
+    if (before?.seq !== undefined)
+      countBefore = findFrame(index.rootAt(before.seq), frameId)?.messages.length ?? 0;
+    messages = findFrame(index.rootAt(now.seq), frameId)?.messages.toArray() ?? [];
   }
 
   const diffs: MessageDiff[] = [];

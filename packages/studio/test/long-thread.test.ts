@@ -77,9 +77,24 @@ describe("a 200,000-event thread", () => {
     expect(overview.status).toBe(200);
     const last = await timed("/api/threads/huge/context?iteration=33333");
     expect(JSON.parse(last.body)).toMatchObject({ iteration: 33_333, totalTokens: 900 });
+    // Its changes since the iteration before, message by message: the thread folded up to those seqs.
+    const changes = await timed("/api/threads/huge/changes?iteration=33333");
+    expect(JSON.parse(changes.body)).toMatchObject({ iteration: 33_333, previous: 33_332 });
+    const earlier = await timed("/api/threads/huge/changes?iteration=33000");
+    expect(JSON.parse(earlier.body)).toMatchObject({ iteration: 33_000, previous: 32_999 });
+    const next = await timed("/api/threads/huge/changes?iteration=33001");
+    // The turn of iteration 33,000 (its call and result) is new; the fixture's context covers messages 0–11 only.
+    expect(
+      JSON.parse(next.body).messages.map((m: { index: number; change: string }) => [m.index, m.change]),
+    ).toEqual([
+      [65_999, "added-left-out"],
+      [66_000, "added-left-out"],
+    ]);
+    // Folded from a checkpoint (one every 5,000 events), not from seq 0.
+    expect(next.ms).toBeLessThan(500);
     if (process.env.STUDIO_FIGURES) {
       process.stderr.write(
-        `context overview ${overview.ms.toFixed(0)} ms, one iteration then ${last.ms.toFixed(0)} ms\n`,
+        `context overview ${overview.ms.toFixed(0)} ms, one iteration then ${last.ms.toFixed(0)} ms; changes of the last iteration ${changes.ms.toFixed(0)} ms, of an earlier one ${earlier.ms.toFixed(0)} ms, of the one after it ${next.ms.toFixed(0)} ms\n`,
       );
     }
   });
