@@ -1,4 +1,4 @@
-import type { ModelRequest, ModelSettings } from "@loom/core";
+import { createAgent, MemoryJournal, type ModelRequest, type ModelSettings, readAll } from "@loom/core";
 import { collectParts, loadRecording, recordingPath, startReplayServer } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { createAnthropicProvider } from "../src/index.js";
@@ -140,5 +140,27 @@ describe("portable settings on the Messages API", () => {
     expect(warnings).toEqual([
       "settings.cache asks for 5 cache breakpoints; the Messages API accepts at most 4.",
     ]);
+  });
+});
+
+describe("a setting the provider cannot honour, in an agent run", () => {
+  it("is journaled in llm.completed.warnings", async () => {
+    const server = await startReplayServer(
+      loadRecording(recordingPath("anthropic/messages-nonstream-text.vercel-ai.json")),
+    );
+    try {
+      const journal = new MemoryJournal();
+      const provider = createAnthropicProvider({
+        model: "claude-sonnet-4-6",
+        apiKey: "k",
+        baseURL: server.url,
+        stream: false,
+      });
+      await createAgent({ provider, journal, settings: { seed: 42 } }).run("Hi", { threadId: "t" });
+      const completed = (await readAll(journal, "t")).find((e) => e.type === "llm.completed");
+      expect(completed?.data.warnings).toEqual(["The Messages API has no seed: settings.seed was not sent."]);
+    } finally {
+      await server.close();
+    }
   });
 });
