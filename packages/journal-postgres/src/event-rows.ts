@@ -19,26 +19,31 @@ export const EVENT_COLUMNS =
   "thread_id, seq, v, type, run_id, ts, frame_id, parent_frame_id, depth, iteration, data";
 
 /**
- * Column arrays for one multi-row `INSERT ... SELECT FROM unnest(...)`, in `EVENT_COLUMNS` order after
- * thread_id. `dataJson` is each event's `JSON.stringify(data)`.
+ * The batch as one JSON array of rows for `json_to_recordset` (`EVENT_RECORDSET`): one parameter,
+ * one `JSON.stringify`, instead of ten arrays the driver turns into array literals and escapes
+ * element by element (a third of an append's CPU in the client). The event's `data` is embedded as
+ * JSON, and becomes jsonb in the insert.
  */
-export function eventColumns(events: readonly StoredEvent[], dataJson: readonly string[]): unknown[] {
-  return [
-    events.map((e) => e.seq),
-    events.map((e) => e.v),
-    events.map((e) => e.type),
-    events.map((e) => e.runId),
-    events.map((e) => e.ts),
-    events.map((e) => e.frameId),
-    events.map((e) => e.parentFrameId ?? null),
-    events.map((e) => e.depth),
-    events.map((e) => e.iteration),
-    dataJson,
-  ];
+export function eventRowsJson(events: readonly StoredEvent[]): string {
+  return JSON.stringify(
+    events.map((e) => ({
+      seq: e.seq,
+      v: e.v,
+      type: e.type,
+      run_id: e.runId,
+      ts: e.ts,
+      frame_id: e.frameId,
+      parent_frame_id: e.parentFrameId ?? null,
+      depth: e.depth,
+      iteration: e.iteration,
+      data: e.data,
+    })),
+  );
 }
 
-export const UNNEST_EVENTS =
-  "unnest($2::integer[], $3::smallint[], $4::text[], $5::text[], $6::double precision[], $7::text[], $8::text[], $9::integer[], $10::integer[], $11::jsonb[])";
+/** The rows of `eventRowsJson` (parameter $2), in `EVENT_COLUMNS` order after thread_id. */
+export const EVENT_RECORDSET =
+  "json_to_recordset($2::json) AS e(seq integer, v smallint, type text, run_id text, ts double precision, frame_id text, parent_frame_id text, depth integer, iteration integer, data jsonb)";
 
 /** Turns a row back into an event, validated with core's schemas. */
 export function rowToEvent(row: EventRow, schema: string): StoredEvent {

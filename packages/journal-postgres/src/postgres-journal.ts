@@ -18,7 +18,7 @@ import {
   validateThreadId,
 } from "@loom/core";
 import pg from "pg";
-import { EVENT_COLUMNS, type EventRow, eventColumns, rowToEvent, UNNEST_EVENTS } from "./event-rows.js";
+import { EVENT_COLUMNS, EVENT_RECORDSET, type EventRow, eventRowsJson, rowToEvent } from "./event-rows.js";
 import { migrateSchema } from "./migrations.js";
 import { type PostgresJournalOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { describeServer, toJournalError } from "./pg-errors.js";
@@ -180,21 +180,15 @@ export class PostgresJournal implements Journal {
         `Thread "${threadId}" cannot hold more than ${MAX_SEQ} events.`,
       );
     }
-    const dataJson = sealed.map((event) => JSON.stringify(event.data));
-    checkStorableText(threadId, sealed, dataJson);
+    const rowsJson = eventRowsJson(sealed);
+    checkStorableText(threadId, sealed, rowsJson);
     let status: FrameStatus | undefined;
     for (const event of sealed) status = threadStatusAfter(status, event);
     const create = expectedSeq === -1;
     const result = await this.query<{ claimed: number }>(
       `append to thread "${threadId}"`,
       create ? this.sql.create : this.sql.advance,
-      [
-        threadId,
-        ...eventColumns(sealed, dataJson),
-        lastSeq,
-        status ?? null,
-        ...(create ? [] : [expectedSeq]),
-      ],
+      [threadId, rowsJson, lastSeq, status ?? null, ...(create ? [] : [expectedSeq])],
       // Named, so each connection parses and plans it once: that was a third of an append's time.
       `${this.statementPrefix}${create ? "create" : "advance"}`,
     );
@@ -390,7 +384,7 @@ export class PostgresJournal implements Journal {
 
   private createSql(): string {
     return `WITH head AS (
-        INSERT INTO ${this.s}.threads (thread_id, head_seq, status) VALUES ($1, $12, $13)
+        INSERT INTO ${this.s}.threads (thread_id, head_seq, status) VALUES ($1, $3, $4)
         ON CONFLICT (thread_id) DO NOTHING RETURNING thread_id
       ), ${this.insertSql()}`;
   }
@@ -398,8 +392,8 @@ export class PostgresJournal implements Journal {
   private advanceSql(): string {
     return `WITH head AS (
         UPDATE ${this.s}.threads
-        SET head_seq = $12, status = COALESCE($13, status), updated_at = clock_timestamp()
-        WHERE thread_id = $1 AND head_seq = $14 RETURNING thread_id
+        SET head_seq = $3, status = COALESCE($4, status), updated_at = clock_timestamp()
+        WHERE thread_id = $1 AND head_seq = $5 RETURNING thread_id
       ), ${this.insertSql()}`;
   }
 
@@ -407,7 +401,7 @@ export class PostgresJournal implements Journal {
     // The insert runs only when `head` claimed the thread's row: otherwise the join is empty.
     return `inserted AS (
         INSERT INTO ${this.s}.events (${EVENT_COLUMNS})
-        SELECT head.thread_id, e.* FROM head, ${UNNEST_EVENTS} AS e
+        SELECT head.thread_id, e.* FROM head, ${EVENT_RECORDSET}
       )
       SELECT (SELECT count(*) FROM head)::int AS claimed`;
   }

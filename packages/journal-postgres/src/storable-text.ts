@@ -3,23 +3,19 @@ import { JournalError, type StoredEvent } from "@loom/core";
 /**
  * Refuses a batch holding a string PostgreSQL cannot store: one with an unpaired UTF-16 surrogate
  * (half of an emoji, as `text.slice()` leaves it). In `data`, jsonb rejects it (and the statement
- * would fail); in the text columns, the driver would silently replace it with U+FFFD. `dataJson` is
- * each event's `JSON.stringify(data)`, which writes such a half as a `\udXXX` escape: a text without
- * `\ud` has none, so the usual batch costs one scan and nothing more.
+ * would fail); in the text columns, the driver would silently replace it with U+FFFD. `batchJson` is
+ * the batch's JSON (`eventRowsJson`), which writes such a half, in any field, as a `\udXXX` escape:
+ * a text without `\ud` has none, so the usual batch costs one scan and nothing more.
  */
-export function checkStorableText(
-  threadId: string,
-  events: readonly StoredEvent[],
-  dataJson: readonly string[],
-): void {
+export function checkStorableText(threadId: string, events: readonly StoredEvent[], batchJson: string): void {
+  if (!batchJson.includes("\\ud")) return;
   for (const [index, event] of events.entries()) {
     let field: string | undefined;
     for (const key of ["runId", "frameId", "parentFrameId"] as const) {
       const value = event[key];
       if (value !== undefined && !value.isWellFormed()) field = key;
     }
-    if (field === undefined && dataJson[index]!.includes("\\ud"))
-      field = unpairedSurrogateAt(event.data, "data");
+    field ??= unpairedSurrogateAt(event.data, "data");
     if (field === undefined) continue;
     throw new JournalError(
       "invalid_events",
