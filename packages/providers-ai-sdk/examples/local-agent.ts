@@ -2,12 +2,13 @@
 // Run (after pnpm build): pnpm --filter @loom/providers-ai-sdk example
 // With your own server (Ollama, vLLM, llama.cpp, LM Studio):
 //   LOCAL_BASE_URL=http://127.0.0.1:11434/v1 LOCAL_MODEL=qwen3:8b pnpm --filter @loom/providers-ai-sdk example
-// Without LOCAL_BASE_URL it starts a scripted Chat Completions server on 127.0.0.1 (compatible-server.ts).
+// Without LOCAL_BASE_URL it starts a scripted Chat Completions server on 127.0.0.1 (startCompatibleServer from @loom/testing).
+
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { createAgent, MemoryJournal, readAll, tool } from "@loom/core";
+import { startCompatibleServer } from "@loom/testing";
 import { z } from "zod";
 import { fromAiSdk } from "../dist/index.js";
-import { startCompatibleServer } from "./compatible-server.ts";
 
 const scripted = process.env.LOCAL_BASE_URL ? undefined : await startCompatibleServer();
 const baseURL = process.env.LOCAL_BASE_URL ?? scripted!.baseURL;

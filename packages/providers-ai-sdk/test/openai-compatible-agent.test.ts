@@ -1,8 +1,8 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { createAgent, MemoryJournal, readAll, tool } from "@loom/core";
+import { type CompatibleServer, startCompatibleServer } from "@loom/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type CompatibleServer, startCompatibleServer } from "../examples/compatible-server.ts";
 import { fromAiSdk } from "../src/index.js";
 
 let server: CompatibleServer | undefined;

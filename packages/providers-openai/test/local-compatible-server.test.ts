@@ -1,9 +1,8 @@
 import { ConfigError, createAgent, MemoryJournal, readAll, tool } from "@loom/core";
-import { collectParts, userRequest } from "@loom/testing";
+import { type CompatibleServer, collectParts, startCompatibleServer, userRequest } from "@loom/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createOpenAIProvider } from "../src/index.js";
-import { type CompatibleServer, startCompatibleServer } from "./compatible-server.ts";
 
 let server: CompatibleServer | undefined;
 afterEach(async () => {

@@ -4,6 +4,12 @@
 export { anthropicMessagesCases } from "./cases/anthropic-messages.js";
 export { openaiChatCases } from "./cases/openai-chat.js";
 export { openaiResponsesCases } from "./cases/openai-responses.js";
+export {
+  type CompatibleCall,
+  type CompatibleServer,
+  type CompatibleServerOptions,
+  startCompatibleServer,
+} from "./compatible-server.js";
 export { ConformanceFailure } from "./journal-assert.js";
 export { runJournalConformance } from "./journal-kit.js";
 export type {

@@ -1,3 +1,5 @@
+// A local OpenAI-compatible server for tests and examples (no API key): the native OpenAI provider
+// and the AI SDK adapter are both proven against it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
