@@ -119,7 +119,10 @@ const postgres = new PostgresJournal({ pool, schema });
 const rows: Record<string, number[]> = {};
 const appendsPer: Record<string, number> = {};
 let bytesPerIteration = 0;
-const note = (name: string, value: number) => (rows[name] ??= []).push(value);
+const note = (name: string, value: number) => {
+  rows[name] ??= [];
+  rows[name].push(value);
+};
 try {
   await pool.query(`CREATE TABLE IF NOT EXISTS ${schema}_commit (v integer)`);
   // Warm-up: JIT, connections, the journal's schema.
