@@ -40,7 +40,7 @@ Commands:
                                                       carry the thread on: in this process with the agent
                                                       module M exports, or by a Postgres ThreadQueue Q
   cancel <thread> [--reason R]                        stop a thread nobody is running
-  studio [--agent M | --queue Q] [--port N] [--host H]
+  studio [--agent M | --queue Q] [--port N] [--host H] [--prices F]
                                                       Loom Studio, a local web page over the journal (@loom/studio)
 
 Journal URL (--journal, or LOOM_JOURNAL; default ${DEFAULT_JOURNAL_URL}):
@@ -69,6 +69,7 @@ const OPTIONS = {
   "boss-schema": { type: "string" },
   port: { type: "string" },
   host: { type: "string" },
+  prices: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -231,6 +232,7 @@ export async function runCli(
           ...(values["boss-schema"] ? { bossSchema: values["boss-schema"] } : {}),
           ...(values.host ? { host: values.host } : {}),
           ...(values.port !== undefined ? { port: integer("port", values.port)! } : {}),
+          ...(values.prices ? { prices: values.prices } : {}),
         });
         break;
     }

@@ -1,4 +1,6 @@
-import type { Agent, Journal } from "@loom/core";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { type Agent, type Journal, LoomError } from "@loom/core";
 import { CliError } from "./errors.js";
 import type { CliIO } from "./output.js";
 import { loadAgent, openThreadQueue } from "./steer-commands.js";
@@ -11,6 +13,7 @@ interface StudioModule {
     agent?: Agent;
     resume?: (threadId: string) => Promise<unknown>;
     onError?: (error: unknown) => void;
+    prices?: unknown;
   }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
@@ -20,7 +23,15 @@ interface StudioModule {
  */
 export async function studioCommand(
   ctx: { readonly journal: Journal; readonly io: CliIO; readonly signal: AbortSignal },
-  opts: { agent?: string; queue?: string; bossSchema?: string; host?: string; port?: number },
+  opts: {
+    agent?: string;
+    queue?: string;
+    bossSchema?: string;
+    host?: string;
+    port?: number;
+    /** A JSON file of prices, as `startStudio({ prices })` takes them. */
+    prices?: string;
+  },
 ): Promise<void> {
   let studio: StudioModule;
   try {
@@ -32,18 +43,27 @@ export async function studioCommand(
     );
   }
   if (opts.agent && opts.queue) throw new CliError("usage", "Give --agent or --queue, not both.");
+  const prices = opts.prices ? await readPrices(resolve(ctx.io.cwd, opts.prices)) : undefined;
   const agent = opts.agent ? await loadAgent(opts.agent, ctx.io.cwd, ctx.journal) : undefined;
   const queue = opts.queue ? await openThreadQueue(ctx.journal, opts.queue, opts.bossSchema) : undefined;
   try {
-    const running = await studio.startStudio({
-      journal: ctx.journal,
-      ...(opts.host ? { host: opts.host } : {}),
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(agent ? { agent } : {}),
-      ...(queue ? { resume: (threadId: string) => queue.resume(threadId) } : {}),
-      onError: (error) =>
-        ctx.io.stderr.write(`loom studio: ${error instanceof Error ? error.message : String(error)}\n`),
-    });
+    const running = await studio
+      .startStudio({
+        journal: ctx.journal,
+        ...(opts.host ? { host: opts.host } : {}),
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(agent ? { agent } : {}),
+        ...(queue ? { resume: (threadId: string) => queue.resume(threadId) } : {}),
+        ...(prices !== undefined ? { prices } : {}),
+        onError: (error) =>
+          ctx.io.stderr.write(`loom studio: ${error instanceof Error ? error.message : String(error)}\n`),
+      })
+      .catch((error: unknown) => {
+        // Prices of the wrong shape: the person's file, a usage error.
+        if (LoomError.isInstance(error) && error.code === "invalid_config")
+          throw new CliError("usage", error.message);
+        throw error;
+      });
     const steering = agent
       ? `Decisions resume threads with agent "${agent.name}".`
       : queue
@@ -57,5 +77,22 @@ export async function studioCommand(
     await running.close();
   } finally {
     await queue?.stop({ timeoutMs: 5_000 });
+  }
+}
+
+async function readPrices(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw new CliError("usage", `--prices: cannot read ${path}.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(
+      "usage",
+      `--prices: ${path} is not JSON; write { "<provider>": { "<model>": { "input": 2, "output": 8, "cached": 0.5 } } } in US dollars per million tokens.`,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -121,6 +121,27 @@ describe("loom studio", () => {
       1,
     );
     await journal.close();
+  });
+
+  it("with --prices, shows each thread's cost by the prices in that JSON file", async () => {
+    const prices = join(cwd, "prices.json");
+    writeFileSync(prices, JSON.stringify({ scripted: { "scripted-model": { input: 3, output: 15 } } }));
+    const studio = await loomStudio("--port", "0", "--prices", prices);
+    const { origin } = studio.address!;
+    const summary = (await (
+      await fetch(`${origin}/api/threads/studio-paused/summary`, { headers: studio.headers })
+    ).json()) as { inputTokens: number; outputTokens: number; cost?: number };
+    expect(summary.inputTokens).toBeGreaterThan(0);
+    expect(summary.cost).toBeCloseTo((summary.inputTokens * 3 + summary.outputTokens * 15) / 1e6, 12);
+    expect(await studio.stop()).toBe(0);
+
+    writeFileSync(prices, JSON.stringify({ scripted: { "scripted-model": { input: "3" } } }));
+    const wrong = await loomStudio("--prices", prices);
+    expect(await wrong.exit).toBe(2);
+    expect(wrong.output().stderr).toContain('prices at "scripted.scripted-model.input"');
+    const missing = await loomStudio("--prices", join(cwd, "no-such-prices.json"));
+    expect(await missing.exit).toBe(2);
+    expect(missing.output().stderr).toContain("--prices: cannot read");
   });
 
   it("refuses a module without an agent, and a bad port, as usage errors", async () => {
