@@ -136,6 +136,19 @@ describe("the context, message by message, against the previous iteration", () =
     expect(first.previous).toBeUndefined();
   });
 
+  it("diffs a sub-agent's frame on its own, and names an unknown frame", async () => {
+    const changes = await api<IterationChanges>(studio, "/api/threads/research/changes?frame=root.1.call_m");
+    expect(changes).toMatchObject({ frameId: "root.1.call_m", iteration: 1 });
+    expect(changes.messages).toEqual([
+      expect.objectContaining({ index: 0, role: "user", text: "How does a loom work?", change: "added" }),
+    ]);
+    const response = await fetch(`${studio.origin}/api/threads/research/changes?frame=root.9`, {
+      headers: { authorization: `Bearer ${studio.token}` },
+    });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("frame_not_found");
+  });
+
   it("answers 404 for an iteration that does not exist", async () => {
     const response = await fetch(`${studio.origin}/api/threads/research/changes?iteration=99`, {
       headers: { authorization: `Bearer ${studio.token}` },

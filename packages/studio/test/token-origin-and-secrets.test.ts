@@ -56,6 +56,9 @@ describe("the token", () => {
       "/api/threads",
       "/api/threads/guarded/events",
       "/api/threads/guarded/live",
+      "/api/threads/live",
+      "/api/threads/guarded/changes",
+      "/api/threads/guarded/flame?from=0&to=3",
     ]) {
       const none = await raw(path);
       expect(none.status, path).toBe(401);
@@ -162,8 +165,10 @@ describe("what is served", () => {
       "/api/threads/guarded/state?seq=3",
       "/api/threads/guarded/context",
       "/api/threads/guarded/context?iteration=1",
+      "/api/threads/guarded/changes?iteration=1",
       "/api/threads/guarded/approvals",
       "/api/threads/guarded/flame",
+      "/api/threads/guarded/flame?from=0&to=3",
     ];
     for (const path of paths) {
       const response = await raw(path, { headers });
