@@ -73,22 +73,28 @@ export class ThreadSummaries {
     if (head <= summary.lastSeq) return summary;
     let { status, iterations, inputTokens, outputTokens, errors, lastActivity, agent, input } = summary;
     let lastSeq = summary.lastSeq;
-    for await (const event of this.journal.read(threadId, { from: lastSeq + 1, to: head })) {
-      lastSeq = event.seq;
-      lastActivity = event.ts;
-      status = threadStatusAfter(status, event);
-      const model = counting.models.see(event);
-      if (event.type === "iteration.started" && event.depth === 0) iterations++;
-      else if (event.type === "llm.completed") {
-        inputTokens += event.data.usage.inputTokens;
-        outputTokens += event.data.usage.outputTokens;
-        counting.cost.add(this.prices, model, event.data.usage);
-      } else if (event.type === "run.failed" || event.type === "llm.failed") errors++;
-      else if (event.type === "tool.completed" && event.data.error) errors++;
-      else if (event.type === "run.started" && event.depth === 0) {
-        agent = event.data.agent ?? agent;
-        input = event.data.input;
+    try {
+      for await (const event of this.journal.read(threadId, { from: lastSeq + 1, to: head })) {
+        lastSeq = event.seq;
+        lastActivity = event.ts;
+        status = threadStatusAfter(status, event);
+        const model = counting.models.see(event);
+        if (event.type === "iteration.started" && event.depth === 0) iterations++;
+        else if (event.type === "llm.completed") {
+          inputTokens += event.data.usage.inputTokens;
+          outputTokens += event.data.usage.outputTokens;
+          counting.cost.add(this.prices, model, event.data.usage);
+        } else if (event.type === "run.failed" || event.type === "llm.failed") errors++;
+        else if (event.type === "tool.completed" && event.data.error) errors++;
+        else if (event.type === "run.started" && event.depth === 0) {
+          agent = event.data.agent ?? agent;
+          input = event.data.input;
+        }
       }
+    } catch (error) {
+      // The running cost took some of these events: count the thread again from 0 next time.
+      this.cache.delete(threadId);
+      throw error;
     }
     summary = {
       threadId,
