@@ -252,7 +252,7 @@ async function threadView(threadId: string, tab: string, rest: string[]): Promis
     clear(
       summaryBox,
       badge(s.status === "interrupted" ? "paused" : s.status),
-      ` ${number(s.lastSeq + 1)} events · ${number(s.iterations)} iterations · ${number(s.inputTokens)} in / ${number(s.outputTokens)} out tokens · ${money(s.cost)} · ${s.errors} errors · ${ago(s.lastActivity)}`,
+      ` ${number(s.lastSeq + 1)} events · ${number(s.iterations)} iterations · ${number(s.inputTokens)} in / ${number(s.outputTokens)} out tokens · cost ${money(s.cost)} · ${s.errors} errors · ${ago(s.lastActivity)}`,
       s.agent ? ` · agent ${s.agent}` : "",
       s.resumeError
         ? h(

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "../src/index.js";
@@ -137,6 +138,7 @@ describe("a 200,000-event thread", () => {
     browser = await chromium.launchPersistentContext(join(folder.dir, "profile"), {
       executablePath: CHROMIUM,
       headless: true,
+      viewport: { width: 1280, height: 860 },
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
     });
     const page = await browser.newPage();
@@ -174,6 +176,9 @@ describe("a 200,000-event thread", () => {
     const flameMs = Date.now() - flameStarted;
     expect(flameMs).toBeLessThan(3_000);
     expect(await page.locator("#flame-range").textContent()).toContain("Events 190,000–199,999 of 200,000");
+    await page.screenshot({
+      path: fileURLToPath(new URL("../../../docs/studio-flame.png", import.meta.url)),
+    });
     await page.click("#flame-earlier");
     await page.waitForURL(/flame\/180000\/189999$/);
     expect(await page.locator("#flame").getAttribute("src")).toContain("from=180000&to=189999");
