@@ -27,6 +27,11 @@ export interface ThreadQueueOptions {
   /** How often pg-boss looks for jobs whose heartbeat stopped or that expired. Default 5. */
   readonly superviseIntervalSeconds?: number;
   /**
+   * How often each process refreshes its cached count of the queue's ready jobs, which
+   * `work({ burstWhenReadyExceeds })` reads. Default 60 (pg-boss's); min 1.
+   */
+  readonly queueCacheIntervalSeconds?: number;
+  /**
    * Errors from pg-boss's background work (lost connections it retries itself) and from `onOutcome`
    * callbacks. Default: ignored.
    */
@@ -46,6 +51,7 @@ export const QueueOptionsSchema = z.object({
   retryDelaySeconds: z.number().int().min(0).default(1),
   pollingIntervalSeconds: z.number().min(0.5).default(0.5),
   superviseIntervalSeconds: z.number().int().min(1).default(5),
+  queueCacheIntervalSeconds: z.number().int().min(1).default(60),
 });
 
 export const JobDataSchema = z.discriminatedUnion("kind", [
@@ -82,6 +88,13 @@ export interface WorkOptions {
   readonly concurrency?: number;
   /** Called after each job settles in this process (not for attempts that will be retried). */
   readonly onOutcome?: (outcome: ThreadJobOutcome) => void;
+  /**
+   * While more than this many jobs are ready (the count cached every `queueCacheIntervalSeconds`),
+   * a worker that finished a job takes the next at once. Without it, each of the `concurrency`
+   * slots waits `pollingIntervalSeconds` between jobs, which bounds a backlog of short runs to about
+   * `concurrency / pollingIntervalSeconds` threads per second per process. Default: off.
+   */
+  readonly burstWhenReadyExceeds?: number;
 }
 
 export function toOutcome(result: RunResult, jobId: string): ThreadJobOutcome {

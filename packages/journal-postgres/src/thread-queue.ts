@@ -68,6 +68,7 @@ export class ThreadQueue {
       // Heartbeats and expiry are checked in the queue monitor's pass, which is gated by both intervals.
       superviseIntervalSeconds: this.config.superviseIntervalSeconds,
       monitorIntervalSeconds: this.config.superviseIntervalSeconds,
+      queueCacheIntervalSeconds: this.config.queueCacheIntervalSeconds,
       schedule: false,
     });
     this.onError = onError;
@@ -146,6 +147,10 @@ export class ThreadQueue {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new ConfigError(`ThreadQueue.work: concurrency must be a positive integer, got ${concurrency}.`);
     }
+    const burst = options.burstWhenReadyExceeds;
+    if (burst !== undefined && (!Number.isInteger(burst) || burst < 1)) {
+      throw new ConfigError(`ThreadQueue.work: burstWhenReadyExceeds must be an integer >= 1, got ${burst}.`);
+    }
     await this.start();
     await this.boss.work<unknown, ThreadJobOutcome>(
       this.queue,
@@ -153,6 +158,7 @@ export class ThreadQueue {
         localConcurrency: concurrency,
         batchSize: 1,
         pollingIntervalSeconds: this.config.pollingIntervalSeconds,
+        ...(burst === undefined ? {} : { burstWhenReadyExceeds: burst }),
       },
       async ([job]) => {
         const outcome = await this.handle(agent, job!);

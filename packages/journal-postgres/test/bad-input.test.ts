@@ -80,9 +80,14 @@ it("refuses bad queue options, and an agent that writes to another journal", asy
   expect(() => new ThreadQueue({ journal, queue: "no spaces" })).toThrow(/queue/);
   expect(() => new ThreadQueue({ journal, bossSchema: "Bad-Schema" })).toThrow(/schema/);
   expect(() => new ThreadQueue({} as never)).toThrow(/journal/);
+  expect(() => new ThreadQueue({ journal, queueCacheIntervalSeconds: 0 })).toThrow(
+    /queueCacheIntervalSeconds/,
+  );
   const queue = new ThreadQueue({ journal });
   const elsewhere = createAgent({ journal: new MemoryJournal(), provider: new ScriptedProvider([]) });
   await expect(queue.work(elsewhere)).rejects.toThrow(/this queue's journal/);
+  const here = createAgent({ journal, provider: new ScriptedProvider([]) });
+  await expect(queue.work(here, { burstWhenReadyExceeds: 0 })).rejects.toThrow(/burstWhenReadyExceeds/);
   await expect(queue.enqueue("../x", "hi")).rejects.toThrow(JournalError);
   await queue.stop();
   await journal.close();
