@@ -1,4 +1,4 @@
-import type { NewEvent } from "@loom/core";
+import type { NewEvent, ThreadInfo, ThreadQuery } from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "../src/index.js";
@@ -78,6 +78,26 @@ describe("the thread list, live", () => {
     const next = await live.next();
     expect(next.threads.map((t) => t.threadId)).toEqual(["b-3", "b-4"]);
     expect(next.next).toBe("b-4");
+    live.stop();
+  });
+
+  it("reads a slow journal's page less often: at most a tenth of the time goes to reading it", async () => {
+    class SlowJournal extends CountingJournal {
+      override async *threads(query?: ThreadQuery): AsyncIterable<ThreadInfo> {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        yield* super.threads(query);
+      }
+    }
+    const journal = new SlowJournal();
+    await journal.append("s-1", sampleEvents(1), -1);
+    studio = await startStudio({ journal, listPollMs: 50 });
+    const live = followThreadList(studio, "limit=50");
+    await live.next();
+    const calls = journal.listCalls;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Every 50 ms + 60 ms of reading would be 18 reads; ten times 60 ms between reads is about 3.
+    expect(journal.listCalls - calls).toBeLessThanOrEqual(5);
+    expect(journal.listCalls - calls).toBeGreaterThanOrEqual(1);
     live.stop();
   });
 });
