@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ContentPart, journaledAttachments, splitInput } from "./attachments.js";
 import { Channel } from "./channel.js";
 import { type CompressionStrategy, dropOldest } from "./compression.js";
 import { ContextOptionsSchema } from "./context.js";
@@ -27,6 +28,7 @@ import type { Hook } from "./hooks.js";
 import { HOOK_POINTS } from "./hooks.js";
 import { acquireThread, type Journal, readAll } from "./journal.js";
 import { MemoryJournal } from "./memory-journal.js";
+import type { Attachment } from "./messages.js";
 import type { ModelSettings, Provider } from "./provider.js";
 import { IGNORE_EVENTS, ThreadSession } from "./session.js";
 import { checkOutput, type OutputRuntime, outputRuntime, promptedInstruction } from "./structured-output.js";
@@ -150,8 +152,9 @@ type RunResultOf<Output> = RunResult<Output>;
 export interface Agent<Output = unknown> {
   readonly name: string;
   readonly journal: Journal;
-  run(input: string, options?: RunOptions): Promise<RunResult<Output>>;
-  stream(input: string, options?: RunOptions): AgentStream<Output>;
+  /** `input`: text, or text with images and files (`[{ type: "text", text }, { type: "image", ... }]`). */
+  run(input: string | readonly ContentPart[], options?: RunOptions): Promise<RunResult<Output>>;
+  stream(input: string | readonly ContentPart[], options?: RunOptions): AgentStream<Output>;
   /** Continues a thread from where its journal stops. */
   resume(threadId: string, options?: ResumeOptions): Promise<RunResult<Output>>;
   resumeStream(threadId: string, options?: ResumeOptions): AgentStream<Output>;
@@ -198,10 +201,10 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
   ): Promise<RunResult> => {
     const empty = emptyFrame(threadId, { messages: History.empty(runtime.tokenizer) });
     const root = foldAll(threadId, await readAll(journal, threadId), empty);
-    const { runId, decisions, input, trace } = prepare(root);
+    const { runId, decisions, input, attachments, trace } = prepare(root);
     const session = new ThreadSession(journal, threadId, root, runId, emit, now);
     try {
-      return await drive(session, root, decisions, input, signal, threadId, trace);
+      return await drive(session, root, decisions, input, attachments ?? [], signal, threadId, trace);
     } finally {
       // Nothing is written after the lease is given up: what is staged goes out now, or never.
       await session.close();
@@ -213,6 +216,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     root: ExecutionFrame,
     decisions: Map<string, Decision>,
     input: string | undefined,
+    attachments: readonly Attachment[],
     signal: AbortSignal | undefined,
     threadId: string,
     trace: TraceContext | undefined,
@@ -222,9 +226,11 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     if (resumed) await session.stage([session.event(root, "run.resumed", { reason: resumed })]);
     if (input !== undefined) {
       // Staged: it rides with the first iteration's write (nothing is acknowledged before that).
+      const journaled = await journaledAttachments(attachments, session.root.contents);
       await session.stage([
         session.event({ ...root, frameId: "root", depth: 0 }, "run.started", {
           input,
+          ...(journaled.length > 0 ? { attachments: journaled } : {}),
           agent: runtime.name,
           ...(trace ? { trace } : {}),
         }),
@@ -254,9 +260,13 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     };
   };
 
-  const runWith = (input: string, opts: RunOptions, emit: (event: AgentEvent) => void, threadId: string) => {
-    if (typeof input !== "string")
-      throw new ConfigError(`run(input): input must be a string, got ${typeof input}.`);
+  const runWith = (
+    input: string | readonly ContentPart[],
+    opts: RunOptions,
+    emit: (event: AgentEvent) => void,
+    threadId: string,
+  ) => {
+    const { text, attachments } = splitInput(input);
     return start(threadId, opts.signal, emit, (root) => {
       if (root.status === "running" || root.status === "interrupted") {
         throw new ThreadBusyError(
@@ -266,7 +276,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
         );
       }
       const trace = traceContextOf(opts);
-      return { runId: newId(), decisions: new Map(), input, ...(trace ? { trace } : {}) };
+      return { runId: newId(), decisions: new Map(), input: text, attachments, ...(trace ? { trace } : {}) };
     });
   };
 
@@ -341,6 +351,7 @@ interface Prepared {
   readonly runId: string;
   readonly decisions: Map<string, Decision>;
   readonly input?: string;
+  readonly attachments?: readonly Attachment[];
   readonly trace?: TraceContext;
 }
 

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { EventSchemaError } from "./errors.js";
 import { compileParser, UNSURE } from "./fast-parse.js";
-import { AssistantMessageSchema, FinishReasonSchema, MessageSchema, UsageSchema } from "./messages.js";
+import {
+  AssistantMessageSchema,
+  AttachmentSchema,
+  FinishReasonSchema,
+  MessageSchema,
+  UsageSchema,
+} from "./messages.js";
 
 /** The event format version this code writes. Readers accept every version listed in `READABLE_VERSIONS`. */
 export const EVENT_VERSION = 1;
@@ -110,6 +116,8 @@ export type TraceContext = z.infer<typeof TraceContextSchema>;
 const dataSchemas = {
   "run.started": z.object({
     input: z.string(),
+    /** Images and files sent with the input; each one's data only the first time the thread sees it. */
+    attachments: z.array(AttachmentSchema).optional(),
     agent: z.string().optional(),
     /**
      * The W3C trace context the run was started in (`run(input, { traceparent })`), so that every

@@ -1,3 +1,4 @@
+import { resolvedAttachments } from "./attachments.js";
 import type { ContextComponentRecord, ErrorInfo, StoredEvent } from "./events.js";
 import { History } from "./history.js";
 import type { AssistantMessage, Message, ToolCall, Usage } from "./messages.js";
@@ -244,11 +245,21 @@ export function foldAll(
 export function fold(root: ExecutionFrame, event: StoredEvent): ExecutionFrame {
   const next = event.frameId === root.frameId ? applyToFrame(root, event) : routeToChild(root, event);
   const stamped = withSeq(root, next ?? root, event.seq);
-  return event.type === "context.assembled" ? withContents(stamped, event.data.included) : stamped;
+  if (event.type === "context.assembled") return withContents(stamped, event.data.included);
+  if (event.type === "run.started" && event.data.attachments) {
+    return withContents(
+      stamped,
+      event.data.attachments.map((a) => ({ hash: a.hash, content: a.data })),
+    );
+  }
+  return stamped;
 }
 
 /** Keeps the component texts a `context.assembled` journaled for the first time, on the root. */
-function withContents(root: ExecutionFrame, records: readonly ContextComponentRecord[]): ExecutionFrame {
+function withContents(
+  root: ExecutionFrame,
+  records: readonly Pick<ContextComponentRecord, "hash" | "content">[],
+): ExecutionFrame {
   let contents: Map<string, string> | undefined;
   for (const record of records) {
     if (record.hash === undefined || record.content === undefined || root.contents.has(record.hash)) continue;
@@ -290,7 +301,15 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
         status: "running",
         input: event.data.input,
         runStartedAt: event.ts,
-        messages: frame.messages.append({ role: "user", content: event.data.input }),
+        messages: frame.messages.append(
+          event.data.attachments
+            ? {
+                role: "user",
+                content: event.data.input,
+                attachments: resolvedAttachments(event.data.attachments, frame.contents),
+              }
+            : { role: "user", content: event.data.input },
+        ),
         turn: undefined,
         runIterations: 0,
         result: undefined,

@@ -8,6 +8,12 @@ export {
   type RunResult,
 } from "./agent.js";
 export {
+  type ContentPart,
+  ContentPartSchema,
+  estimateAttachmentTokens,
+  imageSize,
+} from "./attachments.js";
+export {
   type CompressionInput,
   type CompressionResult,
   type CompressionStrategy,

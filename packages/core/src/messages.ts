@@ -21,8 +21,33 @@ export const ReasoningPartSchema = z.object({
 });
 export type ReasoningPart = z.infer<typeof ReasoningPartSchema>;
 
+/**
+ * An image or a file sent with a user message: at a URL the provider fetches, or as base64 `data`.
+ * In the journal, data is stored once per thread by content address (`hash`); a later message
+ * with the same bytes carries only the hash.
+ */
+export const AttachmentSchema = z.object({
+  type: z.enum(["image", "file"]),
+  /** `image/png`, `image/jpeg`, `application/pdf`... */
+  mediaType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/),
+  url: z.string().optional(),
+  /** Base64 bytes. */
+  data: z.string().optional(),
+  /** Address of `data` in the journal (128 bits of SHA-256 of the base64 text). */
+  hash: z.string().optional(),
+  filename: z.string().optional(),
+  /** Tokens the model counts for it, when the caller knows better than Loom's estimate. */
+  tokens: z.number().int().nonnegative().optional(),
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
 export const SystemMessageSchema = z.object({ role: z.literal("system"), content: z.string() });
-export const UserMessageSchema = z.object({ role: z.literal("user"), content: z.string() });
+export const UserMessageSchema = z.object({
+  role: z.literal("user"),
+  content: z.string(),
+  /** Images and files sent with the text (`run([{ type: "text", ... }, { type: "image", ... }])`). */
+  attachments: z.array(AttachmentSchema).optional(),
+});
 export const AssistantMessageSchema = z.object({
   role: z.literal("assistant"),
   content: z.string(),

@@ -1,3 +1,4 @@
+import { estimateAttachmentTokens } from "./attachments.js";
 import type { Message } from "./messages.js";
 
 /** Counts tokens of text for one model family. Plug a real tokenizer in through `createAgent({ tokenizer })`. */
@@ -18,9 +19,11 @@ export const estimateTokenizer: Tokenizer = {
 /** Per-message framing overhead (role, separators), as in OpenAI's counting guide. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
-/** Tokens of one message: its text, tool calls and reasoning, plus framing. */
+/** Tokens of one message: its text, tool calls, reasoning and attachments (estimated), plus framing. */
 export function countMessageTokens(tokenizer: Tokenizer, message: Message): number {
   let tokens = tokenizer.count(message.content) + MESSAGE_OVERHEAD_TOKENS;
+  if (message.role === "user")
+    for (const a of message.attachments ?? []) tokens += estimateAttachmentTokens(a);
   if (message.role === "assistant") {
     for (const call of message.toolCalls ?? [])
       tokens += tokenizer.count(call.name) + tokenizer.count(call.arguments) + 2;
