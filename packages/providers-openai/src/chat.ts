@@ -9,6 +9,7 @@ import type {
   Usage,
 } from "@loom/core";
 import type OpenAI from "openai";
+import { chatUserContent } from "./attachments.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
 import { jsonSchemaFormat, providerOptions } from "./settings.js";
 
@@ -80,6 +81,7 @@ function chatMessage(message: Message): ChatMessageParam {
   if (message.role === "tool") {
     return { role: "tool", tool_call_id: message.callId, content: message.content };
   }
+  if (message.role === "user") return { role: "user", content: chatUserContent(message) };
   if (message.role !== "assistant") return { role: message.role, content: message.content };
   const calls = message.toolCalls ?? [];
   if (calls.length === 0) return { role: "assistant", content: message.content };

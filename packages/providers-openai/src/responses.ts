@@ -8,6 +8,7 @@ import type {
   Usage,
 } from "@loom/core";
 import type OpenAI from "openai";
+import { responsesUserContent } from "./attachments.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
 import { jsonSchemaFormat, providerOptions } from "./settings.js";
 
@@ -27,8 +28,10 @@ export function responsesBody(
   for (const message of request.messages) {
     switch (message.role) {
       case "system":
+        input.push({ role: "system", content: message.content });
+        break;
       case "user":
-        input.push({ role: message.role, content: message.content });
+        input.push({ role: "user", content: responsesUserContent(message) });
         break;
       case "tool":
         input.push({ type: "function_call_output", call_id: message.callId, output: message.content });
