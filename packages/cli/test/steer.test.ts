@@ -159,7 +159,12 @@ describe("mistakes get a clear message and change nothing", () => {
       [["resume", "t1"], 2, "needs --agent"],
       [["resume", "t1", "--agent", join(root, "missing.mjs")], 2, "Cannot load the agent module"],
       [
-        ["resume", "t1", "--agent", fileURLToPath(new URL("./fixtures/steer-not-an-agent.mjs", import.meta.url))],
+        [
+          "resume",
+          "t1",
+          "--agent",
+          fileURLToPath(new URL("./fixtures/steer-not-an-agent.mjs", import.meta.url)),
+        ],
         2,
         "exports no agent",
       ],
