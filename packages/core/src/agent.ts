@@ -152,6 +152,8 @@ type RunResultOf<Output> = RunResult<Output>;
 export interface Agent<Output = unknown> {
   readonly name: string;
   readonly journal: Journal;
+  /** The tools it offers the model (sub-agents as tools included): what a UI checks edited arguments with. */
+  readonly tools: readonly Tool[];
   /** `input`: text, or text with images and files (`[{ type: "text", text }, { type: "image", ... }]`). */
   run(input: string | readonly ContentPart[], options?: RunOptions): Promise<RunResult<Output>>;
   stream(input: string | readonly ContentPart[], options?: RunOptions): AgentStream<Output>;
@@ -318,6 +320,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
   const agent: Agent<Output> = {
     name: runtime.name,
     journal,
+    tools: [...runtime.tools.values()],
     run: (input, opts = {}) => {
       const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
       return runWith(input, opts, IGNORE_EVENTS, threadId);

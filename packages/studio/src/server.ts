@@ -47,8 +47,9 @@ export interface StudioOptions {
    */
   readonly resume?: Resume;
   /**
-   * The agent's tools, when known: arguments a person edits are checked against their input schemas
-   * before they are journaled, and the page shows each waiting call's JSON Schema.
+   * The agent's tools, when known (default: the `agent`'s): arguments a person edits are checked
+   * against their input schemas before they are journaled, and the page shows each waiting call's
+   * JSON Schema.
    */
   readonly tools?: readonly Tool[];
   /** The secret every request must carry. Default: 32 random bytes (base64url). 16–512 of A–Z a–z 0–9 -._~ */
@@ -134,7 +135,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     }
     prices = parsed.data;
   }
-  const api = new StudioApi(journal, resume, options.tools, prices);
+  const api = new StudioApi(journal, resume, options.tools ?? options.agent?.tools, prices);
   const listWatch = new ThreadListWatch(api, options.listPollMs ?? 1_000, options.onError);
   const live = new Set<AbortController>();
   const tokenBytes = Buffer.from(token);

@@ -285,43 +285,50 @@ describe("approvals", () => {
     }
   });
 
-  it("checks edited arguments against the tool's schema when it knows the tools: nothing is journaled otherwise", async () => {
-    const checked = await startStudio({ journal, tools });
-    const decide = (decision: unknown) =>
-      fetch(`${checked.origin}/api/threads/schema-1/decisions`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${checked.token}`,
-          origin: checked.origin,
-          "content-type": "application/json",
-        },
-        body: JSON.stringify({ decisions: { call_1: decision } }),
-      });
-    try {
-      await pausedThread(agent, "schema-1");
-      const pending = await fetch(`${checked.origin}/api/threads/schema-1/approvals`, {
-        headers: { authorization: `Bearer ${checked.token}` },
-      });
-      const { approvals } = (await pending.json()) as {
-        approvals: { inputSchema?: { properties?: object } }[];
-      };
-      expect(approvals[0]!.inputSchema?.properties).toHaveProperty("path");
-      const head = await journal.head("schema-1");
-      const bad = await decide({ args: { path: 42 } });
-      expect(bad.status).toBe(400);
-      const body = (await bad.json()) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe("invalid_arguments");
-      expect(body.error.message).toContain('"path"');
-      expect(await journal.head("schema-1")).toBe(head);
-      expect((await decide({ args: { path: "fine.txt" } })).status).toBe(200);
-      expect((await readAll(journal, "schema-1")).at(-1)).toMatchObject({
-        type: "approval.resolved",
-        data: { decision: "edit", args: { path: "fine.txt" } },
-      });
-    } finally {
-      await checked.close();
-    }
-  });
+  it.each([
+    ["given as tools", () => ({ tools })],
+    ["taken from the agent", () => ({ agent })],
+  ])(
+    "checks edited arguments against the tool's schema when it knows the tools (%s): nothing is journaled otherwise",
+    async (how, known) => {
+      const checked = await startStudio({ journal, ...known() });
+      const threadId = `schema-${how.length}`;
+      const decide = (decision: unknown) =>
+        fetch(`${checked.origin}/api/threads/${threadId}/decisions`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${checked.token}`,
+            origin: checked.origin,
+            "content-type": "application/json",
+          },
+          body: JSON.stringify({ decisions: { call_1: decision } }),
+        });
+      try {
+        await pausedThread(agent, threadId);
+        const pending = await fetch(`${checked.origin}/api/threads/${threadId}/approvals`, {
+          headers: { authorization: `Bearer ${checked.token}` },
+        });
+        const { approvals } = (await pending.json()) as {
+          approvals: { inputSchema?: { properties?: object } }[];
+        };
+        expect(approvals[0]!.inputSchema?.properties).toHaveProperty("path");
+        const head = await journal.head(threadId);
+        const bad = await decide({ args: { path: 42 } });
+        expect(bad.status).toBe(400);
+        const body = (await bad.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe("invalid_arguments");
+        expect(body.error.message).toContain('"path"');
+        expect(await journal.head(threadId)).toBe(head);
+        expect((await decide({ args: { path: "fine.txt" } })).status).toBe(200);
+        expect((await readAll(journal, threadId)).at(-1)).toMatchObject({
+          type: "approval.resolved",
+          data: { decision: "edit", args: { path: "fine.txt" } },
+        });
+      } finally {
+        await checked.close();
+      }
+    },
+  );
 
   it("close() waits for a resume the studio started, and never cancels the person's thread", async () => {
     let release: () => void = () => undefined;
