@@ -1,5 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ModelRequest } from "@loom/core";
+import { userBlocks } from "./attachments.js";
 import type { ResolvedAnthropicOptions } from "./options.js";
 
 type MessageParams = Anthropic.Messages.MessageCreateParamsNonStreaming;
@@ -40,7 +41,7 @@ export function messagesBody(
         if (cachedIndexes.has(index)) systemBreakpoint = true;
         break;
       case "user":
-        push("user", [{ type: "text", text: message.content }]);
+        push("user", userBlocks(message));
         break;
       case "tool":
         push("user", [
