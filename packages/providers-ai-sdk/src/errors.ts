@@ -1,4 +1,4 @@
-import { APICallError } from "@ai-sdk/provider";
+import { APICallError, InvalidPromptError, UnsupportedFunctionalityError } from "@ai-sdk/provider";
 import {
   type ApiErrorVocabulary,
   apiProviderError,
@@ -160,6 +160,15 @@ export function toProviderError(
       provider,
       label,
       redact,
+    );
+  }
+  if (UnsupportedFunctionalityError.isInstance(error) || InvalidPromptError.isInstance(error)) {
+    // The model refused the prompt while writing its request (a file at a URL it cannot fetch, a
+    // media type it does not take): nothing was sent, and the same prompt fails again.
+    return new ProviderError(
+      "bad_request",
+      `${label} cannot send this prompt: ${redact(error.message)} Nothing was sent. For an attachment, send its bytes as "data" instead of a URL, or a media type the model takes.`,
+      { provider, retryable: false, ...causeOf(error, redact, provider, label) },
     );
   }
   if (!(error instanceof Error) && typeof error === "object" && error !== null) {

@@ -13,7 +13,7 @@ import {
   type ProviderStreamPart,
 } from "@loom/core";
 import { toProviderError } from "./errors.js";
-import { type CommonCallOptions, callOptions } from "./request.js";
+import { type CommonCallOptions, callOptions, type FilePartOf, filePartV2, filePartV4 } from "./request.js";
 import { type AnyStreamPart, loomParts, type StreamEnd } from "./response.js";
 
 /** An AI SDK language model of any specification version the adapter speaks. */
@@ -60,6 +60,9 @@ type GenerateResult =
   | Awaited<ReturnType<LanguageModelV2["doGenerate"]>>
   | LanguageModelV3GenerateResult
   | LanguageModelV4GenerateResult;
+
+/** The call options with the user's files written as the model's specification version takes them. */
+type OptionsFor = <F>(filePart: FilePartOf<F>) => CommonCallOptions<F>;
 
 const SPECIFICATION_VERSIONS: ReadonlySet<unknown> = new Set(["v2", "v3", "v4"]);
 
@@ -124,13 +127,15 @@ export class AiSdkProvider implements Provider {
     // Once doStream has answered, the HTTP status was a success: a later error came in the stream.
     let answered = false;
     try {
-      const options = callOptions(
-        request,
-        this.providerKey,
-        idle.signal,
-        this.model.specificationVersion,
-        warnings,
-      );
+      const options: OptionsFor = (filePart) =>
+        callOptions(
+          request,
+          this.providerKey,
+          idle.signal,
+          this.model.specificationVersion,
+          warnings,
+          filePart,
+        );
       const { stream, response } = this.stream
         ? await this.startStream(options)
         : generatedStream(await this.generate(options));
@@ -172,28 +177,28 @@ export class AiSdkProvider implements Provider {
   }
 
   /** One `doStream` call, by the model's specification version. */
-  private async startStream(options: CommonCallOptions): Promise<StreamResult> {
+  private async startStream(options: OptionsFor): Promise<StreamResult> {
     const model = this.model;
     switch (model.specificationVersion) {
       case "v4":
-        return model.doStream(options);
+        return model.doStream(options(filePartV4(this.provider)));
       case "v3":
-        return model.doStream(options);
+        return model.doStream(options(filePartV2(this.provider)));
       case "v2":
-        return model.doStream(options);
+        return model.doStream(options(filePartV2(this.provider)));
     }
   }
 
   /** One `doGenerate` call, by the model's specification version. */
-  private async generate(options: CommonCallOptions): Promise<GenerateResult> {
+  private async generate(options: OptionsFor): Promise<GenerateResult> {
     const model = this.model;
     switch (model.specificationVersion) {
       case "v4":
-        return model.doGenerate(options);
+        return model.doGenerate(options(filePartV4(this.provider)));
       case "v3":
-        return model.doGenerate(options);
+        return model.doGenerate(options(filePartV2(this.provider)));
       case "v2":
-        return model.doGenerate(options);
+        return model.doGenerate(options(filePartV2(this.provider)));
     }
   }
 }

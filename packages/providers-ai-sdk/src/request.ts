@@ -1,5 +1,11 @@
 import type { JSONSchema7, JSONValue } from "@ai-sdk/provider";
-import type { Message, ModelRequest, ReasoningPart } from "@loom/core";
+import {
+  type Attachment,
+  type Message,
+  type ModelRequest,
+  ProviderError,
+  type ReasoningPart,
+} from "@loom/core";
 
 /** Options per provider, in the shape every specification version accepts. */
 type ProviderOptions = Record<string, Record<string, JSONValue>>;
@@ -16,10 +22,27 @@ type AssistantPart =
   | { type: "reasoning"; text: string; providerOptions?: ProviderOptions }
   | { type: "tool-call"; toolCallId: string; toolName: string; input: unknown };
 
-/** The part of the AI SDK's prompt Loom's messages use: the same in v2, v3 and v4. */
-type PromptMessage = (
+/** A user's image or file in a v4 prompt: its data tagged as bytes or a URL. */
+export type FilePartV4 = {
+  type: "file";
+  mediaType: string;
+  filename?: string;
+  data: { type: "data"; data: string } | { type: "url"; url: URL };
+};
+
+/** A user's image or file in a v2 or v3 prompt: base64 text or a URL, untagged. */
+export type FilePartV2 = { type: "file"; mediaType: string; filename?: string; data: string | URL };
+
+/** An attachment as a specification version's file part; `index` names it in a refusal. */
+export type FilePartOf<F> = (attachment: Attachment, index: number) => F;
+
+/**
+ * The part of the AI SDK's prompt Loom's messages use: the same in v2, v3 and v4 but for the
+ * user's file parts (`F`).
+ */
+type PromptMessage<F> = (
   | { role: "system"; content: string }
-  | { role: "user"; content: { type: "text"; text: string }[] }
+  | { role: "user"; content: ({ type: "text"; text: string } | F)[] }
   | { role: "assistant"; content: AssistantPart[] }
   | { role: "tool"; content: ToolResultPart[] }
 ) & { providerOptions?: ProviderOptions };
@@ -27,8 +50,8 @@ type PromptMessage = (
 type ToolChoice = { type: "auto" | "none" | "required" } | { type: "tool"; toolName: string };
 
 /** Call options every specification version (v2, v3, v4) accepts as they are. */
-export interface CommonCallOptions {
-  prompt: PromptMessage[];
+export interface CommonCallOptions<F> {
+  prompt: PromptMessage<F>[];
   tools?: {
     type: "function";
     name: string;
@@ -52,24 +75,25 @@ export interface CommonCallOptions {
 
 /**
  * A Loom request as AI SDK call options. The prompt uses only what every specification version
- * (v2, v3, v4) has in common: system text, user text, assistant text, reasoning and tool calls,
- * and tool results as text or error text.
+ * (v2, v3, v4) has in common: system text, user text and files (as `filePart` writes them for the
+ * version), assistant text, reasoning and tool calls, and tool results as text or error text.
  */
-export function callOptions(
+export function callOptions<F>(
   request: ModelRequest,
   providerKey: string,
   signal: AbortSignal,
-  specificationVersion: "v2" | "v3" | "v4" = "v4",
-  warnings: string[] = [],
-): CommonCallOptions {
+  specificationVersion: "v2" | "v3" | "v4",
+  warnings: string[],
+  filePart: FilePartOf<F>,
+): CommonCallOptions<F> {
   const { settings } = request;
-  const tools: NonNullable<CommonCallOptions["tools"]> = request.tools.map((tool) => ({
+  const tools: Tools = request.tools.map((tool) => ({
     type: "function",
     name: tool.name,
     description: tool.description,
     inputSchema: tool.inputSchema as JSONSchema7,
   }));
-  const messages = prompt(request.messages, providerKey);
+  const messages = prompt(request.messages, providerKey, filePart);
   // Settings the AI SDK has no common option for go as the provider's own option where Loom knows its name.
   const mapped: Record<string, JSONValue> = {};
   const anthropic = providerKey === "anthropic";
@@ -158,10 +182,12 @@ function withMapped(
 
 const EPHEMERAL: ProviderOptions = { anthropic: { cacheControl: { type: "ephemeral" } } };
 
+type Tools = NonNullable<CommonCallOptions<never>["tools"]>;
+
 /** Anthropic cache breakpoints as `@ai-sdk/anthropic`'s `cacheControl` on messages and the last tool. */
-function markCached(
-  messages: PromptMessage[],
-  tools: NonNullable<CommonCallOptions["tools"]>,
+function markCached<F>(
+  messages: PromptMessage<F>[],
+  tools: Tools,
   cache: NonNullable<ModelRequest["settings"]["cache"]>,
   count: number,
 ): void {
@@ -179,7 +205,7 @@ function markCached(
 }
 
 /** Which of Loom's messages each prompt message holds (tool results of one turn share one). */
-const sourceIndex = new WeakMap<PromptMessage, number[]>();
+const sourceIndex = new WeakMap<object, number[]>();
 
 /** `settings.providerOptions` is the AI SDK's `providerOptions`: an object of options per provider. */
 function jsonProviderOptions(
@@ -194,8 +220,12 @@ function jsonProviderOptions(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function prompt(messages: readonly Message[], providerKey: string): PromptMessage[] {
-  const out: PromptMessage[] = [];
+function prompt<F>(
+  messages: readonly Message[],
+  providerKey: string,
+  filePart: FilePartOf<F>,
+): PromptMessage<F>[] {
+  const out: PromptMessage<F>[] = [];
   const toolNames = new Map<string, string>();
   for (const [index, message] of messages.entries()) {
     const length = out.length;
@@ -204,7 +234,15 @@ function prompt(messages: readonly Message[], providerKey: string): PromptMessag
         out.push({ role: "system", content: message.content });
         break;
       case "user":
-        out.push({ role: "user", content: [{ type: "text", text: message.content }] });
+        out.push({
+          role: "user",
+          content: [
+            ...(message.content !== "" || !message.attachments?.length
+              ? [{ type: "text" as const, text: message.content }]
+              : []),
+            ...(message.attachments ?? []).map(filePart),
+          ],
+        });
         break;
       case "assistant": {
         const content: AssistantPart[] = [];
@@ -271,4 +309,50 @@ function toolInput(args: string): unknown {
   } catch {
     return args;
   }
+}
+
+/** Attachments as v4 file parts: base64 data, or a URL. */
+export const filePartV4 =
+  (provider: string): FilePartOf<FilePartV4> =>
+  (attachment, index) => {
+    const from = fileSource(attachment, index, provider);
+    return {
+      type: "file",
+      mediaType: attachment.mediaType,
+      ...(attachment.filename !== undefined ? { filename: attachment.filename } : {}),
+      data: from instanceof URL ? { type: "url", url: from } : { type: "data", data: from },
+    };
+  };
+
+/** Attachments as v2 or v3 file parts: base64 data, or a URL. */
+export const filePartV2 =
+  (provider: string): FilePartOf<FilePartV2> =>
+  (attachment, index) => ({
+    type: "file",
+    mediaType: attachment.mediaType,
+    ...(attachment.filename !== undefined ? { filename: attachment.filename } : {}),
+    data: fileSource(attachment, index, provider),
+  });
+
+/** The attachment's base64 data, else its URL parsed; neither, or a URL that does not parse, is refused. */
+function fileSource(attachment: Attachment, index: number, provider: string): string | URL {
+  if (attachment.data !== undefined) return attachment.data;
+  const name = `attachment ${index} (${attachment.mediaType})`;
+  if (attachment.url === undefined)
+    throw refusedAttachment(`${name} has neither "url" nor "data".`, provider);
+  try {
+    return new URL(attachment.url);
+  } catch {
+    throw refusedAttachment(
+      `${name}: its url is not a URL. Send an absolute URL, or the bytes as "data".`,
+      provider,
+    );
+  }
+}
+
+function refusedAttachment(what: string, provider: string): ProviderError {
+  return new ProviderError("bad_request", `AI SDK ${provider} cannot take this attachment: ${what}`, {
+    provider,
+    retryable: false,
+  });
 }
