@@ -1,27 +1,30 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { fileURLToPath } from "node:url";
-import { type Decision, readAll, type StoredEvent } from "@loom/core";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type Decision, type Provider, readAll, type StoredEvent } from "@loom/core";
 import { ContextDebugger, flameGraphHtml, formatSummary } from "@loom/debugger";
 import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
+import { type AiSdkLanguageModel, fromAiSdk } from "@loom/providers-ai-sdk";
 import { createAnthropicProvider } from "@loom/providers-anthropic";
 import { createOpenAIProvider, openaiTokenizer } from "@loom/providers-openai";
 import { painter, renderer } from "./render.js";
 import { QUESTION, researchAgent } from "./research.js";
 
-const args = process.argv.slice(2);
-const USAGE = `Usage: loom-demo [--yes | --no]
+const args = modelFlag(process.argv.slice(2));
+const USAGE = `Usage: loom-demo [--yes | --no] [--model <module>]
 
 Runs a small research agent offline (a scripted model; a real one when OPENAI_API_KEY or
-ANTHROPIC_API_KEY is set), kills it mid-run with SIGKILL, resumes it from the journal in
-./.loom/journal, and asks before it publishes a report.
+ANTHROPIC_API_KEY is set, or the model a module gives), kills it mid-run with SIGKILL, resumes it
+from the journal in ./.loom/journal, and asks before it publishes a report.
 
-  --yes    approve the report without asking
-  --no     reject the report without asking
-  --help   this text
+  --yes               approve the report without asking
+  --no                reject the report without asking
+  --model <module>    a module whose default export is any AI SDK language model (or a Loom
+                      provider), e.g. createOpenAICompatible({ baseURL, name }).chatModel("llama3")
+  --help              this text
 
 On a terminal it asks (y/N; Ctrl-C leaves the call waiting, durably); without one and without a
 flag, the report is rejected. NO_COLOR turns colours off.`;
@@ -34,7 +37,10 @@ const write = (text: string) => void process.stdout.write(text);
 /** Colour on a terminal, unless NO_COLOR is set (https://no-color.org). */
 const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = painter(colour);
-const provider = realProvider();
+const provider = await realProvider().catch((error: unknown) => {
+  process.stderr.write(`loom demo: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+});
 const tokenizer = provider?.provider === "openai" ? openaiTokenizer(provider.modelId) : undefined;
 /** With a scripted model the crash comes while the two pages are read; a real model may choose other tools. */
 const crashOn = provider ? undefined : "read_page";
@@ -236,7 +242,39 @@ async function askHuman(
 }
 
 /** A real model when an API key is set (LOOM_DEMO_MODEL picks the model), else none: the scripted one. */
-function realProvider() {
+/** `--model <module>` becomes LOOM_DEMO_MODEL_MODULE (an absolute path), which the worker inherits. */
+function modelFlag(argv: string[]): string[] {
+  const at = argv.indexOf("--model");
+  if (at < 0) return argv;
+  const module = argv[at + 1];
+  if (!module || module.startsWith("--")) {
+    process.stderr.write("loom demo: --model needs a module path, e.g. --model ./my-model.mjs\n");
+    process.exit(2);
+  }
+  process.env.LOOM_DEMO_MODEL_MODULE = resolve(process.cwd(), module);
+  return [...argv.slice(0, at), ...argv.slice(at + 2)];
+}
+
+/**
+ * The model of a module the user names: its default (or `model`) export, an AI SDK language model
+ * (any provider the AI SDK has, local servers included), or a Loom provider.
+ */
+async function moduleProvider(file: string): Promise<Provider> {
+  let exported: Record<string, unknown>;
+  try {
+    exported = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`cannot load the model module ${file}: ${(error as Error).message}`);
+  }
+  const model = exported.default ?? exported.model;
+  const candidate = model as Partial<Provider> | undefined;
+  if (candidate?.specificationVersion === "v1" && typeof candidate.doStream === "function")
+    return model as Provider;
+  return fromAiSdk(model as AiSdkLanguageModel);
+}
+
+async function realProvider(): Promise<Provider | undefined> {
+  if (process.env.LOOM_DEMO_MODEL_MODULE) return moduleProvider(process.env.LOOM_DEMO_MODEL_MODULE);
   const model = process.env.LOOM_DEMO_MODEL;
   if (process.env.OPENAI_API_KEY) return createOpenAIProvider({ model: model ?? "gpt-4o-mini" });
   if (process.env.ANTHROPIC_API_KEY) return createAnthropicProvider({ model: model ?? "claude-haiku-4-5" });
