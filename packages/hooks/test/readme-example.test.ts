@@ -1,21 +1,8 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { afterAll, expect, it, vi } from "vitest";
-
-const generated = new URL("./readme-example.generated.ts", import.meta.url);
-afterAll(() => rmSync(generated, { force: true }));
+import { runReadmeExample } from "@loom/testing/vitest";
+import { expect, it } from "vitest";
 
 it("the README's example pauses for approval and finishes after it", async () => {
-  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-  writeFileSync(generated, /```ts\n([\s\S]*?)```/.exec(readme)![1]!);
-  const logs: string[] = [];
-  const log = vi
-    .spyOn(console, "log")
-    .mockImplementation((...args) => void logs.push(args.map(String).join(" ")));
-  try {
-    await import(generated.href);
-  } finally {
-    log.mockRestore();
-  }
+  const logs = await runReadmeExample(new URL("../README.md", import.meta.url));
   expect(logs[0]).toBe("interrupted");
   expect(logs[1]).toMatch(/^completed/);
 });

@@ -1,12 +1,8 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import { runReadmeExample } from "@loom/testing/vitest";
 import { afterAll, expect, it, vi } from "vitest";
 
-const generated = new URL("./readme-example.generated.ts", import.meta.url);
-afterAll(() => {
-  rmSync(generated, { force: true });
-  vi.unstubAllEnvs();
-});
+afterAll(() => vi.unstubAllEnvs());
 
 it("the README's first example runs on a recorded OpenAI answer, with OPENAI_BASE_URL as the AI SDK reads it", async () => {
   const server = await startReplayServer(
@@ -14,16 +10,10 @@ it("the README's first example runs on a recorded OpenAI answer, with OPENAI_BAS
   );
   vi.stubEnv("OPENAI_API_KEY", "sk-test-readme");
   vi.stubEnv("OPENAI_BASE_URL", `${server.url}/v1`);
-  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-  writeFileSync(generated, /```ts\n([\s\S]*?)```/.exec(readme)![1]!);
-  const logs: string[] = [];
-  const log = vi
-    .spyOn(console, "log")
-    .mockImplementation((...args) => void logs.push(args.map(String).join(" ")));
+  let logs: string[];
   try {
-    await import(generated.href);
+    logs = await runReadmeExample(new URL("../README.md", import.meta.url));
   } finally {
-    log.mockRestore();
     await server.close();
   }
   // The recording's answer, printed by the example.

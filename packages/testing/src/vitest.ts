@@ -25,3 +25,4 @@ export {
   type TextDigest,
   textDigest,
 } from "./provider-conformance.js";
+export { type ReadmeExampleOptions, runReadmeExample } from "./readme-example.js";
