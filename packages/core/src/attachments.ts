@@ -54,24 +54,71 @@ export function splitInput(input: string | readonly ContentPart[]): {
       );
     }
     const part = parsed.data;
-    if (part.type === "text") {
-      texts.push(part.text);
-      return;
-    }
-    if ((part.url === undefined) === (part.data === undefined)) {
-      throw new ConfigError(`run(input): ${part.type} part ${index} needs exactly one of "url" or "data".`);
-    }
-    const data = part.data instanceof Uint8Array ? Buffer.from(part.data).toString("base64") : part.data;
-    attachments.push({
-      type: part.type,
-      mediaType: part.mediaType,
-      ...(part.url !== undefined ? { url: part.url } : {}),
-      ...(data !== undefined ? { data } : {}),
-      ...(part.type === "file" && part.filename !== undefined ? { filename: part.filename } : {}),
-      ...(part.tokens !== undefined ? { tokens: part.tokens } : {}),
-    });
+    if (part.type === "text") texts.push(part.text);
+    else attachments.push(attachmentOf(part, `run(input): ${part.type} part ${index}`));
   });
   return { text: texts.join("\n\n"), attachments };
+}
+
+type MediaPart = Exclude<z.output<typeof ContentPartSchema>, { type: "text" }>;
+
+function attachmentOf(part: MediaPart, where: string): Attachment {
+  if ((part.url === undefined) === (part.data === undefined)) {
+    throw new ConfigError(`${where} needs exactly one of "url" or "data".`);
+  }
+  const data = part.data instanceof Uint8Array ? Buffer.from(part.data).toString("base64") : part.data;
+  return {
+    type: part.type,
+    mediaType: part.mediaType,
+    ...(part.url !== undefined ? { url: part.url } : {}),
+    ...(data !== undefined ? { data } : {}),
+    ...(part.type === "file" && part.filename !== undefined ? { filename: part.filename } : {}),
+    ...(part.tokens !== undefined ? { tokens: part.tokens } : {}),
+  };
+}
+
+const TOOL_RESULT = Symbol.for("loom.toolResult");
+
+/** What `toolResult()` returns: a tool's text for the model with the images and files that go with it. */
+export interface ToolResultValue {
+  readonly [TOOL_RESULT]: true;
+  readonly content: string;
+  readonly attachments: readonly Attachment[];
+  readonly output?: unknown;
+}
+
+/**
+ * A tool's result with images or files: `run` returns `toolResult({ content, attachments, output? })`
+ * and the model gets the text and the attachments (a chart, a screenshot, a PDF) in the tool's
+ * message. Attachments are `{ type: "image" | "file", mediaType, url | data, filename? }`; data as
+ * base64 or bytes, journaled once per thread by content address. A malformed one is a `ConfigError`.
+ */
+export function toolResult(result: {
+  content: string;
+  attachments?: readonly Exclude<ContentPart, { type: "text" }>[];
+  output?: unknown;
+}): ToolResultValue {
+  const attachments = (result.attachments ?? []).map((raw, index) => {
+    const parsed = ContentPartSchema.safeParse(raw);
+    if (!parsed.success || parsed.data.type === "text") {
+      throw new ConfigError(
+        `toolResult(): attachment ${index} is not an image or file part ({ type: "image" | "file", mediaType, url | data }).`,
+      );
+    }
+    return attachmentOf(parsed.data, `toolResult(): attachment ${index}`);
+  });
+  return {
+    [TOOL_RESULT]: true,
+    content: result.content,
+    attachments,
+    ...(result.output !== undefined ? { output: result.output } : {}),
+  };
+}
+
+export function isToolResultValue(value: unknown): value is ToolResultValue {
+  return (
+    typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[TOOL_RESULT] === true
+  );
 }
 
 /**

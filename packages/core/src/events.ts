@@ -194,6 +194,8 @@ const dataSchemas = {
     output: JsonValue.optional(),
     error: ErrorInfoSchema.optional(),
     durationMs: z.number().nonnegative().optional(),
+    /** Images and files returned with the result; each one's data only the first time the thread sees it. */
+    attachments: z.array(AttachmentSchema).optional(),
   }),
   "approval.requested": z.object({ calls: z.array(ApprovalCallSchema) }),
   "approval.resolved": z.object({

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { isToolResultValue, journaledAttachments } from "./attachments.js";
 import type { CompressionStrategy } from "./compression.js";
 import { contentHash } from "./content-hash.js";
 import {
@@ -721,25 +722,29 @@ export class FrameDriver {
       if (after.kind === "continue") final = after.ctx.result;
     } catch (error) {
       // The tool has run: its outcome is journaled before the hook's failure ends the run.
-      await this.session.append([this.completion(frame, call, result, startedAt)]);
+      await this.session.append([await this.completion(frame, call, result, startedAt)]);
       throw error;
     }
     // Staged: written within the current macrotask's end, or with the next step's first write
     // (ADR 0010); nothing that depends on it runs before it is durable or rides with it.
-    await this.session.stage([this.completion(frame, call, final, startedAt)]);
+    await this.session.stage([await this.completion(frame, call, final, startedAt)]);
     return "done";
   }
 
-  private completion(
+  private async completion(
     frame: ExecutionFrame,
     call: CallState,
     result: ToolResult,
     startedAt: number,
-  ): NewEvent {
+  ): Promise<NewEvent> {
+    const attachments = result.attachments?.length
+      ? await journaledAttachments(result.attachments, this.session.root.contents)
+      : undefined;
     return this.session.event(frame, "tool.completed", {
       callId: call.callId,
       name: call.name,
       content: result.content,
+      ...(attachments ? { attachments } : {}),
       ...(result.output !== undefined ? { output: toJson(result.output) as never } : {}),
       ...(result.isError ? { error: { code: "tool_error", message: result.content } } : {}),
       durationMs: Math.max(0, this.session.now() - startedAt),
@@ -777,7 +782,7 @@ export class FrameDriver {
       return toolFailure(call.name, error);
     }
     // A tool that answered synchronously needs no timer and no link to the run's signal.
-    if (!isThenable(pending)) return { content: toContent(pending), output: pending, isError: false };
+    if (!isThenable(pending)) return fromOutput(pending);
 
     const onAbort = () => controller.abort(this.signal.reason);
     this.signal.addEventListener("abort", onAbort, { once: true });
@@ -790,8 +795,7 @@ export class FrameDriver {
       }, timeoutMs);
     });
     try {
-      const output = await Promise.race([pending, timeout]);
-      return { content: toContent(output), output, isError: false };
+      return fromOutput(await Promise.race([pending, timeout]));
     } catch (error) {
       if (this.signal.aborted) return "aborted";
       return toolFailure(call.name, error);
@@ -934,6 +938,19 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === "function"
   );
+}
+
+/** A tool's return value as its result: `toolResult(...)` carries text, attachments and output apart. */
+function fromOutput(output: unknown): ToolResult {
+  if (isToolResultValue(output)) {
+    return {
+      content: output.content,
+      ...(output.output !== undefined ? { output: output.output } : {}),
+      isError: false,
+      ...(output.attachments.length > 0 ? { attachments: output.attachments } : {}),
+    };
+  }
+  return { content: toContent(output), output, isError: false };
 }
 
 function toContent(output: unknown): string {

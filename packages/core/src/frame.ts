@@ -1,7 +1,7 @@
 import { resolvedAttachments } from "./attachments.js";
 import type { ContextComponentRecord, ErrorInfo, StoredEvent } from "./events.js";
 import { History } from "./history.js";
-import type { AssistantMessage, Message, ToolCall, Usage } from "./messages.js";
+import type { AssistantMessage, Attachment, Message, ToolCall, Usage } from "./messages.js";
 
 export type FrameStatus = "idle" | "running" | "interrupted" | "completed" | "failed" | "cancelled";
 
@@ -32,7 +32,11 @@ export interface CallState {
   readonly idempotencyKey?: string;
   readonly approval?: ApprovalState;
   readonly childFrameId?: string;
-  readonly result?: { readonly content: string; readonly isError: boolean };
+  readonly result?: {
+    readonly content: string;
+    readonly isError: boolean;
+    readonly attachments?: readonly Attachment[];
+  };
 }
 
 /** The open iteration of a frame. */
@@ -243,15 +247,19 @@ export function foldAll(
  * thread's state is exactly what its journal says.
  */
 export function fold(root: ExecutionFrame, event: StoredEvent): ExecutionFrame {
-  const next = event.frameId === root.frameId ? applyToFrame(root, event) : routeToChild(root, event);
+  const next =
+    event.frameId === root.frameId
+      ? applyToFrame(root, event, root.contents)
+      : routeToChild(root, event, root.contents);
   const stamped = withSeq(root, next ?? root, event.seq);
   if (event.type === "context.assembled") return withContents(stamped, event.data.included);
-  if (event.type === "run.started" && event.data.attachments) {
+  const attachments =
+    event.type === "run.started" || event.type === "tool.completed" ? event.data.attachments : undefined;
+  if (attachments)
     return withContents(
       stamped,
-      event.data.attachments.map((a) => ({ hash: a.hash, content: a.data })),
+      attachments.map((a) => ({ hash: a.hash, content: a.data })),
     );
-  }
   return stamped;
 }
 
@@ -278,18 +286,27 @@ function withSeq(before: ExecutionFrame, after: ExecutionFrame, seq: number): Ex
   return after;
 }
 
-function routeToChild(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame | undefined {
+function routeToChild(
+  frame: ExecutionFrame,
+  event: StoredEvent,
+  contents: ReadonlyMap<string, string>,
+): ExecutionFrame | undefined {
   for (const [id, child] of Object.entries(frame.children)) {
     const updated =
       id === event.frameId
-        ? withSeq(child, applyToFrame(child, event), event.seq)
-        : routeToChild(child, event);
+        ? withSeq(child, applyToFrame(child, event, contents), event.seq)
+        : routeToChild(child, event, contents);
     if (updated) return { ...frame, children: { ...frame.children, [id]: updated } };
   }
   return undefined;
 }
 
-function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame {
+/** `contents`: the thread's journaled texts and attachment data (the root frame's), before `event`. */
+function applyToFrame(
+  frame: ExecutionFrame,
+  event: StoredEvent,
+  contents: ReadonlyMap<string, string>,
+): ExecutionFrame {
   const running: FrameStatus = frame.status === "interrupted" ? "running" : frame.status;
   switch (event.type) {
     case "run.started":
@@ -306,7 +323,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
             ? {
                 role: "user",
                 content: event.data.input,
-                attachments: resolvedAttachments(event.data.attachments, frame.contents),
+                attachments: resolvedAttachments(event.data.attachments, contents),
               }
             : { role: "user", content: event.data.input },
         ),
@@ -416,11 +433,13 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
     case "tool.completed": {
       const { callId, content, error } = event.data;
       const failed = error === undefined ? undefined : frame.turn?.calls.find((c) => c.callId === callId);
+      const attachments = event.data.attachments
+        ? resolvedAttachments(event.data.attachments, contents)
+        : undefined;
+      const result = { content, isError: error !== undefined, ...(attachments ? { attachments } : {}) };
       const updated = withFailure(
         updateCalls(frame, (call) =>
-          call.callId === callId
-            ? { ...call, execution: "completed", result: { content, isError: error !== undefined } }
-            : call,
+          call.callId === callId ? { ...call, execution: "completed", result } : call,
         ),
         failed,
       );
@@ -436,6 +455,7 @@ function applyToFrame(frame: ExecutionFrame, event: StoredEvent): ExecutionFrame
           name: call.name,
           content: call.result!.content,
           ...(call.result!.isError ? { isError: true } : {}),
+          ...(call.result!.attachments ? { attachments: [...call.result!.attachments] } : {}),
         });
       }
       return { ...updated, messages, status: running };

@@ -3,7 +3,7 @@ import type { AppliedCompression, ContextComponent } from "./context.js";
 import { HookError } from "./errors.js";
 import type { ContextComponentRecord } from "./events.js";
 import type { ExecutionFrame } from "./frame.js";
-import type { Message } from "./messages.js";
+import type { Attachment, Message } from "./messages.js";
 import type { ModelRequest, ModelResponse } from "./provider.js";
 import type { Tool } from "./tool.js";
 
@@ -55,6 +55,8 @@ export interface ToolResult {
   readonly content: string;
   readonly output?: unknown;
   readonly isError: boolean;
+  /** Images and files the model sees with `content`. */
+  readonly attachments?: readonly Attachment[];
 }
 
 export interface ContextAssemblyInfo {

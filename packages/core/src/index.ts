@@ -12,6 +12,8 @@ export {
   ContentPartSchema,
   estimateAttachmentTokens,
   imageSize,
+  type ToolResultValue,
+  toolResult,
 } from "./attachments.js";
 export {
   type CompressionInput,

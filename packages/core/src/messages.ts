@@ -61,6 +61,8 @@ export const ToolMessageSchema = z.object({
   name: z.string(),
   content: z.string(),
   isError: z.boolean().optional(),
+  /** Images and files the tool returned with its text (`toolResult({ content, attachments })`). */
+  attachments: z.array(AttachmentSchema).optional(),
 });
 
 /** Loom's provider-neutral message. Providers map it to and from their wire format. */

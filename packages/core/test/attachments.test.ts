@@ -7,9 +7,12 @@ import {
   type NewEvent,
   readAll,
   type StoredEvent,
+  tool,
+  toolResult,
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 // Images and files in a run's input: validated, journaled once per thread by content address, sent
 // whole to the model, restored exactly on resume, and counted in the context budget.
@@ -162,5 +165,60 @@ describe("attachment tokens", () => {
         ? assembled.data.included.find((c) => c.id === "history")
         : undefined;
     expect(history?.tokens).toBeGreaterThan(765);
+  });
+});
+
+describe("images and files in a tool's result", () => {
+  const chart = tool({
+    name: "chart",
+    description: "Draws a chart",
+    input: z.object({ of: z.string() }),
+    idempotent: true,
+    run: ({ of }) =>
+      toolResult({
+        content: `chart of ${of} attached`,
+        attachments: [{ type: "image", mediaType: "image/png", data: PIXEL }],
+      }),
+  });
+  const turns = [
+    { toolCalls: [{ id: "c1", name: "chart", args: { of: "sales" } }] },
+    { toolCalls: [{ id: "c2", name: "chart", args: { of: "costs" } }] },
+    { text: "Two charts." },
+  ];
+
+  it("reach the model in the tool's message, and the journal holds the bytes once", async () => {
+    const journal = new MemoryJournal();
+    const provider = new ScriptedProvider(turns);
+    await createAgent({ journal, provider, tools: [chart] }).run("Chart it", { threadId: "t" });
+    const tools = provider.requests[2]!.messages.filter((m) => m.role === "tool");
+    expect(tools.map((m) => m.role === "tool" && [m.content, m.attachments?.[0]?.data])).toEqual([
+      ["chart of sales attached", PIXEL],
+      ["chart of costs attached", PIXEL],
+    ]);
+    const events = await readAll(journal, "t");
+    expect(JSON.stringify(events).split(PIXEL).length - 1).toBe(1);
+    const completed = events.filter((e) => e.type === "tool.completed");
+    expect(completed.map((e) => e.type === "tool.completed" && e.data.attachments?.[0]?.hash)).toEqual([
+      expect.any(String),
+      expect.any(String),
+    ]);
+
+    // Resumed after the second call's result, in a fresh agent: the model gets both charts, from the journal.
+    const cut = new MemoryJournal();
+    const upTo = events.findLastIndex((e) => e.type === "tool.completed");
+    await cut.append("t", events.slice(0, upTo + 1).map(strip), -1);
+    const resumed = new ScriptedProvider(turns.slice(2));
+    await createAgent({ journal: cut, provider: resumed, tools: [chart] }).resume("t");
+    const again = resumed.requests[0]!.messages.filter((m) => m.role === "tool");
+    expect(again.map((m) => m.role === "tool" && m.attachments?.[0]?.data)).toEqual([PIXEL, PIXEL]);
+  });
+
+  it("refuses a malformed attachment with a ConfigError the model is told of", async () => {
+    expect(() =>
+      toolResult({ content: "x", attachments: [{ type: "image", mediaType: "image/png" } as never] }),
+    ).toThrow(ConfigError);
+    expect(() => toolResult({ content: "x", attachments: [{ type: "text", text: "no" } as never] })).toThrow(
+      /not an image or file part/,
+    );
   });
 });
