@@ -22,8 +22,9 @@ export const MESSAGE_OVERHEAD_TOKENS = 4;
 /** Tokens of one message: its text, tool calls, reasoning and attachments (estimated), plus framing. */
 export function countMessageTokens(tokenizer: Tokenizer, message: Message): number {
   let tokens = tokenizer.count(message.content) + MESSAGE_OVERHEAD_TOKENS;
-  if (message.role === "user")
+  if (message.role === "user" || message.role === "tool") {
     for (const a of message.attachments ?? []) tokens += estimateAttachmentTokens(a);
+  }
   if (message.role === "assistant") {
     for (const call of message.toolCalls ?? [])
       tokens += tokenizer.count(call.name) + tokenizer.count(call.arguments) + 2;

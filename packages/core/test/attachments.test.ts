@@ -213,6 +213,31 @@ describe("images and files in a tool's result", () => {
     expect(again.map((m) => m.role === "tool" && m.attachments?.[0]?.data)).toEqual([PIXEL, PIXEL]);
   });
 
+  it("count in the budget like the input's", async () => {
+    const journal = new MemoryJournal();
+    const big = tool({
+      name: "screenshot",
+      description: "Takes a screenshot",
+      input: z.object({}),
+      run: () =>
+        toolResult({
+          content: "here",
+          attachments: [{ type: "image", mediaType: "image/png", data: pngOf(1024, 768) }],
+        }),
+    });
+    const provider = new ScriptedProvider([
+      { toolCalls: [{ name: "screenshot", args: {} }] },
+      { text: "ok" },
+    ]);
+    await createAgent({ journal, provider, tools: [big] }).run("look", { threadId: "t" });
+    const assembled = (await readAll(journal, "t")).filter((e) => e.type === "context.assembled");
+    const history = (i: number) => {
+      const a = assembled[i]!;
+      return a.type === "context.assembled" ? a.data.included.find((c) => c.id === "history")!.tokens : 0;
+    };
+    expect(history(1) - history(0)).toBeGreaterThan(765);
+  });
+
   it("refuses a malformed attachment with a ConfigError the model is told of", async () => {
     expect(() =>
       toolResult({ content: "x", attachments: [{ type: "image", mediaType: "image/png" } as never] }),
