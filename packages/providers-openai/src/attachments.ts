@@ -1,8 +1,9 @@
-import { type Attachment, ProviderError, type UserMessage } from "@loom/core";
+import { type Attachment, ProviderError, type ToolMessage, type UserMessage } from "@loom/core";
 import type OpenAI from "openai";
 
 type ChatPart = OpenAI.Chat.Completions.ChatCompletionContentPart;
 type ResponsesPart = OpenAI.Responses.ResponseInputContent;
+type ToolOutput = OpenAI.Responses.ResponseInputItem.FunctionCallOutput["output"];
 
 /** An image goes as an image part whatever its `type` says: a `file` of `image/png` is an image too. */
 function isImage(attachment: Attachment): boolean {
@@ -68,10 +69,34 @@ export function chatUserContent(message: UserMessage): string | ChatPart[] {
 
 /** A user message as Responses API content: `input_text`, then an `input_image` or `input_file` per attachment. */
 export function responsesUserContent(message: UserMessage): string | ResponsesPart[] {
-  const attachments = message.attachments ?? [];
-  if (attachments.length === 0) return message.content;
-  const parts: ResponsesPart[] =
-    message.content !== "" ? [{ type: "input_text", text: message.content }] : [];
+  return responsesContent(message.content, message.attachments ?? []);
+}
+
+/**
+ * A tool result as a `function_call_output`'s `output`: its text alone, or, when the tool returned
+ * images or files, the same `input_text`, `input_image` and `input_file` items a user message gets.
+ */
+export function responsesToolOutput(message: ToolMessage): ToolOutput {
+  return responsesContent(message.content, message.attachments ?? []);
+}
+
+/**
+ * A Chat Completions `tool` message takes text only: a tool result with images or files is refused
+ * before any request rather than sent without them.
+ */
+export function chatToolContent(message: ToolMessage): string {
+  const count = message.attachments?.length ?? 0;
+  if (count > 0) {
+    throw refused(
+      `the result of tool "${message.name}" (call ${message.callId}) has ${count} image or file attachment${count === 1 ? "" : "s"}, and a Chat Completions tool message takes text only. Use api: "responses", which takes images and files in tool results, or have the tool return what the model needs as text.`,
+    );
+  }
+  return message.content;
+}
+
+function responsesContent(content: string, attachments: readonly Attachment[]): string | ResponsesPart[] {
+  if (attachments.length === 0) return content;
+  const parts: ResponsesPart[] = content !== "" ? [{ type: "input_text", text: content }] : [];
   for (const [index, attachment] of attachments.entries()) {
     const from = source(attachment, index);
     if (isImage(attachment)) {

@@ -9,7 +9,7 @@ import type {
   Usage,
 } from "@loom/core";
 import type OpenAI from "openai";
-import { chatUserContent } from "./attachments.js";
+import { chatToolContent, chatUserContent } from "./attachments.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
 import { jsonSchemaFormat, providerOptions } from "./settings.js";
 
@@ -79,7 +79,7 @@ export function chatBody(
 
 function chatMessage(message: Message): ChatMessageParam {
   if (message.role === "tool") {
-    return { role: "tool", tool_call_id: message.callId, content: message.content };
+    return { role: "tool", tool_call_id: message.callId, content: chatToolContent(message) };
   }
   if (message.role === "user") return { role: "user", content: chatUserContent(message) };
   if (message.role !== "assistant") return { role: message.role, content: message.content };

@@ -8,7 +8,7 @@ import type {
   Usage,
 } from "@loom/core";
 import type OpenAI from "openai";
-import { responsesUserContent } from "./attachments.js";
+import { responsesToolOutput, responsesUserContent } from "./attachments.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
 import { jsonSchemaFormat, providerOptions } from "./settings.js";
 
@@ -34,7 +34,11 @@ export function responsesBody(
         input.push({ role: "user", content: responsesUserContent(message) });
         break;
       case "tool":
-        input.push({ type: "function_call_output", call_id: message.callId, output: message.content });
+        input.push({
+          type: "function_call_output",
+          call_id: message.callId,
+          output: responsesToolOutput(message),
+        });
         break;
       case "assistant":
         for (const part of message.reasoning ?? []) {
