@@ -1,7 +1,9 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import { type Attachment, ProviderError, type UserMessage } from "@loom/core";
+import { type Attachment, ProviderError, type ToolMessage, type UserMessage } from "@loom/core";
 
 type BlockParam = Anthropic.Messages.ContentBlockParam;
+type AttachmentBlock = Anthropic.Messages.ImageBlockParam | Anthropic.Messages.DocumentBlockParam;
+type ToolResultContent = NonNullable<Anthropic.Messages.ToolResultBlockParam["content"]>;
 type ImageMediaType = Anthropic.Messages.Base64ImageSource["media_type"];
 
 const IMAGE_TYPES: ReadonlySet<string> = new Set<ImageMediaType>([
@@ -27,7 +29,20 @@ export function userBlocks(message: UserMessage): BlockParam[] {
   return blocks;
 }
 
-function attachmentBlock(attachment: Attachment, index: number): BlockParam {
+/**
+ * A tool result's `content`: its text alone, or, when the tool returned images or files, a text
+ * block then the same `image` and `document` blocks a user message gets.
+ */
+export function toolResultContent(message: ToolMessage): ToolResultContent {
+  const attachments = message.attachments ?? [];
+  if (attachments.length === 0) return message.content;
+  return [
+    ...(message.content !== "" ? [{ type: "text" as const, text: message.content }] : []),
+    ...attachments.map(attachmentBlock),
+  ];
+}
+
+function attachmentBlock(attachment: Attachment, index: number): AttachmentBlock {
   const { mediaType, data, url } = attachment;
   const name = `attachment ${index} (${mediaType})`;
   const from: { data: string } | { url: string } | undefined =

@@ -1,6 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ModelRequest } from "@loom/core";
-import { userBlocks } from "./attachments.js";
+import { toolResultContent, userBlocks } from "./attachments.js";
 import type { ResolvedAnthropicOptions } from "./options.js";
 
 type MessageParams = Anthropic.Messages.MessageCreateParamsNonStreaming;
@@ -48,7 +48,7 @@ export function messagesBody(
           {
             type: "tool_result",
             tool_use_id: message.callId,
-            content: message.content,
+            content: toolResultContent(message),
             ...(message.isError ? { is_error: true } : {}),
           },
         ]);

@@ -1,6 +1,7 @@
-import { createAgent, MemoryJournal, type ModelRequest, ProviderError } from "@loom/core";
+import { createAgent, MemoryJournal, type ModelRequest, ProviderError, tool, toolResult } from "@loom/core";
 import { collectParts, loadRecording, recordingPath, startReplayServer } from "@loom/testing";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { createAnthropicProvider } from "../src/index.js";
 
 // Images and files on user messages as Messages API blocks; what the API cannot take is refused
@@ -162,6 +163,131 @@ describe("a Loom agent run with an image and a PDF", () => {
       expect(messages[0]).toEqual([sent]);
       expect(messages[1]?.[0]).toEqual(sent);
       expect(messages[1]?.at(-1)).toEqual({ role: "user", content: "And the PDF's title?" });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+type ToolAttachments = NonNullable<
+  Extract<ModelRequest["messages"][number], { role: "tool" }>["attachments"]
+>;
+
+/** A turn where the model called a tool, and the tool answered with text and `attachments`. */
+const toolReturned = (attachments: ToolAttachments, isError?: boolean): ModelRequest => ({
+  messages: [
+    { role: "user", content: "Chart the sales." },
+    { role: "assistant", content: "", toolCalls: [{ id: "toolu_1", name: "chart", arguments: "{}" }] },
+    {
+      role: "tool",
+      callId: "toolu_1",
+      name: "chart",
+      content: "chart attached",
+      attachments,
+      ...(isError !== undefined ? { isError } : {}),
+    },
+  ],
+  tools: [],
+  settings: {},
+});
+
+describe("tool results with images and files", () => {
+  it("the tool_result's content is a text block, then the same image and document blocks a user message gets", async () => {
+    const { calls, parts, error } = await send(
+      toolReturned(
+        [
+          { type: "image", mediaType: "image/png", data: PIXEL, hash: "ignored-by-providers" },
+          { type: "image", mediaType: "image/jpeg", url: "https://example.com/cat.jpg" },
+          { type: "file", mediaType: "application/pdf", data: PDF, filename: "sales.pdf" },
+          {
+            type: "file",
+            mediaType: "text/plain",
+            data: Buffer.from(NOTES).toString("base64"),
+            filename: "notes.txt",
+          },
+        ],
+        true,
+      ),
+    );
+    expect(error).toBeUndefined();
+    expect(parts.at(-1)?.type).toBe("finish");
+    expect((calls[0]!.body as { messages: unknown[] }).messages.at(-1)).toEqual({
+      role: "user",
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: "toolu_1",
+          is_error: true,
+          content: [
+            { type: "text", text: "chart attached" },
+            { type: "image", source: { type: "base64", media_type: "image/png", data: PIXEL } },
+            { type: "image", source: { type: "url", url: "https://example.com/cat.jpg" } },
+            {
+              type: "document",
+              source: { type: "base64", media_type: "application/pdf", data: PDF },
+              title: "sales.pdf",
+            },
+            {
+              type: "document",
+              source: { type: "text", media_type: "text/plain", data: NOTES },
+              title: "notes.txt",
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("a tool result without attachments keeps its plain string content", async () => {
+    const { calls } = await send(toolReturned([]));
+    expect((calls[0]!.body as { messages: unknown[] }).messages.at(-1)).toEqual({
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "chart attached" }],
+    });
+  });
+
+  it("refuses what a user message would refuse (an image type the API does not take), before any request", async () => {
+    const refused = await refusal(toolReturned([{ type: "image", mediaType: "image/tiff", data: PIXEL }]));
+    expect(refused.message).toMatch(/attachment 0 \(image\/tiff\)/);
+    expect(refused.message).not.toContain(PIXEL);
+  });
+});
+
+describe("a Loom agent run where a tool returns an image", () => {
+  it("the chart the tool returned goes to the model in the next request's tool_result", async () => {
+    const file = "anthropic/messages-stream-tool-use-then-text.anthropic-sdk-python.json";
+    const server = await startReplayServer(loadRecording(recordingPath(file)));
+    try {
+      const agent = createAgent({
+        journal: new MemoryJournal(),
+        provider: createAnthropicProvider({ model: "claude-haiku-4-5", apiKey: "k", baseURL: server.url }),
+        tools: [
+          tool({
+            name: "get_weather",
+            description: "Lookup the weather for a given city in either celsius or fahrenheit",
+            input: z.object({ location: z.string(), units: z.enum(["c", "f"]) }),
+            run: () =>
+              toolResult({
+                content: "chart attached",
+                attachments: [{ type: "image", mediaType: "image/png", data: PIXEL }],
+              }),
+          }),
+        ],
+      });
+      const result = await agent.run("What is the weather in SF?");
+      expect(result.status).toBe("completed");
+      expect(server.calls).toHaveLength(2);
+      const last = (server.calls[1]!.body as { messages: { content: unknown[] }[] }).messages.at(-1);
+      expect(last?.content).toEqual([
+        {
+          type: "tool_result",
+          tool_use_id: expect.stringMatching(/^toolu_/),
+          content: [
+            { type: "text", text: "chart attached" },
+            { type: "image", source: { type: "base64", media_type: "image/png", data: PIXEL } },
+          ],
+        },
+      ]);
     } finally {
       await server.close();
     }
