@@ -13,7 +13,14 @@ import {
   type ProviderStreamPart,
 } from "@loom/core";
 import { toProviderError } from "./errors.js";
-import { type CommonCallOptions, callOptions, type FilePartOf, filePartV2, filePartV4 } from "./request.js";
+import {
+  type CommonCallOptions,
+  callOptions,
+  type PartWriters,
+  writersV2,
+  writersV3,
+  writersV4,
+} from "./request.js";
 import { type AnyStreamPart, loomParts, type StreamEnd } from "./response.js";
 
 /** An AI SDK language model of any specification version the adapter speaks. */
@@ -61,8 +68,8 @@ type GenerateResult =
   | LanguageModelV3GenerateResult
   | LanguageModelV4GenerateResult;
 
-/** The call options with the user's files written as the model's specification version takes them. */
-type OptionsFor = <F>(filePart: FilePartOf<F>) => CommonCallOptions<F>;
+/** The call options with attachments written as the model's specification version takes them. */
+type OptionsFor = <F, T>(writers: PartWriters<F, T>) => CommonCallOptions<F, T>;
 
 const SPECIFICATION_VERSIONS: ReadonlySet<unknown> = new Set(["v2", "v3", "v4"]);
 
@@ -127,14 +134,14 @@ export class AiSdkProvider implements Provider {
     // Once doStream has answered, the HTTP status was a success: a later error came in the stream.
     let answered = false;
     try {
-      const options: OptionsFor = (filePart) =>
+      const options: OptionsFor = (writers) =>
         callOptions(
           request,
           this.providerKey,
           idle.signal,
           this.model.specificationVersion,
           warnings,
-          filePart,
+          writers,
         );
       const { stream, response } = this.stream
         ? await this.startStream(options)
@@ -181,11 +188,11 @@ export class AiSdkProvider implements Provider {
     const model = this.model;
     switch (model.specificationVersion) {
       case "v4":
-        return model.doStream(options(filePartV4(this.provider)));
+        return model.doStream(options(writersV4(this.provider)));
       case "v3":
-        return model.doStream(options(filePartV2(this.provider)));
+        return model.doStream(options(writersV3(this.provider)));
       case "v2":
-        return model.doStream(options(filePartV2(this.provider)));
+        return model.doStream(options(writersV2(this.provider)));
     }
   }
 
@@ -194,11 +201,11 @@ export class AiSdkProvider implements Provider {
     const model = this.model;
     switch (model.specificationVersion) {
       case "v4":
-        return model.doGenerate(options(filePartV4(this.provider)));
+        return model.doGenerate(options(writersV4(this.provider)));
       case "v3":
-        return model.doGenerate(options(filePartV2(this.provider)));
+        return model.doGenerate(options(writersV3(this.provider)));
       case "v2":
-        return model.doGenerate(options(filePartV2(this.provider)));
+        return model.doGenerate(options(writersV2(this.provider)));
     }
   }
 }

@@ -10,11 +10,14 @@ import {
 /** Options per provider, in the shape every specification version accepts. */
 type ProviderOptions = Record<string, Record<string, JSONValue>>;
 
-type ToolResultPart = {
+type ToolResultPart<T> = {
   type: "tool-result";
   toolCallId: string;
   toolName: string;
-  output: { type: "text"; value: string } | { type: "error-text"; value: string };
+  output:
+    | { type: "text"; value: string }
+    | { type: "error-text"; value: string }
+    | { type: "content"; value: ({ type: "text"; text: string } | T)[] };
 };
 
 type AssistantPart =
@@ -33,25 +36,44 @@ export type FilePartV4 = {
 /** A user's image or file in a v2 or v3 prompt: base64 text or a URL, untagged. */
 export type FilePartV2 = { type: "file"; mediaType: string; filename?: string; data: string | URL };
 
+/** An image or file a tool returned, in a v3 tool result's `content` output. */
+export type ToolFilePartV3 =
+  | { type: "image-data"; data: string; mediaType: string }
+  | { type: "image-url"; url: string }
+  | { type: "file-data"; data: string; mediaType: string; filename?: string }
+  | { type: "file-url"; url: string };
+
+/** An image or file a tool returned, in a v2 tool result's `content` output: base64 only. */
+export type ToolFilePartV2 = { type: "media"; data: string; mediaType: string };
+
 /** An attachment as a specification version's file part; `index` names it in a refusal. */
 export type FilePartOf<F> = (attachment: Attachment, index: number) => F;
+
+/**
+ * How a specification version writes attachments: a user's (`file`) and a tool result's
+ * (`toolFile`, an item of its `content` output).
+ */
+export interface PartWriters<F, T> {
+  file: FilePartOf<F>;
+  toolFile: FilePartOf<T>;
+}
 
 /**
  * The part of the AI SDK's prompt Loom's messages use: the same in v2, v3 and v4 but for the
  * user's file parts (`F`).
  */
-type PromptMessage<F> = (
+type PromptMessage<F, T> = (
   | { role: "system"; content: string }
   | { role: "user"; content: ({ type: "text"; text: string } | F)[] }
   | { role: "assistant"; content: AssistantPart[] }
-  | { role: "tool"; content: ToolResultPart[] }
+  | { role: "tool"; content: ToolResultPart<T>[] }
 ) & { providerOptions?: ProviderOptions };
 
 type ToolChoice = { type: "auto" | "none" | "required" } | { type: "tool"; toolName: string };
 
 /** Call options every specification version (v2, v3, v4) accepts as they are. */
-export interface CommonCallOptions<F> {
-  prompt: PromptMessage<F>[];
+export interface CommonCallOptions<F, T> {
+  prompt: PromptMessage<F, T>[];
   tools?: {
     type: "function";
     name: string;
@@ -78,14 +100,14 @@ export interface CommonCallOptions<F> {
  * (v2, v3, v4) has in common: system text, user text and files (as `filePart` writes them for the
  * version), assistant text, reasoning and tool calls, and tool results as text or error text.
  */
-export function callOptions<F>(
+export function callOptions<F, T>(
   request: ModelRequest,
   providerKey: string,
   signal: AbortSignal,
   specificationVersion: "v2" | "v3" | "v4",
   warnings: string[],
-  filePart: FilePartOf<F>,
-): CommonCallOptions<F> {
+  writers: PartWriters<F, T>,
+): CommonCallOptions<F, T> {
   const { settings } = request;
   const tools: Tools = request.tools.map((tool) => ({
     type: "function",
@@ -93,7 +115,7 @@ export function callOptions<F>(
     description: tool.description,
     inputSchema: tool.inputSchema as JSONSchema7,
   }));
-  const messages = prompt(request.messages, providerKey, filePart);
+  const messages = prompt(request.messages, providerKey, writers);
   // Settings the AI SDK has no common option for go as the provider's own option where Loom knows its name.
   const mapped: Record<string, JSONValue> = {};
   const anthropic = providerKey === "anthropic";
@@ -182,11 +204,11 @@ function withMapped(
 
 const EPHEMERAL: ProviderOptions = { anthropic: { cacheControl: { type: "ephemeral" } } };
 
-type Tools = NonNullable<CommonCallOptions<never>["tools"]>;
+type Tools = NonNullable<CommonCallOptions<never, never>["tools"]>;
 
 /** Anthropic cache breakpoints as `@ai-sdk/anthropic`'s `cacheControl` on messages and the last tool. */
-function markCached<F>(
-  messages: PromptMessage<F>[],
+function markCached<F, T>(
+  messages: PromptMessage<F, T>[],
   tools: Tools,
   cache: NonNullable<ModelRequest["settings"]["cache"]>,
   count: number,
@@ -220,12 +242,12 @@ function jsonProviderOptions(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function prompt<F>(
+function prompt<F, T>(
   messages: readonly Message[],
   providerKey: string,
-  filePart: FilePartOf<F>,
-): PromptMessage<F>[] {
-  const out: PromptMessage<F>[] = [];
+  writers: PartWriters<F, T>,
+): PromptMessage<F, T>[] {
+  const out: PromptMessage<F, T>[] = [];
   const toolNames = new Map<string, string>();
   for (const [index, message] of messages.entries()) {
     const length = out.length;
@@ -240,7 +262,7 @@ function prompt<F>(
             ...(message.content !== "" || !message.attachments?.length
               ? [{ type: "text" as const, text: message.content }]
               : []),
-            ...(message.attachments ?? []).map(filePart),
+            ...(message.attachments ?? []).map(writers.file),
           ],
         });
         break;
@@ -268,13 +290,24 @@ function prompt<F>(
         break;
       }
       case "tool": {
-        const result: ToolResultPart = {
+        const attachments = message.attachments ?? [];
+        const result: ToolResultPart<T> = {
           type: "tool-result",
           toolCallId: message.callId,
           toolName: message.name || toolNames.get(message.callId) || "",
-          output: message.isError
-            ? { type: "error-text", value: message.content }
-            : { type: "text", value: message.content },
+          // With images or files the result is `content`, even an error: the text alone would drop them.
+          output:
+            attachments.length > 0
+              ? {
+                  type: "content",
+                  value: [
+                    ...(message.content !== "" ? [{ type: "text" as const, text: message.content }] : []),
+                    ...attachments.map(writers.toolFile),
+                  ],
+                }
+              : message.isError
+                ? { type: "error-text", value: message.content }
+                : { type: "text", value: message.content },
         };
         // The results of one turn go in one tool message.
         const last = out.at(-1);
@@ -311,8 +344,63 @@ function toolInput(args: string): unknown {
   }
 }
 
+/** Attachments as v4 parts: a tool result's content items are the same file parts as a user's. */
+export const writersV4 = (provider: string): PartWriters<FilePartV4, FilePartV4> => {
+  const file = filePartV4(provider);
+  return { file, toolFile: textOnlyToolsRefuse(provider, file) };
+};
+
+/** Attachments as v3 parts: user file parts, and a tool result's image or file data or URL items. */
+export const writersV3 = (provider: string): PartWriters<FilePartV2, ToolFilePartV3> => ({
+  file: filePartV2(provider),
+  toolFile: textOnlyToolsRefuse(provider, (attachment, index) => {
+    const from = fileSource(attachment, index, provider);
+    const image = attachment.type === "image" || attachment.mediaType.startsWith("image/");
+    if (from instanceof URL) {
+      const url = from.toString();
+      return image ? { type: "image-url", url } : { type: "file-url", url };
+    }
+    if (image) return { type: "image-data", data: from, mediaType: attachment.mediaType };
+    return {
+      type: "file-data",
+      data: from,
+      mediaType: attachment.mediaType,
+      ...(attachment.filename !== undefined ? { filename: attachment.filename } : {}),
+    };
+  }),
+});
+
+/** Attachments as v2 parts: a tool result's `media` items carry base64 only, so a URL is refused. */
+export const writersV2 = (provider: string): PartWriters<FilePartV2, ToolFilePartV2> => ({
+  file: filePartV2(provider),
+  toolFile: textOnlyToolsRefuse(provider, (attachment, index) => {
+    const from = fileSource(attachment, index, provider);
+    if (from instanceof URL) {
+      throw refusedAttachment(
+        `tool result attachment ${index} (${attachment.mediaType}) is at a URL, and a v2 model takes a tool's images and files as bytes only. Send the bytes as "data".`,
+        provider,
+      );
+    }
+    return { type: "media", data: from, mediaType: attachment.mediaType };
+  }),
+});
+
+/**
+ * A Chat Completions model (provider id "openai.chat", "<name>.chat") has text-only tool messages:
+ * the AI SDK would send a tool's image as its base64 in JSON text, so it is refused instead.
+ */
+function textOnlyToolsRefuse<T>(provider: string, write: FilePartOf<T>): FilePartOf<T> {
+  if (!provider.endsWith(".chat")) return write;
+  return (attachment, index) => {
+    throw refusedAttachment(
+      `tool result attachment ${index} (${attachment.mediaType}): a Chat Completions model's tool messages take text only. Use a Responses model (openai.responses(...)), or have the tool return what the model needs as text.`,
+      provider,
+    );
+  };
+}
+
 /** Attachments as v4 file parts: base64 data, or a URL. */
-export const filePartV4 =
+const filePartV4 =
   (provider: string): FilePartOf<FilePartV4> =>
   (attachment, index) => {
     const from = fileSource(attachment, index, provider);
@@ -325,7 +413,7 @@ export const filePartV4 =
   };
 
 /** Attachments as v2 or v3 file parts: base64 data, or a URL. */
-export const filePartV2 =
+const filePartV2 =
   (provider: string): FilePartOf<FilePartV2> =>
   (attachment, index) => ({
     type: "file",
