@@ -25,6 +25,14 @@ export function formatIteration(e: IterationExplanation): string {
       `  compression "${c.strategy}": ${n(c.tokensBefore)} → ${n(c.tokensAfter)} tokens (saved ${pct(c.tokensBefore - c.tokensAfter, c.tokensBefore)})`,
     );
   }
+  if (e.attachments.length > 0) {
+    lines.push("  attachments:");
+    for (const a of e.attachments) {
+      lines.push(
+        `    ${a.mediaType.padEnd(20)} ${n(a.tokens).padStart(9)} tok  ${a.role} message ${a.message}  ${a.sent ? "sent" : "not sent (its message was left out)"}`,
+      );
+    }
+  }
   if (e.usage)
     lines.push(`  model: ${n(e.usage.inputTokens)} input tokens, ${n(e.usage.outputTokens)} output tokens`);
   if (e.failedModelCalls > 0) lines.push(`  model calls failed first: ${e.failedModelCalls}`);

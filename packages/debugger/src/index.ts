@@ -16,6 +16,7 @@ export { type FlameHtmlOptions, flameGraphHtml } from "./flame-html.js";
 export { type FlameTextOptions, flameGraphText, type TextStream, writeFlameText } from "./flame-text.js";
 export { formatComponent, formatIteration, formatSummary } from "./format.js";
 export { compactRanges, iterationsPhrase } from "./ranges.js";
+export type { AttachmentAtIteration } from "./recording.js";
 export { buildSpans, type Span, type SpanKind, type SpanStatus } from "./spans.js";
 export type { DebugSummary, IterationTokens, LargestComponent } from "./summary.js";
 export { type TimelineEntry, timeline } from "./timeline.js";

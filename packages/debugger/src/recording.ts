@@ -1,4 +1,15 @@
-import type { ContextAssemblyInfo, ContextComponentRecord, EventData, StoredEvent, Usage } from "@loom/core";
+import {
+  type ContextAssemblyInfo,
+  type ContextComponentRecord,
+  type EventData,
+  type ExecutionFrame,
+  emptyFrame,
+  estimateAttachmentTokens,
+  findFrame,
+  fold,
+  type StoredEvent,
+  type Usage,
+} from "@loom/core";
 
 /** A `compression.applied` event: strategy, tokens before and after, and where the kept history starts. */
 export type Compression = EventData<"compression.applied"> & {
@@ -22,6 +33,21 @@ export interface IterationRecord {
   /** Usage the provider reported for this iteration's model call, when it completed. */
   readonly usage: Usage | undefined;
   readonly failedModelCalls: number;
+  /** The images and files in the frame's history at this assembly, each with its tokens and whether it was sent. */
+  readonly attachments: readonly AttachmentAtIteration[];
+}
+
+/** An image or file in the history at one context assembly. */
+export interface AttachmentAtIteration {
+  /** Index of the history message that carries it. */
+  readonly message: number;
+  readonly role: "user" | "tool";
+  readonly type: "image" | "file";
+  readonly mediaType: string;
+  /** Tokens counted for it in the budget (`estimateAttachmentTokens`, or the caller's). */
+  readonly tokens: number;
+  /** Whether its message was in the history sent at this iteration. */
+  readonly sent: boolean;
 }
 
 export interface FrameInfo {
@@ -116,7 +142,16 @@ export class Recording {
     const compressions = new Map<number, Compression[]>();
     const usage = new Map<number, Usage>();
     const failures = new Map<number, number>();
+    // Only for a thread with images or files: its state as it was at each event, to see which
+    // messages held them (the fold costs what a resume does; a thread without any skips it).
+    const withAttachments = this.events.some(
+      (e) => (e.type === "run.started" || e.type === "tool.completed") && e.data.attachments !== undefined,
+    );
+    let root: ExecutionFrame | undefined;
+    const histories = new Map<number, ExecutionFrame["messages"] | undefined>();
     for (const e of this.events) {
+      const before = root ?? emptyFrame(e.threadId);
+      if (withAttachments) root = fold(before, e);
       if (e.frameId !== frameId) continue;
       switch (e.type) {
         case "context.assembled":
@@ -130,7 +165,9 @@ export class Recording {
             compressions: [],
             usage: undefined,
             failedModelCalls: 0,
+            attachments: [],
           });
+          if (withAttachments) histories.set(e.iteration, findFrame(before, frameId)?.messages);
           break;
         case "compression.applied": {
           const list = compressions.get(e.iteration) ?? [];
@@ -165,6 +202,7 @@ export class Recording {
         compressions: [],
         usage: undefined,
         failedModelCalls: 0,
+        attachments: [],
       });
     }
     return [...records.values()]
@@ -173,7 +211,45 @@ export class Recording {
         compressions: compressions.get(r.iteration) ?? [],
         usage: usage.get(r.iteration),
         failedModelCalls: failures.get(r.iteration) ?? 0,
+        attachments: attachmentsAt(
+          histories.get(r.iteration),
+          r.included,
+          compressions.get(r.iteration) ?? [],
+        ),
       }))
       .sort((a, b) => a.iteration - b.iteration);
   }
+}
+
+/**
+ * The attachments of a frame's history before an assembly, and whether the assembly sent them: in
+ * the history range it kept, or as a message a compression put before it (a long turn's task).
+ */
+function attachmentsAt(
+  history: ExecutionFrame["messages"] | undefined,
+  included: readonly ContextComponentRecord[],
+  compressions: readonly Compression[],
+): AttachmentAtIteration[] {
+  if (!history) return [];
+  const kept = included.filter((c) => c.kind === "history" && c.range).map((c) => c.range!);
+  const prefix = compressions.flatMap((c) => c.prefix ?? []);
+  const out: AttachmentAtIteration[] = [];
+  history.toArray().forEach((message, index) => {
+    if (message.role !== "user" && message.role !== "tool") return;
+    if (!message.attachments?.length) return;
+    const sent =
+      kept.some(([from, to]) => index >= from && index < to) ||
+      prefix.some((m) => m.role === message.role && m.content === message.content);
+    for (const a of message.attachments) {
+      out.push({
+        message: index,
+        role: message.role,
+        type: a.type,
+        mediaType: a.mediaType,
+        tokens: estimateAttachmentTokens(a),
+        sent,
+      });
+    }
+  });
+  return out;
 }
