@@ -1,4 +1,4 @@
-import { ConfigError, type Hook, type Tool, type ToolContext } from "@loom/core";
+import { ConfigError, type Hook, type Tool, type ToolContext, toolResult } from "@loom/core";
 import { McpError, McpToolError } from "./errors.js";
 import { loomToolName, TOOL_NAME } from "./names.js";
 import {
@@ -27,6 +27,12 @@ export interface ConnectMcpOptions {
   readonly only?: readonly string[];
   /** Per-tool settings by MCP name, overriding what the tool's annotations imply. */
   readonly tools?: Readonly<Record<string, McpToolOverride>>;
+  /**
+   * Send the images a tool returns to the model, as attachments of its result (core's
+   * `toolResult`), instead of describing them in text. Off by default: not every API takes images
+   * in tool results (OpenAI Chat Completions refuses them; Anthropic and OpenAI Responses take them).
+   */
+  readonly imagesAsAttachments?: boolean;
 }
 
 /** A Loom tool backed by an MCP server's tool. */
@@ -130,7 +136,17 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
     }
     byLoomName.set(loomName, listedTool.name);
     const toolTimeoutMs = positive(override.timeoutMs, `tools["${listedTool.name}"].timeoutMs`) ?? timeoutMs;
-    tools.push(mcpTool(session, listedTool, loomName, override, toolTimeoutMs, keep));
+    tools.push(
+      mcpTool(
+        session,
+        listedTool,
+        loomName,
+        override,
+        toolTimeoutMs,
+        keep,
+        options.imagesAsAttachments === true,
+      ),
+    );
   }
 
   const approvalTools = tools.filter((t) => t.mcp.policy.needsApproval).map((t) => t.name);
@@ -175,6 +191,7 @@ function mcpTool(
   override: McpToolOverride,
   timeoutMs: number,
   keep: (key: string, value: { content: string; output: unknown }) => void,
+  imagesAsAttachments: boolean,
 ): McpTool {
   const annotations = listed.annotations as McpToolAnnotations | undefined;
   const policy = policyFromAnnotations(annotations, override);
@@ -232,6 +249,14 @@ function mcpTool(
       const read = readCallResult(result);
       if (result.isError)
         throw new McpToolError(session.name, listed.name, read.text || "the tool reported an error");
+      const images = imagesAsAttachments ? imageBlocks(result) : [];
+      if (images.length > 0) {
+        return toolResult({
+          content: read.text,
+          attachments: images.map((b) => ({ type: "image" as const, mediaType: b.mimeType, data: b.data })),
+          ...(read.structured !== undefined ? { output: read.structured } : {}),
+        });
+      }
       if (read.binary || read.structured !== undefined) {
         keep(context.idempotencyKey, {
           content: read.text,
@@ -297,4 +322,14 @@ function label(server: McpServer): string {
     }
   }
   return [server.command, ...(server.args ?? [])].join(" ").slice(0, 80);
+}
+
+/** The image blocks of a result, with their data and media type. */
+function imageBlocks(result: McpCallResult): { data: string; mimeType: string }[] {
+  return (result.content ?? []).flatMap((block) => {
+    const b = block as Record<string, unknown>;
+    return block.type === "image" && typeof b.data === "string" && typeof b.mimeType === "string"
+      ? [{ data: b.data, mimeType: b.mimeType }]
+      : [];
+  });
 }

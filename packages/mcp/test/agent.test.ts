@@ -112,6 +112,37 @@ describe("an agent using server-everything's tools (stdio)", () => {
     expect(JSON.stringify(done?.data)).not.toMatch(/iVBOR/);
   });
 
+  it("with imagesAsAttachments, the model gets the image itself in the tool's result, journaled once", async () => {
+    const withImages = await connectMcp(everythingStdio(), {
+      only: ["get-tiny-image"],
+      imagesAsAttachments: true,
+    });
+    try {
+      const journal = new MemoryJournal();
+      const provider = new ScriptedProvider([
+        { toolCalls: [{ id: "a", name: "get-tiny-image", args: {} }] },
+        { toolCalls: [{ id: "b", name: "get-tiny-image", args: {} }] },
+        { text: "two images" },
+      ]);
+      await createAgent({ journal, tools: withImages.tools, provider }).run("image please", {
+        threadId: "attached",
+      });
+      const tools = provider.requests[2]!.messages.filter((m) => m.role === "tool");
+      expect(tools).toHaveLength(2);
+      for (const m of tools) {
+        expect(m.role === "tool" && m.attachments?.[0]).toMatchObject({
+          type: "image",
+          mediaType: "image/png",
+          data: expect.stringMatching(/^iVBOR/),
+        });
+      }
+      const data = tools[0]!.role === "tool" ? tools[0]!.attachments![0]!.data! : "";
+      expect(JSON.stringify(await readAll(journal, "attached")).split(data).length - 1).toBe(1);
+    } finally {
+      await withImages.close();
+    }
+  });
+
   it("cancelling the run aborts the MCP call at once", async () => {
     const controller = new AbortController();
     const agent = createAgent({
