@@ -7,6 +7,7 @@ import {
   estimateAttachmentTokens,
   findFrame,
   fold,
+  type Message,
   type StoredEvent,
   type Usage,
 } from "@loom/core";
@@ -148,10 +149,22 @@ export class Recording {
       (e) => (e.type === "run.started" || e.type === "tool.completed") && e.data.attachments !== undefined,
     );
     let root: ExecutionFrame | undefined;
-    const histories = new Map<number, ExecutionFrame["messages"] | undefined>();
+    // The frame's history messages that carry attachments, as the history grows (append-only), and
+    // how many of them each assembly had before it.
+    const carriers: { index: number; message: Message }[] = [];
+    let scanned = 0;
+    const carriersAt = new Map<number, number>();
     for (const e of this.events) {
-      const before = root ?? emptyFrame(e.threadId);
-      if (withAttachments) root = fold(before, e);
+      if (withAttachments) {
+        root = fold(root ?? emptyFrame(e.threadId), e);
+        const history = findFrame(root, frameId)?.messages;
+        for (; history && scanned < history.length; scanned++) {
+          const message = history.at(scanned)!;
+          if ((message.role === "user" || message.role === "tool") && message.attachments?.length) {
+            carriers.push({ index: scanned, message });
+          }
+        }
+      }
       if (e.frameId !== frameId) continue;
       switch (e.type) {
         case "context.assembled":
@@ -167,7 +180,8 @@ export class Recording {
             failedModelCalls: 0,
             attachments: [],
           });
-          if (withAttachments) histories.set(e.iteration, findFrame(before, frameId)?.messages);
+          // The assembly's own event adds no message: what is scanned now is what it saw.
+          carriersAt.set(e.iteration, carriers.length);
           break;
         case "compression.applied": {
           const list = compressions.get(e.iteration) ?? [];
@@ -212,7 +226,7 @@ export class Recording {
         usage: usage.get(r.iteration),
         failedModelCalls: failures.get(r.iteration) ?? 0,
         attachments: attachmentsAt(
-          histories.get(r.iteration),
+          carriers.slice(0, carriersAt.get(r.iteration) ?? 0),
           r.included,
           compressions.get(r.iteration) ?? [],
         ),
@@ -226,21 +240,19 @@ export class Recording {
  * the history range it kept, or as a message a compression put before it (a long turn's task).
  */
 function attachmentsAt(
-  history: ExecutionFrame["messages"] | undefined,
+  carriers: readonly { index: number; message: Message }[],
   included: readonly ContextComponentRecord[],
   compressions: readonly Compression[],
 ): AttachmentAtIteration[] {
-  if (!history) return [];
   const kept = included.filter((c) => c.kind === "history" && c.range).map((c) => c.range!);
   const prefix = compressions.flatMap((c) => c.prefix ?? []);
   const out: AttachmentAtIteration[] = [];
-  history.toArray().forEach((message, index) => {
-    if (message.role !== "user" && message.role !== "tool") return;
-    if (!message.attachments?.length) return;
+  for (const { index, message } of carriers) {
+    if (message.role !== "user" && message.role !== "tool") continue;
     const sent =
       kept.some(([from, to]) => index >= from && index < to) ||
       prefix.some((m) => m.role === message.role && m.content === message.content);
-    for (const a of message.attachments) {
+    for (const a of message.attachments ?? []) {
       out.push({
         message: index,
         role: message.role,
@@ -250,6 +262,6 @@ function attachmentsAt(
         sent,
       });
     }
-  });
+  }
   return out;
 }
