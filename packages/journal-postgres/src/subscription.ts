@@ -1,14 +1,9 @@
 import { createHash } from "node:crypto";
-import type { StoredEvent } from "@loom/core";
+import { followThread, type StoredEvent, type SubscribeOptions } from "@loom/core";
 import type pg from "pg";
 import { quoteIdent } from "./sql.js";
 
-export interface SubscribeOptions {
-  /** The first seq to deliver. Default 0: the whole thread, then what follows. */
-  readonly from?: number;
-  /** Ends the subscription. */
-  readonly signal?: AbortSignal;
-}
+export type { SubscribeOptions } from "@loom/core";
 
 /** The NOTIFY channel of a journal schema: at most 63 bytes, as Postgres requires. */
 export function notifyChannel(schema: string): string {
@@ -114,35 +109,11 @@ export class NotificationHub {
   }
 }
 
-/** A wake-up flag: set by notifications, awaited by the subscriber between reads. */
-class Wakeup {
-  private pending = false;
-  private resolve: (() => void) | undefined;
-
-  notify = (): void => {
-    this.pending = true;
-    this.resolve?.();
-    this.resolve = undefined;
-  };
-
-  /** Clears the flag before a read, so a notification that lands during the read is not lost. */
-  reset(): void {
-    this.pending = false;
-  }
-
-  /** Resolves on a notification, or after `backstopMs` at the latest. */
-  wait(backstopMs: number): Promise<void> {
-    if (this.pending) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(this.notify, backstopMs);
-      this.resolve = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-}
-
+/**
+ * Core's `followThread` over LISTEN/NOTIFY: the subscriber LISTENs before its first read, so
+ * whatever is committed after that read wakes it; it also reads every `BACKSTOP_READ_MS` without a
+ * notification, since an appender that died between its commit and its NOTIFY wakes nobody.
+ */
 export async function* subscribeToThread(
   source: {
     hub: () => Promise<NotificationHub>;
@@ -152,27 +123,15 @@ export async function* subscribeToThread(
   threadId: string,
   options: SubscribeOptions,
 ): AsyncIterable<StoredEvent> {
-  const { signal } = options;
-  const wakeup = new Wakeup();
-  // LISTEN before the first read: whatever is committed after that read wakes us.
   const hub = await source.hub();
-  const remove = hub.add(threadId, wakeup.notify);
-  signal?.addEventListener("abort", wakeup.notify, { once: true });
-  let next = options.from ?? 0;
-  try {
-    for (;;) {
-      if (signal?.aborted || source.isClosed()) return;
-      wakeup.reset();
-      for await (const event of source.read(next)) {
-        yield event;
-        next = event.seq + 1;
-        if (signal?.aborted) return;
-      }
-      // The backstop read: an appender that died between its commit and its NOTIFY wakes nobody.
-      await wakeup.wait(BACKSTOP_READ_MS);
-    }
-  } finally {
-    remove();
-    signal?.removeEventListener("abort", wakeup.notify);
-  }
+  yield* followThread(
+    {
+      read: (_threadId, from) => source.read(from),
+      onAppend: (id, listener) => hub.add(id, listener),
+      isClosed: source.isClosed,
+      pollIntervalMs: BACKSTOP_READ_MS,
+    },
+    threadId,
+    options,
+  );
 }
