@@ -8,6 +8,7 @@ import {
   type Journal,
   pendingApprovals,
   type StoredEvent,
+  threadStatusAfter,
   watchThread,
 } from "@loom/core";
 import {
@@ -266,9 +267,8 @@ export async function tailCommand(
     refs.see(event);
     ctx.io.stdout.write(`${formatEventLine(ctx.io, event, refs)}\n`);
     next = event.seq + 1;
-    return (
-      opts.untilEnd && event.depth === 0 && /^run\.(completed|failed|cancelled|interrupted)$/.test(event.type)
-    );
+    // The run's end: a root-frame event after which the thread is no longer running.
+    return opts.untilEnd && threadStatusAfter("running", event) !== "running";
   };
   for await (const event of watchThread(ctx.journal, threadId, {
     fromSeq: next,

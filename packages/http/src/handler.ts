@@ -3,6 +3,7 @@ import {
   type Agent,
   ConfigError,
   cancelThread,
+  type FrameStatus,
   foldAll,
   type Journal,
   LoomError,
@@ -11,6 +12,7 @@ import {
   readAll,
   recordDecisions,
   type StoredEvent,
+  threadStatusAfter,
   validateThreadId,
   watchThread,
 } from "@loom/core";
@@ -64,16 +66,18 @@ class HttpError extends LoomError {
   }
 }
 
-const TERMINAL: ReadonlySet<string> = new Set([
-  "run.completed",
-  "run.failed",
-  "run.cancelled",
-  "run.interrupted",
-]);
+/**
+ * The status `event` ends the thread's current run with (completed, failed, cancelled, interrupted),
+ * as core's `threadStatusAfter` says, or undefined: the stream then ends with an `end` event.
+ */
+function endOf(event: StoredEvent): FrameStatus | undefined {
+  const status = threadStatusAfter("running", event);
+  return status === "running" ? undefined : status;
+}
 
-/** Whether `event` ends the thread's current run: the stream then ends with an `end` event. */
-function endsRun(event: StoredEvent): boolean {
-  return event.depth === 0 && TERMINAL.has(event.type);
+/** The `end` event of a stream, after the event that ended the run. */
+function endEvent(status: FrameStatus, lastSeq: number): string {
+  return encodeEvent({ event: "end", data: JSON.stringify({ status, lastSeq }) });
 }
 
 /**
@@ -238,13 +242,9 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
         };
         send(`retry: ${options.reconnectMs ?? 1000}\n\n`);
         // Already past the end of a finished run: say so now rather than wait for nothing.
-        if (last && endsRun(last)) {
-          send(
-            encodeEvent({
-              event: "end",
-              data: JSON.stringify({ status: statusOf(last), lastSeq: last.seq }),
-            }),
-          );
+        const ended = last && endOf(last);
+        if (last && ended) {
+          send(endEvent(ended, last.seq));
           finish();
           return;
         }
@@ -263,13 +263,9 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
               ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
             })) {
               send(encodeEvent({ id: String(event.seq), event: "event", data: JSON.stringify(event) }));
-              if (endsRun(event)) {
-                send(
-                  encodeEvent({
-                    event: "end",
-                    data: JSON.stringify({ status: statusOf(event), lastSeq: event.seq }),
-                  }),
-                );
+              const end = endOf(event);
+              if (end) {
+                send(endEvent(end, event.seq));
                 break;
               }
             }
@@ -319,10 +315,6 @@ function startSeq(request: Request, url: URL): number {
     );
   }
   return lastEventId ? value + 1 : value;
-}
-
-function statusOf(event: StoredEvent): string {
-  return event.type.slice("run.".length);
 }
 
 async function body<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
