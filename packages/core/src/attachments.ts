@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { contentHash } from "./content-hash.js";
+import { addressTexts } from "./content-hash.js";
 import { ConfigError } from "./errors.js";
 import type { Attachment } from "./messages.js";
 
@@ -129,20 +129,17 @@ export async function journaledAttachments(
   attachments: readonly Attachment[],
   known: ReadonlyMap<string, string>,
 ): Promise<Attachment[]> {
-  const fresh = new Set<string>();
-  const out: Attachment[] = [];
-  for (const attachment of attachments) {
-    if (attachment.data === undefined) {
-      out.push(attachment);
-      continue;
-    }
-    const hash = await contentHash(attachment.data);
+  const addresses = await addressTexts(
+    attachments.flatMap((a) => (a.data === undefined ? [] : [a.data])),
+    known,
+  );
+  let next = 0;
+  return attachments.map((attachment) => {
+    if (attachment.data === undefined) return attachment;
+    const { hash, first } = addresses[next++]!;
     const { data, ...rest } = attachment;
-    const first = !known.has(hash) && !fresh.has(hash);
-    fresh.add(hash);
-    out.push({ ...rest, hash, ...(first ? { data } : {}) });
-  }
-  return out;
+    return { ...rest, hash, ...(first ? { data } : {}) };
+  });
 }
 
 /** Attachments as a message holds them: every hash resolved to its data from the thread's contents. */

@@ -22,3 +22,22 @@ export async function contentHash(text: string): Promise<string> {
   }
   return hex;
 }
+
+/**
+ * Content addresses of texts bound for the journal: each one's hash, and whether the journal still
+ * needs the text itself, which is only the first time the thread sees it (`known`: the texts it
+ * holds; a text twice in `texts` is needed once).
+ */
+export async function addressTexts(
+  texts: readonly string[],
+  known: ReadonlyMap<string, string>,
+): Promise<{ hash: string; first: boolean }[]> {
+  const fresh = new Set<string>();
+  const out: { hash: string; first: boolean }[] = [];
+  for (const text of texts) {
+    const hash = await contentHash(text);
+    out.push({ hash, first: !known.has(hash) && !fresh.has(hash) });
+    fresh.add(hash);
+  }
+  return out;
+}

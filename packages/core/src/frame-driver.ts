@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { isToolResultValue, journaledAttachments } from "./attachments.js";
 import type { CompressionStrategy } from "./compression.js";
-import { contentHash } from "./content-hash.js";
+import { addressTexts } from "./content-hash.js";
 import {
   type AssembledContext,
   assembleContext,
@@ -359,19 +359,16 @@ export class FrameDriver {
    * it; returns the hashes in system-message order.
    */
   private async addressComponents(sent: AssembledContext["sent"]): Promise<string[]> {
-    const known = this.session.root.contents;
-    const fresh = new Set<string>();
-    const hashes: string[] = [];
-    for (const { component, record } of sent) {
-      const hash = await contentHash(component.content);
+    const addresses = await addressTexts(
+      sent.map((s) => s.component.content),
+      this.session.root.contents,
+    );
+    sent.forEach(({ component, record }, i) => {
+      const { hash, first } = addresses[i]!;
       (record as { hash?: string }).hash = hash;
-      if (!known.has(hash) && !fresh.has(hash)) {
-        (record as { content?: string }).content = component.content;
-        fresh.add(hash);
-      }
-      hashes.push(hash);
-    }
-    return hashes;
+      if (first) (record as { content?: string }).content = component.content;
+    });
+    return addresses.map((a) => a.hash);
   }
 
   /** The request of a turn journaled by another process, rebuilt from the journal alone. */
