@@ -32,6 +32,16 @@ export interface ThreadQueueOptions {
    */
   readonly queueCacheIntervalSeconds?: number;
   /**
+   * How often each worker looks for jobs whose worker died: a job pg-boss still counts as running
+   * (`active`) while its thread's lease is free. Postgres frees a lease as soon as its owner's
+   * connection closes (at once when the process is killed), so such a job is failed back to pg-boss
+   * for a retry without waiting for its heartbeat to go stale. A job is taken over once two checks
+   * in a row saw it so (between one and two intervals after its owner died); a live owner holds its
+   * lease and is never taken over. 0 turns it off (a dead worker's jobs then wait for pg-boss's
+   * heartbeat expiry). Default 1000; min 100.
+   */
+  readonly failoverCheckMs?: number;
+  /**
    * Errors from pg-boss's background work (lost connections it retries itself) and from `onOutcome`
    * callbacks. Default: ignored.
    */
@@ -52,6 +62,7 @@ export const QueueOptionsSchema = z.object({
   pollingIntervalSeconds: z.number().min(0.5).default(0.5),
   superviseIntervalSeconds: z.number().int().min(1).default(5),
   queueCacheIntervalSeconds: z.number().int().min(1).default(60),
+  failoverCheckMs: z.union([z.literal(0), z.number().int().min(100)]).default(1000),
 });
 
 export const JobDataSchema = z.discriminatedUnion("kind", [
@@ -95,6 +106,25 @@ export interface WorkOptions {
    * `concurrency / pollingIntervalSeconds` threads per second per process. Default: off.
    */
   readonly burstWhenReadyExceeds?: number;
+  /** Called when this worker failed a dead worker's job back to pg-boss (see `failoverCheckMs`). */
+  readonly onTakeover?: (takeover: ThreadTakeover) => void;
+}
+
+/**
+ * A job whose worker died, failed back to pg-boss by another worker so that it is retried at once.
+ * Also the failed attempt's output in pg-boss (until its retry settles and replaces it).
+ */
+export interface ThreadTakeover {
+  readonly status: "taken_over";
+  readonly threadId: string;
+  readonly jobId: string;
+  /** pg-boss's `retryCount` of the attempt that was failed (its first attempt is 0). */
+  readonly attempt: number;
+  /** When that attempt was claimed (ISO 8601, database clock). */
+  readonly claimedAt: string;
+  /** Which process saw the thread's lease free and failed the attempt: `host pid`. */
+  readonly by: string;
+  readonly message: string;
 }
 
 export function toOutcome(result: RunResult, jobId: string): ThreadJobOutcome {

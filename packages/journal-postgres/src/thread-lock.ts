@@ -98,3 +98,25 @@ async function describeHolder(pool: pg.Pool, lockName: string): Promise<string> 
     return fallback;
   }
 }
+
+/**
+ * Which of `lockNames` no session holds, read from `pg_locks` without taking any (a probe that took
+ * the lock, even for a moment, could make a live owner's `acquire` fail). The answer is a snapshot:
+ * a lock free now may be taken a moment later.
+ */
+export async function freeThreadLocks(pool: pg.Pool, lockNames: readonly string[]): Promise<Set<string>> {
+  if (lockNames.length === 0) return new Set();
+  // pg_locks is read once (materialized), not once per name.
+  const { rows } = await pool.query<{ name: string }>(
+    `WITH held AS MATERIALIZED (
+       SELECT (l.classid::bigint << 32) | l.objid::bigint AS key
+       FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+     )
+     SELECT name FROM unnest($1::text[]) AS name
+     WHERE hashtextextended(name, 0) NOT IN (SELECT key FROM held)`,
+    [lockNames],
+  );
+  return new Set(rows.map((row) => row.name));
+}

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import {
   type Agent,
   ConfigError,
@@ -26,9 +27,19 @@ import {
   QueueOptionsSchema,
   type ThreadJobOutcome,
   type ThreadQueueOptions,
+  type ThreadTakeover,
   toOutcome,
   type WorkOptions,
 } from "./thread-job.js";
+import { freeThreadLocks, threadLockName } from "./thread-lock.js";
+
+/** An active job of the queue, as the failover check reads it from pg-boss's table. */
+interface ActiveJobRow {
+  readonly id: string;
+  readonly retry_count: number;
+  readonly singleton_key: string;
+  readonly started_on: Date | string;
+}
 
 /**
  * Runs threads on many worker processes over pg-boss. `enqueue` asks for a run; any worker that
@@ -36,6 +47,11 @@ import {
  * worker at a time: the queue's singleton policy keys active jobs by thread id, the journal's lease
  * (which the agent takes before it does anything: a session advisory lock) backs it up, and the
  * journal's `expectedSeq` fences any writer that still slips through.
+ *
+ * A worker that dies leaves its jobs `active` in pg-boss until their heartbeat goes stale (10 s at
+ * least). Its leases go sooner: Postgres drops a session's advisory locks when its connection closes.
+ * So every worker checks, every `failoverCheckMs`, for active jobs whose thread's lease is free, and
+ * fails such an attempt back to pg-boss (fenced to that attempt) so that it is retried at once.
  */
 export class ThreadQueue {
   readonly queue: string;
@@ -44,6 +60,13 @@ export class ThreadQueue {
   private readonly boss: PgBoss;
   private started: Promise<void> | undefined;
   private readonly onError: ((error: Error) => void) | undefined;
+  /** Attempts (`id:retryCount`) this process runs, and for a moment after: never taken over from here. */
+  private readonly running = new Set<string>();
+  /** Attempts the last check saw active with a free lease: taken over if the next check sees them so. */
+  private suspects = new Map<string, ActiveJobRow>();
+  private failoverTimer: ReturnType<typeof setInterval> | undefined;
+  private checking = false;
+  private readonly takeoverListeners = new Set<(takeover: ThreadTakeover) => void>();
 
   constructor(options: ThreadQueueOptions) {
     if (!options || typeof options !== "object" || !options.journal) {
@@ -161,7 +184,16 @@ export class ThreadQueue {
         ...(burst === undefined ? {} : { burstWhenReadyExceeds: burst }),
       },
       async ([job]) => {
-        const outcome = await this.handle(agent, job!);
+        const attempt = `${job!.id}:${job!.retryCount}`;
+        this.running.add(attempt);
+        let outcome: ThreadJobOutcome;
+        try {
+          outcome = await this.handle(agent, job!);
+        } finally {
+          // Kept until pg-boss has settled the attempt: between the run's end (its lease released) and
+          // that settle, the attempt is active with a free lease, and this process knows it is alive.
+          this.forgetLater(attempt);
+        }
         try {
           options.onOutcome?.(outcome);
         } catch (error) {
@@ -171,13 +203,110 @@ export class ThreadQueue {
         return outcome;
       },
     );
+    if (options.onTakeover) this.takeoverListeners.add(options.onTakeover);
+    this.superviseOwners();
   }
 
   /** Stops taking jobs and waits (up to `timeoutMs`) for the running ones to finish. */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.started) return;
+    clearInterval(this.failoverTimer);
+    this.failoverTimer = undefined;
+    this.suspects.clear();
     await this.boss.stop({ graceful: true, timeout: options.timeoutMs ?? 30_000 });
     this.started = undefined;
+  }
+
+  private superviseOwners(): void {
+    const every = this.config.failoverCheckMs;
+    if (every === 0 || this.failoverTimer) return;
+    this.failoverTimer = setInterval(() => {
+      if (this.checking) return;
+      this.checking = true;
+      this.takeOverDeadOwners()
+        .catch((error: unknown) => this.onError?.(error instanceof Error ? error : new Error(String(error))))
+        .finally(() => {
+          this.checking = false;
+        });
+    }, every);
+    this.failoverTimer.unref();
+  }
+
+  private forgetLater(attempt: string): void {
+    const every = this.config.failoverCheckMs;
+    if (every === 0) {
+      this.running.delete(attempt);
+      return;
+    }
+    setTimeout(() => this.running.delete(attempt), 2 * every).unref();
+  }
+
+  /**
+   * Fails back to pg-boss the attempts whose worker died: active for longer than a check interval,
+   * not run here, and with the thread's lease free at two checks in a row. The lease is only read
+   * (pg_locks), never taken, so a live owner about to take it is not disturbed. The fail is fenced to
+   * the attempt seen (pg-boss's `{ id, retryCount }`): an attempt that settled meanwhile, or that
+   * pg-boss already failed and another worker claimed again, is left alone. The fail is pg-boss's
+   * own, as for a lost heartbeat: the attempt is deleted and re-inserted as `retry` (or `failed` once
+   * `retryLimit` is spent), so nothing of pg-boss's later runs it again; its retry is claimed by the
+   * first idle worker after `retryDelaySeconds`, and the agent there takes the lease before anything.
+   * A live owner that only looked dead (stalled for two intervals between its claim and its `acquire`)
+   * then either takes the lease first, and the retry waits for it as for any busy thread, or is
+   * refused it; its own settle of the failed attempt is fenced out by pg-boss.
+   */
+  private async takeOverDeadOwners(): Promise<void> {
+    const boss = quoteIdent(this.config.bossSchema);
+    const { rows } = (await this.boss.getDb().executeSql(
+      `SELECT id::text AS id, retry_count, singleton_key, started_on
+       FROM ${boss}.job
+       WHERE name = $1 AND state = 'active' AND singleton_key IS NOT NULL
+         AND started_on < ${boss}.job_now() - $2::int * interval '1 millisecond'`,
+      [this.queue, this.config.failoverCheckMs],
+    )) as { rows: ActiveJobRow[] };
+    const candidates = rows.filter((row) => !this.running.has(`${row.id}:${row.retry_count}`));
+    const lockName = (row: ActiveJobRow) => threadLockName(this.journal.schema, row.singleton_key);
+    const free = await freeThreadLocks(
+      this.journal.pool,
+      candidates.map((row) => lockName(row)),
+    );
+    const previous = this.suspects;
+    const next = new Map<string, ActiveJobRow>();
+    const dead: ActiveJobRow[] = [];
+    for (const row of candidates) {
+      if (!free.has(lockName(row))) continue;
+      const attempt = `${row.id}:${row.retry_count}`;
+      if (previous.has(attempt)) dead.push(row);
+      else next.set(attempt, row);
+    }
+    this.suspects = next;
+    for (const row of dead) await this.takeOver(row);
+  }
+
+  private async takeOver(row: ActiveJobRow): Promise<void> {
+    const takeover: ThreadTakeover = {
+      status: "taken_over",
+      threadId: row.singleton_key,
+      jobId: row.id,
+      attempt: row.retry_count,
+      claimedAt: new Date(row.started_on).toISOString(),
+      by: `${hostname()} ${process.pid}`,
+      message:
+        "The worker running this attempt is gone (the thread's lease was free at two checks in a row); failed for a retry.",
+    };
+    const response: unknown = await this.boss.fail(
+      this.queue,
+      { id: row.id, retryCount: row.retry_count },
+      takeover,
+    );
+    // Several workers may try the same attempt; the fence lets one fail land.
+    if ((response as { affected?: number } | undefined)?.affected !== 1) return;
+    for (const listener of this.takeoverListeners) {
+      try {
+        listener(takeover);
+      } catch (error) {
+        this.onError?.(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
   }
 
   private async send(data: JobData): Promise<string> {
