@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
 import { EventSchemaError, type Journal, JournalCorruptionError, JournalError, LoomError } from "@loom/core";
-import { DebuggerError } from "@loom/debugger";
 import {
   eventsCommand,
   explainCommand,
   flameCommand,
   forkCommand,
+  loadedDebugger,
   showCommand,
   tailCommand,
   threadsCommand,
@@ -257,7 +257,8 @@ function exitCodeOf(error: unknown): number {
       return EXIT.usage;
     if (error.code === "thread_not_found") return EXIT.notFound;
   }
-  if (DebuggerError.isInstance(error) && error.code.endsWith("_not_found")) return EXIT.notFound;
+  if (loadedDebugger()?.DebuggerError.isInstance(error) && error.code.endsWith("_not_found"))
+    return EXIT.notFound;
   if (LoomError.isInstance(error) && error.code === "invalid_config") return EXIT.usage;
   if (LoomError.isInstance(error) && error.code === "invalid_decision") return EXIT.usage;
   if (LoomError.isInstance(error) && error.code === "thread_not_found") return EXIT.notFound;

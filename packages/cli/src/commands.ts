@@ -11,16 +11,26 @@ import {
   threadStatusAfter,
   watchThread,
 } from "@loom/core";
-import {
-  ContextDebugger,
-  flameGraphHtml,
-  formatComponent,
-  formatIteration,
-  formatSummary,
-  writeFlameText,
-} from "@loom/debugger";
 import { CliError } from "./errors.js";
 import { type CliIO, painter, progress, table } from "./output.js";
+
+type DebuggerModule = typeof import("@loom/debugger");
+let debuggerModule: DebuggerModule | undefined;
+
+/**
+ * `@loom/debugger`, imported by the commands that explain or draw a thread: importing it costs
+ * about 10 ms (it builds Intl number formats as it loads), which `show`, `events`, `threads` and
+ * the others need not pay in their fresh process.
+ */
+async function loadDebugger(): Promise<DebuggerModule> {
+  debuggerModule ??= await import("@loom/debugger");
+  return debuggerModule;
+}
+
+/** The debugger if a command loaded it (an error the debugger raised means it did). */
+export function loadedDebugger(): DebuggerModule | undefined {
+  return debuggerModule;
+}
 
 export interface CommandContext {
   readonly journal: Journal;
@@ -215,6 +225,7 @@ export async function explainCommand(
       `Thread "${threadId}" has no frame "${opts.frame}". Its frames: ${frames.join(", ")}.`,
     );
   }
+  const { ContextDebugger, formatComponent, formatIteration, formatSummary } = await loadDebugger();
   const debug = ContextDebugger.fromEvents(events, opts.frame ? { frameId: opts.frame } : {});
   if (opts.iteration !== undefined) {
     const explanation = debug.explainIteration(opts.iteration);
@@ -235,6 +246,7 @@ export async function explainCommand(
 
 export async function flameCommand(ctx: CommandContext, threadId: string, opts: { output?: string }) {
   const events = await readThread(ctx, threadId);
+  const { flameGraphHtml, writeFlameText } = await loadDebugger();
   if (opts.output) {
     const file = resolve(ctx.io.cwd, opts.output);
     if (!existsSync(dirname(file))) {
