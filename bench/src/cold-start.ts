@@ -1,45 +1,97 @@
-// Cold start (issue 15): the first call in a fresh process against a warm one, measured in child
-// processes. Each child imports Loom, then loads the latest state of a 200-iteration thread
-// (journal-fs) twice: the first call pays for what is compiled or built on first use (the
-// generated event parser, zod's own compiled checks, V8 compiling the code it runs), the second
-// does not. Printed: medians over the children, with the import time beside them.
-import { execFileSync } from "node:child_process";
+// Cold start (issue 15): loading the latest state of a 200-iteration thread (journal-fs) in a fresh
+// process, as a CLI or a serverless worker does, against the same call once the process is warm.
+//
+// Every figure comes from fresh `node` processes running a plain .mjs child (no TypeScript to strip,
+// none of this file's imports), the variants interleaved round by round on a shared machine, and
+// medians printed. Beside Loom: a baseline child that reads the same file and JSON.parses each line,
+// and one that only imports zod (Loom's peer dependency, which every Loom process loads). Loom is
+// measured without and with Node's compile cache (what the `loom` binary turns on), and the `loom
+// show` command as a whole process.
+//
+// In a child: "to user code" is the time from the process' start to its first line; "import" the
+// imports; "first call" the first head + stateAt (or read + parse); "warm" the median of five more.
+// "Cold" is import + first call: what a fresh process pays before it has the state.
+
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ITERATIONS = 200;
-const CHILDREN = Number(process.env.LOOM_BENCH_COLD_CHILDREN ?? 9);
+const ROUNDS = Number(process.env.LOOM_BENCH_COLD_ROUNDS ?? 15);
+const CLI_BIN =
+  process.env.LOOM_BENCH_COLD_CLI_BIN ??
+  fileURLToPath(new URL("../../packages/cli/bin/loom.js", import.meta.url));
 
 interface ChildResult {
+  toUserCode: number;
   importMs: number;
+  zodMs?: number;
   firstMs: number;
   warmMs: number;
-  events: number;
+  events?: number;
 }
 
-async function child(dir: string, threadId: string): Promise<void> {
-  const started = performance.now();
-  const { readAll, stateAt } = await import("@loom/core");
-  const { FsJournal } = await import("@loom/journal-fs");
-  const importMs = performance.now() - started;
-  const journal = new FsJournal({ dir, fsync: "never" });
-  const time = async () => {
-    const t = performance.now();
-    const head = await journal.head(threadId);
-    await stateAt(journal, threadId, head);
-    return performance.now() - t;
-  };
-  const firstMs = await time();
-  const warm: number[] = [];
-  for (let i = 0; i < 5; i++) warm.push(await time());
-  const events = (await readAll(journal, threadId)).length;
-  await journal.close();
-  const result: ChildResult = { importMs, firstMs, warmMs: median(warm), events };
-  process.stdout.write(JSON.stringify(result));
+interface Measured extends ChildResult {
+  wallMs: number;
 }
+
+// The children, as plain ES modules. Modules are imported by the URLs this file resolves, so the
+// children load exactly what the bench's own `import "@loom/core"` would.
+const CHILD_PRELUDE = `
+const toUserCode = performance.now();
+const [, , file, threadId] = process.argv;
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const out = (r) => process.stdout.write(JSON.stringify({ toUserCode, ...r }));
+`;
+
+const RAW_CHILD = `${CHILD_PRELUDE}
+let t = performance.now();
+const { readFile } = await import("node:fs/promises");
+const importMs = performance.now() - t;
+const load = async () => {
+  const s = performance.now();
+  const text = await readFile(file, "utf8");
+  let n = 0;
+  for (const line of text.split("\\n")) if (line) { JSON.parse(line); n++; }
+  return [performance.now() - s, n];
+};
+const [firstMs, events] = await load();
+const warm = [];
+for (let i = 0; i < 5; i++) warm.push((await load())[0]);
+out({ importMs, firstMs, warmMs: median(warm), events });
+`;
+
+const ZOD_CHILD = (zod: string) => `${CHILD_PRELUDE}
+const t = performance.now();
+await import(${JSON.stringify(zod)});
+out({ importMs: performance.now() - t, firstMs: 0, warmMs: 0 });
+`;
+
+const LOOM_CHILD = (zod: string, core: string, journalFs: string) => `${CHILD_PRELUDE}
+const dir = file;
+let t = performance.now();
+await import(${JSON.stringify(zod)});
+const zodMs = performance.now() - t;
+const { readAll, stateAt } = await import(${JSON.stringify(core)});
+const { FsJournal } = await import(${JSON.stringify(journalFs)});
+const importMs = performance.now() - t;
+const journal = new FsJournal({ dir, fsync: "never" });
+const load = async () => {
+  const s = performance.now();
+  const head = await journal.head(threadId);
+  await stateAt(journal, threadId, head);
+  return performance.now() - s;
+};
+const firstMs = await load();
+const warm = [];
+for (let i = 0; i < 5; i++) warm.push(await load());
+const events = (await readAll(journal, threadId)).length;
+await journal.close();
+out({ importMs, zodMs, firstMs, warmMs: median(warm), events });
+`;
 
 async function prepare(dir: string, threadId: string): Promise<void> {
   const { createAgent, tool } = await import("@loom/core");
@@ -74,33 +126,138 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const [, , role, dirArg, threadArg] = process.argv;
-if (role === "prepare") {
-  await prepare(dirArg!, threadArg!);
-  process.exit(0);
+interface Variant {
+  readonly label: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** A whole command: only its wall time is measured. */
+  readonly wallOnly?: boolean;
+  readonly runs: Measured[];
 }
-if (role === "child") {
-  await child(dirArg!, threadArg!);
-} else {
-  const dir = mkdtempSync(join(tmpdir(), "loom-cold-start-"));
-  const threadId = `cold-${randomUUID()}`;
-  try {
-    await prepare(dir, threadId);
-    const runs: ChildResult[] = [];
-    for (let i = 0; i < CHILDREN; i++) {
-      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "child", dir, threadId], {
-        encoding: "utf8",
-      });
-      runs.push(JSON.parse(out) as ChildResult);
-    }
-    const m = (pick: (r: ChildResult) => number) => median(runs.map(pick));
-    console.log(
-      `\ncold start, ${CHILDREN} fresh processes (medians) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,
-    );
-    console.log(
-      `load the latest state of a ${ITERATIONS}-iteration thread (${runs[0]!.events} events, journal-fs): first call ${m((r) => r.firstMs).toFixed(1)} ms, warm call ${m((r) => r.warmMs).toFixed(1)} ms (first / warm ${(m((r) => r.firstMs) / m((r) => r.warmMs)).toFixed(1)}x); importing @loom/core + @loom/journal-fs ${m((r) => r.importMs).toFixed(1)} ms`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+
+function run(variant: Variant): Measured {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, variant.args, {
+    env: variant.env,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const wallMs = performance.now() - started;
+  if (child.status !== 0) {
+    throw new Error(`cold-start bench: ${variant.label} exited with ${child.status}: ${child.stderr}`);
   }
+  if (variant.wallOnly)
+    return { toUserCode: Number.NaN, importMs: Number.NaN, firstMs: Number.NaN, warmMs: Number.NaN, wallMs };
+  return { ...(JSON.parse(child.stdout) as ChildResult), wallMs };
+}
+
+function environment(cache: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_COMPILE_CACHE;
+  delete env.NODE_DISABLE_COMPILE_CACHE;
+  delete env.NODE_OPTIONS;
+  if (cache) env.NODE_COMPILE_CACHE = cache;
+  else env.NODE_DISABLE_COMPILE_CACHE = "1";
+  return env;
+}
+
+const work = mkdtempSync(join(tmpdir(), "loom-cold-start-"));
+try {
+  const dir = join(work, "journal");
+  const threadId = `cold-${randomUUID()}`;
+  await prepare(dir, threadId);
+  const file = join(dir, `${threadId}.jsonl`);
+  const [zod, core, journalFs] = ["zod", "@loom/core", "@loom/journal-fs"].map((m) => import.meta.resolve(m));
+  const write = (name: string, text: string) => {
+    const path = join(work, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const raw = write("raw.mjs", RAW_CHILD);
+  const zodOnly = write("zod.mjs", ZOD_CHILD(zod!));
+  const loom = write("loom.mjs", LOOM_CHILD(zod!, core!, journalFs!));
+  const cache = join(work, "compile-cache");
+  mkdirSync(cache);
+  const cli = [CLI_BIN, "show", threadId, "--journal", `file://${dir}`];
+  const variants: Variant[] = [
+    {
+      label: "baseline: readFile + JSON.parse per line",
+      args: [raw, file],
+      env: environment(undefined),
+      runs: [],
+    },
+    { label: "baseline: import zod only", args: [zodOnly], env: environment(undefined), runs: [] },
+    { label: "loom, no compile cache", args: [loom, dir, threadId], env: environment(undefined), runs: [] },
+    { label: "loom, compile cache", args: [loom, dir, threadId], env: environment(cache), runs: [] },
+    {
+      label: "loom, no cache, --enable-source-maps",
+      args: ["--enable-source-maps", loom, dir, threadId],
+      env: environment(undefined),
+      runs: [],
+    },
+    {
+      label: "loom show (CLI), no compile cache",
+      args: cli,
+      env: environment(undefined),
+      wallOnly: true,
+      runs: [],
+    },
+    { label: "loom show (CLI), compile cache", args: cli, env: environment(cache), wallOnly: true, runs: [] },
+  ];
+  // Fill the compile cache (and the OS' file cache) once, untimed.
+  for (const variant of variants) run(variant);
+  for (let round = 0; round < ROUNDS; round++)
+    for (const variant of variants) variant.runs.push(run(variant));
+
+  const events = variants[2]!.runs[0]!.events;
+  const kb = Math.round(statSync(file).size / 1024);
+  console.log(
+    `\ncold start: ${ROUNDS} fresh processes per variant, interleaved (medians, ms) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,
+  );
+  console.log(
+    `the latest state of a ${ITERATIONS}-iteration thread (${events} events, ${kb} KB, journal-fs); cold = import + first call`,
+  );
+  const columns = [
+    "to user code",
+    "import",
+    "first call",
+    "warm call",
+    "first/warm",
+    "cold",
+    "cold/warm",
+    "process wall",
+  ];
+  const width = Math.max(...variants.map((v) => v.label.length));
+  console.log(`${"".padEnd(width)}  ${columns.map((c) => c.padStart(13)).join("")}`);
+  const m = (v: Variant, pick: (r: Measured) => number) => median(v.runs.map(pick));
+  const cell = (value: number, suffix = "") =>
+    (Number.isFinite(value) ? `${value.toFixed(1)}${suffix}` : "-").padStart(13);
+  for (const v of variants) {
+    const first = m(v, (r) => r.firstMs);
+    const warm = m(v, (r) => r.warmMs);
+    const cold = m(v, (r) => r.importMs + r.firstMs);
+    const hasCall = first > 0;
+    console.log(
+      `${v.label.padEnd(width)}  ${[
+        cell(m(v, (r) => r.toUserCode)),
+        cell(m(v, (r) => r.importMs)),
+        cell(hasCall ? first : Number.NaN),
+        cell(hasCall ? warm : Number.NaN),
+        cell(hasCall ? first / warm : Number.NaN, "x"),
+        cell(cold),
+        cell(hasCall ? cold / warm : Number.NaN, "x"),
+        cell(m(v, (r) => r.wallMs)),
+      ].join("")}`,
+    );
+  }
+  const [, zodRow, plain, cached, , cliPlain, cliCached] = variants;
+  const imported = (v: Variant) => m(v, (r) => r.importMs);
+  console.log(
+    `of loom's import, zod's modules: ${m(plain!, (r) => r.zodMs!).toFixed(1)} ms without the compile cache, ${m(cached!, (r) => r.zodMs!).toFixed(1)} ms with (zod alone: ${imported(zodRow!).toFixed(1)} ms)`,
+  );
+  console.log(
+    `the compile cache: loom's import ${imported(plain!).toFixed(1)} -> ${imported(cached!).toFixed(1)} ms, cold ${m(plain!, (r) => r.importMs + r.firstMs).toFixed(1)} -> ${m(cached!, (r) => r.importMs + r.firstMs).toFixed(1)} ms, \`loom show\` ${m(cliPlain!, (r) => r.wallMs).toFixed(1)} -> ${m(cliCached!, (r) => r.wallMs).toFixed(1)} ms`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
 }

@@ -17,9 +17,10 @@ const cli = new URL("../dist/index.js", import.meta.url).href;
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  expect(existsSync(fileURLToPath(new URL("../dist/bin.js", import.meta.url))), "run `pnpm build` first").toBe(
-    true,
-  );
+  expect(
+    existsSync(fileURLToPath(new URL("../dist/bin.js", import.meta.url))),
+    "run `pnpm build` first",
+  ).toBe(true);
   const journal = new FsJournal({ dir });
   await journal.append("t-cold", sampleEvents(20), -1);
   await journal.close();
