@@ -11,8 +11,9 @@ const APPENDS = 32;
 
 /**
  * Watches (and passes through) every write (the writer hands batches to the file with
- * `fs.writeSync`) and FileHandle datasync, in the order they finish, with each append's
- * acknowledgement: the real disk does the work.
+ * `fs.writeSync`) and fdatasync (FileHandle datasync in libuv's pool, or `fs.fdatasyncSync` on the
+ * calling thread), in the order they finish, with each append's acknowledgement: the real disk does
+ * the work.
  */
 async function watchFileHandles(dir: string): Promise<string[]> {
   const probe = await open(join(dir, "probe"), "w");
@@ -29,6 +30,12 @@ async function watchFileHandles(dir: string): Promise<string[]> {
   vi.spyOn(prototype, "datasync").mockImplementation(async function (this: FileHandle) {
     log.push("sync-start");
     await datasync.apply(this);
+    log.push("sync-end");
+  });
+  const fdatasyncSync = fs.fdatasyncSync;
+  vi.spyOn(fs, "fdatasyncSync").mockImplementation((fd) => {
+    log.push("sync-start");
+    fdatasyncSync(fd);
     log.push("sync-end");
   });
   return log;

@@ -1,0 +1,180 @@
+import fs from "node:fs";
+import fsPromises, { type FileHandle, open } from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
+import { join } from "node:path";
+import { JournalError } from "@loom/core";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { FsJournal, type FsyncMode } from "../src/index.js";
+import { event, tempRoot } from "./helpers.js";
+
+const newDir = tempRoot("append-io");
+
+// Every file system call an append could make, whichever of node's three APIs it goes through.
+const SYNC_CALLS = [
+  "openSync",
+  "closeSync",
+  "statSync",
+  "fstatSync",
+  "writeSync",
+  "writevSync",
+  "readSync",
+  "fsyncSync",
+  "fdatasyncSync",
+  "ftruncateSync",
+  "appendFileSync",
+  "writeFileSync",
+] as const;
+const HANDLE_CALLS = [
+  "stat",
+  "write",
+  "writev",
+  "read",
+  "sync",
+  "datasync",
+  "truncate",
+  "appendFile",
+  "writeFile",
+] as const;
+const PROMISE_CALLS = [
+  "open",
+  "stat",
+  "lstat",
+  "readFile",
+  "writeFile",
+  "appendFile",
+  "rename",
+  "unlink",
+  "link",
+  "readdir",
+] as const;
+
+/**
+ * Records (and passes through) every file system call this process makes from now on: `fs.*Sync`,
+ * FileHandle methods (prefixed `handle.`, they run in libuv's pool) and `fs/promises` functions
+ * (prefixed `promises.`; their named imports are re-bound with `syncBuiltinESMExports`).
+ */
+async function recordFileSystemCalls(dir: string): Promise<string[]> {
+  const probe = await open(join(dir, "probe"), "w");
+  const handle = Object.getPrototypeOf(probe) as Record<string, (...args: unknown[]) => unknown>;
+  await probe.close();
+  const log: string[] = [];
+  const sync = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of SYNC_CALLS) {
+    const real = sync[name]!;
+    vi.spyOn(sync, name).mockImplementation((...args: unknown[]) => {
+      log.push(name);
+      return real(...args);
+    });
+  }
+  for (const name of HANDLE_CALLS) {
+    const real = handle[name]!;
+    vi.spyOn(handle, name).mockImplementation(function (this: FileHandle, ...args: unknown[]) {
+      log.push(`handle.${name}`);
+      return real.apply(this, args);
+    });
+  }
+  const promises = fsPromises as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of PROMISE_CALLS) {
+    const real = promises[name]!;
+    vi.spyOn(promises, name).mockImplementation((...args: unknown[]) => {
+      log.push(`promises.${name}`);
+      return real(...args);
+    });
+  }
+  syncBuiltinESMExports();
+  return log;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  syncBuiltinESMExports();
+});
+
+const batch = (n: number, i: number) => Array.from({ length: n }, (_, k) => event(`append ${i} event ${k}`));
+
+/** A journal whose threads `ids` exist, then the calls made by `appends` sequential appends to them in turn. */
+async function callsPerAppend(fsync: FsyncMode, ids: readonly string[], appends: number) {
+  const dir = newDir();
+  const journal = new FsJournal({ dir, fsync });
+  const heads = new Map<string, number>();
+  for (const id of ids) heads.set(id, (await journal.append(id, batch(1, -1), -1)).lastSeq);
+  // Once more each, so the first append after the thread's file was created is not what is measured.
+  for (const id of ids) heads.set(id, (await journal.append(id, batch(1, -1), heads.get(id)!)).lastSeq);
+  const log = await recordFileSystemCalls(dir);
+  const perAppend: string[][] = [];
+  for (let i = 0; i < appends; i++) {
+    const id = ids[i % ids.length]!;
+    const before = log.length;
+    heads.set(id, (await journal.append(id, batch(7, i), heads.get(id)!)).lastSeq);
+    perAppend.push(log.slice(before));
+  }
+  vi.restoreAllMocks();
+  syncBuiltinESMExports();
+  return { journal, perAppend, heads };
+}
+
+describe("what one append costs the file system (a thread already open for writing)", () => {
+  it('"always", one thread appending: one write(2) and one fdatasync(2), both on the calling thread, nothing else', async () => {
+    const { journal, perAppend } = await callsPerAppend("always", ["t"], 6);
+    expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync", "fdatasyncSync"]));
+    await journal.close();
+  });
+
+  it('"always", two threads appending in turn: one write(2) each, and fdatasync in libuv\'s pool where fsyncs of threads overlap', async () => {
+    const { journal, perAppend } = await callsPerAppend("always", ["a", "b"], 6);
+    expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync", "handle.datasync"]));
+    await journal.close();
+  });
+
+  it('"batch", one append at a time: one write(2) and one fdatasync(2) in the pool (group commit stays possible)', async () => {
+    const { journal, perAppend } = await callsPerAppend("batch", ["t"], 6);
+    expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync", "handle.datasync"]));
+    await journal.close();
+  });
+
+  it('"never": one write(2)', async () => {
+    const { journal, perAppend } = await callsPerAppend("never", ["t"], 6);
+    expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync"]));
+    await journal.close();
+  });
+
+  it("the recorder sees every API: creating a thread opens its file (fs/promises) and syncs its folder", async () => {
+    const dir = newDir();
+    const journal = new FsJournal({ dir, fsync: "always" });
+    await journal.append("other", batch(1, 0), -1);
+    const log = await recordFileSystemCalls(dir);
+    await journal.append("new", batch(1, 0), -1);
+    expect(log).toContain("promises.open");
+    expect(log).toContain("writeSync");
+    expect(log).toContain("handle.datasync");
+    expect(log).toContain("handle.sync");
+    await journal.close();
+  });
+});
+
+describe('"always" with its fdatasync on the calling thread', () => {
+  it("an fdatasync that fails fails the append (JournalError io), and the thread is reopened and goes on from its head", async () => {
+    const dir = newDir();
+    const journal = new FsJournal({ dir, fsync: "always" });
+    let head = (await journal.append("t", batch(1, 0), -1)).lastSeq;
+    head = (await journal.append("t", batch(1, 1), head)).lastSeq;
+    const failure = Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    vi.spyOn(fs, "fdatasyncSync").mockImplementationOnce(() => {
+      throw failure;
+    });
+    const failed = await journal.append("t", batch(3, 2), head).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(JournalError);
+    expect((failed as JournalError).code).toBe("io");
+    expect((failed as JournalError).cause).toBe(failure);
+    vi.restoreAllMocks();
+    // The batch was written whole before its fsync failed: it may or may not be there, never in part.
+    const after = await journal.head("t");
+    expect([head, head + 3]).toContain(after);
+    const next = await journal.append("t", batch(2, 3), after);
+    expect(next.lastSeq).toBe(after + 2);
+    const seqs: number[] = [];
+    for await (const e of journal.read("t")) seqs.push(e.seq);
+    expect(seqs).toEqual(Array.from({ length: after + 3 }, (_, i) => i));
+    await journal.close();
+  });
+});
