@@ -31,6 +31,7 @@ import { MemoryJournal } from "./memory-journal.js";
 import type { Attachment } from "./messages.js";
 import type { ModelSettings, Provider } from "./provider.js";
 import { IGNORE_EVENTS, ThreadSession } from "./session.js";
+import { loadThread, SnapshotOptionsSchema } from "./snapshot.js";
 import { checkOutput, type OutputRuntime, outputRuntime, promptedInstruction } from "./structured-output.js";
 import { closestName } from "./suggest.js";
 import { validateThreadId } from "./thread-id.js";
@@ -60,6 +61,8 @@ const AgentConfigSchema = z.object({
   context: ContextOptionsSchema.default({ windowTokens: 128_000, reservedOutputTokens: 4_096 }),
   /** With `output`: answers that fail the schema fed back to the model before the run fails. */
   outputRetries: z.number().int().nonnegative().default(2),
+  /** When a thread journals its state, so a resume reads only the end of a long thread (see `SnapshotOptions`). */
+  snapshots: SnapshotOptionsSchema.default({ everyEvents: 1_000, everyBytes: 4 * 1024 * 1024, sizeRatio: 1 }),
 });
 
 export interface AgentOptions<Output = undefined> extends z.input<typeof AgentConfigSchema> {
@@ -201,10 +204,9 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     emit: (event: AgentEvent) => void,
     prepare: (root: ExecutionFrame) => Prepared,
   ): Promise<RunResult> => {
-    const empty = emptyFrame(threadId, { messages: History.empty(runtime.tokenizer) });
-    const root = foldAll(threadId, await readAll(journal, threadId), empty);
+    const root = await loadThread(journal, threadId, { tokenizer: runtime.tokenizer });
     const { runId, decisions, input, attachments, trace } = prepare(root);
-    const session = new ThreadSession(journal, threadId, root, runId, emit, now);
+    const session = new ThreadSession(journal, threadId, root, runId, emit, now, runtime.snapshots);
     try {
       return await drive(session, root, decisions, input, attachments ?? [], signal, threadId, trace);
     } finally {
@@ -527,6 +529,10 @@ function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
     random: options.random ?? Math.random,
     compression,
     tokenizer,
+    snapshots:
+      config.snapshots === false
+        ? undefined
+        : { ...config.snapshots, budget: config.context.windowTokens - config.context.reservedOutputTokens },
   };
 }
 

@@ -32,20 +32,45 @@ export interface CompressionResult {
  */
 export interface CompressionStrategy {
   readonly name: string;
+  /**
+   * True when `compress` reads no message older than `historyWindow(history, budget)` without first
+   * awaiting `history.load(from, to)`. A history restored from a snapshot holds only the newest
+   * messages: for a strategy without this flag, the whole history is loaded before `compress` runs.
+   */
+  readonly lazyHistory?: boolean;
   compress(input: CompressionInput): CompressionResult | Promise<CompressionResult>;
 }
 
 /** First index at or after `index` where the history may be cut: a user or assistant message. */
 export function cutPoint(history: History, index: number): number {
   let i = Math.max(0, index);
-  while (i < history.length && history.at(i)!.role === "tool") i++;
+  while (i < history.length && history.roleAt(i) === "tool") i++;
   return i;
 }
 
 /** Index of the user message that starts the turn holding `index` (-1 if none). */
 function turnStart(history: History, index: number): number {
-  for (let i = Math.min(index, history.length - 1); i >= 0; i--) if (history.at(i)!.role === "user") return i;
+  for (let i = Math.min(index, history.length - 1); i >= 0; i--) if (history.roleAt(i) === "user") return i;
   return -1;
+}
+
+/**
+ * The messages the built-in strategies and the last-resort cut can read for a history of at most
+ * `budget` tokens: every message from `from` on, and those at `also` (the user messages that start
+ * the oldest kept turn and the newest turn). A snapshot keeps these; context assembly loads older
+ * ones only for a strategy that asks for them.
+ */
+export function historyWindow(history: History, budget: number): { from: number; also: number[] } {
+  let last = history.length - 1;
+  while (last > 0 && history.roleAt(last) === "tool") last--;
+  const from = Math.max(0, Math.min(cutPoint(history, firstFitting(history, budget)), last));
+  const also = [turnStart(history, from), turnStart(history, last)].filter((i) => i >= 0 && i < from);
+  return { from, also: [...new Set(also)] };
+}
+
+/** True when every message `historyWindow` names is loaded. */
+export function windowLoaded(history: History, window: { from: number; also: readonly number[] }): boolean {
+  return history.isLoaded(window.from) && window.also.every((i) => history.isLoaded(i, i + 1));
 }
 
 /** Smallest index whose suffix fits in `budget` tokens (binary search on the prefix sums). */
@@ -75,7 +100,7 @@ export function fitSuffix(
   const prefixTokens = prefix.reduce((sum, m) => sum + countMessageTokens(tokenizer, m), 0);
   let from = cutPoint(history, firstFitting(history, Math.max(0, budget - prefixTokens)));
   for (; from < history.length; from = cutPoint(history, from + 1)) {
-    if (history.at(from)!.role === "user" || prefix.length > 0) return { keepFrom: from, prefix };
+    if (history.roleAt(from) === "user" || prefix.length > 0) return { keepFrom: from, prefix };
     const start = turnStart(history, from);
     if (start < 0) return { keepFrom: from, prefix };
     if (history.tokens(from) + history.tokensAt(start) + prefixTokens <= budget) {
@@ -83,7 +108,7 @@ export function fitSuffix(
     }
   }
   let last = history.length - 1;
-  while (last > 0 && history.at(last)!.role === "tool") last--;
+  while (last > 0 && history.roleAt(last) === "tool") last--;
   const start = turnStart(history, last);
   if (last <= 0 || start === last || start < 0 || prefix.length > 0)
     return { keepFrom: Math.max(0, last), prefix };
@@ -94,6 +119,7 @@ export function fitSuffix(
 export function dropOldest(): CompressionStrategy {
   return {
     name: "drop-oldest",
+    lazyHistory: true,
     compress: ({ history, budget }) =>
       history.totalTokens <= budget ? { keepFrom: 0 } : fitSuffix(history, budget),
   };
@@ -105,6 +131,7 @@ export function keepLastTurns(turns: number): CompressionStrategy {
     throw new RangeError(`keepLastTurns(${turns}): turns must be a positive integer`);
   return {
     name: `keep-last-${turns}-turns`,
+    lazyHistory: true,
     compress: ({ history }) => ({ keepFrom: startOfLastTurns(history, turns) }),
   };
 }
@@ -112,7 +139,7 @@ export function keepLastTurns(turns: number): CompressionStrategy {
 function startOfLastTurns(history: History, turns: number): number {
   let seen = 0;
   for (let i = history.length - 1; i >= 0; i--) {
-    if (history.at(i)!.role === "user" && ++seen === turns) return i;
+    if (history.roleAt(i) === "user" && ++seen === turns) return i;
   }
   return 0;
 }
@@ -140,6 +167,7 @@ export function summarizeOlderTurns(options: SummarizeOptions): CompressionStrat
   const written = new Map<string, string>();
   return {
     name: `summarize(${options.provider.provider}/${options.provider.modelId}, keep ${keepTurns} turns)`,
+    lazyHistory: true,
     compress: async ({ history, budget, signal, recall }) => {
       if (history.totalTokens <= budget) return { keepFrom: 0 };
       // Keep the newest messages that fit in half the budget word for word; summarize the rest.
@@ -154,6 +182,7 @@ export function summarizeOlderTurns(options: SummarizeOptions): CompressionStrat
       const key = `${keepFrom}:${history.tokens(0, keepFrom)}`;
       let summary = written.get(key);
       if (summary === undefined) {
+        await history.load(0, keepFrom);
         const transcript = history
           .slice(0, keepFrom)
           .map(
@@ -179,7 +208,8 @@ export function summarizeOlderTurns(options: SummarizeOptions): CompressionStrat
       }
       // A cut inside a turn (one long task of many tool calls) would send the model assistant
       // messages without the task: the turn's user message follows the summary, word for word.
-      const start = history.at(keepFrom)!.role === "user" ? -1 : turnStart(history, keepFrom);
+      const start = history.roleAt(keepFrom) === "user" ? -1 : turnStart(history, keepFrom);
+      if (start >= 0) await history.load(start, start + 1);
       return {
         keepFrom,
         prefix: [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type CompressionStrategy, fitSuffix } from "./compression.js";
+import { type CompressionStrategy, fitSuffix, historyWindow, windowLoaded } from "./compression.js";
 import type { ContextComponentRecord } from "./events.js";
 import { compressionKey, type ExecutionFrame } from "./frame.js";
 import type { Message } from "./messages.js";
@@ -67,6 +67,9 @@ export async function assembleContext(
   const history = frame.messages;
   const tokenizer = history.tokenizer;
   const budget = options.windowTokens - options.reservedOutputTokens;
+  // Restored from a snapshot: the newest messages that fit the window are here; older ones are
+  // loaded from the journal only when what is decided below can read them.
+  if (!history.isLoaded() && !windowLoaded(history, historyWindow(history, budget))) await history.load();
   const included: ContextComponentRecord[] = [];
   const excluded: ContextComponentRecord[] = [];
   let used = toolsTokens;
@@ -99,6 +102,7 @@ export async function assembleContext(
   }
 
   const available = Math.max(0, budget - used);
+  if (!strategy.lazyHistory) await history.load();
   const compressions = frame.compressions;
   const recall = (keepFrom: number) => compressions.get(compressionKey(strategy.name, keepFrom));
   let result = await strategy.compress({ history, budget: available, signal, recall });
@@ -117,6 +121,7 @@ export async function assembleContext(
   const prefix = result.prefix ?? [];
   const prefixTokens = prefix.reduce((sum, m) => sum + countMessageTokens(tokenizer, m), 0);
   const from = Math.max(0, Math.min(history.length, Math.trunc(result.keepFrom)));
+  await history.load(from);
 
   if (from > 0) {
     excluded.push({

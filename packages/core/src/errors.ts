@@ -241,3 +241,20 @@ export class ThreadBusyError extends ResumeError {
     );
   }
 }
+
+/**
+ * A message of a history restored from a snapshot was read before it was loaded. The snapshot keeps
+ * the messages a request can need (the newest that fit the context window) and loads the older
+ * ones from the journal on demand.
+ */
+export class HistoryNotLoadedError extends LoomError {
+  readonly index: number;
+
+  constructor(index: number, length: number) {
+    super(
+      "history_not_loaded",
+      `Message ${index} of ${length} is not loaded: this history was restored from a snapshot, which keeps only the newest messages. Call \`await history.load()\` (or \`await loadHistory(frame)\`) before reading older messages.`,
+    );
+    this.index = index;
+  }
+}

@@ -31,7 +31,7 @@ import {
 } from "./hooks.js";
 import type { AssistantMessage } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
-import type { ThreadSession } from "./session.js";
+import type { SnapshotPolicy, ThreadSession } from "./session.js";
 import { checkOutput, type OutputRuntime } from "./structured-output.js";
 import type { Tokenizer } from "./tokenizer.js";
 import type { Tool } from "./tool.js";
@@ -64,6 +64,8 @@ export interface AgentRuntime {
   readonly random: () => number;
   /** The agent's `output` schema, checked on the final answer. */
   readonly output?: OutputRuntime;
+  /** When the thread journals snapshots (`budget`: the most history tokens a request carries). */
+  readonly snapshots: SnapshotPolicy | undefined;
 }
 
 export type { Decision };
@@ -281,7 +283,7 @@ export class FrameDriver {
     const agent = this.agent;
     const attempt = turn.llmAttempts + 1;
     const request: ModelRequest =
-      this.prepared?.iteration === f.iteration ? this.prepared.request : this.rebuildRequest(f, turn);
+      this.prepared?.iteration === f.iteration ? this.prepared.request : await this.rebuildRequest(f, turn);
     // A fallback chain starts each iteration (and each resumed one) at its first provider.
     const chain = fallbackChain(agent.provider);
     if (chain && this.route?.iteration !== f.iteration)
@@ -372,8 +374,9 @@ export class FrameDriver {
   }
 
   /** The request of a turn journaled by another process, rebuilt from the journal alone. */
-  private rebuildRequest(f: ExecutionFrame, turn: Turn): ModelRequest {
+  private async rebuildRequest(f: ExecutionFrame, turn: Turn): Promise<ModelRequest> {
     const agent = this.agent;
+    if (!turn.replacedMessages) await f.messages.load(turn.historyFrom);
     return {
       messages: messagesForTurn(f, agent.system, this.session.root.contents),
       tools: turn.tools ? agent.toolSpecs.filter((t) => turn.tools!.includes(t.name)) : agent.toolSpecs,

@@ -121,6 +121,8 @@ export interface ExecutionFrame {
    * a strategy asked again about it takes its answer from the journal (`CompressionInput.recall`).
    */
   readonly compressions: ReadonlyMap<string, readonly Message[]>;
+  /** The seq of the thread's last `snapshot` event (root frame), -1 before the first. */
+  readonly snapshotSeq: number;
 }
 
 /** The key of a journaled compression in `ExecutionFrame.compressions`. */
@@ -160,6 +162,7 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     failures: NO_FAILURES,
     contents: NO_CONTENTS,
     compressions: NO_COMPRESSIONS,
+    snapshotSeq: -1,
     ...init,
   };
 }
@@ -253,6 +256,8 @@ export function fold(root: ExecutionFrame, event: StoredEvent): ExecutionFrame {
       : routeToChild(root, event, root.contents);
   const stamped = withSeq(root, next ?? root, event.seq);
   if (event.type === "context.assembled") return withContents(stamped, event.data.included);
+  if (event.type === "snapshot" && event.frameId === root.frameId)
+    return afterSnapshot(stamped, event.data.state);
   const attachments =
     event.type === "run.started" || event.type === "tool.completed" ? event.data.attachments : undefined;
   if (attachments)
@@ -261,6 +266,22 @@ export function fold(root: ExecutionFrame, event: StoredEvent): ExecutionFrame {
       attachments.map((a) => ({ hash: a.hash, content: a.data })),
     );
   return stamped;
+}
+
+/**
+ * A snapshot says which texts the thread keeps from here on (`SnapshotState.contents`): the others
+ * are journaled again when next sent, by the process that wrote it and by any that starts from it.
+ */
+function afterSnapshot(root: ExecutionFrame, state: unknown): ExecutionFrame {
+  const contents = (state as { contents?: unknown } | null)?.contents;
+  const valid =
+    Array.isArray(contents) &&
+    contents.every((e) => Array.isArray(e) && typeof e[0] === "string" && typeof e[1] === "string");
+  return {
+    ...root,
+    snapshotSeq: root.lastSeq,
+    ...(valid ? { contents: new Map(contents as [string, string][]) } : {}),
+  };
 }
 
 /** Keeps the component texts a `context.assembled` journaled for the first time, on the root. */

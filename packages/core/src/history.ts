@@ -1,11 +1,29 @@
+import { HistoryNotLoadedError } from "./errors.js";
 import type { Message } from "./messages.js";
 import { countMessageTokens, estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 
+type Role = Message["role"];
+
 interface HistoryStore {
   readonly tokenizer: Tokenizer;
-  readonly messages: Message[];
+  /** `undefined` where a message restored from a snapshot is not loaded yet. */
+  messages: (Message | undefined)[];
+  roles: Role[];
   /** prefix[i] = tokens of messages[0..i). */
-  readonly prefix: number[];
+  prefix: number[];
+  /** Every index below this may be unloaded; from it on, every message is loaded. */
+  loadedFrom: number;
+  /** Loads the messages a snapshot left out (all of [0, loadedFrom)); set while some are missing. */
+  loader: (() => Promise<readonly Message[]>) | undefined;
+  loading: Promise<void> | undefined;
+}
+
+/** What a snapshot keeps of a history: every message's role and tokens, and the loaded messages. */
+export interface HistoryOutline {
+  readonly roles: readonly Role[];
+  readonly tokens: readonly number[];
+  /** The messages kept, by index (the rest load through `loader`). */
+  readonly messages: ReadonlyMap<number, Message>;
 }
 
 /**
@@ -13,6 +31,10 @@ interface HistoryStore {
  * with the previous version (no copy of the history at each step); a version that is appended to
  * twice copies its prefix once. Token counts are computed once per message, when it is appended,
  * and sums over any range are O(1).
+ *
+ * A history restored from a snapshot knows every message's role and tokens but holds only the
+ * newest messages (what a request can need); reading an older one raises `HistoryNotLoadedError`
+ * until `await history.load()` brings them from the journal.
  */
 export class History implements Iterable<Message> {
   private readonly store: HistoryStore;
@@ -24,13 +46,55 @@ export class History implements Iterable<Message> {
   }
 
   static empty(tokenizer: Tokenizer = estimateTokenizer): History {
-    return new History({ tokenizer, messages: [], prefix: [0] }, 0);
+    return new History(
+      {
+        tokenizer,
+        messages: [],
+        roles: [],
+        prefix: [0],
+        loadedFrom: 0,
+        loader: undefined,
+        loading: undefined,
+      },
+      0,
+    );
   }
 
   static of(messages: readonly Message[], tokenizer?: Tokenizer): History {
     let history = History.empty(tokenizer);
     for (const message of messages) history = history.append(message);
     return history;
+  }
+
+  /**
+   * A history from a snapshot's outline: the tokens it recorded (counted by `tokenizer` when it was
+   * written), the messages it kept, and a loader for the others.
+   */
+  static restore(
+    outline: HistoryOutline,
+    tokenizer: Tokenizer,
+    loader: () => Promise<readonly Message[]>,
+  ): History {
+    const length = outline.roles.length;
+    const messages: (Message | undefined)[] = new Array(length);
+    const prefix = new Array<number>(length + 1);
+    prefix[0] = 0;
+    for (let i = 0; i < length; i++) prefix[i + 1] = prefix[i]! + outline.tokens[i]!;
+    let loadedFrom = length;
+    for (const [index, message] of outline.messages) messages[index] = message;
+    while (loadedFrom > 0 && messages[loadedFrom - 1] !== undefined) loadedFrom--;
+    return new History(
+      {
+        tokenizer,
+        messages,
+        roles: [...outline.roles],
+        prefix,
+        loadedFrom,
+        loader: loadedFrom > 0 ? loader : undefined,
+        loading: undefined,
+      },
+      length,
+    );
   }
 
   /** The tokenizer that counted these messages. */
@@ -43,19 +107,34 @@ export class History implements Iterable<Message> {
     let store = this.store;
     if (store.messages.length !== this.length) {
       store = {
-        tokenizer: store.tokenizer,
+        ...store,
         messages: store.messages.slice(0, this.length),
+        roles: store.roles.slice(0, this.length),
         prefix: store.prefix.slice(0, this.length + 1),
+        loadedFrom: Math.min(store.loadedFrom, this.length),
+        // A branch fills its own copy: loading the original does not reach it.
+        loading: undefined,
       };
     }
     store.messages.push(message);
+    store.roles.push(message.role);
     store.prefix.push(store.prefix[this.length]! + tokens);
     return new History(store, this.length + 1);
   }
 
+  /** The message at `index` (negative counts from the end). */
   at(index: number): Message | undefined {
     const i = index < 0 ? this.length + index : index;
-    return i >= 0 && i < this.length ? this.store.messages[i] : undefined;
+    if (i < 0 || i >= this.length) return undefined;
+    const message = this.store.messages[i];
+    if (message === undefined) throw new HistoryNotLoadedError(i, this.length);
+    return message;
+  }
+
+  /** The role of the message at `index`: known for every message, loaded or not. */
+  roleAt(index: number): Role | undefined {
+    const i = index < 0 ? this.length + index : index;
+    return i >= 0 && i < this.length ? this.store.roles[i] : undefined;
   }
 
   /** Tokens of the message at `index`. */
@@ -72,9 +151,49 @@ export class History implements Iterable<Message> {
     return this.store.prefix[this.length]!;
   }
 
+  /** True when every message in [from, to) can be read now. */
+  isLoaded(from = 0, to: number = this.length): boolean {
+    const start = Math.max(0, from);
+    const end = Math.min(to, this.length);
+    if (start >= end || start >= this.store.loadedFrom) return true;
+    for (let i = start; i < Math.min(end, this.store.loadedFrom); i++) {
+      if (this.store.messages[i] === undefined) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Makes the messages in [from, to) readable: those a snapshot left out are read from the journal
+   * (all of them, once, for every version of this history that shares them).
+   */
+  async load(from = 0, to: number = this.length): Promise<this> {
+    if (this.isLoaded(from, to)) return this;
+    const store = this.store;
+    store.loading ??= (async () => {
+      const loader = store.loader;
+      if (!loader) throw new HistoryNotLoadedError(Math.max(0, from), this.length);
+      const older = await loader();
+      for (let i = 0; i < store.loadedFrom; i++) store.messages[i] ??= older[i];
+      if (store.messages.slice(0, store.loadedFrom).some((m) => m === undefined)) {
+        throw new Error("internal: the journal gave fewer messages than the snapshot counted");
+      }
+      store.loadedFrom = 0;
+      store.loader = undefined;
+    })();
+    try {
+      await store.loading;
+    } finally {
+      store.loading = undefined;
+    }
+    return this;
+  }
+
   /** A copy of the messages in [from, to). */
   slice(from = 0, to: number = this.length): Message[] {
-    return this.store.messages.slice(Math.max(0, from), Math.min(to, this.length));
+    const start = Math.max(0, from);
+    const end = Math.min(to, this.length);
+    this.mustBeLoaded(start, end);
+    return this.store.messages.slice(start, end) as Message[];
   }
 
   /**
@@ -84,8 +203,9 @@ export class History implements Iterable<Message> {
   after(before: readonly Message[], from = 0): Message[] {
     const all = this.store.messages;
     const start = Math.max(0, from);
-    if (start === 0 && all.length === this.length) return before.concat(all);
-    return before.concat(all.slice(start, this.length));
+    this.mustBeLoaded(start, this.length);
+    if (start === 0 && all.length === this.length) return before.concat(all as Message[]);
+    return before.concat(all.slice(start, this.length) as Message[]);
   }
 
   toArray(): Message[] {
@@ -93,11 +213,19 @@ export class History implements Iterable<Message> {
   }
 
   *[Symbol.iterator](): Iterator<Message> {
+    this.mustBeLoaded(0, this.length);
     for (let i = 0; i < this.length; i++) yield this.store.messages[i]!;
   }
 
   toJSON(): Message[] {
     return this.toArray();
+  }
+
+  private mustBeLoaded(from: number, to: number): void {
+    if (this.isLoaded(from, to)) return;
+    let i = from;
+    while (this.store.messages[i] !== undefined) i++;
+    throw new HistoryNotLoadedError(i, this.length);
   }
 }
 

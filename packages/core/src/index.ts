@@ -22,6 +22,7 @@ export {
   cutPoint,
   dropOldest,
   fitSuffix,
+  historyWindow,
   keepLastTurns,
   type SummarizeOptions,
   summarizeOlderTurns,
@@ -125,6 +126,15 @@ export {
   type ReconstructOptions,
   reconstruct,
 } from "./reconstruct.js";
+export {
+  type LoadThreadOptions,
+  loadHistory,
+  loadThread,
+  type SnapshotOptions,
+  SnapshotOptionsSchema,
+  type SnapshotState,
+  SnapshotStateSchema,
+} from "./snapshot.js";
 export { MAX_THREAD_ID_LENGTH, validateThreadId } from "./thread-id.js";
 export { stateAt } from "./time-travel.js";
 export {

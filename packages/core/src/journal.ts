@@ -71,6 +71,13 @@ export interface Journal {
    * polls `read` for a journal without it. `followThread` builds one from a change signal.
    */
   subscribe?(threadId: string, options?: SubscribeOptions): AsyncIterable<StoredEvent>;
+  /**
+   * The thread's last `snapshot` event at or before seq `atOrBefore` (the head when absent), or
+   * `undefined` when there is none. Optional in v1: without it, a thread's state is folded from its
+   * first event. A journal answers it without reading the whole thread (it is what keeps a long
+   * thread's resume cheap).
+   */
+  latestSnapshot?(threadId: string, atOrBefore?: number): Promise<StoredEvent | undefined>;
   close(): Promise<void>;
 }
 

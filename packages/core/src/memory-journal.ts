@@ -102,6 +102,17 @@ export class MemoryJournal implements Journal {
     );
   }
 
+  async latestSnapshot(threadId: string, atOrBefore?: number): Promise<StoredEvent | undefined> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    if (atOrBefore !== undefined) validateReadRange({ to: atOrBefore });
+    const events = this.store.get(threadId)?.events ?? [];
+    for (let seq = Math.min(atOrBefore ?? Number.POSITIVE_INFINITY, events.length - 1); seq >= 0; seq--) {
+      if (events[seq]!.type === "snapshot") return events[seq];
+    }
+    return undefined;
+  }
+
   async head(threadId: string): Promise<number> {
     this.checkOpen();
     validateThreadId(threadId);

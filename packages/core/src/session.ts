@@ -3,6 +3,18 @@ import type { AgentEvent, EventData, EventType, NewEvent, StoredEvent } from "./
 import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
+import { approximateBytes, sentHashes, snapshotOf } from "./snapshot.js";
+
+/** When a session journals a snapshot: see `SnapshotOptions`; `budget` is the most history tokens a request carries. */
+export interface SnapshotPolicy {
+  readonly everyEvents: number;
+  readonly everyBytes: number;
+  readonly sizeRatio: number;
+  readonly budget: number;
+}
+
+/** A journaled event is at least this big (envelope and field names), whatever it carries. */
+const EVENT_FLOOR_BYTES = 200;
 
 /** The `emit` of a run nobody streams: the executor then skips building transient events. */
 export const IGNORE_EVENTS = (_event: AgentEvent): void => undefined;
@@ -24,6 +36,7 @@ export class ThreadSession {
     readonly runId: string,
     readonly emit: (event: AgentEvent) => void,
     readonly now: () => number,
+    readonly snapshots?: SnapshotPolicy,
   ) {
     this.root = root;
     this.durableSeq = root.lastSeq;
@@ -48,6 +61,12 @@ export class ThreadSession {
   private flushWanted = false;
   /** A write failed: the state holds events the journal may not, so nothing more is written. */
   private failure: { error: unknown } | undefined;
+  /** Bytes (estimated) journaled since the last snapshot by this session. */
+  private bytesSinceSnapshot = 0;
+  /** Hashes of the texts sent since the last snapshot: the next one keeps them. */
+  private readonly sentSinceSnapshot = new Set<string>();
+  /** A snapshot was too big for what was written since the last one: wait until this many bytes. */
+  private snapshotWaitBytes = 0;
 
   frame(frameId: string): ExecutionFrame {
     const frame = findFrame(this.root, frameId);
@@ -98,11 +117,50 @@ export class ThreadSession {
   private enqueue(events: NewEvent[]): number {
     if (this.failure) throw this.failure.error;
     if (events.length === 0) return this.queued.at(-1)?.seq ?? this.durableSeq;
-    for (const event of sealEvents(this.threadId, this.root.lastSeq, events)) {
+    const snapshot = this.snapshotDue();
+    for (const event of sealEvents(
+      this.threadId,
+      this.root.lastSeq,
+      snapshot ? [snapshot, ...events] : events,
+    )) {
       this.root = fold(this.root, event);
       this.queued.push(event);
+      if (this.snapshots) this.track(event);
     }
     return this.root.lastSeq;
+  }
+
+  /**
+   * A snapshot of the state so far when one is due, to ride in front of the events being handed
+   * over (never last in a write, so the thread's status is always that of a real event).
+   */
+  private snapshotDue(): NewEvent | undefined {
+    const policy = this.snapshots;
+    const root = this.root;
+    if (!policy || root.lastSeq < 0) return undefined;
+    const events = root.lastSeq - root.snapshotSeq;
+    const bytes = Math.max(this.bytesSinceSnapshot, events * EVENT_FLOOR_BYTES);
+    if ((events < policy.everyEvents && bytes < policy.everyBytes) || bytes < this.snapshotWaitBytes) {
+      return undefined;
+    }
+    // As JSON text and back: what the journal stores (no undefined fields), and its size.
+    const json = JSON.stringify(snapshotOf(root, policy.budget, this.sentSinceSnapshot));
+    if (json.length > bytes * policy.sizeRatio) {
+      this.snapshotWaitBytes = json.length;
+      return undefined;
+    }
+    return this.event(root, "snapshot", { state: JSON.parse(json) as EventData<"snapshot">["state"] });
+  }
+
+  private track(event: StoredEvent): void {
+    if (event.type === "snapshot") {
+      this.bytesSinceSnapshot = 0;
+      this.snapshotWaitBytes = 0;
+      this.sentSinceSnapshot.clear();
+      return;
+    }
+    this.bytesSinceSnapshot += approximateBytes(event);
+    for (const hash of sentHashes(event)) this.sentSinceSnapshot.add(hash);
   }
 
   /** Starts a write of everything queued, unless one is in flight (it starts the next when done). */

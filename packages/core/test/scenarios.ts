@@ -1,5 +1,6 @@
 import {
   type Agent,
+  type AgentOptions,
   createAgent,
   type ExecutionFrame,
   type Hook,
@@ -16,8 +17,11 @@ export type Ledger = Map<string, number>;
 export interface Scenario {
   readonly name: string;
   readonly input: string;
-  make(journal: Journal, ledger: Ledger): Agent;
+  /** `extra`: agent options every agent of the scenario gets (snapshots, say). */
+  make(journal: Journal, ledger: Ledger, extra?: Extra): Agent;
 }
+
+export type Extra = Pick<AgentOptions, "snapshots">;
 
 const record = (ledger: Ledger, key: string) => ledger.set(key, (ledger.get(key) ?? 0) + 1);
 
@@ -78,9 +82,10 @@ export const scenarios: Scenario[] = [
   {
     name: "sequential tools",
     input: "Research loom",
-    make: (journal, ledger) => {
+    make: (journal, ledger, extra = {}) => {
       const t = tools(ledger);
       return createAgent({
+        ...extra,
         journal,
         system: "You are a researcher.",
         tools: [t.search, t.fetchPage],
@@ -98,9 +103,10 @@ export const scenarios: Scenario[] = [
   {
     name: "parallel tools",
     input: "Compare three pages",
-    make: (journal, ledger) => {
+    make: (journal, ledger, extra = {}) => {
       const t = tools(ledger);
       return createAgent({
+        ...extra,
         journal,
         tools: [t.search, t.fetchPage],
         provider: new ScriptedProvider({
@@ -122,9 +128,10 @@ export const scenarios: Scenario[] = [
   {
     name: "errors: rate limit, bad arguments, unknown tool, throwing tool",
     input: "Try things",
-    make: (journal, ledger) => {
+    make: (journal, ledger, extra = {}) => {
       const t = tools(ledger);
       return createAgent({
+        ...extra,
         journal,
         tools: [t.search, t.flaky],
         retry: { maxRetries: 3, initialDelayMs: 0, maxDelayMs: 0 },
@@ -150,9 +157,10 @@ export const scenarios: Scenario[] = [
   {
     name: "sub-agent",
     input: "Delegate research",
-    make: (journal, ledger) => {
+    make: (journal, ledger, extra = {}) => {
       const t = tools(ledger);
       const researcher = createAgent({
+        ...extra,
         name: "researcher",
         journal,
         tools: [t.search],
@@ -162,6 +170,7 @@ export const scenarios: Scenario[] = [
         }),
       });
       return createAgent({
+        ...extra,
         journal,
         tools: [researcher.asTool({ description: "Delegates research" }), t.fetchPage],
         provider: new ScriptedProvider({
@@ -182,9 +191,10 @@ export const scenarios: Scenario[] = [
   {
     name: "approval",
     input: "Clean up",
-    make: (journal, ledger) => {
+    make: (journal, ledger, extra = {}) => {
       const t = tools(ledger);
       return createAgent({
+        ...extra,
         journal,
         tools: [t.search, t.deleteFile],
         hooks: [approveDangerous],
@@ -209,9 +219,10 @@ export const scenarios: Scenario[] = [
 scenarios.push({
   name: "compression by a summarizing model",
   input: `Read everything ${"please ".repeat(30)}`,
-  make: (journal, ledger) => {
+  make: (journal, ledger, extra = {}) => {
     const t = tools(ledger);
     return createAgent({
+      ...extra,
       journal,
       tools: [t.search],
       context: { windowTokens: 190, reservedOutputTokens: 20 },

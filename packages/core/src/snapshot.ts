@@ -1,0 +1,384 @@
+import { z } from "zod";
+import { historyWindow } from "./compression.js";
+import type { EventOfType, NewEvent, StoredEvent } from "./events.js";
+import { type CallState, type ExecutionFrame, emptyFrame, findFrame, foldAll, type Turn } from "./frame.js";
+import { History } from "./history.js";
+import { type Journal, readAll } from "./journal.js";
+import type { Attachment, Message } from "./messages.js";
+import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
+
+/**
+ * When a running thread journals a `snapshot` of its state (it rides with a write the run makes
+ * anyway): once `everyEvents` events or `everyBytes` bytes (estimated) were written since the last
+ * one, and only while the snapshot is at most `sizeRatio` times what was written since (by default
+ * no bigger: snapshots never more than double a journal). `false` turns them off.
+ */
+export const SnapshotOptionsSchema = z.union([
+  z.literal(false),
+  z
+    .object({
+      everyEvents: z.number().int().positive().default(1_000),
+      everyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(4 * 1024 * 1024),
+      sizeRatio: z.number().positive().default(1),
+    })
+    .strict(),
+]);
+export type SnapshotOptions = z.input<typeof SnapshotOptionsSchema>;
+
+const ROLE_CODES = { system: "s", user: "u", assistant: "a", tool: "t" } as const;
+const ROLES_BY_CODE: Record<string, Message["role"]> = { s: "system", u: "user", a: "assistant", t: "tool" };
+
+const Json = z.custom<object>((value) => typeof value === "object" && value !== null);
+
+const HistorySnapshotSchema = z.object({
+  /** One letter per message: s(ystem), u(ser), a(ssistant), t(ool). */
+  roles: z.string().regex(/^[suat]*$/),
+  tokens: z.array(z.number().int().nonnegative()),
+  /** The messages from `from` on, and those at `also`, kept; the others load from the journal. */
+  from: z.number().int().nonnegative(),
+  kept: z.array(Json),
+  also: z.array(z.tuple([z.number().int().nonnegative(), Json])),
+});
+
+interface FrameSnapshot {
+  readonly frame: Record<string, unknown>;
+  readonly history: z.infer<typeof HistorySnapshotSchema>;
+  readonly children: Record<string, FrameSnapshot>;
+}
+
+const FrameSnapshotSchema: z.ZodType<FrameSnapshot> = z.lazy(() =>
+  z.object({
+    frame: z.record(z.string(), z.unknown()),
+    history: HistorySnapshotSchema,
+    children: z.record(z.string(), FrameSnapshotSchema),
+  }),
+);
+
+/** What a `snapshot` event's `state` holds. Format 1. */
+export const SnapshotStateSchema = z.object({
+  format: z.literal(1),
+  /** The tokenizer that counted `tokens`: a reader with another one folds from the start instead. */
+  tokenizer: z.string(),
+  root: FrameSnapshotSchema,
+  /**
+   * The component texts and attachment data the thread keeps from here on, by hash: what the kept
+   * messages and open turns use, and what was sent since the previous snapshot. A text not listed
+   * is journaled again the next time it is sent (by every process: `fold` keeps only these).
+   */
+  contents: z.array(z.tuple([z.string(), z.string()])),
+});
+export type SnapshotState = z.infer<typeof SnapshotStateSchema>;
+
+/** The fields of a frame a snapshot stores as they are (everything but its history and children). */
+const PLAIN_FIELDS = [
+  "runId",
+  "frameId",
+  "parentFrameId",
+  "depth",
+  "iteration",
+  "runIterations",
+  "status",
+  "input",
+  "runStartedAt",
+  "turn",
+  "usage",
+  "result",
+  "error",
+  "interruptReason",
+  "finalAnswer",
+  "outputRejections",
+  "spawnedBy",
+  "repeat",
+  "stall",
+  "lastSeq",
+  "snapshotSeq",
+] as const satisfies readonly (keyof ExecutionFrame)[];
+
+/**
+ * The snapshot of a thread's state for a `snapshot` event. `budget`: the most history tokens a
+ * request can carry (the window minus the reserved output); the messages that fit it, and the user
+ * messages their turns start with, are kept word for word, the others only by role and tokens.
+ * `recent`: hashes sent since the previous snapshot, whose texts stay known.
+ */
+export function snapshotOf(root: ExecutionFrame, budget: number, recent: ReadonlySet<string>): SnapshotState {
+  const keep = new Set(recent);
+  const frame = frameSnapshot(root, budget, keep);
+  const contents: [string, string][] = [];
+  for (const hash of keep) {
+    const text = root.contents.get(hash);
+    if (text !== undefined) contents.push([hash, text]);
+  }
+  return { format: 1, tokenizer: root.messages.tokenizer.name, root: frame, contents };
+}
+
+function frameSnapshot(frame: ExecutionFrame, budget: number, keep: Set<string>): FrameSnapshot {
+  const history = frame.messages;
+  const window = historyWindow(history, budget);
+  const roles = history.length === 0 ? "" : roleCodes(history);
+  const tokens = new Array<number>(history.length);
+  for (let i = 0; i < history.length; i++) tokens[i] = history.tokensAt(i);
+  const kept = history.slice(window.from).map((m) => withoutData(m, keep));
+  const also = window.also.map((i): [number, Message] => [i, withoutData(history.at(i)!, keep)]);
+  const plain: Record<string, unknown> = {};
+  for (const key of PLAIN_FIELDS) if (frame[key] !== undefined) plain[key] = frame[key];
+  if (frame.turn) plain.turn = turnWithoutData(frame.turn, keep);
+  plain.failures = [...frame.failures];
+  plain.compressions = [...frame.compressions];
+  const children: Record<string, FrameSnapshot> = {};
+  for (const [id, child] of Object.entries(frame.children)) children[id] = frameSnapshot(child, budget, keep);
+  return { frame: plain, history: { roles, tokens, from: window.from, kept, also }, children };
+}
+
+function roleCodes(history: History): string {
+  let codes = "";
+  for (let i = 0; i < history.length; i++) codes += ROLE_CODES[history.roleAt(i)!];
+  return codes;
+}
+
+/** A message with its attachments' data left to the snapshot's contents (listed in `keep`). */
+function withoutData<M extends Message>(message: M, keep: Set<string>): M {
+  if ((message.role !== "user" && message.role !== "tool") || !message.attachments) return message;
+  return { ...message, attachments: attachmentsWithoutData(message.attachments, keep) };
+}
+
+function attachmentsWithoutData(attachments: readonly Attachment[], keep: Set<string>): Attachment[] {
+  return attachments.map((a) => {
+    if (a.hash === undefined || a.data === undefined) return a;
+    keep.add(a.hash);
+    const { data: _data, ...rest } = a;
+    return rest;
+  });
+}
+
+function turnWithoutData(turn: Turn, keep: Set<string>): Turn {
+  for (const hash of turn.system ?? []) keep.add(hash);
+  const calls = turn.calls.map((call): CallState => {
+    const attachments = call.result?.attachments;
+    if (!call.result || !attachments) return call;
+    return { ...call, result: { ...call.result, attachments: attachmentsWithoutData(attachments, keep) } };
+  });
+  return { ...turn, calls };
+}
+
+/**
+ * The state a `snapshot` event holds, as a frame whose older messages load from `journal` on
+ * demand; `undefined` when the snapshot cannot stand in for the events before it here (another
+ * format or tokenizer, data it does not hold): the caller then folds from the start.
+ */
+export function restoreSnapshot(
+  journal: Journal,
+  event: EventOfType<"snapshot">,
+  tokenizer: Tokenizer,
+): ExecutionFrame | undefined {
+  const parsed = SnapshotStateSchema.safeParse(event.data.state);
+  if (!parsed.success || parsed.data.tokenizer !== tokenizer.name) return undefined;
+  const state = parsed.data;
+  const contents = new Map(state.contents);
+  let before: Promise<ExecutionFrame> | undefined;
+  // Every frame's older messages come from one fold of the events before the snapshot.
+  const foldBefore = () => {
+    before ??= readAll(journal, event.threadId, { to: event.seq - 1 }).then((events) =>
+      foldAll(event.threadId, events, emptyFrame(event.threadId, { messages: History.empty(tokenizer) })),
+    );
+    return before;
+  };
+  try {
+    const root = restoreFrame(event.threadId, state.root, tokenizer, contents, foldBefore);
+    return { ...root, contents, lastSeq: event.seq, snapshotSeq: event.seq };
+  } catch {
+    return undefined;
+  }
+}
+
+function restoreFrame(
+  threadId: string,
+  snapshot: FrameSnapshot,
+  tokenizer: Tokenizer,
+  contents: ReadonlyMap<string, string>,
+  foldBefore: () => Promise<ExecutionFrame>,
+): ExecutionFrame {
+  const { history, frame } = snapshot;
+  const frameId = String(frame.frameId);
+  const kept = new Map<number, Message>();
+  for (let i = 0; i < history.kept.length; i++) {
+    kept.set(history.from + i, withData(history.kept[i] as Message, contents));
+  }
+  for (const [index, m] of history.also) kept.set(index, withData(m as Message, contents));
+  const count = history.roles.length;
+  if (history.tokens.length !== count || history.from > count) throw new Error("inconsistent snapshot");
+  const messages = History.restore(
+    { roles: [...history.roles].map((c) => ROLES_BY_CODE[c]!), tokens: history.tokens, messages: kept },
+    tokenizer,
+    async () => {
+      const full = findFrame(await foldBefore(), frameId);
+      if (!full) throw new Error(`internal: frame "${frameId}" is not in the journal before its snapshot`);
+      return full.messages.slice(0, history.from);
+    },
+  );
+  const children: Record<string, ExecutionFrame> = {};
+  for (const [id, child] of Object.entries(snapshot.children)) {
+    children[id] = restoreFrame(threadId, child, tokenizer, contents, foldBefore);
+  }
+  const turn = frame.turn as Turn | undefined;
+  return emptyFrame(threadId, {
+    ...(frame as Partial<ExecutionFrame>),
+    ...(turn ? { turn: turnWithData(turn, contents) } : {}),
+    messages,
+    children,
+    failures: new Map(frame.failures as [string, number][]),
+    compressions: new Map(frame.compressions as [string, Message[]][]),
+  });
+}
+
+function withData(message: Message, contents: ReadonlyMap<string, string>): Message {
+  if ((message.role !== "user" && message.role !== "tool") || !message.attachments) return message;
+  return { ...message, attachments: attachmentsWithData(message.attachments, contents) };
+}
+
+function attachmentsWithData(attachments: readonly Attachment[], contents: ReadonlyMap<string, string>) {
+  return attachments.map((a) => {
+    if (a.data !== undefined || a.hash === undefined) return a;
+    const data = contents.get(a.hash);
+    if (data === undefined) throw new Error(`snapshot lacks attachment ${a.hash}`);
+    return { ...a, data };
+  });
+}
+
+function turnWithData(turn: Turn, contents: ReadonlyMap<string, string>): Turn {
+  const calls = turn.calls.map((call): CallState => {
+    const attachments = call.result?.attachments;
+    if (!call.result || !attachments) return call;
+    return { ...call, result: { ...call.result, attachments: attachmentsWithData(attachments, contents) } };
+  });
+  return { ...turn, calls };
+}
+
+/** Hashes an event refers to without carrying their text: what the state must already hold. */
+function referencedHashes(event: StoredEvent): string[] {
+  switch (event.type) {
+    case "context.assembled":
+      return [
+        ...event.data.included.flatMap((r) =>
+          r.hash !== undefined && r.content === undefined ? [r.hash] : [],
+        ),
+        ...(event.data.system ?? []),
+      ];
+    case "run.started":
+    case "tool.completed":
+      return (event.data.attachments ?? []).flatMap((a) =>
+        a.hash !== undefined && a.data === undefined ? [a.hash] : [],
+      );
+    default:
+      return [];
+  }
+}
+
+/** Hashes an event journals the text of (sent for the first time since the last snapshot). */
+export function sentHashes(event: StoredEvent): string[] {
+  switch (event.type) {
+    case "context.assembled":
+      return event.data.included.flatMap((r) => (r.hash !== undefined ? [r.hash] : []));
+    case "run.started":
+    case "tool.completed":
+      return (event.data.attachments ?? []).flatMap((a) => (a.hash !== undefined ? [a.hash] : []));
+    default:
+      return [];
+  }
+}
+
+export interface LoadThreadOptions {
+  /** The tokenizer the agent counts with (a snapshot counted with another one is not used). */
+  readonly tokenizer?: Tokenizer;
+  /** The state right after this seq (time travel); the latest when absent. */
+  readonly at?: number;
+  /** `false`: fold every event from the first, ignoring snapshots. */
+  readonly snapshots?: boolean;
+}
+
+/**
+ * A thread's state from its journal: the latest snapshot at or before `at` (when the journal can
+ * find one) and the events after it, folded; else every event from the first. Both give the same
+ * state (the every-prefix proof checks it), except that a history restored from a snapshot loads
+ * its older messages on demand (`History.load`).
+ */
+export async function loadThread(
+  journal: Journal,
+  threadId: string,
+  options: LoadThreadOptions = {},
+): Promise<ExecutionFrame> {
+  const tokenizer = options.tokenizer ?? estimateTokenizer;
+  const at = options.at;
+  const to = at !== undefined ? { to: at } : {};
+  if (options.snapshots !== false && journal.latestSnapshot) {
+    const event = await journal.latestSnapshot(threadId, at);
+    const restored =
+      event?.type === "snapshot" && (at === undefined || event.seq <= at)
+        ? restoreSnapshot(journal, event, tokenizer)
+        : undefined;
+    if (event && restored) {
+      const tail = await readAll(journal, threadId, { from: event.seq + 1, ...to });
+      const held = restored.contents;
+      if (tail.every((e) => referencedHashes(e).every((hash) => held.has(hash)))) {
+        return foldAll(threadId, tail, restored);
+      }
+    }
+  }
+  const empty = emptyFrame(threadId, { messages: History.empty(tokenizer) });
+  return foldAll(
+    threadId,
+    await readAll(journal, threadId, at !== undefined ? { to: at } : undefined),
+    empty,
+  );
+}
+
+/** Makes every message of `frame` and its sub-agents readable (see `History.load`). */
+export async function loadHistory(frame: ExecutionFrame): Promise<ExecutionFrame> {
+  await frame.messages.load();
+  for (const child of Object.values(frame.children)) await loadHistory(child);
+  return frame;
+}
+
+/** Rough size of an event in the journal: its texts and data (what makes an event big). */
+export function approximateBytes(event: NewEvent | StoredEvent): number {
+  let bytes = 200;
+  switch (event.type) {
+    case "run.started":
+      bytes += event.data.input.length;
+      for (const a of event.data.attachments ?? []) bytes += a.data?.length ?? 0;
+      break;
+    case "context.assembled":
+      for (const r of event.data.included) bytes += 80 + (r.content?.length ?? 0);
+      bytes += 80 * event.data.excluded.length;
+      break;
+    case "llm.requested":
+      if (event.data.replacedMessages) bytes += JSON.stringify(event.data.replacedMessages).length;
+      break;
+    case "llm.completed": {
+      const m = event.data.message;
+      bytes += m.content.length;
+      for (const c of m.toolCalls ?? []) bytes += 40 + c.name.length + c.arguments.length;
+      for (const r of m.reasoning ?? []) bytes += r.text.length + (r.signature?.length ?? 0);
+      break;
+    }
+    case "tool.started":
+      bytes += JSON.stringify(event.data.args ?? null).length;
+      break;
+    case "tool.completed":
+      bytes += event.data.content.length;
+      for (const a of event.data.attachments ?? []) bytes += a.data?.length ?? 0;
+      break;
+    case "compression.applied":
+      for (const m of event.data.prefix ?? []) bytes += m.content.length;
+      break;
+    case "snapshot":
+      bytes += JSON.stringify(event.data.state).length;
+      break;
+    default:
+      break;
+  }
+  return bytes;
+}
