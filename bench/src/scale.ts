@@ -6,11 +6,14 @@
 // to its next: one append per iteration, ADR 0010). Then, on Postgres, how long a killed worker's
 // threads wait before another worker moves them on: workers hold slow threads (a tool that sleeps),
 // the one holding the most is SIGKILLed, and each of its threads is timed until another worker
-// appends to it. The queue settings used are printed with it.
+// appends to it. That is measured LOOM_BENCH_FAILOVER_ROUNDS times (default 3) for each of
+// failoverCheckMs 0 (off: pg-boss's heartbeat expiry alone), 1000 (the default) and 250,
+// interleaved, each round on fresh workers and schemas. The queue settings used are printed with it.
+// LOOM_BENCH_SCALE_FAILOVER_ONLY=1 skips the throughput runs.
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAgent, type Journal, tool } from "@loom/core";
@@ -36,6 +39,9 @@ const QUEUE_SETTINGS = {
   retryDelaySeconds: 0,
   queueCacheIntervalSeconds: 1,
 } as const;
+const FAILOVER_VARIANTS = [0, 1000, 250] as const;
+const FAILOVER_ROUNDS = Number(process.env.LOOM_BENCH_FAILOVER_ROUNDS ?? 3);
+const FAILOVER_ONLY = process.env.LOOM_BENCH_SCALE_FAILOVER_ONLY === "1";
 /**
  * Workers take the next job at once while more than this many are ready (0: off, each slot waits
  * the polling interval between jobs, pg-boss's default behaviour).
@@ -110,14 +116,14 @@ function quantile(values: readonly number[], q: number): number {
 
 type WorkerMessage = { ready: true } | { started: string } | { latencies: number[] };
 
-async function worker(journalSchema: string, bossSchema: string): Promise<void> {
+async function worker(journalSchema: string, bossSchema: string, failoverCheckMs: number): Promise<void> {
   const journal = new PostgresJournal({
     connectionString: DATABASE,
     schema: journalSchema,
     poolConfig: { max: CONCURRENCY * 2 + 4 },
   });
   const { latencies } = timed(journal, (threadId) => process.send!({ started: threadId }));
-  const queue = new ThreadQueue({ journal, bossSchema, ...QUEUE_SETTINGS });
+  const queue = new ThreadQueue({ journal, bossSchema, ...QUEUE_SETTINGS, failoverCheckMs });
   const agent = createAgent({
     provider: provider(),
     tools: [add, nap],
@@ -137,10 +143,15 @@ async function worker(journalSchema: string, bossSchema: string): Promise<void> 
 function startWorker(
   journalSchema: string,
   bossSchema: string,
+  failoverCheckMs = 1000,
 ): Promise<{ child: ChildProcess; started: Set<string> }> {
-  const child = fork(fileURLToPath(import.meta.url), ["worker", journalSchema, bossSchema], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ["worker", journalSchema, bossSchema, String(failoverCheckMs)],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const started = new Set<string>();
   return new Promise((resolve, reject) => {
     child.on("message", (message: WorkerMessage) => {
@@ -220,20 +231,49 @@ async function postgres(): Promise<string[]> {
     lines.push(
       `| Postgres, ${WORKERS} worker processes × ${CONCURRENCY} threads at a time (ThreadQueue, ${BURST > 0 ? `burstWhenReadyExceeds ${BURST}` : "no burst"}) | ${(THREADS / seconds).toFixed(1)} | ${quantile(latencies, 0.5).toFixed(1)} ms | ${quantile(latencies, 0.99).toFixed(1)} ms | ${seconds.toFixed(1)} s |`,
     );
+  } finally {
+    for (const w of workers)
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+    await queue.stop({ timeoutMs: 1_000 }).catch(() => undefined);
+    await journal.close().catch(() => undefined);
+    await admin.query(`DROP SCHEMA IF EXISTS "${journalSchema}" CASCADE`).catch(() => undefined);
+    await admin.query(`DROP SCHEMA IF EXISTS "${bossSchema}" CASCADE`).catch(() => undefined);
+    await admin.end();
+  }
+  return lines;
+}
 
-    // Failover: slow threads mid-tool on every worker; the one holding the most is killed.
+/**
+ * Seconds each of a killed worker's threads waited before another worker appended to it, on fresh
+ * workers and schemas: slow threads mid-tool on every worker, the one holding the most SIGKILLed.
+ */
+async function killedWorker(failoverCheckMs: number): Promise<number[]> {
+  const id = randomUUID().replaceAll("-", "").slice(0, 8);
+  const journalSchema = `bench_failover_${id}`;
+  const bossSchema = `bench_failover_boss_${id}`;
+  const admin = new pg.Pool({ connectionString: DATABASE, max: 2 });
+  const journal = new PostgresJournal({
+    connectionString: DATABASE,
+    schema: journalSchema,
+    poolConfig: { max: 4 },
+  });
+  const queue = new ThreadQueue({ journal, bossSchema, ...QUEUE_SETTINGS });
+  const workers: { child: ChildProcess; started: Set<string> }[] = [];
+  try {
+    await journal.migrate();
+    await queue.start();
+    workers.push(
+      ...(await Promise.all(
+        Array.from({ length: WORKERS }, () => startWorker(journalSchema, bossSchema, failoverCheckMs)),
+      )),
+    );
     for (let i = 0; i < SLOW_THREADS; i++) await queue.enqueue(`slow-${i}`, "slow");
-    const slowStarted = () => workers.flatMap((w) => [...w.started].filter((t) => t.startsWith("slow-")));
+    const slowStarted = () => workers.flatMap((w) => [...w.started]);
     await until("the slow threads to start", async () => slowStarted().length === SLOW_THREADS, 60_000);
     // Their tool.started is durable once the nap runs: give the last append a moment to commit.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const victim = workers.reduce((a, b) =>
-      [...b.started].filter((t) => t.startsWith("slow-")).length >
-      [...a.started].filter((t) => t.startsWith("slow-")).length
-        ? b
-        : a,
-    );
-    const orphans = [...victim.started].filter((t) => t.startsWith("slow-"));
+    const victim = workers.reduce((a, b) => (b.started.size > a.started.size ? b : a));
+    const orphans = [...victim.started];
     const heads = new Map<string, number>();
     for (const threadId of orphans) heads.set(threadId, await journal.head(threadId));
     const killedAt = performance.now();
@@ -250,12 +290,9 @@ async function postgres(): Promise<string[]> {
         return moved.size === orphans.length;
       },
       120_000,
+      20,
     );
-    const waits = [...moved.values()];
-    lines.push(
-      "",
-      `a killed worker's threads (${orphans.length} of them, SIGKILLed mid-tool) moved to another worker after ${quantile(waits, 0).toFixed(1)}–${quantile(waits, 1).toFixed(1)} s (median ${quantile(waits, 0.5).toFixed(1)} s), with heartbeatSeconds ${QUEUE_SETTINGS.heartbeatSeconds}, superviseIntervalSeconds ${QUEUE_SETTINGS.superviseIntervalSeconds}, pollingIntervalSeconds ${QUEUE_SETTINGS.pollingIntervalSeconds}, retryDelaySeconds ${QUEUE_SETTINGS.retryDelaySeconds}`,
-    );
+    return [...moved.values()];
   } finally {
     for (const w of workers)
       if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
@@ -265,7 +302,31 @@ async function postgres(): Promise<string[]> {
     await admin.query(`DROP SCHEMA IF EXISTS "${bossSchema}" CASCADE`).catch(() => undefined);
     await admin.end();
   }
-  return lines;
+}
+
+async function failover(): Promise<string[]> {
+  const waits = new Map<number, number[]>(FAILOVER_VARIANTS.map((v) => [v, []]));
+  const medians = new Map<number, number[]>(FAILOVER_VARIANTS.map((v) => [v, []]));
+  for (let round = 0; round < FAILOVER_ROUNDS; round++) {
+    for (const variant of FAILOVER_VARIANTS) {
+      const w = await killedWorker(variant);
+      waits.get(variant)!.push(...w);
+      medians.get(variant)!.push(quantile(w, 0.5));
+    }
+  }
+  return [
+    "",
+    `a killed worker's threads (SIGKILLed mid-tool), seconds until another worker appended to each, ${FAILOVER_ROUNDS} interleaved rounds of ${SLOW_THREADS} slow threads on ${WORKERS} fresh workers, heartbeatSeconds ${QUEUE_SETTINGS.heartbeatSeconds}, superviseIntervalSeconds ${QUEUE_SETTINGS.superviseIntervalSeconds}, pollingIntervalSeconds ${QUEUE_SETTINGS.pollingIntervalSeconds}, retryDelaySeconds ${QUEUE_SETTINGS.retryDelaySeconds}:`,
+    "| failoverCheckMs | threads | min | median | max | round medians |",
+    "| ---: | ---: | ---: | ---: | ---: | --- |",
+    ...FAILOVER_VARIANTS.map((variant) => {
+      const all = waits.get(variant)!;
+      return `| ${variant === 0 ? "0 (off: heartbeat expiry)" : variant} | ${all.length} | ${quantile(all, 0).toFixed(2)} | ${quantile(all, 0.5).toFixed(2)} | ${quantile(all, 1).toFixed(2)} | ${medians
+        .get(variant)!
+        .map((m) => m.toFixed(2))
+        .join(", ")} |`;
+    }),
+  ];
 }
 
 async function fs(): Promise<string> {
@@ -297,17 +358,21 @@ async function fs(): Promise<string> {
   }
 }
 
-const [, , role, journalSchema, bossSchema] = process.argv;
+const [, , role, journalSchema, bossSchema, failoverCheckMs] = process.argv;
 if (role === "worker") {
-  await worker(journalSchema!, bossSchema!);
+  await worker(journalSchema!, bossSchema!, Number(failoverCheckMs));
 } else {
-  const fsLine = await fs();
-  const pgLines = await postgres();
+  const fsLine = FAILOVER_ONLY ? undefined : await fs();
+  const pgLines = [...(FAILOVER_ONLY ? [] : await postgres()), ...(await failover())];
   console.log(
-    `\nmany threads: ${THREADS} threads × ${ITERATIONS} iterations (one tool call each, an instant model) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, PostgreSQL on 127.0.0.1`,
+    `\n${FAILOVER_ONLY ? "killed worker" : `many threads: ${THREADS} threads × ${ITERATIONS} iterations (one tool call each, an instant model)`} — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, PostgreSQL on 127.0.0.1, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} at the end`,
   );
-  console.log("| run by | threads/s | iteration p50 | iteration p99 | wall |");
-  console.log("| --- | ---: | ---: | ---: | ---: |");
-  console.log(fsLine);
+  if (fsLine) {
+    console.log("| run by | threads/s | iteration p50 | iteration p99 | wall |");
+    console.log("| --- | ---: | ---: | ---: | ---: |");
+    console.log(fsLine);
+  }
   for (const line of pgLines) console.log(line);
 }
