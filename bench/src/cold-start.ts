@@ -14,83 +14,113 @@
 
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ITERATIONS = 200;
 const ROUNDS = Number(process.env.LOOM_BENCH_COLD_ROUNDS ?? 15);
+/** Another build of the `loom` binary (a path), measured beside this one: before/after figures. */
+const CLI_BEFORE = process.env.LOOM_BENCH_COLD_CLI_BEFORE;
 const CLI_BIN =
   process.env.LOOM_BENCH_COLD_CLI_BIN ??
   fileURLToPath(new URL("../../packages/cli/bin/loom.js", import.meta.url));
 
+/** A phase's elapsed time and the process' CPU time over it (less moved by other work on the machine). */
+interface Phase {
+  ms: number;
+  cpu: number;
+}
+
 interface ChildResult {
-  toUserCode: number;
-  importMs: number;
-  zodMs?: number;
-  firstMs: number;
-  warmMs: number;
+  toUserCode: Phase;
+  import: Phase;
+  zod?: Phase;
+  first: Phase;
+  warm: Phase;
   events?: number;
 }
 
 interface Measured extends ChildResult {
   wallMs: number;
+  /** The child's whole CPU time, boot and exit included (Linux; NaN elsewhere). */
+  processCpuMs: number;
+}
+
+/**
+ * CPU time of this process' finished children, from /proc (Linux): counted in ticks of 10 ms, so
+ * one process' figure is coarse; the mean over many is not.
+ */
+function childrenCpuMs(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 of stat(5) (cutime, cstime), counted from the state field (3).
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 // The children, as plain ES modules. Modules are imported by the URLs this file resolves, so the
 // children load exactly what the bench's own `import "@loom/core"` would.
 const CHILD_PRELUDE = `
-const toUserCode = performance.now();
+const now = () => { const u = process.cpuUsage(); return { ms: performance.now(), cpu: (u.user + u.system) / 1000 }; };
+const toUserCode = now();
+const since = (t) => { const n = now(); return { ms: n.ms - t.ms, cpu: n.cpu - t.cpu }; };
 const [, , file, threadId] = process.argv;
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const medianPhase = (v) => ({ ms: median(v.map((p) => p.ms)), cpu: median(v.map((p) => p.cpu)) });
+const none = { ms: 0, cpu: 0 };
 const out = (r) => process.stdout.write(JSON.stringify({ toUserCode, ...r }));
 `;
 
 const RAW_CHILD = `${CHILD_PRELUDE}
-let t = performance.now();
+const t = now();
 const { readFile } = await import("node:fs/promises");
-const importMs = performance.now() - t;
+const imported = since(t);
+let events = 0;
 const load = async () => {
-  const s = performance.now();
+  const s = now();
   const text = await readFile(file, "utf8");
-  let n = 0;
-  for (const line of text.split("\\n")) if (line) { JSON.parse(line); n++; }
-  return [performance.now() - s, n];
+  events = 0;
+  for (const line of text.split("\\n")) if (line) { JSON.parse(line); events++; }
+  return since(s);
 };
-const [firstMs, events] = await load();
+const first = await load();
 const warm = [];
-for (let i = 0; i < 5; i++) warm.push((await load())[0]);
-out({ importMs, firstMs, warmMs: median(warm), events });
+for (let i = 0; i < 5; i++) warm.push(await load());
+out({ import: imported, first, warm: medianPhase(warm), events });
 `;
 
 const ZOD_CHILD = (zod: string) => `${CHILD_PRELUDE}
-const t = performance.now();
+const t = now();
 await import(${JSON.stringify(zod)});
-out({ importMs: performance.now() - t, firstMs: 0, warmMs: 0 });
+out({ import: since(t), first: none, warm: none });
 `;
 
 const LOOM_CHILD = (zod: string, core: string, journalFs: string) => `${CHILD_PRELUDE}
 const dir = file;
-let t = performance.now();
+const t = now();
 await import(${JSON.stringify(zod)});
-const zodMs = performance.now() - t;
+const zod = since(t);
 const { readAll, stateAt } = await import(${JSON.stringify(core)});
 const { FsJournal } = await import(${JSON.stringify(journalFs)});
-const importMs = performance.now() - t;
+const imported = since(t);
 const journal = new FsJournal({ dir, fsync: "never" });
 const load = async () => {
-  const s = performance.now();
+  const s = now();
   const head = await journal.head(threadId);
   await stateAt(journal, threadId, head);
-  return performance.now() - s;
+  return since(s);
 };
-const firstMs = await load();
+const first = await load();
 const warm = [];
 for (let i = 0; i < 5; i++) warm.push(await load());
 const events = (await readAll(journal, threadId)).length;
 await journal.close();
-out({ importMs, zodMs, firstMs, warmMs: median(warm), events });
+out({ import: imported, zod, first, warm: medianPhase(warm), events });
 `;
 
 async function prepare(dir: string, threadId: string): Promise<void> {
@@ -136,6 +166,7 @@ interface Variant {
 }
 
 function run(variant: Variant): Measured {
+  const cpuBefore = childrenCpuMs();
   const started = performance.now();
   const child = spawnSync(process.execPath, variant.args, {
     env: variant.env,
@@ -143,12 +174,15 @@ function run(variant: Variant): Measured {
     maxBuffer: 64 * 1024 * 1024,
   });
   const wallMs = performance.now() - started;
+  const processCpuMs = childrenCpuMs() - cpuBefore;
   if (child.status !== 0) {
     throw new Error(`cold-start bench: ${variant.label} exited with ${child.status}: ${child.stderr}`);
   }
-  if (variant.wallOnly)
-    return { toUserCode: Number.NaN, importMs: Number.NaN, firstMs: Number.NaN, warmMs: Number.NaN, wallMs };
-  return { ...(JSON.parse(child.stdout) as ChildResult), wallMs };
+  if (variant.wallOnly) {
+    const nothing = { ms: Number.NaN, cpu: Number.NaN };
+    return { toUserCode: nothing, import: nothing, first: nothing, warm: nothing, wallMs, processCpuMs };
+  }
+  return { ...(JSON.parse(child.stdout) as ChildResult), wallMs, processCpuMs };
 }
 
 function environment(cache: string | undefined): NodeJS.ProcessEnv {
@@ -204,6 +238,25 @@ try {
     },
     { label: "loom show (CLI), compile cache", args: cli, env: environment(cache), wallOnly: true, runs: [] },
   ];
+  if (CLI_BEFORE) {
+    const before = [CLI_BEFORE, ...cli.slice(1)];
+    variants.push(
+      {
+        label: "loom show, CLI before, no cache",
+        args: before,
+        env: environment(undefined),
+        wallOnly: true,
+        runs: [],
+      },
+      {
+        label: "loom show, CLI before, cache",
+        args: before,
+        env: environment(cache),
+        wallOnly: true,
+        runs: [],
+      },
+    );
+  }
   // Fill the compile cache (and the OS' file cache) once, untimed.
   for (const variant of variants) run(variant);
   for (let round = 0; round < ROUNDS; round++)
@@ -217,46 +270,41 @@ try {
   console.log(
     `the latest state of a ${ITERATIONS}-iteration thread (${events} events, ${kb} KB, journal-fs); cold = import + first call`,
   );
-  const columns = [
-    "to user code",
-    "import",
-    "first call",
-    "warm call",
-    "first/warm",
-    "cold",
-    "cold/warm",
-    "process wall",
-  ];
-  const width = Math.max(...variants.map((v) => v.label.length));
-  console.log(`${"".padEnd(width)}  ${columns.map((c) => c.padStart(13)).join("")}`);
   const m = (v: Variant, pick: (r: Measured) => number) => median(v.runs.map(pick));
   const cell = (value: number, suffix = "") =>
     (Number.isFinite(value) ? `${value.toFixed(1)}${suffix}` : "-").padStart(13);
-  for (const v of variants) {
-    const first = m(v, (r) => r.firstMs);
-    const warm = m(v, (r) => r.warmMs);
-    const cold = m(v, (r) => r.importMs + r.firstMs);
-    const hasCall = first > 0;
-    console.log(
-      `${v.label.padEnd(width)}  ${[
-        cell(m(v, (r) => r.toUserCode)),
-        cell(m(v, (r) => r.importMs)),
+  const width = Math.max(...variants.map((v) => v.label.length));
+  const table = (title: string, clock: "ms" | "cpu") => {
+    const columns = ["to user code", "import", "first call", "warm call", "first/warm", "cold", "cold/warm"];
+    columns.push(clock === "ms" ? "process" : "process mean");
+    console.log(`\n${title.padEnd(width)}  ${columns.map((c) => c.padStart(13)).join("")}`);
+    for (const v of variants) {
+      const first = m(v, (r) => r.first[clock]);
+      const warm = m(v, (r) => r.warm[clock]);
+      const hasCall = first > 0;
+      const cells = [
+        cell(m(v, (r) => r.toUserCode[clock])),
+        cell(m(v, (r) => r.import[clock])),
         cell(hasCall ? first : Number.NaN),
         cell(hasCall ? warm : Number.NaN),
         cell(hasCall ? first / warm : Number.NaN, "x"),
-        cell(cold),
-        cell(hasCall ? cold / warm : Number.NaN, "x"),
-        cell(m(v, (r) => r.wallMs)),
-      ].join("")}`,
-    );
-  }
+        cell(m(v, (r) => r.import[clock] + r.first[clock])),
+        cell(hasCall ? m(v, (r) => r.import[clock] + r.first[clock]) / warm : Number.NaN, "x"),
+      ];
+      const mean = v.runs.reduce((sum, r) => sum + r.processCpuMs, 0) / v.runs.length;
+      cells.push(cell(clock === "ms" ? m(v, (r) => r.wallMs) : mean));
+      console.log(`${v.label.padEnd(width)}  ${cells.join("")}`);
+    }
+  };
+  table("elapsed (process: spawn to exit)", "ms");
+  table("CPU time of the process", "cpu");
   const [, zodRow, plain, cached, , cliPlain, cliCached] = variants;
-  const imported = (v: Variant) => m(v, (r) => r.importMs);
+  const at = (v: Variant, pick: (r: Measured) => number) => m(v, pick).toFixed(1);
   console.log(
-    `of loom's import, zod's modules: ${m(plain!, (r) => r.zodMs!).toFixed(1)} ms without the compile cache, ${m(cached!, (r) => r.zodMs!).toFixed(1)} ms with (zod alone: ${imported(zodRow!).toFixed(1)} ms)`,
+    `\nof loom's import, zod's modules: ${at(plain!, (r) => r.zod!.ms)} ms without the compile cache, ${at(cached!, (r) => r.zod!.ms)} ms with (zod alone: ${at(zodRow!, (r) => r.import.ms)} ms)`,
   );
   console.log(
-    `the compile cache: loom's import ${imported(plain!).toFixed(1)} -> ${imported(cached!).toFixed(1)} ms, cold ${m(plain!, (r) => r.importMs + r.firstMs).toFixed(1)} -> ${m(cached!, (r) => r.importMs + r.firstMs).toFixed(1)} ms, \`loom show\` ${m(cliPlain!, (r) => r.wallMs).toFixed(1)} -> ${m(cliCached!, (r) => r.wallMs).toFixed(1)} ms`,
+    `the compile cache: loom's import ${at(plain!, (r) => r.import.ms)} -> ${at(cached!, (r) => r.import.ms)} ms, cold ${at(plain!, (r) => r.import.ms + r.first.ms)} -> ${at(cached!, (r) => r.import.ms + r.first.ms)} ms, \`loom show\` ${at(cliPlain!, (r) => r.wallMs)} -> ${at(cliCached!, (r) => r.wallMs)} ms`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
