@@ -24,7 +24,13 @@ import { type PostgresJournalOptions, type ResolvedOptions, resolveOptions } fro
 import { describeServer, toJournalError } from "./pg-errors.js";
 import { quoteIdent } from "./sql.js";
 import { checkStorableText } from "./storable-text.js";
-import { NotificationHub, notifyChannel, type SubscribeOptions, subscribeToThread } from "./subscription.js";
+import {
+  listenerLockKey,
+  NotificationHub,
+  notifyChannel,
+  type SubscribeOptions,
+  subscribeToThread,
+} from "./subscription.js";
 import { type HeldThreadLock, holdThreadLock, threadLockName } from "./thread-lock.js";
 
 const MAX_SEQ = 2_147_483_647;
@@ -41,7 +47,7 @@ interface ThreadRow {
 /**
  * A journal in PostgreSQL. Each append is one prepared statement (so one transaction, one round
  * trip): the `expectedSeq` check on the thread's row and the multi-row insert of the batch. Live
- * subscribers are notified right after the commit (ADR 0011).
+ * subscribers are notified right after the commit, when there are any (ADR 0011).
  */
 export class PostgresJournal implements Journal {
   readonly specificationVersion = "v1" as const;
@@ -53,6 +59,7 @@ export class PostgresJournal implements Journal {
   private readonly ownsPool: boolean;
   private readonly s: string;
   private readonly channel: string;
+  private readonly lockKey: string;
   /** Names this journal's prepared statements: unique per schema, within Postgres's 63 bytes. */
   private readonly statementPrefix: string;
   private ready: Promise<void> | undefined;
@@ -74,6 +81,7 @@ export class PostgresJournal implements Journal {
     this.schema = this.options.schema;
     this.s = quoteIdent(this.schema);
     this.channel = notifyChannel(this.schema);
+    this.lockKey = listenerLockKey(this.schema);
     this.sql = { create: this.createSql(), advance: this.advanceSql() };
     this.statementPrefix = `loom_${createHash("sha256").update(this.schema).digest("hex").slice(0, 16)}_`;
     if (options.pool) {
@@ -185,17 +193,19 @@ export class PostgresJournal implements Journal {
     let status: FrameStatus | undefined;
     for (const event of sealed) status = threadStatusAfter(status, event);
     const create = expectedSeq === -1;
-    const result = await this.query<{ claimed: number }>(
+    const result = await this.query<{ listened: boolean }>(
       `append to thread "${threadId}"`,
       create ? this.sql.create : this.sql.advance,
       [threadId, rowsJson, lastSeq, status ?? null, ...(create ? [] : [expectedSeq])],
       // Named, so each connection parses and plans it once: that was a third of an append's time.
-      `${this.statementPrefix}${create ? "create" : "advance"}`,
+      // (Renamed when the text changes: a pool may hold connections that prepared the old text.)
+      `${this.statementPrefix}${create ? "claim_create" : "claim_advance"}`,
     );
-    if (result.rows[0]?.claimed !== 1) {
+    const claimed = result.rows[0];
+    if (claimed === undefined) {
       throw new JournalConflictError(threadId, expectedSeq, await this.head(threadId));
     }
-    this.scheduleNotify(threadId, lastSeq);
+    if (claimed.listened) this.scheduleNotify(threadId, lastSeq);
     return { lastSeq };
   }
 
@@ -345,7 +355,7 @@ export class PostgresJournal implements Journal {
       {
         hub: async () => {
           await this.whenReady();
-          this.hub ??= new NotificationHub(this.pool, this.channel);
+          this.hub ??= new NotificationHub(this.pool, this.channel, this.lockKey);
           await this.hub.start();
           return this.hub;
         },
@@ -385,7 +395,7 @@ export class PostgresJournal implements Journal {
   private createSql(): string {
     return `WITH head AS (
         INSERT INTO ${this.s}.threads (thread_id, head_seq, status) VALUES ($1, $3, $4)
-        ON CONFLICT (thread_id) DO NOTHING RETURNING thread_id
+        ON CONFLICT (thread_id) DO NOTHING RETURNING ${this.claimedSql()}
       ), ${this.insertSql()}`;
   }
 
@@ -393,17 +403,28 @@ export class PostgresJournal implements Journal {
     return `WITH head AS (
         UPDATE ${this.s}.threads
         SET head_seq = $3, status = COALESCE($4, status), updated_at = clock_timestamp()
-        WHERE thread_id = $1 AND head_seq = $5 RETURNING thread_id
+        WHERE thread_id = $1 AND head_seq = $5 RETURNING ${this.claimedSql()}
       ), ${this.insertSql()}`;
   }
 
+  /**
+   * What the head row's claim returns: the thread, and whether anyone listens for NOTIFYs on this
+   * schema (a LISTEN connection holds the listener lock shared). The exclusive try is held to the
+   * commit, so a listener that starts meanwhile waits for it and then reads what it committed.
+   * Concurrent appends fail it on each other and notify: one more NOTIFY, never one less.
+   */
+  private claimedSql(): string {
+    return `thread_id, NOT pg_try_advisory_xact_lock(${this.lockKey}) AS listened`;
+  }
+
   private insertSql(): string {
-    // The insert runs only when `head` claimed the thread's row: otherwise the join is empty.
+    // The insert runs only when `head` claimed the thread's row: otherwise the join is empty, and so
+    // is the result (no row: a conflict).
     return `inserted AS (
         INSERT INTO ${this.s}.events (${EVENT_COLUMNS})
         SELECT head.thread_id, e.* FROM head, ${EVENT_RECORDSET}
       )
-      SELECT (SELECT count(*) FROM head)::int AS claimed`;
+      SELECT listened FROM head`;
   }
 
   /**

@@ -18,6 +18,15 @@ type Listener = () => void;
 export const BACKSTOP_READ_MS = 1_000;
 
 /**
+ * The advisory lock that says "someone listens on this schema's channel" (ADR 0011, addendum): each
+ * LISTEN connection holds it shared for as long as it lives; an append tries it exclusively inside
+ * its transaction and sends a NOTIFY after its commit only when that fails. A SQL expression.
+ */
+export function listenerLockKey(schema: string): string {
+  return `hashtextextended('loom-listen:${schema.replaceAll("'", "''")}', 0)`;
+}
+
+/**
  * One LISTEN connection per journal, shared by its subscribers. A notification wakes the subscribers
  * of its thread, who then read what is new from the journal. After a lost connection it reconnects
  * and wakes everyone, so a notification missed while disconnected costs a read, never an event.
@@ -32,6 +41,8 @@ export class NotificationHub {
   constructor(
     private readonly pool: pg.Pool,
     private readonly channel: string,
+    /** `listenerLockKey` of the journal's schema. */
+    private readonly lockKey: string,
   ) {}
 
   start(): Promise<void> {
@@ -74,7 +85,13 @@ export class NotificationHub {
     });
     client.on("error", () => this.lost(client));
     try {
-      await client.query(`LISTEN ${quoteIdent(this.channel)}`);
+      // Listening first, then the shared lock: it waits for appends that found no listener (they
+      // hold it exclusively until they commit), so whatever they committed is there for the read
+      // that follows; every later append sees the lock held and notifies. The lock goes with the
+      // session, so a dead listener stops costing appenders their NOTIFY.
+      await client.query(
+        `LISTEN ${quoteIdent(this.channel)}; SELECT pg_advisory_lock_shared(${this.lockKey})`,
+      );
     } catch (error) {
       client.release(true);
       throw error;

@@ -1,0 +1,178 @@
+import { sampleEvents } from "@loom/testing";
+import pg from "pg";
+import { afterAll, expect, it } from "vitest";
+import type { PostgresJournal } from "../src/index.ts";
+import { listenerLockKey, notifyChannel } from "../src/subscription.ts";
+import { adminPool, DATABASE_URL, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+
+// An append is one statement, so one round trip and one commit (ADR 0011). What an iteration of an
+// agent costs on Postgres is what that statement costs: these tests fail if an append grows a
+// statement (a head read, a BEGIN/COMMIT, a NOTIFY nobody listens to).
+
+const schema = uniqueSchema("round_trips");
+const admin = adminPool();
+afterAll(async () => {
+  await dropSchema(admin, schema);
+  await admin.end();
+});
+
+/** Every statement the journal's pool sends from now on. */
+function recordStatements(journal: PostgresJournal): string[] {
+  const sent: string[] = [];
+  const wrapped = new WeakSet<pg.PoolClient>();
+  const wrap = (client: pg.PoolClient) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const config = args[0] as string | { text: string };
+      sent.push(typeof config === "string" ? config : config.text);
+      return query(...args);
+    };
+  };
+  // Each checkout, pool.query's included; before the client is handed over.
+  journal.pool.on("acquire", wrap);
+  return sent;
+}
+
+const isNotify = (text: string) => text.includes("pg_notify");
+
+async function appendMany(
+  journal: PostgresJournal,
+  threadId: string,
+  count: number,
+  from = -1,
+): Promise<number> {
+  let head = from;
+  for (let i = 0; i < count; i++) {
+    const size = (i % 3) + 1;
+    head = (await journal.append(threadId, sampleEvents(size, { start: head + 1 }), head)).lastSeq;
+  }
+  return head;
+}
+
+it("an append is one statement, and sends no NOTIFY while nobody listens", async () => {
+  const journal = journalIn(schema);
+  const sent = recordStatements(journal);
+  // The first append migrates the schema; count from the second.
+  const head = await appendMany(journal, "alone", 1);
+  sent.length = 0;
+  await appendMany(journal, "alone", 30, head);
+  // A NOTIFY would go after the commit, asynchronously: give it time to show.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(sent.filter(isNotify)).toEqual([]);
+  expect(sent).toHaveLength(30);
+  await journal.close();
+});
+
+it("notifies when a subscriber of another process listens, and stops once it is gone", async () => {
+  const writer = journalIn(schema);
+  const reader = journalIn(schema);
+  const sent = recordStatements(writer);
+  const head = await appendMany(writer, "watched", 1);
+  // A plain LISTEN of our own sees what the appender sends; it holds no lock, so alone it would not
+  // make the writer notify.
+  const listener = new pg.Client({ connectionString: DATABASE_URL });
+  await listener.connect();
+  const payloads: string[] = [];
+  listener.on("notification", (message) => payloads.push(message.payload ?? ""));
+  await listener.query(`LISTEN "${notifyChannel(schema)}"`);
+
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const following = (async () => {
+    for await (const event of reader.subscribe("watched", { signal: controller.signal }))
+      seen.push(event.seq);
+  })();
+  for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  sent.length = 0;
+  const last = await appendMany(writer, "watched", 5, head);
+  for (let i = 0; i < 200 && !payloads.includes(`watched ${last}`); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  expect(payloads).toContain(`watched ${last}`);
+  expect(sent.filter(isNotify).length).toBeGreaterThan(0);
+  for (let i = 0; i < 200 && seen.at(-1) !== last; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(seen).toEqual(Array.from({ length: last + 1 }, (_, i) => i));
+  controller.abort();
+  await following;
+  await reader.close();
+
+  // The reader's LISTEN session ends with it, and its lock with it: the writer stops notifying
+  // (Postgres ends the session a moment after the socket closes, hence the retries).
+  let after = last;
+  let notifies = -1;
+  for (let i = 0; i < 100 && notifies !== 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    sent.length = 0;
+    after = await appendMany(writer, "watched", 1, after);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    notifies = sent.filter(isNotify).length;
+  }
+  expect(notifies).toBe(0);
+  await listener.end();
+  await writer.close();
+});
+
+it("a subscriber that starts while an append found nobody listening waits for its commit, then reads it", async () => {
+  const app = `loom-late-${schema}`;
+  const writer = journalIn(schema);
+  const reader = journalIn(schema, { poolConfig: { application_name: app } });
+  const head = await appendMany(writer, "late", 1);
+  // What an append that found no listener holds until its commit: the listener lock, exclusively.
+  const appender = await admin.connect();
+  await appender.query("BEGIN");
+  await appender.query(`SELECT pg_advisory_xact_lock(${listenerLockKey(schema)})`);
+  const [event] = sampleEvents(1, { start: head + 1 });
+  await appender.query(
+    `WITH claimed AS (UPDATE "${schema}".threads SET head_seq = $1 WHERE thread_id = 'late' AND head_seq = $2 RETURNING thread_id)
+     INSERT INTO "${schema}".events (thread_id, seq, v, type, run_id, ts, frame_id, depth, iteration, data)
+     SELECT thread_id, $1, $3, $4, $5, $6, $7, $8, $9, $10 FROM claimed`,
+    [
+      head + 1,
+      head,
+      event!.v,
+      event!.type,
+      event!.runId,
+      event!.ts,
+      event!.frameId,
+      event!.depth,
+      event!.iteration,
+      JSON.stringify(event!.data),
+    ],
+  );
+
+  const seen: number[] = [];
+  const controller = new AbortController();
+  const following = (async () => {
+    for await (const e of reader.subscribe("late", { signal: controller.signal })) seen.push(e.seq);
+  })();
+  // The subscriber's LISTEN connection waits on the lock: it has read nothing yet.
+  let waiting = 0;
+  for (let i = 0; i < 200 && waiting === 0; i++) {
+    const { rows } = await admin.query(
+      "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+      [app],
+    );
+    waiting = rows.length;
+    if (waiting === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  expect(waiting).toBe(1);
+  expect(seen).toEqual([]);
+  await appender.query("COMMIT");
+  appender.release();
+  for (let i = 0; i < 200 && seen.length < head + 2; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(seen).toEqual(Array.from({ length: head + 2 }, (_, i) => i));
+
+  // From now on the writer sees the lock held and notifies.
+  const sent = recordStatements(writer);
+  await appendMany(writer, "late", 1, head + 1);
+  for (let i = 0; i < 100 && !sent.some(isNotify); i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(sent.some(isNotify)).toBe(true);
+  controller.abort();
+  await following;
+  await Promise.all([reader.close(), writer.close()]);
+});
