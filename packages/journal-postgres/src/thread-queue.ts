@@ -65,7 +65,7 @@ export class ThreadQueue {
   /** Attempts the last check saw active with a free lease: taken over if the next check sees them so. */
   private suspects = new Map<string, ActiveJobRow>();
   private failoverTimer: ReturnType<typeof setInterval> | undefined;
-  private checking = false;
+  private checking: Promise<void> | undefined;
   private readonly takeoverListeners = new Set<(takeover: ThreadTakeover) => void>();
 
   constructor(options: ThreadQueueOptions) {
@@ -212,6 +212,7 @@ export class ThreadQueue {
     if (!this.started) return;
     clearInterval(this.failoverTimer);
     this.failoverTimer = undefined;
+    await this.checking;
     this.suspects.clear();
     await this.boss.stop({ graceful: true, timeout: options.timeoutMs ?? 30_000 });
     this.started = undefined;
@@ -221,12 +222,10 @@ export class ThreadQueue {
     const every = this.config.failoverCheckMs;
     if (every === 0 || this.failoverTimer) return;
     this.failoverTimer = setInterval(() => {
-      if (this.checking) return;
-      this.checking = true;
-      this.takeOverDeadOwners()
+      this.checking ??= this.takeOverDeadOwners()
         .catch((error: unknown) => this.onError?.(error instanceof Error ? error : new Error(String(error))))
         .finally(() => {
-          this.checking = false;
+          this.checking = undefined;
         });
     }, every);
     this.failoverTimer.unref();

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { readAll } from "@loom/core";
 import { afterAll, expect, it } from "vitest";
-import { ThreadQueue, type ThreadTakeover } from "../src/queue.ts";
-import { adminPool, DATABASE_URL, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { ThreadQueue } from "../src/queue.ts";
+import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { createEffectTables, startFailoverWorker, waitFor } from "./failover-workers.ts";
 
 // pg-boss cannot fail these jobs for a lost heartbeat before 15 s (a beat every 15 s, stale at 30):
 // a thread that moves sooner was taken over through its free lease.
@@ -24,73 +24,11 @@ afterAll(async () => {
   await admin.end();
 });
 
-interface Worker {
-  readonly child: ChildProcess;
-  readonly takeovers: ThreadTakeover[];
-}
-
-function startWorker(): Promise<Worker> {
-  const child = spawn(
-    process.execPath,
-    [fileURLToPath(new URL("./fixtures/failover-worker.mjs", import.meta.url))],
-    {
-      env: {
-        ...process.env,
-        LOOM_TEST_DATABASE_URL: DATABASE_URL,
-        LOOM_JOURNAL_SCHEMA: journalSchema,
-        LOOM_BOSS_SCHEMA: bossSchema,
-        LOOM_EFFECTS_SCHEMA: effectsSchema,
-        LOOM_CONCURRENCY: "4",
-        LOOM_TOOL_DELAY_MS: String(TOOL_DELAY_MS),
-        LOOM_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS),
-        LOOM_FAILOVER_CHECK_MS: String(FAILOVER_CHECK_MS),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  children.push(child);
-  const takeovers: ThreadTakeover[] = [];
-  let stderr = "";
-  let stdout = "";
-  child.stderr!.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk) => {
-      stdout += chunk;
-      const lines = stdout.split("\n");
-      stdout = lines.pop()!;
-      for (const line of lines) {
-        if (line === "ready") resolve({ child, takeovers });
-        if (line.startsWith("takeover ")) takeovers.push(JSON.parse(line.slice("takeover ".length)));
-      }
-    });
-    child.on("exit", (code, signal) =>
-      reject(new Error(`worker exited (${code ?? signal}) before ready: ${stderr}`)),
-    );
-  });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 it("a worker SIGKILLed mid-tool: its threads move to other workers within a second or two, long before the heartbeat; one owner at a time, no completed call run twice", async () => {
   const threadCount = 9;
   const journal = journalIn(journalSchema);
   await journal.migrate();
-  await admin.query(`CREATE SCHEMA "${effectsSchema}"`);
-  await admin.query(
-    `CREATE TABLE "${effectsSchema}".effects (idempotency_key text PRIMARY KEY, step int, pid int)`,
-  );
-  await admin.query(
-    `CREATE TABLE "${effectsSchema}".attempts (id serial PRIMARY KEY, idempotency_key text NOT NULL,
-       thread_id text NOT NULL, pid int NOT NULL, started_at timestamptz NOT NULL, ended_at timestamptz)`,
-  );
+  await createEffectTables(admin, effectsSchema);
   // The first to start the queue creates it: with the long heartbeat.
   const queue = new ThreadQueue({
     journal,
@@ -100,7 +38,16 @@ it("a worker SIGKILLed mid-tool: its threads move to other workers within a seco
   });
   await queue.start();
 
-  const workers = await Promise.all([startWorker(), startWorker(), startWorker()]);
+  const start = () =>
+    startFailoverWorker(children, {
+      journalSchema,
+      bossSchema,
+      effectsSchema,
+      heartbeatSeconds: HEARTBEAT_SECONDS,
+      failoverCheckMs: FAILOVER_CHECK_MS,
+      toolDelayMs: TOOL_DELAY_MS,
+    });
+  const workers = await Promise.all([start(), start(), start()]);
   const threadIds = Array.from({ length: threadCount }, (_, i) => `move-${i}`);
   for (const threadId of threadIds) await queue.enqueue(threadId, `record three steps for ${threadId}`);
 

@@ -1,0 +1,87 @@
+// Worker processes for the failover tests (fixtures/failover-worker.mjs), and the tables their tool
+// writes to.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type pg from "pg";
+import type { ThreadTakeover } from "../src/queue.ts";
+import { DATABASE_URL } from "./database.ts";
+
+export interface FailoverWorker {
+  readonly child: ChildProcess;
+  /** What this worker's `onTakeover` heard, in order. */
+  readonly takeovers: ThreadTakeover[];
+}
+
+export interface FailoverWorkerSettings {
+  readonly journalSchema: string;
+  readonly bossSchema: string;
+  readonly effectsSchema: string;
+  readonly heartbeatSeconds: number;
+  readonly failoverCheckMs: number;
+  readonly toolDelayMs: number;
+  readonly concurrency?: number;
+}
+
+/** `effects`: one row per idempotency key that completed; `attempts`: every call, with when it ran. */
+export async function createEffectTables(admin: pg.Pool, schema: string): Promise<void> {
+  await admin.query(`CREATE SCHEMA "${schema}"`);
+  await admin.query(`CREATE TABLE "${schema}".effects (idempotency_key text PRIMARY KEY, step int, pid int)`);
+  await admin.query(
+    `CREATE TABLE "${schema}".attempts (id serial PRIMARY KEY, idempotency_key text NOT NULL,
+       thread_id text NOT NULL, pid int NOT NULL, started_at timestamptz NOT NULL, ended_at timestamptz)`,
+  );
+}
+
+/** Starts a worker process; resolves once it takes jobs. Its child is pushed to `children` for cleanup. */
+export function startFailoverWorker(
+  children: ChildProcess[],
+  settings: FailoverWorkerSettings,
+): Promise<FailoverWorker> {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL("./fixtures/failover-worker.mjs", import.meta.url))],
+    {
+      env: {
+        ...process.env,
+        LOOM_TEST_DATABASE_URL: DATABASE_URL,
+        LOOM_JOURNAL_SCHEMA: settings.journalSchema,
+        LOOM_BOSS_SCHEMA: settings.bossSchema,
+        LOOM_EFFECTS_SCHEMA: settings.effectsSchema,
+        LOOM_CONCURRENCY: String(settings.concurrency ?? 4),
+        LOOM_TOOL_DELAY_MS: String(settings.toolDelayMs),
+        LOOM_HEARTBEAT_SECONDS: String(settings.heartbeatSeconds),
+        LOOM_FAILOVER_CHECK_MS: String(settings.failoverCheckMs),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  children.push(child);
+  const takeovers: ThreadTakeover[] = [];
+  let stderr = "";
+  let stdout = "";
+  child.stderr!.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (chunk) => {
+      stdout += chunk;
+      const lines = stdout.split("\n");
+      stdout = lines.pop()!;
+      for (const line of lines) {
+        if (line === "ready") resolve({ child, takeovers });
+        if (line.startsWith("takeover ")) takeovers.push(JSON.parse(line.slice("takeover ".length)));
+      }
+    });
+    child.on("exit", (code, signal) =>
+      reject(new Error(`worker exited (${code ?? signal}) before ready: ${stderr}`)),
+    );
+  });
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
