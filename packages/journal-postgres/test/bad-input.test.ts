@@ -83,6 +83,8 @@ it("refuses bad queue options, and an agent that writes to another journal", asy
   expect(() => new ThreadQueue({ journal, queueCacheIntervalSeconds: 0 })).toThrow(
     /queueCacheIntervalSeconds/,
   );
+  expect(() => new ThreadQueue({ journal, failoverCheckMs: 50 })).toThrow(/failoverCheckMs/);
+  expect(() => new ThreadQueue({ journal, failoverCheckMs: 0 })).not.toThrow();
   const queue = new ThreadQueue({ journal });
   const elsewhere = createAgent({ journal: new MemoryJournal(), provider: new ScriptedProvider([]) });
   await expect(queue.work(elsewhere)).rejects.toThrow(/this queue's journal/);
