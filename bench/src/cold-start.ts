@@ -17,7 +17,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ITERATIONS = 200;
 const ROUNDS = Number(process.env.LOOM_BENCH_COLD_ROUNDS ?? 15);
@@ -100,13 +100,19 @@ await import(${JSON.stringify(zod)});
 out({ import: since(t), first: none, warm: none });
 `;
 
-const LOOM_CHILD = (zod: string, core: string, journalFs: string) => `${CHILD_PRELUDE}
+const LOOM_CHILD = (modules: { zod: string; core: string; journalFs: string } | { bundle: string }) => {
+  const imports =
+    "bundle" in modules
+      ? `const { readAll, stateAt, FsJournal } = await import(${JSON.stringify(modules.bundle)});
+const zod = undefined;`
+      : `await import(${JSON.stringify(modules.zod)});
+const zod = since(t);
+const { readAll, stateAt } = await import(${JSON.stringify(modules.core)});
+const { FsJournal } = await import(${JSON.stringify(modules.journalFs)});`;
+  return `${CHILD_PRELUDE}
 const dir = file;
 const t = now();
-await import(${JSON.stringify(zod)});
-const zod = since(t);
-const { readAll, stateAt } = await import(${JSON.stringify(core)});
-const { FsJournal } = await import(${JSON.stringify(journalFs)});
+${imports}
 const imported = since(t);
 const journal = new FsJournal({ dir, fsync: "never" });
 const load = async () => {
@@ -122,6 +128,35 @@ const events = (await readAll(journal, threadId)).length;
 await journal.close();
 out({ import: imported, zod, first, warm: medianPhase(warm), events });
 `;
+};
+
+/**
+ * @loom/core, @loom/journal-fs and zod bundled into one file, as a serverless worker is often
+ * deployed (esbuild, through the tsup the repository builds with).
+ */
+async function bundle(work: string, core: string, journalFs: string): Promise<string> {
+  const { build } = await import("tsup");
+  const entry = join(work, "bundle-entry.mjs");
+  writeFileSync(
+    entry,
+    `export { readAll, stateAt } from ${JSON.stringify(core)};\nexport { FsJournal } from ${JSON.stringify(journalFs)};\n`,
+  );
+  const outDir = join(work, "bundle");
+  await build({
+    entry: { worker: entry },
+    outDir,
+    format: ["esm"],
+    platform: "node",
+    target: "node22",
+    noExternal: [/.*/],
+    splitting: false,
+    sourcemap: false,
+    dts: false,
+    config: false,
+    silent: true,
+  });
+  return join(outDir, "worker.js");
+}
 
 async function prepare(dir: string, threadId: string): Promise<void> {
   const { createAgent, tool } = await import("@loom/core");
@@ -209,7 +244,13 @@ try {
   };
   const raw = write("raw.mjs", RAW_CHILD);
   const zodOnly = write("zod.mjs", ZOD_CHILD(zod!));
-  const loom = write("loom.mjs", LOOM_CHILD(zod!, core!, journalFs!));
+  const loom = write("loom.mjs", LOOM_CHILD({ zod: zod!, core: core!, journalFs: journalFs! }));
+  const bundled = write(
+    "loom-bundled.mjs",
+    LOOM_CHILD({
+      bundle: pathToFileURL(await bundle(work, fileURLToPath(core!), fileURLToPath(journalFs!))).href,
+    }),
+  );
   const cache = join(work, "compile-cache");
   mkdirSync(cache);
   const cli = [CLI_BIN, "show", threadId, "--journal", `file://${dir}`];
@@ -223,6 +264,18 @@ try {
     { label: "baseline: import zod only", args: [zodOnly], env: environment(undefined), runs: [] },
     { label: "loom, no compile cache", args: [loom, dir, threadId], env: environment(undefined), runs: [] },
     { label: "loom, compile cache", args: [loom, dir, threadId], env: environment(cache), runs: [] },
+    {
+      label: "loom bundled in one file, no cache",
+      args: [bundled, dir, threadId],
+      env: environment(undefined),
+      runs: [],
+    },
+    {
+      label: "loom bundled in one file, cache",
+      args: [bundled, dir, threadId],
+      env: environment(cache),
+      runs: [],
+    },
     {
       label: "loom, no cache, --enable-source-maps",
       args: ["--enable-source-maps", loom, dir, threadId],
@@ -298,13 +351,13 @@ try {
   };
   table("elapsed (process: spawn to exit)", "ms");
   table("CPU time of the process", "cpu");
-  const [, zodRow, plain, cached, , cliPlain, cliCached] = variants;
+  const [, zodRow, plain, cached, bundledPlain, bundledCached, , cliPlain, cliCached] = variants;
   const at = (v: Variant, pick: (r: Measured) => number) => m(v, pick).toFixed(1);
+  const cold = (r: Measured) => r.import.cpu + r.first.cpu;
+  const meanCpu = (v: Variant) =>
+    (v.runs.reduce((sum, r) => sum + r.processCpuMs, 0) / v.runs.length).toFixed(1);
   console.log(
-    `\nof loom's import, zod's modules: ${at(plain!, (r) => r.zod!.ms)} ms without the compile cache, ${at(cached!, (r) => r.zod!.ms)} ms with (zod alone: ${at(zodRow!, (r) => r.import.ms)} ms)`,
-  );
-  console.log(
-    `the compile cache: loom's import ${at(plain!, (r) => r.import.ms)} -> ${at(cached!, (r) => r.import.ms)} ms, cold ${at(plain!, (r) => r.import.ms + r.first.ms)} -> ${at(cached!, (r) => r.import.ms + r.first.ms)} ms, \`loom show\` ${at(cliPlain!, (r) => r.wallMs)} -> ${at(cliCached!, (r) => r.wallMs)} ms`,
+    `\nCPU ms, no cache -> compile cache: loom's import ${at(plain!, (r) => r.import.cpu)} -> ${at(cached!, (r) => r.import.cpu)} (of which zod ${at(plain!, (r) => r.zod!.cpu)} -> ${at(cached!, (r) => r.zod!.cpu)}; zod alone ${at(zodRow!, (r) => r.import.cpu)}), cold ${at(plain!, cold)} -> ${at(cached!, cold)}; bundled in one file, cold ${at(bundledPlain!, cold)} -> ${at(bundledCached!, cold)}; \`loom show\`, whole process (mean) ${meanCpu(cliPlain!)} -> ${meanCpu(cliCached!)}`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
