@@ -25,6 +25,7 @@ import { threadFileName, threadIdFromFileName } from "./file-name.js";
 import { copyThread } from "./fork-copy.js";
 import { readThreadFile } from "./read-thread-file.js";
 import { SeqCheckpoints } from "./seq-checkpoints.js";
+import { findLatestSnapshot } from "./snapshot-scan.js";
 import { currentProcessHolder, ThreadLock } from "./thread-lock.js";
 import { ThreadLockedError } from "./thread-locked-error.js";
 import { ThreadSummaryCache } from "./thread-summary.js";
@@ -195,6 +196,25 @@ export class FsJournal implements Journal {
       yield* readThreadFile(this.pathOf(threadId), threadId, fileRange, this.checkpoints);
     } catch (error) {
       throw asJournalError(error, `read thread "${threadId}"`);
+    }
+  }
+
+  /** The thread's last snapshot at or before `atOrBefore`, read backwards from the file's end. */
+  async latestSnapshot(threadId: string, atOrBefore?: number): Promise<StoredEvent | undefined> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    if (atOrBefore !== undefined) validateReadRange({ to: atOrBefore });
+    const writer = await this.openWriter(threadId);
+    try {
+      return await findLatestSnapshot(
+        this.pathOf(threadId),
+        threadId,
+        atOrBefore,
+        writer?.ackedEnd,
+        this.checkpoints,
+      );
+    } catch (error) {
+      throw asJournalError(error, `find the latest snapshot of thread "${threadId}"`);
     }
   }
 

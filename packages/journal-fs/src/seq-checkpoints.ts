@@ -9,13 +9,27 @@ export const CHECKPOINT_EVERY = 1024;
  */
 export class SeqCheckpoints {
   private readonly threads = new Map<string, { inode: number; offsets: number[] }>();
+  /** One more place per thread, anywhere: where the event after its last snapshot starts. */
+  private readonly hints = new Map<string, { inode: number; seq: number; offset: number }>();
 
   /** The latest checkpoint at or before `seq`, past seq 0. */
   before(threadId: string, inode: number, seq: number): { seq: number; offset: number } | undefined {
     const entry = this.threads.get(threadId);
-    if (!entry || entry.inode !== inode) return undefined;
-    const k = Math.min(Math.floor(seq / CHECKPOINT_EVERY), entry.offsets.length - 1);
-    return k > 0 ? { seq: k * CHECKPOINT_EVERY, offset: entry.offsets[k]! } : undefined;
+    const k =
+      entry && entry.inode === inode
+        ? Math.min(Math.floor(seq / CHECKPOINT_EVERY), entry.offsets.length - 1)
+        : 0;
+    const regular = k > 0 ? { seq: k * CHECKPOINT_EVERY, offset: entry!.offsets[k]! } : undefined;
+    const hint = this.hints.get(threadId);
+    if (hint && hint.inode === inode && hint.seq <= seq && hint.seq > (regular?.seq ?? 0)) {
+      return { seq: hint.seq, offset: hint.offset };
+    }
+    return regular;
+  }
+
+  /** Remembers where `seq`'s line starts (a reader still checks the seq it lands on). */
+  hint(threadId: string, inode: number, seq: number, offset: number): void {
+    this.hints.set(threadId, { inode, seq, offset });
   }
 
   record(threadId: string, inode: number, seq: number, offset: number): void {
@@ -30,5 +44,6 @@ export class SeqCheckpoints {
 
   forget(threadId: string): void {
     this.threads.delete(threadId);
+    this.hints.delete(threadId);
   }
 }

@@ -66,6 +66,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${s}.threads SET (fillfactor = 70)`,
     ],
   },
+  {
+    version: 4,
+    name: "snapshots found without reading a thread",
+    up: (s) => [
+      // Only snapshot rows are in it: appends of other events never touch it.
+      `CREATE INDEX IF NOT EXISTS events_snapshots ON ${s}.events (thread_id, seq) WHERE type = 'snapshot'`,
+    ],
+  },
 ];
 
 /**

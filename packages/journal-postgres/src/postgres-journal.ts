@@ -230,6 +230,21 @@ export class PostgresJournal implements Journal {
     }
   }
 
+  /** The thread's last snapshot at or before `atOrBefore` (an index holds only snapshot rows). */
+  async latestSnapshot(threadId: string, atOrBefore?: number): Promise<StoredEvent | undefined> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    if (atOrBefore !== undefined) validateReadRange({ to: atOrBefore });
+    await this.whenReady();
+    const { rows } = await this.query<EventRow>(
+      `find the latest snapshot of thread "${threadId}"`,
+      `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
+       WHERE thread_id = $1 AND type = 'snapshot' AND seq <= $2 ORDER BY seq DESC LIMIT 1`,
+      [threadId, Math.min(atOrBefore ?? MAX_SEQ, MAX_SEQ)],
+    );
+    return rows[0] ? rowToEvent(rows[0], this.schema) : undefined;
+  }
+
   async head(threadId: string): Promise<number> {
     this.checkOpen();
     validateThreadId(threadId);

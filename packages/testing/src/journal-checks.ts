@@ -137,7 +137,92 @@ function wholeBatches(events: readonly StoredEvent[], size: number, reader: stri
   }
 }
 
+function snapshotEvent(n: number): NewEvent {
+  return {
+    v: EVENT_VERSION,
+    runId: "run-1",
+    ts: 1_700_000_000_000 + n,
+    frameId: "root",
+    depth: 0,
+    iteration: n,
+    type: "snapshot",
+    data: { state: { format: 1, note: `state before ${n}`, nested: { type: "snapshot" } } },
+  } as NewEvent;
+}
+
+/** A tool call whose arguments look like a snapshot's type field to a reader that does not parse. */
+function lookalikeEvent(n: number): NewEvent {
+  return {
+    v: EVENT_VERSION,
+    runId: "run-1",
+    ts: 1_700_000_000_000 + n,
+    frameId: "root",
+    depth: 0,
+    iteration: n,
+    type: "tool.started",
+    data: { callId: `call-${n}`, name: "save", args: { type: "snapshot" }, idempotencyKey: `k-${n}` },
+  } as NewEvent;
+}
+
+/** Appends a thread with snapshots at seqs 3 and 6 (and a look-alike at 7) in three batches. */
+async function appendSnapshots(journal: Journal): Promise<StoredEvent[]> {
+  const events = [
+    ...sampleEvents(3),
+    snapshotEvent(3),
+    ...sampleEvents(2, { start: 4 }),
+    snapshotEvent(6),
+    lookalikeEvent(7),
+    ...sampleEvents(2, { start: 8 }),
+  ];
+  await journal.append("t-snap", events.slice(0, 5), -1);
+  await journal.append("t-snap", events.slice(5, 7), 4);
+  await journal.append("t-snap", events.slice(7), 6);
+  return stored("t-snap", events);
+}
+
+async function checkLatestSnapshot(all: readonly StoredEvent[], reader: Journal): Promise<void> {
+  const at = async (seq?: number) => (await reader.latestSnapshot!("t-snap", seq))?.seq;
+  equal(await reader.latestSnapshot!("t-snap"), all[6], "latestSnapshot() is the event at seq 6");
+  const cases: [number, number | undefined][] = [
+    [9, 6],
+    [7, 6],
+    [6, 6],
+    [5, 3],
+    [3, 3],
+    [2, undefined],
+    [100, 6],
+  ];
+  for (const [seq, expected] of cases) equal(await at(seq), expected, `latestSnapshot(at ${seq})`);
+  equal(await seqsOf(reader, "t-snap", { from: 7 }), [7, 8, 9], "read on from the snapshot");
+}
+
 export const JOURNAL_CHECKS: readonly JournalCheck[] = [
+  {
+    id: "snapshots.latest",
+    title: "latestSnapshot (when implemented) finds the last snapshot at or before a seq",
+    async run({ journal }) {
+      if (!journal.latestSnapshot) return;
+      equal(await journal.latestSnapshot("t-never"), undefined, "latestSnapshot of a thread never written");
+      await checkLatestSnapshot(await appendSnapshots(journal), journal);
+      for (const bad of [-1, 1.5]) {
+        await rejects(
+          () => journal.latestSnapshot!("t-snap", bad),
+          "invalid_range",
+          `latestSnapshot(at ${bad})`,
+        );
+      }
+      await rejects(() => journal.latestSnapshot!("../x"), "invalid_thread_id", 'latestSnapshot("../x")');
+    },
+  },
+  {
+    id: "durability.latest-snapshot",
+    title: "latestSnapshot (when implemented) finds the same snapshots after reopening",
+    needs: "durability",
+    async run({ journal, reopen }) {
+      if (!journal.latestSnapshot) return;
+      await checkLatestSnapshot(await appendSnapshots(journal), await reopen());
+    },
+  },
   {
     id: "basics.specification-version",
     title: 'declares specificationVersion "v1"',

@@ -163,6 +163,6 @@ describe("what the kit reports about the factory it got", () => {
           `skipped by declaration: ${/^(durability|corruption)\./.test(r.id) ? "in memory" : "one process"}`,
         ]),
     );
-    expect(skipped.length).toBe(10);
+    expect(skipped.length).toBe(11);
   });
 });

@@ -1,0 +1,53 @@
+import { open } from "node:fs/promises";
+import type { StoredEvent } from "@loom/core";
+import { corruptLine, foreignThreadProblem } from "./event-check.js";
+import { lineNumberAt, linesBackward } from "./file-lines.js";
+import { parseLine, quickSeq } from "./line-format.js";
+import type { SeqCheckpoints } from "./seq-checkpoints.js";
+import { scanTail } from "./tail-scan.js";
+
+/** What a snapshot's line holds (JSON escapes the same text inside a string, so only keys match). */
+const SNAPSHOT_MARK = '"type":"snapshot"';
+
+/**
+ * The last `snapshot` event at or before `atOrBefore` in a thread file, read backwards from the end
+ * of its last complete batch (`endByte` when a writer in this process knows it): a snapshot a few
+ * thousand events from the end costs those lines, whatever the file's length. Where the event after
+ * it starts is remembered, so reading on from the snapshot seeks there.
+ */
+export async function findLatestSnapshot(
+  path: string,
+  threadId: string,
+  atOrBefore: number | undefined,
+  endByte: number | undefined,
+  checkpoints: SeqCheckpoints,
+): Promise<StoredEvent | undefined> {
+  const file = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (!file) return undefined;
+  try {
+    const stats = await file.stat();
+    const end = endByte ?? (await scanTail(file, stats.size, threadId, path)).committedEnd;
+    let next: number | undefined;
+    for await (const line of linesBackward(file, end)) {
+      const candidate = line.terminated && line.text.includes(SNAPSHOT_MARK);
+      const seq = candidate ? quickSeq(line.text) : undefined;
+      if (seq !== undefined && (atOrBefore === undefined || seq <= atOrBefore)) {
+        const parsed = parseLine(line.text);
+        if (!parsed.ok) throw corruptLine(path, await lineNumberAt(file, line.start), parsed.problem);
+        const foreign = foreignThreadProblem(parsed.event, threadId, path);
+        if (foreign) throw corruptLine(path, await lineNumberAt(file, line.start), foreign);
+        if (parsed.event.type === "snapshot") {
+          if (next !== undefined) checkpoints.hint(threadId, stats.ino, seq + 1, next);
+          return parsed.event;
+        }
+      }
+      next = line.start;
+    }
+    return undefined;
+  } finally {
+    await file.close();
+  }
+}
