@@ -278,7 +278,11 @@ export class ThreadQueue {
       else next.set(attempt, row);
     }
     this.suspects = next;
-    for (const row of dead) await this.takeOver(row);
+    for (const row of dead) {
+      await this.takeOver(row).catch((error: unknown) =>
+        this.onError?.(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
   }
 
   private async takeOver(row: ActiveJobRow): Promise<void> {
