@@ -130,6 +130,16 @@ out({ import: imported, zod, first, warm: medianPhase(warm), events });
 `;
 };
 
+/** The imports of a Postgres worker: zod and @loom/core, then @loom/journal-postgres (and pg). */
+const POSTGRES_CHILD = (zod: string, core: string, journalPostgres: string) => `${CHILD_PRELUDE}
+const t = now();
+await import(${JSON.stringify(zod)});
+await import(${JSON.stringify(core)});
+const zod = since(t);
+await import(${JSON.stringify(journalPostgres)});
+out({ import: since(t), zod, first: none, warm: none });
+`;
+
 /**
  * @loom/core, @loom/journal-fs and zod bundled into one file, as a serverless worker is often
  * deployed (esbuild, through the tsup the repository builds with).
@@ -236,7 +246,12 @@ try {
   const threadId = `cold-${randomUUID()}`;
   await prepare(dir, threadId);
   const file = join(dir, `${threadId}.jsonl`);
-  const [zod, core, journalFs] = ["zod", "@loom/core", "@loom/journal-fs"].map((m) => import.meta.resolve(m));
+  const [zod, core, journalFs, journalPostgres] = [
+    "zod",
+    "@loom/core",
+    "@loom/journal-fs",
+    "@loom/journal-postgres",
+  ].map((m) => import.meta.resolve(m));
   const write = (name: string, text: string) => {
     const path = join(work, name);
     writeFileSync(path, text);
@@ -251,6 +266,7 @@ try {
       bundle: pathToFileURL(await bundle(work, fileURLToPath(core!), fileURLToPath(journalFs!))).href,
     }),
   );
+  const postgres = write("postgres.mjs", POSTGRES_CHILD(zod!, core!, journalPostgres!));
   const cache = join(work, "compile-cache");
   mkdirSync(cache);
   const cli = [CLI_BIN, "show", threadId, "--journal", `file://${dir}`];
@@ -291,6 +307,15 @@ try {
     },
     { label: "loom show (CLI), compile cache", args: cli, env: environment(cache), wallOnly: true, runs: [] },
   ];
+  variants.push(
+    {
+      label: "import zod + core + journal-postgres",
+      args: [postgres],
+      env: environment(undefined),
+      runs: [],
+    },
+    { label: "  the same, compile cache", args: [postgres], env: environment(cache), runs: [] },
+  );
   if (CLI_BEFORE) {
     const before = [CLI_BEFORE, ...cli.slice(1)];
     variants.push(
@@ -351,13 +376,17 @@ try {
   };
   table("elapsed (process: spawn to exit)", "ms");
   table("CPU time of the process", "cpu");
-  const [, zodRow, plain, cached, bundledPlain, bundledCached, , cliPlain, cliCached] = variants;
+  const [, zodRow, plain, cached, bundledPlain, bundledCached, , cliPlain, cliCached, pgPlain, pgCached] =
+    variants;
   const at = (v: Variant, pick: (r: Measured) => number) => m(v, pick).toFixed(1);
   const cold = (r: Measured) => r.import.cpu + r.first.cpu;
   const meanCpu = (v: Variant) =>
     (v.runs.reduce((sum, r) => sum + r.processCpuMs, 0) / v.runs.length).toFixed(1);
   console.log(
-    `\nCPU ms, no cache -> compile cache: loom's import ${at(plain!, (r) => r.import.cpu)} -> ${at(cached!, (r) => r.import.cpu)} (of which zod ${at(plain!, (r) => r.zod!.cpu)} -> ${at(cached!, (r) => r.zod!.cpu)}; zod alone ${at(zodRow!, (r) => r.import.cpu)}), cold ${at(plain!, cold)} -> ${at(cached!, cold)}; bundled in one file, cold ${at(bundledPlain!, cold)} -> ${at(bundledCached!, cold)}; \`loom show\`, whole process (mean) ${meanCpu(cliPlain!)} -> ${meanCpu(cliCached!)}`,
+    `\nCPU ms, no cache -> compile cache: importing @loom/journal-postgres after zod + core ${at(pgPlain!, (r) => r.import.cpu - r.zod!.cpu)} -> ${at(pgCached!, (r) => r.import.cpu - r.zod!.cpu)} (zod + core ${at(pgPlain!, (r) => r.zod!.cpu)} -> ${at(pgCached!, (r) => r.zod!.cpu)});`,
+  );
+  console.log(
+    `CPU ms, no cache -> compile cache: loom's import ${at(plain!, (r) => r.import.cpu)} -> ${at(cached!, (r) => r.import.cpu)} (of which zod ${at(plain!, (r) => r.zod!.cpu)} -> ${at(cached!, (r) => r.zod!.cpu)}; zod alone ${at(zodRow!, (r) => r.import.cpu)}), cold ${at(plain!, cold)} -> ${at(cached!, cold)}; bundled in one file, cold ${at(bundledPlain!, cold)} -> ${at(bundledCached!, cold)}; \`loom show\`, whole process (mean) ${meanCpu(cliPlain!)} -> ${meanCpu(cliCached!)}`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
