@@ -24,7 +24,7 @@ Commands:
   threads [--prefix P] [--limit N] [--json]           list threads
   events <thread> [--type T,...] [--from N] [--to N] [--json]
                                                       the thread's events (one line each, or JSON lines)
-  show <thread>                                       the transcript
+  show <thread> [--last N] [--at SEQ]                 the transcript (the newest N messages; as at SEQ)
   explain <thread> [--iteration N | --component ID] [--frame F] [--json]
                                                       what the model saw and why (default: summary)
   flame <thread> [-o file.html]                       flame graph: HTML file, or text in the terminal
@@ -61,6 +61,7 @@ const OPTIONS = {
   frame: { type: "string" },
   output: { type: "string", short: "o" },
   at: { type: "string" },
+  last: { type: "string" },
   "until-end": { type: "boolean", default: false },
   args: { type: "string" },
   reason: { type: "string" },
@@ -162,7 +163,10 @@ export async function runCli(
         });
         break;
       case "show":
-        await showCommand(ctx, needThread(command, thread));
+        await showCommand(ctx, needThread(command, thread), {
+          ...(values.at !== undefined ? { at: integer("at", values.at)! } : {}),
+          ...(values.last !== undefined ? { last: integer("last", values.last)! } : {}),
+        });
         break;
       case "explain":
         await explainCommand(ctx, needThread(command, thread), {

@@ -4,9 +4,10 @@ import {
   CallRefs,
   EVENT_TYPES,
   type EventType,
-  foldAll,
   type Journal,
+  loadThread,
   pendingApprovals,
+  readAll,
   type StoredEvent,
   threadStatusAfter,
   watchThread,
@@ -176,15 +177,40 @@ export async function eventsCommand(
   }
 }
 
-export async function showCommand(ctx: CommandContext, threadId: string) {
-  const events = await readThread(ctx, threadId);
-  const root = foldAll(threadId, events);
+/**
+ * The transcript. From the thread's latest snapshot (at or before `at`) and the events after it:
+ * with `last`, only the newest messages are read, so a long thread shows in the time of its end.
+ */
+export async function showCommand(
+  ctx: CommandContext,
+  threadId: string,
+  opts: { at?: number; last?: number } = {},
+) {
+  const head = await ctx.journal.head(threadId);
+  if (head < 0) {
+    throw new CliError(
+      "thread_not_found",
+      `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
+    );
+  }
+  if (opts.at !== undefined && opts.at > head) {
+    throw new CliError("usage", `--at ${opts.at} is past the thread's last seq, ${head}.`);
+  }
+  const bar = progress(ctx.io, `reading ${threadId}`, (opts.at ?? head) + 1);
+  const root = await loadThread(ctx.journal, threadId, {
+    ...(opts.at !== undefined ? { at: opts.at } : {}),
+    onRead: (seq) => bar.tick(seq + 1),
+  });
+  bar.end();
+  const from = opts.last === undefined ? 0 : Math.max(0, root.messages.length - opts.last);
+  await root.messages.load(from);
   const paint = painter(ctx.io.stdout, ctx.io.env);
   const out: string[] = [
-    `${paint("bold", `Thread ${threadId}`)}: ${root.status}, ${root.iteration} iterations, ${root.usage.inputTokens} tokens in / ${root.usage.outputTokens} out`,
+    `${paint("bold", `Thread ${threadId}`)}: ${root.status}, ${root.iteration} iterations, ${root.usage.inputTokens} tokens in / ${root.usage.outputTokens} out${opts.at !== undefined ? ` (at seq ${opts.at})` : ""}`,
     "",
   ];
-  for (const message of root.messages) {
+  if (from > 0) out.push(paint("gray", `… ${from} earlier messages (--last ${opts.last})`));
+  for (const message of root.messages.slice(from)) {
     if (message.role === "user") out.push(`${paint("green", "user")}: ${message.content}`);
     else if (message.role === "assistant") {
       if (message.content) out.push(`${paint("blue", "assistant")}: ${message.content}`);
@@ -196,7 +222,12 @@ export async function showCommand(ctx: CommandContext, threadId: string) {
       );
     } else out.push(`${paint("gray", "system")}: ${message.content}`);
   }
-  const resumes = events.filter((e) => e.type === "run.resumed");
+  const resumes =
+    from > 0
+      ? []
+      : (await readAll(ctx.journal, threadId, opts.at !== undefined ? { to: opts.at } : {})).filter(
+          (e) => e.type === "run.resumed",
+        );
   if (resumes.length > 0) {
     out.push("");
     for (const e of resumes) out.push(paint("yellow", `↻ seq ${e.seq}: ${RESUMED[e.data.reason]}`));

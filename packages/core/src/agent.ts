@@ -13,7 +13,7 @@ import {
   ThreadBusyError,
 } from "./errors.js";
 import { type AgentEvent, type TraceContext, TraceContextSchema } from "./events.js";
-import { type ExecutionFrame, emptyFrame, foldAll, type PendingApproval, pendingApprovals } from "./frame.js";
+import { type ExecutionFrame, type PendingApproval, pendingApprovals } from "./frame.js";
 import {
   type AgentRuntime,
   countToolTokens,
@@ -23,10 +23,9 @@ import {
   SUB_AGENT,
   type SubAgent,
 } from "./frame-driver.js";
-import { History } from "./history.js";
 import type { Hook } from "./hooks.js";
 import { HOOK_POINTS } from "./hooks.js";
-import { acquireThread, type Journal, readAll } from "./journal.js";
+import { acquireThread, type Journal } from "./journal.js";
 import { MemoryJournal } from "./memory-journal.js";
 import type { Attachment } from "./messages.js";
 import type { ModelSettings, Provider } from "./provider.js";

@@ -1,16 +1,10 @@
 import { approvalResolution, resolveDecisions } from "./decisions.js";
 import { ResumeError } from "./errors.js";
-import {
-  type ExecutionFrame,
-  emptyFrame,
-  findFrame,
-  foldAll,
-  type PendingApproval,
-  pendingApprovals,
-} from "./frame.js";
+import { type ExecutionFrame, findFrame, type PendingApproval, pendingApprovals } from "./frame.js";
 import type { Decision } from "./hooks.js";
-import { acquireThread, type Journal, readAll, type ThreadQuery } from "./journal.js";
+import { acquireThread, type Journal, type ThreadQuery } from "./journal.js";
 import { IGNORE_EVENTS, ThreadSession } from "./session.js";
+import { loadThread } from "./snapshot.js";
 import { validateThreadId } from "./thread-id.js";
 
 /** A call waiting for a human, with the thread it waits in. */
@@ -130,6 +124,7 @@ async function underLease<T>(
   }
 }
 
-async function stateOf(journal: Journal, threadId: string): Promise<ExecutionFrame> {
-  return foldAll(threadId, await readAll(journal, threadId), emptyFrame(threadId));
+/** From the thread's latest snapshot: a pending approval or a cancel costs the end of a long thread. */
+function stateOf(journal: Journal, threadId: string): Promise<ExecutionFrame> {
+  return loadThread(journal, threadId);
 }

@@ -3,7 +3,7 @@ import { historyWindow } from "./compression.js";
 import type { EventOfType, NewEvent, StoredEvent } from "./events.js";
 import { type CallState, type ExecutionFrame, emptyFrame, findFrame, foldAll, type Turn } from "./frame.js";
 import { History } from "./history.js";
-import { type Journal, readAll } from "./journal.js";
+import { type Journal, type ReadRange, readAll } from "./journal.js";
 import type { Attachment, Message } from "./messages.js";
 import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 
@@ -297,6 +297,8 @@ export interface LoadThreadOptions {
   readonly at?: number;
   /** `false`: fold every event from the first, ignoring snapshots. */
   readonly snapshots?: boolean;
+  /** Called with the seq of each event read (a progress bar: it reaches the head when done). */
+  readonly onRead?: (seq: number) => void;
 }
 
 /**
@@ -320,7 +322,8 @@ export async function loadThread(
         ? restoreSnapshot(journal, event, tokenizer)
         : undefined;
     if (event && restored) {
-      const tail = await readAll(journal, threadId, { from: event.seq + 1, ...to });
+      options.onRead?.(event.seq);
+      const tail = await readEvents(journal, threadId, { from: event.seq + 1, ...to }, options.onRead);
       const held = restored.contents;
       if (tail.every((e) => referencedHashes(e).every((hash) => held.has(hash)))) {
         return foldAll(threadId, tail, restored);
@@ -328,11 +331,22 @@ export async function loadThread(
     }
   }
   const empty = emptyFrame(threadId, { messages: History.empty(tokenizer) });
-  return foldAll(
-    threadId,
-    await readAll(journal, threadId, at !== undefined ? { to: at } : undefined),
-    empty,
-  );
+  return foldAll(threadId, await readEvents(journal, threadId, to, options.onRead), empty);
+}
+
+async function readEvents(
+  journal: Journal,
+  threadId: string,
+  range: ReadRange,
+  onRead: ((seq: number) => void) | undefined,
+): Promise<StoredEvent[]> {
+  if (!onRead) return readAll(journal, threadId, range);
+  const events: StoredEvent[] = [];
+  for await (const event of journal.read(threadId, range)) {
+    events.push(event);
+    onRead(event.seq);
+  }
+  return events;
 }
 
 /** Makes every message of `frame` and its sub-agents readable (see `History.load`). */

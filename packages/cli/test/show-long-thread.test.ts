@@ -1,0 +1,85 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "@loom/cli";
+import { createAgent, tool } from "@loom/core";
+import { FsJournal } from "@loom/journal-fs";
+import { ScriptedProvider } from "@loom/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+
+const cwd = mkdtempSync(join(tmpdir(), "loom-cli-long-"));
+const dir = join(cwd, "journal");
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+async function loom(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(["--journal", `file://${dir}`, ...argv], {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    cwd,
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+const ITERATIONS = 150;
+
+beforeAll(async () => {
+  const journal = new FsJournal({ dir });
+  let n = 0;
+  await createAgent({
+    journal,
+    tools: [
+      tool({
+        name: "add",
+        description: "adds one",
+        input: z.object({}),
+        run: () => `total ${++n}`,
+      }),
+    ],
+    context: { windowTokens: 300, reservedOutputTokens: 20 },
+    maxIterations: ITERATIONS + 2,
+    maxNearRepeatedToolCalls: 0,
+    maxRepeatedToolCalls: ITERATIONS + 2,
+    snapshots: { everyEvents: 200 },
+    provider: new ScriptedProvider({
+      select: () => (n < ITERATIONS ? 0 : 1),
+      turns: [
+        { text: "adding", toolCalls: [{ name: "add", args: {} }] },
+        { text: `Counted to ${ITERATIONS}.` },
+      ],
+    }),
+  }).run("count", { threadId: "t-long" });
+  await journal.close();
+  // Damage the thread's first line: whatever reads the thread from its start now fails.
+  const file = join(dir, "t-long.jsonl");
+  const text = readFileSync(file, "utf8");
+  writeFileSync(file, `${"#".repeat(text.indexOf("\n"))}${text.slice(text.indexOf("\n"))}`);
+});
+
+describe("loom show on a long thread", () => {
+  it("--last N reads the end of the thread only (from its latest snapshot)", async () => {
+    const { code, stdout, stderr } = await loom("show", "t-long", "--last", "3");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Thread t-long: completed, 151 iterations/);
+    expect(stdout).toContain(`… ${2 * ITERATIONS + 2 - 3} earlier messages (--last 3)`);
+    expect(stdout).toContain(`← result add: total ${ITERATIONS}`);
+    expect(stdout).toContain(`assistant: Counted to ${ITERATIONS}.`);
+    expect(stdout).not.toContain("total 1\n");
+  });
+
+  it("the whole transcript reads the whole thread (and so meets the damage)", async () => {
+    const { code, stderr } = await loom("show", "t-long");
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/t-long\.jsonl.*line 1/);
+  });
+
+  it("--at past the end is a usage error naming the last seq", async () => {
+    const { code, stderr } = await loom("show", "t-long", "--at", "999999");
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/--at 999999 is past the thread's last seq, \d+/);
+  });
+});
