@@ -14,7 +14,7 @@
 
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -44,24 +44,19 @@ interface ChildResult {
 
 interface Measured extends ChildResult {
   wallMs: number;
-  /** The child's whole CPU time, boot and exit included (Linux; NaN elsewhere). */
+  /** The child's whole CPU time, from its start to its exit. */
   processCpuMs: number;
 }
 
 /**
- * CPU time of this process' finished children, from /proc (Linux): counted in ticks of 10 ms, so
- * one process' figure is coarse; the mean over many is not.
+ * Loaded into every child with `--import`: prints the process' CPU time as it exits, so a whole
+ * command (`loom show`) has a CPU figure too. Its cost is the same in every variant.
  */
-function childrenCpuMs(): number {
-  try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 16 and 17 of stat(5) (cutime, cstime), counted from the state field (3).
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
+const EXIT_REPORT = `process.on("exit", () => {
+  const u = process.cpuUsage();
+  process.stderr.write(\`\\nloom-bench-exit \${(u.user + u.system) / 1000}\\n\`);
+});
+`;
 
 // The children, as plain ES modules. Modules are imported by the URLs this file resolves, so the
 // children load exactly what the bench's own `import "@loom/core"` would.
@@ -210,16 +205,15 @@ interface Variant {
   readonly runs: Measured[];
 }
 
-function run(variant: Variant): Measured {
-  const cpuBefore = childrenCpuMs();
+function run(variant: Variant, exitReport: string): Measured {
   const started = performance.now();
-  const child = spawnSync(process.execPath, variant.args, {
+  const child = spawnSync(process.execPath, ["--import", exitReport, ...variant.args], {
     env: variant.env,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
   const wallMs = performance.now() - started;
-  const processCpuMs = childrenCpuMs() - cpuBefore;
+  const processCpuMs = Number(/loom-bench-exit ([\d.]+)/.exec(child.stderr)?.[1] ?? Number.NaN);
   if (child.status !== 0) {
     throw new Error(`cold-start bench: ${variant.label} exited with ${child.status}: ${child.stderr}`);
   }
@@ -269,7 +263,6 @@ try {
   const postgres = write("postgres.mjs", POSTGRES_CHILD(zod!, core!, journalPostgres!));
   const cache = join(work, "compile-cache");
   mkdirSync(cache);
-  const cli = [CLI_BIN, "show", threadId, "--journal", `file://${dir}`];
   const variants: Variant[] = [
     {
       label: "baseline: readFile + JSON.parse per line",
@@ -299,46 +292,34 @@ try {
       runs: [],
     },
     {
-      label: "loom show (CLI), no compile cache",
-      args: cli,
-      env: environment(undefined),
-      wallOnly: true,
-      runs: [],
-    },
-    { label: "loom show (CLI), compile cache", args: cli, env: environment(cache), wallOnly: true, runs: [] },
-  ];
-  variants.push(
-    {
       label: "import zod + core + journal-postgres",
       args: [postgres],
       env: environment(undefined),
       runs: [],
     },
     { label: "  the same, compile cache", args: [postgres], env: environment(cache), runs: [] },
-  );
-  if (CLI_BEFORE) {
-    const before = [CLI_BEFORE, ...cli.slice(1)];
-    variants.push(
-      {
-        label: "loom show, CLI before, no cache",
-        args: before,
-        env: environment(undefined),
+  ];
+  // Whole `loom` commands: one that reads the thread (show) and one that reads little (threads).
+  const commands = (name: string, bin: string): Variant[] =>
+    [
+      ["show", threadId],
+      ["threads", "--limit", "10"],
+    ].flatMap((command) =>
+      [false, true].map((withCache) => ({
+        label: `loom ${command[0]}${name}, ${withCache ? "compile cache" : "no cache"}`,
+        args: [bin, ...command, "--journal", `file://${dir}`],
+        env: environment(withCache ? cache : undefined),
         wallOnly: true,
         runs: [],
-      },
-      {
-        label: "loom show, CLI before, cache",
-        args: before,
-        env: environment(cache),
-        wallOnly: true,
-        runs: [],
-      },
+      })),
     );
-  }
+  variants.push(...commands("", CLI_BIN));
+  if (CLI_BEFORE) variants.push(...commands(" (CLI before)", CLI_BEFORE));
   // Fill the compile cache (and the OS' file cache) once, untimed.
-  for (const variant of variants) run(variant);
+  const exitReport = pathToFileURL(write("exit-report.mjs", EXIT_REPORT)).href;
+  for (const variant of variants) run(variant, exitReport);
   for (let round = 0; round < ROUNDS; round++)
-    for (const variant of variants) variant.runs.push(run(variant));
+    for (const variant of variants) variant.runs.push(run(variant, exitReport));
 
   const events = variants[2]!.runs[0]!.events;
   const kb = Math.round(statSync(file).size / 1024);
@@ -354,7 +335,7 @@ try {
   const width = Math.max(...variants.map((v) => v.label.length));
   const table = (title: string, clock: "ms" | "cpu") => {
     const columns = ["to user code", "import", "first call", "warm call", "first/warm", "cold", "cold/warm"];
-    columns.push(clock === "ms" ? "process" : "process mean");
+    columns.push("process");
     console.log(`\n${title.padEnd(width)}  ${columns.map((c) => c.padStart(13)).join("")}`);
     for (const v of variants) {
       const first = m(v, (r) => r.first[clock]);
@@ -369,24 +350,21 @@ try {
         cell(m(v, (r) => r.import[clock] + r.first[clock])),
         cell(hasCall ? m(v, (r) => r.import[clock] + r.first[clock]) / warm : Number.NaN, "x"),
       ];
-      const mean = v.runs.reduce((sum, r) => sum + r.processCpuMs, 0) / v.runs.length;
-      cells.push(cell(clock === "ms" ? m(v, (r) => r.wallMs) : mean));
+      cells.push(cell(m(v, (r) => (clock === "ms" ? r.wallMs : r.processCpuMs))));
       console.log(`${v.label.padEnd(width)}  ${cells.join("")}`);
     }
   };
   table("elapsed (process: spawn to exit)", "ms");
   table("CPU time of the process", "cpu");
-  const [, zodRow, plain, cached, bundledPlain, bundledCached, , cliPlain, cliCached, pgPlain, pgCached] =
+  const [, zodRow, plain, cached, bundledPlain, bundledCached, , pgPlain, pgCached, showPlain, showCached] =
     variants;
   const at = (v: Variant, pick: (r: Measured) => number) => m(v, pick).toFixed(1);
   const cold = (r: Measured) => r.import.cpu + r.first.cpu;
-  const meanCpu = (v: Variant) =>
-    (v.runs.reduce((sum, r) => sum + r.processCpuMs, 0) / v.runs.length).toFixed(1);
   console.log(
     `\nCPU ms, no cache -> compile cache: importing @loom/journal-postgres after zod + core ${at(pgPlain!, (r) => r.import.cpu - r.zod!.cpu)} -> ${at(pgCached!, (r) => r.import.cpu - r.zod!.cpu)} (zod + core ${at(pgPlain!, (r) => r.zod!.cpu)} -> ${at(pgCached!, (r) => r.zod!.cpu)});`,
   );
   console.log(
-    `CPU ms, no cache -> compile cache: loom's import ${at(plain!, (r) => r.import.cpu)} -> ${at(cached!, (r) => r.import.cpu)} (of which zod ${at(plain!, (r) => r.zod!.cpu)} -> ${at(cached!, (r) => r.zod!.cpu)}; zod alone ${at(zodRow!, (r) => r.import.cpu)}), cold ${at(plain!, cold)} -> ${at(cached!, cold)}; bundled in one file, cold ${at(bundledPlain!, cold)} -> ${at(bundledCached!, cold)}; \`loom show\`, whole process (mean) ${meanCpu(cliPlain!)} -> ${meanCpu(cliCached!)}`,
+    `CPU ms, no cache -> compile cache: loom's import ${at(plain!, (r) => r.import.cpu)} -> ${at(cached!, (r) => r.import.cpu)} (of which zod ${at(plain!, (r) => r.zod!.cpu)} -> ${at(cached!, (r) => r.zod!.cpu)}; zod alone ${at(zodRow!, (r) => r.import.cpu)}), cold ${at(plain!, cold)} -> ${at(cached!, cold)}; bundled in one file, cold ${at(bundledPlain!, cold)} -> ${at(bundledCached!, cold)}; \`loom show\`, whole process ${at(showPlain!, (r) => r.processCpuMs)} -> ${at(showCached!, (r) => r.processCpuMs)}`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
