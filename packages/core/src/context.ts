@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type CompressionStrategy, fitSuffix, historyWindow, windowLoaded } from "./compression.js";
 import type { ContextComponentRecord } from "./events.js";
-import { compressionKey, type ExecutionFrame } from "./frame.js";
+import type { ExecutionFrame } from "./frame.js";
 import type { Message } from "./messages.js";
 import { countMessageTokens } from "./tokenizer.js";
 
@@ -104,7 +104,10 @@ export async function assembleContext(
   const available = Math.max(0, budget - used);
   if (!strategy.lazyHistory) await history.load();
   const compressions = frame.compressions;
-  const recall = (keepFrom: number) => compressions.get(compressionKey(strategy.name, keepFrom));
+  const recall = (keepFrom: number) => {
+    const journaled = compressions.get(strategy.name);
+    return journaled?.keepFrom === keepFrom ? journaled.prefix : undefined;
+  };
   let result = await strategy.compress({ history, budget: available, signal, recall });
   let reason = `dropped by ${strategy.name}`;
   const fits = (r: typeof result) =>

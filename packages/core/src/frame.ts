@@ -116,23 +116,26 @@ export interface ExecutionFrame {
    */
   readonly contents: ReadonlyMap<string, string>;
   /**
-   * The messages each compression strategy journaled before the kept history (a summary), by
-   * `<strategy>\n<keepFrom>`: the history before `keepFrom` never changes (it is append-only), so
-   * a strategy asked again about it takes its answer from the journal (`CompressionInput.recall`).
+   * The messages each compression strategy last journaled before the kept history (a summary), by
+   * strategy name, with the `keepFrom` they stand for: the history before `keepFrom` never changes
+   * (it is append-only), so a strategy asked again about it takes its answer from the journal
+   * (`CompressionInput.recall`). Only the last per strategy: the history only grows, so an earlier
+   * cut is never asked for again (and a thread keeps one entry, not one per iteration).
    */
-  readonly compressions: ReadonlyMap<string, readonly Message[]>;
+  readonly compressions: ReadonlyMap<string, JournaledCompression>;
   /** The seq of the thread's last `snapshot` event (root frame), -1 before the first. */
   readonly snapshotSeq: number;
 }
 
-/** The key of a journaled compression in `ExecutionFrame.compressions`. */
-export function compressionKey(strategy: string, keepFrom: number): string {
-  return `${strategy}\n${keepFrom}`;
+/** What a compression strategy journaled: the prefix it sent before the history from `keepFrom`. */
+export interface JournaledCompression {
+  readonly keepFrom: number;
+  readonly prefix: readonly Message[];
 }
 
 const NO_CONTENTS: ReadonlyMap<string, string> = new Map();
 const NO_FAILURES: ReadonlyMap<string, number> = new Map();
-const NO_COMPRESSIONS: ReadonlyMap<string, readonly Message[]> = new Map();
+const NO_COMPRESSIONS: ReadonlyMap<string, JournaledCompression> = new Map();
 
 export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): ExecutionFrame {
   return {
@@ -531,7 +534,7 @@ function applyToFrame(
       const { keepFrom, prefix, strategy } = event.data;
       const remembered =
         keepFrom !== undefined && prefix && prefix.length > 0
-          ? new Map(frame.compressions).set(compressionKey(strategy, keepFrom), prefix)
+          ? new Map(frame.compressions).set(strategy, { keepFrom, prefix })
           : frame.compressions;
       return {
         ...frame,

@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { historyWindow } from "./compression.js";
 import type { EventOfType, NewEvent, StoredEvent } from "./events.js";
-import { type CallState, type ExecutionFrame, emptyFrame, findFrame, foldAll, type Turn } from "./frame.js";
+import {
+  type CallState,
+  type ExecutionFrame,
+  emptyFrame,
+  findFrame,
+  foldAll,
+  type JournaledCompression,
+  type Turn,
+} from "./frame.js";
 import { History } from "./history.js";
 import { type Journal, type ReadRange, readAll } from "./journal.js";
 import type { Attachment, Message } from "./messages.js";
@@ -230,7 +238,7 @@ function restoreFrame(
     messages,
     children,
     failures: new Map(frame.failures as [string, number][]),
-    compressions: new Map(frame.compressions as [string, Message[]][]),
+    compressions: new Map(frame.compressions as [string, JournaledCompression][]),
   });
 }
 
