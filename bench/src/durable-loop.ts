@@ -4,13 +4,16 @@
 //   journal-fs fsync "always"  vs  one raw appendFile + fsync of one line, same disk
 //   journal-fs fsync "never"   vs  the same loop on MemoryJournal
 // Rounds interleave every measurement (a shared, noisy machine); figures are medians of rounds.
-// Also counted: journal appends per iteration, which is what ADR 0010 brings down.
+// Also counted: journal appends per iteration, which is what ADR 0010 brings down. For Postgres, where
+// an iteration goes (ADR 0011, addendum): the append's statement alone (the batches an iteration
+// writes, JSON built beforehand, one connection) and `journal.append` alone (the same batches, no
+// agent), each against the same run's commit.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAgent, type Journal, MemoryJournal, tool } from "@loom/core";
+import { createAgent, type Journal, MemoryJournal, type NewEvent, tool } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { PostgresJournal } from "@loom/journal-postgres";
 import { ScriptedProvider, type ScriptedTurn } from "@loom/testing";
@@ -47,6 +50,91 @@ function counted(journal: Journal): { journal: Journal; appends: () => number } 
     return append(threadId, events, expectedSeq);
   };
   return { journal, appends: () => appends };
+}
+
+/** The batches an iteration appends (from a run on MemoryJournal): each from a tool.completed to the next tool.started. */
+async function iterationBatches(): Promise<{ first: NewEvent[]; batches: NewEvent[][] }> {
+  const journal = new MemoryJournal();
+  const appended: NewEvent[][] = [];
+  const append = journal.append.bind(journal);
+  journal.append = (threadId, events, expectedSeq) => {
+    appended.push([...events]);
+    return append(threadId, events, expectedSeq);
+  };
+  await loop(journal);
+  const [first, ...rest] = appended;
+  return { first: first!, batches: rest.filter((batch) => batch.at(-1)?.type === "tool.started") };
+}
+
+/** µs (median) of `journal.append` of `batches` in turn on a new thread, no agent around it. */
+async function appendAloneUs(journal: Journal, first: NewEvent[], batches: NewEvent[][]): Promise<number> {
+  const threadId = `bench-append-${randomUUID()}`;
+  let head = (await journal.append(threadId, first, -1)).lastSeq;
+  const times: number[] = [];
+  for (const batch of batches) {
+    const started = performance.now();
+    head = (await journal.append(threadId, batch, head)).lastSeq;
+    times.push((performance.now() - started) * 1000);
+  }
+  return median(times);
+}
+
+/**
+ * µs (median) of the append's own statement for `batches`, sent as the journal sends it (prepared,
+ * the batch as one JSON parameter) but built beforehand, on one connection: what the server and the
+ * round trip cost, without the journal's client work or the agent's.
+ */
+async function statementAloneUs(pool: pg.Pool, schema: string, first: NewEvent[], batches: NewEvent[][]) {
+  const s = `"${schema}"`;
+  const threadId = `bench-statement-${randomUUID()}`;
+  const rows = (events: NewEvent[], start: number) =>
+    JSON.stringify(
+      events.map((e, i) => ({
+        seq: start + i,
+        v: e.v,
+        type: e.type,
+        run_id: e.runId,
+        ts: e.ts,
+        frame_id: e.frameId,
+        parent_frame_id: e.parentFrameId ?? null,
+        depth: e.depth,
+        iteration: e.iteration,
+        data: e.data,
+      })),
+    );
+  const text = `WITH head AS (
+      UPDATE ${s}.threads SET head_seq = $3, status = COALESCE($4, status), updated_at = clock_timestamp()
+      WHERE thread_id = $1 AND head_seq = $5
+      RETURNING thread_id, NOT pg_try_advisory_xact_lock(hashtextextended('loom-listen:${schema}', 0)) AS listened
+    ), inserted AS (
+      INSERT INTO ${s}.events (thread_id, seq, v, type, run_id, ts, frame_id, parent_frame_id, depth, iteration, data)
+      SELECT head.thread_id, e.* FROM head, json_to_recordset($2::json) AS e(seq integer, v smallint, type text,
+        run_id text, ts double precision, frame_id text, parent_frame_id text, depth integer, iteration integer, data jsonb)
+    )
+    SELECT listened FROM head`;
+  const client = await pool.connect();
+  try {
+    await client.query(`INSERT INTO ${s}.threads (thread_id, head_seq) VALUES ($1, $2)`, [
+      threadId,
+      first.length - 1,
+    ]);
+    let head = first.length - 1;
+    const prepared = batches.map((batch) => {
+      const values = [threadId, rows(batch, head + 1), head + batch.length, null, head];
+      head += batch.length;
+      return values;
+    });
+    const times: number[] = [];
+    for (const values of prepared) {
+      const started = performance.now();
+      const result = await client.query({ name: `bench_statement_${schema}`, text, values });
+      times.push((performance.now() - started) * 1000);
+      if (result.rows.length !== 1) throw new Error("bench statement claimed nothing");
+    }
+    return median(times);
+  } finally {
+    client.release();
+  }
 }
 
 /** µs per iteration of one run of the workload on `journal`, and the appends it made per iteration. */
@@ -128,6 +216,7 @@ try {
   // Warm-up: JIT, connections, the journal's schema.
   await loop(new MemoryJournal());
   await loop(postgres);
+  const { first, batches } = await iterationBatches();
   for (let round = 0; round < ROUNDS; round++) {
     const commit = await commitLatencyUs(pool, `${schema}_commit`);
     note("commit", commit.median);
@@ -135,6 +224,8 @@ try {
     const pgRun = await loop(postgres);
     note("postgres", pgRun.us);
     appendsPer.postgres = pgRun.appendsPerIteration;
+    note("pg-append-alone", await appendAloneUs(postgres, first, batches));
+    note("pg-statement-alone", await statementAloneUs(pool, schema, first, batches));
     const fsync = await fsyncUs(join(dir, "raw.log"));
     note("fsync", fsync.median);
     note("fsync-mean", fsync.mean);
@@ -196,6 +287,13 @@ try {
     m("fsync-same-bytes"),
     1.5,
   );
+  const size = (batches.reduce((sum, batch) => sum + batch.length, 0) / batches.length).toFixed(0);
+  console.log(`where a journal-postgres iteration goes (medians, against the same run's commit median):`);
+  const part = (name: string, us: number) =>
+    console.log(`  ${name.padEnd(70)} ${fmt(us)}   ${(us / m("commit")).toFixed(2)} commits`);
+  part(`the append's statement alone (${size} events, prepared, one connection)`, m("pg-statement-alone"));
+  part("journal.append alone (the same batches, no agent)", m("pg-append-alone"));
+  part("an iteration of the agent (the loop above)", m("postgres"));
 } finally {
   await postgres.close().catch(() => undefined);
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
