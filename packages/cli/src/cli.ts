@@ -25,7 +25,7 @@ Commands:
   events <thread> [--type T,...] [--from N] [--to N] [--json]
                                                       the thread's events (one line each, or JSON lines)
   show <thread> [--last N] [--at SEQ]                 the transcript (the newest N messages; as at SEQ)
-  explain <thread> [--iteration N | --component ID] [--frame F] [--json]
+  explain <thread> [--iteration N | --component ID] [--frame F] [--last N] [--json]
                                                       what the model saw and why (default: summary)
   flame <thread> [-o file.html]                       flame graph: HTML file, or text in the terminal
   fork <thread> --at SEQ --to NEW                     copy events 0..SEQ into a new thread
@@ -173,6 +173,7 @@ export async function runCli(
           ...(values.iteration !== undefined ? { iteration: integer("iteration", values.iteration)! } : {}),
           ...(values.component !== undefined ? { component: values.component } : {}),
           ...(values.frame !== undefined ? { frame: values.frame } : {}),
+          ...(values.last !== undefined ? { last: integer("last", values.last)! } : {}),
           json: values.json,
         });
         break;

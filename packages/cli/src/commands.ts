@@ -246,18 +246,33 @@ export async function showCommand(
 export async function explainCommand(
   ctx: CommandContext,
   threadId: string,
-  opts: { iteration?: number; component?: string; frame?: string; json: boolean },
+  opts: { iteration?: number; component?: string; frame?: string; last?: number; json: boolean },
 ) {
-  const events = await readThread(ctx, threadId);
-  if (opts.frame !== undefined && !events.some((e) => e.frameId === opts.frame)) {
-    const frames = [...new Set(events.map((e) => e.frameId))];
-    throw new CliError(
-      "frame_not_found",
-      `Thread "${threadId}" has no frame "${opts.frame}". Its frames: ${frames.join(", ")}.`,
-    );
-  }
   const { ContextDebugger, formatComponent, formatIteration, formatSummary } = await loadDebugger();
-  const debug = ContextDebugger.fromEvents(events, opts.frame ? { frameId: opts.frame } : {});
+  let debug: InstanceType<typeof ContextDebugger>;
+  if (opts.last !== undefined) {
+    // From the latest snapshot before the last N iterations: the end of a long thread only.
+    if ((await ctx.journal.head(threadId)) < 0) {
+      throw new CliError(
+        "thread_not_found",
+        `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
+      );
+    }
+    debug = await ContextDebugger.fromJournal(ctx.journal, threadId, {
+      lastIterations: opts.last,
+      ...(opts.frame ? { frameId: opts.frame } : {}),
+    });
+  } else {
+    const events = await readThread(ctx, threadId);
+    if (opts.frame !== undefined && !events.some((e) => e.frameId === opts.frame)) {
+      const frames = [...new Set(events.map((e) => e.frameId))];
+      throw new CliError(
+        "frame_not_found",
+        `Thread "${threadId}" has no frame "${opts.frame}". Its frames: ${frames.join(", ")}.`,
+      );
+    }
+    debug = ContextDebugger.fromEvents(events, opts.frame ? { frameId: opts.frame } : {});
+  }
   if (opts.iteration !== undefined) {
     const explanation = debug.explainIteration(opts.iteration);
     ctx.io.stdout.write(

@@ -71,6 +71,14 @@ describe("loom show on a long thread", () => {
     expect(stdout).not.toContain("total 1\n");
   });
 
+  it("explain --last N explains the last iterations from the end of the thread", async () => {
+    const { code, stdout, stderr } = await loom("explain", "t-long", "--last", "3", "--iteration", "150");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/[Ii]teration 150/);
+    expect((await loom("explain", "t-long")).code).not.toBe(0);
+  });
+
   it("the whole transcript reads the whole thread (and so meets the damage)", async () => {
     const { code, stderr } = await loom("show", "t-long");
     expect(code).not.toBe(0);

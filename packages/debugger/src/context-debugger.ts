@@ -4,6 +4,7 @@ import {
   type ExecutionFrame,
   type Hook,
   type Journal,
+  loadThread,
   parseEvent,
   readAll,
   type StoredEvent,
@@ -17,6 +18,15 @@ import { type DebugSummary, summarize } from "./summary.js";
 export interface ContextDebuggerOptions {
   /** The frame to explain: "root" (default) or a sub-agent's frame id (see `frames()`). */
   readonly frameId?: string;
+}
+
+export interface FromJournalOptions extends ContextDebuggerOptions {
+  /**
+   * Explain at least the frame's last `n` iterations, reading the thread from the latest snapshot
+   * before them instead of from its first event: a long thread's recent iterations cost what they
+   * hold. Earlier iterations are not explained (and images only in older messages are not listed).
+   */
+  readonly lastIterations?: number;
 }
 
 export interface IterationExplanation extends IterationRecord {
@@ -87,16 +97,28 @@ export class ContextDebugger {
   static async fromJournal(
     journal: Journal,
     threadId: string,
-    options: ContextDebuggerOptions = {},
+    options: FromJournalOptions = {},
   ): Promise<ContextDebugger> {
-    const events = await readAll(journal, threadId);
+    const last = options.lastIterations;
+    if (last !== undefined && (!Number.isInteger(last) || last < 1)) {
+      throw new DebuggerError(
+        "invalid_events",
+        `lastIterations must be a positive integer, got ${String(last)}.`,
+      );
+    }
+    const { events, base } =
+      last !== undefined && journal.latestSnapshot
+        ? await recentEvents(journal, threadId, options.frameId ?? "root", last)
+        : { events: await readAll(journal, threadId), base: undefined };
     if (events.length === 0) {
       throw new DebuggerError(
         "invalid_events",
         `Thread "${threadId}" has no events in this journal; check the thread id (journal.threads() lists them).`,
       );
     }
-    return ContextDebugger.fromEvents(events, options);
+    const debug = ContextDebugger.fromEvents(events, options.frameId ? { frameId: options.frameId } : {});
+    debug.recording.base = base;
+    return debug;
   }
 
   /** The same thread, explained for another frame (a sub-agent). Shares what was recorded. */
@@ -252,3 +274,33 @@ function sum(values: readonly number[]): number {
 }
 
 export type { Compression, FrameInfo };
+
+/**
+ * The events from the latest snapshot that has at least `count` assemblies of `frameId` after it
+ * (stepping back one snapshot at a time), and the state that snapshot holds; every event when no
+ * snapshot is far enough back.
+ */
+async function recentEvents(
+  journal: Journal,
+  threadId: string,
+  frameId: string,
+  count: number,
+): Promise<{ events: StoredEvent[]; base: ExecutionFrame | undefined }> {
+  let events: StoredEvent[] = [];
+  let snapshot = await journal.latestSnapshot!(threadId);
+  let end = Number.POSITIVE_INFINITY;
+  for (;;) {
+    const from = snapshot ? snapshot.seq + 1 : 0;
+    const older = await readAll(journal, threadId, {
+      from,
+      ...(Number.isFinite(end) ? { to: end - 1 } : {}),
+    });
+    events = older.concat(events);
+    end = from;
+    const assemblies = events.filter((e) => e.type === "context.assembled" && e.frameId === frameId).length;
+    if (!snapshot || assemblies >= count) break;
+    snapshot = snapshot.seq > 0 ? await journal.latestSnapshot!(threadId, snapshot.seq - 1) : undefined;
+  }
+  const base = snapshot ? await loadThread(journal, threadId, { at: snapshot.seq }) : undefined;
+  return { events, base };
+}

@@ -78,6 +78,11 @@ export class Recording {
 
   /** Iteration records by frame, dropped whenever something new is recorded. */
   private readonly cache = new Map<string, IterationRecord[]>();
+  /**
+   * The thread's state before the first recorded event, when the recording starts mid-thread (at a
+   * snapshot): what the fold of the recorded events starts from.
+   */
+  base: ExecutionFrame | undefined;
 
   add(event: StoredEvent): void {
     if (this.seqs.has(event.seq)) return;
@@ -148,11 +153,14 @@ export class Recording {
     const withAttachments = this.events.some(
       (e) => (e.type === "run.started" || e.type === "tool.completed") && e.data.attachments !== undefined,
     );
-    let root: ExecutionFrame | undefined;
+    let root: ExecutionFrame | undefined = this.base;
     // The frame's history messages that carry attachments, as the history grows (append-only), and
     // how many of them each assembly had before it.
     const carriers: { index: number; message: Message }[] = [];
+    // From a snapshot, the older messages are not loaded: images among them are not listed.
+    const older = this.base ? findFrame(this.base, frameId)?.messages : undefined;
     let scanned = 0;
+    while (older && scanned < older.length && !older.isLoaded(scanned, scanned + 1)) scanned++;
     const carriersAt = new Map<number, number>();
     for (const e of this.events) {
       if (withAttachments) {
