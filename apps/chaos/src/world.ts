@@ -126,6 +126,13 @@ function scripted(turns: ScriptedTurn[]): ScriptedProvider {
   return new ScriptedProvider({ mode: "conversation", turns, recordRequests: false });
 }
 
+/**
+ * Odd attempts journal a snapshot at every chance (every third event, whatever its size), even ones
+ * never: threads are resumed from snapshots and from their first event, by turns, under the kills.
+ */
+const FREQUENT_SNAPSHOTS = { everyEvents: 3, sizeRatio: 1e9 };
+let snapshots: typeof FREQUENT_SNAPSHOTS | false = false;
+
 function agentOf(
   name: string,
   journal: Journal,
@@ -140,6 +147,7 @@ function agentOf(
     tools: toolList as Tool[],
     hooks: hitl ? [HITLHook({ tools: [...GUARDED_TOOLS] })] : [],
     retry: { maxRetries: 0 },
+    snapshots,
   });
 }
 
@@ -164,6 +172,7 @@ export type WorldName = (typeof WORLDS)[number];
 
 /** Builds a world's agent on a journal, for one attempt. The same in every process. */
 export function buildWorld(name: WorldName, journal: Journal, attempt: Attempt): World {
+  snapshots = attempt.attempt % 2 === 1 ? FREQUENT_SNAPSHOTS : false;
   const t = tools(attempt);
   const all = [t.lookup, t.charge, t.sendEmail, t.deletePath];
   switch (name) {
