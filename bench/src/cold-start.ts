@@ -33,7 +33,16 @@ interface Phase {
   cpu: number;
 }
 
+/** The first and a warm call taken apart: head, reading (parse + validate), folding; GC pauses. */
+interface Split {
+  head: [first: Phase, warm: Phase];
+  read: [first: Phase, warm: Phase];
+  fold: [first: Phase, warm: Phase];
+  gcPauses: [first: number, warm: number];
+}
+
 interface ChildResult {
+  split?: Split;
   toUserCode: Phase;
   import: Phase;
   zod?: Phase;
@@ -124,6 +133,40 @@ await journal.close();
 out({ import: imported, zod, first, warm: medianPhase(warm), events });
 `;
 };
+
+/** The call as its three steps (what `stateAt` does), with the garbage collector's pauses. */
+const SPLIT_CHILD = (core: string, journalFs: string) => `${CHILD_PRELUDE}
+const { PerformanceObserver } = await import("node:perf_hooks");
+const t = now();
+const { readAll, foldAll } = await import(${JSON.stringify(core)});
+const { FsJournal } = await import(${JSON.stringify(journalFs)});
+const imported = since(t);
+let paused = 0;
+new PerformanceObserver((list) => { for (const e of list.getEntries()) paused += e.duration; }).observe({ entryTypes: ["gc"] });
+const journal = new FsJournal({ dir: file, fsync: "never" });
+const load = async () => {
+  const before = paused;
+  let s = now();
+  const head = await journal.head(threadId);
+  const h = since(s);
+  s = now();
+  const events = await readAll(journal, threadId, { to: head });
+  const r = since(s);
+  s = now();
+  foldAll(threadId, events);
+  const f = since(s);
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  return { h, r, f, gc: paused - before };
+};
+const sum = (x) => ({ ms: x.h.ms + x.r.ms + x.f.ms, cpu: x.h.cpu + x.r.cpu + x.f.cpu });
+const first = await load();
+const warm = [];
+for (let i = 0; i < 5; i++) warm.push(await load());
+const pick = (k) => [first[k], medianPhase(warm.map((w) => w[k]))];
+const split = { head: pick("h"), read: pick("r"), fold: pick("f"), gcPauses: [first.gc, median(warm.map((w) => w.gc))] };
+await journal.close();
+out({ import: imported, first: sum(first), warm: medianPhase(warm.map(sum)), split });
+`;
 
 /** The imports of a Postgres worker: zod and @loom/core, then @loom/journal-postgres (and pg). */
 const POSTGRES_CHILD = (zod: string, core: string, journalPostgres: string) => `${CHILD_PRELUDE}
@@ -286,6 +329,12 @@ try {
       runs: [],
     },
     {
+      label: "loom, no cache, steps of the call",
+      args: [write("loom-split.mjs", SPLIT_CHILD(core!, journalFs!)), dir, threadId],
+      env: environment(undefined),
+      runs: [],
+    },
+    {
       label: "loom, no cache, --enable-source-maps",
       args: ["--enable-source-maps", loom, dir, threadId],
       env: environment(undefined),
@@ -356,12 +405,29 @@ try {
   };
   table("elapsed (process: spawn to exit)", "ms");
   table("CPU time of the process", "cpu");
-  const [, zodRow, plain, cached, bundledPlain, bundledCached, , pgPlain, pgCached, showPlain, showCached] =
-    variants;
+  const [
+    ,
+    zodRow,
+    plain,
+    cached,
+    bundledPlain,
+    bundledCached,
+    steps,
+    ,
+    pgPlain,
+    pgCached,
+    showPlain,
+    showCached,
+  ] = variants;
   const at = (v: Variant, pick: (r: Measured) => number) => m(v, pick).toFixed(1);
   const cold = (r: Measured) => r.import.cpu + r.first.cpu;
+  const step = (name: "head" | "read" | "fold") =>
+    `${name} ${at(steps!, (r) => r.split![name][0].cpu)} (${at(steps!, (r) => r.split![name][1].cpu)})`;
   console.log(
-    `\nCPU ms, no cache -> compile cache: importing @loom/journal-postgres after zod + core ${at(pgPlain!, (r) => r.import.cpu - r.zod!.cpu)} -> ${at(pgCached!, (r) => r.import.cpu - r.zod!.cpu)} (zod + core ${at(pgPlain!, (r) => r.zod!.cpu)} -> ${at(pgCached!, (r) => r.zod!.cpu)});`,
+    `\nthe call's steps, CPU ms, first (warm): ${step("head")}, ${step("read")} (lines, JSON.parse, validation), ${step("fold")}; garbage collector pauses ${at(steps!, (r) => r.split!.gcPauses[0])} (${at(steps!, (r) => r.split!.gcPauses[1])}) ms`,
+  );
+  console.log(
+    `CPU ms, no cache -> compile cache: importing @loom/journal-postgres after zod + core ${at(pgPlain!, (r) => r.import.cpu - r.zod!.cpu)} -> ${at(pgCached!, (r) => r.import.cpu - r.zod!.cpu)} (zod + core ${at(pgPlain!, (r) => r.zod!.cpu)} -> ${at(pgCached!, (r) => r.zod!.cpu)});`,
   );
   console.log(
     `CPU ms, no cache -> compile cache: loom's import ${at(plain!, (r) => r.import.cpu)} -> ${at(cached!, (r) => r.import.cpu)} (of which zod ${at(plain!, (r) => r.zod!.cpu)} -> ${at(cached!, (r) => r.zod!.cpu)}; zod alone ${at(zodRow!, (r) => r.import.cpu)}), cold ${at(plain!, cold)} -> ${at(cached!, cold)}; bundled in one file, cold ${at(bundledPlain!, cold)} -> ${at(bundledCached!, cold)}; \`loom show\`, whole process ${at(showPlain!, (r) => r.processCpuMs)} -> ${at(showCached!, (r) => r.processCpuMs)}`,
