@@ -4,10 +4,10 @@ import {
   ConfigError,
   cancelThread,
   type FrameStatus,
-  foldAll,
   type Journal,
   LoomError,
   listPendingApprovals,
+  loadThread,
   pendingApprovals,
   readAll,
   recordDecisions,
@@ -204,10 +204,10 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
   }
 
   async function summary(threadId: string) {
-    const stored = await readAll(journal, threadId);
-    if (stored.length === 0)
+    if ((await journal.head(threadId)) < 0)
       throw new HttpError(404, "thread_not_found", `Thread "${threadId}" has no events.`);
-    const root = foldAll(threadId, stored);
+    // From the latest snapshot: a long thread's summary costs its end.
+    const root = await loadThread(journal, threadId);
     return {
       threadId,
       status: root.status,

@@ -3,15 +3,14 @@ import {
   type Agent,
   ConfigError,
   type Decision,
-  foldAll,
   JournalConflictError,
   JournalCorruptionError,
   JournalError,
+  loadThread,
   pendingApprovals,
   ResumeError,
   RunFailedError,
   type RunResult,
-  readAll,
   resolveDecisions,
   ThreadBusyError,
   validateThreadId,
@@ -141,7 +140,7 @@ export class ThreadQueue {
    */
   async submitDecisions(threadId: string, decisions: Readonly<Record<string, Decision>>): Promise<string> {
     validateThreadId(threadId);
-    const root = foldAll(threadId, await readAll(this.journal, threadId));
+    const root = await loadThread(this.journal, threadId);
     if (Object.keys(decisions ?? {}).length === 0) {
       throw new ResumeError(
         "invalid_decision",
@@ -385,7 +384,7 @@ export class ThreadQueue {
   /** Decisions already journaled by an earlier attempt of this job are dropped, not sent twice. */
   private async resumeJob(agent: Agent, data: Extract<JobData, { kind: "resume" }>): Promise<RunResult> {
     if (!data.decisions) return agent.resume(data.threadId);
-    const root = foldAll(data.threadId, await readAll(this.journal, data.threadId));
+    const root = await loadThread(this.journal, data.threadId);
     // A decision names its call by ref, or by call id when that is unambiguous.
     const pending = new Set(pendingApprovals(root).flatMap((p) => [p.ref, p.callId]));
     const decisions = Object.fromEntries(
