@@ -3,14 +3,18 @@
 //
 // Every figure comes from fresh `node` processes running a plain .mjs child (no TypeScript to strip,
 // none of this file's imports), the variants interleaved round by round on a shared machine, and
-// medians printed. Beside Loom: a baseline child that reads the same file and JSON.parses each line,
-// and one that only imports zod (Loom's peer dependency, which every Loom process loads). Loom is
-// measured without and with Node's compile cache (what the `loom` binary turns on), and the `loom
-// show` command as a whole process.
+// medians printed, of elapsed and of CPU time (which other work on the machine moves less).
+// Baselines: a child that reads the same file and JSON.parses each line, and one that only imports
+// zod (Loom's peer dependency, which every Loom process loads). Loom is measured without and with
+// Node's compile cache (what the `loom` binary turns on), bundled into one file with zod (as a
+// serverless worker ships), with `--enable-source-maps`, and with its call taken apart; then a
+// Postgres worker's imports, and `loom show` / `loom threads` as whole processes
+// (LOOM_BENCH_COLD_CLI_BEFORE=<another loom bin> puts another build beside them).
 //
 // In a child: "to user code" is the time from the process' start to its first line; "import" the
 // imports; "first call" the first head + stateAt (or read + parse); "warm" the median of five more.
-// "Cold" is import + first call: what a fresh process pays before it has the state.
+// "Cold" is import + first call: what a fresh process pays before it has the state. Where a garbage
+// collection lands moves time between the two, so cold is the figure to compare.
 
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
