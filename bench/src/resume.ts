@@ -60,7 +60,11 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** `node --expose-gc` (as `pnpm bench` runs it): the garbage of one measurement is not the next one's. */
+const collect = (globalThis as { gc?: () => void }).gc;
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
+  collect?.();
   const start = performance.now();
   await fn();
   return performance.now() - start;

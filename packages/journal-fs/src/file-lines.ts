@@ -13,10 +13,14 @@ export interface FileLine {
 }
 
 /**
- * The lines of the first `size` bytes of a file, last first, reading 64 kB at a time from the end:
- * finding the end of a thread costs the size of its last lines, not of the file.
+ * The lines of the first `size` bytes of a file, last first, reading `chunk` bytes (64 kB) at a time
+ * from the end: finding the end of a thread costs the size of its last lines, not of the file.
  */
-export async function* linesBackward(file: FileHandle, size: number): AsyncGenerator<FileLine> {
+export async function* linesBackward(
+  file: FileHandle,
+  size: number,
+  chunk = BACKWARD_CHUNK,
+): AsyncGenerator<FileLine> {
   let pos = size;
   let carry: Buffer = Buffer.alloc(0);
   let terminated = false;
@@ -27,11 +31,11 @@ export async function* linesBackward(file: FileHandle, size: number): AsyncGener
         if (carry.length > 0 || terminated) yield { text: carry.toString("utf8"), start: 0, terminated };
         return;
       }
-      const n = Math.min(BACKWARD_CHUNK, pos);
-      const chunk = Buffer.allocUnsafe(n);
-      await readFully(file, chunk, pos - n);
+      const n = Math.min(chunk, pos);
+      const bytes = Buffer.allocUnsafe(n);
+      await readFully(file, bytes, pos - n);
       pos -= n;
-      carry = Buffer.concat([chunk, carry]);
+      carry = Buffer.concat([bytes, carry]);
       continue;
     }
     const line = carry.subarray(newline + 1);

@@ -8,6 +8,7 @@ import { scanTail } from "./tail-scan.js";
 
 /** What a snapshot's line holds (JSON escapes the same text inside a string, so only keys match). */
 const SNAPSHOT_MARK = '"type":"snapshot"';
+const SNAPSHOT_CHUNK = 1024 * 1024;
 
 /**
  * The last `snapshot` event at or before `atOrBefore` in a thread file, read backwards from the end
@@ -31,7 +32,8 @@ export async function findLatestSnapshot(
     const stats = await file.stat();
     const end = endByte ?? (await scanTail(file, stats.size, threadId, path)).committedEnd;
     let next: number | undefined;
-    for await (const line of linesBackward(file, end)) {
+    // A snapshot line is as big as the window it keeps (hundreds of kB): read in big steps.
+    for await (const line of linesBackward(file, end, SNAPSHOT_CHUNK)) {
       const candidate = line.terminated && line.text.includes(SNAPSHOT_MARK);
       const seq = candidate ? quickSeq(line.text) : undefined;
       if (seq !== undefined && (atOrBefore === undefined || seq <= atOrBefore)) {
