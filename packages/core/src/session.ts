@@ -3,7 +3,7 @@ import type { AgentEvent, EventData, EventType, NewEvent, StoredEvent } from "./
 import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
-import { approximateBytes, sentHashes, snapshotOf } from "./snapshot.js";
+import { noteEvent, snapshotOf } from "./snapshot.js";
 
 /** When a session journals a snapshot: see `SnapshotOptions`; `budget` is the most history tokens a request carries. */
 export interface SnapshotPolicy {
@@ -143,10 +143,12 @@ export class ThreadSession {
     if ((events < policy.everyEvents && bytes < policy.everyBytes) || bytes < this.snapshotWaitBytes) {
       return undefined;
     }
+    const state = snapshotOf(root, policy.budget, this.sentSinceSnapshot);
     // As JSON text and back: what the journal stores (no undefined fields), and its size.
-    const json = JSON.stringify(snapshotOf(root, policy.budget, this.sentSinceSnapshot));
-    if (json.length > bytes * policy.sizeRatio) {
-      this.snapshotWaitBytes = json.length;
+    const json = state && JSON.stringify(state);
+    if (json === undefined || json.length > bytes * policy.sizeRatio) {
+      // Not now: too big for what was written since, or the history it must keep is not loaded.
+      this.snapshotWaitBytes = json?.length ?? bytes + policy.everyBytes;
       return undefined;
     }
     return this.event(root, "snapshot", { state: JSON.parse(json) as EventData<"snapshot">["state"] });
@@ -159,8 +161,7 @@ export class ThreadSession {
       this.sentSinceSnapshot.clear();
       return;
     }
-    this.bytesSinceSnapshot += approximateBytes(event);
-    for (const hash of sentHashes(event)) this.sentSinceSnapshot.add(hash);
+    this.bytesSinceSnapshot += noteEvent(event, this.sentSinceSnapshot);
   }
 
   /** Starts a write of everything queued, unless one is in flight (it starts the next when done). */

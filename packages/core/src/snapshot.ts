@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { historyWindow } from "./compression.js";
-import type { EventOfType, NewEvent, StoredEvent } from "./events.js";
+import { historyWindow, windowLoaded } from "./compression.js";
+import type { EventOfType, StoredEvent } from "./events.js";
 import {
   type CallState,
   type ExecutionFrame,
@@ -112,9 +112,14 @@ const PLAIN_FIELDS = [
  * messages their turns start with, are kept word for word, the others only by role and tokens.
  * `recent`: hashes sent since the previous snapshot, whose texts stay known.
  */
-export function snapshotOf(root: ExecutionFrame, budget: number, recent: ReadonlySet<string>): SnapshotState {
+export function snapshotOf(
+  root: ExecutionFrame,
+  budget: number,
+  recent: ReadonlySet<string>,
+): SnapshotState | undefined {
   const keep = new Set(recent);
   const frame = frameSnapshot(root, budget, keep);
+  if (!frame) return undefined;
   const contents: [string, string][] = [];
   for (const hash of keep) {
     const text = root.contents.get(hash);
@@ -123,9 +128,11 @@ export function snapshotOf(root: ExecutionFrame, budget: number, recent: Readonl
   return { format: 1, tokenizer: root.messages.tokenizer.name, root: frame, contents };
 }
 
-function frameSnapshot(frame: ExecutionFrame, budget: number, keep: Set<string>): FrameSnapshot {
+/** `undefined` when a message the snapshot must keep is not loaded (a window larger than the last snapshot's). */
+function frameSnapshot(frame: ExecutionFrame, budget: number, keep: Set<string>): FrameSnapshot | undefined {
   const history = frame.messages;
   const window = historyWindow(history, budget);
+  if (!windowLoaded(history, window)) return undefined;
   const roles = history.length === 0 ? "" : roleCodes(history);
   const tokens = new Array<number>(history.length);
   for (let i = 0; i < history.length; i++) tokens[i] = history.tokensAt(i);
@@ -137,7 +144,11 @@ function frameSnapshot(frame: ExecutionFrame, budget: number, keep: Set<string>)
   plain.failures = [...frame.failures];
   plain.compressions = [...frame.compressions];
   const children: Record<string, FrameSnapshot> = {};
-  for (const [id, child] of Object.entries(frame.children)) children[id] = frameSnapshot(child, budget, keep);
+  for (const [id, child] of Object.entries(frame.children)) {
+    const snapshot = frameSnapshot(child, budget, keep);
+    if (!snapshot) return undefined;
+    children[id] = snapshot;
+  }
   return { frame: plain, history: { roles, tokens, from: window.from, kept, also }, children };
 }
 
@@ -285,19 +296,6 @@ function referencedHashes(event: StoredEvent): string[] {
   }
 }
 
-/** Hashes an event journals the text of (sent for the first time since the last snapshot). */
-export function sentHashes(event: StoredEvent): string[] {
-  switch (event.type) {
-    case "context.assembled":
-      return event.data.included.flatMap((r) => (r.hash !== undefined ? [r.hash] : []));
-    case "run.started":
-    case "tool.completed":
-      return (event.data.attachments ?? []).flatMap((a) => (a.hash !== undefined ? [a.hash] : []));
-    default:
-      return [];
-  }
-}
-
 export interface LoadThreadOptions {
   /** The tokenizer the agent counts with (a snapshot counted with another one is not used). */
   readonly tokenizer?: Tokenizer;
@@ -364,20 +362,34 @@ export async function loadHistory(frame: ExecutionFrame): Promise<ExecutionFrame
   return frame;
 }
 
-/** Rough size of an event in the journal: its texts and data (what makes an event big). */
-export function approximateBytes(event: NewEvent | StoredEvent): number {
+/**
+ * Rough size of an event in the journal (its texts and data: what makes an event big; a tool's
+ * arguments are counted once, in the `llm.completed` that asked for them), and the hashes of the
+ * texts it sends, added to `sent`. Runs for every event a session writes: no allocation, no
+ * serialization.
+ */
+export function noteEvent(event: StoredEvent, sent: Set<string>): number {
   let bytes = 200;
   switch (event.type) {
     case "run.started":
       bytes += event.data.input.length;
-      for (const a of event.data.attachments ?? []) bytes += a.data?.length ?? 0;
+      for (const a of event.data.attachments ?? []) {
+        bytes += a.data?.length ?? 0;
+        if (a.hash !== undefined) sent.add(a.hash);
+      }
       break;
     case "context.assembled":
-      for (const r of event.data.included) bytes += 80 + (r.content?.length ?? 0);
+      for (const r of event.data.included) {
+        bytes += 80 + (r.content?.length ?? 0);
+        if (r.hash !== undefined) sent.add(r.hash);
+      }
       bytes += 80 * event.data.excluded.length;
       break;
     case "llm.requested":
-      if (event.data.replacedMessages) bytes += JSON.stringify(event.data.replacedMessages).length;
+      // Messages a hook substituted (rare): counted by their text.
+      for (const m of (event.data.replacedMessages ?? []) as { content?: unknown }[]) {
+        bytes += 40 + (typeof m?.content === "string" ? m.content.length : 0);
+      }
       break;
     case "llm.completed": {
       const m = event.data.message;
@@ -386,18 +398,15 @@ export function approximateBytes(event: NewEvent | StoredEvent): number {
       for (const r of m.reasoning ?? []) bytes += r.text.length + (r.signature?.length ?? 0);
       break;
     }
-    case "tool.started":
-      bytes += JSON.stringify(event.data.args ?? null).length;
-      break;
     case "tool.completed":
       bytes += event.data.content.length;
-      for (const a of event.data.attachments ?? []) bytes += a.data?.length ?? 0;
+      for (const a of event.data.attachments ?? []) {
+        bytes += a.data?.length ?? 0;
+        if (a.hash !== undefined) sent.add(a.hash);
+      }
       break;
     case "compression.applied":
       for (const m of event.data.prefix ?? []) bytes += m.content.length;
-      break;
-    case "snapshot":
-      bytes += JSON.stringify(event.data.state).length;
       break;
     default:
       break;

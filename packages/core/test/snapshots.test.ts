@@ -174,6 +174,44 @@ describe("a long thread resumed from its snapshot", () => {
     expect(resumedRequests).toEqual(requests.slice(answered));
   });
 
+  it("resumes under a larger window than its snapshots kept: the older messages load, and the run goes on", async () => {
+    const journal = new MemoryJournal();
+    const requests: unknown[] = [];
+    await counter(journal, 80, requests, { snapshots: { everyEvents: 60 } }).run("count", {
+      threadId: THREAD,
+    });
+    const events = await readAll(journal, THREAD);
+    const at = events.findLast((e) => e.type === "snapshot")!.seq + 3;
+    const cut = new MemoryJournal();
+    await cut.append(THREAD, events.slice(0, at + 1).map(strip), -1);
+    const answered = events.slice(0, at + 1).filter((e) => e.type === "llm.completed").length;
+    const wider: unknown[] = [];
+    const agent = createAgent({
+      journal: cut,
+      tools: [
+        tool({ name: "add", description: "Adds one", input: z.object({ step: z.number() }), run: () => "x" }),
+      ],
+      context: { windowTokens: 100_000, reservedOutputTokens: 50 },
+      maxIterations: 200,
+      maxRepeatedToolCalls: 200,
+      maxNearRepeatedToolCalls: 0,
+      snapshots: { everyEvents: 60 },
+      provider: new ScriptedProvider({
+        select: (request) => {
+          wider.push(request.messages);
+          return answered + wider.length <= 80 ? 0 : 1;
+        },
+        turns: [{ text: "adding", toolCalls: [{ name: "add", args: { step: 1 } }] }, { text: "done" }],
+      }),
+    });
+    const result = await agent.resume(THREAD);
+    expect(result.status).toBe("completed");
+    // The wider window sends the whole history: loaded from the journal before the first request.
+    const first = wider[0] as { role: string; content: string }[];
+    expect(first[0]).toEqual({ role: "user", content: "count" });
+    expect(first.length).toBeGreaterThan((requests[answered] as unknown[]).length);
+  });
+
   it("ignores a snapshot counted by another tokenizer, and never writes one with snapshots: false", async () => {
     const journal = new MemoryJournal();
     await counter(journal, 60, [], { snapshots: { everyEvents: 50 } }).run("count", { threadId: THREAD });
