@@ -6,6 +6,7 @@ import {
   type ExecutionFrame,
   emptyFrame,
   findFrame,
+  fold,
   foldAll,
   type JournaledCompression,
   type Turn,
@@ -186,7 +187,7 @@ function turnWithoutData(turn: Turn, keep: Set<string>): Turn {
 /**
  * The state a `snapshot` event holds, as a frame whose older messages load from `journal` on
  * demand; `undefined` when the snapshot cannot stand in for the events before it here (another
- * format or tokenizer, data it does not hold): the caller then folds from the start.
+ * format or tokenizer, or attachment data it lacks): the caller then folds from the start.
  */
 export function restoreSnapshot(
   journal: Journal,
@@ -276,26 +277,6 @@ function turnWithData(turn: Turn, contents: ReadonlyMap<string, string>): Turn {
   return { ...turn, calls };
 }
 
-/** Hashes an event refers to without carrying their text: what the state must already hold. */
-function referencedHashes(event: StoredEvent): string[] {
-  switch (event.type) {
-    case "context.assembled":
-      return [
-        ...event.data.included.flatMap((r) =>
-          r.hash !== undefined && r.content === undefined ? [r.hash] : [],
-        ),
-        ...(event.data.system ?? []),
-      ];
-    case "run.started":
-    case "tool.completed":
-      return (event.data.attachments ?? []).flatMap((a) =>
-        a.hash !== undefined && a.data === undefined ? [a.hash] : [],
-      );
-    default:
-      return [];
-  }
-}
-
 export interface LoadThreadOptions {
   /** The tokenizer the agent counts with (a snapshot counted with another one is not used). */
   readonly tokenizer?: Tokenizer;
@@ -329,30 +310,28 @@ export async function loadThread(
         : undefined;
     if (event && restored) {
       options.onRead?.(event.seq);
-      const tail = await readEvents(journal, threadId, { from: event.seq + 1, ...to }, options.onRead);
-      const held = restored.contents;
-      if (tail.every((e) => referencedHashes(e).every((hash) => held.has(hash)))) {
-        return foldAll(threadId, tail, restored);
-      }
+      const tail = { from: event.seq + 1, ...to };
+      return foldRead(journal, threadId, tail, restored, options.onRead);
     }
   }
   const empty = emptyFrame(threadId, { messages: History.empty(tokenizer) });
-  return foldAll(threadId, await readEvents(journal, threadId, to, options.onRead), empty);
+  return foldRead(journal, threadId, to, empty, options.onRead);
 }
 
-async function readEvents(
+/** Folds the events of `range` onto `frame` as they are read (a long thread's events become garbage one by one). */
+async function foldRead(
   journal: Journal,
   threadId: string,
   range: ReadRange,
+  frame: ExecutionFrame,
   onRead: ((seq: number) => void) | undefined,
-): Promise<StoredEvent[]> {
-  if (!onRead) return readAll(journal, threadId, range);
-  const events: StoredEvent[] = [];
+): Promise<ExecutionFrame> {
+  let state = frame;
   for await (const event of journal.read(threadId, range)) {
-    events.push(event);
-    onRead(event.seq);
+    state = fold(state, event);
+    onRead?.(event.seq);
   }
-  return events;
+  return state;
 }
 
 /** Makes every message of `frame` and its sub-agents readable (see `History.load`). */
