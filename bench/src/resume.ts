@@ -78,7 +78,15 @@ const postgres = new PostgresJournal({ connectionString: DATABASE, schema });
 try {
   process.stderr.write("building threads");
   const builder = new FsJournal({ dir: root, fsync: "never" });
-  const threads: { size: number; id: string; events: number; snapshots: number; bytes: number }[] = [];
+  const threads: {
+    size: number;
+    id: string;
+    events: number;
+    snapshots: number;
+    after: number;
+    snapshotBytes: number;
+    bytes: number;
+  }[] = [];
   for (const size of SIZES) {
     const id = `thread-${size}`;
     await build(builder, id, size);
@@ -93,6 +101,8 @@ try {
       id,
       events: events.length,
       snapshots: events.filter((e) => e.type === "snapshot").length,
+      after: events.length - 1 - events.findLast((e) => e.type === "snapshot")!.seq,
+      snapshotBytes: JSON.stringify(events.findLast((e) => e.type === "snapshot")).length,
       bytes: readFileSync(join(root, `${id}.jsonl`)).length,
     });
     process.stderr.write(".");
@@ -150,7 +160,7 @@ try {
   );
   for (const t of threads) {
     console.log(
-      `  thread of ${t.events} events (${(t.bytes / 1e6).toFixed(1)} MB on disk, ${t.snapshots} snapshots)`,
+      `  thread of ${t.events} events (${(t.bytes / 1e6).toFixed(1)} MB on disk, ${t.snapshots} snapshots; the latest ${(t.snapshotBytes / 1e3).toFixed(0)} kB, ${t.after} events after it)`,
     );
   }
   console.log("  journal    events   raw read   loadThread  agent.resume   no snapshots   loadThread/raw");
