@@ -22,6 +22,8 @@ const ROUNDS = Number(process.env.LOOM_BENCH_RESUME_ROUNDS ?? 9);
 const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
 const SIZES = [10_000, 100_000];
 const EVENTS_PER_ITERATION = 7;
+/** States at points spread over this many events before the head: about one snapshot interval. */
+const SPREAD = 1_500;
 
 /** Runs the workload on `journal` until the thread has about `events` events. */
 async function build(journal: Journal, threadId: string, events: number): Promise<void> {
@@ -110,6 +112,7 @@ try {
   await builder.close();
   process.stderr.write("\n");
 
+  const head = (size: number) => threads.find((t) => t.size === size)!.events;
   const samples = new Map<string, number[]>();
   const add = (key: string, ms: number) => samples.set(key, [...(samples.get(key) ?? []), ms]);
   for (let round = 0; round < ROUNDS; round++) {
@@ -125,6 +128,11 @@ try {
       );
       const fresh = new FsJournal({ dir: root });
       add(`fs loom ${size}`, await timed(() => loadThread(fresh, id)));
+      // A thread stopped anywhere: its state at points spread over one snapshot interval.
+      const at = head(size) - 1 - ((round * 211) % SPREAD);
+      const freshAt = new FsJournal({ dir: root });
+      add(`fs at ${size}`, await timed(() => loadThread(freshAt, id, { at })));
+      await freshAt.close();
       await fresh.close();
       const viaAgent = new FsJournal({ dir: root });
       const agent = createAgent({ journal: viaAgent, provider: new ScriptedProvider({ turns: [] }) });
@@ -145,6 +153,10 @@ try {
         ),
       );
       add(`pg loom ${size}`, await timed(() => loadThread(postgres, id)));
+      add(
+        `pg at ${size}`,
+        await timed(() => loadThread(postgres, id, { at: head(size) - 1 - ((round * 211) % SPREAD) })),
+      );
       const pgAgent = createAgent({ journal: postgres, provider: new ScriptedProvider({ turns: [] }) });
       add(`pg resume ${size}`, await timed(() => pgAgent.resume(id)));
       if (size === SIZES[0] || round < 3) {
@@ -163,19 +175,24 @@ try {
       `  thread of ${t.events} events (${(t.bytes / 1e6).toFixed(1)} MB on disk, ${t.snapshots} snapshots; the latest ${(t.snapshotBytes / 1e3).toFixed(0)} kB, ${t.after} events after it)`,
     );
   }
-  console.log("  journal    events   raw read   loadThread  agent.resume   no snapshots   loadThread/raw");
+  console.log(
+    "  journal    events   raw read   loadThread  agent.resume   no snapshots   loadThread/raw   stateAt (spread)",
+  );
   for (const j of ["fs", "pg"]) {
     for (const { size, events } of threads) {
       const raw = m(`${j} raw ${size}`);
       const loom = m(`${j} loom ${size}`);
       console.log(
-        `  ${j === "fs" ? "journal-fs" : "postgres  "} ${String(events).padStart(7)} ${f(raw)}    ${f(loom)}     ${f(m(`${j} resume ${size}`))}        ${f(m(`${j} nosnap ${size}`))}        ${(loom / raw).toFixed(2)}x`,
+        `  ${j === "fs" ? "journal-fs" : "postgres  "} ${String(events).padStart(7)} ${f(raw)}    ${f(loom)}     ${f(m(`${j} resume ${size}`))}        ${f(m(`${j} nosnap ${size}`))}        ${(loom / raw).toFixed(2)}x        ${f(m(`${j} at ${size}`))}`,
       );
     }
   }
   for (const j of ["fs", "pg"]) {
     const [small, big] = SIZES.map((s) => m(`${j} loom ${s}`));
-    console.log(`  ${j}: 100,000 events cost ${(big! / small!).toFixed(2)}x 10,000 to load`);
+    const [smallAt, bigAt] = SIZES.map((s) => m(`${j} at ${s}`));
+    console.log(
+      `  ${j}: 100,000 events cost ${(big! / small!).toFixed(2)}x 10,000 to load at the head, ${(bigAt! / smallAt!).toFixed(2)}x at points spread over the last ${SPREAD} events`,
+    );
   }
 } finally {
   await postgres.close();

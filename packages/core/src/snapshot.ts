@@ -46,7 +46,8 @@ const Json = z.custom<object>((value) => typeof value === "object" && value !== 
 const HistorySnapshotSchema = z.object({
   /** One letter per message: s(ystem), u(ser), a(ssistant), t(ool). */
   roles: z.string().regex(/^[suat]*$/),
-  tokens: z.array(z.number().int().nonnegative()),
+  /** Each message's tokens, in base 36, comma-separated (a number array costs a store more). */
+  tokens: z.string().regex(/^[0-9a-z]*(,[0-9a-z]+)*$/),
   /** The messages from `from` on, and those at `also`, kept; the others load from the journal. */
   from: z.number().int().nonnegative(),
   kept: z.array(Json),
@@ -135,8 +136,9 @@ function frameSnapshot(frame: ExecutionFrame, budget: number, keep: Set<string>)
   const window = historyWindow(history, budget);
   if (!windowLoaded(history, window)) return undefined;
   const roles = history.length === 0 ? "" : roleCodes(history);
-  const tokens = new Array<number>(history.length);
-  for (let i = 0; i < history.length; i++) tokens[i] = history.tokensAt(i);
+  const counts = new Array<string>(history.length);
+  for (let i = 0; i < history.length; i++) counts[i] = history.tokensAt(i).toString(36);
+  const tokens = counts.join(",");
   const kept = history.slice(window.from).map((m) => withoutData(m, keep));
   const also = window.also.map((i): [number, Message] => [i, withoutData(history.at(i)!, keep)]);
   const plain: Record<string, unknown> = {};
@@ -229,9 +231,10 @@ function restoreFrame(
   }
   for (const [index, m] of history.also) kept.set(index, withData(m as Message, contents));
   const count = history.roles.length;
-  if (history.tokens.length !== count || history.from > count) throw new Error("inconsistent snapshot");
+  const tokens = history.tokens === "" ? [] : history.tokens.split(",").map((t) => Number.parseInt(t, 36));
+  if (tokens.length !== count || history.from > count) throw new Error("inconsistent snapshot");
   const messages = History.restore(
-    { roles: [...history.roles].map((c) => ROLES_BY_CODE[c]!), tokens: history.tokens, messages: kept },
+    { roles: [...history.roles].map((c) => ROLES_BY_CODE[c]!), tokens, messages: kept },
     tokenizer,
     async () => {
       const full = findFrame(await foldBefore(), frameId);
