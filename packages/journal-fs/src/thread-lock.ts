@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { link, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -92,7 +91,7 @@ export function currentProcessHolder(): LockHolder {
     host: hostname(),
     bootId: readProcFile("/proc/sys/kernel/random/boot_id")?.trim(),
     startTime: processStartTime(process.pid),
-    token: randomUUID(),
+    token: globalThis.crypto.randomUUID(),
     since: Date.now(),
   };
 }
