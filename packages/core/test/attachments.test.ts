@@ -4,15 +4,14 @@ import {
   estimateAttachmentTokens,
   imageSize,
   MemoryJournal,
-  type NewEvent,
   readAll,
-  type StoredEvent,
   tool,
   toolResult,
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { unsealed } from "./helpers.js";
 
 // Images and files in a run's input: validated, journaled once per thread by content address, sent
 // whole to the model, restored exactly on resume, and counted in the context budget.
@@ -29,8 +28,6 @@ function pngOf(width: number, height: number): string {
   header.writeUInt32BE(height, 20);
   return header.toString("base64");
 }
-
-const strip = ({ threadId: _t, seq: _s, ...rest }: StoredEvent) => rest as NewEvent;
 
 describe("images and files in a run's input", () => {
   it("reach the model with the text, and the journal holds each one's bytes once per thread", async () => {
@@ -100,7 +97,7 @@ describe("images and files in a run's input", () => {
     // A crash right after the model was asked: another process resumes and asks again.
     const cut = new MemoryJournal();
     const upTo = events.findIndex((e) => e.type === "llm.requested");
-    await cut.append("t", events.slice(0, upTo + 1).map(strip), -1);
+    await cut.append("t", events.slice(0, upTo + 1).map(unsealed), -1);
     const provider = new ScriptedProvider([{ text: "A pixel." }]);
     await createAgent({ journal: cut, provider }).resume("t");
     const message = provider.requests[0]!.messages.find((m) => m.role === "user");
@@ -206,7 +203,7 @@ describe("images and files in a tool's result", () => {
     // Resumed after the second call's result, in a fresh agent: the model gets both charts, from the journal.
     const cut = new MemoryJournal();
     const upTo = events.findLastIndex((e) => e.type === "tool.completed");
-    await cut.append("t", events.slice(0, upTo + 1).map(strip), -1);
+    await cut.append("t", events.slice(0, upTo + 1).map(unsealed), -1);
     const resumed = new ScriptedProvider(turns.slice(2));
     await createAgent({ journal: cut, provider: resumed, tools: [chart] }).resume("t");
     const again = resumed.requests[0]!.messages.filter((m) => m.role === "tool");

@@ -3,7 +3,6 @@ import {
   type EventOfType,
   MemoryJournal,
   type Message,
-  type NewEvent,
   type Provider,
   readAll,
   type StoredEvent,
@@ -13,6 +12,7 @@ import {
 import { ScriptedProvider, type ScriptedTurn } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { unsealed } from "./helpers.js";
 
 // A summarizing strategy after a crash: the journal is the cache. Cut the journal after every
 // event and resume in a fresh agent: the resumed run asks for no summary the journal already holds,
@@ -90,7 +90,6 @@ function agentOn(journal: MemoryJournal) {
   return { agent, summary, main };
 }
 
-const strip = ({ threadId: _t, seq: _s, ...rest }: StoredEvent) => rest as NewEvent;
 const compressions = (events: readonly StoredEvent[]) =>
   events.filter((e): e is EventOfType<"compression.applied"> => e.type === "compression.applied");
 const distinctCuts = (events: readonly StoredEvent[]) =>
@@ -114,7 +113,7 @@ describe("a summarizing strategy after a crash", () => {
     for (let k = 1; k < events.length; k++) {
       const prefix = events.slice(0, k);
       const cut = new MemoryJournal();
-      await cut.append(THREAD, prefix.map(strip), -1);
+      await cut.append(THREAD, prefix.map(unsealed), -1);
       const resumed = agentOn(cut);
       const done = await resumed.agent.resume(THREAD);
       const where = `cut after ${k} events (last: ${prefix.at(-1)!.type})`;

@@ -1,4 +1,29 @@
-import { type AgentEvent, type Journal, readAll, type StoredEvent } from "@loom/core";
+import {
+  type Agent,
+  type AgentEvent,
+  type Journal,
+  type NewEvent,
+  type RunResult,
+  readAll,
+  type StoredEvent,
+} from "@loom/core";
+
+/** An event as a journal's `append` takes it (a stored event copied into another journal). */
+export const unsealed = ({ threadId: _t, seq: _s, ...rest }: StoredEvent) => rest as NewEvent;
+
+/** Resumes `threadId` until its run completes, approving whatever a human is asked. */
+export async function approvingAll(
+  agent: Agent,
+  threadId: string,
+  first: Promise<RunResult>,
+): Promise<RunResult> {
+  let result = await first;
+  for (let i = 0; result.status === "interrupted" && i < 10; i++) {
+    const decisions = Object.fromEntries(result.pending.map((p) => [p.callId, { approve: true as const }]));
+    result = await agent.resume(threadId, { decisions });
+  }
+  return result;
+}
 
 export async function collect(stream: AsyncIterable<AgentEvent>): Promise<AgentEvent[]> {
   const events: AgentEvent[] = [];

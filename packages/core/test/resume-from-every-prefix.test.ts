@@ -1,30 +1,9 @@
-import {
-  type Agent,
-  MemoryJournal,
-  type NewEvent,
-  type RunResult,
-  readAll,
-  type StoredEvent,
-} from "@loom/core";
+import { MemoryJournal, readAll } from "@loom/core";
 import { describe, expect, it } from "vitest";
+import { approvingAll, unsealed } from "./helpers.js";
 import { type Ledger, scenarios, transcripts } from "./scenarios.js";
 
 const THREAD = "prefix-thread";
-
-/** Resumes until the run completes, approving whatever a human is asked. */
-async function finish(agent: Agent, first: Promise<RunResult>): Promise<RunResult> {
-  let result = await first;
-  for (let i = 0; result.status === "interrupted" && i < 10; i++) {
-    const decisions = Object.fromEntries(result.pending.map((p) => [p.callId, { approve: true as const }]));
-    result = await agent.resume(THREAD, { decisions });
-  }
-  return result;
-}
-
-function strip(event: StoredEvent): NewEvent {
-  const { threadId: _t, seq: _s, ...rest } = event;
-  return rest as NewEvent;
-}
 
 describe("resume from every prefix", () => {
   for (const scenario of scenarios) {
@@ -32,7 +11,7 @@ describe("resume from every prefix", () => {
       const journal = new MemoryJournal();
       const ledger: Ledger = new Map();
       const agent = scenario.make(journal, ledger);
-      const uncut = await finish(agent, agent.run(scenario.input, { threadId: THREAD }));
+      const uncut = await approvingAll(agent, THREAD, agent.run(scenario.input, { threadId: THREAD }));
       expect(uncut.status).toBe("completed");
       if (uncut.status !== "completed") return;
       const events = await readAll(journal, THREAD);
@@ -45,10 +24,10 @@ describe("resume from every prefix", () => {
       for (let k = 1; k <= events.length; k++) {
         const prefix = events.slice(0, k);
         const cut = new MemoryJournal();
-        await cut.append(THREAD, prefix.map(strip), -1);
+        await cut.append(THREAD, prefix.map(unsealed), -1);
         const resumedLedger: Ledger = new Map();
         const resumed = scenario.make(cut, resumedLedger);
-        const result = await finish(resumed, resumed.resume(THREAD));
+        const result = await approvingAll(resumed, THREAD, resumed.resume(THREAD));
         const where = `${scenario.name}, cut after ${k} events (last: ${prefix.at(-1)!.type})`;
         expect(result.status, where).toBe("completed");
         if (result.status !== "completed") continue;

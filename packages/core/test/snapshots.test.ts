@@ -1,5 +1,4 @@
 import {
-  type Agent,
   ConfigError,
   createAgent,
   type ExecutionFrame,
@@ -8,35 +7,19 @@ import {
   loadHistory,
   loadThread,
   MemoryJournal,
-  type NewEvent,
-  type RunResult,
   readAll,
-  type StoredEvent,
   stateAt,
   tool,
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { approvingAll, unsealed } from "./helpers.js";
 import { type Extra, type Ledger, scenarios, transcripts } from "./scenarios.js";
 
 const THREAD = "snap-thread";
 /** A snapshot in front of every second write, whatever its size. */
 const OFTEN: Extra = { snapshots: { everyEvents: 2, sizeRatio: 1e9 } };
-
-async function finish(agent: Agent, first: Promise<RunResult>): Promise<RunResult> {
-  let result = await first;
-  for (let i = 0; result.status === "interrupted" && i < 10; i++) {
-    const decisions = Object.fromEntries(result.pending.map((p) => [p.callId, { approve: true as const }]));
-    result = await agent.resume(THREAD, { decisions });
-  }
-  return result;
-}
-
-function strip(event: StoredEvent): NewEvent {
-  const { threadId: _t, seq: _s, ...rest } = event;
-  return rest as NewEvent;
-}
 
 /** A frame as plain data (histories read whole), to compare two ways of computing one state. */
 function plain(frame: ExecutionFrame): unknown {
@@ -60,7 +43,7 @@ describe("snapshots", () => {
       const journal = new MemoryJournal();
       const ledger: Ledger = new Map();
       const agent = scenario.make(journal, ledger, OFTEN);
-      const uncut = await finish(agent, agent.run(scenario.input, { threadId: THREAD }));
+      const uncut = await approvingAll(agent, THREAD, agent.run(scenario.input, { threadId: THREAD }));
       expect(uncut.status).toBe("completed");
       if (uncut.status !== "completed") return;
       const events = await readAll(journal, THREAD);
@@ -80,10 +63,10 @@ describe("snapshots", () => {
       for (let k = 1; k <= events.length; k++) {
         const prefix = events.slice(0, k);
         const cut = new MemoryJournal();
-        await cut.append(THREAD, prefix.map(strip), -1);
+        await cut.append(THREAD, prefix.map(unsealed), -1);
         const resumedLedger: Ledger = new Map();
         const resumed = scenario.make(cut, resumedLedger, OFTEN);
-        const result = await finish(resumed, resumed.resume(THREAD));
+        const result = await approvingAll(resumed, THREAD, resumed.resume(THREAD));
         const where = `${scenario.name}, cut after ${k} events (last: ${prefix.at(-1)!.type})`;
         expect(result.status, where).toBe("completed");
         if (result.status !== "completed") continue;
@@ -155,7 +138,7 @@ describe("a long thread resumed from its snapshot", () => {
     expect(plain(await loadHistory(state))).toEqual(plain(foldAll(THREAD, events.slice(0, at + 1))));
 
     const cut = new MemoryJournal();
-    await cut.append(THREAD, events.slice(0, at + 1).map(strip), -1);
+    await cut.append(THREAD, events.slice(0, at + 1).map(unsealed), -1);
     let reads = 0;
     const counting = Object.assign(Object.create(cut) as MemoryJournal, {
       read: (id: string, range?: { from?: number; to?: number }) => {
@@ -183,7 +166,7 @@ describe("a long thread resumed from its snapshot", () => {
     const events = await readAll(journal, THREAD);
     const at = events.findLast((e) => e.type === "snapshot")!.seq + 3;
     const cut = new MemoryJournal();
-    await cut.append(THREAD, events.slice(0, at + 1).map(strip), -1);
+    await cut.append(THREAD, events.slice(0, at + 1).map(unsealed), -1);
     const answered = events.slice(0, at + 1).filter((e) => e.type === "llm.completed").length;
     const wider: unknown[] = [];
     const agent = createAgent({

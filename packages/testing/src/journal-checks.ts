@@ -137,7 +137,8 @@ function wholeBatches(events: readonly StoredEvent[], size: number, reader: stri
   }
 }
 
-function snapshotEvent(n: number): NewEvent {
+/** A root-frame event of run-1 at iteration `n`. */
+function rootFrameEvent(n: number, type: string, data: unknown): NewEvent {
   return {
     v: EVENT_VERSION,
     runId: "run-1",
@@ -145,24 +146,24 @@ function snapshotEvent(n: number): NewEvent {
     frameId: "root",
     depth: 0,
     iteration: n,
-    type: "snapshot",
-    data: { state: { format: 1, note: `state before ${n}`, nested: { type: "snapshot" } } },
+    type,
+    data,
   } as NewEvent;
 }
 
+const snapshotEvent = (n: number) =>
+  rootFrameEvent(n, "snapshot", {
+    state: { format: 1, note: `state before ${n}`, nested: { type: "snapshot" } },
+  });
+
 /** A tool call whose arguments look like a snapshot's type field to a reader that does not parse. */
-function lookalikeEvent(n: number): NewEvent {
-  return {
-    v: EVENT_VERSION,
-    runId: "run-1",
-    ts: 1_700_000_000_000 + n,
-    frameId: "root",
-    depth: 0,
-    iteration: n,
-    type: "tool.started",
-    data: { callId: `call-${n}`, name: "save", args: { type: "snapshot" }, idempotencyKey: `k-${n}` },
-  } as NewEvent;
-}
+const lookalikeEvent = (n: number) =>
+  rootFrameEvent(n, "tool.started", {
+    callId: `call-${n}`,
+    name: "save",
+    args: { type: "snapshot" },
+    idempotencyKey: `k-${n}`,
+  });
 
 /** Appends a thread with snapshots at seqs 3 and 6 (and a look-alike at 7) in three batches. */
 async function appendSnapshots(journal: Journal): Promise<StoredEvent[]> {
