@@ -3,8 +3,31 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
+import { afterAll } from "vitest";
 import type { ThreadTakeover } from "../src/queue.ts";
-import { DATABASE_URL } from "./database.ts";
+import { adminPool, DATABASE_URL, dropSchema, uniqueSchema } from "./database.ts";
+
+/**
+ * The schemas of a test of worker processes (journal, pg-boss, effects), an admin pool, and the
+ * list of children it starts: the children are killed and the schemas dropped after the file.
+ */
+export function workerTestSetup(name: string) {
+  const setup = {
+    journalSchema: uniqueSchema(name),
+    bossSchema: uniqueSchema(`${name}_boss`),
+    effectsSchema: uniqueSchema(`${name}_effects`),
+    admin: adminPool(),
+    children: [] as ChildProcess[],
+  };
+  afterAll(async () => {
+    for (const child of setup.children)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const schema of [setup.journalSchema, setup.bossSchema, setup.effectsSchema])
+      await dropSchema(setup.admin, schema);
+    await setup.admin.end();
+  });
+  return setup;
+}
 
 export interface FailoverWorker {
   readonly child: ChildProcess;

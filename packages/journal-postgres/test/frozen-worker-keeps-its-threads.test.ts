@@ -1,25 +1,13 @@
-import type { ChildProcess } from "node:child_process";
 import { readAll } from "@loom/core";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { ThreadQueue } from "../src/queue.ts";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
-import { createEffectTables, startFailoverWorker, waitFor } from "./failover-workers.ts";
+import { journalIn } from "./database.ts";
+import { createEffectTables, startFailoverWorker, waitFor, workerTestSetup } from "./failover-workers.ts";
 
 const FAILOVER_CHECK_MS = 200;
 const FROZEN_MS = 2_500;
 
-const journalSchema = uniqueSchema("frozen");
-const bossSchema = uniqueSchema("frozen_boss");
-const effectsSchema = uniqueSchema("frozen_effects");
-const admin = adminPool();
-const children: ChildProcess[] = [];
-
-afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  for (const schema of [journalSchema, bossSchema, effectsSchema]) await dropSchema(admin, schema);
-  await admin.end();
-});
+const { journalSchema, bossSchema, effectsSchema, admin, children } = workerTestSetup("frozen");
 
 it("a worker frozen mid-tool (SIGSTOP) for a dozen failover checks keeps its threads: its connections stay open, so its leases stay held", async () => {
   const threadCount = 4;

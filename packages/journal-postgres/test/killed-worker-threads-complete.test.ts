@@ -1,22 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { readAll } from "@loom/core";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { ThreadQueue } from "../src/queue.ts";
-import { adminPool, DATABASE_URL, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { DATABASE_URL, journalIn } from "./database.ts";
+import { workerTestSetup } from "./failover-workers.ts";
 
-const journalSchema = uniqueSchema("workers");
-const bossSchema = uniqueSchema("workers_boss");
-const effectsSchema = uniqueSchema("workers_effects");
-const admin = adminPool();
-const children: ChildProcess[] = [];
-
-afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  for (const schema of [journalSchema, bossSchema, effectsSchema]) await dropSchema(admin, schema);
-  await admin.end();
-});
+const { journalSchema, bossSchema, effectsSchema, admin, children } = workerTestSetup("workers");
 
 function startWorker(): Promise<ChildProcess> {
   const child = spawn(

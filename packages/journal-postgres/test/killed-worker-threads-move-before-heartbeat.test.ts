@@ -1,9 +1,8 @@
-import type { ChildProcess } from "node:child_process";
 import { readAll } from "@loom/core";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { ThreadQueue } from "../src/queue.ts";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
-import { createEffectTables, startFailoverWorker, waitFor } from "./failover-workers.ts";
+import { journalIn } from "./database.ts";
+import { createEffectTables, startFailoverWorker, waitFor, workerTestSetup } from "./failover-workers.ts";
 
 // pg-boss cannot fail these jobs for a lost heartbeat before 15 s (a beat every 15 s, stale at 30):
 // a thread that moves sooner was taken over through its free lease.
@@ -11,18 +10,7 @@ const HEARTBEAT_SECONDS = 30;
 const FAILOVER_CHECK_MS = 250;
 const TOOL_DELAY_MS = 1000;
 
-const journalSchema = uniqueSchema("failover");
-const bossSchema = uniqueSchema("failover_boss");
-const effectsSchema = uniqueSchema("failover_effects");
-const admin = adminPool();
-const children: ChildProcess[] = [];
-
-afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  for (const schema of [journalSchema, bossSchema, effectsSchema]) await dropSchema(admin, schema);
-  await admin.end();
-});
+const { journalSchema, bossSchema, effectsSchema, admin, children } = workerTestSetup("failover");
 
 it("a worker SIGKILLed mid-tool: its threads move to other workers within a second or two, long before the heartbeat; one owner at a time, no completed call run twice", async () => {
   const threadCount = 9;
