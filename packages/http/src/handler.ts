@@ -70,6 +70,15 @@ class HttpError extends LoomError {
  * The status `event` ends the thread's current run with (completed, failed, cancelled, interrupted),
  * as core's `threadStatusAfter` says, or undefined: the stream then ends with an `end` event.
  */
+/**
+ * A `snapshot` goes out with its seq but not its state (hundreds of kB of the window's messages,
+ * which a client following events already has): `{ omitted: true }` folds to the same state but
+ * for the texts a snapshot lists, which a client never needs.
+ */
+function forStream(event: StoredEvent): StoredEvent {
+  return event.type === "snapshot" ? { ...event, data: { state: { omitted: true } } } : event;
+}
+
 function endOf(event: StoredEvent): FrameStatus | undefined {
   const status = threadStatusAfter("running", event);
   return status === "running" ? undefined : status;
@@ -85,7 +94,7 @@ function endEvent(status: FrameStatus, lastSeq: number): string {
  *
  * - `GET  {base}/threads/:id/events` — Server-Sent Events: each journaled event as `event: event`
  *   with `id: <seq>` (`Last-Event-ID` or `?fromSeq=` picks up after a reconnect, nothing missed or
- *   repeated), `partial`/`delta` for a model call in progress in this process, and `end` when the
+ *   repeated; a `snapshot` without its state), `partial`/`delta` for a model call in progress in this process, and `end` when the
  *   run completes, fails, is cancelled or pauses.
  * - `GET  {base}/threads/:id` — status, last seq and the calls waiting for a human.
  * - `GET  {base}/pending` — every call waiting for a human (`?prefix=`).
@@ -262,7 +271,13 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
               signal: stop.signal,
               ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
             })) {
-              send(encodeEvent({ id: String(event.seq), event: "event", data: JSON.stringify(event) }));
+              send(
+                encodeEvent({
+                  id: String(event.seq),
+                  event: "event",
+                  data: JSON.stringify(forStream(event)),
+                }),
+              );
               const end = endOf(event);
               if (end) {
                 send(endEvent(end, event.seq));

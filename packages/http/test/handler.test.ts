@@ -1,6 +1,7 @@
-import { createAgent, MemoryJournal, readAll } from "@loom/core";
+import { createAgent, foldAll, MemoryJournal, readAll, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { followThreadOverHttp, type ThreadStreamMessage } from "../src/index.js";
 import { guardedAgent, post, serve, slowAgent, TOKEN } from "./helpers.js";
 
@@ -36,6 +37,45 @@ describe("createThreadHandler", () => {
         followThreadOverHttp(`${server.url}/threads/t1/events`, { token: TOKEN, fromSeq: journaled.length }),
       );
       expect(after).toEqual([{ kind: "end", status: "completed", lastSeq: journaled.at(-1)!.seq }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("streams a snapshot with its seq but without its state; the events fold to the journal's state", async () => {
+    const journal = new MemoryJournal();
+    let n = 0;
+    const agent = createAgent({
+      journal,
+      tools: [tool({ name: "add", description: "adds one", input: z.object({}), run: () => `total ${++n}` })],
+      maxIterations: 40,
+      maxRepeatedToolCalls: 40,
+      maxNearRepeatedToolCalls: 0,
+      snapshots: { everyEvents: 20, sizeRatio: 1e9 },
+      provider: new ScriptedProvider({
+        select: () => (n < 30 ? 0 : 1),
+        turns: [{ text: "adding", toolCalls: [{ name: "add", args: {} }] }, { text: "done" }],
+      }),
+    });
+    await agent.run("count", { threadId: "t1" });
+    const server = await serve({ journal, token: TOKEN });
+    try {
+      const streamed = (
+        await collect(followThreadOverHttp(`${server.url}/threads/t1/events`, { token: TOKEN }))
+      )
+        .filter((m) => m.kind === "event")
+        .map((m) => (m.kind === "event" ? m.event : undefined)!);
+      const journaled = await readAll(journal, "t1");
+      expect(streamed.map((e) => e.seq)).toEqual(journaled.map((e) => e.seq));
+      const snapshots = streamed.filter((e) => e.type === "snapshot");
+      expect(snapshots.length).toBeGreaterThan(2);
+      for (const e of snapshots) expect(e.data).toEqual({ state: { omitted: true } });
+      const bytes = (events: readonly unknown[]) => JSON.stringify(events).length;
+      expect(bytes(streamed)).toBeLessThan(bytes(journaled) * 0.8);
+      const { contents: _a, ...fromStream } = foldAll("t1", streamed);
+      const { contents: _b, ...fromJournal } = foldAll("t1", journaled);
+      expect(fromStream.messages.toArray()).toEqual(fromJournal.messages.toArray());
+      expect({ ...fromStream, messages: 0 }).toEqual({ ...fromJournal, messages: 0 });
     } finally {
       await server.close();
     }
