@@ -60,8 +60,8 @@ let nextWriterId = 1;
  * The writer (of any thread, any journal) that appended last in this process. In `"always"` mode, a
  * writer that appends again with no other thread's append in between has the event loop to itself:
  * its fdatasync runs right there instead of in libuv's pool, whose two cross-thread wake-ups cost
- * about 35 µs per fsync on this machine. As soon as threads interleave, fsyncs go back to the pool,
- * where those of different threads overlap.
+ * 20–45 µs per fsync on this machine (README, "Measured"). As soon as threads interleave, fsyncs go
+ * back to the pool, where those of different threads overlap.
  */
 let lastAppender = 0;
 
