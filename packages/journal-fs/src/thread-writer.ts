@@ -66,6 +66,22 @@ let nextWriterId = 1;
 let lastAppender = 0;
 
 /**
+ * Appends synced on the calling thread since the event loop last turned. A run whose every step
+ * resolves at once (an instant model) would otherwise keep the event loop from timers and I/O for
+ * the whole run; past this many, an append's fsync goes to the pool, and the loop turns while it runs.
+ */
+let syncedSinceTurn = 0;
+const SYNCED_PER_TURN = 8;
+
+function syncedHere(): void {
+  if (syncedSinceTurn++ === 0) {
+    setImmediate(() => {
+      syncedSinceTurn = 0;
+    });
+  }
+}
+
+/**
  * The one writer of a thread in this process, holding its lock. Appends are checked and numbered
  * synchronously (so racing appends cannot both win a seq), written in order as one `write` per batch,
  * and acknowledged in order once durable as the fsync mode says. Readers in this process see only
@@ -228,10 +244,14 @@ export class ThreadWriter {
         reject: () => undefined,
       };
       // The only thread appending in this process syncs here and now (see lastAppender).
-      const syncHere = this.context.fsync === "always" && alone && !this.directoryDirty;
+      const syncHere =
+        this.context.fsync === "always" && alone && !this.directoryDirty && syncedSinceTurn < SYNCED_PER_TURN;
       try {
         this.writeAll(bytes, pending);
-        if (syncHere) fs.fdatasyncSync(this.file.fd);
+        if (syncHere) {
+          syncedHere();
+          fs.fdatasyncSync(this.file.fd);
+        }
       } catch (error) {
         return new Promise((_, reject) => this.fail(error, [{ ...pending, reject }]));
       }

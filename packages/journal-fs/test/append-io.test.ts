@@ -120,6 +120,16 @@ describe("what one append costs the file system (a thread already open for writi
     await journal.close();
   });
 
+  it('"always", one thread: after 8 fsyncs on the calling thread without a turn of the event loop, one goes to the pool (timers and I/O get their turn)', async () => {
+    // Each append here resolves at once, so only a pooled fsync lets the event loop turn.
+    const { journal, perAppend } = await callsPerAppend("always", ["t"], 20);
+    for (const calls of perAppend) expect(calls).toHaveLength(2);
+    expect(perAppend.map((calls) => calls[0])).toEqual(Array.from({ length: 20 }, () => "writeSync"));
+    const pooled = perAppend.flatMap((calls, i) => (calls[1] === "handle.datasync" ? [i] : []));
+    expect(pooled).toEqual([8, 17]);
+    await journal.close();
+  });
+
   it('"always", two threads appending in turn: one write(2) each, and fdatasync in libuv\'s pool where fsyncs of threads overlap', async () => {
     const { journal, perAppend } = await callsPerAppend("always", ["a", "b"], 6);
     expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync", "handle.datasync"]));
