@@ -1,3 +1,4 @@
+import { formatCount } from "./count-format.js";
 import { formatDuration } from "./duration.js";
 import { type EventsInput, normalizeEvents } from "./events-input.js";
 import { fitLabel } from "./label-fit.js";
@@ -59,8 +60,7 @@ interface TextLine {
   readonly figures: string;
 }
 
-const numbers = new Intl.NumberFormat("en-US");
-const n = (value: number) => numbers.format(value);
+const n = formatCount;
 
 /**
  * The flame graph as text, one span per line in start order, indented by frame depth: a label,

@@ -1,3 +1,4 @@
+import { formatCount } from "./count-format.js";
 import { formatDuration } from "./duration.js";
 import type { PlacedSpan } from "./layout.js";
 import type { Span, SpanKind, SpanStatus } from "./spans.js";
@@ -17,8 +18,7 @@ export interface Bar {
   readonly tooltip: readonly string[];
 }
 
-const numbers = new Intl.NumberFormat("en-US");
-const n = (value: number) => numbers.format(value);
+const n = formatCount;
 
 /**
  * Spans drawn one by one, except that in each row a stretch of consecutive spans each narrower
