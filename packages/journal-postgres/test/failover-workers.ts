@@ -108,3 +108,28 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Tool calls running now, by worker process (from the effects tables), busiest first. */
+export async function toolsRunning(
+  admin: pg.Pool,
+  effectsSchema: string,
+): Promise<{ pid: number; n: number }[]> {
+  const { rows } = await admin.query<{ pid: number; n: number }>(
+    `SELECT pid, count(*)::int AS n FROM "${effectsSchema}".attempts WHERE ended_at IS NULL GROUP BY pid ORDER BY n DESC`,
+  );
+  return rows;
+}
+
+/** Waits until `threadCount` tool calls are running at once (every thread mid-tool), at most 30 s. */
+export function untilEveryThreadMidTool(
+  admin: pg.Pool,
+  effectsSchema: string,
+  threadCount: number,
+): Promise<void> {
+  return waitFor(
+    "every thread to be mid-tool",
+    async () =>
+      (await toolsRunning(admin, effectsSchema)).reduce((sum, row) => sum + row.n, 0) === threadCount,
+    30_000,
+  );
+}

@@ -2,7 +2,14 @@ import { readAll } from "@loom/core";
 import { expect, it } from "vitest";
 import { ThreadQueue } from "../src/queue.ts";
 import { journalIn } from "./database.ts";
-import { createEffectTables, startFailoverWorker, waitFor, workerTestSetup } from "./failover-workers.ts";
+import {
+  createEffectTables,
+  startFailoverWorker,
+  toolsRunning,
+  untilEveryThreadMidTool,
+  waitFor,
+  workerTestSetup,
+} from "./failover-workers.ts";
 
 const FAILOVER_CHECK_MS = 200;
 const FROZEN_MS = 2_500;
@@ -31,17 +38,8 @@ it("a worker frozen mid-tool (SIGSTOP) for a dozen failover checks keeps its thr
   const threadIds = Array.from({ length: threadCount }, (_, i) => `frozen-${i}`);
   for (const threadId of threadIds) await queue.enqueue(threadId, `record three steps for ${threadId}`);
 
-  const running = async () => {
-    const { rows } = await admin.query<{ pid: number; n: number }>(
-      `SELECT pid, count(*)::int AS n FROM "${effectsSchema}".attempts WHERE ended_at IS NULL GROUP BY pid ORDER BY n DESC`,
-    );
-    return rows;
-  };
-  await waitFor(
-    "every thread to be mid-tool",
-    async () => (await running()).reduce((sum, row) => sum + row.n, 0) === threadCount,
-    30_000,
-  );
+  const running = () => toolsRunning(admin, effectsSchema);
+  await untilEveryThreadMidTool(admin, effectsSchema, threadCount);
   const busiest = (await running())[0]!;
   const frozen = workers.find((w) => w.child.pid === busiest.pid)!;
   const other = workers.find((w) => w !== frozen)!;

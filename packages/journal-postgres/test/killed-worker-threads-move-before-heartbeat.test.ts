@@ -2,7 +2,14 @@ import { readAll } from "@loom/core";
 import { expect, it } from "vitest";
 import { ThreadQueue } from "../src/queue.ts";
 import { journalIn } from "./database.ts";
-import { createEffectTables, startFailoverWorker, waitFor, workerTestSetup } from "./failover-workers.ts";
+import {
+  createEffectTables,
+  startFailoverWorker,
+  toolsRunning,
+  untilEveryThreadMidTool,
+  waitFor,
+  workerTestSetup,
+} from "./failover-workers.ts";
 
 // pg-boss cannot fail these jobs for a lost heartbeat before 15 s (a beat every 15 s, stale at 30):
 // a thread that moves sooner was taken over through its free lease.
@@ -41,17 +48,8 @@ it("a worker SIGKILLed mid-tool: its threads move to other workers within a seco
 
   // Kill the worker running the most tools, once it has run past several failover checks (its live
   // threads must not have been taken over meanwhile: checked below).
-  const running = async () => {
-    const { rows } = await admin.query<{ pid: number; n: number }>(
-      `SELECT pid, count(*)::int AS n FROM "${effectsSchema}".attempts WHERE ended_at IS NULL GROUP BY pid ORDER BY n DESC`,
-    );
-    return rows;
-  };
-  await waitFor(
-    "every thread to be mid-tool",
-    async () => (await running()).reduce((sum, row) => sum + row.n, 0) === threadCount,
-    30_000,
-  );
+  const running = () => toolsRunning(admin, effectsSchema);
+  await untilEveryThreadMidTool(admin, effectsSchema, threadCount);
   await new Promise((resolve) => setTimeout(resolve, TOOL_DELAY_MS / 2));
   const busiest = (await running())[0]!;
   const victim = workers.find((w) => w.child.pid === busiest.pid)!;
