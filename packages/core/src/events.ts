@@ -74,6 +74,12 @@ export function toWellFormed<T>(value: T, depth = 0): T {
 // A hand-written check: z.json()'s recursive union costs several microseconds per value.
 const JsonValue = z.custom<JsonValue>((value) => isJsonValue(value), { message: "must be plain JSON data" });
 
+/**
+ * The texts a snapshot says the thread keeps, as `[hash, text]` pairs (`SnapshotState.contents`):
+ * what `fold` reads of a snapshot.
+ */
+export const SnapshotContentsSchema = z.array(z.tuple([z.string(), z.string()]));
+
 const ErrorInfoSchema = z.object({
   code: z.string(),
   message: z.string(),

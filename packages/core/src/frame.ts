@@ -1,5 +1,10 @@
 import { resolvedAttachments } from "./attachments.js";
-import type { ContextComponentRecord, ErrorInfo, StoredEvent } from "./events.js";
+import {
+  type ContextComponentRecord,
+  type ErrorInfo,
+  SnapshotContentsSchema,
+  type StoredEvent,
+} from "./events.js";
 import { History } from "./history.js";
 import type { AssistantMessage, Attachment, Message, ToolCall, Usage } from "./messages.js";
 
@@ -276,14 +281,11 @@ export function fold(root: ExecutionFrame, event: StoredEvent): ExecutionFrame {
  * are journaled again when next sent, by the process that wrote it and by any that starts from it.
  */
 function afterSnapshot(root: ExecutionFrame, state: unknown): ExecutionFrame {
-  const contents = (state as { contents?: unknown } | null)?.contents;
-  const valid =
-    Array.isArray(contents) &&
-    contents.every((e) => Array.isArray(e) && typeof e[0] === "string" && typeof e[1] === "string");
+  const contents = SnapshotContentsSchema.safeParse((state as { contents?: unknown } | null)?.contents);
   return {
     ...root,
     snapshotSeq: root.lastSeq,
-    ...(valid ? { contents: new Map(contents as [string, string][]) } : {}),
+    ...(contents.success ? { contents: new Map(contents.data) } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import type { AgentEvent, EventData, EventType, NewEvent, StoredEvent } from "./
 import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
-import { noteEvent, snapshotOf } from "./snapshot.js";
+import { EVENT_FLOOR_BYTES, noteEvent, snapshotOf } from "./snapshot.js";
 
 /** When a session journals a snapshot: see `SnapshotOptions`; `budget` is the most history tokens a request carries. */
 export interface SnapshotPolicy {
@@ -12,9 +12,6 @@ export interface SnapshotPolicy {
   readonly sizeRatio: number;
   readonly budget: number;
 }
-
-/** A journaled event is at least this big (envelope and field names), whatever it carries. */
-const EVENT_FLOOR_BYTES = 200;
 
 /** The `emit` of a run nobody streams: the executor then skips building transient events. */
 export const IGNORE_EVENTS = (_event: AgentEvent): void => undefined;

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { resolvedAttachments } from "./attachments.js";
 import { historyWindow, windowLoaded } from "./compression.js";
-import type { EventOfType, StoredEvent } from "./events.js";
+import { type EventOfType, SnapshotContentsSchema, type StoredEvent } from "./events.js";
 import {
   type CallState,
   type ExecutionFrame,
@@ -79,7 +80,7 @@ export const SnapshotStateSchema = z.object({
    * messages and open turns use, and what was sent since the previous snapshot. A text not listed
    * is journaled again the next time it is sent (by every process: `fold` keeps only these).
    */
-  contents: z.array(z.tuple([z.string(), z.string()])),
+  contents: SnapshotContentsSchema,
 });
 export type SnapshotState = z.infer<typeof SnapshotStateSchema>;
 
@@ -139,11 +140,15 @@ function frameSnapshot(frame: ExecutionFrame, budget: number, keep: Set<string>)
   const counts = new Array<string>(history.length);
   for (let i = 0; i < history.length; i++) counts[i] = history.tokensAt(i).toString(36);
   const tokens = counts.join(",");
-  const kept = history.slice(window.from).map((m) => withoutData(m, keep));
-  const also = window.also.map((i): [number, Message] => [i, withoutData(history.at(i)!, keep)]);
+  const strip = withoutData(keep);
+  const kept = history.slice(window.from).map((m) => mapMessageAttachments(m, strip));
+  const also = window.also.map((i): [number, Message] => [i, mapMessageAttachments(history.at(i)!, strip)]);
   const plain: Record<string, unknown> = {};
   for (const key of PLAIN_FIELDS) if (frame[key] !== undefined) plain[key] = frame[key];
-  if (frame.turn) plain.turn = turnWithoutData(frame.turn, keep);
+  if (frame.turn) {
+    for (const hash of frame.turn.system ?? []) keep.add(hash);
+    plain.turn = mapTurnAttachments(frame.turn, strip);
+  }
   plain.failures = [...frame.failures];
   plain.compressions = [...frame.compressions];
   const children: Record<string, FrameSnapshot> = {};
@@ -161,29 +166,33 @@ function roleCodes(history: History): string {
   return codes;
 }
 
-/** A message with its attachments' data left to the snapshot's contents (listed in `keep`). */
-function withoutData<M extends Message>(message: M, keep: Set<string>): M {
+type AttachmentsMap = (attachments: readonly Attachment[]) => Attachment[];
+
+/** The message with `map` applied to its attachments (user and tool messages carry them). */
+function mapMessageAttachments<M extends Message>(message: M, map: AttachmentsMap): M {
   if ((message.role !== "user" && message.role !== "tool") || !message.attachments) return message;
-  return { ...message, attachments: attachmentsWithoutData(message.attachments, keep) };
+  return { ...message, attachments: map(message.attachments) };
 }
 
-function attachmentsWithoutData(attachments: readonly Attachment[], keep: Set<string>): Attachment[] {
-  return attachments.map((a) => {
-    if (a.hash === undefined || a.data === undefined) return a;
-    keep.add(a.hash);
-    const { data: _data, ...rest } = a;
-    return rest;
-  });
-}
-
-function turnWithoutData(turn: Turn, keep: Set<string>): Turn {
-  for (const hash of turn.system ?? []) keep.add(hash);
+/** The turn with `map` applied to its calls' result attachments. */
+function mapTurnAttachments(turn: Turn, map: AttachmentsMap): Turn {
   const calls = turn.calls.map((call): CallState => {
     const attachments = call.result?.attachments;
     if (!call.result || !attachments) return call;
-    return { ...call, result: { ...call.result, attachments: attachmentsWithoutData(attachments, keep) } };
+    return { ...call, result: { ...call.result, attachments: map(attachments) } };
   });
   return { ...turn, calls };
+}
+
+/** Attachments with their data left to the snapshot's contents (their hashes added to `keep`). */
+function withoutData(keep: Set<string>): AttachmentsMap {
+  return (attachments) =>
+    attachments.map((a) => {
+      if (a.hash === undefined || a.data === undefined) return a;
+      keep.add(a.hash);
+      const { data: _data, ...rest } = a;
+      return rest;
+    });
 }
 
 /**
@@ -225,11 +234,12 @@ function restoreFrame(
 ): ExecutionFrame {
   const { history, frame } = snapshot;
   const frameId = String(frame.frameId);
+  const resolve: AttachmentsMap = (attachments) => resolvedAttachments(attachments, contents);
   const kept = new Map<number, Message>();
   for (let i = 0; i < history.kept.length; i++) {
-    kept.set(history.from + i, withData(history.kept[i] as Message, contents));
+    kept.set(history.from + i, mapMessageAttachments(history.kept[i] as Message, resolve));
   }
-  for (const [index, m] of history.also) kept.set(index, withData(m as Message, contents));
+  for (const [index, m] of history.also) kept.set(index, mapMessageAttachments(m as Message, resolve));
   const count = history.roles.length;
   const tokens = history.tokens === "" ? [] : history.tokens.split(",").map((t) => Number.parseInt(t, 36));
   if (tokens.length !== count || history.from > count) throw new Error("inconsistent snapshot");
@@ -249,35 +259,12 @@ function restoreFrame(
   const turn = frame.turn as Turn | undefined;
   return emptyFrame(threadId, {
     ...(frame as Partial<ExecutionFrame>),
-    ...(turn ? { turn: turnWithData(turn, contents) } : {}),
+    ...(turn ? { turn: mapTurnAttachments(turn, resolve) } : {}),
     messages,
     children,
     failures: new Map(frame.failures as [string, number][]),
     compressions: new Map(frame.compressions as [string, JournaledCompression][]),
   });
-}
-
-function withData(message: Message, contents: ReadonlyMap<string, string>): Message {
-  if ((message.role !== "user" && message.role !== "tool") || !message.attachments) return message;
-  return { ...message, attachments: attachmentsWithData(message.attachments, contents) };
-}
-
-function attachmentsWithData(attachments: readonly Attachment[], contents: ReadonlyMap<string, string>) {
-  return attachments.map((a) => {
-    if (a.data !== undefined || a.hash === undefined) return a;
-    const data = contents.get(a.hash);
-    if (data === undefined) throw new Error(`snapshot lacks attachment ${a.hash}`);
-    return { ...a, data };
-  });
-}
-
-function turnWithData(turn: Turn, contents: ReadonlyMap<string, string>): Turn {
-  const calls = turn.calls.map((call): CallState => {
-    const attachments = call.result?.attachments;
-    if (!call.result || !attachments) return call;
-    return { ...call, result: { ...call.result, attachments: attachmentsWithData(attachments, contents) } };
-  });
-  return { ...turn, calls };
 }
 
 export interface LoadThreadOptions {
@@ -344,6 +331,9 @@ export async function loadHistory(frame: ExecutionFrame): Promise<ExecutionFrame
   return frame;
 }
 
+/** A journaled event is at least this big (envelope and field names), whatever it carries. */
+export const EVENT_FLOOR_BYTES = 200;
+
 /**
  * Rough size of an event in the journal (its texts and data: what makes an event big; a tool's
  * arguments are counted once, in the `llm.completed` that asked for them), and the hashes of the
@@ -351,7 +341,7 @@ export async function loadHistory(frame: ExecutionFrame): Promise<ExecutionFrame
  * serialization.
  */
 export function noteEvent(event: StoredEvent, sent: Set<string>): number {
-  let bytes = 200;
+  let bytes = EVENT_FLOOR_BYTES;
   switch (event.type) {
     case "run.started":
       bytes += event.data.input.length;
