@@ -39,8 +39,8 @@ export interface CommandContext {
   readonly signal: AbortSignal;
 }
 
-/** Reads a whole thread, with a progress bar on long ones; a missing thread is an error. */
-export async function readThread(ctx: CommandContext, threadId: string): Promise<StoredEvent[]> {
+/** The thread's last seq; a thread with no events is `thread_not_found`, saying how to list them. */
+async function headOf(ctx: CommandContext, threadId: string): Promise<number> {
   const head = await ctx.journal.head(threadId);
   if (head < 0) {
     throw new CliError(
@@ -48,6 +48,12 @@ export async function readThread(ctx: CommandContext, threadId: string): Promise
       `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
     );
   }
+  return head;
+}
+
+/** Reads a whole thread, with a progress bar on long ones; a missing thread is an error. */
+export async function readThread(ctx: CommandContext, threadId: string): Promise<StoredEvent[]> {
+  const head = await headOf(ctx, threadId);
   const bar = progress(ctx.io, `reading ${threadId}`, head + 1);
   const events: StoredEvent[] = [];
   for await (const event of ctx.journal.read(threadId)) {
@@ -148,12 +154,7 @@ export async function eventsCommand(
   threadId: string,
   opts: { types?: string[]; from?: number; to?: number; json: boolean },
 ) {
-  if ((await ctx.journal.head(threadId)) < 0) {
-    throw new CliError(
-      "thread_not_found",
-      `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
-    );
-  }
+  await headOf(ctx, threadId);
   for (const t of opts.types ?? []) {
     const families = new Set(EVENT_TYPES.map((type) => type.split(".")[0]!));
     if (!EVENT_TYPES.includes(t as EventType) && !families.has(t)) {
@@ -186,13 +187,7 @@ export async function showCommand(
   threadId: string,
   opts: { at?: number; last?: number } = {},
 ) {
-  const head = await ctx.journal.head(threadId);
-  if (head < 0) {
-    throw new CliError(
-      "thread_not_found",
-      `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
-    );
-  }
+  const head = await headOf(ctx, threadId);
   if (opts.at !== undefined && opts.at > head) {
     throw new CliError("usage", `--at ${opts.at} is past the thread's last seq, ${head}.`);
   }
@@ -252,12 +247,7 @@ export async function explainCommand(
   let debug: InstanceType<typeof ContextDebugger>;
   if (opts.last !== undefined) {
     // From the latest snapshot before the last N iterations: the end of a long thread only.
-    if ((await ctx.journal.head(threadId)) < 0) {
-      throw new CliError(
-        "thread_not_found",
-        `No thread "${threadId}" in this journal. \`loom threads\` lists them.`,
-      );
-    }
+    await headOf(ctx, threadId);
     debug = await ContextDebugger.fromJournal(ctx.journal, threadId, {
       lastIterations: opts.last,
       ...(opts.frame ? { frameId: opts.frame } : {}),
