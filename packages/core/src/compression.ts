@@ -48,6 +48,13 @@ export function cutPoint(history: History, index: number): number {
   return i;
 }
 
+/** Index of the last message that is not a tool result (0 when there is none). */
+function lastNonTool(history: History): number {
+  let last = history.length - 1;
+  while (last > 0 && history.roleAt(last) === "tool") last--;
+  return last;
+}
+
 /** Index of the user message that starts the turn holding `index` (-1 if none). */
 function turnStart(history: History, index: number): number {
   for (let i = Math.min(index, history.length - 1); i >= 0; i--) if (history.roleAt(i) === "user") return i;
@@ -61,8 +68,7 @@ function turnStart(history: History, index: number): number {
  * ones only for a strategy that asks for them.
  */
 export function historyWindow(history: History, budget: number): { from: number; also: number[] } {
-  let last = history.length - 1;
-  while (last > 0 && history.roleAt(last) === "tool") last--;
+  const last = lastNonTool(history);
   const from = Math.max(0, Math.min(cutPoint(history, firstFitting(history, budget)), last));
   const also = [turnStart(history, from), turnStart(history, last)].filter((i) => i >= 0 && i < from);
   return { from, also: [...new Set(also)] };
@@ -107,8 +113,7 @@ export function fitSuffix(
       return { keepFrom: from, prefix: [...prefix, history.at(start)!] };
     }
   }
-  let last = history.length - 1;
-  while (last > 0 && history.roleAt(last) === "tool") last--;
+  const last = lastNonTool(history);
   const start = turnStart(history, last);
   if (last <= 0 || start === last || start < 0 || prefix.length > 0)
     return { keepFrom: Math.max(0, last), prefix };

@@ -29,7 +29,7 @@ export async function listPendingApprovals(
   const pending: PendingCall[] = [];
   for await (const info of journal.threads(query.prefix === undefined ? {} : { prefix: query.prefix })) {
     if (info.status !== undefined && info.status !== "interrupted") continue;
-    const root = await stateOf(journal, info.threadId);
+    const root = await loadThread(journal, info.threadId);
     if (root.status !== "interrupted") continue;
     for (const call of pendingApprovals(root)) pending.push({ threadId: info.threadId, ...call });
   }
@@ -102,7 +102,7 @@ async function underLease<T>(
   validateThreadId(threadId);
   const lease = await acquireThread(journal, threadId);
   try {
-    const root = await stateOf(journal, threadId);
+    const root = await loadThread(journal, threadId);
     if (root.lastSeq < 0) {
       throw new ResumeError("thread_not_found", `Thread "${threadId}" has no events: ${nothingHere}.`);
     }
@@ -122,9 +122,4 @@ async function underLease<T>(
   } finally {
     await lease.release();
   }
-}
-
-/** From the thread's latest snapshot: a pending approval or a cancel costs the end of a long thread. */
-function stateOf(journal: Journal, threadId: string): Promise<ExecutionFrame> {
-  return loadThread(journal, threadId);
 }
