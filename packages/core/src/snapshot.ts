@@ -8,12 +8,11 @@ import {
   emptyFrame,
   findFrame,
   fold,
-  foldAll,
   type JournaledCompression,
   type Turn,
 } from "./frame.js";
 import { History } from "./history.js";
-import { type Journal, type ReadRange, readAll } from "./journal.js";
+import type { Journal, ReadRange } from "./journal.js";
 import type { Attachment, Message } from "./messages.js";
 import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 
@@ -212,8 +211,12 @@ export function restoreSnapshot(
   let before: Promise<ExecutionFrame> | undefined;
   // Every frame's older messages come from one fold of the events before the snapshot.
   const foldBefore = () => {
-    before ??= readAll(journal, event.threadId, { to: event.seq - 1 }).then((events) =>
-      foldAll(event.threadId, events, emptyFrame(event.threadId, { messages: History.empty(tokenizer) })),
+    before ??= foldRead(
+      journal,
+      event.threadId,
+      { to: event.seq - 1 },
+      emptyFrame(event.threadId, { messages: History.empty(tokenizer) }),
+      undefined,
     );
     return before;
   };
