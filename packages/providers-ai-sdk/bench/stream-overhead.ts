@@ -2,9 +2,8 @@
 // through @ai-sdk/openai's chat model doStream directly and through fromAiSdk(model).doStream, from
 // the replay server, interleaved.
 // Run: pnpm --filter @loom/providers-ai-sdk bench (after pnpm build).
-import { availableParallelism } from "node:os";
 import { createOpenAI } from "@ai-sdk/openai";
-import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import { interleavedBench, loadRecording, recordingPath, startReplayServer } from "@loom/testing";
 import { fromAiSdk } from "../dist/index.js";
 
 const ROUNDS = 200;
@@ -35,32 +34,10 @@ async function viaAdapter(): Promise<number> {
   return n;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const time = async (fn: () => Promise<number>) => {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-};
-
-for (let i = 0; i < 10; i++) {
-  await rawModel();
-  await viaAdapter();
-}
-const raw: number[] = [];
-const loom: number[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  raw.push(await time(rawModel));
-  loom.push(await time(viaAdapter));
-}
+await interleavedBench({
+  bench: "@ai-sdk/openai chat stream, 303 recorded chunks",
+  rounds: ROUNDS,
+  baseline: rawModel,
+  loom: viaAdapter,
+});
 await server.close();
-console.log(
-  JSON.stringify({
-    bench: "@ai-sdk/openai chat stream, 303 recorded chunks",
-    rounds: ROUNDS,
-    rawModelMedianMs: Number(median(raw).toFixed(3)),
-    adapterMedianMs: Number(median(loom).toFixed(3)),
-    ratio: Number((median(loom) / median(raw)).toFixed(3)),
-    node: process.version,
-    cpus: availableParallelism(),
-  }),
-);

@@ -1,9 +1,8 @@
 // What the provider costs on top of the SDK: the same recorded stream (a thinking block, then 110
 // text deltas) consumed through the raw @anthropic-ai/sdk and through AnthropicProvider.doStream,
 // from the replay server, interleaved. Run: pnpm --filter @loom/providers-anthropic bench.
-import { availableParallelism } from "node:os";
 import Anthropic from "@anthropic-ai/sdk";
-import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import { interleavedBench, loadRecording, recordingPath, startReplayServer } from "@loom/testing";
 import { createAnthropicProvider } from "../dist/index.js";
 
 const ROUNDS = 200;
@@ -40,32 +39,10 @@ async function viaProvider(): Promise<number> {
   return n;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const time = async (fn: () => Promise<number>) => {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-};
-
-for (let i = 0; i < 10; i++) {
-  await rawSdk();
-  await viaProvider();
-}
-const raw: number[] = [];
-const loom: number[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  raw.push(await time(rawSdk));
-  loom.push(await time(viaProvider));
-}
+await interleavedBench({
+  bench: "anthropic stream, thinking + 110 recorded text deltas",
+  rounds: ROUNDS,
+  baseline: rawSdk,
+  loom: viaProvider,
+});
 await server.close();
-console.log(
-  JSON.stringify({
-    bench: "anthropic stream, thinking + 110 recorded text deltas",
-    rounds: ROUNDS,
-    rawSdkMedianMs: Number(median(raw).toFixed(3)),
-    providerMedianMs: Number(median(loom).toFixed(3)),
-    ratio: Number((median(loom) / median(raw)).toFixed(3)),
-    node: process.version,
-    cpus: availableParallelism(),
-  }),
-);

@@ -1,8 +1,7 @@
 // What the provider costs on top of the SDK: the same recorded stream (303 chunks) consumed through
 // the raw openai SDK and through OpenAIProvider.doStream, from the replay server, interleaved.
 // Run: pnpm --filter @loom/providers-openai bench (after pnpm build).
-import { availableParallelism } from "node:os";
-import { loadRecording, recordingPath, startReplayServer } from "@loom/testing";
+import { interleavedBench, loadRecording, recordingPath, startReplayServer } from "@loom/testing";
 import OpenAI from "openai";
 import { createOpenAIProvider } from "../dist/index.js";
 
@@ -37,32 +36,10 @@ async function viaProvider(): Promise<number> {
   return n;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const time = async (fn: () => Promise<number>) => {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-};
-
-for (let i = 0; i < 10; i++) {
-  await rawSdk();
-  await viaProvider();
-}
-const raw: number[] = [];
-const loom: number[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  raw.push(await time(rawSdk));
-  loom.push(await time(viaProvider));
-}
+await interleavedBench({
+  bench: "openai chat stream, 303 recorded chunks",
+  rounds: ROUNDS,
+  baseline: rawSdk,
+  loom: viaProvider,
+});
 await server.close();
-console.log(
-  JSON.stringify({
-    bench: "openai chat stream, 303 recorded chunks",
-    rounds: ROUNDS,
-    rawSdkMedianMs: Number(median(raw).toFixed(3)),
-    providerMedianMs: Number(median(loom).toFixed(3)),
-    ratio: Number((median(loom) / median(raw)).toFixed(3)),
-    node: process.version,
-    cpus: availableParallelism(),
-  }),
-);

@@ -10,6 +10,11 @@ export {
   type CompatibleServerOptions,
   startCompatibleServer,
 } from "./compatible-server.js";
+export {
+  type InterleavedBenchOptions,
+  type InterleavedBenchResult,
+  interleavedBench,
+} from "./interleaved-bench.js";
 export { ConformanceFailure } from "./journal-assert.js";
 export { runJournalConformance } from "./journal-kit.js";
 export type {
