@@ -4,6 +4,8 @@ import {
   CallRefs,
   EVENT_TYPES,
   type EventType,
+  type ExecutionFrame,
+  foldAll,
   type Journal,
   loadThread,
   pendingApprovals,
@@ -179,8 +181,11 @@ export async function eventsCommand(
 }
 
 /**
- * The transcript. From the thread's latest snapshot (at or before `at`) and the events after it:
- * with `last`, only the newest messages are read, so a long thread shows in the time of its end.
+ * The transcript. With `last`, from the thread's latest snapshot (at or before `at`) and the
+ * events after it, and only the newest messages: a long thread shows in the time of its end.
+ * Without it, every message is shown, so the thread is read once from its start and that one read
+ * serves the messages and the resumes (from a snapshot, the messages before it and the resumes
+ * were two more reads: 2,800 events parsed for a 1,400-event thread).
  */
 export async function showCommand(
   ctx: CommandContext,
@@ -191,11 +196,23 @@ export async function showCommand(
   if (opts.at !== undefined && opts.at > head) {
     throw new CliError("usage", `--at ${opts.at} is past the thread's last seq, ${head}.`);
   }
+  const range = opts.at !== undefined ? { to: opts.at } : {};
   const bar = progress(ctx.io, `reading ${threadId}`, (opts.at ?? head) + 1);
-  const root = await loadThread(ctx.journal, threadId, {
-    ...(opts.at !== undefined ? { at: opts.at } : {}),
-    onRead: (seq) => bar.tick(seq + 1),
-  });
+  let events: StoredEvent[] | undefined;
+  let root: ExecutionFrame;
+  if (opts.last === undefined) {
+    events = [];
+    for await (const event of ctx.journal.read(threadId, range)) {
+      events.push(event);
+      bar.tick(event.seq + 1);
+    }
+    root = foldAll(threadId, events);
+  } else {
+    root = await loadThread(ctx.journal, threadId, {
+      ...(opts.at !== undefined ? { at: opts.at } : {}),
+      onRead: (seq) => bar.tick(seq + 1),
+    });
+  }
   bar.end();
   const from = opts.last === undefined ? 0 : Math.max(0, root.messages.length - opts.last);
   await root.messages.load(from);
@@ -220,9 +237,7 @@ export async function showCommand(
   const resumes =
     from > 0
       ? []
-      : (await readAll(ctx.journal, threadId, opts.at !== undefined ? { to: opts.at } : {})).filter(
-          (e) => e.type === "run.resumed",
-        );
+      : (events ?? (await readAll(ctx.journal, threadId, range))).filter((e) => e.type === "run.resumed");
   if (resumes.length > 0) {
     out.push("");
     for (const e of resumes) out.push(paint("yellow", `↻ seq ${e.seq}: ${RESUMED[e.data.reason]}`));

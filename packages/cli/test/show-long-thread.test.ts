@@ -28,6 +28,15 @@ const ITERATIONS = 150;
 
 beforeAll(async () => {
   const journal = new FsJournal({ dir });
+  for (const threadId of ["t-long", "t-whole"]) await count(journal, threadId);
+  await journal.close();
+  // Damage the thread's first line: whatever reads the thread from its start now fails.
+  const file = join(dir, "t-long.jsonl");
+  const text = readFileSync(file, "utf8");
+  writeFileSync(file, `${"#".repeat(text.indexOf("\n"))}${text.slice(text.indexOf("\n"))}`);
+});
+
+async function count(journal: FsJournal, threadId: string) {
   let n = 0;
   await createAgent({
     journal,
@@ -51,13 +60,8 @@ beforeAll(async () => {
         { text: `Counted to ${ITERATIONS}.` },
       ],
     }),
-  }).run("count", { threadId: "t-long" });
-  await journal.close();
-  // Damage the thread's first line: whatever reads the thread from its start now fails.
-  const file = join(dir, "t-long.jsonl");
-  const text = readFileSync(file, "utf8");
-  writeFileSync(file, `${"#".repeat(text.indexOf("\n"))}${text.slice(text.indexOf("\n"))}`);
-});
+  }).run("count", { threadId });
+}
 
 describe("loom show on a long thread", () => {
   it("--last N reads the end of the thread only (from its latest snapshot)", async () => {
@@ -83,6 +87,24 @@ describe("loom show on a long thread", () => {
     const { code, stderr } = await loom("show", "t-long");
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/t-long\.jsonl.*line 1/);
+  });
+
+  it("the whole transcript (one read from the start) is what the snapshot path shows, at every point", async () => {
+    const head = (await loom("events", "t-whole", "--json")).stdout.trim().split("\n").length - 1;
+    expect(head).toBeGreaterThan(600);
+    for (const at of [0, 5, 199, 200, 201, 450, 600, head - 1, head]) {
+      const whole = await loom("show", "t-whole", "--at", String(at));
+      expect(whole.code).toBe(0);
+      // --last with more messages than there are: from the latest snapshot, every message.
+      const fromSnapshot = await loom("show", "t-whole", "--at", String(at), "--last", "100000");
+      expect(fromSnapshot.stdout).toBe(whole.stdout);
+      const last = await loom("show", "t-whole", "--at", String(at), "--last", "3");
+      const tail = last.stdout.trimEnd().split("\n").slice(-3);
+      expect(whole.stdout.trimEnd().split("\n").slice(-tail.length)).toEqual(tail);
+    }
+    expect((await loom("show", "t-whole")).stdout).toBe(
+      (await loom("show", "t-whole", "--at", String(head))).stdout.replace(` (at seq ${head})`, ""),
+    );
   });
 
   it("--at past the end is a usage error naming the last seq", async () => {
