@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { runCli } from "@loom/cli";
 import { type Agent, EVENT_VERSION } from "@loom/core";
 import { PostgresJournal } from "@loom/journal-postgres";
@@ -75,6 +77,22 @@ describe("loom over a postgres:// journal", () => {
     const { code, stdout } = await tail;
     expect(code).toBe(0);
     expect(stdout.trim().split("\n").at(-1)).toMatch(/5 run\.completed\s+"live"/);
+  });
+
+  it("the loom binary (@loom/core bundled in) reads it with @loom/journal-postgres from node_modules", async () => {
+    const bin = fileURLToPath(new URL("../bin/loom.js", import.meta.url));
+    const run = (...argv: string[]) =>
+      promisify(execFile)(process.execPath, [bin, "--journal", url, ...argv], {
+        env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: "1" },
+      });
+    expect((await run("threads")).stdout).toMatch(/pg-thread\s+\d+/);
+    expect((await run("show", "pg-thread")).stdout).toMatch(/^Thread pg-thread: /);
+    expect((await run("explain", "pg-thread")).stdout).toMatch(/Context of frame "root"/);
+    // An error raised by the other copy of @loom/core still maps to its exit code (3: not found).
+    await expect(run("show", "nope")).rejects.toMatchObject({
+      code: 3,
+      stderr: expect.stringContaining('No thread "nope"'),
+    });
   });
 
   it("says what is wrong with a bad postgres URL, without the password", async () => {

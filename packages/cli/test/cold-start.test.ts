@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import module from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { FsJournal } from "@loom/journal-fs";
 import { sampleEvents } from "@loom/testing";
@@ -43,9 +43,39 @@ describe("cold start", () => {
       await loomBin(tmp);
       const cache = join(tmp, "node-compile-cache");
       expect(existsSync(cache)).toBe(true);
-      // One folder per Node version and V8 flags, holding an entry per module compiled.
+      // One folder per Node version and V8 flags, holding an entry per module compiled: the
+      // binary's bundle and the chunk it loads for every command.
       const [version] = readdirSync(cache);
-      expect(readdirSync(join(cache, version!)).length).toBeGreaterThan(10);
+      expect(readdirSync(join(cache, version!)).length).toBeGreaterThanOrEqual(2);
+    },
+  );
+
+  it.skipIf(typeof module.registerHooks !== "function")(
+    "the loom binary brings @loom/core, @loom/journal-fs and zod in its bundle: show loads a handful of modules, not a hundred",
+    async () => {
+      const tmp = mkdtempSync(join(cwd, "tmp-"));
+      const hook = join(tmp, "count-modules.mjs");
+      writeFileSync(
+        hook,
+        `import { registerHooks } from "node:module";
+        const urls = [];
+        registerHooks({ load(url, context, next) { if (url.startsWith("file:")) urls.push(url); return next(url, context); } });
+        process.on("exit", () => process.stderr.write("\\nloaded " + JSON.stringify(urls) + "\\n"));`,
+      );
+      const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: "1" };
+      delete env.NODE_COMPILE_CACHE;
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        ["--import", pathToFileURL(hook).href, bin, "--journal", `file://${dir}`, "show", "t-cold"],
+        { cwd, env },
+      );
+      expect(stdout).toMatch(/^Thread t-cold: /);
+      const urls = JSON.parse(/loaded (.*)/.exec(stderr)![1]!) as string[];
+      const loaded = urls.filter((u) => u !== pathToFileURL(hook).href);
+      expect(
+        loaded.filter((u) => /node_modules|[\\/](core|journal-fs|debugger)[\\/]dist[\\/]/.test(u)),
+      ).toEqual([]);
+      expect(loaded.length).toBeLessThanOrEqual(4);
     },
   );
 
