@@ -41,15 +41,20 @@ function script(iterations: number): ScriptedTurn[] {
   return turns;
 }
 
-/** Counts the appends a journal is asked for. */
-function counted(journal: Journal): { journal: Journal; appends: () => number } {
+/** Counts the appends a journal is asked for, and notes when each one resolved (ms), until `restore()`. */
+function counted(journal: Journal): { appends: () => number; resolved: number[]; restore: () => void } {
   let appends = 0;
-  const append = journal.append.bind(journal);
+  const resolved: number[] = [];
+  const original = journal.append;
+  const append = original.bind(journal);
   journal.append = (threadId, events, expectedSeq) => {
     appends++;
-    return append(threadId, events, expectedSeq);
+    return append(threadId, events, expectedSeq).then((result) => {
+      resolved.push(performance.now());
+      return result;
+    });
   };
-  return { journal, appends: () => appends };
+  return { appends: () => appends, resolved, restore: () => void (journal.append = original) };
 }
 
 /** The batches an iteration appends (from a run on MemoryJournal): each from a tool.completed to the next tool.started. */
@@ -80,66 +85,62 @@ async function appendAloneUs(journal: Journal, first: NewEvent[], batches: NewEv
 }
 
 /**
- * µs (median) of the append's own statement for `batches`, sent as the journal sends it (prepared,
- * the batch as one JSON parameter) but built beforehand, on one connection: what the server and the
- * round trip cost, without the journal's client work or the agent's.
+ * µs (median) of the append's own statement for `batches`, as the journal sends it (its prepared
+ * statement, read back from the server, and the rows it stored for the same batches, replayed on a new
+ * thread) on one connection: what the server and the round trip cost, without the journal's client
+ * work or the agent's.
  */
-async function statementAloneUs(pool: pg.Pool, schema: string, first: NewEvent[], batches: NewEvent[][]) {
-  const s = `"${schema}"`;
-  const threadId = `bench-statement-${randomUUID()}`;
-  const rows = (events: NewEvent[], start: number) =>
-    JSON.stringify(
-      events.map((e, i) => ({
-        seq: start + i,
-        v: e.v,
-        type: e.type,
-        run_id: e.runId,
-        ts: e.ts,
-        frame_id: e.frameId,
-        parent_frame_id: e.parentFrameId ?? null,
-        depth: e.depth,
-        iteration: e.iteration,
-        data: e.data,
-      })),
-    );
-  const text = `WITH head AS (
-      UPDATE ${s}.threads SET head_seq = $3, status = COALESCE($4, status), updated_at = clock_timestamp()
-      WHERE thread_id = $1 AND head_seq = $5
-      RETURNING thread_id, NOT pg_try_advisory_xact_lock(hashtextextended('loom-listen:${schema}', 0)) AS listened
-    ), inserted AS (
-      INSERT INTO ${s}.events (thread_id, seq, v, type, run_id, ts, frame_id, parent_frame_id, depth, iteration, data)
-      SELECT head.thread_id, e.* FROM head, json_to_recordset($2::json) AS e(seq integer, v smallint, type text,
-        run_id text, ts double precision, frame_id text, parent_frame_id text, depth integer, iteration integer, data jsonb)
-    )
-    SELECT listened FROM head`;
-  const client = await pool.connect();
+async function statementAloneUs(schema: string, first: NewEvent[], batches: NewEvent[][]): Promise<number> {
+  // A journal on a pool of one connection, so the statements it prepares are on the client used below.
+  const one = new pg.Pool({ connectionString: DATABASE, max: 1 });
+  const journal = new PostgresJournal({ pool: one, schema });
+  const [prepare, ...replayed] = batches;
   try {
-    await client.query(`INSERT INTO ${s}.threads (thread_id, head_seq) VALUES ($1, $2)`, [
-      threadId,
-      first.length - 1,
-    ]);
-    let head = first.length - 1;
-    const prepared = batches.map((batch) => {
-      const values = [threadId, rows(batch, head + 1), head + batch.length, null, head];
-      head += batch.length;
-      return values;
-    });
-    const times: number[] = [];
-    for (const values of prepared) {
-      const started = performance.now();
-      const result = await client.query({ name: `bench_statement_${schema}`, text, values });
-      times.push((performance.now() - started) * 1000);
-      if (result.rows.length !== 1) throw new Error("bench statement claimed nothing");
+    const source = `bench-statement-source-${randomUUID()}`;
+    let head = (await journal.append(source, first, -1)).lastSeq;
+    for (const batch of batches) head = (await journal.append(source, batch, head)).lastSeq;
+    const threadId = `bench-statement-${randomUUID()}`;
+    head = (await journal.append(threadId, first, -1)).lastSeq;
+    head = (await journal.append(threadId, prepare!, head)).lastSeq;
+    const client = await one.connect();
+    try {
+      const { rows: statements } = await client.query<{ name: string; statement: string }>(
+        "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE '%batch_same'",
+      );
+      const { rows: stored } = await client.query<{ events: string; snapshot_seq: number | null }>(
+        `SELECT events, snapshot_seq FROM "${schema}".batches WHERE thread_id = $1 AND first_seq > $2 ORDER BY first_seq`,
+        [source, head],
+      );
+      const [advance] = statements;
+      if (advance === undefined || stored.length !== replayed.length) throw new Error("nothing to replay");
+      const times: number[] = [];
+      for (const [i, row] of stored.entries()) {
+        // The journal's parameters (an iteration keeps the thread's status): thread, events, last seq,
+        // first snapshot seq, expected seq.
+        const values = [threadId, row.events, head + replayed[i]!.length, row.snapshot_seq, head];
+        const started = performance.now();
+        const result = await client.query({ name: advance.name, text: advance.statement, values });
+        times.push((performance.now() - started) * 1000);
+        if (result.rows.length !== 1) throw new Error("the replayed statement stored nothing");
+        head += replayed[i]!.length;
+      }
+      return median(times);
+    } finally {
+      client.release();
     }
-    return median(times);
   } finally {
-    client.release();
+    await journal.close();
+    await one.end();
   }
 }
 
-/** µs per iteration of one run of the workload on `journal`, and the appends it made per iteration. */
-async function loop(journal: Journal): Promise<{ us: number; appendsPerIteration: number }> {
-  const { appends } = counted(journal);
+/**
+ * µs per iteration of one run of the workload on `journal` (its mean: the run's time over its
+ * iterations), the median iteration (from one append's commit to the next: the loop has one append
+ * per iteration), and the appends it made per iteration.
+ */
+async function loop(journal: Journal): Promise<{ us: number; p50: number; appendsPerIteration: number }> {
+  const { appends, resolved, restore } = counted(journal);
   const agent = createAgent({
     journal,
     tools: [add],
@@ -147,10 +148,11 @@ async function loop(journal: Journal): Promise<{ us: number; appendsPerIteration
     provider: new ScriptedProvider({ turns: script(ITERATIONS), recordRequests: false }),
   });
   const started = performance.now();
-  const result = await agent.run("go", { threadId: `bench-${randomUUID()}` });
+  const result = await agent.run("go", { threadId: `bench-${randomUUID()}` }).finally(restore);
   const us = ((performance.now() - started) * 1000) / ITERATIONS;
   if (result.status !== "completed") throw new Error("bench run did not complete");
-  return { us, appendsPerIteration: appends() / ITERATIONS };
+  const iterations = resolved.slice(1).map((at, i) => (at - resolved[i]!) * 1000);
+  return { us, p50: median(iterations), appendsPerIteration: appends() / ITERATIONS };
 }
 
 async function commitLatencyUs(pool: pg.Pool, table: string): Promise<Latency> {
@@ -223,9 +225,10 @@ try {
     note("commit-mean", commit.mean);
     const pgRun = await loop(postgres);
     note("postgres", pgRun.us);
+    note("postgres-p50", pgRun.p50);
     appendsPer.postgres = pgRun.appendsPerIteration;
     note("pg-append-alone", await appendAloneUs(postgres, first, batches));
-    note("pg-statement-alone", await statementAloneUs(pool, schema, first, batches));
+    note("pg-statement-alone", await statementAloneUs(schema, first, batches));
     const fsync = await fsyncUs(join(dir, "raw.log"));
     note("fsync", fsync.median);
     note("fsync-mean", fsync.mean);
@@ -240,6 +243,7 @@ try {
     bytesPerIteration = Math.round(written / ITERATIONS);
     note("fsync-same-bytes", (await fsyncUs(join(dir, "raw-same-bytes.log"), bytesPerIteration)).mean);
     note("fs-always", alwaysRun.us);
+    note("fs-always-p50", alwaysRun.p50);
     appendsPer["fs-always"] = alwaysRun.appendsPerIteration;
     const memoryRun = await loop(new MemoryJournal());
     note("memory", memoryRun.us);
@@ -277,7 +281,10 @@ try {
     appendsPer["fs-always"],
   );
   line('journal-fs fsync "never"', m("fs-never"), "MemoryJournal loop", m("memory"), 2);
-  console.log("the same, against the mean of each baseline (as the loop's figure is a mean):");
+  console.log("the median iteration (one append's commit to the next), against each baseline's median:");
+  line("journal-postgres, p50", m("postgres-p50"), "commit (1-row INSERT)", m("commit"), 1.5);
+  line('journal-fs fsync "always", p50', m("fs-always-p50"), "appendFile + fsync", m("fsync"), 1.5);
+  console.log("the mean iteration, against the mean of each baseline (as the loop's figure is a mean):");
   line("journal-postgres", m("postgres"), "commit, mean", m("commit-mean"), 1.5);
   line('journal-fs fsync "always"', m("fs-always"), "appendFile + fsync, mean", m("fsync-mean"), 1.5);
   line(

@@ -145,11 +145,14 @@ try {
       }
       add(
         `pg raw ${size}`,
-        await timed(() =>
-          pool.query(
-            `SELECT seq, type, run_id, ts, frame_id, depth, iteration, data FROM ${schema}.events WHERE thread_id = $1 ORDER BY seq`,
-            [id],
-          ),
+        // The rows as stored (one per append) and their JSON parsed, as a reader without Loom would.
+        await timed(async () =>
+          (
+            await pool.query<{ events: string }>(
+              `SELECT events FROM ${schema}.batches WHERE thread_id = $1 ORDER BY first_seq`,
+              [id],
+            )
+          ).rows.map((row) => JSON.parse(row.events)),
         ),
       );
       add(`pg loom ${size}`, await timed(() => loadThread(postgres, id)));

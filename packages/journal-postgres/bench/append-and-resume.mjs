@@ -146,7 +146,11 @@ async function longThread(eventTarget) {
 
 async function main() {
   await journal.migrate();
-  await pool.query(`CREATE TABLE "${schema}".raw_events (LIKE "${schema}".events INCLUDING ALL)`);
+  // The baseline: one row per event, keyed by (thread, seq), as a table without Loom would store them.
+  await pool.query(`CREATE TABLE "${schema}".raw_events (
+    thread_id text COLLATE "C" NOT NULL, seq integer NOT NULL, v smallint NOT NULL, type text NOT NULL,
+    run_id text NOT NULL, ts double precision NOT NULL, frame_id text NOT NULL, parent_frame_id text,
+    depth integer NOT NULL, iteration integer NOT NULL, data jsonb NOT NULL, PRIMARY KEY (thread_id, seq))`);
   const appendRows = [];
   for (const [batch, appends] of [
     [1, 2000],
@@ -176,8 +180,12 @@ async function main() {
   const rawReadMs = [];
   for (let i = 0; i < 5; i++) {
     rawReadMs.push(
-      await timeIt(() =>
-        pool.query(`SELECT * FROM "${schema}".events WHERE thread_id = 'long' ORDER BY seq`),
+      await timeIt(async () =>
+        (
+          await pool.query(
+            `SELECT events FROM "${schema}".batches WHERE thread_id = 'long' ORDER BY first_seq`,
+          )
+        ).rows.map((row) => JSON.parse(row.events)),
       ),
     );
     resumeMs.push(

@@ -74,6 +74,42 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS events_snapshots ON ${s}.events (thread_id, seq) WHERE type = 'snapshot'`,
     ],
   },
+  {
+    version: 5,
+    name: "one row per append",
+    up: (s) => [
+      // An append is one row holding its events as JSON text: one heap tuple and one index entry per
+      // append instead of one per event, and no head row to update; the head is the thread's last
+      // batch (ADR 0013). Locked first, so an append of an older version cannot land between the
+      // copy and the drop; older versions fail from here on (their tables are gone), loudly.
+      `LOCK TABLE ${s}.threads, ${s}.events IN ACCESS EXCLUSIVE MODE`,
+      `CREATE TABLE ${s}.batches (
+        thread_id text COLLATE "C" NOT NULL,
+        first_seq integer NOT NULL,
+        last_seq integer NOT NULL,
+        snapshot_seq integer,
+        appended_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        events text NOT NULL,
+        PRIMARY KEY (thread_id, first_seq)
+      )`,
+      // Only batches holding a snapshot are in it: appends of other events never touch it.
+      `CREATE INDEX batches_snapshots ON ${s}.batches (thread_id, snapshot_seq) WHERE snapshot_seq IS NOT NULL`,
+      // Each stored event becomes a batch of one, in the text form appends write.
+      `INSERT INTO ${s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
+       SELECT thread_id, seq, seq, CASE WHEN type = 'snapshot' THEN seq END, to_timestamp(ts / 1000),
+         jsonb_build_array(
+           jsonb_build_object('v', v, 'seq', seq, 'runId', run_id, 'ts', ts, 'frameId', frame_id,
+             'depth', depth, 'iteration', iteration, 'type', type, 'data', data)
+           || CASE WHEN parent_frame_id IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('parentFrameId', parent_frame_id) END
+         )::text
+       FROM ${s}.events`,
+      `DROP TABLE ${s}.events`,
+      `ALTER TABLE ${s}.threads DROP COLUMN head_seq, DROP COLUMN updated_at`,
+      // The thread's row now changes only when its status does; a fork or a first append inserts it.
+      `ALTER TABLE ${s}.threads SET (fillfactor = 100)`,
+    ],
+  },
 ];
 
 /**

@@ -18,12 +18,11 @@ import {
   validateThreadId,
 } from "@loom/core";
 import pg from "pg";
-import { EVENT_COLUMNS, EVENT_RECORDSET, type EventRow, eventRowsJson, rowToEvent } from "./event-rows.js";
+import { BATCH_COLUMNS, type BatchRow, batchEvents, batchText, firstSnapshotSeq } from "./batches.js";
 import { migrateSchema } from "./migrations.js";
 import { type PostgresJournalOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { describeServer, toJournalError } from "./pg-errors.js";
 import { quoteIdent } from "./sql.js";
-import { checkStorableText } from "./storable-text.js";
 import {
   listenerLockKey,
   NotificationHub,
@@ -35,10 +34,12 @@ import { type HeldThreadLock, holdThreadLock, threadLockName } from "./thread-lo
 
 const MAX_SEQ = 2_147_483_647;
 const NOTIFY_INTERVAL_MS = 5;
+/** Threads whose last append by this journal is remembered (`appended`). */
+const APPENDED_KEPT = 1024;
 
 interface ThreadRow {
   readonly thread_id: string;
-  readonly head_seq: number;
+  readonly last_seq: number;
   readonly status: string | null;
   readonly created_ms: number;
   readonly updated_ms: number;
@@ -46,8 +47,9 @@ interface ThreadRow {
 
 /**
  * A journal in PostgreSQL. Each append is one prepared statement (so one transaction, one round
- * trip): the `expectedSeq` check on the thread's row and the multi-row insert of the batch. Live
- * subscribers are notified right after the commit, when there are any (ADR 0011).
+ * trip) inserting one row: the batch, keyed by its thread and first seq, written only if the
+ * thread's last batch ends at `expectedSeq` (ADR 0013). Live subscribers are notified right after the
+ * commit, when there are any (ADR 0011).
  */
 export class PostgresJournal implements Journal {
   readonly specificationVersion = "v1" as const;
@@ -74,7 +76,16 @@ export class PostgresJournal implements Journal {
   private notifying: Promise<void> | undefined;
   private notifiedAt = Number.NEGATIVE_INFINITY;
   /** The append's two statements: creating a thread, and advancing one. */
-  private readonly sql: { readonly create: string; readonly advance: string };
+  private readonly sql: { readonly create: string; readonly advance: string; readonly advanceSame: string };
+  /**
+   * The head and status of this journal's last append to each recent thread. An append that expects
+   * that head and keeps that status leaves the thread's row alone: its head check proves no other
+   * batch (so no other status) came in between.
+   */
+  private readonly appended = new Map<
+    string,
+    { readonly seq: number; readonly status: FrameStatus | undefined }
+  >();
 
   constructor(options: PostgresJournalOptions = {}) {
     this.options = resolveOptions(options);
@@ -82,7 +93,11 @@ export class PostgresJournal implements Journal {
     this.s = quoteIdent(this.schema);
     this.channel = notifyChannel(this.schema);
     this.lockKey = listenerLockKey(this.schema);
-    this.sql = { create: this.createSql(), advance: this.advanceSql() };
+    this.sql = {
+      create: this.createSql(),
+      advance: this.advanceSql(true),
+      advanceSame: this.advanceSql(false),
+    };
     this.statementPrefix = `loom_${createHash("sha256").update(this.schema).digest("hex").slice(0, 16)}_`;
     if (options.pool) {
       this.pool = options.pool;
@@ -188,24 +203,44 @@ export class PostgresJournal implements Journal {
         `Thread "${threadId}" cannot hold more than ${MAX_SEQ} events.`,
       );
     }
-    const rowsJson = eventRowsJson(sealed);
-    checkStorableText(threadId, sealed, rowsJson);
     let status: FrameStatus | undefined;
     for (const event of sealed) status = threadStatusAfter(status, event);
     const create = expectedSeq === -1;
-    const result = await this.query<{ listened: boolean }>(
-      `append to thread "${threadId}"`,
-      create ? this.sql.create : this.sql.advance,
-      [threadId, rowsJson, lastSeq, status ?? null, ...(create ? [] : [expectedSeq])],
-      // Named, so each connection parses and plans it once: that was a third of an append's time.
-      // (Renamed when the text changes: a pool may hold connections that prepared the old text.)
-      `${this.statementPrefix}${create ? "claim_create" : "claim_advance"}`,
-    );
-    const claimed = result.rows[0];
-    if (claimed === undefined) {
+    // What this journal knows the stored status to be, if it wrote the head this append expects.
+    const known = this.appended.get(threadId);
+    const stored = known?.seq === expectedSeq ? known : undefined;
+    const same = !create && (status === undefined || (stored !== undefined && stored.status === status));
+    let inserted: { listened: boolean } | undefined;
+    try {
+      const result = await this.pool.query<{ listened: boolean }>({
+        // Named, so each connection parses and plans it once: that was a third of an append's time.
+        // (Renamed when the text changes: a pool may hold connections that prepared the old text.)
+        name: `${this.statementPrefix}${create ? "batch_create" : same ? "batch_same" : "batch_advance"}`,
+        text: create ? this.sql.create : same ? this.sql.advanceSame : this.sql.advance,
+        values: [
+          threadId,
+          batchText(sealed),
+          lastSeq,
+          firstSnapshotSeq(sealed),
+          expectedSeq,
+          ...(same ? [] : [status ?? null]),
+        ],
+      });
+      inserted = result.rows[0];
+    } catch (error) {
+      // Another append at the same head committed first: the batch key (thread, first seq) is taken.
+      if (!isBatchKeyTaken(error))
+        throw toJournalError(error, `append to thread "${threadId}"`, this.server());
+    }
+    if (inserted === undefined) {
       throw new JournalConflictError(threadId, expectedSeq, await this.head(threadId));
     }
-    if (claimed.listened) this.scheduleNotify(threadId, lastSeq);
+    if (inserted.listened) this.scheduleNotify(threadId, lastSeq);
+    this.appended.delete(threadId);
+    if (create || status !== undefined || stored !== undefined) {
+      if (this.appended.size >= APPENDED_KEPT) this.appended.delete(this.appended.keys().next().value!);
+      this.appended.set(threadId, { seq: lastSeq, status: status ?? stored?.status });
+    }
     return { lastSeq };
   }
 
@@ -218,15 +253,28 @@ export class PostgresJournal implements Journal {
     const to = Math.min(range.to ?? MAX_SEQ, MAX_SEQ);
     let from = range.from ?? 0;
     while (from <= to) {
-      const { rows } = await this.query<EventRow>(
+      // A page: the batch holding `from`, then those starting up to pageSize - 1 seqs later.
+      const last = Math.min(to, from + pageSize - 1);
+      const { rows } = await this.query<BatchRow>(
         `read thread "${threadId}"`,
-        `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
-         WHERE thread_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
-        [threadId, from, to, pageSize],
+        `SELECT ${BATCH_COLUMNS} FROM ${this.s}.batches
+         WHERE thread_id = $1 AND first_seq <= $3 AND first_seq >= coalesce(
+           (SELECT first_seq FROM ${this.s}.batches WHERE thread_id = $1 AND first_seq <= $2
+            ORDER BY first_seq DESC LIMIT 1), 0)
+         ORDER BY first_seq`,
+        [threadId, from, last],
+        `${this.statementPrefix}read`,
       );
-      for (const row of rows) yield rowToEvent(row, this.schema);
-      if (rows.length < pageSize) return;
-      from = rows.at(-1)!.seq + 1;
+      for (const row of rows) {
+        if (row.last_seq < from) continue;
+        for (const event of batchEvents(threadId, row, this.schema)) {
+          if (event.seq >= from && event.seq <= to) yield event;
+        }
+      }
+      const end = rows.at(-1)?.last_seq;
+      // Batches are contiguous: one ending before the page's last seq is the thread's last.
+      if (end === undefined || end < last) return;
+      from = end + 1;
     }
   }
 
@@ -236,25 +284,30 @@ export class PostgresJournal implements Journal {
     validateThreadId(threadId);
     if (atOrBefore !== undefined) validateReadRange({ to: atOrBefore });
     await this.whenReady();
-    const { rows } = await this.query<EventRow>(
+    const at = Math.min(atOrBefore ?? MAX_SEQ, MAX_SEQ);
+    // The batch whose first snapshot is the last at or before `at` holds the snapshot wanted: every
+    // later batch's snapshots all come after `at`.
+    const { rows } = await this.query<BatchRow>(
       `find the latest snapshot of thread "${threadId}"`,
-      `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
-       WHERE thread_id = $1 AND type = 'snapshot' AND seq <= $2 ORDER BY seq DESC LIMIT 1`,
-      [threadId, Math.min(atOrBefore ?? MAX_SEQ, MAX_SEQ)],
+      `SELECT ${BATCH_COLUMNS} FROM ${this.s}.batches
+       WHERE thread_id = $1 AND snapshot_seq IS NOT NULL AND snapshot_seq <= $2
+       ORDER BY snapshot_seq DESC LIMIT 1`,
+      [threadId, at],
     );
-    return rows[0] ? rowToEvent(rows[0], this.schema) : undefined;
+    if (rows[0] === undefined) return undefined;
+    return batchEvents(threadId, rows[0], this.schema).findLast((e) => e.type === "snapshot" && e.seq <= at);
   }
 
   async head(threadId: string): Promise<number> {
     this.checkOpen();
     validateThreadId(threadId);
     await this.whenReady();
-    const { rows } = await this.query<{ head_seq: number }>(
+    const { rows } = await this.query<{ last_seq: number }>(
       `read the head of thread "${threadId}"`,
-      `SELECT head_seq FROM ${this.s}.threads WHERE thread_id = $1`,
+      `SELECT last_seq FROM ${this.s}.batches WHERE thread_id = $1 ORDER BY first_seq DESC LIMIT 1`,
       [threadId],
     );
-    return rows[0]?.head_seq ?? -1;
+    return rows[0]?.last_seq ?? -1;
   }
 
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
@@ -270,13 +323,15 @@ export class PostgresJournal implements Journal {
       const page = Math.min(left, this.options.threadsPageSize);
       const { rows } = await this.query<ThreadRow>(
         "list threads",
-        `SELECT thread_id, head_seq, status,
-                floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms,
-                floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_ms
-         FROM ${this.s}.threads
-         WHERE ($1::text IS NULL OR (thread_id >= $1 AND starts_with(thread_id, $1)))
-           AND ($2::text IS NULL OR thread_id > $2)
-         ORDER BY thread_id LIMIT $3`,
+        `SELECT t.thread_id, last.last_seq, t.status,
+                floor(extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms,
+                floor(extract(epoch FROM last.appended_at) * 1000)::float8 AS updated_ms
+         FROM ${this.s}.threads t CROSS JOIN LATERAL (
+           SELECT last_seq, appended_at FROM ${this.s}.batches b WHERE b.thread_id = t.thread_id
+           ORDER BY first_seq DESC LIMIT 1) last
+         WHERE ($1::text IS NULL OR (t.thread_id >= $1 AND starts_with(t.thread_id, $1)))
+           AND ($2::text IS NULL OR t.thread_id > $2)
+         ORDER BY t.thread_id LIMIT $3`,
         [query.prefix ?? null, after, page],
       );
       for (const row of rows) {
@@ -284,8 +339,8 @@ export class PostgresJournal implements Journal {
           threadId: row.thread_id,
           createdAt: row.created_ms,
           updatedAt: row.updated_ms,
-          eventCount: row.head_seq + 1,
-          lastSeq: row.head_seq,
+          eventCount: row.last_seq + 1,
+          lastSeq: row.last_seq,
           status: (row.status ?? undefined) as FrameStatus | undefined,
         };
       }
@@ -311,43 +366,61 @@ export class PostgresJournal implements Journal {
     }
     await this.whenReady();
     await this.transaction(`fork thread "${from}" into "${to}"`, async (client) => {
-      const source = await client.query<{ head_seq: number }>(
-        `SELECT head_seq FROM ${this.s}.threads WHERE thread_id = $1 FOR SHARE`,
-        [from],
-      );
-      const head = source.rows[0]?.head_seq;
-      if (head === undefined) {
+      // Newest first, from the batch holding `atSeq`: the cut batch, then where the root frame's
+      // status comes from (its last event at or before `atSeq`, usually in that same batch).
+      const batches = async (before: number) =>
+        (
+          await client.query<BatchRow>(
+            `SELECT ${BATCH_COLUMNS} FROM ${this.s}.batches WHERE thread_id = $1 AND first_seq <= $2
+             ORDER BY first_seq DESC LIMIT 8`,
+            [from, before],
+          )
+        ).rows;
+      let page = await batches(atSeq);
+      const cut = page[0];
+      if (cut === undefined) {
         throw new JournalError("thread_not_found", `Cannot fork thread "${from}": it has no events.`);
       }
-      if (atSeq > head) {
+      if (atSeq > cut.last_seq) {
         throw new JournalError(
           "invalid_range",
-          `Cannot fork thread "${from}" at seq ${atSeq}: its seqs run from 0 to ${head}.`,
+          `Cannot fork thread "${from}" at seq ${atSeq}: its seqs run from 0 to ${cut.last_seq}.`,
         );
       }
-      const lastRoot = await client.query<{ type: string }>(
-        `SELECT type FROM ${this.s}.events WHERE thread_id = $1 AND seq <= $2 AND depth = 0
-         ORDER BY seq DESC LIMIT 1`,
-        [from, atSeq],
-      );
-      const rootType = lastRoot.rows[0]?.type;
-      const status =
-        rootType === undefined
-          ? undefined
-          : threadStatusAfter(undefined, { depth: 0, type: rootType } as StoredEvent);
+      const kept = batchEvents(from, cut, this.schema).filter((e) => e.seq <= atSeq);
+      let status: FrameStatus | undefined;
+      for (let events = kept, index = 0; ; ) {
+        const root = events.findLast((e) => e.depth === 0);
+        if (root !== undefined) {
+          status = threadStatusAfter(undefined, root);
+          break;
+        }
+        if (++index === page.length) {
+          page = await batches(page.at(-1)!.first_seq - 1);
+          index = 0;
+          if (page.length === 0) break;
+        }
+        events = batchEvents(from, page[index]!, this.schema);
+      }
       const created = await client.query(
-        `INSERT INTO ${this.s}.threads (thread_id, head_seq, status) VALUES ($1, $2, $3)
+        `INSERT INTO ${this.s}.threads (thread_id, status, created_at) VALUES ($1, $2, now())
          ON CONFLICT (thread_id) DO NOTHING`,
-        [to, atSeq, status ?? null],
+        [to, status ?? null],
       );
       if (created.rowCount !== 1) {
         throw new JournalError("thread_exists", `Cannot fork into "${to}": that thread already exists.`);
       }
+      // Whole batches are copied as they are (their text holds no thread id); the cut one is rewritten.
       await client.query(
-        `INSERT INTO ${this.s}.events (${EVENT_COLUMNS})
-         SELECT $1, seq, v, type, run_id, ts, frame_id, parent_frame_id, depth, iteration, data
-         FROM ${this.s}.events WHERE thread_id = $2 AND seq <= $3`,
-        [to, from, atSeq],
+        `INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
+         SELECT $1, first_seq, last_seq, snapshot_seq, appended_at, events
+         FROM ${this.s}.batches WHERE thread_id = $2 AND first_seq < $3`,
+        [to, from, cut.first_seq],
+      );
+      await client.query(
+        `INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
+         VALUES ($1, $2, $3, $4, now(), $5)`,
+        [to, cut.first_seq, atSeq, firstSnapshotSeq(kept), batchText(kept)],
       );
     });
   }
@@ -407,39 +480,48 @@ export class PostgresJournal implements Journal {
     }
   }
 
-  private createSql(): string {
-    return `WITH head AS (
-        INSERT INTO ${this.s}.threads (thread_id, head_seq, status) VALUES ($1, $3, $4)
-        ON CONFLICT (thread_id) DO NOTHING RETURNING ${this.claimedSql()}
-      ), ${this.insertSql()}`;
-  }
+  // The append's parameters: $1 thread, $2 events, $3 last seq, $4 first snapshot seq, $5 expected
+  // seq, and $6 the status after the batch (not sent to the statement that leaves the status alone).
 
-  private advanceSql(): string {
-    return `WITH head AS (
-        UPDATE ${this.s}.threads
-        SET head_seq = $3, status = COALESCE($4, status), updated_at = clock_timestamp()
-        WHERE thread_id = $1 AND head_seq = $5 RETURNING ${this.claimedSql()}
-      ), ${this.insertSql()}`;
+  private createSql(): string {
+    // The thread's row is inserted with its first batch; a second creator finds seq 0 taken.
+    return `WITH thread AS (
+        INSERT INTO ${this.s}.threads (thread_id, status, created_at) VALUES ($1, $6, now())
+        ON CONFLICT (thread_id) DO NOTHING
+      ), inserted AS (
+        INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
+        SELECT $1, $5::integer + 1, $3, $4, now(), $2 RETURNING ${this.listenedSql()}
+      )
+      SELECT listened FROM inserted`;
   }
 
   /**
-   * What the head row's claim returns: the thread, and whether anyone listens for NOTIFYs on this
-   * schema (a LISTEN connection holds the listener lock shared). The exclusive try is held to the
-   * commit, so a listener that starts meanwhile waits for it and then reads what it committed.
-   * Concurrent appends fail it on each other and notify: one more NOTIFY, never one less.
+   * Written only if the thread's last batch ends at the expected seq (else no row: a conflict). Two
+   * appends that both see that head insert the same key, and the second fails on it once the first
+   * commits. With `status`, the thread's row is updated too if its status changes, with the batch.
    */
-  private claimedSql(): string {
-    return `thread_id, NOT pg_try_advisory_xact_lock(${this.lockKey}) AS listened`;
+  private advanceSql(status: boolean): string {
+    const insert = `INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
+        SELECT $1, $5::integer + 1, $3, $4, now(), $2
+        WHERE (SELECT last_seq FROM ${this.s}.batches WHERE thread_id = $1
+               ORDER BY first_seq DESC LIMIT 1) = $5
+        RETURNING ${this.listenedSql()}`;
+    if (!status) return insert;
+    return `WITH inserted AS (${insert}), status AS (
+        UPDATE ${this.s}.threads SET status = $6 FROM inserted
+        WHERE thread_id = $1 AND $6::text IS NOT NULL AND status IS DISTINCT FROM $6::text
+      )
+      SELECT listened FROM inserted`;
   }
 
-  private insertSql(): string {
-    // The insert runs only when `head` claimed the thread's row: otherwise the join is empty, and so
-    // is the result (no row: a conflict).
-    return `inserted AS (
-        INSERT INTO ${this.s}.events (${EVENT_COLUMNS})
-        SELECT head.thread_id, e.* FROM head, ${EVENT_RECORDSET}
-      )
-      SELECT listened FROM head`;
+  /**
+   * Whether anyone listens for NOTIFYs on this schema (a LISTEN connection holds the listener lock
+   * shared). The exclusive try is held to the commit, so a listener that starts meanwhile waits for
+   * it and then reads what it committed. Concurrent appends fail it on each other and notify: one
+   * more NOTIFY, never one less.
+   */
+  private listenedSql(): string {
+    return `NOT pg_try_advisory_xact_lock(${this.lockKey}) AS listened`;
   }
 
   /**
@@ -531,4 +613,14 @@ export class PostgresJournal implements Journal {
       throw new JournalError("journal_closed", "This PostgresJournal was closed; create a new one.");
     }
   }
+}
+
+/** A unique violation on the batches' key: another append took the same first seq. */
+function isBatchKeyTaken(error: unknown): boolean {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { code?: unknown }).code === "23505" &&
+    (error as { constraint?: unknown }).constraint === "batches_pkey"
+  );
 }

@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import type { PostgresJournal } from "../src/index.ts";
 import { listenerLockKey, notifyChannel } from "../src/subscription.ts";
-import { adminPool, DATABASE_URL, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { adminPool, DATABASE_URL, dropSchema, insertBatchRow, journalIn, uniqueSchema } from "./database.ts";
 
 // An append is one statement, so one round trip and one commit (ADR 0011). What an iteration of an
 // agent costs on Postgres is what that statement costs: these tests fail if an append grows a
@@ -125,23 +125,7 @@ it("a subscriber that starts while an append found nobody listening waits for it
   await appender.query("BEGIN");
   await appender.query(`SELECT pg_advisory_xact_lock(${listenerLockKey(schema)})`);
   const [event] = sampleEvents(1, { start: head + 1 });
-  await appender.query(
-    `WITH claimed AS (UPDATE "${schema}".threads SET head_seq = $1 WHERE thread_id = 'late' AND head_seq = $2 RETURNING thread_id)
-     INSERT INTO "${schema}".events (thread_id, seq, v, type, run_id, ts, frame_id, depth, iteration, data)
-     SELECT thread_id, $1, $3, $4, $5, $6, $7, $8, $9, $10 FROM claimed`,
-    [
-      head + 1,
-      head,
-      event!.v,
-      event!.type,
-      event!.runId,
-      event!.ts,
-      event!.frameId,
-      event!.depth,
-      event!.iteration,
-      JSON.stringify(event!.data),
-    ],
-  );
+  await insertBatchRow(appender, schema, "late", head + 1, [event!]);
 
   const seen: number[] = [];
   const controller = new AbortController();
@@ -175,4 +159,34 @@ it("a subscriber that starts while an append found nobody listening waits for it
   controller.abort();
   await following;
   await Promise.all([reader.close(), writer.close()]);
+});
+
+it("writes the thread's row only when its status changes, and keeps threads() right when another writer changed it in between", async () => {
+  const one = journalIn(schema);
+  const other = journalIn(schema);
+  const status = async () => {
+    for await (const info of one.threads({ prefix: "status" })) return info.status;
+  };
+  const rowVersion = async () =>
+    (await admin.query(`SELECT xmin::text AS v FROM "${schema}".threads WHERE thread_id = 'status'`)).rows[0]
+      .v;
+  const [started, ...rest] = sampleEvents(4);
+  const completed = {
+    ...sampleEvents(1, { start: 4 })[0]!,
+    type: "run.completed",
+    data: { text: "done" },
+  } as never;
+  let head = (await one.append("status", [started!], -1)).lastSeq;
+  const created = await rowVersion();
+  for (const event of rest) head = (await one.append("status", [event], head)).lastSeq;
+  expect(await rowVersion()).toBe(created); // "running" all along: the row was not written again
+  expect(await status()).toBe("running");
+
+  // Another journal completes the thread; the first one's memory of the head is stale now.
+  head = (await other.append("status", [completed], head)).lastSeq;
+  expect(await status()).toBe("completed");
+  await expect(one.append("status", sampleEvents(1, { start: 1 }), head - 1)).rejects.toThrow(/expected/i);
+  head = (await one.append("status", sampleEvents(1, { start: 1 }), head)).lastSeq;
+  expect(await status()).toBe("running");
+  await Promise.all([one.close(), other.close()]);
 });

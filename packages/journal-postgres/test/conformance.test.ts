@@ -22,7 +22,9 @@ const factory: JournalStorageFactory<Storage> = {
   // A row whose data no longer matches its type, as a hand edit or a bad migration leaves it.
   corrupt: async ({ schema }, { threadId, seq }) => {
     await admin.query(
-      `UPDATE "${schema}".events SET data = '{"broken":true}'::jsonb WHERE thread_id = $1 AND seq = $2`,
+      `UPDATE "${schema}".batches
+       SET events = jsonb_set(events::jsonb, ARRAY[($2 - first_seq)::text, 'data'], '{"broken":true}')::text
+       WHERE thread_id = $1 AND $2 BETWEEN first_seq AND last_seq`,
       [threadId, seq],
     );
   },

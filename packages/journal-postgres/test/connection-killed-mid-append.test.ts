@@ -1,7 +1,7 @@
 import { JournalError, readAll } from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { adminPool, dropSchema, insertBatchRow, journalIn, uniqueSchema } from "./database.ts";
 
 const schema = uniqueSchema("killed");
 const admin = adminPool();
@@ -14,21 +14,18 @@ it("a connection killed mid-append gives a clear error, stores nothing of the ba
   const journal = journalIn(schema, { poolConfig: { max: 2, application_name: `loom-killed-${schema}` } });
   await journal.append("victim", sampleEvents(2), -1);
 
-  // An uncommitted row at seq 2 makes the append wait on the unique index after its statement has
-  // moved the thread's head: the connection dies in the middle of the transaction.
+  // An uncommitted batch at seq 2 makes the append wait on the batches' key after its statement has
+  // checked the head: the connection dies in the middle of the transaction.
   const blocker = await admin.connect();
   await blocker.query("BEGIN");
-  await blocker.query(
-    `INSERT INTO "${schema}".events (thread_id, seq, v, type, run_id, ts, frame_id, depth, iteration, data)
-     VALUES ('victim', 2, 1, 'iteration.started', 'blocker', 0, 'root', 0, 1, '{}')`,
-  );
+  await insertBatchRow(blocker, schema, "victim", 2, sampleEvents(1, { start: 2 }));
   const append = journal.append("victim", sampleEvents(5, { start: 2 }), 1).catch((e: unknown) => e);
 
   let pid: number | undefined;
   for (let i = 0; i < 200 && pid === undefined; i++) {
     const { rows } = await admin.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity
-       WHERE application_name = $1 AND wait_event = 'transactionid' AND query LIKE '%UPDATE%threads%'`,
+       WHERE application_name = $1 AND wait_event = 'transactionid' AND query LIKE '%INSERT%batches%'`,
       [`loom-killed-${schema}`],
     );
     pid = rows[0]?.pid;
@@ -47,7 +44,9 @@ it("a connection killed mid-append gives a clear error, stores nothing of the ba
   );
   expect(await journal.head("victim")).toBe(1);
   expect((await readAll(journal, "victim")).map((e) => e.seq)).toEqual([0, 1]);
-  const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".events`);
+  const { rows } = await admin.query(
+    `SELECT sum(last_seq - first_seq + 1)::int AS n FROM "${schema}".batches`,
+  );
   expect(rows[0].n).toBe(2);
 
   expect(await journal.append("victim", sampleEvents(5, { start: 2 }), 1)).toEqual({ lastSeq: 6 });

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { type NewEvent, sealEvents } from "@loom/core";
 import pg from "pg";
+import { batchText } from "../src/batches.ts";
 import { PostgresJournal, type PostgresJournalOptions } from "../src/index.ts";
 
 export const DATABASE_URL =
@@ -23,4 +25,22 @@ export async function dropSchema(pool: pg.Pool, schema: string): Promise<void> {
 
 export function journalIn(schema: string, options: PostgresJournalOptions = {}): PostgresJournal {
   return new PostgresJournal({ connectionString: DATABASE_URL, schema, ...options });
+}
+
+/**
+ * Stores `events` from seq `firstSeq` on as one batch row by hand, as an append would store them but
+ * without its head check or NOTIFY: what a crash after the commit, or a writer still in its
+ * transaction, leaves.
+ */
+export async function insertBatchRow(
+  client: pg.Pool | pg.PoolClient,
+  schema: string,
+  threadId: string,
+  firstSeq: number,
+  events: readonly NewEvent[],
+): Promise<void> {
+  await client.query(
+    `INSERT INTO "${schema}".batches (thread_id, first_seq, last_seq, events) VALUES ($1, $2, $3, $4)`,
+    [threadId, firstSeq, firstSeq + events.length - 1, batchText(sealEvents(threadId, firstSeq - 1, events))],
+  );
 }

@@ -1,4 +1,11 @@
-import { JournalError } from "@loom/core";
+import {
+  EVENT_VERSION,
+  JournalConflictError,
+  JournalError,
+  type NewEvent,
+  readAll,
+  sealEvents,
+} from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import { MIGRATIONS } from "../src/index.ts";
@@ -56,4 +63,93 @@ it("refuses a bad schema name or bad options with a ConfigError that does not ec
     message = (error as Error).message;
   }
   expect(message).toMatch(/connectionString/);
+});
+
+it("upgrades a database written before one row per append in place: every event, snapshot, status and thread reads back the same, and appends go on", async () => {
+  const schema = freshSchema();
+  // Migrations 1 to 4 as a released version applied them, and its rows: one per event.
+  const client = await admin.connect();
+  await client.query(`CREATE SCHEMA "${schema}"`);
+  await client.query(
+    `CREATE TABLE "${schema}".migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+  );
+  for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) {
+    for (const statement of migration.up(`"${schema}"`)) await client.query(statement);
+    await client.query(`INSERT INTO "${schema}".migrations (version, name) VALUES ($1, $2)`, [
+      migration.version,
+      migration.name,
+    ]);
+  }
+  const snapshot: NewEvent = {
+    v: EVENT_VERSION,
+    runId: "run-1",
+    ts: 1_700_000_000_009,
+    frameId: "root",
+    depth: 0,
+    iteration: 2,
+    type: "snapshot",
+    data: { state: { format: 1, nested: { n: null, list: [1, "two"] } } },
+  };
+  const child: NewEvent = { ...sampleEvents(2)[1]!, frameId: "child", parentFrameId: "root", depth: 1 };
+  const threads = {
+    a: sealEvents("a", -1, [...sampleEvents(6), snapshot, child, ...sampleEvents(3, { start: 6 })]),
+    b: sealEvents("b", -1, [
+      ...sampleEvents(3),
+      { ...sampleEvents(1)[0]!, type: "run.completed", data: { text: "done" } } as NewEvent,
+    ]),
+  };
+  for (const [threadId, events] of Object.entries(threads)) {
+    await client.query(`INSERT INTO "${schema}".threads (thread_id, head_seq, status) VALUES ($1, $2, $3)`, [
+      threadId,
+      events.length - 1,
+      threadId === "b" ? "completed" : "running",
+    ]);
+    for (const e of events) {
+      await client.query(
+        `INSERT INTO "${schema}".events (thread_id, seq, v, type, run_id, ts, frame_id, parent_frame_id, depth, iteration, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          threadId,
+          e.seq,
+          e.v,
+          e.type,
+          e.runId,
+          e.ts,
+          e.frameId,
+          e.parentFrameId ?? null,
+          e.depth,
+          e.iteration,
+          JSON.stringify(e.data),
+        ],
+      );
+    }
+  }
+  client.release();
+
+  const journal = journalIn(schema);
+  expect(await journal.migrate()).toEqual({
+    applied: MIGRATIONS.filter((m) => m.version > 4).map((m) => m.version),
+  });
+  expect(await readAll(journal, "a")).toEqual(threads.a);
+  expect(await readAll(journal, "b")).toEqual(threads.b);
+  expect(await readAll(journal, "a", { from: 5, to: 7 })).toEqual(threads.a.slice(5, 8));
+  expect(await journal.latestSnapshot("a")).toEqual(threads.a[6]);
+  expect(await journal.latestSnapshot("a", 5)).toBeUndefined();
+  const listed = [];
+  for await (const info of journal.threads()) listed.push(info);
+  expect(
+    listed.map(({ threadId, lastSeq, eventCount, status }) => ({ threadId, lastSeq, eventCount, status })),
+  ).toEqual([
+    { threadId: "a", lastSeq: 10, eventCount: 11, status: "running" },
+    { threadId: "b", lastSeq: 3, eventCount: 4, status: "completed" },
+  ]);
+  expect(listed[0]!.updatedAt).toBe(threads.a.at(-1)!.ts);
+  await expect(journal.append("a", sampleEvents(1, { start: 11 }), 9)).rejects.toThrow(JournalConflictError);
+  expect(await journal.append("a", sampleEvents(2, { start: 11 }), 10)).toEqual({ lastSeq: 12 });
+  expect((await readAll(journal, "a")).map((e) => e.seq)).toEqual([...Array(13).keys()]);
+  const { rows } = await admin.query(
+    `SELECT to_regclass('"${schema}".events') AS events, (SELECT count(*)::int FROM "${schema}".batches) AS batches`,
+  );
+  expect(rows[0]).toEqual({ events: null, batches: 16 });
+  await journal.close();
 });

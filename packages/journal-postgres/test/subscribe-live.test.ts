@@ -2,7 +2,7 @@ import type { StoredEvent } from "@loom/core";
 import { JournalError } from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { adminPool, dropSchema, insertBatchRow, journalIn, uniqueSchema } from "./database.ts";
 
 const schema = uniqueSchema("subscribe");
 const admin = adminPool();
@@ -107,21 +107,7 @@ it("delivers an event whose NOTIFY never came (its appender died between commit 
   const received = take(journal.subscribe("unnotified"), 2);
   // Committed as an append would commit it, but with no NOTIFY after: what a crash leaves.
   const [event] = sampleEvents(1, { start: 1 });
-  await admin.query(
-    `WITH head AS (UPDATE "${schema}".threads SET head_seq = 1 WHERE thread_id = 'unnotified' AND head_seq = 0 RETURNING thread_id)
-     INSERT INTO "${schema}".events (thread_id, seq, v, type, run_id, ts, frame_id, depth, iteration, data)
-     SELECT thread_id, 1, $1, $2, $3, $4, $5, $6, $7, $8 FROM head`,
-    [
-      event!.v,
-      event!.type,
-      event!.runId,
-      event!.ts,
-      event!.frameId,
-      event!.depth,
-      event!.iteration,
-      JSON.stringify(event!.data),
-    ],
-  );
+  await insertBatchRow(admin, schema, "unnotified", 1, [event!]);
   const started = performance.now();
   const events = await received;
   expect(events.map((e) => e.seq)).toEqual([0, 1]);
