@@ -4,6 +4,8 @@ import { JournalError } from "@loom/core";
 const NEWLINE = 0x0a;
 const BACKWARD_CHUNK = 64 * 1024;
 const FORWARD_CHUNK = 256 * 1024;
+const ZERO_BLOCK_BYTES = 4096;
+let zeroBlock: Buffer | undefined;
 
 /** One line of a file: its text without the newline, where it starts, and whether a newline ends it. */
 export interface FileLine {
@@ -45,6 +47,39 @@ export async function* linesBackward(
     carry = carry.subarray(0, newline);
     terminated = true;
   }
+}
+
+/**
+ * Where the content of the first `size` bytes of a file ends: past the last byte that is not zero.
+ * A writer with `fsync: "always"` keeps a region of written zeros after its content and writes each
+ * batch into it in place (ADR 0003, addendum); older files end with their content. A byte seen
+ * here was written after every byte before it (batches are written in file order), so a reader that
+ * goes on to read the bytes before this end reads them whole. A file that gets shorter meanwhile (a
+ * writer cutting its zero tail as it closes) is read on from where it now ends.
+ */
+export async function contentEnd(file: FileHandle, size: number): Promise<number> {
+  let end = size;
+  // Most files end with a newline: one small read.
+  let bytes = Buffer.allocUnsafe(ZERO_BLOCK_BYTES);
+  while (end > 0) {
+    const n = Math.min(bytes.length, end);
+    const { bytesRead } = await file.read(bytes, 0, n, end - n);
+    const last = lastNonZero(bytes, bytesRead);
+    if (last !== -1) return end - n + last + 1;
+    end -= n;
+    if (bytes.length < BACKWARD_CHUNK) bytes = Buffer.allocUnsafe(BACKWARD_CHUNK);
+  }
+  return 0;
+}
+
+function lastNonZero(bytes: Buffer, length: number): number {
+  zeroBlock ??= Buffer.alloc(ZERO_BLOCK_BYTES);
+  let i = length;
+  while (i >= ZERO_BLOCK_BYTES && bytes.subarray(i - ZERO_BLOCK_BYTES, i).equals(zeroBlock)) {
+    i -= ZERO_BLOCK_BYTES;
+  }
+  while (--i >= 0) if (bytes[i] !== 0) return i;
+  return -1;
 }
 
 /** The lines of bytes `start`..`end` of a file, first first, in 256 kB reads; never the whole file at once. */

@@ -1,9 +1,10 @@
 import { type FileHandle, open } from "node:fs/promises";
 import type { StoredEvent } from "@loom/core";
 import { corruptLine, foreignThreadProblem } from "./event-check.js";
-import { type FileLine, lineNumberAt, linesForward } from "./file-lines.js";
+import { contentEnd, type FileLine, lineNumberAt, linesForward } from "./file-lines.js";
 import { continuesBatch, parseLine, quickSeq } from "./line-format.js";
 import type { SeqCheckpoints } from "./seq-checkpoints.js";
+import { scanTail } from "./tail-scan.js";
 
 export interface FileReadRange {
   readonly from: number;
@@ -32,7 +33,8 @@ export async function* readThreadFile(
   if (!file) return;
   try {
     const stats = await file.stat();
-    const end = Math.min(stats.size, range.endByte ?? stats.size);
+    const end =
+      range.endByte !== undefined ? Math.min(stats.size, range.endByte) : await contentEnd(file, stats.size);
     const start = checkpoints.before(threadId, stats.ino, range.from);
     const reader = readLines(file, path, threadId, range, end, stats.ino, checkpoints, start);
     const first = await reader.next();
@@ -62,6 +64,9 @@ async function* readLines(
 ): AsyncGenerator<StoredEvent, "stale-checkpoint" | undefined> {
   const corrupt = async (line: FileLine, problem: string) =>
     corruptLine(path, await lineNumberAt(file, line.start), problem);
+  /** A line with zeros in it is the torn last batch (ADR 0003, addendum) if the tail scan says so. */
+  const inTornBatch = async (line: FileLine) =>
+    line.text.includes("\0") && line.start >= (await scanTail(file, end, threadId, path)).committedEnd;
   let expectedSeq = start?.seq ?? 0;
   let batch: StoredEvent[] = [];
   let batchStarts: [number, number][] = [];
@@ -75,7 +80,8 @@ async function* readLines(
       batch.length === 0 &&
       expectedSeq < range.from &&
       line.terminated &&
-      quickSeq(line.text) === expectedSeq
+      quickSeq(line.text) === expectedSeq &&
+      !line.text.includes("\0")
     ) {
       batchStarts.push([expectedSeq, line.start]);
       if (!continuesBatch(line.text)) {
@@ -87,7 +93,7 @@ async function* readLines(
     }
     const parsed = parseLine(line.text);
     if (!parsed.ok) {
-      if (!line.terminated) return;
+      if (!line.terminated || (await inTornBatch(line))) return;
       throw await corrupt(line, parsed.problem);
     }
     const { event } = parsed;

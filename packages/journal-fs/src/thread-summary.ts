@@ -1,4 +1,4 @@
-import { open, stat } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import type { FrameStatus } from "@loom/core";
 import { scanTail } from "./tail-scan.js";
 
@@ -12,10 +12,12 @@ export interface ThreadSummary {
 /**
  * Head, status and times of threads this process does not write, read from the end of their files
  * and remembered until the file changes (same inode, size and modification time), so listing
- * threads again costs a `stat` per thread.
+ * threads again costs a `stat` per thread. A file with a zero tail (ADR 0003, addendum) grows inside
+ * its size, and two writes can share a modification time: its summary also needs the byte where its
+ * content ended to still be zero.
  */
 export class ThreadSummaryCache {
-  private readonly entries = new Map<string, { key: string; summary: ThreadSummary }>();
+  private readonly entries = new Map<string, { key: string; contentEnd: number; summary: ThreadSummary }>();
 
   async get(threadId: string, path: string): Promise<ThreadSummary | undefined> {
     const stats = await stat(path).catch((error: NodeJS.ErrnoException) => {
@@ -28,9 +30,10 @@ export class ThreadSummaryCache {
     }
     const key = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
     const cached = this.entries.get(threadId);
-    if (cached?.key === key) return cached.summary;
+    if (cached?.key === key && cached.contentEnd === stats.size) return cached.summary;
     const file = await open(path, "r");
     try {
+      if (cached?.key === key && (await zeroAt(file, cached.contentEnd))) return cached.summary;
       const tail = await scanTail(file, stats.size, threadId, path);
       const createdAt = stats.birthtimeMs > 0 ? stats.birthtimeMs : stats.mtimeMs;
       const summary: ThreadSummary = {
@@ -39,10 +42,16 @@ export class ThreadSummaryCache {
         createdAt,
         updatedAt: Math.max(createdAt, stats.mtimeMs),
       };
-      this.entries.set(threadId, { key, summary });
+      this.entries.set(threadId, { key, contentEnd: tail.contentEnd, summary });
       return summary;
     } finally {
       await file.close();
     }
   }
+}
+
+async function zeroAt(file: FileHandle, position: number): Promise<boolean> {
+  const byte = Buffer.alloc(1);
+  const { bytesRead } = await file.read(byte, 0, 1, position);
+  return bytesRead === 1 && byte[0] === 0;
 }

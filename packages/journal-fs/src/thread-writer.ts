@@ -52,8 +52,21 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND;
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL;
+// No O_APPEND: every write names its offset (Linux ignores the offset of a write to an O_APPEND
+// file), because with a zero tail the content does not end where the file does.
+const OPEN_FLAGS = constants.O_RDWR;
+const CREATE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL;
+
+/**
+ * With `fsync: "always"`, the file is kept ahead of its content by a region of zeros that were
+ * written and synced, and each batch is written into it in place: the file's size and extents stay
+ * as they are, so `fdatasync` has only the batch's pages to write (80–100 µs here, against 150–170
+ * µs for a write that extends the file). ADR 0003, addendum.
+ */
+function zeroTailFor(contentEnd: number): number {
+  return contentEnd < 1024 * 1024 ? 64 * 1024 : 256 * 1024;
+}
+let zeros: Buffer | undefined;
 
 let nextWriterId = 1;
 /**
@@ -100,6 +113,9 @@ export class ThreadWriter {
 
   private readonly id = nextWriterId++;
   private writtenEnd: number;
+  /** The file's size: past `writtenEnd`, zeros (a preallocated region) when it is larger. */
+  private fileSize: number;
+  private readonly preallocates: boolean;
   private directoryDirty = false;
   private queue: Promise<void> = Promise.resolve();
   private unsynced: PendingAppend[] = [];
@@ -120,6 +136,7 @@ export class ThreadWriter {
     state: {
       head: number;
       end: number;
+      size: number;
       status: FrameStatus | undefined;
       createdAt: number;
       updatedAt: number;
@@ -127,6 +144,8 @@ export class ThreadWriter {
   ) {
     this.reservedHead = this.ackedHead = state.head;
     this.writtenEnd = this.ackedEnd = state.end;
+    this.fileSize = state.size;
+    this.preallocates = context.fsync === "always";
     this.reservedStatus = this.status = state.status;
     this.createdAt = state.createdAt;
     this.updatedAt = state.updatedAt;
@@ -139,7 +158,7 @@ export class ThreadWriter {
     lock: HeldLock,
     context: ThreadWriterContext,
   ): Promise<ThreadWriter> {
-    const file = await open(path, APPEND_FLAGS).catch((error: NodeJS.ErrnoException) => {
+    const file = await open(path, OPEN_FLAGS).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return undefined;
       throw error;
     });
@@ -148,6 +167,7 @@ export class ThreadWriter {
       return new ThreadWriter(threadId, path, lock, context, undefined, {
         head: -1,
         end: 0,
+        size: 0,
         status: undefined,
         createdAt: now,
         updatedAt: now,
@@ -157,9 +177,14 @@ export class ThreadWriter {
       const stats = await file.stat();
       const tail = await scanTail(file, stats.size, threadId, path);
       let end = tail.committedEnd;
+      let size = stats.size;
+      let synced = false;
       if (tail.tornBytes > 0) {
+        // The zero tail goes too: the next write lays down fresh zeros, none left over from a torn batch.
         await file.truncate(tail.committedEnd);
+        size = tail.committedEnd;
         if (context.fsync !== "never") await file.datasync();
+        synced = true;
         context.report({
           threadId,
           file: path,
@@ -169,9 +194,11 @@ export class ThreadWriter {
           lastSeq: tail.lastSeq,
         });
       } else if (tail.missingNewline) {
-        await file.write("\n");
+        await file.write(Buffer.from("\n"), 0, 1, end);
         if (context.fsync !== "never") await file.datasync();
+        synced = true;
         end += 1;
+        size = Math.max(size, end);
         context.report({
           threadId,
           file: path,
@@ -181,9 +208,21 @@ export class ThreadWriter {
           lastSeq: tail.lastSeq,
         });
       }
+      if (size > end && context.fsync !== "always") {
+        // Left by an "always" writer that did not close (it cuts its zero tail when it does); this
+        // mode appends instead (a group of unsynced batches must not sit in a zero region).
+        await file.truncate(end);
+        size = end;
+        if (context.fsync !== "never") await file.datasync();
+      } else if (size > end && !synced) {
+        // The zeros, and a batch a killed writer wrote but never synced, reach the disk before the
+        // first write into the zeros: only the batch being written can ever be partly on disk.
+        await file.datasync();
+      }
       return new ThreadWriter(threadId, path, lock, context, file, {
         head: tail.lastSeq,
         end,
+        size,
         status: tail.status,
         createdAt: stats.birthtimeMs > 0 ? stats.birthtimeMs : stats.mtimeMs,
         updatedAt: stats.mtimeMs,
@@ -305,9 +344,10 @@ export class ThreadWriter {
             await unlink(temporaryPath).catch(() => {});
             throw error;
           }
-          this.file = await open(this.path, APPEND_FLAGS);
+          this.file = await open(this.path, OPEN_FLAGS);
           if (this.context.fsync !== "never") await this.context.syncDirectory();
           this.writtenEnd = filled.size;
+          this.fileSize = filled.size;
           this.reservedStatus = filled.status;
           this.acknowledge({ ...pending, status: filled.status, end: filled.size });
         });
@@ -327,6 +367,11 @@ export class ThreadWriter {
     this.closed = true;
     await this.queue;
     await this.syncRun;
+    if (this.file && this.failure === undefined && this.fileSize > this.writtenEnd) {
+      // At rest the file is plain JSON Lines again (jq, grep). Not synced, and a failure is left
+      // alone: a zero tail that stays is read past, and the next writer cuts or reuses it.
+      await this.file.truncate(this.writtenEnd).catch(() => {});
+    }
     await this.file?.close();
     this.file = undefined;
     await this.lock.release();
@@ -346,11 +391,22 @@ export class ThreadWriter {
     });
   }
 
-  /** Hands the whole batch to the file (a short write goes on from where it stopped). */
+  /**
+   * Hands the whole batch to the file at the end of its content (a short write goes on from where it
+   * stopped). When preallocating and the batch reaches the end of the zeros, fresh zeros follow it,
+   * made durable by the same fsync.
+   */
   private writeAll(bytes: Buffer, pending: PendingAppend): void {
     const fd = this.file!.fd;
-    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    writeAt(fd, bytes, bytes.length, this.writtenEnd);
     this.writtenEnd += bytes.length;
+    if (this.preallocates && this.writtenEnd >= this.fileSize) {
+      const length = zeroTailFor(this.writtenEnd);
+      zeros ??= Buffer.alloc(zeroTailFor(Number.POSITIVE_INFINITY));
+      writeAt(fd, zeros, length, this.writtenEnd);
+      this.fileSize = this.writtenEnd + length;
+    }
+    this.fileSize = Math.max(this.fileSize, this.writtenEnd);
     pending.end = this.writtenEnd;
   }
 
@@ -427,6 +483,10 @@ export class ThreadWriter {
       { cause: this.failure },
     );
   }
+}
+
+function writeAt(fd: number, bytes: Buffer, length: number, position: number): void {
+  for (let done = 0; done < length; ) done += fs.writeSync(fd, bytes, done, length - done, position + done);
 }
 
 function closedError(): JournalError {
