@@ -94,14 +94,15 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       // Only batches holding a snapshot are in it: appends of other events never touch it.
       `CREATE INDEX batches_snapshots ON ${s}.batches (thread_id, snapshot_seq) WHERE snapshot_seq IS NOT NULL`,
-      // Each stored event becomes a batch of one, in the text form appends write.
+      // Each stored event becomes a batch of one, in the text form appends write (batchText).
       `INSERT INTO ${s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
        SELECT thread_id, seq, seq, CASE WHEN type = 'snapshot' THEN seq END, to_timestamp(ts / 1000),
-         jsonb_build_array(
-           jsonb_build_object('v', v, 'seq', seq, 'runId', run_id, 'ts', ts, 'frameId', frame_id,
-             'depth', depth, 'iteration', iteration, 'type', type, 'data', data)
-           || CASE WHEN parent_frame_id IS NULL THEN '{}'::jsonb
-                   ELSE jsonb_build_object('parentFrameId', parent_frame_id) END
+         jsonb_build_object(
+           'shared', jsonb_build_object('v', v, 'runId', run_id, 'ts', ts, 'frameId', frame_id,
+             'depth', depth, 'iteration', iteration)
+             || CASE WHEN parent_frame_id IS NULL THEN '{}'::jsonb
+                     ELSE jsonb_build_object('parentFrameId', parent_frame_id) END,
+           'events', jsonb_build_array(jsonb_build_object('type', type, 'data', data))
          )::text
        FROM ${s}.events`,
       `DROP TABLE ${s}.events`,

@@ -23,7 +23,7 @@ const factory: JournalStorageFactory<Storage> = {
   corrupt: async ({ schema }, { threadId, seq }) => {
     await admin.query(
       `UPDATE "${schema}".batches
-       SET events = jsonb_set(events::jsonb, ARRAY[($2 - first_seq)::text, 'data'], '{"broken":true}')::text
+       SET events = jsonb_set(events::jsonb, ARRAY['events', ($2 - first_seq)::text, 'data'], '{"broken":true}')::text
        WHERE thread_id = $1 AND $2 BETWEEN first_seq AND last_seq`,
       [threadId, seq],
     );
