@@ -8,8 +8,8 @@
 // zod (Loom's peer dependency, which every Loom process loads). Loom is measured without and with
 // Node's compile cache (what the `loom` binary turns on), bundled into one file with zod (as a
 // serverless worker ships), with `--enable-source-maps`, and with its call taken apart; then a
-// Postgres worker's imports, and `loom show` / `loom threads` as whole processes
-// (LOOM_BENCH_COLD_CLI_BEFORE=<another loom bin> puts another build beside them).
+// Postgres worker's imports, and `loom show` / `loom threads` as whole processes, with the modules
+// each loads (LOOM_BENCH_COLD_CLI_BEFORE=<another loom bin> puts another build beside them).
 //
 // In a child: "to user code" is the time from the process' start to its first line; "import" the
 // imports; "first call" the first head + stateAt (or read + parse); "warm" the median of five more.
@@ -65,6 +65,16 @@ interface Measured extends ChildResult {
  * Loaded into every child with `--import`: prints the process' CPU time as it exits, so a whole
  * command (`loom show`) has a CPU figure too. Its cost is the same in every variant.
  */
+/**
+ * Loaded, untimed, into one more process of each whole command: counts the modules it loads from
+ * files (what the `loom` binary's bundle saves a fresh process: resolving, reading, compiling each).
+ */
+const MODULE_COUNT = `import { registerHooks } from "node:module";
+let count = 0;
+registerHooks({ load(url, context, next) { if (url.startsWith("file:")) count++; return next(url, context); } });
+process.on("exit", () => process.stderr.write(\`\\nloom-bench-modules \${count}\\n\`));
+`;
+
 const EXIT_REPORT = `process.on("exit", () => {
   const u = process.cpuUsage();
   process.stderr.write(\`\\nloom-bench-exit \${(u.user + u.system) / 1000}\\n\`);
@@ -271,6 +281,15 @@ function run(variant: Variant, exitReport: string): Measured {
   return { ...(JSON.parse(child.stdout) as ChildResult), wallMs, processCpuMs };
 }
 
+/** How many modules one process of `variant` loads from files, its entry included. */
+function countModules(variant: Variant, hook: string): number {
+  const child = spawnSync(process.execPath, ["--import", hook, ...variant.args], {
+    env: variant.env,
+    encoding: "utf8",
+  });
+  return Number(/loom-bench-modules (\d+)/.exec(child.stderr)?.[1] ?? Number.NaN);
+}
+
 function environment(cache: string | undefined): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_COMPILE_CACHE;
@@ -407,6 +426,10 @@ try {
       console.log(`${v.label.padEnd(width)}  ${cells.join("")}`);
     }
   };
+  const moduleCount = pathToFileURL(write("module-count.mjs", MODULE_COUNT)).href;
+  const modules = variants
+    .filter((v) => v.wallOnly)
+    .map((v) => `${v.label.replace(/, (no cache|compile cache)$/, "")}: ${countModules(v, moduleCount)}`);
   table("elapsed (process: spawn to exit)", "ms");
   table("CPU time of the process", "cpu");
   const [
@@ -427,6 +450,7 @@ try {
   const cold = (r: Measured) => r.import.cpu + r.first.cpu;
   const step = (name: "head" | "read" | "fold") =>
     `${name} ${at(steps!, (r) => r.split![name][0].cpu)} (${at(steps!, (r) => r.split![name][1].cpu)})`;
+  console.log(`\nmodules loaded from files: ${[...new Set(modules)].join("; ")}`);
   console.log(
     `\nthe call's steps, CPU ms, first (warm): ${step("head")}, ${step("read")} (lines, JSON.parse, validation), ${step("fold")}; garbage collector pauses ${at(steps!, (r) => r.split!.gcPauses[0])} (${at(steps!, (r) => r.split!.gcPauses[1])}) ms`,
   );
