@@ -88,7 +88,7 @@ describe("loom over a postgres:// journal", () => {
     expect((await run("threads")).stdout).toMatch(/pg-thread\s+\d+/);
     expect((await run("show", "pg-thread")).stdout).toMatch(/^Thread pg-thread: /);
     expect((await run("explain", "pg-thread")).stdout).toMatch(/Context of frame "root"/);
-    // An error raised by the other copy of @loom/core still maps to its exit code (3: not found).
+    // A thread the journal does not have: exit code 3 (not found), as from runCli.
     await expect(run("show", "nope")).rejects.toMatchObject({
       code: 3,
       stderr: expect.stringContaining('No thread "nope"'),

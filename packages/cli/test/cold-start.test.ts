@@ -79,6 +79,21 @@ describe("cold start", () => {
     },
   );
 
+  it("an error from the @loom/core beside a user's --agent module keeps its exit code in the bundled binary", async () => {
+    const agent = fileURLToPath(new URL("./fixtures/bad-options-agent.mjs", import.meta.url));
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_DISABLE_COMPILE_CACHE: "1" };
+    delete env.NODE_COMPILE_CACHE;
+    const failed = await promisify(execFile)(
+      process.execPath,
+      [bin, "--journal", `file://${dir}`, "resume", "t-cold", "--agent", agent],
+      { cwd, env },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown option "maxIteratons"'),
+    });
+  });
+
   it("NODE_DISABLE_COMPILE_CACHE=1 turns the cache off", async () => {
     const tmp = mkdtempSync(join(cwd, "tmp-"));
     const { stdout } = await loomBin(tmp, { NODE_DISABLE_COMPILE_CACHE: "1" });
