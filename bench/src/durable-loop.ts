@@ -54,7 +54,10 @@ function counted(journal: Journal): { appends: () => number; resolved: number[];
       return result;
     });
   };
-  return { appends: () => appends, resolved, restore: () => void (journal.append = original) };
+  const restore = () => {
+    journal.append = original;
+  };
+  return { appends: () => appends, resolved, restore };
 }
 
 /** The batches an iteration appends (from a run on MemoryJournal): each from a tool.completed to the next tool.started. */
@@ -162,7 +165,11 @@ async function commitLatencyUs(pool: pg.Pool, table: string): Promise<Latency> {
     for (let i = 0; i < 100; i++) {
       const started = performance.now();
       // Prepared, as the journal's append is: the baseline pays no parsing or planning either.
-      await client.query({ name: `commit_${table}`, text: `INSERT INTO ${table} (v) VALUES ($1)`, values: [i] });
+      await client.query({
+        name: `commit_${table}`,
+        text: `INSERT INTO ${table} (v) VALUES ($1)`,
+        values: [i],
+      });
       times.push((performance.now() - started) * 1000);
     }
     return { median: median(times), mean: times.reduce((a, b) => a + b, 0) / times.length };
