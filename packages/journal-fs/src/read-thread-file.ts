@@ -36,11 +36,11 @@ export async function* readThreadFile(
     const end =
       range.endByte !== undefined ? Math.min(stats.size, range.endByte) : await contentEnd(file, stats.size);
     const start = checkpoints.before(threadId, stats.ino, range.from);
-    const reader = readLines(file, path, threadId, range, end, stats.ino, checkpoints, start);
+    const reader = readLines(file, path, threadId, range, end, stats, checkpoints, start);
     const first = await reader.next();
     if (first.done && first.value === "stale-checkpoint") {
       checkpoints.forget(threadId);
-      yield* readLines(file, path, threadId, range, end, stats.ino, checkpoints, undefined);
+      yield* readLines(file, path, threadId, range, end, stats, checkpoints, undefined);
       return;
     }
     if (!first.done) {
@@ -58,7 +58,7 @@ async function* readLines(
   threadId: string,
   range: FileReadRange,
   end: number,
-  inode: number,
+  stats: { readonly ino: number; readonly size: number },
   checkpoints: SeqCheckpoints,
   start: { seq: number; offset: number } | undefined,
 ): AsyncGenerator<StoredEvent, "stale-checkpoint" | undefined> {
@@ -66,7 +66,8 @@ async function* readLines(
     corruptLine(path, await lineNumberAt(file, line.start), problem);
   /** A line with zeros in it is the torn last batch (ADR 0003, addendum) if the tail scan says so. */
   const inTornBatch = async (line: FileLine) =>
-    line.text.includes("\0") && line.start >= (await scanTail(file, end, threadId, path)).committedEnd;
+    line.text.includes("\0") && line.start >= (await scanTail(file, stats.size, threadId, path)).committedEnd;
+  const inode = stats.ino;
   let expectedSeq = start?.seq ?? 0;
   let batch: StoredEvent[] = [];
   let batchStarts: [number, number][] = [];

@@ -33,7 +33,8 @@ export interface ThreadTail {
  * line is only ever the file's last, unterminated one. A line with a zero byte in it belongs to the
  * last batch that was written: a batch written in place into the zeros of a preallocated region
  * reads as zeros wherever a power cut kept its bytes from the disk (JSON never holds a zero byte), so
- * that batch is torn, whole, and the complete batch before it ends the file.
+ * that batch is torn, whole, and the complete batch before it ends the file. Such a batch always has
+ * zeros after it, so only a file that ends with zeros has its last batch checked line by line.
  */
 export async function scanTail(
   file: FileHandle,
@@ -92,7 +93,8 @@ export async function scanTail(
     }
     closer = { event: parsed.event, line, end: lineEnd };
     // Zeros after it: only the last batch written can have them, so this batch was synced before it.
-    if (sawZeros) break;
+    // No zeros after the content: no batch was torn in place (each is written with zeros after it).
+    if (sawZeros || end === size) break;
   }
 
   if (!closer) {

@@ -1,7 +1,8 @@
-import { appendFileSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import fs, { appendFileSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { JournalCorruptionError, type NewEvent, readAll, type StoredEvent } from "@loom/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FsJournal } from "../src/index.js";
 import { event, recordingJournal, seqsOf, tempRoot, writeBatches } from "./helpers.js";
 import { WriterProcess } from "./writer-process.js";
@@ -117,6 +118,59 @@ describe('an "always" writer writes into zeros it laid down before', () => {
     await writer.close();
     expect(statSync(file).size).toBe(contentLength(readFileSync(file)));
     await reader.close();
+  });
+});
+
+describe("laying down zeros", () => {
+  it("syncs them before the batch that needed them is written, and leaves zeros after that batch", async () => {
+    const dir = newDir();
+    const file = join(dir, "t.jsonl");
+    const writer = new FsJournal({ dir, fsync: "always" });
+    let head = (await writer.append("t", [event("first")], -1)).lastSeq;
+    const probe = await open(join(dir, "probe"), "w");
+    const handle = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const calls: string[] = [];
+    const realWrite = handle.write;
+    const realDatasync = handle.datasync;
+    const realWriteSync = fs.writeSync;
+    vi.spyOn(handle, "write").mockImplementation(function (this: FileHandle, ...args: unknown[]) {
+      calls.push("zeros");
+      return (realWrite as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    } as FileHandle["write"]);
+    vi.spyOn(handle, "datasync").mockImplementation(function (this: FileHandle) {
+      calls.push("datasync");
+      return realDatasync.apply(this);
+    });
+    vi.spyOn(fs, "writeSync").mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      calls.push("batch");
+      return (realWriteSync as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync);
+    const pad = "x".repeat(10_000);
+    const sizes: number[] = [];
+    try {
+      for (let i = 0; i < 12; i++) {
+        const before = calls.length;
+        head = (await writer.append("t", [event(`${i}${pad}`)], head)).lastSeq;
+        const made = calls.slice(before);
+        if (made.includes("zeros")) {
+          // Zeros, their fdatasync, then the batch into them, then the batch's own fdatasync.
+          expect(made.indexOf("datasync")).toBeGreaterThan(made.lastIndexOf("zeros"));
+          expect(made.indexOf("batch")).toBeGreaterThan(made.indexOf("datasync"));
+          expect(made.lastIndexOf("datasync")).toBeGreaterThan(made.indexOf("batch"));
+        } else {
+          expect(made.filter((c) => c === "zeros")).toEqual([]);
+        }
+        const bytes = readFileSync(file);
+        expect(bytes.at(-1)).toBe(0);
+        sizes.push(bytes.length);
+      }
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(new Set(sizes).size).toBeGreaterThan(1);
+    expect(calls.filter((c) => c === "zeros").length).toBeGreaterThan(0);
+    await writer.close();
   });
 });
 
