@@ -32,12 +32,17 @@ const add = tool({
   run: ({ a, b }) => String(a + b),
 });
 
+// Each turn reports its usage, as a provider's response does: without it the scripted model estimates
+// the tokens of the whole request itself every turn, work of the test double that grows with the
+// thread and that no real provider does in the client.
+const usage = { inputTokens: 100, outputTokens: 10 };
+
 function script(iterations: number): ScriptedTurn[] {
   const turns: ScriptedTurn[] = [];
   for (let i = 0; i < iterations - 1; i++) {
-    turns.push({ text: "", toolCalls: [{ id: `c${i}`, name: "add", args: { a: i, b: 1 } }] });
+    turns.push({ text: "", toolCalls: [{ id: `c${i}`, name: "add", args: { a: i, b: 1 } }], usage });
   }
-  turns.push({ text: "done" });
+  turns.push({ text: "done", usage });
   return turns;
 }
 
