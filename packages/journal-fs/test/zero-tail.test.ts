@@ -198,6 +198,33 @@ describe("a file a writer left with zeros after its content (killed, or still wr
     expect(await seqsOf(new FsJournal({ dir }), "t")).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it('an "always" writer syncs the file before its first write into the zeros (a killed writer\'s unsynced batch goes to disk first)', async () => {
+    const { dir } = await fileWithZeroTail([2, 3]);
+    const probe = await open(join(dir, "probe"), "w");
+    const handle = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const calls: string[] = [];
+    const realDatasync = handle.datasync;
+    const realWriteSync = fs.writeSync;
+    vi.spyOn(handle, "datasync").mockImplementation(function (this: FileHandle) {
+      calls.push("datasync");
+      return realDatasync.apply(this);
+    });
+    vi.spyOn(fs, "writeSync").mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      calls.push("write");
+      return (realWriteSync as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync);
+    const journal = new FsJournal({ dir, fsync: "always" });
+    try {
+      await journal.append("t", [event("after")], 4);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(calls[0]).toBe("datasync");
+    expect(calls).toContain("write");
+    await journal.close();
+  });
+
   for (const fsync of ["batch", "never"] as const) {
     it(`a "${fsync}" writer cuts the zeros and appends after the content`, async () => {
       const { dir, file } = await fileWithZeroTail([2, 3]);
