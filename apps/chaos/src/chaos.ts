@@ -69,7 +69,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             target:
               journal === "fs"
                 ? (dir) => ({ kind: "fs", dir: join(dir, "journal") })
-                : () => ({ kind: "postgres", url, schema }),
+                : journal === "fs-always"
+                  ? (dir) => ({ kind: "fs", dir: join(dir, "journal"), fsync: "always" })
+                  : () => ({ kind: "postgres", url, schema }),
           });
         }
       }

@@ -2,7 +2,7 @@
 // scenario, and exits non-zero on any violation, unfinished trial or unexpected error.
 // Env: LOOM_CHAOS_TRIALS (trials per journal, shared out over its scenarios, default 100; most trials
 // kill at least once), LOOM_CHAOS_SEED (replay),
-// LOOM_CHAOS_JOURNALS (default "memory,fs,postgres"), LOOM_CHAOS_SCENARIOS, LOOM_CHAOS_CONCURRENCY.
+// LOOM_CHAOS_JOURNALS (default "memory,fs,fs-always,postgres"), LOOM_CHAOS_SCENARIOS, LOOM_CHAOS_CONCURRENCY.
 
 import { runChaos, scenariosFor } from "./chaos.js";
 import { VIOLATION_KINDS } from "./count.js";
@@ -12,7 +12,9 @@ import { formatTable, SCENARIOS, type ScenarioName } from "./trials.js";
 
 const seed = runSeed();
 const trials = Number(process.env.LOOM_CHAOS_TRIALS ?? 100);
-const journals = (process.env.LOOM_CHAOS_JOURNALS ?? "memory,fs,postgres").split(",") as JournalKind[];
+const journals = (process.env.LOOM_CHAOS_JOURNALS ?? "memory,fs,fs-always,postgres").split(
+  ",",
+) as JournalKind[];
 const scenarios = (process.env.LOOM_CHAOS_SCENARIOS?.split(",") ?? SCENARIOS) as ScenarioName[];
 const concurrency = Number(process.env.LOOM_CHAOS_CONCURRENCY ?? 2);
 

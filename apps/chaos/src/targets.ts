@@ -2,10 +2,11 @@ import type { Journal } from "@loom/core";
 
 /** A journal that processes share: where it lives, so each process opens its own. */
 export type SharedJournal =
-  | { readonly kind: "fs"; readonly dir: string }
+  | { readonly kind: "fs"; readonly dir: string; readonly fsync?: "always" }
   | { readonly kind: "postgres"; readonly url: string; readonly schema: string };
 
-export type JournalKind = "memory" | "fs" | "postgres";
+/** `fs-always`: journal-fs with `fsync: "always"`, which writes each batch in place into zeros. */
+export type JournalKind = "memory" | "fs" | "fs-always" | "postgres";
 
 /**
  * Opens the shared journal. LOOM_CHAOS_CONTROL=no-lease hides the journal's `acquire` (as a journal
@@ -33,7 +34,11 @@ export function leaseless(journal: Journal): Journal {
 async function openSharedJournal(target: SharedJournal): Promise<Journal> {
   if (target.kind === "fs") {
     const { FsJournal } = await import("@loom/journal-fs");
-    return new FsJournal({ dir: target.dir, onRecovery: () => {} });
+    return new FsJournal({
+      dir: target.dir,
+      onRecovery: () => {},
+      ...(target.fsync ? { fsync: target.fsync } : {}),
+    });
   }
   const { PostgresJournal } = await import("@loom/journal-postgres");
   return new PostgresJournal({ connectionString: target.url, schema: target.schema, poolConfig: { max: 3 } });

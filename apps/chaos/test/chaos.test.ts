@@ -26,7 +26,7 @@ function bounded(journal: JournalKind, scenario: ScenarioName): number {
   }[scenario];
 }
 
-describe.each(["memory", "fs", "postgres"] as const)("chaos on %s", (journal) => {
+describe.each(["memory", "fs", "fs-always", "postgres"] as const)("chaos on %s", (journal) => {
   it(`no completed call runs twice, no non-idempotent call twice, nothing unapproved, no decision on the wrong call (seed ${SEED})`, async () => {
     const result = await runChaos({ journals: [journal], trials: bounded, seed: SEED, concurrency: 2 });
     const failures = result.reports.filter(
