@@ -40,8 +40,12 @@ describe.each(["memory", "fs", "fs-always", "postgres"] as const)("chaos on %s",
         expect(row.violations[kind], `${row.scenario} ${kind}: ${explain}`).toBe(0);
       expect(row.unfinished, `${row.scenario} unfinished: ${explain}`).toBe(0);
       expect(row.errors, `${row.scenario} errors: ${explain}`).toBe(0);
-      // Two resumers meet (busy) rather than die; every other scenario kills in every trial or nearly.
-      if (row.scenario !== "two-resumers")
+      // These two plan kills that always land (the target tool's first effect; the lease holder's
+      // effect), so a harness that no longer kills fails here. The others draw their kills at random
+      // and a drawn kill may not land (its event never comes, its timer fires after the end): with
+      // 2 trials, none landing happens (seed 763838 on fs), so they are not asked for a kill here;
+      // `pnpm test:chaos` shows theirs.
+      if (row.scenario === "kill-after-effect" || row.scenario === "lock-takeover")
         expect(row.kills, `${row.scenario} kills: ${explain}`).toBeGreaterThan(0);
       // A kill during lock takeover does not block the next resume (it used to wait 5 s).
       if (row.maxTakeoverMs !== undefined) expect(row.maxTakeoverMs, explain).toBeLessThan(2000);
