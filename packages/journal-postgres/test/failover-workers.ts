@@ -1,9 +1,10 @@
-// Worker processes for the failover tests (fixtures/failover-worker.mjs), and the tables their tool
-// writes to.
+// Worker processes for the worker tests (fixtures/failover-worker.mjs), the tables their tool writes
+// to, and the checks of what they left: each completed call run once.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { StoredEvent } from "@loom/core";
 import type pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
 import type { ThreadTakeover } from "../src/queue.ts";
 import { adminPool, DATABASE_URL, dropSchema, uniqueSchema } from "./database.ts";
 
@@ -55,29 +56,36 @@ export async function createEffectTables(admin: pg.Pool, schema: string): Promis
   );
 }
 
-/** Starts a worker process; resolves once it takes jobs. Its child is pushed to `children` for cleanup. */
+/** Starts a failover worker process; resolves once it takes jobs. Its child is pushed to `children` for cleanup. */
 export function startFailoverWorker(
   children: ChildProcess[],
   settings: FailoverWorkerSettings,
 ): Promise<FailoverWorker> {
-  const child = spawn(
-    process.execPath,
-    [fileURLToPath(new URL("./fixtures/failover-worker.mjs", import.meta.url))],
-    {
-      env: {
-        ...process.env,
-        LOOM_TEST_DATABASE_URL: DATABASE_URL,
-        LOOM_JOURNAL_SCHEMA: settings.journalSchema,
-        LOOM_BOSS_SCHEMA: settings.bossSchema,
-        LOOM_EFFECTS_SCHEMA: settings.effectsSchema,
-        LOOM_CONCURRENCY: String(settings.concurrency ?? 4),
-        LOOM_TOOL_DELAY_MS: String(settings.toolDelayMs),
-        LOOM_HEARTBEAT_SECONDS: String(settings.heartbeatSeconds),
-        LOOM_FAILOVER_CHECK_MS: String(settings.failoverCheckMs),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  return startWorkerProcess(children, "failover-worker.mjs", {
+    LOOM_JOURNAL_SCHEMA: settings.journalSchema,
+    LOOM_BOSS_SCHEMA: settings.bossSchema,
+    LOOM_EFFECTS_SCHEMA: settings.effectsSchema,
+    LOOM_CONCURRENCY: String(settings.concurrency ?? 4),
+    LOOM_TOOL_DELAY_MS: String(settings.toolDelayMs),
+    LOOM_HEARTBEAT_SECONDS: String(settings.heartbeatSeconds),
+    LOOM_FAILOVER_CHECK_MS: String(settings.failoverCheckMs),
+  });
+}
+
+/**
+ * Starts `fixture` (a worker process in fixtures/) with `env` beside this database's URL; resolves
+ * once it prints "ready", and collects the "takeover <json>" lines it prints. Its child is pushed to
+ * `children` for cleanup.
+ */
+export function startWorkerProcess(
+  children: ChildProcess[],
+  fixture: string,
+  env: Readonly<Record<string, string>>,
+): Promise<FailoverWorker> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))], {
+    env: { ...process.env, LOOM_TEST_DATABASE_URL: DATABASE_URL, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   const takeovers: ThreadTakeover[] = [];
   let stderr = "";
@@ -101,10 +109,16 @@ export function startFailoverWorker(
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+/** Polls `check` until it holds; past `timeoutMs`, fails naming `what` and what `explain` says. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  explain: () => Promise<string> = async () => "",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}. ${await explain()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -132,4 +146,53 @@ export function untilEveryThreadMidTool(
       (await toolsRunning(admin, effectsSchema)).reduce((sum, row) => sum + row.n, 0) === threadCount,
     30_000,
   );
+}
+
+/**
+ * A thread a worker test ran: it ended with run.completed, from one run.started (a retried job
+ * resumed its run, it never started the input again), with seqs without gaps. Returns the
+ * idempotency keys of its completed calls: the keys their tool.started carried.
+ */
+export function completedCallKeys(threadId: string, events: readonly StoredEvent[]): string[] {
+  expect(events.at(-1)?.type, threadId).toBe("run.completed");
+  expect(
+    events.filter((e) => e.type === "run.started"),
+    threadId,
+  ).toHaveLength(1);
+  expect(
+    events.map((e) => e.seq),
+    threadId,
+  ).toEqual(events.map((_, i) => i));
+  const keyOf = new Map<string, string>();
+  const completed: string[] = [];
+  for (const event of events) {
+    if (event.type === "tool.started") keyOf.set(event.data.callId, event.data.idempotencyKey);
+    if (event.type === "tool.completed") completed.push(keyOf.get(event.data.callId)!);
+  }
+  return completed;
+}
+
+/**
+ * Every completed call (`calls` of them) has exactly one recorded side effect and no effect lacks a
+ * completed call; a call ran twice only when the victim was running it when it died (its outcome
+ * was unknown).
+ */
+export async function expectOneEffectPerCompletedCall(
+  admin: pg.Pool,
+  effectsSchema: string,
+  completedKeys: readonly string[],
+  calls: number,
+  victimPid: number | undefined,
+): Promise<void> {
+  expect(completedKeys).toHaveLength(calls);
+  expect(new Set(completedKeys).size).toBe(completedKeys.length);
+  const { rows: effects } = await admin.query<{ idempotency_key: string }>(
+    `SELECT idempotency_key FROM "${effectsSchema}".effects ORDER BY idempotency_key`,
+  );
+  expect(effects.map((r) => r.idempotency_key)).toEqual([...completedKeys].sort());
+  const { rows: repeated } = await admin.query<{ idempotency_key: string; pids: number[] }>(
+    `SELECT idempotency_key, array_agg(pid) AS pids FROM "${effectsSchema}".attempts
+       GROUP BY idempotency_key HAVING count(*) > 1`,
+  );
+  for (const row of repeated) expect(row.pids, row.idempotency_key).toContain(victimPid);
 }

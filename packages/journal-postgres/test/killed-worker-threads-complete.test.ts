@@ -1,56 +1,27 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { readAll } from "@loom/core";
 import { expect, it } from "vitest";
 import { ThreadQueue } from "../src/queue.ts";
-import { DATABASE_URL, journalIn } from "./database.ts";
-import { workerTestSetup } from "./failover-workers.ts";
+import { journalIn } from "./database.ts";
+import {
+  completedCallKeys,
+  expectOneEffectPerCompletedCall,
+  startWorkerProcess,
+  waitFor,
+  workerTestSetup,
+} from "./failover-workers.ts";
 
 const { journalSchema, bossSchema, effectsSchema, admin, children } = workerTestSetup("workers");
 
-function startWorker(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [fileURLToPath(new URL("./fixtures/thread-worker.mjs", import.meta.url))],
-    {
-      env: {
-        ...process.env,
-        LOOM_TEST_DATABASE_URL: DATABASE_URL,
-        LOOM_JOURNAL_SCHEMA: journalSchema,
-        LOOM_BOSS_SCHEMA: bossSchema,
-        LOOM_EFFECTS_SCHEMA: effectsSchema,
-        LOOM_CONCURRENCY: "3",
-        LOOM_TOOL_DELAY_MS: "100",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  children.push(child);
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => {
-    stderr += chunk;
+async function startWorker(): Promise<ChildProcess> {
+  const { child } = await startWorkerProcess(children, "thread-worker.mjs", {
+    LOOM_JOURNAL_SCHEMA: journalSchema,
+    LOOM_BOSS_SCHEMA: bossSchema,
+    LOOM_EFFECTS_SCHEMA: effectsSchema,
+    LOOM_CONCURRENCY: "3",
+    LOOM_TOOL_DELAY_MS: "100",
   });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk) => {
-      if (String(chunk).includes("ready")) resolve(child);
-    });
-    child.on("exit", (code, signal) =>
-      reject(new Error(`worker exited (${code ?? signal}) before ready: ${stderr}`)),
-    );
-  });
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  explain: () => Promise<string> = async () => "",
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}. ${await explain()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return child;
 }
 
 it("3 worker processes, 50 threads, one worker SIGKILLed mid-run: every thread completes, every side effect recorded once", async () => {
@@ -112,39 +83,12 @@ it("3 worker processes, 50 threads, one worker SIGKILLed mid-run: every thread c
   );
 
   // Every completed tool call has exactly one recorded side effect, and no effect lacks a completed call.
+  // A call ran twice only when the victim was running it when it died (its outcome was unknown).
   const completedKeys: string[] = [];
   for (const threadId of threadIds) {
-    const events = await readAll(journal, threadId);
-    expect(events.at(-1)?.type, threadId).toBe("run.completed");
-    // A retried job resumed the run its first attempt began; it never started the input again.
-    expect(
-      events.filter((e) => e.type === "run.started"),
-      threadId,
-    ).toHaveLength(1);
-    expect(
-      events.map((e) => e.seq),
-      threadId,
-    ).toEqual(events.map((_, i) => i));
-    // A call's key is the one its tool.started carries (core makes it from the thread and the call's ref).
-    const keyOf = new Map<string, string>();
-    for (const event of events) {
-      if (event.type === "tool.started") keyOf.set(event.data.callId, event.data.idempotencyKey);
-      if (event.type === "tool.completed") completedKeys.push(keyOf.get(event.data.callId)!);
-    }
+    completedKeys.push(...completedCallKeys(threadId, await readAll(journal, threadId)));
   }
-  expect(completedKeys).toHaveLength(threadCount * 3);
-  expect(new Set(completedKeys).size).toBe(completedKeys.length);
-  const { rows: effects } = await admin.query<{ idempotency_key: string }>(
-    `SELECT idempotency_key FROM "${effectsSchema}".effects ORDER BY idempotency_key`,
-  );
-  expect(effects.map((r) => r.idempotency_key)).toEqual([...completedKeys].sort());
-
-  // A call ran twice only when the victim was running it when it died (its outcome was unknown).
-  const { rows: repeated } = await admin.query<{ idempotency_key: string; pids: number[] }>(
-    `SELECT idempotency_key, array_agg(pid) AS pids FROM "${effectsSchema}".attempts
-       GROUP BY idempotency_key HAVING count(*) > 1`,
-  );
-  for (const row of repeated) expect(row.pids, row.idempotency_key).toContain(victim.pid);
+  await expectOneEffectPerCompletedCall(admin, effectsSchema, completedKeys, threadCount * 3, victim.pid);
   // The kill really interrupted runs, which other workers then finished.
   const { rows: victimThreads } = await admin.query<{ thread_id: string }>(
     `SELECT DISTINCT split_part(idempotency_key, '/', 1) AS thread_id FROM "${effectsSchema}".attempts WHERE pid = $1`,

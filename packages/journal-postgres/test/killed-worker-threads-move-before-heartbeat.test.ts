@@ -3,7 +3,9 @@ import { expect, it } from "vitest";
 import { ThreadQueue } from "../src/queue.ts";
 import { journalIn } from "./database.ts";
 import {
+  completedCallKeys,
   createEffectTables,
+  expectOneEffectPerCompletedCall,
   startFailoverWorker,
   toolsRunning,
   untilEveryThreadMidTool,
@@ -133,38 +135,21 @@ it("a worker SIGKILLed mid-tool: its threads move to other workers within a seco
   const completedKeys: string[] = [];
   for (const threadId of threadIds) {
     const events = await readAll(journal, threadId);
-    expect(events.at(-1)?.type, threadId).toBe("run.completed");
-    expect(
-      events.filter((e) => e.type === "run.started"),
-      threadId,
-    ).toHaveLength(1);
-    expect(
-      events.map((e) => e.seq),
-      threadId,
-    ).toEqual(events.map((_, i) => i));
+    completedKeys.push(...completedCallKeys(threadId, events));
     if (!victimThreads.has(threadId)) {
       expect(
         events.filter((e) => e.type === "run.resumed"),
         threadId,
       ).toHaveLength(0);
     }
-    const keyOf = new Map<string, string>();
-    for (const event of events) {
-      if (event.type === "tool.started") keyOf.set(event.data.callId, event.data.idempotencyKey);
-      if (event.type === "tool.completed") completedKeys.push(keyOf.get(event.data.callId)!);
-    }
   }
-  expect(completedKeys).toHaveLength(threadCount * 3);
-  expect(new Set(completedKeys).size).toBe(completedKeys.length);
-  const { rows: effects } = await admin.query<{ idempotency_key: string }>(
-    `SELECT idempotency_key FROM "${effectsSchema}".effects ORDER BY idempotency_key`,
+  await expectOneEffectPerCompletedCall(
+    admin,
+    effectsSchema,
+    completedKeys,
+    threadCount * 3,
+    victim.child.pid,
   );
-  expect(effects.map((r) => r.idempotency_key)).toEqual([...completedKeys].sort());
-  const { rows: repeated } = await admin.query<{ idempotency_key: string; pids: number[] }>(
-    `SELECT idempotency_key, array_agg(pid) AS pids FROM "${effectsSchema}".attempts
-       GROUP BY idempotency_key HAVING count(*) > 1`,
-  );
-  for (const row of repeated) expect(row.pids, row.idempotency_key).toContain(victim.child.pid);
 
   // The dead worker's attempts are gone from pg-boss (failed and retried): nothing is left for its
   // heartbeat expiry to run again, and every job completed once.
