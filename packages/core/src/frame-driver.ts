@@ -449,7 +449,8 @@ export class FrameDriver {
       );
     }
     const failing =
-      fresh && this.agent.maxRepeatedFailures > 0
+      // No failure recorded yet (the common case): no key can have reached the limit.
+      fresh && this.agent.maxRepeatedFailures > 0 && f.failures.size > 0
         ? turn.calls
             .map((c) => ({ key: failureKey(c.name, c.rawArgs), call: c }))
             .find(({ key }) => (f.failures.get(key) ?? 0) >= this.agent.maxRepeatedFailures)

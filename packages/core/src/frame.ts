@@ -611,20 +611,46 @@ function canonicalArguments(rawArgs: string, blurred: boolean): string {
   } catch {
     return blurred ? blur(rawArgs) : rawArgs;
   }
-  const canonical = (value: unknown): unknown => {
-    if (typeof value === "number") return blurred ? "#" : value;
-    if (typeof value === "string") return blurred ? blur(value) : value;
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value && typeof value === "object") {
-      return Object.fromEntries(
-        Object.keys(value)
-          .sort()
-          .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-      );
-    }
-    return value;
-  };
-  return JSON.stringify(canonical(parsed));
+  return canonicalJson(parsed, blurred);
+}
+
+/**
+ * `JSON.stringify` of `value` with object keys sorted (and, with `blurred`, numbers and strings
+ * blurred), written directly: it runs for every call of every turn (loop detection).
+ */
+function canonicalJson(value: unknown, blurred: boolean): string {
+  if (typeof value === "number") return blurred ? '"#"' : JSON.stringify(value);
+  if (typeof value === "string") return JSON.stringify(blurred ? blur(value) : value);
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += `${i > 0 ? "," : ""}${canonicalJson(value[i], blurred)}`;
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // The order JSON.stringify would give an object built with its keys sorted: array-index keys
+  // first, in numeric order (as V8 keeps them), then the rest sorted.
+  const keys = Object.keys(record).sort(byPropertyOrder);
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    out += `${i > 0 ? "," : ""}${JSON.stringify(key)}:${canonicalJson(record[key], blurred)}`;
+  }
+  return `${out}}`;
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+function isArrayIndex(key: string): boolean {
+  return ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295;
+}
+
+function byPropertyOrder(a: string, b: string): number {
+  const ai = isArrayIndex(a);
+  const bi = isArrayIndex(b);
+  if (ai && bi) return Number(a) - Number(b);
+  if (ai !== bi) return ai ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function blur(text: string): string {

@@ -50,6 +50,8 @@ export class ThreadSession {
   private durableSeq: number;
   /** Events folded into `root`, in seq order, not yet handed to the journal. */
   private queued: StoredEvent[] = [];
+  /** The same events as they were handed over (without thread id and seq): what the journal takes. */
+  private queuedNew: NewEvent[] = [];
   /** The write in flight, if any: one at a time, so seqs reach the journal in order. */
   private writing: Promise<void> | undefined;
   /** Appends waiting for their events to be durable: resolved by seq. */
@@ -115,13 +117,13 @@ export class ThreadSession {
     if (this.failure) throw this.failure.error;
     if (events.length === 0) return this.queued.at(-1)?.seq ?? this.durableSeq;
     const snapshot = this.snapshotDue();
-    for (const event of sealEvents(
-      this.threadId,
-      this.root.lastSeq,
-      snapshot ? [snapshot, ...events] : events,
-    )) {
+    const handed = snapshot ? [snapshot, ...events] : events;
+    const sealed = sealEvents(this.threadId, this.root.lastSeq, handed);
+    for (let i = 0; i < sealed.length; i++) {
+      const event = sealed[i]!;
       this.root = fold(this.root, event);
       this.queued.push(event);
+      this.queuedNew.push(handed[i]!);
       if (this.snapshots) this.track(event);
     }
     return this.root.lastSeq;
@@ -165,12 +167,14 @@ export class ThreadSession {
   private kick(): void {
     if (this.writing || this.queued.length === 0 || this.failure) return;
     const batch = this.queued;
+    const handed = this.queuedNew;
     this.queued = [];
+    this.queuedNew = [];
     this.flushWanted = false;
     const expected = this.durableSeq;
     let written: Promise<unknown>;
     try {
-      written = this.journal.append(this.threadId, batch.map(unsealed), expected);
+      written = this.journal.append(this.threadId, handed, expected);
     } catch (error) {
       written = Promise.reject(error);
     }
@@ -212,10 +216,4 @@ export class ThreadSession {
       data: toWellFormed(data),
     } as NewEvent;
   }
-}
-
-/** A sealed event as a journal takes it: without the thread id and seq it is given. */
-function unsealed(event: StoredEvent): NewEvent {
-  const { threadId: _threadId, seq: _seq, ...rest } = event;
-  return rest as NewEvent;
 }

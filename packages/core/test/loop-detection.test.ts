@@ -2,6 +2,7 @@ import { createAgent, MemoryJournal, RunFailedError, readAll, type Tool, tool } 
 import { ScriptedProvider, type ScriptedTurn } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { failureKey } from "../src/frame.js";
 
 // Loops that change a counter each turn: the same tools, arguments differing only in numbers or
 // whitespace, getting the same answers; and the same call failing again and again. Both end the run
@@ -111,5 +112,43 @@ describe("repeated failures", () => {
       (e) => e.type === "tool.started" && (e.data.args as { env: string }).env === "prod",
     );
     expect(prodStarts).toHaveLength(3);
+  });
+});
+
+describe("the canonical form of a call's arguments", () => {
+  // What failureKey wrote before it built the text directly: the failure counts a snapshot holds
+  // are keyed by it, so a resumed run must compute the same keys.
+  const reference = (name: string, raw: string): string => {
+    const canonical = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(canonical);
+      if (value && typeof value === "object") {
+        return Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+        );
+      }
+      return value;
+    };
+    try {
+      return `${name}(${JSON.stringify(canonical(JSON.parse(raw)))})`;
+    } catch {
+      return `${name}(${raw})`;
+    }
+  };
+
+  it("is the text keys-sorted JSON.stringify gives, for every shape of arguments", () => {
+    const cases = [
+      '{"b":1,"a":2}',
+      '{"z":{"y":[3,{"d":null,"c":true}],"x":"é\\u0000\\ud800"},"a":-0.5e-7}',
+      '{"10":1,"9":2,"a":3,"01":4,"4294967295":5,"4294967294":6,"-1":7}',
+      '[1,"two",[{"b":1,"a":2}],null,false]',
+      '"just a string"',
+      "1e400",
+      "not json {",
+      "",
+      '{"":1," ":2,"\\u00e9":3,"e\\u0301":4,"Z":5,"a":6}',
+    ];
+    for (const raw of cases) expect(failureKey("tool", raw)).toBe(reference("tool", raw));
   });
 });
