@@ -18,6 +18,7 @@ import {
   validateThreadId,
 } from "@loom/core";
 import pg from "pg";
+import { AppendConnection } from "./append-connection.js";
 import { BATCH_COLUMNS, type BatchRow, batchEvents, batchText, firstSnapshotSeq } from "./batches.js";
 import { migrateSchema } from "./migrations.js";
 import { type PostgresJournalOptions, type ResolvedOptions, resolveOptions } from "./options.js";
@@ -75,6 +76,8 @@ export class PostgresJournal implements Journal {
   private readonly notifyPending = new Map<string, number>();
   private notifying: Promise<void> | undefined;
   private notifiedAt = Number.NEGATIVE_INFINITY;
+  /** The connection appends go through, kept between them. */
+  private readonly appendConnection: AppendConnection;
   /** The append's two statements: creating a thread, and advancing one. */
   private readonly sql: { readonly create: string; readonly advance: string; readonly advanceSame: string };
   /**
@@ -111,6 +114,7 @@ export class PostgresJournal implements Journal {
       this.pool.on("error", () => undefined);
       this.ownsPool = true;
     }
+    this.appendConnection = new AppendConnection(this.pool);
   }
 
   /** Creates or upgrades the journal's tables. Idempotent; safe to run from many processes at once. */
@@ -212,7 +216,7 @@ export class PostgresJournal implements Journal {
     const same = !create && (status === undefined || (stored !== undefined && stored.status === status));
     let inserted: { listened: boolean } | undefined;
     try {
-      const result = await this.pool.query<{ listened: boolean }>({
+      const result = await this.appendConnection.query<{ listened: boolean }>({
         // Named, so each connection parses and plans it once: that was a third of an append's time.
         // (Renamed when the text changes: a pool may hold connections that prepared the old text.)
         name: `${this.statementPrefix}${create ? "batch_create" : same ? "batch_same" : "batch_advance"}`,
@@ -466,6 +470,7 @@ export class PostgresJournal implements Journal {
     // Appends and forks called before close() finish first: pool.end() leaves a query that waits
     // for a connection waiting forever, so such an append would neither resolve nor reject.
     await Promise.allSettled([...this.inFlight]);
+    this.appendConnection.giveBack();
     await this.notifying;
     if (this.ownsPool) await this.pool.end();
   }
