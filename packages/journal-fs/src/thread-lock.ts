@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { link, readFile, unlink, writeFile } from "node:fs/promises";
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
@@ -38,6 +37,9 @@ export type LockAttempt =
  * the same way, so two processes never both break the same stale lock, and a break file left by a
  * breaker that died is itself taken over at once (guarded by `<lock>.break.break`, and so on).
  * Holders on other hosts cannot be checked, so they are always taken as alive.
+ *
+ * The file operations are synchronous: each is a few microseconds on a local disk, where a round
+ * trip through libuv's thread pool cost 50–150 µs, and a run takes and frees its lock once.
  */
 export class ThreadLock {
   private constructor(
@@ -48,7 +50,7 @@ export class ThreadLock {
   static async acquire(lockDir: string, name: string, holder: LockHolder): Promise<LockAttempt> {
     const path = join(lockDir, `${name}.lock`);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const taken = await claim(path, holder);
+      const taken = claim(path, holder);
       if (taken === "claimed") return { acquired: true, lock: new ThreadLock(path, holder) };
       if (taken === "missing") continue;
       if (taken.alive) {
@@ -59,7 +61,7 @@ export class ThreadLock {
           owner: describeOwner(taken.current as LockHolder, holder),
         };
       }
-      if (!(await breakStale(path, taken.current, holder, 1))) {
+      if (!breakStale(path, taken.current, holder, 1)) {
         return {
           acquired: false,
           holder: undefined,
@@ -78,10 +80,8 @@ export class ThreadLock {
 
   /** Removes the lock file if it is still this holder's. */
   async release(): Promise<void> {
-    const current = await readHolder(this.path);
-    if (typeof current === "object" && current.token === this.holder.token) {
-      await unlink(this.path).catch(() => {});
-    }
+    const current = readHolder(this.path);
+    if (typeof current === "object" && current.token === this.holder.token) unlinkQuietly(this.path);
   }
 }
 
@@ -110,10 +110,18 @@ function processStartTime(pid: number): string | undefined {
   return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
 }
 
-async function readHolder(path: string): Promise<LockHolder | "missing" | "unreadable"> {
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already, or not ours to remove: either way nothing to undo.
+  }
+}
+
+function readHolder(path: string): LockHolder | "missing" | "unreadable" {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return "missing";
     throw error;
@@ -159,18 +167,18 @@ type Claim = "claimed" | "missing" | { readonly current: LockHolder | "unreadabl
  * Creates `path` naming `holder`, by `link(2)` from a fully written temporary file: atomic, and it
  * fails if the name exists. Otherwise says who holds it and whether that holder is alive.
  */
-async function claim(path: string, holder: LockHolder): Promise<Claim> {
+function claim(path: string, holder: LockHolder): Claim {
   const temp = join(dirname(path), `.${basename(path)}.${holder.token}.tmp`);
-  await writeFile(temp, JSON.stringify(holder));
+  writeFileSync(temp, JSON.stringify(holder));
   try {
-    await link(temp, path);
+    linkSync(temp, path);
     return "claimed";
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   } finally {
-    await unlink(temp).catch(() => {});
+    unlinkQuietly(temp);
   }
-  const current = await readHolder(path);
+  const current = readHolder(path);
   if (current === "missing") return "missing";
   // A file made by link(2) is whole; only a crash of the whole machine leaves one unreadable.
   return { current, alive: current !== "unreadable" && holderIsAlive(current, holder) };
@@ -182,33 +190,33 @@ async function claim(path: string, holder: LockHolder): Promise<Claim> {
  * if it still holds `seen`: two processes never both take it over. A break file whose holder died
  * is itself broken, one level up (`<path>.break.break`). False if a live process is breaking it.
  */
-async function breakStale(
+function breakStale(
   path: string,
   seen: LockHolder | "unreadable",
   holder: LockHolder,
   depth: number,
-): Promise<boolean> {
+): boolean {
   if (depth > MAX_BREAK_DEPTH) return false;
   const breakPath = `${path}.break`;
   for (let attempt = 0; ; attempt++) {
-    const taken = await claim(breakPath, holder);
+    const taken = claim(breakPath, holder);
     if (taken === "claimed") break;
     if (taken === "missing") {
       if (attempt < 5) continue;
       return false;
     }
     if (taken.alive || attempt >= 5) return false;
-    if (!(await breakStale(breakPath, taken.current, holder, depth + 1))) return false;
+    if (!breakStale(breakPath, taken.current, holder, depth + 1)) return false;
   }
   try {
-    const now = await readHolder(path);
+    const now = readHolder(path);
     const unchanged =
       now === "unreadable"
         ? seen === "unreadable"
         : typeof now === "object" && typeof seen === "object" && now.token === seen.token;
-    if (unchanged) await unlink(path).catch(() => {});
+    if (unchanged) unlinkQuietly(path);
     return true;
   } finally {
-    await unlink(breakPath).catch(() => {});
+    unlinkQuietly(breakPath);
   }
 }
