@@ -7,7 +7,9 @@
 // Also counted: journal appends per iteration, which is what ADR 0010 brings down. For Postgres, where
 // an iteration goes (ADR 0011, addendum): the append's statement alone (the batches an iteration
 // writes, JSON built beforehand, one connection) and `journal.append` alone (the same batches, no
-// agent), each against the same run's commit.
+// agent), each against the same run's commit. And the agent's own work between appends, on
+// MemoryJournal with and without the thread sleeping before each append resolves, and on Postgres:
+// on this machine the same code runs slower right after the thread waited.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
@@ -22,6 +24,8 @@ import { z } from "zod";
 
 const ITERATIONS = Number(process.env.LOOM_BENCH_ITERATIONS ?? 200);
 const ROUNDS = Number(process.env.LOOM_BENCH_ROUNDS ?? 5);
+/** How long `sleepingMemoryJournal` sleeps: about one commit here. */
+const SLEEP_MS = 0.3;
 const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
 
 const add = tool({
@@ -46,14 +50,24 @@ function script(iterations: number): ScriptedTurn[] {
   return turns;
 }
 
-/** Counts the appends a journal is asked for, and notes when each one resolved (ms), until `restore()`. */
-function counted(journal: Journal): { appends: () => number; resolved: number[]; restore: () => void } {
+/**
+ * Counts the appends a journal is asked for, and notes when each one was called and resolved (ms),
+ * until `restore()`.
+ */
+function counted(journal: Journal): {
+  appends: () => number;
+  called: number[];
+  resolved: number[];
+  restore: () => void;
+} {
   let appends = 0;
+  const called: number[] = [];
   const resolved: number[] = [];
   const original = journal.append;
   const append = original.bind(journal);
   journal.append = (threadId, events, expectedSeq) => {
     appends++;
+    called.push(performance.now());
     return append(threadId, events, expectedSeq).then((result) => {
       resolved.push(performance.now());
       return result;
@@ -62,7 +76,23 @@ function counted(journal: Journal): { appends: () => number; resolved: number[];
   const restore = () => {
     journal.append = original;
   };
-  return { appends: () => appends, resolved, restore };
+  return { appends: () => appends, called, resolved, restore };
+}
+
+/**
+ * A MemoryJournal whose appends resolve only after the thread has slept `ms` (blocked, as while
+ * waiting for a commit, but with no I/O): what waiting alone does to the work that follows it.
+ */
+function sleepingMemoryJournal(ms: number): MemoryJournal {
+  const journal = new MemoryJournal();
+  const append = journal.append.bind(journal);
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  journal.append = (threadId, events, expectedSeq) =>
+    append(threadId, events, expectedSeq).then((result) => {
+      Atomics.wait(cell, 0, 0, ms);
+      return result;
+    });
+  return journal;
 }
 
 /** The batches an iteration appends (from a run on MemoryJournal): each from a tool.completed to the next tool.started. */
@@ -147,8 +177,10 @@ async function statementAloneUs(schema: string, first: NewEvent[], batches: NewE
  * iterations), the median iteration (from one append's commit to the next: the loop has one append
  * per iteration), and the appends it made per iteration.
  */
-async function loop(journal: Journal): Promise<{ us: number; p50: number; appendsPerIteration: number }> {
-  const { appends, resolved, restore } = counted(journal);
+async function loop(
+  journal: Journal,
+): Promise<{ us: number; p50: number; appendsPerIteration: number; clientP50: number }> {
+  const { appends, called, resolved, restore } = counted(journal);
   const agent = createAgent({
     journal,
     tools: [add],
@@ -160,7 +192,14 @@ async function loop(journal: Journal): Promise<{ us: number; p50: number; append
   const us = ((performance.now() - started) * 1000) / ITERATIONS;
   if (result.status !== "completed") throw new Error("bench run did not complete");
   const iterations = resolved.slice(1).map((at, i) => (at - resolved[i]!) * 1000);
-  return { us, p50: median(iterations), appendsPerIteration: appends() / ITERATIONS };
+  // The agent's own work between one append's resolution and the next append's call.
+  const client = called.slice(1).map((at, i) => (at - resolved[i]!) * 1000);
+  return {
+    us,
+    p50: median(iterations),
+    appendsPerIteration: appends() / ITERATIONS,
+    clientP50: median(client),
+  };
 }
 
 async function commitLatencyUs(pool: pg.Pool, table: string): Promise<Latency> {
@@ -239,6 +278,7 @@ try {
     const pgRun = await loop(postgres);
     note("postgres", pgRun.us);
     note("postgres-p50", pgRun.p50);
+    note("postgres-client", pgRun.clientP50);
     appendsPer.postgres = pgRun.appendsPerIteration;
     note("pg-append-alone", await appendAloneUs(postgres, first, batches));
     note("pg-statement-alone", await statementAloneUs(schema, first, batches));
@@ -260,6 +300,8 @@ try {
     appendsPer["fs-always"] = alwaysRun.appendsPerIteration;
     const memoryRun = await loop(new MemoryJournal());
     note("memory", memoryRun.us);
+    note("memory-client", memoryRun.clientP50);
+    note("sleeping-client", (await loop(sleepingMemoryJournal(SLEEP_MS))).clientP50);
     const never = new FsJournal({ dir: join(dir, `never-${round}`), fsync: "never" });
     const neverRun = await loop(never);
     await never.close();
@@ -314,6 +356,17 @@ try {
   part(`the append's statement alone (${size} events, prepared, one connection)`, m("pg-statement-alone"));
   part("journal.append alone (the same batches, no agent)", m("pg-append-alone"));
   part("an iteration of the agent (the loop above)", m("postgres"));
+  console.log(
+    "the agent's own work between one append's resolution and the next append (medians): the same code, slower after a wait",
+  );
+  const work = (name: string, us: number) =>
+    console.log(`  ${name.padEnd(70)} ${fmt(us)}   ${(us / m("memory-client")).toFixed(2)}x`);
+  work("on MemoryJournal (no wait)", m("memory-client"));
+  work(
+    `on MemoryJournal, the thread asleep ${SLEEP_MS} ms before each append resolves`,
+    m("sleeping-client"),
+  );
+  work("on journal-postgres (after each commit)", m("postgres-client"));
 } finally {
   await postgres.close().catch(() => undefined);
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
