@@ -1,23 +1,21 @@
 import type pg from "pg";
 
-/** How long the journal keeps the appends' connection after its last append. */
-export const KEEP_APPEND_CONNECTION_MS = 20;
-
 /**
  * The connection appends go through, kept from one append to the next: a run appends every few
  * hundred microseconds, and taking a connection from the pool and giving it back for each append
  * (the pool's idle timer, its events, a copy of the query) cost about 5% of an append.
  *
- * It goes back to the pool when no append came for `KEEP_APPEND_CONNECTION_MS`, as soon as anyone
- * waits for one of the pool's connections (so a pool of one still serves everyone, each waiting at
- * most until the journal's next append ends), after a failed query (as `pool.query` does: its state
- * is unknown), and on `close()`. An append made while another is in flight goes through the pool.
+ * It is kept only while appends follow each other within one turn of the event loop (an agent's
+ * loop between two appends is promise continuations, no timer, when its model and tools answer at
+ * once): it goes back to the pool when the loop turns without a new append, as soon as anyone waits
+ * for one of the pool's connections, after a failed query (as `pool.query` does: its state is
+ * unknown), and on `close()`. An append made while another is in flight goes through the pool.
  */
 export class AppendConnection {
   private client: pg.PoolClient | undefined;
   private busy = false;
-  private lastUsed = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The check that gives the connection back once the event loop turns (one at a time). */
+  private check: ReturnType<typeof setImmediate> | undefined;
   /** A kept connection that breaks while idle is dropped; without a listener its error would crash the process. */
   private readonly onIdleError = (): void => this.giveBack(true);
 
@@ -42,9 +40,8 @@ export class AppendConnection {
       throw error;
     } finally {
       this.busy = false;
-      this.lastUsed = performance.now();
       if (this.pool.waitingCount > 0) this.giveBack();
-      else if (this.client) this.timer ??= this.keepTimer(KEEP_APPEND_CONNECTION_MS);
+      else if (this.client) this.check ??= setImmediate(this.giveBackIdle);
     }
   }
 
@@ -53,22 +50,14 @@ export class AppendConnection {
     const client = this.client;
     if (!client || (this.busy && broken === undefined)) return;
     this.client = undefined;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    clearImmediate(this.check);
+    this.check = undefined;
     client.off("error", this.onIdleError);
     client.release(broken);
   }
 
-  /** One timer while the connection is kept, not one per append: it checks, then waits out the rest. */
-  private keepTimer(ms: number): ReturnType<typeof setTimeout> {
-    const timer = setTimeout(() => {
-      this.timer = undefined;
-      if (!this.client || this.busy) return;
-      const idle = performance.now() - this.lastUsed;
-      if (idle >= KEEP_APPEND_CONNECTION_MS) this.giveBack();
-      else this.timer = this.keepTimer(KEEP_APPEND_CONNECTION_MS - idle);
-    }, ms);
-    timer.unref?.();
-    return timer;
-  }
+  private readonly giveBackIdle = (): void => {
+    this.check = undefined;
+    if (!this.busy) this.giveBack();
+  };
 }
