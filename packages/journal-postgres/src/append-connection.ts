@@ -16,8 +16,11 @@ export class AppendConnection {
   private busy = false;
   /** The check that gives the connection back once the event loop turns (one at a time). */
   private check: ReturnType<typeof setImmediate> | undefined;
-  /** A kept connection that breaks while idle is dropped; without a listener its error would crash the process. */
-  private readonly onIdleError = (): void => this.giveBack(true);
+  /**
+   * Listens to the connection while it is kept, idle or busy: one that breaks is dropped. A checked
+   * out connection has no listener of the pool's, and an error event without one ends the process.
+   */
+  private readonly onError = (): void => this.giveBack(true);
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -31,7 +34,7 @@ export class AppendConnection {
     try {
       if (!client) {
         client = await this.pool.connect();
-        client.on("error", this.onIdleError);
+        client.on("error", this.onError);
         this.client = client;
       }
       return await client.query<R>(config);
@@ -52,7 +55,7 @@ export class AppendConnection {
     this.client = undefined;
     clearImmediate(this.check);
     this.check = undefined;
-    client.off("error", this.onIdleError);
+    client.off("error", this.onError);
     client.release(broken);
   }
 
