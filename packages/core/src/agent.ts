@@ -30,10 +30,11 @@ import { MemoryJournal } from "./memory-journal.js";
 import type { Attachment } from "./messages.js";
 import type { ModelSettings, Provider } from "./provider.js";
 import { IGNORE_EVENTS, ThreadSession } from "./session.js";
-import { loadThread, SnapshotOptionsSchema } from "./snapshot.js";
+import { SnapshotOptionsSchema } from "./snapshot.js";
 import { checkOutput, type OutputRuntime, outputRuntime, promptedInstruction } from "./structured-output.js";
 import { closestName } from "./suggest.js";
 import { validateThreadId } from "./thread-id.js";
+import { KeptThreads, loadKept } from "./thread-states.js";
 import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 import { type Tool, tool } from "./tool.js";
 
@@ -62,6 +63,12 @@ const AgentConfigSchema = z.object({
   outputRetries: z.number().int().nonnegative().default(2),
   /** When a thread journals its state, so a resume reads only the end of a long thread (see `SnapshotOptions`). */
   snapshots: SnapshotOptionsSchema.default({ everyEvents: 1_000, everyBytes: 4 * 1024 * 1024, sizeRatio: 1 }),
+  /**
+   * How many threads' state the agent keeps in memory after their runs, so that the next run of one
+   * reads only the events appended since (checking that the journal still ends where this process
+   * left it) instead of loading the thread again. 0: every run loads its thread.
+   */
+  keptThreads: z.number().int().nonnegative().default(32),
 });
 
 export interface AgentOptions<Output = undefined> extends z.input<typeof AgentConfigSchema> {
@@ -180,6 +187,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
   const runtime = resolveRuntime(options as AgentOptions<unknown>);
   const journal = options.journal ?? new MemoryJournal();
   const now = options.now ?? Date.now;
+  const kept = new KeptThreads(runtime.keptThreads);
 
   const start = (
     threadId: string,
@@ -203,14 +211,18 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     emit: (event: AgentEvent) => void,
     prepare: (root: ExecutionFrame) => Prepared,
   ): Promise<RunResult> => {
-    const root = await loadThread(journal, threadId, { tokenizer: runtime.tokenizer });
+    const { frame: root, last } = await loadKept(journal, threadId, kept.take(threadId), {
+      tokenizer: runtime.tokenizer,
+    });
     const { runId, decisions, input, attachments, trace } = prepare(root);
-    const session = new ThreadSession(journal, threadId, root, runId, emit, now, runtime.snapshots);
+    const session = new ThreadSession(journal, threadId, root, runId, emit, now, runtime.snapshots, last);
     try {
       return await drive(session, root, decisions, input, attachments ?? [], signal, threadId, trace);
     } finally {
       // Nothing is written after the lease is given up: what is staged goes out now, or never.
       await session.close();
+      const state = session.kept();
+      if (state) kept.keep(threadId, state);
     }
   };
 
@@ -528,6 +540,7 @@ function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
     random: options.random ?? Math.random,
     compression,
     tokenizer,
+    keptThreads: config.keptThreads,
     snapshots:
       config.snapshots === false
         ? undefined

@@ -66,6 +66,8 @@ export interface AgentRuntime {
   readonly output?: OutputRuntime;
   /** When the thread journals snapshots (`budget`: the most history tokens a request carries). */
   readonly snapshots: SnapshotPolicy | undefined;
+  /** How many threads' state the agent keeps between runs. */
+  readonly keptThreads: number;
 }
 
 export type { Decision };

@@ -616,9 +616,10 @@ function canonicalArguments(rawArgs: string, blurred: boolean): string {
 
 /**
  * `JSON.stringify` of `value` with object keys sorted (and, with `blurred`, numbers and strings
- * blurred), written directly: it runs for every call of every turn (loop detection).
+ * blurred), written directly: it runs for every call of every turn (loop detection). Keys whose
+ * value is `undefined` are left out, as `JSON.stringify` leaves them out.
  */
-function canonicalJson(value: unknown, blurred: boolean): string {
+export function canonicalJson(value: unknown, blurred = false): string {
   if (typeof value === "number") return blurred ? '"#"' : JSON.stringify(value);
   if (typeof value === "string") return JSON.stringify(blurred ? blur(value) : value);
   if (value === null || typeof value !== "object") return JSON.stringify(value);
@@ -632,9 +633,10 @@ function canonicalJson(value: unknown, blurred: boolean): string {
   // first, in numeric order (as V8 keeps them), then the rest sorted.
   const keys = Object.keys(record).sort(byPropertyOrder);
   let out = "{";
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    out += `${i > 0 ? "," : ""}${JSON.stringify(key)}:${canonicalJson(record[key], blurred)}`;
+  for (const key of keys) {
+    const field = record[key];
+    if (field === undefined) continue;
+    out += `${out.length > 1 ? "," : ""}${JSON.stringify(key)}:${canonicalJson(field, blurred)}`;
   }
   return `${out}}`;
 }

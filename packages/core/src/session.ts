@@ -4,6 +4,7 @@ import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
 import { EVENT_FLOOR_BYTES, noteEvent, snapshotOf } from "./snapshot.js";
+import type { KeptThread } from "./thread-states.js";
 
 /** When a session journals a snapshot: see `SnapshotOptions`; `budget` is the most history tokens a request carries. */
 export interface SnapshotPolicy {
@@ -34,9 +35,11 @@ export class ThreadSession {
     readonly emit: (event: AgentEvent) => void,
     readonly now: () => number,
     readonly snapshots?: SnapshotPolicy,
+    last?: StoredEvent,
   ) {
     this.root = root;
     this.durableSeq = root.lastSeq;
+    this.lastDurable = last;
     this.streaming = emit !== IGNORE_EVENTS;
   }
 
@@ -48,6 +51,8 @@ export class ThreadSession {
 
   /** The seq of the last event the journal holds; events after it are folded but not yet written. */
   private durableSeq: number;
+  /** The event at `durableSeq`, when known (the thread's last, as loaded or as written since). */
+  private lastDurable: StoredEvent | undefined;
   /** Events folded into `root`, in seq order, not yet handed to the journal. */
   private queued: StoredEvent[] = [];
   /** The same events as they were handed over (without thread id and seq): what the journal takes. */
@@ -111,6 +116,16 @@ export class ThreadSession {
     this.flushTimer = undefined;
     if (!this.failure && this.queued.length > 0) await this.append([]).catch(() => undefined);
     while (this.writing) await this.writing;
+  }
+
+  /**
+   * The thread's state with its last event, once closed, if every event folded into it is durable
+   * (nothing failed, nothing left unwritten): what a later run of this process may start from.
+   */
+  kept(): KeptThread | undefined {
+    const last = this.lastDurable;
+    // A failed or unfinished write leaves events folded past the last durable one.
+    return last !== undefined && last.seq === this.root.lastSeq ? { frame: this.root, last } : undefined;
   }
 
   private enqueue(events: NewEvent[]): number {
@@ -181,7 +196,8 @@ export class ThreadSession {
     this.writing = written.then(
       () => {
         this.writing = undefined;
-        this.durableSeq = batch.at(-1)!.seq;
+        this.lastDurable = batch.at(-1)!;
+        this.durableSeq = this.lastDurable.seq;
         for (const event of batch) this.emit(event);
         const waiting = this.waiters;
         this.waiters = waiting.filter((w) => w.seq > this.durableSeq);

@@ -215,9 +215,9 @@ export function restoreSnapshot(
       journal,
       event.threadId,
       { to: event.seq - 1 },
-      emptyFrame(event.threadId, { messages: History.empty(tokenizer) }),
+      { frame: emptyFrame(event.threadId, { messages: History.empty(tokenizer) }), last: undefined },
       undefined,
-    );
+    ).then((folded) => folded.frame);
     return before;
   };
   try {
@@ -292,6 +292,21 @@ export async function loadThread(
   threadId: string,
   options: LoadThreadOptions = {},
 ): Promise<ExecutionFrame> {
+  return (await loadThreadState(journal, threadId, options)).frame;
+}
+
+/** A thread's state and the last event folded into it (none for a thread without events). */
+export interface FoldedThread {
+  readonly frame: ExecutionFrame;
+  readonly last: StoredEvent | undefined;
+}
+
+/** `loadThread`, with the last event it folded. */
+export async function loadThreadState(
+  journal: Journal,
+  threadId: string,
+  options: LoadThreadOptions = {},
+): Promise<FoldedThread> {
   const tokenizer = options.tokenizer ?? estimateTokenizer;
   const at = options.at;
   const to = at !== undefined ? { to: at } : {};
@@ -304,27 +319,28 @@ export async function loadThread(
     if (event && restored) {
       options.onRead?.(event.seq);
       const tail = { from: event.seq + 1, ...to };
-      return foldRead(journal, threadId, tail, restored, options.onRead);
+      return foldRead(journal, threadId, tail, { frame: restored, last: event }, options.onRead);
     }
   }
   const empty = emptyFrame(threadId, { messages: History.empty(tokenizer) });
-  return foldRead(journal, threadId, to, empty, options.onRead);
+  return foldRead(journal, threadId, to, { frame: empty, last: undefined }, options.onRead);
 }
 
-/** Folds the events of `range` onto `frame` as they are read (a long thread's events become garbage one by one). */
+/** Folds the events of `range` onto `from` as they are read (a long thread's events become garbage one by one). */
 async function foldRead(
   journal: Journal,
   threadId: string,
   range: ReadRange,
-  frame: ExecutionFrame,
+  from: FoldedThread,
   onRead: ((seq: number) => void) | undefined,
-): Promise<ExecutionFrame> {
-  let state = frame;
+): Promise<FoldedThread> {
+  let { frame, last } = from;
   for await (const event of journal.read(threadId, range)) {
-    state = fold(state, event);
+    frame = fold(frame, event);
+    last = event;
     onRead?.(event.seq);
   }
-  return state;
+  return { frame, last };
 }
 
 /** Makes every message of `frame` and its sub-agents readable (see `History.load`). */

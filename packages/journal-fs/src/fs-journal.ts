@@ -386,6 +386,7 @@ export class FsJournal implements Journal {
         syncDirectory: () => syncDirectory(this.dir),
         report: this.onRecovery,
         onFailure: (writer) => this.retire(threadId, writer),
+        onAcknowledged: (seq, offset, inode) => this.checkpoints.appendedAt(threadId, inode, seq, offset),
       });
     } catch (error) {
       await share.release();

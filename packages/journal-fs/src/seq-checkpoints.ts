@@ -1,6 +1,9 @@
 /** Every this many seqs, a reader remembers where the seq's line starts. */
 export const CHECKPOINT_EVERY = 1024;
 
+/** The threads whose last appended batch is remembered (the most recently appended). */
+const APPENDED_KEPT = 4096;
+
 /**
  * Where the lines of every 1024th seq start in each thread file read so far (one number per 1024
  * events), so `read({ from })` seeks near `from` instead of scanning the file from its start. Only
@@ -10,7 +13,12 @@ export const CHECKPOINT_EVERY = 1024;
 export class SeqCheckpoints {
   private readonly threads = new Map<string, { inode: number; offsets: number[] }>();
   /** One more place per thread, anywhere: where the event after its last snapshot starts. */
-  private readonly hints = new Map<string, { inode: number; seq: number; offset: number }>();
+  private readonly hints = new Map<string, Place>();
+  /**
+   * And where the last batch this process appended starts: a run that continues the thread reads
+   * from its last event (core's kept thread state) without scanning the file up to it.
+   */
+  private readonly appended = new Map<string, Place>();
 
   /** The latest checkpoint at or before `seq`, past seq 0. */
   before(threadId: string, inode: number, seq: number): { seq: number; offset: number } | undefined {
@@ -19,17 +27,25 @@ export class SeqCheckpoints {
       entry && entry.inode === inode
         ? Math.min(Math.floor(seq / CHECKPOINT_EVERY), entry.offsets.length - 1)
         : 0;
-    const regular = k > 0 ? { seq: k * CHECKPOINT_EVERY, offset: entry!.offsets[k]! } : undefined;
-    const hint = this.hints.get(threadId);
-    if (hint && hint.inode === inode && hint.seq <= seq && hint.seq > (regular?.seq ?? 0)) {
-      return { seq: hint.seq, offset: hint.offset };
+    let best = k > 0 ? { seq: k * CHECKPOINT_EVERY, offset: entry!.offsets[k]! } : undefined;
+    for (const place of [this.hints.get(threadId), this.appended.get(threadId)]) {
+      if (place && place.inode === inode && place.seq <= seq && place.seq > (best?.seq ?? 0)) {
+        best = { seq: place.seq, offset: place.offset };
+      }
     }
-    return regular;
+    return best;
   }
 
   /** Remembers where `seq`'s line starts (a reader still checks the seq it lands on). */
   hint(threadId: string, inode: number, seq: number, offset: number): void {
     this.hints.set(threadId, { inode, seq, offset });
+  }
+
+  /** Remembers where the batch this process just appended to the thread starts. */
+  appendedAt(threadId: string, inode: number, seq: number, offset: number): void {
+    this.appended.delete(threadId);
+    if (this.appended.size >= APPENDED_KEPT) this.appended.delete(this.appended.keys().next().value!);
+    this.appended.set(threadId, { inode, seq, offset });
   }
 
   record(threadId: string, inode: number, seq: number, offset: number): void {
@@ -45,5 +61,12 @@ export class SeqCheckpoints {
   forget(threadId: string): void {
     this.threads.delete(threadId);
     this.hints.delete(threadId);
+    this.appended.delete(threadId);
   }
+}
+
+interface Place {
+  readonly inode: number;
+  readonly seq: number;
+  readonly offset: number;
 }

@@ -42,6 +42,8 @@ export interface ThreadWriterContext {
   readonly report: (report: RecoveryReport) => void;
   /** Called once when a write or fsync fails: the journal forgets this writer. */
   readonly onFailure: (writer: ThreadWriter) => void;
+  /** Called as each batch is acknowledged: where its first line starts, in the file with this inode. */
+  readonly onAcknowledged?: (firstSeq: number, offset: number, inode: number) => void;
 }
 
 interface PendingAppend {
@@ -113,6 +115,8 @@ export class ThreadWriter {
 
   private readonly id = nextWriterId++;
   private writtenEnd: number;
+  /** The inode of the thread file, once there is one. */
+  private inode: number | undefined;
   /** The file's size: past `writtenEnd`, zeros (a preallocated region) when it is larger. */
   private fileSize: number;
   private readonly preallocates: boolean;
@@ -134,6 +138,7 @@ export class ThreadWriter {
     private readonly context: ThreadWriterContext,
     private file: FileHandle | undefined,
     state: {
+      inode: number | undefined;
       head: number;
       end: number;
       size: number;
@@ -144,6 +149,7 @@ export class ThreadWriter {
   ) {
     this.reservedHead = this.ackedHead = state.head;
     this.writtenEnd = this.ackedEnd = state.end;
+    this.inode = state.inode;
     this.fileSize = state.size;
     this.preallocates = context.fsync === "always";
     this.reservedStatus = this.status = state.status;
@@ -165,6 +171,7 @@ export class ThreadWriter {
     if (!file) {
       const now = Date.now();
       return new ThreadWriter(threadId, path, lock, context, undefined, {
+        inode: undefined,
         head: -1,
         end: 0,
         size: 0,
@@ -220,6 +227,7 @@ export class ThreadWriter {
         await file.datasync();
       }
       return new ThreadWriter(threadId, path, lock, context, file, {
+        inode: stats.ino,
         head: tail.lastSeq,
         end,
         size,
@@ -345,6 +353,7 @@ export class ThreadWriter {
             throw error;
           }
           this.file = await open(this.path, OPEN_FLAGS);
+          this.inode = fs.fstatSync(this.file.fd).ino;
           if (this.context.fsync !== "never") await this.context.syncDirectory();
           this.writtenEnd = filled.size;
           this.fileSize = filled.size;
@@ -405,6 +414,7 @@ export class ThreadWriter {
   private async write(bytes: Buffer, pending: PendingAppend): Promise<void> {
     if (!this.file) {
       this.file = await open(this.path, CREATE_FLAGS);
+      this.inode = fs.fstatSync(this.file.fd).ino;
       this.directoryDirty = true;
     }
     if (this.needsZeros(bytes.length)) await this.layDownZeros(bytes.length);
@@ -475,6 +485,9 @@ export class ThreadWriter {
   }
 
   private acknowledge(pending: PendingAppend): void {
+    // Batches are acknowledged in order, each right after the one before it in the file.
+    if (this.inode !== undefined)
+      this.context.onAcknowledged?.(this.ackedHead + 1, this.ackedEnd, this.inode);
     this.ackedHead = pending.lastSeq;
     this.ackedEnd = pending.end;
     this.status = pending.status;

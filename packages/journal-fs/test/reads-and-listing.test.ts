@@ -71,6 +71,32 @@ describe("reads stream and stop early; head and threads() read only the end of a
     await journal.close();
   });
 
+  it("read({ from }) within the last batch this journal appended starts at that batch (a run continuing its thread)", async () => {
+    const dir = newDir();
+    const journal = new FsJournal({ dir, fsync: "never" });
+    let head = -1;
+    for (let batch = 0; batch < 100; batch++) {
+      head = (
+        await journal.append(
+          "t",
+          Array.from({ length: 7 }, (_, i) => event(`e${batch}.${i}`)),
+          head,
+        )
+      ).lastSeq;
+    }
+    // Break line 11 without changing its length: a read that scans from the top meets it.
+    const file = join(dir, "t.jsonl");
+    const lines = readFileSync(file, "utf8").split("\n");
+    lines[10] = `X${lines[10]!.slice(1)}`;
+    writeFileSync(file, lines.join("\n"));
+    expect((await readAll(journal, "t", { from: head })).map((e) => e.seq)).toEqual([head]);
+    expect((await readAll(journal, "t", { from: head - 6 })).map((e) => e.seq)).toHaveLength(7);
+    await expect(readAll(journal, "t", { from: head - 7 })).rejects.toThrow(/line 11 is not JSON/);
+    // Another journal (another process) has not appended here: it scans from the top.
+    await expect(readAll(new FsJournal({ dir }), "t", { from: head })).rejects.toThrow(/line 11 is not JSON/);
+    await journal.close();
+  });
+
   it("a checkpoint that no longer points at its seq (the file was rewritten in place) is dropped, not trusted", async () => {
     const dir = newDir();
     const write = async (prefix: string) => {
