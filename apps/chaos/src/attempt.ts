@@ -46,22 +46,32 @@ export async function runAttempt(
     }
     let keys: CallKeys | undefined;
     let seen = 0;
-    for await (const event of stream) {
-      if (!("seq" in event)) continue;
-      // The first durable event of this attempt comes after it took the thread: all before it is final.
-      if (!keys) {
-        keys = new CallKeys(threadId);
-        if (event.seq > 0)
-          for (const e of await readAll(journal, threadId, { to: event.seq - 1 })) keys.next(e);
+    const follow = async (stream: AgentStream) => {
+      for await (const event of stream) {
+        if (!("seq" in event)) continue;
+        // The first durable event of this attempt comes after it took the thread: all before it is final.
+        if (!keys) {
+          keys = new CallKeys(threadId);
+          if (event.seq > 0)
+            for (const e of await readAll(journal, threadId, { to: event.seq - 1 })) keys.next(e);
+        }
+        const key = keys.next(event);
+        if (event.type === "tool.completed" && key && attempt.alive()) {
+          appendLedger(attempt.ledgerFile, { k: "completed", key, by: "stream", attempt: attempt.attempt });
+        }
+        const plan = attempt.plan;
+        if (plan.point === "event" && event.type === plan.type && ++seen === plan.nth) attempt.die();
       }
-      const key = keys.next(event);
-      if (event.type === "tool.completed" && key && attempt.alive()) {
-        appendLedger(attempt.ledgerFile, { k: "completed", key, by: "stream", attempt: attempt.attempt });
-      }
-      const plan = attempt.plan;
-      if (plan.point === "event" && event.type === plan.type && ++seen === plan.nth) attempt.die();
+      return stream.result;
+    };
+    let result = await follow(stream);
+    // In half the trials the human answers a pause at once, in the same process: the agent then
+    // resumes from the state its paused run kept (keptThreads), not from the journal.
+    for (let more = 0; more < 4 && trialSeed % 2 === 0 && result.status === "interrupted"; more++) {
+      if (result.pending.length === 0) break;
+      const decisions = decide(result.pending, threadId, trialSeed, attempt.ledgerFile);
+      result = await follow(agent.resumeStream(threadId, { decisions }));
     }
-    const result = await stream.result;
     return result.status === "completed"
       ? { status: "completed", text: result.text }
       : { status: "interrupted", pending: result.pending.length };
