@@ -1,5 +1,5 @@
-import { open } from "node:fs/promises";
 import { z } from "zod";
+import { OpenFile } from "./open-file.js";
 
 /**
  * - `always`: every append is written and fsynced on its own before its promise resolves.
@@ -13,10 +13,10 @@ export type FsyncMode = z.infer<typeof FsyncModeSchema>;
 
 /** Makes a new or renamed directory entry durable (fsync on the directory itself). */
 export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
+  const handle = OpenFile.open(dir, "r");
   try {
     await handle.sync();
   } finally {
-    await handle.close();
+    handle.close();
   }
 }

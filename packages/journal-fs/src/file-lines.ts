@@ -1,8 +1,10 @@
-import type { FileHandle } from "node:fs/promises";
 import { JournalError } from "@loom/core";
+import type { ReadableFile } from "./open-file.js";
 
 const NEWLINE = 0x0a;
 const BACKWARD_CHUNK = 64 * 1024;
+/** The first backward read: a thread's last batch is usually a few kB (each read after is 4× bigger). */
+const FIRST_BACKWARD_CHUNK = 8 * 1024;
 const FORWARD_CHUNK = 256 * 1024;
 const ZERO_BLOCK_BYTES = 4096;
 let zeroBlock: Buffer | undefined;
@@ -15,17 +17,19 @@ export interface FileLine {
 }
 
 /**
- * The lines of the first `size` bytes of a file, last first, reading `chunk` bytes (64 kB) at a time
- * from the end: finding the end of a thread costs the size of its last lines, not of the file.
+ * The lines of the first `size` bytes of a file, last first, reading from the end 8 kB, then 4× more
+ * each time up to `chunk` bytes (64 kB) at a time: finding the end of a thread costs the size of its
+ * last lines, not of the file.
  */
 export async function* linesBackward(
-  file: FileHandle,
+  file: ReadableFile,
   size: number,
   chunk = BACKWARD_CHUNK,
 ): AsyncGenerator<FileLine> {
   let pos = size;
   let carry: Buffer = Buffer.alloc(0);
   let terminated = false;
+  let step = Math.min(FIRST_BACKWARD_CHUNK, chunk);
   for (;;) {
     const newline = carry.lastIndexOf(NEWLINE);
     if (newline === -1) {
@@ -33,10 +37,11 @@ export async function* linesBackward(
         if (carry.length > 0 || terminated) yield { text: carry.toString("utf8"), start: 0, terminated };
         return;
       }
-      const n = Math.min(chunk, pos);
+      const n = Math.min(step, pos);
       const bytes = Buffer.allocUnsafe(n);
       await readFully(file, bytes, pos - n);
       pos -= n;
+      step = Math.min(step * 4, chunk);
       carry = Buffer.concat([bytes, carry]);
       continue;
     }
@@ -57,7 +62,7 @@ export async function* linesBackward(
  * goes on to read the bytes before this end reads them whole. A file that gets shorter meanwhile (a
  * writer cutting its zero tail as it closes) is read on from where it now ends.
  */
-export async function contentEnd(file: FileHandle, size: number): Promise<number> {
+export async function contentEnd(file: ReadableFile, size: number): Promise<number> {
   let end = size;
   // Most files end with a newline: one small read.
   let bytes = Buffer.allocUnsafe(ZERO_BLOCK_BYTES);
@@ -83,11 +88,15 @@ function lastNonZero(bytes: Buffer, length: number): number {
 }
 
 /** The lines of bytes `start`..`end` of a file, first first, in 256 kB reads; never the whole file at once. */
-export async function* linesForward(file: FileHandle, start: number, end: number): AsyncGenerator<FileLine> {
+export async function* linesForward(
+  file: ReadableFile,
+  start: number,
+  end: number,
+): AsyncGenerator<FileLine> {
   let pos = start;
   let carry: Buffer = Buffer.alloc(0);
   let carryStart = start;
-  const chunk = Buffer.allocUnsafe(FORWARD_CHUNK);
+  const chunk = Buffer.allocUnsafe(Math.max(0, Math.min(FORWARD_CHUNK, end - start)));
   while (pos < end) {
     const { bytesRead } = await file.read(chunk, 0, Math.min(FORWARD_CHUNK, end - pos), pos);
     if (bytesRead === 0) break;
@@ -112,7 +121,7 @@ export async function* linesForward(file: FileHandle, start: number, end: number
 }
 
 /** The 1-based line number of the line that starts at byte `offset` (counts newlines before it). */
-export async function lineNumberAt(file: FileHandle, offset: number): Promise<number> {
+export async function lineNumberAt(file: ReadableFile, offset: number): Promise<number> {
   let count = 1;
   const chunk = Buffer.allocUnsafe(FORWARD_CHUNK);
   for (let pos = 0; pos < offset; ) {
@@ -125,7 +134,7 @@ export async function lineNumberAt(file: FileHandle, offset: number): Promise<nu
   return count;
 }
 
-async function readFully(file: FileHandle, into: Buffer, position: number): Promise<void> {
+async function readFully(file: ReadableFile, into: Buffer, position: number): Promise<void> {
   for (let done = 0; done < into.length; ) {
     const { bytesRead } = await file.read(into, done, into.length - done, position + done);
     if (bytesRead === 0) {

@@ -157,7 +157,7 @@ export class FsJournal implements Journal {
     validateThreadId(threadId);
     let appended: { lastSeq: number };
     try {
-      appended = await (await this.writerFor(threadId, expectedSeq)).append(events, expectedSeq);
+      appended = await this.withWriter(threadId, expectedSeq, (writer) => writer.append(events, expectedSeq));
     } catch (error) {
       throw asJournalError(error, `append to thread "${threadId}"`);
     }
@@ -281,11 +281,12 @@ export class FsJournal implements Journal {
       throw new JournalError("thread_exists", `Cannot fork into "${to}": that thread already exists.`);
     }
     try {
-      const writer = await this.writerFor(to, -1);
       // Web Crypto, not node:crypto: importing that module costs a fresh process about 5 ms.
       const temporaryPath = join(this.dir, `.fork-${globalThis.crypto.randomUUID()}.tmp`);
-      await writer.fork(atSeq, temporaryPath, (path) =>
-        copyThread(this.read(from, { to: atSeq }), to, atSeq + 1, path, this.fsync !== "never"),
+      await this.withWriter(to, -1, (writer) =>
+        writer.fork(atSeq, temporaryPath, (path) =>
+          copyThread(this.read(from, { to: atSeq }), to, atSeq + 1, path, this.fsync !== "never"),
+        ),
       );
     } catch (error) {
       throw asJournalError(error, `fork thread "${from}" into "${to}"`);
@@ -325,13 +326,16 @@ export class FsJournal implements Journal {
     return this.writers.get(threadId)?.catch(() => undefined);
   }
 
-  /** This journal's writer for a thread: takes the thread's lock and recovers its file the first time. */
   /**
-   * This journal's open writer for a thread: takes the thread's lock and recovers its file the first
-   * time. The writer it returns is open until the caller's next `await`, so the caller's first
-   * synchronous call on it (append, fork) always lands.
+   * Calls `use` with this journal's open writer for a thread (taking the thread's lock and recovering
+   * its file the first time), in the same turn as it checked the writer is open: no other append can
+   * retire it in between, so `use`'s first synchronous call on it (append, fork) always lands.
    */
-  private async writerFor(threadId: string, expectedSeq: number): Promise<ThreadWriter> {
+  private async withWriter<T>(
+    threadId: string,
+    expectedSeq: number,
+    use: (writer: ThreadWriter) => Promise<T>,
+  ): Promise<T> {
     for (;;) {
       let opening = this.writers.get(threadId);
       if (!opening) {
@@ -353,7 +357,7 @@ export class FsJournal implements Journal {
       this.openWriters.delete(threadId);
       this.openWriters.set(threadId, writer);
       this.retireIdleWriters(threadId);
-      return writer;
+      return use(writer);
     }
   }
 

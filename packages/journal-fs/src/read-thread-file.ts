@@ -1,8 +1,8 @@
-import { type FileHandle, open } from "node:fs/promises";
 import type { StoredEvent } from "@loom/core";
 import { corruptLine, foreignThreadProblem } from "./event-check.js";
 import { contentEnd, type FileLine, lineNumberAt, linesForward } from "./file-lines.js";
 import { continuesBatch, parseLine, quickSeq } from "./line-format.js";
+import { OpenFile } from "./open-file.js";
 import type { SeqCheckpoints } from "./seq-checkpoints.js";
 import { scanTail } from "./tail-scan.js";
 
@@ -26,13 +26,10 @@ export async function* readThreadFile(
   range: FileReadRange,
   checkpoints: SeqCheckpoints,
 ): AsyncGenerator<StoredEvent> {
-  const file = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return undefined;
-    throw error;
-  });
+  const file = OpenFile.openIfExists(path, "r");
   if (!file) return;
   try {
-    const stats = await file.stat();
+    const stats = file.stat();
     const end =
       range.endByte !== undefined ? Math.min(stats.size, range.endByte) : await contentEnd(file, stats.size);
     const start = checkpoints.before(threadId, stats.ino, range.from);
@@ -48,12 +45,12 @@ export async function* readThreadFile(
       yield* reader;
     }
   } finally {
-    await file.close();
+    file.close();
   }
 }
 
 async function* readLines(
-  file: FileHandle,
+  file: OpenFile,
   path: string,
   threadId: string,
   range: FileReadRange,

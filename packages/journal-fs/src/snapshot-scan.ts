@@ -1,8 +1,8 @@
-import { open } from "node:fs/promises";
 import type { StoredEvent } from "@loom/core";
 import { corruptLine, foreignThreadProblem } from "./event-check.js";
 import { lineNumberAt, linesBackward } from "./file-lines.js";
 import { parseLine, quickSeq } from "./line-format.js";
+import { OpenFile } from "./open-file.js";
 import type { SeqCheckpoints } from "./seq-checkpoints.js";
 import { scanTail } from "./tail-scan.js";
 
@@ -23,13 +23,10 @@ export async function findLatestSnapshot(
   endByte: number | undefined,
   checkpoints: SeqCheckpoints,
 ): Promise<StoredEvent | undefined> {
-  const file = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return undefined;
-    throw error;
-  });
+  const file = OpenFile.openIfExists(path, "r");
   if (!file) return undefined;
   try {
-    const stats = await file.stat();
+    const stats = file.stat();
     const end = endByte ?? (await scanTail(file, stats.size, threadId, path)).committedEnd;
     let next: number | undefined;
     // A snapshot line is as big as the window it keeps (hundreds of kB): read in big steps.
@@ -50,6 +47,6 @@ export async function findLatestSnapshot(
     }
     return undefined;
   } finally {
-    await file.close();
+    file.close();
   }
 }

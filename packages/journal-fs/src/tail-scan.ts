@@ -1,8 +1,8 @@
-import type { FileHandle } from "node:fs/promises";
 import { type FrameStatus, type StoredEvent, threadStatusAfter } from "@loom/core";
 import { corruptLine, foreignThreadProblem } from "./event-check.js";
 import { contentEnd, type FileLine, lineNumberAt, linesBackward } from "./file-lines.js";
 import { continuesBatch, parseLine } from "./line-format.js";
+import type { ReadableFile } from "./open-file.js";
 
 /** What the end of a thread file says, read from its last lines only. */
 export interface ThreadTail {
@@ -37,7 +37,7 @@ export interface ThreadTail {
  * zeros after it, so only a file that ends with zeros has its last batch checked line by line.
  */
 export async function scanTail(
-  file: FileHandle,
+  file: ReadableFile,
   size: number,
   threadId: string,
   path: string,
@@ -123,7 +123,7 @@ export async function scanTail(
 
 /** The root frame's status after `last`: from the last root-frame event at or before it. */
 async function rootStatus(
-  file: FileHandle,
+  file: ReadableFile,
   last: StoredEvent,
   lastStart: number,
   path: string,

@@ -1,5 +1,6 @@
-import { type FileHandle, open, stat } from "node:fs/promises";
+import { type Stats, statSync } from "node:fs";
 import type { FrameStatus } from "@loom/core";
+import { OpenFile, type ReadableFile } from "./open-file.js";
 import { scanTail } from "./tail-scan.js";
 
 export interface ThreadSummary {
@@ -20,18 +21,18 @@ export class ThreadSummaryCache {
   private readonly entries = new Map<string, { key: string; contentEnd: number; summary: ThreadSummary }>();
 
   async get(threadId: string, path: string): Promise<ThreadSummary | undefined> {
-    const stats = await stat(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return undefined;
-      throw error;
-    });
-    if (!stats) {
+    let stats: Stats;
+    try {
+      stats = statSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       this.entries.delete(threadId);
       return undefined;
     }
     const key = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
     const cached = this.entries.get(threadId);
     if (cached?.key === key && cached.contentEnd === stats.size) return cached.summary;
-    const file = await open(path, "r");
+    const file = OpenFile.open(path, "r");
     try {
       if (cached?.key === key && (await zeroAt(file, cached.contentEnd))) return cached.summary;
       const tail = await scanTail(file, stats.size, threadId, path);
@@ -45,12 +46,12 @@ export class ThreadSummaryCache {
       this.entries.set(threadId, { key, contentEnd: tail.contentEnd, summary });
       return summary;
     } finally {
-      await file.close();
+      file.close();
     }
   }
 }
 
-async function zeroAt(file: FileHandle, position: number): Promise<boolean> {
+async function zeroAt(file: ReadableFile, position: number): Promise<boolean> {
   const byte = Buffer.alloc(1);
   const { bytesRead } = await file.read(byte, 0, 1, position);
   return bytesRead === 1 && byte[0] === 0;

@@ -1,5 +1,5 @@
 import fs, { constants } from "node:fs";
-import { type FileHandle, open, rename, unlink } from "node:fs/promises";
+import { rename, unlink } from "node:fs/promises";
 import {
   type FrameStatus,
   JournalConflictError,
@@ -12,6 +12,7 @@ import {
 } from "@loom/core";
 import type { FsyncMode } from "./durability.js";
 import { serializeBatch } from "./line-format.js";
+import { OpenFile } from "./open-file.js";
 import { scanTail } from "./tail-scan.js";
 
 /** What `FsJournal` did to a thread file it found torn when it opened the thread for writing. */
@@ -136,7 +137,7 @@ export class ThreadWriter {
     readonly path: string,
     private readonly lock: HeldLock,
     private readonly context: ThreadWriterContext,
-    private file: FileHandle | undefined,
+    private file: OpenFile | undefined,
     state: {
       inode: number | undefined;
       head: number;
@@ -164,10 +165,7 @@ export class ThreadWriter {
     lock: HeldLock,
     context: ThreadWriterContext,
   ): Promise<ThreadWriter> {
-    const file = await open(path, OPEN_FLAGS).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return undefined;
-      throw error;
-    });
+    const file = OpenFile.openIfExists(path, OPEN_FLAGS);
     if (!file) {
       const now = Date.now();
       return new ThreadWriter(threadId, path, lock, context, undefined, {
@@ -181,7 +179,7 @@ export class ThreadWriter {
       });
     }
     try {
-      const stats = await file.stat();
+      const stats = file.stat();
       const tail = await scanTail(file, stats.size, threadId, path);
       let end = tail.committedEnd;
       let size = stats.size;
@@ -236,7 +234,7 @@ export class ThreadWriter {
         updatedAt: stats.mtimeMs,
       });
     } catch (error) {
-      await file.close();
+      file.close();
       throw error;
     }
   }
@@ -345,15 +343,15 @@ export class ThreadWriter {
           let filled: { status: FrameStatus | undefined; size: number };
           try {
             filled = await fill(temporaryPath);
-            await this.file?.close();
+            this.file?.close();
             this.file = undefined;
             await rename(temporaryPath, this.path);
           } catch (error) {
             await unlink(temporaryPath).catch(() => {});
             throw error;
           }
-          this.file = await open(this.path, OPEN_FLAGS);
-          this.inode = fs.fstatSync(this.file.fd).ino;
+          this.file = OpenFile.open(this.path, OPEN_FLAGS);
+          this.inode = this.file.stat().ino;
           if (this.context.fsync !== "never") await this.context.syncDirectory();
           this.writtenEnd = filled.size;
           this.fileSize = filled.size;
@@ -381,7 +379,7 @@ export class ThreadWriter {
       // alone: a zero tail that stays is read past, and the next writer cuts or reuses it.
       await this.file.truncate(this.writtenEnd).catch(() => {});
     }
-    await this.file?.close();
+    this.file?.close();
     this.file = undefined;
     await this.lock.release();
   }
@@ -413,8 +411,8 @@ export class ThreadWriter {
 
   private async write(bytes: Buffer, pending: PendingAppend): Promise<void> {
     if (!this.file) {
-      this.file = await open(this.path, CREATE_FLAGS);
-      this.inode = fs.fstatSync(this.file.fd).ino;
+      this.file = OpenFile.open(this.path, CREATE_FLAGS);
+      this.inode = this.file.stat().ino;
       this.directoryDirty = true;
     }
     if (this.needsZeros(bytes.length)) await this.layDownZeros(bytes.length);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { JournalError } from "@loom/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FsJournal, type FsyncMode } from "../src/index.js";
-import { event, tempRoot } from "./helpers.js";
+import { event, type PooledCall, tempRoot, watchPooled } from "./helpers.js";
 
 const newDir = tempRoot("append-io");
 
@@ -35,6 +35,8 @@ const HANDLE_CALLS = [
   "appendFile",
   "writeFile",
 ] as const;
+// The callback calls an open file's reads, writes and syncs go through (libuv's pool).
+const POOLED_CALLS: readonly PooledCall[] = ["read", "write", "fsync", "fdatasync", "ftruncate"];
 const PROMISE_CALLS = [
   "open",
   "stat",
@@ -50,7 +52,8 @@ const PROMISE_CALLS = [
 
 /**
  * Records (and passes through) every file system call this process makes from now on: `fs.*Sync`,
- * FileHandle methods (prefixed `handle.`, they run in libuv's pool) and `fs/promises` functions
+ * FileHandle methods (prefixed `handle.`, they run in libuv's pool), the callback calls on an open
+ * file (prefixed `pool.`, also in the pool) and `fs/promises` functions
  * (prefixed `promises.`; their named imports are re-bound with `syncBuiltinESMExports`).
  */
 async function recordFileSystemCalls(dir: string): Promise<string[]> {
@@ -73,6 +76,7 @@ async function recordFileSystemCalls(dir: string): Promise<string[]> {
       return real.apply(this, args);
     });
   }
+  for (const name of POOLED_CALLS) watchPooled(name, () => log.push(`pool.${name}`));
   const promises = fsPromises as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of PROMISE_CALLS) {
     const real = promises[name]!;
@@ -125,20 +129,20 @@ describe("what one append costs the file system (a thread already open for writi
     const { journal, perAppend } = await callsPerAppend("always", ["t"], 20);
     for (const calls of perAppend) expect(calls).toHaveLength(2);
     expect(perAppend.map((calls) => calls[0])).toEqual(Array.from({ length: 20 }, () => "writeSync"));
-    const pooled = perAppend.flatMap((calls, i) => (calls[1] === "handle.datasync" ? [i] : []));
+    const pooled = perAppend.flatMap((calls, i) => (calls[1] === "pool.fdatasync" ? [i] : []));
     expect(pooled).toEqual([8, 17]);
     await journal.close();
   });
 
   it('"always", two threads appending in turn: one write(2) each, and fdatasync in libuv\'s pool where fsyncs of threads overlap', async () => {
     const { journal, perAppend } = await callsPerAppend("always", ["a", "b"], 6);
-    expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync", "handle.datasync"]));
+    expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync", "pool.fdatasync"]));
     await journal.close();
   });
 
   it('"batch", one append at a time: one write(2) and one fdatasync(2) in the pool (group commit stays possible)', async () => {
     const { journal, perAppend } = await callsPerAppend("batch", ["t"], 6);
-    expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync", "handle.datasync"]));
+    expect(perAppend).toEqual(Array.from({ length: 6 }, () => ["writeSync", "pool.fdatasync"]));
     await journal.close();
   });
 
@@ -148,16 +152,16 @@ describe("what one append costs the file system (a thread already open for writi
     await journal.close();
   });
 
-  it("the recorder sees every API: creating a thread opens its file (fs/promises) and syncs its folder", async () => {
+  it("the recorder sees every API: creating a thread opens its file (openSync) and syncs its folder", async () => {
     const dir = newDir();
     const journal = new FsJournal({ dir, fsync: "always" });
     await journal.append("other", batch(1, 0), -1);
     const log = await recordFileSystemCalls(dir);
     await journal.append("new", batch(1, 0), -1);
-    expect(log).toContain("promises.open");
+    expect(log).toContain("openSync");
     expect(log).toContain("writeSync");
-    expect(log).toContain("handle.datasync");
-    expect(log).toContain("handle.sync");
+    expect(log).toContain("pool.fdatasync");
+    expect(log).toContain("pool.fsync");
     await journal.close();
   });
 });

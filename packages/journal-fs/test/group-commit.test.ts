@@ -1,37 +1,31 @@
 import fs from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
-import { join } from "node:path";
 import { readAll } from "@loom/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FsJournal, type FsyncMode } from "../src/index.js";
-import { event, tempRoot } from "./helpers.js";
+import { event, tempRoot, watchPooled } from "./helpers.js";
 
 const newDir = tempRoot("group-commit");
 const APPENDS = 32;
 
 /**
  * Watches (and passes through) every write (the writer hands batches to the file with
- * `fs.writeSync`) and fdatasync (FileHandle datasync in libuv's pool, or `fs.fdatasyncSync` on the
+ * `fs.writeSync`) and fdatasync (`fs.fdatasync` in libuv's pool, or `fs.fdatasyncSync` on the
  * calling thread), in the order they finish, with each append's acknowledgement: the real disk does
  * the work.
  */
-async function watchFileHandles(dir: string): Promise<string[]> {
-  const probe = await open(join(dir, "probe"), "w");
-  const prototype = Object.getPrototypeOf(probe) as FileHandle;
-  await probe.close();
+function watchFileHandles(): string[] {
   const writeSync = fs.writeSync;
-  const datasync = prototype.datasync;
   const log: string[] = [];
   vi.spyOn(fs, "writeSync").mockImplementation((...args: unknown[]) => {
     const result = (writeSync as (...a: unknown[]) => number)(...args);
     log.push("write");
     return result;
   });
-  vi.spyOn(prototype, "datasync").mockImplementation(async function (this: FileHandle) {
-    log.push("sync-start");
-    await datasync.apply(this);
-    log.push("sync-end");
-  });
+  watchPooled(
+    "fdatasync",
+    () => log.push("sync-start"),
+    () => log.push("sync-end"),
+  );
   const fdatasyncSync = fs.fdatasyncSync;
   vi.spyOn(fs, "fdatasyncSync").mockImplementation((fd) => {
     log.push("sync-start");
@@ -46,7 +40,7 @@ async function pipelinedAppends(fsync: FsyncMode): Promise<{ log: string[]; jour
   const dir = newDir();
   const journal = new FsJournal({ dir, fsync });
   await journal.append("t", [event("first")], -1); // the file and its lock exist before watching
-  const log = await watchFileHandles(dir);
+  const log = watchFileHandles();
   const results = await Promise.all(
     Array.from({ length: APPENDS }, (_, i) =>
       journal.append("t", [event(`e${i}`)], i).then((result) => {

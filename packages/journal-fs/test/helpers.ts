@@ -1,9 +1,28 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import fs, { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EVENT_VERSION, type NewEvent, readAll, type StoredEvent } from "@loom/core";
-import { afterAll } from "vitest";
+import { afterAll, vi } from "vitest";
 import { FsJournal, type FsJournalOptions, type RecoveryReport } from "../src/index.js";
+
+/** The file operations the journal runs in libuv's pool (`fs` callback calls on an open file). */
+export type PooledCall = "read" | "write" | "fsync" | "fdatasync" | "ftruncate";
+
+/**
+ * Watches `fs.<name>` (and passes it through): `called` when it is made, `done` when it calls back.
+ * The real call does the work.
+ */
+export function watchPooled(name: PooledCall, called: () => void, done: () => void = () => undefined): void {
+  const real = fs[name] as unknown as (...args: unknown[]) => void;
+  vi.spyOn(fs, name).mockImplementation(((...args: unknown[]) => {
+    called();
+    const callback = args.pop() as (...results: unknown[]) => void;
+    real(...args, (...results: unknown[]) => {
+      done();
+      callback(...results);
+    });
+  }) as never);
+}
 
 /** A fresh folder under the system temp folder, removed after the test file. */
 export function tempRoot(name: string): () => string {

@@ -1,10 +1,9 @@
 import fs, { appendFileSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { JournalCorruptionError, type NewEvent, readAll, type StoredEvent } from "@loom/core";
 import { describe, expect, it, vi } from "vitest";
 import { FsJournal } from "../src/index.js";
-import { event, recordingJournal, seqsOf, tempRoot, writeBatches } from "./helpers.js";
+import { event, recordingJournal, seqsOf, tempRoot, watchPooled, writeBatches } from "./helpers.js";
 import { WriterProcess } from "./writer-process.js";
 
 // ADR 0003, addendum: with fsync "always", a thread file is kept ahead of its content by written
@@ -127,21 +126,10 @@ describe("laying down zeros", () => {
     const file = join(dir, "t.jsonl");
     const writer = new FsJournal({ dir, fsync: "always" });
     let head = (await writer.append("t", [event("first")], -1)).lastSeq;
-    const probe = await open(join(dir, "probe"), "w");
-    const handle = Object.getPrototypeOf(probe) as FileHandle;
-    await probe.close();
     const calls: string[] = [];
-    const realWrite = handle.write;
-    const realDatasync = handle.datasync;
     const realWriteSync = fs.writeSync;
-    vi.spyOn(handle, "write").mockImplementation(function (this: FileHandle, ...args: unknown[]) {
-      calls.push("zeros");
-      return (realWrite as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-    } as FileHandle["write"]);
-    vi.spyOn(handle, "datasync").mockImplementation(function (this: FileHandle) {
-      calls.push("datasync");
-      return realDatasync.apply(this);
-    });
+    watchPooled("write", () => calls.push("zeros"));
+    watchPooled("fdatasync", () => calls.push("datasync"));
     vi.spyOn(fs, "writeSync").mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
       calls.push("batch");
       return (realWriteSync as (...a: unknown[]) => number)(...args);
@@ -200,16 +188,9 @@ describe("a file a writer left with zeros after its content (killed, or still wr
 
   it('an "always" writer syncs the file before its first write into the zeros (a killed writer\'s unsynced batch goes to disk first)', async () => {
     const { dir } = await fileWithZeroTail([2, 3]);
-    const probe = await open(join(dir, "probe"), "w");
-    const handle = Object.getPrototypeOf(probe) as FileHandle;
-    await probe.close();
     const calls: string[] = [];
-    const realDatasync = handle.datasync;
     const realWriteSync = fs.writeSync;
-    vi.spyOn(handle, "datasync").mockImplementation(function (this: FileHandle) {
-      calls.push("datasync");
-      return realDatasync.apply(this);
-    });
+    watchPooled("fdatasync", () => calls.push("datasync"));
     vi.spyOn(fs, "writeSync").mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
       calls.push("write");
       return (realWriteSync as (...a: unknown[]) => number)(...args);
