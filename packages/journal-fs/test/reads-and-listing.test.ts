@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { JournalError, type NewEvent, readAll, type ThreadInfo } from "@loom/core";
-import { describe, expect, it } from "vitest";
+import { createAgent, JournalError, type NewEvent, readAll, type ThreadInfo } from "@loom/core";
+import { ScriptedProvider } from "@loom/testing";
+import { describe, expect, it, vi } from "vitest";
 import { FsJournal, threadFileName, threadIdFromFileName } from "../src/index.js";
 import { event, seqsOf, tempRoot, writeBatches } from "./helpers.js";
 
@@ -94,6 +95,23 @@ describe("reads stream and stop early; head and threads() read only the end of a
     await expect(readAll(journal, "t", { from: head - 7 })).rejects.toThrow(/line 11 is not JSON/);
     // Another journal (another process) has not appended here: it scans from the top.
     await expect(readAll(new FsJournal({ dir }), "t", { from: head })).rejects.toThrow(/line 11 is not JSON/);
+    await journal.close();
+  });
+
+  it("a run continuing a thread its agent ran last starts from the state it kept: one read from its last event", async () => {
+    const journal = new FsJournal({ dir: newDir(), fsync: "never" });
+    const agent = createAgent({
+      journal,
+      provider: new ScriptedProvider({ turns: [{ text: "one" }, { text: "two" }] }),
+    });
+    await agent.run("first", { threadId: "t" });
+    const head = await journal.head("t");
+    const snapshots = vi.spyOn(journal, "latestSnapshot");
+    const reads = vi.spyOn(journal, "read");
+    expect(await agent.run("second", { threadId: "t" })).toMatchObject({ status: "completed", text: "two" });
+    expect(snapshots).not.toHaveBeenCalled();
+    expect(reads.mock.calls).toEqual([["t", { from: head }]]);
+    vi.restoreAllMocks();
     await journal.close();
   });
 

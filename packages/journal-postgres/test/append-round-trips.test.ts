@@ -1,4 +1,5 @@
-import { sampleEvents } from "@loom/testing";
+import { createAgent } from "@loom/core";
+import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import type { PostgresJournal } from "../src/index.ts";
@@ -189,4 +190,27 @@ it("writes the thread's row only when its status changes, and keeps threads() ri
   head = (await one.append("status", sampleEvents(1, { start: 1 }), head)).lastSeq;
   expect(await status()).toBe("running");
   await Promise.all([one.close(), other.close()]);
+});
+
+it("a run continuing a thread its agent ran last reads one page from where that run ended, and no snapshot", async () => {
+  const journal = journalIn(schema);
+  const agent = createAgent({
+    journal,
+    provider: new ScriptedProvider({ turns: [{ text: "one" }, { text: "two" }, { text: "three" }] }),
+  });
+  await agent.run("first", { threadId: "continued" });
+  const sent = recordStatements(journal);
+  const second = await agent.run("second", { threadId: "continued" });
+  expect(second).toMatchObject({ status: "completed", text: "two" });
+  const reads = sent.filter(
+    (text) => text.includes(`FROM "${schema}".batches`) && text.trimStart().startsWith("SELECT"),
+  );
+  expect(reads).toHaveLength(1);
+  expect(reads[0]).toContain("first_seq <= $3");
+  // Another agent (another process, say) has not run it: it loads the thread, snapshot first.
+  const other = createAgent({ journal, provider: new ScriptedProvider({ turns: [{ text: "four" }] }) });
+  sent.length = 0;
+  await other.run("third", { threadId: "continued" });
+  expect(sent.some((text) => text.includes("snapshot_seq IS NOT NULL"))).toBe(true);
+  await journal.close();
 });
