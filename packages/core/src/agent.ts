@@ -65,8 +65,8 @@ const AgentConfigSchema = z.object({
   snapshots: SnapshotOptionsSchema.default({ everyEvents: 1_000, everyBytes: 4 * 1024 * 1024, sizeRatio: 1 }),
   /**
    * How many threads' state the agent keeps in memory after their runs, so that the next run of one
-   * reads only the events appended since (checking that the journal still ends where this process
-   * left it) instead of loading the thread again. 0: every run loads its thread.
+   * reads only the events appended since (checking that the journal still holds the event that run
+   * ended with) instead of loading the thread again. 0: every run loads its thread (ADR 0014).
    */
   keptThreads: z.number().int().nonnegative().default(32),
 });
