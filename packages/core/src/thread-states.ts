@@ -1,13 +1,10 @@
 import type { StoredEvent } from "./events.js";
-import { canonicalJson, type ExecutionFrame, fold } from "./frame.js";
+import { canonicalJson, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
 import { type FoldedThread, type LoadThreadOptions, loadThreadState } from "./snapshot.js";
 
 /** A thread's state as a run in this process left it, and the last event folded into it. */
-export interface KeptThread {
-  readonly frame: ExecutionFrame;
-  readonly last: StoredEvent;
-}
+export type KeptThread = FoldedThread & { readonly last: StoredEvent };
 
 /**
  * The states of the threads an agent ran last (at most `limit`; the least recently kept goes

@@ -44,7 +44,7 @@ export interface ThreadWriterContext {
   /** Called once when a write or fsync fails: the journal forgets this writer. */
   readonly onFailure: (writer: ThreadWriter) => void;
   /** Called as each batch is acknowledged: where its first line starts, in the file with this inode. */
-  readonly onAcknowledged?: (firstSeq: number, offset: number, inode: number) => void;
+  readonly onAcknowledged: (firstSeq: number, offset: number, inode: number) => void;
 }
 
 interface PendingAppend {
@@ -350,8 +350,7 @@ export class ThreadWriter {
             await unlink(temporaryPath).catch(() => {});
             throw error;
           }
-          this.file = OpenFile.open(this.path, OPEN_FLAGS);
-          this.inode = this.file.stat().ino;
+          this.file = this.openFile(OPEN_FLAGS);
           if (this.context.fsync !== "never") await this.context.syncDirectory();
           this.writtenEnd = filled.size;
           this.fileSize = filled.size;
@@ -409,10 +408,16 @@ export class ThreadWriter {
     pending.end = this.writtenEnd;
   }
 
+  /** Opens the thread's file again (created, or renamed into place by a fork), noting its inode. */
+  private openFile(flags: number): OpenFile {
+    const file = OpenFile.open(this.path, flags);
+    this.inode = file.stat().ino;
+    return file;
+  }
+
   private async write(bytes: Buffer, pending: PendingAppend): Promise<void> {
     if (!this.file) {
-      this.file = OpenFile.open(this.path, CREATE_FLAGS);
-      this.inode = this.file.stat().ino;
+      this.file = this.openFile(CREATE_FLAGS);
       this.directoryDirty = true;
     }
     if (this.needsZeros(bytes.length)) await this.layDownZeros(bytes.length);
@@ -484,8 +489,7 @@ export class ThreadWriter {
 
   private acknowledge(pending: PendingAppend): void {
     // Batches are acknowledged in order, each right after the one before it in the file.
-    if (this.inode !== undefined)
-      this.context.onAcknowledged?.(this.ackedHead + 1, this.ackedEnd, this.inode);
+    if (this.inode !== undefined) this.context.onAcknowledged(this.ackedHead + 1, this.ackedEnd, this.inode);
     this.ackedHead = pending.lastSeq;
     this.ackedEnd = pending.end;
     this.status = pending.status;
