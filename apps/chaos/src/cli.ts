@@ -42,11 +42,15 @@ const result = await runChaos({
   },
 });
 console.log(`\n${formatTable(result.summary)}\n`);
-const kills = new Map<string, number>();
-for (const row of result.summary) kills.set(row.journal, (kills.get(row.journal) ?? 0) + row.kills);
-console.log(
-  `kills per journal: ${[...kills].map(([j, k]) => `${j} ${k}`).join(", ")}; ${result.ms} ms; seed ${seed}`,
+const kills = new Map<string, { all: number; inZeros: number }>();
+for (const row of result.summary) {
+  const sum = kills.get(row.journal) ?? { all: 0, inZeros: 0 };
+  kills.set(row.journal, { all: sum.all + row.kills, inZeros: sum.inZeros + row.killsInZeros });
+}
+const perJournal = [...kills].map(
+  ([j, k]) => `${j} ${k.all}${j === "fs-always" ? ` (${k.inZeros} writing into zeros)` : ""}`,
 );
+console.log(`kills per journal: ${perJournal.join(", ")}; ${result.ms} ms; seed ${seed}`);
 const failed = result.summary.some(
   (r) => VIOLATION_KINDS.some((k) => r.violations[k] > 0) || r.unfinished > 0 || r.errors > 0,
 );

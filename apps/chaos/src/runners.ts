@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Journal, MemoryJournal, type NewEvent, readAll, type StoredEvent } from "@loom/core";
 import { AgentProcess, type ProcessOutcome } from "./agent-processes.js";
@@ -18,7 +19,7 @@ export interface AttemptRunner {
   attempts(
     plans: readonly KillPlan[],
     first: number,
-  ): Promise<(AttemptOutcome & { ms: number; loadFailed?: boolean })[]>;
+  ): Promise<(AttemptOutcome & { ms: number; loadFailed?: boolean; leftZeros?: boolean })[]>;
   /** The thread as durable now (no attempt running). */
   events(): Promise<StoredEvent[]>;
   close(): Promise<void>;
@@ -49,7 +50,24 @@ export class ProcessRunner implements AttemptRunner {
     await Promise.all(procs.map((p) => p.loaded())); // then "go" to all at the same moment
     const running = procs.map((p, i) => p.go(first + i, plans[i]!));
     this.spares.push(this.spawn());
-    return Promise.all(running);
+    const outcomes = await Promise.all(running);
+    if (!outcomes.some((o) => o.status === "killed") || !this.endsInZeros()) return outcomes;
+    return outcomes.map((o) => (o.status === "killed" ? { ...o, leftZeros: true } : o));
+  }
+
+  /**
+   * journal-fs with `fsync: "always"`: whether the thread's file ends in zeros, which only a writer
+   * killed while it wrote into its zero tail leaves (one that closes cuts them). Counted, so a run
+   * shows that its kills reach that path, not only the appends before a writer lays zeros down.
+   */
+  private endsInZeros(): boolean {
+    if (this.target.kind !== "fs" || this.target.fsync !== "always") return false;
+    try {
+      const file = readFileSync(join(this.target.dir, `${this.setup.threadId.replaceAll(":", "~")}.jsonl`));
+      return file.length > 0 && file[file.length - 1] === 0;
+    } catch {
+      return false;
+    }
   }
 
   async events(): Promise<StoredEvent[]> {

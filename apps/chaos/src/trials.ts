@@ -29,6 +29,8 @@ export interface TrialReport {
   /** Attempts that ended in an unexpected error (not a kill, a busy thread or a stale decision). */
   readonly errors: string[];
   readonly kills: number;
+  /** Kills that left the thread's file ending in zeros (journal-fs `"always"`). */
+  readonly killsInZeros: number;
   readonly busy: number;
   /** lock-takeover: from "go" to the end of the resume after the kill during takeover. */
   readonly takeoverMs?: number;
@@ -106,6 +108,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
         `the harness failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       ],
       kills: 0,
+      killsInZeros: 0,
       busy: 0,
       ms: Date.now() - started,
     };
@@ -125,6 +128,7 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
   const started = Date.now();
   const errors: string[] = [];
   let kills = 0;
+  let killsInZeros = 0;
   let busy = 0;
   let attempt = 0;
   let takeoverMs: number | undefined;
@@ -149,6 +153,7 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
       attempt += plans.length;
       for (const [i, o] of outcomes.entries()) {
         if (o.status === "killed") kills++;
+        if (o.leftZeros) killsInZeros++;
         if (o.status === "busy") {
           busy++;
           busyAttempts.add(attempt - plans.length + i);
@@ -192,6 +197,7 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
       unfinished,
       errors,
       kills,
+      killsInZeros,
       busy,
       ...(takeoverMs !== undefined ? { takeoverMs } : {}),
       ms: Date.now() - started,
@@ -252,6 +258,7 @@ export interface Summary {
   readonly scenario: ScenarioName;
   trials: number;
   kills: number;
+  killsInZeros: number;
   busy: number;
   unfinished: number;
   errors: number;
@@ -269,6 +276,7 @@ export function summarize(reports: readonly TrialReport[]): Summary[] {
       scenario: r.scenario,
       trials: 0,
       kills: 0,
+      killsInZeros: 0,
       busy: 0,
       unfinished: 0,
       errors: 0,
@@ -279,6 +287,7 @@ export function summarize(reports: readonly TrialReport[]): Summary[] {
     rows.set(id, row);
     row.trials++;
     row.kills += r.kills;
+    row.killsInZeros += r.killsInZeros;
     row.busy += r.busy;
     row.unfinished += r.unfinished ? 1 : 0;
     row.errors += r.errors.length;

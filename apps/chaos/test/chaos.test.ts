@@ -50,7 +50,24 @@ describe.each(["memory", "fs", "fs-always", "postgres"] as const)("chaos on %s",
       // A kill during lock takeover does not block the next resume (it used to wait 5 s).
       if (row.maxTakeoverMs !== undefined) expect(row.maxTakeoverMs, explain).toBeLessThan(2000);
     }
-    const twoResumers = result.summary.find((r) => r.scenario === "two-resumers")!;
-    expect(twoResumers.busy, `two resumers never met: ${explain}`).toBeGreaterThan(0);
+    // Two resumers started together meet (one gets ThreadBusyError) unless one is done before the
+    // other asks, which a loaded machine makes happen now and then (seed 546244 under a full
+    // `pnpm test`): more trials until they meet, each held to the same counts.
+    let met = result.summary.find((r) => r.scenario === "two-resumers")!.busy;
+    for (let extra = 1; met === 0 && extra <= 3; extra++) {
+      const more = await runChaos({
+        journals: [journal],
+        scenarios: ["two-resumers"],
+        trials: 3,
+        seed: SEED + extra,
+        concurrency: 2,
+      });
+      const row = more.summary[0]!;
+      const table = `seed ${SEED + extra}\n${formatTable(more.summary)}`;
+      for (const kind of VIOLATION_KINDS) expect(row.violations[kind], `${kind}: ${table}`).toBe(0);
+      expect(row.unfinished + row.errors, table).toBe(0);
+      met += row.busy;
+    }
+    expect(met, `two resumers never met: ${explain}`).toBeGreaterThan(0);
   }, 120_000);
 });

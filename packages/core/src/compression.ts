@@ -57,8 +57,7 @@ function lastNonTool(history: History): number {
 
 /** Index of the user message that starts the turn holding `index` (-1 if none). */
 function turnStart(history: History, index: number): number {
-  for (let i = Math.min(index, history.length - 1); i >= 0; i--) if (history.roleAt(i) === "user") return i;
-  return -1;
+  return history.lastUserAtOrBefore(index);
 }
 
 /**
@@ -142,11 +141,7 @@ export function keepLastTurns(turns: number): CompressionStrategy {
 }
 
 function startOfLastTurns(history: History, turns: number): number {
-  let seen = 0;
-  for (let i = history.length - 1; i >= 0; i--) {
-    if (history.roleAt(i) === "user" && ++seen === turns) return i;
-  }
-  return 0;
+  return Math.max(0, history.userFromEnd(turns));
 }
 
 export interface SummarizeOptions {

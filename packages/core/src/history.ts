@@ -9,6 +9,8 @@ interface HistoryStore {
   /** `undefined` where a message restored from a snapshot is not loaded yet. */
   messages: (Message | undefined)[];
   roles: Role[];
+  /** Indexes of the user messages, ascending: where each turn starts, found without a scan. */
+  users: number[];
   /** prefix[i] = tokens of messages[0..i). */
   prefix: number[];
   /** Every index below this may be unloaded; from it on, every message is loaded. */
@@ -51,6 +53,7 @@ export class History implements Iterable<Message> {
         tokenizer,
         messages: [],
         roles: [],
+        users: [],
         prefix: [0],
         loadedFrom: 0,
         loader: undefined,
@@ -83,11 +86,14 @@ export class History implements Iterable<Message> {
     let loadedFrom = length;
     for (const [index, message] of outline.messages) messages[index] = message;
     while (loadedFrom > 0 && messages[loadedFrom - 1] !== undefined) loadedFrom--;
+    const users: number[] = [];
+    for (let i = 0; i < length; i++) if (outline.roles[i] === "user") users.push(i);
     return new History(
       {
         tokenizer,
         messages,
         roles: [...outline.roles],
+        users,
         prefix,
         loadedFrom,
         loader: loadedFrom > 0 ? loader : undefined,
@@ -110,6 +116,7 @@ export class History implements Iterable<Message> {
         ...store,
         messages: store.messages.slice(0, this.length),
         roles: store.roles.slice(0, this.length),
+        users: store.users.slice(0, this.usersBefore(this.length)),
         prefix: store.prefix.slice(0, this.length + 1),
         loadedFrom: Math.min(store.loadedFrom, this.length),
         // A branch fills its own copy: loading the original does not reach it.
@@ -118,6 +125,7 @@ export class History implements Iterable<Message> {
     }
     store.messages.push(message);
     store.roles.push(message.role);
+    if (message.role === "user") store.users.push(this.length);
     store.prefix.push(store.prefix[this.length]! + tokens);
     return new History(store, this.length + 1);
   }
@@ -135,6 +143,21 @@ export class History implements Iterable<Message> {
   roleAt(index: number): Role | undefined {
     const i = index < 0 ? this.length + index : index;
     return i >= 0 && i < this.length ? this.store.roles[i] : undefined;
+  }
+
+  /**
+   * The index of the last user message at or before `index` (where the turn holding `index` starts),
+   * or -1 if there is none: a binary search, not a scan of the turn.
+   */
+  lastUserAtOrBefore(index: number): number {
+    const count = this.usersBefore(Math.min(index, this.length - 1) + 1);
+    return count > 0 ? this.store.users[count - 1]! : -1;
+  }
+
+  /** The index of the `n`th user message from the end (1 = the newest), or -1 if there are fewer. */
+  userFromEnd(n: number): number {
+    const count = this.usersBefore(this.length);
+    return n >= 1 && n <= count ? this.store.users[count - n]! : -1;
   }
 
   /** Tokens of the message at `index`. */
@@ -219,6 +242,19 @@ export class History implements Iterable<Message> {
 
   toJSON(): Message[] {
     return this.toArray();
+  }
+
+  /** How many user messages this version holds before `index`. */
+  private usersBefore(index: number): number {
+    const users = this.store.users;
+    let lo = 0;
+    let hi = users.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (users[mid]! < index) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private mustBeLoaded(from: number, to: number): void {

@@ -49,6 +49,56 @@ describe("tokenizers", () => {
     expect(branch.length).toBe(2);
     expect(history.at(1)).toEqual(messages[1]);
   });
+
+  it("finds where each turn starts, as a scan would, in every version of a history (branched, restored)", () => {
+    const roles = [
+      "user",
+      "assistant",
+      "tool",
+      "tool",
+      "assistant",
+      "user",
+      "assistant",
+      "user",
+      "tool",
+    ] as const;
+    const message = (role: (typeof roles)[number], i: number): Message =>
+      role === "tool" ? { role, content: `r${i}`, callId: `c${i}`, name: "t" } : { role, content: `m${i}` };
+    const scanned = (history: History, index: number) => {
+      for (let i = Math.min(index, history.length - 1); i >= 0; i--)
+        if (history.roleAt(i) === "user") return i;
+      return -1;
+    };
+    const fromEnd = (history: History, n: number) => {
+      let seen = 0;
+      for (let i = history.length - 1; i >= 0; i--)
+        if (history.roleAt(i) === "user" && ++seen === n) return i;
+      return -1;
+    };
+    const versions: History[] = [History.empty(words)];
+    for (let i = 0; i < 40; i++) {
+      // Append to the newest version, or (every third step) to an older one: a branch.
+      const base = i % 3 === 2 ? versions[Math.floor(versions.length / 2)]! : versions.at(-1)!;
+      versions.push(base.append(message(roles[(i * 7) % roles.length]!, i)));
+    }
+    const last = versions.at(-1)!;
+    const outline = {
+      roles: Array.from({ length: last.length }, (_, i) => last.roleAt(i)!),
+      tokens: Array.from({ length: last.length }, (_, i) => last.tokensAt(i)),
+      messages: new Map([[last.length - 1, last.at(-1)!]]),
+    };
+    versions.push(History.restore(outline, words, async () => last.toArray()));
+    let users = 0;
+    for (const history of versions) {
+      for (let index = -2; index <= history.length + 1; index++) {
+        expect(history.lastUserAtOrBefore(index)).toBe(scanned(history, index));
+      }
+      for (let n = 0; n <= history.length + 1; n++) expect(history.userFromEnd(n)).toBe(fromEnd(history, n));
+      users += history.userFromEnd(1) >= 0 ? 1 : 0;
+    }
+    // The versions hold user messages at all, and branches that dropped some.
+    expect(users).toBeGreaterThan(30);
+  });
 });
 
 describe("compression strategies", () => {

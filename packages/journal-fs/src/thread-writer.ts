@@ -70,6 +70,12 @@ const CREATE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL;
 const ZERO_TAIL_MIN = 64 * 1024;
 const ZERO_TAIL_MAX = 256 * 1024;
 let zeros: Buffer | undefined;
+/**
+ * Batches a writer appends at the file's end before it lays down zeros. Zeros cost a write of 64 KiB
+ * or more, one more `fdatasync` and a cut at close; each batch written into them saves about 70 µs.
+ * A chat's short run writes two or three batches, which extending costs less than zeros would.
+ */
+export const EXTEND_FIRST = 4;
 
 let nextWriterId = 1;
 /**
@@ -121,6 +127,8 @@ export class ThreadWriter {
   /** The file's size: past `writtenEnd`, zeros (a preallocated region) when it is larger. */
   private fileSize: number;
   private readonly preallocates: boolean;
+  /** Batches this writer has written. */
+  private batchesWritten = 0;
   private directoryDirty = false;
   private queue: Promise<void> = Promise.resolve();
   private unsynced: PendingAppend[] = [];
@@ -404,6 +412,7 @@ export class ThreadWriter {
       done += fs.writeSync(fd, bytes, done, bytes.length - done, this.writtenEnd + done);
     }
     this.writtenEnd += bytes.length;
+    this.batchesWritten++;
     this.fileSize = Math.max(this.fileSize, this.writtenEnd);
     pending.end = this.writtenEnd;
   }
@@ -427,7 +436,8 @@ export class ThreadWriter {
 
   /** Whether a batch of `length` bytes would reach the end of the zeros (it must leave one after it). */
   private needsZeros(length: number): boolean {
-    return this.preallocates && this.writtenEnd + length >= this.fileSize;
+    if (!this.preallocates || this.writtenEnd + length < this.fileSize) return false;
+    return this.fileSize > this.writtenEnd || this.batchesWritten >= EXTEND_FIRST;
   }
 
   /**

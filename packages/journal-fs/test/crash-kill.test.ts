@@ -49,6 +49,9 @@ describe.concurrent("a writer killed with SIGKILL at random moments", () => {
       const threadId = `crash:${fsync}`;
       let acknowledged = -1;
       let verifiedHead = -1;
+      // "always": kills that caught the writer with zeros laid down (the file ends in them), past
+      // the batches it appends at the end first.
+      let inZeros = 0;
       let next = new WriterProcess(dir, fsync, threadId);
       for (let trial = 0; trial < TRIALS_PER_MODE; trial++) {
         if (finished) {
@@ -58,6 +61,7 @@ describe.concurrent("a writer killed with SIGKILL at random moments", () => {
         const current = next;
         if (trial + 1 < TRIALS_PER_MODE) next = new WriterProcess(dir, fsync, threadId);
         const maxAcked = await current.runAndKill();
+        if (readFileSync(join(dir, `${threadId.replace(":", "~")}.jsonl`)).at(-1) === 0) inZeros++;
         expect(maxAcked).toBeGreaterThan(acknowledged);
         acknowledged = maxAcked;
 
@@ -78,6 +82,9 @@ describe.concurrent("a writer killed with SIGKILL at random moments", () => {
       await reader.close();
       expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i));
       expect(checkWholeBatches(all)).toBeGreaterThan(TRIALS_PER_MODE);
+      if (fsync === "always")
+        expect(inZeros, "kills while writing into zeros").toBeGreaterThan(TRIALS_PER_MODE / 5);
+      else expect(inZeros).toBe(0);
 
       // The next writer recovers whatever the last kill left in the file and carries on from the head.
       const journal = new FsJournal({ dir, fsync, onRecovery: () => {} });

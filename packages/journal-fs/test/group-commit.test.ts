@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { readAll } from "@loom/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FsJournal, type FsyncMode } from "../src/index.js";
+import { EXTEND_FIRST } from "../src/thread-writer.js";
 import { event, tempRoot, watchPooled } from "./helpers.js";
 
 const newDir = tempRoot("group-commit");
@@ -39,19 +40,21 @@ function watchFileHandles(): string[] {
 async function pipelinedAppends(fsync: FsyncMode): Promise<{ log: string[]; journal: FsJournal }> {
   const dir = newDir();
   const journal = new FsJournal({ dir, fsync });
-  await journal.append("t", [event("first")], -1); // the file and its lock exist before watching
+  // The file and its lock exist before watching, and an "always" writer has laid down its zeros.
+  const warm = EXTEND_FIRST + 1;
+  for (let i = 0; i < warm; i++) await journal.append("t", [event(`warm ${i}`)], i - 1);
   const log = watchFileHandles();
   const results = await Promise.all(
     Array.from({ length: APPENDS }, (_, i) =>
-      journal.append("t", [event(`e${i}`)], i).then((result) => {
+      journal.append("t", [event(`e${i}`)], warm - 1 + i).then((result) => {
         log.push(`ack ${i}`);
         return result.lastSeq;
       }),
     ),
   );
-  expect(results).toEqual(Array.from({ length: APPENDS }, (_, i) => i + 1));
+  expect(results).toEqual(Array.from({ length: APPENDS }, (_, i) => warm + i));
   expect((await readAll(journal, "t")).map((e) => e.seq)).toEqual(
-    Array.from({ length: APPENDS + 1 }, (_, i) => i),
+    Array.from({ length: warm + APPENDS }, (_, i) => i),
   );
   return { log, journal };
 }

@@ -3,17 +3,28 @@ import { join } from "node:path";
 import { JournalCorruptionError, type NewEvent, readAll, type StoredEvent } from "@loom/core";
 import { describe, expect, it, vi } from "vitest";
 import { FsJournal } from "../src/index.js";
+import { EXTEND_FIRST } from "../src/thread-writer.js";
 import { event, recordingJournal, seqsOf, tempRoot, watchPooled, writeBatches } from "./helpers.js";
 import { WriterProcess } from "./writer-process.js";
 
 // ADR 0003, addendum: with fsync "always", a thread file is kept ahead of its content by written
-// zeros, and batches are written into them in place.
+// zeros, and batches are written into them in place, from a writer's (EXTEND_FIRST + 1)th batch on.
 
 const newDir = tempRoot("zero-tail");
 const ZEROS = 64 * 1024;
 
 const snapshot = (note: string): NewEvent =>
   ({ ...event(note), type: "snapshot", data: { state: { note } } }) as NewEvent;
+
+/**
+ * Appends the EXTEND_FIRST batches an "always" writer appends at the file's end before it lays down
+ * zeros (one event each, starting at `head`), and returns the new head.
+ */
+async function extendFirst(journal: FsJournal, threadId: string, head: number): Promise<number> {
+  for (let i = 0; i < EXTEND_FIRST; i++)
+    head = (await journal.append(threadId, [event(`x${i}`)], head)).lastSeq;
+  return head;
+}
 
 /** Where a file's content ends: past its last byte that is not zero. */
 function contentLength(bytes: Buffer): number {
@@ -68,11 +79,43 @@ async function listed(journal: FsJournal) {
 }
 
 describe('an "always" writer writes into zeros it laid down before', () => {
+  it("appends its first batches at the file's end (a short run lays down no zeros and cuts none), then lays zeros down", async () => {
+    const dir = newDir();
+    const file = join(dir, "t.jsonl");
+    let writer = new FsJournal({ dir, fsync: "always" });
+    let head = -1;
+    for (let i = 0; i < EXTEND_FIRST; i++) {
+      head = (await writer.append("t", [event(`short ${i}`)], head)).lastSeq;
+      const bytes = readFileSync(file);
+      expect(bytes.length).toBe(contentLength(bytes));
+    }
+    let truncated = 0;
+    watchPooled("ftruncate", () => truncated++);
+    try {
+      await writer.close();
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(truncated).toBe(0);
+
+    // Counted per writer: the next one extends the file for its own first batches again.
+    writer = new FsJournal({ dir, fsync: "always" });
+    head = await extendFirst(writer, "t", head);
+    expect(statSync(file).size).toBe(contentLength(readFileSync(file)));
+    head = (await writer.append("t", [event("into zeros")], head)).lastSeq;
+    const bytes = readFileSync(file);
+    expect(bytes.length).toBeGreaterThanOrEqual(ZEROS);
+    expect(contentLength(bytes)).toBeLessThan(bytes.length);
+    await writer.close();
+    expect(await seqsOf(new FsJournal({ dir }), "t")).toEqual([...Array(head + 1).keys()]);
+  });
+
   it("keeps zeros after the content while it writes, in place (the size holds), and leaves plain JSON Lines when it closes", async () => {
     const dir = newDir();
     const file = join(dir, "t.jsonl");
     const writer = new FsJournal({ dir, fsync: "always" });
-    let head = (await writer.append("t", [event("a"), event("b")], -1)).lastSeq;
+    let head = await extendFirst(writer, "t", -1);
+    head = (await writer.append("t", [event("a"), event("b")], head)).lastSeq;
     const size = statSync(file).size;
     const bytes = readFileSync(file);
     expect(size).toBeGreaterThanOrEqual(ZEROS);
@@ -83,18 +126,19 @@ describe('an "always" writer writes into zeros it laid down before', () => {
 
     // A journal that does not write the thread reads to the content's end: never the zeros.
     const reader = new FsJournal({ dir });
-    expect(await seqsOf(reader, "t")).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(await reader.head("t")).toBe(5);
-    expect(await listed(reader)).toMatchObject([{ threadId: "t", eventCount: 6, lastSeq: 5 }]);
-    expect((await reader.latestSnapshot("t"))?.seq).toBe(3);
-    expect((await readAll(reader, "t", { from: 4 })).map((e) => e.seq)).toEqual([4, 5]);
+    const all = [...Array(EXTEND_FIRST + 6).keys()];
+    expect(await seqsOf(reader, "t")).toEqual(all);
+    expect(await reader.head("t")).toBe(head);
+    expect(await listed(reader)).toMatchObject([{ threadId: "t", eventCount: all.length, lastSeq: head }]);
+    expect((await reader.latestSnapshot("t"))?.seq).toBe(head - 2);
+    expect((await readAll(reader, "t", { from: head - 1 })).map((e) => e.seq)).toEqual([head - 1, head]);
 
     await writer.close();
     const closed = readFileSync(file);
     expect(closed.includes(0)).toBe(false);
     expect(closed.at(-1)).toBe(0x0a);
-    expect(closed.toString("utf8").trimEnd().split("\n")).toHaveLength(6);
-    expect(await seqsOf(reader, "t")).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(closed.toString("utf8").trimEnd().split("\n")).toHaveLength(all.length);
+    expect(await seqsOf(reader, "t")).toEqual(all);
     await reader.close();
   });
 
@@ -103,7 +147,7 @@ describe('an "always" writer writes into zeros it laid down before', () => {
     const file = join(dir, "t.jsonl");
     const writer = new FsJournal({ dir, fsync: "always" });
     const pad = "x".repeat(4000);
-    let head = -1;
+    let head = await extendFirst(writer, "t", -1);
     const sizes = new Set<number>();
     for (let i = 0; i < 40; i++) {
       head = (await writer.append("t", [event(`${i}${pad}`), event(`${i}${pad}`)], head)).lastSeq;
@@ -113,7 +157,7 @@ describe('an "always" writer writes into zeros it laid down before', () => {
     }
     expect(sizes.size).toBeGreaterThan(2);
     const reader = new FsJournal({ dir });
-    expect(await seqsOf(reader, "t")).toEqual([...Array(80).keys()]);
+    expect(await seqsOf(reader, "t")).toEqual([...Array(EXTEND_FIRST + 80).keys()]);
     await writer.close();
     expect(statSync(file).size).toBe(contentLength(readFileSync(file)));
     await reader.close();
@@ -125,7 +169,7 @@ describe("laying down zeros", () => {
     const dir = newDir();
     const file = join(dir, "t.jsonl");
     const writer = new FsJournal({ dir, fsync: "always" });
-    let head = (await writer.append("t", [event("first")], -1)).lastSeq;
+    let head = await extendFirst(writer, "t", -1);
     const calls: string[] = [];
     const realWriteSync = fs.writeSync;
     watchPooled("write", () => calls.push("zeros"));
@@ -322,11 +366,12 @@ describe("an older file, without zeros after its content", () => {
     const { journal, reports } = recordingJournal({ dir, fsync: "always" });
     expect(await seqsOf(journal, "t")).toEqual([0, 1, 2]);
     expect(await journal.append("t", [event("after")], 2)).toEqual({ lastSeq: 3 });
+    const head = await extendFirst(journal, "t", 3);
     const bytes = readFileSync(file);
     expect(bytes.subarray(0, old.length)).toEqual(old);
     expect(bytes.length).toBeGreaterThan(contentLength(bytes));
     expect(reports).toEqual([]);
-    expect(await seqsOf(new FsJournal({ dir }), "t")).toEqual([0, 1, 2, 3]);
+    expect(await seqsOf(new FsJournal({ dir }), "t")).toEqual([...Array(head + 1).keys()]);
     await journal.close();
   });
 });
