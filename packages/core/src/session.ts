@@ -1,6 +1,6 @@
 import type { HookError } from "./errors.js";
 import type { AgentEvent, EventData, EventType, NewEvent, StoredEvent } from "./events.js";
-import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
+import { EVENT_VERSION, jsonData, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
 import { EVENT_FLOOR_BYTES, noteEvent, snapshotOf } from "./snapshot.js";
@@ -158,14 +158,15 @@ export class ThreadSession {
       return undefined;
     }
     const state = snapshotOf(root, policy.budget, this.sentSinceSnapshot);
-    // As JSON text and back: what the journal stores (no undefined fields), and its size.
+    // As JSON text: what the journal stores, and its size.
     const json = state && JSON.stringify(state);
-    if (json === undefined || json.length > bytes * policy.sizeRatio) {
+    if (state === undefined || json === undefined || json.length > bytes * policy.sizeRatio) {
       // Not now: too big for what was written since, or the history it must keep is not loaded.
       this.snapshotWaitBytes = json?.length ?? bytes + policy.everyBytes;
       return undefined;
     }
-    return this.event(root, "snapshot", { state: JSON.parse(json) as EventData<"snapshot">["state"] });
+    // What a journal reads back (no undefined fields), well-formed: in one walk, not a parse and a walk.
+    return this.eventOf(root, "snapshot", { state: jsonData(state, json) }, root.iteration);
   }
 
   private track(event: StoredEvent): void {
@@ -220,6 +221,16 @@ export class ThreadSession {
     data: EventData<T>,
     iteration: number = frame.iteration,
   ): NewEvent {
+    return this.eventOf(frame, type, toWellFormed(data), iteration);
+  }
+
+  /** An event of `data` whose strings are all well-formed already. */
+  private eventOf<T extends EventType>(
+    frame: ExecutionFrame,
+    type: T,
+    data: EventData<T>,
+    iteration: number,
+  ): NewEvent {
     return {
       v: EVENT_VERSION,
       runId: this.runId,
@@ -229,7 +240,7 @@ export class ThreadSession {
       depth: frame.depth,
       iteration,
       type,
-      data: toWellFormed(data),
+      data,
     } as NewEvent;
   }
 }
