@@ -66,9 +66,10 @@ const AgentConfigSchema = z.object({
   /**
    * How many threads' state the agent keeps in memory after their runs, so that the next run of one
    * reads only the events appended since (checking that the journal still holds the event that run
-   * ended with) instead of loading the thread again. 0: every run loads its thread (ADR 0014).
+   * ended with) instead of loading the thread again. 0: every run loads its thread (ADR 0014). Or a
+   * `KeptThreads` shared by agents created per request, so they keep states together.
    */
-  keptThreads: z.number().int().nonnegative().default(32),
+  keptThreads: z.union([z.number().int().nonnegative(), z.instanceof(KeptThreads)]).default(32),
 });
 
 export interface AgentOptions<Output = undefined> extends z.input<typeof AgentConfigSchema> {
@@ -187,7 +188,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
   const runtime = resolveRuntime(options as AgentOptions<unknown>);
   const journal = options.journal ?? new MemoryJournal();
   const now = options.now ?? Date.now;
-  const kept = new KeptThreads(runtime.keptThreads);
+  const kept = runtime.keptThreads;
 
   const start = (
     threadId: string,
@@ -211,7 +212,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     emit: (event: AgentEvent) => void,
     prepare: (root: ExecutionFrame) => Prepared,
   ): Promise<RunResult> => {
-    const { frame: root, last } = await loadKept(journal, threadId, kept.take(threadId), {
+    const { frame: root, last } = await loadKept(journal, threadId, kept.take(threadId, runtime.tokenizer), {
       tokenizer: runtime.tokenizer,
     });
     const { runId, decisions, input, attachments, trace } = prepare(root);
@@ -540,7 +541,8 @@ function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
     random: options.random ?? Math.random,
     compression,
     tokenizer,
-    keptThreads: config.keptThreads,
+    keptThreads:
+      config.keptThreads instanceof KeptThreads ? config.keptThreads : new KeptThreads(config.keptThreads),
     snapshots:
       config.snapshots === false
         ? undefined

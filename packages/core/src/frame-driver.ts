@@ -33,6 +33,7 @@ import type { AssistantMessage } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
 import type { SnapshotPolicy, ThreadSession } from "./session.js";
 import { checkOutput, type OutputRuntime } from "./structured-output.js";
+import type { KeptThreads } from "./thread-states.js";
 import type { Tokenizer } from "./tokenizer.js";
 import type { Tool } from "./tool.js";
 
@@ -66,8 +67,8 @@ export interface AgentRuntime {
   readonly output?: OutputRuntime;
   /** When the thread journals snapshots (`budget`: the most history tokens a request carries). */
   readonly snapshots: SnapshotPolicy | undefined;
-  /** How many threads' state the agent keeps between runs. */
-  readonly keptThreads: number;
+  /** The states of threads run last: the agent's own, or shared by agents (`KeptThreads`). */
+  readonly keptThreads: KeptThreads;
 }
 
 export type { Decision };

@@ -136,6 +136,7 @@ export {
   SnapshotStateSchema,
 } from "./snapshot.js";
 export { MAX_THREAD_ID_LENGTH, validateThreadId } from "./thread-id.js";
+export { type KeptThread, KeptThreads } from "./thread-states.js";
 export { stateAt } from "./time-travel.js";
 export {
   countMessageTokens,

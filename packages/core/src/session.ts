@@ -1,8 +1,9 @@
 import type { HookError } from "./errors.js";
 import type { AgentEvent, EventData, EventType, NewEvent, StoredEvent } from "./events.js";
-import { EVENT_VERSION, jsonData, sealEvents, toWellFormed } from "./events.js";
+import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
+import { jsonData } from "./json-data.js";
 import { EVENT_FLOOR_BYTES, noteEvent, snapshotOf } from "./snapshot.js";
 import type { KeptThread } from "./thread-states.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { jsonData, toWellFormed } from "../src/events.js";
+import { toWellFormed } from "../src/events.js";
+import { jsonData } from "../src/json-data.js";
 
 /** What a snapshot's state used to be: JSON text, parsed, made well-formed. */
 const throughText = (value: unknown) => toWellFormed(JSON.parse(JSON.stringify(value)));

@@ -1,12 +1,16 @@
 import {
   ConfigError,
+  countMessageTokens,
   createAgent,
+  estimateTokenizer,
   type Journal,
   JournalError,
+  KeptThreads,
   MemoryJournal,
   type ReadRange,
   readAll,
   type StoredEvent,
+  type Tokenizer,
   tool,
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
@@ -46,7 +50,14 @@ function spied(inner: () => Journal) {
 }
 
 /** A chat agent: each run notes a line with a tool, then answers. `requests` gets every request's messages. */
-function chat(journal: Journal, extra: { keptThreads?: number; snapshots?: { everyEvents: number } } = {}) {
+function chat(
+  journal: Journal,
+  extra: {
+    keptThreads?: number | KeptThreads;
+    snapshots?: { everyEvents: number };
+    tokenizer?: Tokenizer;
+  } = {},
+) {
   const requests: (readonly unknown[])[] = [];
   let clock = 0;
   const agent = createAgent({
@@ -203,9 +214,57 @@ describe("the state an agent keeps between runs of a thread", () => {
     expect(first.frame.lastSeq).toBe(lastSeq);
   });
 
-  it("refuses a keptThreads that is not a count", () => {
+  it("refuses a keptThreads that is not a count or a KeptThreads", () => {
     const provider = new ScriptedProvider({ turns: [{ text: "done" }] });
     expect(() => createAgent({ provider, keptThreads: -1 })).toThrow(ConfigError);
     expect(() => createAgent({ provider, keptThreads: 1.5 })).toThrow(/keptThreads/);
+    expect(() => createAgent({ provider, keptThreads: {} as KeptThreads })).toThrow(/keptThreads/);
+    expect(() => new KeptThreads(-1)).toThrow(ConfigError);
+    expect(() => new KeptThreads(Number.NaN)).toThrow(/0 or more/);
+  });
+
+  it("shares the states it keeps with agents given the same KeptThreads (an agent per request)", async () => {
+    const inner = new MemoryJournal();
+    const { journal, reads } = spied(() => inner);
+    const shared = new KeptThreads(8);
+    await chat(journal, { keptThreads: shared }).agent.run("first question", { threadId: "t" });
+    const head = await inner.head("t");
+    reads.length = 0;
+    const next = chat(journal, { keptThreads: shared });
+    expect((await next.agent.run("second question", { threadId: "t" })).status).toBe("completed");
+    expect(reads).toEqual([`read ${head}`]);
+    expect(firstRequestOf(next.requests, 1, 0)).toContain("first question");
+    // An agent of its own keeps its own: a new one loads the thread.
+    reads.length = 0;
+    await chat(journal).agent.run("third question", { threadId: "t" });
+    expect(reads).toEqual(["latestSnapshot", "read 0"]);
+  });
+
+  it("gives a shared state only to an agent whose tokenizer counted it", async () => {
+    const inner = new MemoryJournal();
+    const { journal, reads } = spied(() => inner);
+    const shared = new KeptThreads(8);
+    const words: Tokenizer = { name: "words", count: (text) => text.split(/\s+/).filter(Boolean).length };
+    await chat(journal, { keptThreads: shared }).agent.run("counted by the estimate", { threadId: "t" });
+    reads.length = 0;
+    const other = await chat(journal, { keptThreads: shared, tokenizer: words }).agent.run("by words", {
+      threadId: "t",
+    });
+    expect(reads).toEqual(["latestSnapshot", "read 0"]);
+    expect(other.frame.messages.tokenizer).toBe(words);
+    const first = other.frame.messages.at(0)!;
+    expect(other.frame.messages.tokensAt(0)).toBe(countMessageTokens(words, first));
+    expect(countMessageTokens(words, first)).not.toBe(countMessageTokens(estimateTokenizer, first));
+    // The state the words agent kept is counted by words: another words agent starts from it...
+    const head = await inner.head("t");
+    reads.length = 0;
+    await chat(journal, { keptThreads: shared, tokenizer: words }).agent.run("words again", {
+      threadId: "t",
+    });
+    expect(reads).toEqual([`read ${head}`]);
+    // ...and the estimate's next agent loads again.
+    reads.length = 0;
+    await chat(journal, { keptThreads: shared }).agent.run("estimate again", { threadId: "t" });
+    expect(reads).toEqual(["latestSnapshot", "read 0"]);
   });
 });
