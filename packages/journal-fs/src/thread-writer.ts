@@ -434,7 +434,11 @@ export class ThreadWriter {
     return this.makeWrittenDurable(pending);
   }
 
-  /** Whether a batch of `length` bytes would reach the end of the zeros (it must leave one after it). */
+  /**
+   * Whether zeros must be laid down before a batch of `length` bytes: it would reach the end of the
+   * zeros (it must leave one after it), unless this writer is still appending its first batches to a
+   * file without zeros (`EXTEND_FIRST`).
+   */
   private needsZeros(length: number): boolean {
     if (!this.preallocates || this.writtenEnd + length < this.fileSize) return false;
     return this.fileSize > this.writtenEnd || this.batchesWritten >= EXTEND_FIRST;
