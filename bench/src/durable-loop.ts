@@ -1,5 +1,6 @@
 // The durable loop per iteration (issue 15): the same scripted workload (one tool call per
-// iteration, an instant model) on each shipped journal, each beside its same-run baseline:
+// iteration, an instant model; the tool, `add`, is read-only, and is run a second time as a tool
+// with effects) on each shipped journal, each beside its same-run baseline:
 //   journal-postgres           vs  one commit: a one-row INSERT in its own transaction, same server
 //   journal-fs fsync "always"  vs  one raw appendFile + fsync of one line, same disk
 //   journal-fs fsync "never"   vs  the same loop on MemoryJournal
@@ -28,7 +29,16 @@ const ROUNDS = Number(process.env.LOOM_BENCH_ROUNDS ?? 5);
 const SLEEP_MS = 0.3;
 const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
 
+/** The workload's tool. It changes nothing outside the run, and says so: it runs while its start is written (ADR 0015). */
 const add = tool({
+  name: "add",
+  description: "Adds two numbers",
+  input: z.object({ a: z.number(), b: z.number() }),
+  readOnly: true,
+  run: ({ a, b }) => String(a + b),
+});
+/** The same tool as if it had effects (a write, a payment): each turn waits for its start to be durable (ADR 0010). */
+const addWithEffects = tool({
   name: "add",
   description: "Adds two numbers",
   input: z.object({ a: z.number(), b: z.number() }),
@@ -179,11 +189,12 @@ async function statementAloneUs(schema: string, first: NewEvent[], batches: NewE
  */
 async function loop(
   journal: Journal,
+  theTool: typeof add = add,
 ): Promise<{ us: number; p50: number; appendsPerIteration: number; clientP50: number }> {
   const { appends, called, resolved, restore } = counted(journal);
   const agent = createAgent({
     journal,
-    tools: [add],
+    tools: [theTool],
     maxIterations: ITERATIONS + 1,
     provider: new ScriptedProvider({ turns: script(ITERATIONS), recordRequests: false }),
   });
@@ -278,8 +289,11 @@ try {
     const pgRun = await loop(postgres);
     note("postgres", pgRun.us);
     note("postgres-p50", pgRun.p50);
-    note("postgres-client", pgRun.clientP50);
     appendsPer.postgres = pgRun.appendsPerIteration;
+    const pgEffects = await loop(postgres, addWithEffects);
+    note("postgres-effects", pgEffects.us);
+    note("postgres-client", pgEffects.clientP50);
+    appendsPer["postgres-effects"] = pgEffects.appendsPerIteration;
     note("pg-append-alone", await appendAloneUs(postgres, first, batches));
     note("pg-statement-alone", await statementAloneUs(schema, first, batches));
     const fsync = await fsyncUs(join(dir, "raw.log"));
@@ -298,14 +312,24 @@ try {
     note("fs-always", alwaysRun.us);
     note("fs-always-p50", alwaysRun.p50);
     appendsPer["fs-always"] = alwaysRun.appendsPerIteration;
+    const alwaysEffects = new FsJournal({ dir: join(dir, `always-effects-${round}`), fsync: "always" });
+    const alwaysEffectsRun = await loop(alwaysEffects, addWithEffects);
+    await alwaysEffects.close();
+    note("fs-always-effects", alwaysEffectsRun.us);
+    appendsPer["fs-always-effects"] = alwaysEffectsRun.appendsPerIteration;
     const memoryRun = await loop(new MemoryJournal());
     note("memory", memoryRun.us);
-    note("memory-client", memoryRun.clientP50);
-    note("sleeping-client", (await loop(sleepingMemoryJournal(SLEEP_MS))).clientP50);
+    const memoryEffects = await loop(new MemoryJournal(), addWithEffects);
+    note("memory-effects", memoryEffects.us);
+    note("memory-client", memoryEffects.clientP50);
+    note("sleeping-client", (await loop(sleepingMemoryJournal(SLEEP_MS), addWithEffects)).clientP50);
     const never = new FsJournal({ dir: join(dir, `never-${round}`), fsync: "never" });
     const neverRun = await loop(never);
     await never.close();
     note("fs-never", neverRun.us);
+    const neverEffects = new FsJournal({ dir: join(dir, `never-effects-${round}`), fsync: "never" });
+    note("fs-never-effects", (await loop(neverEffects, addWithEffects)).us);
+    await neverEffects.close();
   }
   const m = (name: string) => median(rows[name]!);
   const fmt = (us: number) => `${us.toFixed(0).padStart(6)} µs`;
@@ -336,6 +360,26 @@ try {
     appendsPer["fs-always"],
   );
   line('journal-fs fsync "never"', m("fs-never"), "MemoryJournal loop", m("memory"), 2);
+  console.log(
+    "the same tool as one with effects (not readOnly): its turn waits for its tool.started to be durable (ADR 0010):",
+  );
+  line(
+    "journal-postgres",
+    m("postgres-effects"),
+    "commit (1-row INSERT)",
+    m("commit"),
+    1.5,
+    appendsPer["postgres-effects"],
+  );
+  line(
+    'journal-fs fsync "always"',
+    m("fs-always-effects"),
+    "appendFile + fsync",
+    m("fsync"),
+    1.5,
+    appendsPer["fs-always-effects"],
+  );
+  line('journal-fs fsync "never"', m("fs-never-effects"), "MemoryJournal loop, same", m("memory-effects"), 2);
   console.log("the median iteration (one append's commit to the next), against each baseline's median:");
   line("journal-postgres, p50", m("postgres-p50"), "commit (1-row INSERT)", m("commit"), 1.5);
   line('journal-fs fsync "always", p50', m("fs-always-p50"), "appendFile + fsync", m("fsync"), 1.5);
@@ -355,9 +399,10 @@ try {
     console.log(`  ${name.padEnd(70)} ${fmt(us)}   ${(us / m("commit")).toFixed(2)} commits`);
   part(`the append's statement alone (${size} events, prepared, one connection)`, m("pg-statement-alone"));
   part("journal.append alone (the same batches, no agent)", m("pg-append-alone"));
-  part("an iteration of the agent (the loop above)", m("postgres"));
+  part("an iteration of the agent, read-only tool (the loop above)", m("postgres"));
+  part("an iteration of the agent, the tool with effects", m("postgres-effects"));
   console.log(
-    "the agent's own work between one append's resolution and the next append (medians): the same code, slower after a wait",
+    "the agent's own work between one append's resolution and the next append, the tool with effects (medians): the same code, slower after a wait",
   );
   const work = (name: string, us: number) =>
     console.log(`  ${name.padEnd(70)} ${fmt(us)}   ${(us / m("memory-client")).toFixed(2)}x`);

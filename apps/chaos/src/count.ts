@@ -1,7 +1,7 @@
 import type { StoredEvent } from "@loom/core";
 import { CallKeys } from "./keys.js";
 import type { LedgerLine } from "./ledger.js";
-import { GUARDED_TOOLS, NON_IDEMPOTENT_TOOLS } from "./world.js";
+import { GUARDED_TOOLS, NON_IDEMPOTENT_TOOLS, READ_ONLY_TOOLS } from "./world.js";
 
 /** The four promises of issue 12, as counts of broken ones. Every one must be 0. */
 export interface Violations {
@@ -15,6 +15,8 @@ export interface Violations {
   wrongCall: number;
   /** `tool.completed` events a run was told were durable (seen in its stream) that the final journal lacks. */
   lostEvents: number;
+  /** Runs of a tool with effects that began before the journal held the call's `tool.started`. */
+  ranUnrecorded: number;
 }
 
 export const VIOLATION_KINDS = [
@@ -23,10 +25,18 @@ export const VIOLATION_KINDS = [
   "unapprovedRan",
   "wrongCall",
   "lostEvents",
+  "ranUnrecorded",
 ] as const;
 
 export function noViolations(): Violations {
-  return { completedRanTwice: 0, nonIdempotentRanTwice: 0, unapprovedRan: 0, wrongCall: 0, lostEvents: 0 };
+  return {
+    completedRanTwice: 0,
+    nonIdempotentRanTwice: 0,
+    unapprovedRan: 0,
+    wrongCall: 0,
+    lostEvents: 0,
+    ranUnrecorded: 0,
+  };
 }
 
 export function addViolations(into: Violations, more: Violations): void {
@@ -113,6 +123,10 @@ export function countViolations(
       details.push(`completed-ran-twice: ${where}`);
     }
     effects.set(line.key, [...(effects.get(line.key) ?? []), line]);
+    if (!line.recorded && !(READ_ONLY_TOOLS as readonly string[]).includes(line.tool)) {
+      v.ranUnrecorded++;
+      details.push(`ran-unrecorded: ${where}: its tool.started was not in the journal when it was called`);
+    }
 
     const given = decisions.get(line.key) ?? [];
     if ((GUARDED_TOOLS as readonly string[]).includes(line.tool)) {

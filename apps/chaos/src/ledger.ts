@@ -17,6 +17,8 @@ export type LedgerLine =
       readonly attempt: number;
       /** Whether the call's frame, as the tool got it, held an approve/edit for this very call. */
       readonly approvedInFrame: boolean;
+      /** Whether the journal held the call's `tool.started` when the tool was called. */
+      readonly recorded: boolean;
     }
   /** A call's `tool.completed` was durable (seen in the stream, or read from the journal after an attempt). */
   | {

@@ -14,6 +14,7 @@ export const SCENARIOS = [
   "two-resumers",
   "kill-after-effect",
   "lock-takeover",
+  "read-only-turns",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -72,6 +73,8 @@ function worldFor(scenario: ScenarioName, trial: number): WorldName {
     }
     case "lock-takeover":
       return "after-effect:non-idempotent";
+    case "read-only-turns":
+      return "read-only";
   }
 }
 
@@ -310,6 +313,7 @@ export function formatTable(rows: readonly Summary[]): string {
     "unapproved-ran",
     "wrong-call",
     "lost-events",
+    "ran-unrecorded",
     "unfinished",
     "errors",
     "takeover-ms",
@@ -326,6 +330,7 @@ export function formatTable(rows: readonly Summary[]): string {
     String(r.violations.unapprovedRan),
     String(r.violations.wrongCall),
     String(r.violations.lostEvents),
+    String(r.violations.ranUnrecorded),
     String(r.unfinished),
     String(r.errors),
     r.maxTakeoverMs === undefined ? "-" : String(r.maxTakeoverMs),

@@ -35,6 +35,8 @@ export class SimulatedCrash extends Error {
 
 export const GUARDED_TOOLS = ["delete_path"] as const;
 export const NON_IDEMPOTENT_TOOLS = ["charge", "send_email", "delete_path"] as const;
+/** Tools without effects: they may run before their start is journaled. */
+export const READ_ONLY_TOOLS = ["read_file"] as const;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -50,11 +52,24 @@ function killSwitch(attempt: Attempt) {
   };
 }
 
-/** The side effect every tool of this world has: a fsynced ledger line, with a kill point either side. */
-function makeEffect(attempt: Attempt) {
+/** Whether the journal holds the `tool.started` of the call a tool was called for. */
+async function recorded(journal: Journal, context: ToolContext): Promise<boolean> {
+  for await (const event of journal.read(context.frame.threadId)) {
+    if (event.type === "tool.started" && event.data.idempotencyKey === context.idempotencyKey) return true;
+  }
+  return false;
+}
+
+/**
+ * The side effect every tool of this world has: a fsynced ledger line, with a kill point either side.
+ * It notes whether the call's start was in the journal when the tool was called: only a read-only
+ * tool may run before (ADR 0015).
+ */
+function makeEffect(attempt: Attempt, journal: Journal) {
   const before = killSwitch(attempt);
   const after = killSwitch(attempt);
   return async (toolName: string, args: unknown, context: ToolContext): Promise<void> => {
+    const startRecorded = await recorded(journal, context);
     await pause(1);
     if (!attempt.alive()) throw new SimulatedCrash();
     before("before-effect", toolName);
@@ -69,14 +84,15 @@ function makeEffect(attempt: Attempt) {
       pid: attempt.pid,
       attempt: attempt.attempt,
       approvedInFrame: approval?.state === "resolved" && approval.decision !== "reject",
+      recorded: startRecorded,
     });
     after("after-effect", toolName);
     await pause(1);
   };
 }
 
-function tools(attempt: Attempt) {
-  const effect = makeEffect(attempt);
+function tools(attempt: Attempt, journal: Journal) {
+  const effect = makeEffect(attempt, journal);
   const lookup = tool({
     name: "lookup",
     description: "Looks something up (idempotent).",
@@ -117,7 +133,17 @@ function tools(attempt: Attempt) {
       return `deleted ${args.path}`;
     },
   });
-  return { lookup, charge, sendEmail, deletePath };
+  const readFile = tool({
+    name: "read_file",
+    description: "Reads a file: read-only, so it runs while its start is being journaled (ADR 0015).",
+    input: z.object({ path: z.string() }),
+    readOnly: true,
+    run: async (args, context) => {
+      await effect("read_file", args, context);
+      return `contents of ${args.path}`;
+    },
+  });
+  return { lookup, charge, sendEmail, deletePath, readFile };
 }
 
 const call = (id: string, name: string, args: unknown) => ({ id, name, args });
@@ -167,13 +193,14 @@ export const WORLDS = [
   "after-effect:ask",
   "after-effect:approved",
   "after-effect:sub-agent",
+  "read-only",
 ] as const;
 export type WorldName = (typeof WORLDS)[number];
 
 /** Builds a world's agent on a journal, for one attempt. The same in every process. */
 export function buildWorld(name: WorldName, journal: Journal, attempt: Attempt): World {
   snapshots = attempt.attempt % 2 === 1 ? FREQUENT_SNAPSHOTS : false;
-  const t = tools(attempt);
+  const t = tools(attempt, journal);
   const all = [t.lookup, t.charge, t.sendEmail, t.deletePath];
   switch (name) {
     case "colliding-subagents":
@@ -270,6 +297,31 @@ export function buildWorld(name: WorldName, journal: Journal, attempt: Attempt):
       );
       return { agent, input: "Delegate", finalText: "Lead done." };
     }
+    case "read-only": {
+      // Turns of read-only calls (run while their start is written) between turns that must wait:
+      // a non-idempotent charge, and a read beside an idempotent lookup.
+      const agent = agentOf(
+        "reader",
+        journal,
+        [
+          { toolCalls: [call("r1", "read_file", { path: "a.txt" })] },
+          {
+            toolCalls: [
+              call("r1", "read_file", { path: "b.txt" }),
+              call("r2", "read_file", { path: "c.txt" }),
+            ],
+          },
+          { toolCalls: [call("r1", "charge", { cents: 250 })] },
+          { toolCalls: [call("r1", "read_file", { path: "d.txt" })] },
+          { toolCalls: [call("r1", "lookup", { q: "e" }), call("r2", "read_file", { path: "f.txt" })] },
+          { toolCalls: [call("r1", "read_file", { path: "g.txt" })] },
+          { text: "Reads done." },
+        ],
+        [...all, t.readFile],
+        true,
+      );
+      return { agent, input: "Read around", finalText: "Reads done." };
+    }
     default: {
       const one = {
         "after-effect:idempotent": call("k1", "lookup", { q: "once" }),
@@ -289,6 +341,7 @@ export function finalTextOf(name: WorldName): string {
   if (name === "colliding-nested") return "Manager reported.";
   if (name === "approvals") return "All done.";
   if (name === "after-effect:sub-agent") return "Lead done.";
+  if (name === "read-only") return "Reads done.";
   return "Single done.";
 }
 

@@ -23,6 +23,7 @@ function bounded(journal: JournalKind, scenario: ScenarioName): number {
     "two-resumers": 2,
     "kill-after-effect": 5,
     "lock-takeover": 1,
+    "read-only-turns": 2,
   }[scenario];
 }
 

@@ -44,6 +44,7 @@ describe("the violation counter", () => {
       unapprovedRan: 0,
       wrongCall: 0,
       lostEvents: 0,
+      ranUnrecorded: 0,
     });
     const effects = ledger.filter((l): l is Extract<LedgerLine, { k: "effect" }> => l.k === "effect");
     const junk = effects.find((l) => l.tool === "delete_path")!;
@@ -65,7 +66,18 @@ describe("the violation counter", () => {
       unapprovedRan: 0,
       wrongCall: 0,
       lostEvents: 0,
+      ranUnrecorded: 0,
     });
+
+    // A tool with effects ran before its tool.started was in the journal; a read-only one may.
+    const early = countViolations(threadId, events, [...ledger, { ...junk, recorded: false }]);
+    expect(early.violations.ranUnrecorded).toBe(1);
+    expect(early.details.some((d) => d.startsWith("ran-unrecorded: delete_path"))).toBe(true);
+    const read = countViolations(threadId, events, [
+      ...ledger,
+      { ...junk, tool: "read_file", recorded: false },
+    ]);
+    expect(read.violations.ranUnrecorded).toBe(0);
 
     // A tool.completed a run saw acknowledged is missing from the final journal: lost.
     const withoutJunk = events.filter(
@@ -90,6 +102,7 @@ describe("the violation counter", () => {
       unapprovedRan: 1,
       wrongCall: 0,
       lostEvents: 0,
+      ranUnrecorded: 0,
     });
 
     // The approval of /tmp/junk applied to the call that deletes /home: wrong call.

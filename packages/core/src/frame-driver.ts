@@ -500,7 +500,12 @@ export class FrameDriver {
       if (call.execution === "started") {
         // Started by a process that stopped before journaling the outcome.
         // An approval allowed one run, not two: an approved call follows its policy like any other.
-        if (SUB_AGENT in tool || tool.idempotent || tool.onUnknownOutcome === "retry") {
+        if (
+          SUB_AGENT in tool ||
+          tool.idempotent ||
+          tool.readOnly === true ||
+          tool.onUnknownOutcome === "retry"
+        ) {
           const restored = restoreArgs(call, tool);
           if (restored.ok) runnable.push({ call, tool, args: restored.args });
           else complete(call, "invalid_arguments", restored.message);
@@ -641,7 +646,12 @@ export class FrameDriver {
       if (hookFailure) this.session.pausedBy ??= hookFailure;
       return { status: "interrupted", reason };
     }
-    if (completions.length + starts.length > 0) await this.session.append([...completions, ...starts]);
+    if (runnable.length > 0 && runnable.every((r) => r.tool.readOnly === true && !(SUB_AGENT in r.tool))) {
+      // Nothing these calls do needs their record first: they run while it is written (ADR 0015).
+      await this.session.appendBehind([...completions, ...starts]);
+    } else if (completions.length + starts.length > 0) {
+      await this.session.append([...completions, ...starts]);
+    }
     if (runnable.length === 0) return undefined;
 
     const started = this.frame();

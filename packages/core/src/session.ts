@@ -62,6 +62,8 @@ export class ThreadSession {
   private writing: Promise<void> | undefined;
   /** Appends waiting for their events to be durable: resolved by seq. */
   private waiters: { seq: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** The last `appendBehind`'s events becoming durable: what the next one waits for. */
+  private behind: Promise<void> | undefined;
   private flushTimer: ReturnType<typeof setImmediate> | undefined;
   private flushWanted = false;
   /** A write failed: the state holds events the journal may not, so nothing more is written. */
@@ -93,6 +95,21 @@ export class ThreadSession {
   }
 
   /**
+   * Folds `events` into the state now and starts their write, but resolves once the events of the
+   * previous `appendBehind` are durable: the step after it runs while its write is in flight, one
+   * write behind at most. For a turn of read-only calls (ADR 0015), whose running before their
+   * record is durable changes nothing a crash could not redo.
+   */
+  appendBehind(events: NewEvent[]): Promise<void> {
+    const durable = this.append(events);
+    // A failed write poisons the session: the next append, stage or appendBehind throws it.
+    durable.catch(() => undefined);
+    const previous = this.behind;
+    this.behind = durable;
+    return previous ?? Promise.resolve();
+  }
+
+  /**
    * Folds `events` into the state now and writes them soon (at the latest once the current
    * macrotask ends), without waiting: for steps whose effect does not depend on them being durable.
    * Whatever is appended before then carries them in the same write, atomically. See ADR 0010 for
@@ -101,11 +118,15 @@ export class ThreadSession {
   stage(events: NewEvent[]): Promise<void> {
     this.enqueue(events);
     this.flushWanted = true;
+    this.flushSoon();
+    return Promise.resolve();
+  }
+
+  private flushSoon(): void {
     this.flushTimer ??= setImmediate(() => {
       this.flushTimer = undefined;
       this.kick();
     });
-    return Promise.resolve();
   }
 
   /**
@@ -204,7 +225,10 @@ export class ThreadSession {
         const waiting = this.waiters;
         this.waiters = waiting.filter((w) => w.seq > this.durableSeq);
         for (const w of waiting) if (w.seq <= this.durableSeq) w.resolve();
-        if (this.waiters.length > 0 || this.flushWanted) this.kick();
+        if (this.waiters.length > 0) this.kick();
+        // Only staged events: written once the step under way has had its turn of the event loop,
+        // so what it appends next rides in the same write rather than in one more.
+        else if (this.flushWanted) this.flushSoon();
       },
       (error: unknown) => {
         this.writing = undefined;

@@ -33,6 +33,15 @@ export interface ToolDefinition<Input, Output> {
   readonly idempotent?: boolean;
   /** Default "fail": the model is told the outcome is unknown. */
   readonly onUnknownOutcome?: UnknownOutcomePolicy;
+  /**
+   * The tool changes nothing outside the run (it reads, searches or computes). Default false.
+   * A turn whose calls are all read-only runs them while the write of their `tool.started` is still
+   * in flight, rather than after it (ADR 0015); a crash before that write is durable loses the
+   * record, and the resumed run asks the model again. Such a tool also runs again when its outcome
+   * is unknown after a crash. Say it only of a tool that is truly without effects: one that writes,
+   * sends or charges would act with no record of it.
+   */
+  readonly readOnly?: boolean;
   /** Overrides the agent's `toolTimeoutMs`. */
   readonly timeoutMs?: number;
 }
@@ -56,6 +65,11 @@ export function tool<Input, Output>(definition: ToolDefinition<Input, Output>): 
   if (!(definition.input instanceof z.ZodType)) {
     throw new ConfigError(`Tool "${definition.name}": ${notAZodSchema(definition.input)}`);
   }
+  if (definition.readOnly !== undefined && typeof definition.readOnly !== "boolean") {
+    throw new ConfigError(
+      `Tool "${definition.name}": readOnly must be true or false; got ${JSON.stringify(definition.readOnly)}.`,
+    );
+  }
   if (definition.timeoutMs !== undefined && !(definition.timeoutMs > 0)) {
     throw new ConfigError(`Tool "${definition.name}": timeoutMs must be a positive number of milliseconds.`);
   }
@@ -73,6 +87,7 @@ export function tool<Input, Output>(definition: ToolDefinition<Input, Output>): 
     ...definition,
     idempotent: definition.idempotent ?? false,
     onUnknownOutcome: definition.onUnknownOutcome ?? "fail",
+    readOnly: definition.readOnly ?? false,
     spec,
   };
 }

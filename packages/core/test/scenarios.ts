@@ -59,6 +59,17 @@ function tools(ledger: Ledger) {
         throw new Error("disk on fire");
       },
     }),
+    readFile: tool({
+      name: "read_file",
+      description: "Read a file (read-only: runs while its start is written, ADR 0015)",
+      input: z.object({ path: z.string() }),
+      readOnly: true,
+      run: async ({ path }, { idempotencyKey }) => {
+        record(ledger, idempotencyKey);
+        await new Promise((r) => setTimeout(r, path.length % 2));
+        return `contents of ${path}`;
+      },
+    }),
     deleteFile: tool({
       name: "delete_file",
       description: "Delete a file (dangerous)",
@@ -209,6 +220,39 @@ export const scenarios: Scenario[] = [
             },
             { toolCalls: [{ name: "delete_file", args: { path: "/tmp/b" } }] },
             { text: "Cleaned." },
+          ],
+        }),
+      });
+    },
+  },
+  {
+    name: "read-only tools",
+    input: "Read, then clean up",
+    make: (journal, ledger, extra = {}) => {
+      const t = tools(ledger);
+      return createAgent({
+        ...extra,
+        journal,
+        tools: [t.readFile, t.deleteFile],
+        hooks: [approveDangerous],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            {
+              toolCalls: [
+                { name: "read_file", args: { path: "a.txt" } },
+                { name: "read_file", args: { path: "bb.txt" } },
+              ],
+            },
+            { toolCalls: [{ name: "read_file", args: { path: "c.txt" } }] },
+            {
+              toolCalls: [
+                { name: "delete_file", args: { path: "/tmp/a" } },
+                { name: "read_file", args: { path: "d.txt" } },
+              ],
+            },
+            { toolCalls: [{ name: "read_file", args: { path: "e.txt" } }] },
+            { text: "Read and cleaned." },
           ],
         }),
       });

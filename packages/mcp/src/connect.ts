@@ -233,6 +233,7 @@ function mcpTool(
     input: argumentsSchema(inputSchema),
     spec: { name, description, inputSchema },
     idempotent: policy.idempotent,
+    readOnly: policy.readOnly,
     onUnknownOutcome: policy.onUnknownOutcome,
     // Core's timer is the backstop; the MCP request's own timeout (same value) answers first and
     // says the outcome is unknown.

@@ -15,6 +15,12 @@ export interface McpToolOverride {
   readonly idempotent?: boolean;
   /** What `resume` does when the process died while the call ran (non-idempotent tools). */
   readonly onUnknownOutcome?: UnknownOutcomePolicy;
+  /**
+   * The tool changes nothing (core's `readOnly`): a turn of such calls runs while their start is
+   * journaled. Default false: a server's `readOnlyHint` alone does not make it so, since a hint from
+   * a server that is wrong would let a call with effects run before it is on record.
+   */
+  readonly readOnly?: boolean;
   /** Whether a HITL hook given `mcp.needsApproval` (or `mcpApprovalPolicy`) pauses before it runs. */
   readonly needsApproval?: boolean;
   /** The Loom name, when the sanitized `prefix + name` does not suit (or clashes). */
@@ -25,6 +31,7 @@ export interface McpToolOverride {
 
 export interface McpToolPolicy {
   readonly idempotent: boolean;
+  readonly readOnly: boolean;
   readonly onUnknownOutcome: UnknownOutcomePolicy;
   readonly needsApproval: boolean;
   /** Whether the tool may destroy or overwrite data, per its annotations. */
@@ -52,6 +59,7 @@ export function policyFromAnnotations(
   const idempotent = override.idempotent ?? (readOnly || annotations?.idempotentHint === true);
   return {
     idempotent,
+    readOnly: override.readOnly ?? false,
     onUnknownOutcome: override.onUnknownOutcome ?? (destructive ? "ask" : "fail"),
     needsApproval: override.needsApproval ?? destructive,
     destructive,

@@ -35,7 +35,22 @@ describe("annotations → policy (MCP spec defaults)", () => {
         { readOnlyHint: true },
         { idempotent: false, onUnknownOutcome: "retry", needsApproval: true },
       ),
-    ).toEqual({ idempotent: false, onUnknownOutcome: "retry", needsApproval: true, destructive: false });
+    ).toEqual({
+      idempotent: false,
+      readOnly: false,
+      onUnknownOutcome: "retry",
+      needsApproval: true,
+      destructive: false,
+    });
+  });
+
+  it("a tool is read-only (run while its start is journaled) only when the user says so", () => {
+    expect(policyFromAnnotations({ readOnlyHint: true }).readOnly).toBe(false);
+    expect(policyFromAnnotations({ readOnlyHint: true }, { readOnly: true }).readOnly).toBe(true);
+    expect(policyFromAnnotations(undefined, { readOnly: true })).toMatchObject({
+      readOnly: true,
+      destructive: true,
+    });
   });
 });
 

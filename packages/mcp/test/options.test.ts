@@ -17,7 +17,7 @@ describe("connectMcp options", () => {
       prefix: "bank_",
       tools: {
         charge: { name: "pay", needsApproval: false, onUnknownOutcome: "fail" },
-        lookup: { idempotent: false, needsApproval: true },
+        lookup: { idempotent: false, needsApproval: true, readOnly: true },
       },
     });
     try {
@@ -25,7 +25,8 @@ describe("connectMcp options", () => {
       const byMcpName = Object.fromEntries(mcp.tools.map((t) => [t.mcp.name, t]));
       expect(byMcpName.charge).toMatchObject({ name: "pay", onUnknownOutcome: "fail", idempotent: false });
       expect(byMcpName.charge?.mcp.policy).toMatchObject({ needsApproval: false, destructive: true });
-      expect(byMcpName.lookup).toMatchObject({ name: "bank_lookup", idempotent: false });
+      expect(byMcpName.lookup).toMatchObject({ name: "bank_lookup", idempotent: false, readOnly: true });
+      expect(byMcpName.charge?.readOnly).toBe(false);
       // whoami has no annotations: destructive by the spec's defaults.
       expect(byMcpName.whoami?.mcp.policy).toMatchObject({ destructive: true, needsApproval: true });
       expect([...mcp.approvalTools].sort()).toEqual(["bank_lookup", "bank_whoami"]);
