@@ -292,6 +292,7 @@ try {
     appendsPer.postgres = pgRun.appendsPerIteration;
     const pgEffects = await loop(postgres, addWithEffects);
     note("postgres-effects", pgEffects.us);
+    note("postgres-effects-p50", pgEffects.p50);
     note("postgres-client", pgEffects.clientP50);
     appendsPer["postgres-effects"] = pgEffects.appendsPerIteration;
     note("pg-append-alone", await appendAloneUs(postgres, first, batches));
@@ -382,9 +383,17 @@ try {
   line('journal-fs fsync "never"', m("fs-never-effects"), "MemoryJournal loop, same", m("memory-effects"), 2);
   console.log("the median iteration (one append's commit to the next), against each baseline's median:");
   line("journal-postgres, p50", m("postgres-p50"), "commit (1-row INSERT)", m("commit"), 1.5);
+  line(
+    "journal-postgres, effects, p50",
+    m("postgres-effects-p50"),
+    "commit (1-row INSERT)",
+    m("commit"),
+    1.5,
+  );
   line('journal-fs fsync "always", p50', m("fs-always-p50"), "appendFile + fsync", m("fsync"), 1.5);
   console.log("the mean iteration, against the mean of each baseline (as the loop's figure is a mean):");
   line("journal-postgres", m("postgres"), "commit, mean", m("commit-mean"), 1.5);
+  line("journal-postgres, effects", m("postgres-effects"), "commit, mean", m("commit-mean"), 1.5);
   line('journal-fs fsync "always"', m("fs-always"), "appendFile + fsync, mean", m("fsync-mean"), 1.5);
   line(
     'journal-fs fsync "always"',
