@@ -500,12 +500,7 @@ export class FrameDriver {
       if (call.execution === "started") {
         // Started by a process that stopped before journaling the outcome.
         // An approval allowed one run, not two: an approved call follows its policy like any other.
-        if (
-          SUB_AGENT in tool ||
-          tool.idempotent ||
-          tool.readOnly === true ||
-          tool.onUnknownOutcome === "retry"
-        ) {
+        if (SUB_AGENT in tool || tool.idempotent || isReadOnly(tool) || tool.onUnknownOutcome === "retry") {
           const restored = restoreArgs(call, tool);
           if (restored.ok) runnable.push({ call, tool, args: restored.args });
           else complete(call, "invalid_arguments", restored.message);
@@ -646,7 +641,7 @@ export class FrameDriver {
       if (hookFailure) this.session.pausedBy ??= hookFailure;
       return { status: "interrupted", reason };
     }
-    if (runnable.length > 0 && runnable.every((r) => r.tool.readOnly === true && !(SUB_AGENT in r.tool))) {
+    if (runnable.length > 0 && runnable.every((r) => isReadOnly(r.tool))) {
       // Nothing these calls do needs their record first: they run while it is written (ADR 0015).
       await this.session.appendBehind([...completions, ...starts]);
     } else if (completions.length + starts.length > 0) {
@@ -882,6 +877,11 @@ function short(text: string): string {
  */
 function idempotencyKey(threadId: string, call: CallState): string {
   return call.idempotencyKey ?? `${threadId}/${call.ref}`;
+}
+
+/** A tool whose calls may run while their start is written (ADR 0015): read-only, and not a sub-agent. */
+function isReadOnly(tool: Tool): boolean {
+  return tool.readOnly === true && !(SUB_AGENT in tool);
 }
 
 /** The value a started call runs with again: its journaled arguments, through the tool's schema. */

@@ -54,11 +54,12 @@ export function policyFromAnnotations(
   annotations: McpToolAnnotations | undefined,
   override: McpToolOverride = {},
 ): McpToolPolicy {
-  const readOnly = annotations?.readOnlyHint === true;
-  const destructive = !readOnly && annotations?.destructiveHint !== false;
-  const idempotent = override.idempotent ?? (readOnly || annotations?.idempotentHint === true);
+  const hintedReadOnly = annotations?.readOnlyHint === true;
+  const destructive = !hintedReadOnly && annotations?.destructiveHint !== false;
+  const idempotent = override.idempotent ?? (hintedReadOnly || annotations?.idempotentHint === true);
   return {
     idempotent,
+    // Never from the hint alone (see McpToolOverride.readOnly).
     readOnly: override.readOnly ?? false,
     onUnknownOutcome: override.onUnknownOutcome ?? (destructive ? "ask" : "fail"),
     needsApproval: override.needsApproval ?? destructive,
