@@ -78,6 +78,15 @@ export interface Journal {
    * thread's resume cheap).
    */
   latestSnapshot?(threadId: string, atOrBefore?: number): Promise<StoredEvent | undefined>;
+  /**
+   * True when the journal takes an append to a thread while the previous append to that thread,
+   * made through this object, is still in flight, with `expectedSeq` that append's last seq. It
+   * writes such appends in the order they were called, and one whose previous append was not
+   * written (refused, failed, or overtaken by another writer's batch ending at the same seq) is
+   * refused, never written after someone else's events. Optional in v1: without it, a session waits
+   * for each append to settle before it makes the next (ADR 0016).
+   */
+  readonly pipelinesAppends?: boolean;
   close(): Promise<void>;
 }
 

@@ -15,6 +15,13 @@ export interface SnapshotPolicy {
   readonly budget: number;
 }
 
+/**
+ * Writes a session keeps in flight on a journal that pipelines appends: the one landing and the next,
+ * so the journal has the next statement before the last one commits (ADR 0016). More would only let
+ * a run outpace its journal further.
+ */
+const MAX_WRITES_IN_FLIGHT = 2;
+
 /** The `emit` of a run nobody streams: the executor then skips building transient events. */
 export const IGNORE_EVENTS = (_event: AgentEvent): void => undefined;
 
@@ -22,8 +29,8 @@ export const IGNORE_EVENTS = (_event: AgentEvent): void => undefined;
  * One process's hold on a thread while it runs: every frame of the thread (root and sub-agents)
  * hands its events to it. Each event is folded into the thread's state (with the same `fold` that
  * `resume` uses) when it is handed over, so seqs follow the order the state saw the events; the
- * journal gets them in that order, one write at a time, and they are emitted to the caller only
- * once durable.
+ * journal gets them in that order, one write at a time (two at most on a journal that pipelines
+ * appends), and they are emitted to the caller only once durable.
  */
 export class ThreadSession {
   root: ExecutionFrame;
@@ -40,7 +47,9 @@ export class ThreadSession {
   ) {
     this.root = root;
     this.durableSeq = root.lastSeq;
+    this.sentSeq = root.lastSeq;
     this.lastDurable = last;
+    this.maxWritesInFlight = journal.pipelinesAppends === true ? MAX_WRITES_IN_FLIGHT : 1;
     this.streaming = emit !== IGNORE_EVENTS;
   }
 
@@ -58,8 +67,15 @@ export class ThreadSession {
   private queued: StoredEvent[] = [];
   /** The same events as they were handed over (without thread id and seq): what the journal takes. */
   private queuedNew: NewEvent[] = [];
-  /** The write in flight, if any: one at a time, so seqs reach the journal in order. */
+  /**
+   * The last write's settling, if any is in flight. One at a time, unless the journal pipelines
+   * appends (ADR 0016): then up to `MAX_WRITES_IN_FLIGHT`, each settled after the one before it.
+   */
   private writing: Promise<void> | undefined;
+  private writesInFlight = 0;
+  /** The last seq handed to the journal: what the next write expects. */
+  private sentSeq: number;
+  private readonly maxWritesInFlight: number;
   /** Appends waiting for their events to be durable: resolved by seq. */
   private waiters: { seq: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** The last `appendBehind`'s events becoming durable: what the next one waits for. */
@@ -201,43 +217,60 @@ export class ThreadSession {
     this.bytesSinceSnapshot += noteEvent(event, this.sentSinceSnapshot);
   }
 
-  /** Starts a write of everything queued, unless one is in flight (it starts the next when done). */
+  /**
+   * Starts a write of everything queued, unless as many writes are in flight as the journal takes
+   * (the last one to land starts the next).
+   */
   private kick(): void {
-    if (this.writing || this.queued.length === 0 || this.failure) return;
+    if (this.writesInFlight >= this.maxWritesInFlight || this.queued.length === 0 || this.failure) return;
     const batch = this.queued;
     const handed = this.queuedNew;
     this.queued = [];
     this.queuedNew = [];
     this.flushWanted = false;
-    const expected = this.durableSeq;
+    const expected = this.sentSeq;
+    this.sentSeq = batch.at(-1)!.seq;
     let written: Promise<unknown>;
     try {
       written = this.journal.append(this.threadId, handed, expected);
     } catch (error) {
       written = Promise.reject(error);
     }
-    this.writing = written.then(
-      () => {
-        this.writing = undefined;
-        this.lastDurable = batch.at(-1)!;
-        this.durableSeq = this.lastDurable.seq;
-        for (const event of batch) this.emit(event);
-        const waiting = this.waiters;
-        this.waiters = waiting.filter((w) => w.seq > this.durableSeq);
-        for (const w of waiting) if (w.seq <= this.durableSeq) w.resolve();
-        if (this.waiters.length > 0) this.kick();
-        // Only staged events: written once the step under way has had its turn of the event loop,
-        // so what it appends next rides in the same write rather than in one more.
-        else if (this.flushWanted) this.flushSoon();
-      },
-      (error: unknown) => {
-        this.writing = undefined;
-        this.failure = { error };
-        const waiting = this.waiters;
-        this.waiters = [];
-        for (const w of waiting) w.reject(error);
-      },
-    );
+    this.writesInFlight++;
+    const landed = () => {
+      this.writesInFlight--;
+      if (this.writing === settled) this.writing = undefined;
+      // A write after one that failed is refused by the journal; the failure is told already.
+      if (this.failure) return;
+      this.lastDurable = batch.at(-1)!;
+      this.durableSeq = this.lastDurable.seq;
+      for (const event of batch) this.emit(event);
+      const waiting = this.waiters;
+      this.waiters = waiting.filter((w) => w.seq > this.durableSeq);
+      for (const w of waiting) if (w.seq <= this.durableSeq) w.resolve();
+      if (this.waiters.length > 0) this.kick();
+      // Only staged events: written once the step under way has had its turn of the event loop,
+      // so what it appends next rides in the same write rather than in one more.
+      else if (this.flushWanted && this.writesInFlight === 0) this.flushSoon();
+    };
+    const failed = (error: unknown) => {
+      this.writesInFlight--;
+      if (this.writing === settled) this.writing = undefined;
+      if (this.failure) return;
+      this.failure = { error };
+      const waiting = this.waiters;
+      this.waiters = [];
+      for (const w of waiting) w.reject(error);
+    };
+    // Settled in the order written, whatever order the journal settles them in.
+    let settled: Promise<void>;
+    if (this.writing) {
+      written.catch(() => undefined); // handled once the write before it has settled
+      settled = this.writing.then(() => written).then(landed, failed);
+    } else {
+      settled = written.then(landed, failed);
+    }
+    this.writing = settled;
   }
 
   event<T extends EventType>(
