@@ -1,5 +1,12 @@
 import type pg from "pg";
 
+/** A statement handed to the append connection: where it went, for one to be sent behind it. */
+export interface SentStatement<R extends pg.QueryResultRow> {
+  /** The kept connection it went on; undefined when it went through the pool. */
+  readonly client: pg.PoolClient | undefined;
+  readonly result: Promise<pg.QueryResult<R>>;
+}
+
 /**
  * The connection appends go through, kept from one append to the next: a run appends every few
  * hundred microseconds, and taking a connection from the pool and giving it back for each append
@@ -7,13 +14,16 @@ import type pg from "pg";
  *
  * It is kept only while appends follow each other within one turn of the event loop (an agent's
  * loop between two appends is promise continuations, no timer, when its model and tools answer at
- * once): it goes back to the pool when the loop turns without a new append, as soon as anyone waits
- * for one of the pool's connections, after a failed query (as `pool.query` does: its state is
- * unknown), and on `close()`. An append made while another is in flight goes through the pool.
+ * once): it goes back to the pool when the loop turns with nothing in flight on it, as soon as anyone
+ * waits for one of the pool's connections, after a failed query (as `pool.query` does: its state is
+ * unknown), and on `close()`. An append made while another is in flight goes through the pool,
+ * unless it is sent behind that one (`after`): then it is pipelined on the same connection when the
+ * connection is in pipeline mode, and sent once that one has settled when it is not (ADR 0016).
  */
 export class AppendConnection {
   private client: pg.PoolClient | undefined;
-  private busy = false;
+  /** Statements sent on `client` and not yet settled. */
+  private inFlight = 0;
   /** The check that gives the connection back once the event loop turns (one at a time). */
   private check: ReturnType<typeof setImmediate> | undefined;
   /**
@@ -24,34 +34,76 @@ export class AppendConnection {
 
   constructor(private readonly pool: pg.Pool) {}
 
-  async query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
-    if (this.busy || this.pool.waitingCount > 0) {
-      if (!this.busy) this.giveBack();
-      return this.pool.query<R>(config);
-    }
-    this.busy = true;
-    let client = this.client;
-    try {
-      if (!client) {
-        client = await this.pool.connect();
-        client.on("error", this.onError);
-        this.client = client;
+  /** Sends `config`, behind `after` on the same connection when it is given (see the class). */
+  send<R extends pg.QueryResultRow>(
+    config: pg.QueryConfig,
+    after?: SentStatement<pg.QueryResultRow>,
+  ): SentStatement<R> {
+    if (after !== undefined) {
+      const client = after.client;
+      if (client !== undefined && client === this.client && this.inFlight > 0 && isPipelined(client)) {
+        return { client, result: this.run<R>(client, config) };
       }
+      const settled = after.result.then(
+        () => undefined,
+        () => undefined,
+      );
+      return { client: undefined, result: settled.then(() => this.query<R>(config)) };
+    }
+    if (this.inFlight > 0 || this.pool.waitingCount > 0) {
+      if (this.inFlight === 0) this.giveBack();
+      return { client: undefined, result: this.pool.query<R>(config) };
+    }
+    const client = this.client;
+    if (client) return { client, result: this.run<R>(client, config) };
+    return { client: undefined, result: this.connectAndRun<R>(config) };
+  }
+
+  query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+    return this.send<R>(config).result;
+  }
+
+  private async connectAndRun<R extends pg.QueryResultRow>(
+    config: pg.QueryConfig,
+  ): Promise<pg.QueryResult<R>> {
+    // Counted while connecting, so another append meanwhile goes through the pool.
+    this.inFlight++;
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } finally {
+      this.inFlight--;
+    }
+    client.on("error", this.onError);
+    this.client = client;
+    return this.run<R>(client, config);
+  }
+
+  private async run<R extends pg.QueryResultRow>(
+    client: pg.PoolClient,
+    config: pg.QueryConfig,
+  ): Promise<pg.QueryResult<R>> {
+    this.inFlight++;
+    try {
       return await client.query<R>(config);
     } catch (error) {
-      if (client) this.giveBack(error instanceof Error ? error : true);
+      this.giveBack(error instanceof Error ? error : true, client);
       throw error;
     } finally {
-      this.busy = false;
-      if (this.pool.waitingCount > 0) this.giveBack();
-      else if (this.client) this.check ??= setImmediate(this.giveBackIdle);
+      this.inFlight--;
+      if (this.inFlight === 0) {
+        if (this.pool.waitingCount > 0) this.giveBack();
+        else if (this.client) this.check ??= setImmediate(this.giveBackIdle);
+      }
     }
   }
 
-  /** Gives the connection back to the pool (destroyed when `broken`), unless an append is using it. */
-  giveBack(broken?: Error | true): void {
-    const client = this.client;
-    if (!client || (this.busy && broken === undefined)) return;
+  /**
+   * Gives the connection back to the pool (destroyed when `broken`), unless a statement is in flight
+   * on it. When `client` is given, only if it is still the kept one.
+   */
+  giveBack(broken?: Error | true, client: pg.PoolClient | undefined = this.client): void {
+    if (!client || client !== this.client || (this.inFlight > 0 && broken === undefined)) return;
     this.client = undefined;
     clearImmediate(this.check);
     this.check = undefined;
@@ -61,6 +113,11 @@ export class AppendConnection {
 
   private readonly giveBackIdle = (): void => {
     this.check = undefined;
-    if (!this.busy) this.giveBack();
+    if (this.inFlight === 0) this.giveBack();
   };
+}
+
+/** Whether node-postgres sends this connection's queries without waiting for the one before. */
+function isPipelined(client: pg.PoolClient): boolean {
+  return (client as pg.PoolClient & { readonly pipeline?: boolean }).pipeline === true;
 }

@@ -18,7 +18,7 @@ import {
   validateThreadId,
 } from "@loom/core";
 import pg from "pg";
-import { AppendConnection } from "./append-connection.js";
+import { AppendConnection, type SentStatement } from "./append-connection.js";
 import { BATCH_COLUMNS, type BatchRow, batchEvents, batchText, firstSnapshotSeq } from "./batches.js";
 import { migrateSchema } from "./migrations.js";
 import { type PostgresJournalOptions, type ResolvedOptions, resolveOptions } from "./options.js";
@@ -54,6 +54,11 @@ interface ThreadRow {
  */
 export class PostgresJournal implements Journal {
   readonly specificationVersion = "v1" as const;
+  /**
+   * An append that expects the last seq of this journal's append still in flight to the same thread
+   * is sent right behind it, on the same connection (ADR 0016).
+   */
+  readonly pipelinesAppends = true;
   /** The pool this journal queries through (yours, or the one it created). */
   readonly pool: pg.Pool;
   /** The schema holding the journal's tables. */
@@ -66,6 +71,8 @@ export class PostgresJournal implements Journal {
   /** Names this journal's prepared statements: unique per schema, within Postgres's 63 bytes. */
   private readonly statementPrefix: string;
   private ready: Promise<void> | undefined;
+  /** The schema is known to be migrated (or `migrate: false`): an append need not wait a turn for it. */
+  private migrated: boolean;
   private hub: NotificationHub | undefined;
   /** Threads leased through `acquire` (the lock is undefined while it is being taken). */
   private readonly leases = new Map<string, { held: HeldThreadLock | undefined }>();
@@ -78,8 +85,16 @@ export class PostgresJournal implements Journal {
   private notifiedAt = Number.NEGATIVE_INFINITY;
   /** The connection appends go through, kept between them. */
   private readonly appendConnection: AppendConnection;
-  /** The append's two statements: creating a thread, and advancing one. */
-  private readonly sql: { readonly create: string; readonly advance: string; readonly advanceSame: string };
+  /**
+   * The append's statements: creating a thread, and advancing one (with its status, or leaving it
+   * alone), after a head read back or right behind this journal's own append still in flight.
+   */
+  private readonly sql: Readonly<Record<AppendStatement, string>>;
+  /**
+   * Each thread's last append in flight through this journal: the next append to the thread that
+   * expects its last seq is sent right behind it (ADR 0016).
+   */
+  private readonly sending = new Map<string, InFlightAppend>();
   /**
    * The head and status of this journal's last append to each recent thread. An append that expects
    * that head and keeps that status leaves the thread's row alone: its head check proves no other
@@ -93,13 +108,16 @@ export class PostgresJournal implements Journal {
   constructor(options: PostgresJournalOptions = {}) {
     this.options = resolveOptions(options);
     this.schema = this.options.schema;
+    this.migrated = !this.options.migrate;
     this.s = quoteIdent(this.schema);
     this.channel = notifyChannel(this.schema);
     this.lockKey = listenerLockKey(this.schema);
     this.sql = {
-      create: this.createSql(),
-      advance: this.advanceSql(true),
-      advanceSame: this.advanceSql(false),
+      batch_create: this.createSql(),
+      batch_advance: this.advanceSql(true, false),
+      batch_same: this.advanceSql(false, false),
+      batch_after: this.advanceSql(true, true),
+      batch_after_same: this.advanceSql(false, true),
     };
     this.statementPrefix = `loom_${createHash("sha256").update(this.schema).digest("hex").slice(0, 16)}_`;
     if (options.pool) {
@@ -107,6 +125,9 @@ export class PostgresJournal implements Journal {
       this.ownsPool = false;
     } else {
       this.pool = new pg.Pool({
+        // node-postgres sends a connection's queries without waiting for the one before: an append
+        // behind another goes out at once (ADR 0016). `poolConfig: { pipeline: false }` turns it off.
+        pipeline: true,
         ...options.poolConfig,
         ...(this.options.connectionString ? { connectionString: this.options.connectionString } : {}),
       });
@@ -194,7 +215,9 @@ export class PostgresJournal implements Journal {
     }
     // Validate the whole batch before sending any of it: all or none.
     const sealed = sealEvents(threadId, expectedSeq, events).map((event) => parseEvent(event));
-    await this.whenReady();
+    // Not `await` once migrated: the statement is sent in the call's own turn, so appends reach the
+    // connection in the order they were called (ADR 0016).
+    if (!this.migrated) await this.whenReady();
     if (sealed.length === 0) {
       const head = await this.head(threadId);
       if (head !== expectedSeq) throw new JournalConflictError(threadId, expectedSeq, head);
@@ -210,31 +233,52 @@ export class PostgresJournal implements Journal {
     let status: FrameStatus | undefined;
     for (const event of sealed) status = threadStatusAfter(status, event);
     const create = expectedSeq === -1;
-    // What this journal knows the stored status to be, if it wrote the head this append expects.
-    const known = this.appended.get(threadId);
+    // This journal's own append of the head this one expects, still in flight: sent right behind it.
+    const sending = this.sending.get(threadId);
+    const behind = !create && sending?.lastSeq === expectedSeq ? sending : undefined;
+    // What this journal knows the stored status to be, if it wrote (or is writing) the head expected.
+    const known = behind ? { seq: behind.lastSeq, status: behind.status } : this.appended.get(threadId);
     const stored = known?.seq === expectedSeq ? known : undefined;
     const same = !create && (status === undefined || (stored !== undefined && stored.status === status));
-    let inserted: { listened: boolean } | undefined;
-    try {
-      const result = await this.appendConnection.query<{ listened: boolean }>({
+    const text = batchText(sealed);
+    const statement: AppendStatement = create
+      ? "batch_create"
+      : behind
+        ? same
+          ? "batch_after_same"
+          : "batch_after"
+        : same
+          ? "batch_same"
+          : "batch_advance";
+    const sent = this.appendConnection.send<{ listened: boolean }>(
+      {
         // Named, so each connection parses and plans it once: that was a third of an append's time.
         // (Renamed when the text changes: a pool may hold connections that prepared the old text.)
-        name: `${this.statementPrefix}${create ? "batch_create" : same ? "batch_same" : "batch_advance"}`,
-        text: create ? this.sql.create : same ? this.sql.advanceSame : this.sql.advance,
+        name: `${this.statementPrefix}${statement}`,
+        text: this.sql[statement],
         values: [
           threadId,
-          batchText(sealed),
+          text,
           lastSeq,
           firstSnapshotSeq(sealed),
           expectedSeq,
           ...(same ? [] : [status ?? null]),
+          ...(behind ? [behind.text] : []),
         ],
-      });
-      inserted = result.rows[0];
+      },
+      behind?.sent,
+    );
+    const mine: InFlightAppend = { lastSeq, text, status: status ?? stored?.status, sent };
+    this.sending.set(threadId, mine);
+    let inserted: { listened: boolean } | undefined;
+    try {
+      inserted = (await sent.result).rows[0];
     } catch (error) {
       // Another append at the same head committed first: the batch key (thread, first seq) is taken.
       if (!isBatchKeyTaken(error))
         throw toJournalError(error, `append to thread "${threadId}"`, this.server());
+    } finally {
+      if (this.sending.get(threadId) === mine) this.sending.delete(threadId);
     }
     if (inserted === undefined) {
       throw new JournalConflictError(threadId, expectedSeq, await this.head(threadId));
@@ -505,11 +549,17 @@ export class PostgresJournal implements Journal {
    * appends that both see that head insert the same key, and the second fails on it once the first
    * commits. With `status`, the thread's row is updated too if its status changes, with the batch.
    */
-  private advanceSql(status: boolean): string {
+  private advanceSql(status: boolean, behind: boolean): string {
+    // Behind an append in flight, the head must be that very batch (its text), not only end at its
+    // last seq: another writer's batch of the same seqs, written first, refuses this one.
+    const head = behind
+      ? `(SELECT last_seq = $5 AND events = $${status ? 7 : 6} FROM ${this.s}.batches WHERE thread_id = $1
+               ORDER BY first_seq DESC LIMIT 1)`
+      : `(SELECT last_seq FROM ${this.s}.batches WHERE thread_id = $1
+               ORDER BY first_seq DESC LIMIT 1) = $5`;
     const insert = `INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
         SELECT $1, $5::integer + 1, $3, $4, now(), $2
-        WHERE (SELECT last_seq FROM ${this.s}.batches WHERE thread_id = $1
-               ORDER BY first_seq DESC LIMIT 1) = $5
+        WHERE ${head}
         RETURNING ${this.listenedSql()}`;
     if (!status) return insert;
     return `WITH inserted AS (${insert}), status AS (
@@ -564,7 +614,9 @@ export class PostgresJournal implements Journal {
   private whenReady(): Promise<void> {
     if (!this.options.migrate) return Promise.resolve();
     this.ready ??= this.migrate().then(
-      () => undefined,
+      () => {
+        this.migrated = true;
+      },
       (error: unknown) => {
         this.ready = undefined;
         throw error;
@@ -618,6 +670,18 @@ export class PostgresJournal implements Journal {
       throw new JournalError("journal_closed", "This PostgresJournal was closed; create a new one.");
     }
   }
+}
+
+type AppendStatement = "batch_create" | "batch_advance" | "batch_same" | "batch_after" | "batch_after_same";
+
+/** An append this journal has sent and not yet seen settle. */
+interface InFlightAppend {
+  readonly lastSeq: number;
+  /** Its batch text: what the head must be for an append sent right behind it. */
+  readonly text: string;
+  /** The thread's status once it is written, if known. */
+  readonly status: FrameStatus | undefined;
+  readonly sent: SentStatement<{ listened: boolean }>;
 }
 
 /** A unique violation on the batches' key: another append took the same first seq. */

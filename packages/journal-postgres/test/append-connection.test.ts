@@ -110,3 +110,108 @@ it("close() gives the kept connection back to a pool it does not own", async () 
   expect(pool.idleCount).toBe(1);
   await pool.end();
 });
+
+/**
+ * Four appends to a new thread, each made before the one it follows has settled, on a connection the
+ * journal already keeps. Says how many statements one connection had in flight at most, and how many
+ * connections the pool opened.
+ */
+async function appendsBehind(pool: pg.Pool, journal: PostgresJournal, threadId: string) {
+  let inFlight = 0;
+  let mostInFlight = 0;
+  pool.on("acquire", (client) => {
+    const marked = client as pg.PoolClient & { counted?: true };
+    if (marked.counted) return;
+    marked.counted = true;
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const result = query(...args);
+      // The pool's own queries pass a callback and get no promise: only the journal's appends count.
+      if (result instanceof Promise) {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        const settled = () => {
+          inFlight--;
+        };
+        result.then(settled, settled);
+      }
+      return result;
+    };
+  });
+  await journal.append(`${threadId}-warm`, sampleEvents(1), -1);
+  // Made while the one before is in flight, expecting its last seq (as a session does, ADR 0016).
+  const made = [0, 1, 2, 3].map((i) =>
+    journal.append(threadId, sampleEvents(2, { start: 2 * i }), 2 * i - 1),
+  );
+  const results = await Promise.all(made);
+  return { lastSeqs: results.map((r) => r.lastSeq), mostInFlight, connections: pool.totalCount };
+}
+
+it("sends an append made behind one in flight on the same connection, without waiting for it", async () => {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline: true });
+  const journal = new PostgresJournal({ pool, schema });
+  try {
+    const outcome = await appendsBehind(pool, journal, "pipelined");
+    expect(outcome).toEqual({ lastSeqs: [1, 3, 5, 7], mostInFlight: 4, connections: 1 });
+    expect((await readAll(journal, "pipelined")).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // One batch per append: none of them was retried or split.
+    const { rows } = await admin.query(
+      `SELECT count(*)::int AS n FROM "${schema}".batches WHERE thread_id = $1`,
+      ["pipelined"],
+    );
+    expect(rows[0].n).toBe(4);
+  } finally {
+    await journal.close();
+    await pool.end();
+  }
+});
+
+it("sends an append behind one in flight once that one settles when the pool's connections do not pipeline", async () => {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline: false });
+  const journal = new PostgresJournal({ pool, schema });
+  try {
+    const outcome = await appendsBehind(pool, journal, "not-pipelined");
+    expect(outcome).toEqual({ lastSeqs: [1, 3, 5, 7], mostInFlight: 1, connections: 1 });
+    expect((await readAll(journal, "not-pipelined")).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  } finally {
+    await journal.close();
+    await pool.end();
+  }
+});
+
+it("fails an append sent behind one whose connection was killed, and writes neither", async () => {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline: true });
+  pool.on("error", () => undefined);
+  const journal = new PostgresJournal({ pool, schema });
+  const blocker = new pg.Client({ connectionString: DATABASE_URL });
+  await blocker.connect();
+  try {
+    await journal.append("killed", sampleEvents(2), -1);
+    // An uncommitted row with the key the next append takes: that append waits on it.
+    await blocker.query("BEGIN");
+    await blocker.query(
+      `INSERT INTO "${schema}".batches (thread_id, first_seq, last_seq, events) VALUES ('killed', 2, 3, '{}')`,
+    );
+    await journal.append("killed-warm", sampleEvents(1), -1);
+    // In the same turn, on the connection the journal keeps: the second is sent behind the first.
+    const first = journal.append("killed", sampleEvents(2, { start: 2 }), 1);
+    const behind = journal.append("killed", sampleEvents(2, { start: 4 }), 3);
+    first.catch(() => undefined);
+    behind.catch(() => undefined);
+    await sleep(100);
+    const { rows } = await admin.query(
+      `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+       WHERE wait_event_type = 'Lock' AND query LIKE '%batches%' AND pid <> pg_backend_pid()`,
+    );
+    expect(rows).toEqual([{ killed: true }]);
+    await expect(first).rejects.toThrow();
+    await expect(behind).rejects.toThrow();
+    await blocker.query("ROLLBACK");
+    expect((await readAll(journal, "killed")).map((e) => e.seq)).toEqual([0, 1]);
+    // The journal goes on with a new connection.
+    expect((await journal.append("killed", sampleEvents(2, { start: 2 }), 1)).lastSeq).toBe(3);
+  } finally {
+    await blocker.end();
+    await journal.close();
+    await pool.end();
+  }
+});

@@ -622,6 +622,46 @@ export const JOURNAL_CHECKS: readonly JournalCheck[] = [
     },
   },
   {
+    id: "pipelining.behind-in-flight",
+    title:
+      "pipelinesAppends (when declared): appends made behind one in flight land in call order; one behind a refused append is refused",
+    async run({ journal, reopen }) {
+      if (journal.pipelinesAppends !== true) return;
+      // Each made before the one it follows has settled, expecting that one's last seq.
+      const made = [0, 1, 2, 3].map((i) =>
+        journal.append("t-pipe", sampleEvents(2, { start: 2 * i }), 2 * i - 1),
+      );
+      equal(
+        (await Promise.all(made)).map((r) => r.lastSeq),
+        [1, 3, 5, 7],
+        "last seqs of appends made behind each other",
+      );
+      equal(await seqsOf(journal, "t-pipe"), [0, 1, 2, 3, 4, 5, 6, 7], "seqs");
+
+      // Another writer takes the head first with a batch of the same length: the append expecting the
+      // old head is refused, and so is the one behind it, though the head is then the seq it expects.
+      const other = await reopen();
+      await other.append("t-pipe", sampleEvents(2, { start: 8, runId: "other" }), 7);
+      const refused = journal.append("t-pipe", sampleEvents(2, { start: 8, runId: "mine" }), 7);
+      const behind = journal.append("t-pipe", sampleEvents(2, { start: 10, runId: "mine" }), 9);
+      await rejects(() => refused, "journal_conflict", "an append at a head another writer took");
+      const outcome = await behind.then(
+        () => "written",
+        () => "refused",
+      );
+      equal(outcome, "refused", "an append made behind a refused one");
+      const events = await readAll(journal, "t-pipe");
+      equal(
+        events.slice(8).map((e) => [e.seq, e.runId]),
+        [
+          [8, "other"],
+          [9, "other"],
+        ],
+        "the thread after the other writer's batch",
+      );
+    },
+  },
+  {
     id: "payload.large-event",
     title: "takes 1 MB events and reads them back exactly",
     async run({ journal }) {
