@@ -63,19 +63,47 @@ export function tracedJournal(journal: Journal, options: TracedJournalOptions): 
     return spans.then(add);
   };
 
+  const observeNow = async (threadId: string, events: readonly NewEvent[], expectedSeq: number) => {
+    try {
+      // Synchronous unless the thread must be read back first: no extra await per append.
+      const pending = observe(threadId, events, expectedSeq);
+      if (pending) await pending;
+    } catch (error) {
+      threads.delete(threadId);
+      report(error);
+    }
+  };
+  /** Each thread's last append still being observed: the next is observed after it (in seq order). */
+  const observing = new Map<string, Promise<unknown>>();
+
   const traced: Journal = {
     specificationVersion: "v1",
+    // A journal that pipelines appends may take the next before this one settles: its events are
+    // observed once every append made before it on the thread has been.
+    ...(journal.pipelinesAppends === true ? { pipelinesAppends: true } : {}),
     async append(threadId, events, expectedSeq) {
-      const result = await journal.append(threadId, events, expectedSeq);
-      try {
-        // Synchronous unless the thread must be read back first: no extra await per append.
-        const pending = observe(threadId, events, expectedSeq);
-        if (pending) await pending;
-      } catch (error) {
-        threads.delete(threadId);
-        report(error);
+      if (journal.pipelinesAppends !== true) {
+        const result = await journal.append(threadId, events, expectedSeq);
+        await observeNow(threadId, events, expectedSeq);
+        return result;
       }
-      return result;
+      const appended = journal.append(threadId, events, expectedSeq);
+      appended.catch(() => undefined); // awaited below, once the appends before it are observed
+      const before = observing.get(threadId);
+      const turn = (before ?? Promise.resolve())
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => appended)
+        .then(() => observeNow(threadId, events, expectedSeq));
+      observing.set(threadId, turn);
+      try {
+        await turn;
+        return await appended;
+      } finally {
+        if (observing.get(threadId) === turn) observing.delete(threadId);
+      }
     },
     read: (threadId, range) => journal.read(threadId, range),
     head: (threadId) => journal.head(threadId),
