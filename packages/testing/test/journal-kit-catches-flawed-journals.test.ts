@@ -122,6 +122,9 @@ describe("journalConformance fails each flawed journal", () => {
   }
 });
 
+/** Why the pipelining check skips a journal without `pipelinesAppends`. */
+const NOT_PIPELINED = "this journal does not pipeline appends (pipelinesAppends is optional in v1)";
+
 describe("what the kit reports about the factory it got", () => {
   it("fails the durability and cross-process checks of a plain journal function (the first API), naming the fix", async () => {
     const report = await runJournalConformance("a function", () => new MemoryJournal());
@@ -139,12 +142,30 @@ describe("what the kit reports about the factory it got", () => {
     }
     const skipped = report.results.filter((r) => r.status === "skipped");
     expect(skipped.map((r) => [r.id, r.reason])).toEqual([
+      ["pipelining.behind-in-flight", NOT_PIPELINED],
       ["corruption.detected", "the factory has no corrupt(storage, at) hook"],
       ["leases.across-processes", "it needs processModule (see processes.*)"],
     ]);
     expect(report.results.filter((r) => r.status === "passed")).toHaveLength(
       report.results.length - report.failed.length - skipped.length,
     );
+  });
+
+  it("fails a journal that says it pipelines appends but checks only the head's seq", async () => {
+    // MemoryJournal writes each append as it is called, so appends made behind each other land in
+    // order; but one behind a refused append lands after another writer's batch of the same length.
+    class SeqOnly extends MemoryJournal {
+      readonly pipelinesAppends = true;
+    }
+    const report = await runJournalConformance(
+      "SeqOnly",
+      { newStorage: () => new SeqOnly(), open: (journal: SeqOnly) => journal },
+      { only: ["pipelining."] },
+    );
+    expect(report.results.map((r) => r.id)).toEqual(["pipelining.behind-in-flight"]);
+    expect(report.failed.map((r) => r.reason)).toEqual([
+      expect.stringContaining("an append made behind a refused one"),
+    ]);
   });
 
   it("skips what a journal opts out of, by declaration, with its reason", async () => {
@@ -157,12 +178,16 @@ describe("what the kit reports about the factory it got", () => {
     const skipped = report.results.filter((r) => r.status === "skipped");
     expect(skipped.map((r) => [r.id, r.reason])).toEqual(
       report.results
-        .filter((r) => /^(durability|corruption|processes)\.|^leases\.across-processes$/.test(r.id))
+        .filter((r) =>
+          /^(durability|corruption|processes|pipelining)\.|^leases\.across-processes$/.test(r.id),
+        )
         .map((r) => [
           r.id,
-          `skipped by declaration: ${/^(durability|corruption)\./.test(r.id) ? "in memory" : "one process"}`,
+          r.id.startsWith("pipelining.")
+            ? NOT_PIPELINED
+            : `skipped by declaration: ${/^(durability|corruption)\./.test(r.id) ? "in memory" : "one process"}`,
         ]),
     );
-    expect(skipped.length).toBe(11);
+    expect(skipped.length).toBe(12);
   });
 });
