@@ -1,4 +1,12 @@
-import { createAgent, JournalConflictError, MemoryJournal, type NewEvent, readAll, tool } from "@loom/core";
+import {
+  createAgent,
+  type Journal,
+  JournalConflictError,
+  MemoryJournal,
+  type NewEvent,
+  readAll,
+  tool,
+} from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -129,23 +137,13 @@ describe("appends on a journal that pipelines them (ADR 0016)", () => {
       }
     }
     const journal = new OutOfOrder();
-    const read = reads();
-    const agent = createAgent({
-      journal,
-      tools: [read.tool],
-      provider: new ScriptedProvider(turns(["a", "b", "c", "d"])),
-    });
-    const stream = agent.stream("go", { threadId: "t-order" });
-    const seen: number[] = [];
-    const collecting = (async () => {
-      for await (const event of stream) if ("seq" in event) seen.push(event.seq as number);
-    })();
-    await drive(stream.result, () => {
+    const { result, streamed, seen } = streamReads(journal, "t-order");
+    await drive(result, () => {
       if (settles.length > 1) outOfOrder++;
       for (const resolve of settles.splice(0).reverse()) resolve();
     });
-    await collecting;
-    expect((await stream.result).status).toBe("completed");
+    await streamed;
+    expect((await result).status).toBe("completed");
     // Two appends were in flight at once, and the later one settled first, at least once.
     expect(outOfOrder).toBeGreaterThan(0);
     expect(seen).toEqual([...seen].sort((x, y) => x - y));
@@ -199,19 +197,9 @@ describe("appends on a journal that pipelines them (ADR 0016)", () => {
       }
     }
     const journal = new LostAnswer();
-    const read = reads();
-    const agent = createAgent({
-      journal,
-      tools: [read.tool],
-      provider: new ScriptedProvider(turns(["a", "b", "c", "d"])),
-    });
-    const stream = agent.stream("go", { threadId: "t-lost" });
-    const seen: number[] = [];
-    const streaming = (async () => {
-      for await (const event of stream) if ("seq" in event) seen.push(event.seq as number);
-    })();
-    await expect(streaming).rejects.toThrow("connection lost after commit");
-    await expect(stream.result).rejects.toThrow("connection lost after commit");
+    const { result, streamed, seen } = streamReads(journal, "t-lost");
+    await expect(streamed).rejects.toThrow("connection lost after commit");
+    await expect(result).rejects.toThrow("connection lost after commit");
     expect(appends).toBeGreaterThanOrEqual(3);
     const stored = await readAll(journal, "t-lost");
     // The journal holds the third write, but the stream stops where the failure is.
@@ -219,6 +207,22 @@ describe("appends on a journal that pipelines them (ADR 0016)", () => {
     expect(seen).toEqual(stored.slice(0, seen.length).map((e) => e.seq));
   });
 });
+
+/** A streamed run of four reads on `journal`: its result, the stream read to its end, and the seqs it showed. */
+function streamReads(journal: Journal, threadId: string) {
+  const read = reads();
+  const agent = createAgent({
+    journal,
+    tools: [read.tool],
+    provider: new ScriptedProvider(turns(["a", "b", "c", "d"])),
+  });
+  const stream = agent.stream("go", { threadId });
+  const seen: number[] = [];
+  const streamed = (async () => {
+    for await (const event of stream) if ("seq" in event) seen.push(event.seq as number);
+  })();
+  return { result: stream.result, streamed, seen };
+}
 
 /** Calls `step` every few milliseconds until `running` settles, then returns it. */
 async function drive<T>(running: Promise<T>, step: () => void): Promise<T> {
