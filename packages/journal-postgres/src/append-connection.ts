@@ -48,7 +48,7 @@ export class AppendConnection {
         () => undefined,
         () => undefined,
       );
-      return { client: undefined, result: settled.then(() => this.query<R>(config)) };
+      return { client: undefined, result: settled.then(() => this.send<R>(config).result) };
     }
     if (this.inFlight > 0 || this.pool.waitingCount > 0) {
       if (this.inFlight === 0) this.giveBack();
@@ -57,10 +57,6 @@ export class AppendConnection {
     const client = this.client;
     if (client) return { client, result: this.run<R>(client, config) };
     return { client: undefined, result: this.connectAndRun<R>(config) };
-  }
-
-  query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
-    return this.send<R>(config).result;
   }
 
   private async connectAndRun<R extends pg.QueryResultRow>(

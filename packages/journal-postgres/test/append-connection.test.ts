@@ -113,10 +113,13 @@ it("close() gives the kept connection back to a pool it does not own", async () 
 
 /**
  * Four appends to a new thread, each made before the one it follows has settled, on a connection the
- * journal already keeps. Says how many statements one connection had in flight at most, and how many
- * connections the pool opened.
+ * journal already keeps, through a pool with or without node-postgres's pipeline mode. Says how many
+ * statements one connection had in flight at most, how many connections the pool opened, the seqs
+ * the thread holds and how many batch rows.
  */
-async function appendsBehind(pool: pg.Pool, journal: PostgresJournal, threadId: string) {
+async function appendsBehind(pipeline: boolean, threadId: string) {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline });
+  const journal = new PostgresJournal({ pool, schema });
   let inFlight = 0;
   let mostInFlight = 0;
   pool.on("acquire", (client) => {
@@ -137,45 +140,51 @@ async function appendsBehind(pool: pg.Pool, journal: PostgresJournal, threadId: 
       return result;
     };
   });
-  await journal.append(`${threadId}-warm`, sampleEvents(1), -1);
-  // Made while the one before is in flight, expecting its last seq (as a session does, ADR 0016).
-  const made = [0, 1, 2, 3].map((i) =>
-    journal.append(threadId, sampleEvents(2, { start: 2 * i }), 2 * i - 1),
-  );
-  const results = await Promise.all(made);
-  return { lastSeqs: results.map((r) => r.lastSeq), mostInFlight, connections: pool.totalCount };
-}
-
-it("sends an append made behind one in flight on the same connection, without waiting for it", async () => {
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline: true });
-  const journal = new PostgresJournal({ pool, schema });
   try {
-    const outcome = await appendsBehind(pool, journal, "pipelined");
-    expect(outcome).toEqual({ lastSeqs: [1, 3, 5, 7], mostInFlight: 4, connections: 1 });
-    expect((await readAll(journal, "pipelined")).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    // One batch per append: none of them was retried or split.
+    await journal.append(`${threadId}-warm`, sampleEvents(1), -1);
+    // Made while the one before is in flight, expecting its last seq (as a session does, ADR 0016).
+    const made = [0, 1, 2, 3].map((i) =>
+      journal.append(threadId, sampleEvents(2, { start: 2 * i }), 2 * i - 1),
+    );
+    const results = await Promise.all(made);
     const { rows } = await admin.query(
       `SELECT count(*)::int AS n FROM "${schema}".batches WHERE thread_id = $1`,
-      ["pipelined"],
+      [threadId],
     );
-    expect(rows[0].n).toBe(4);
+    return {
+      lastSeqs: results.map((r) => r.lastSeq),
+      mostInFlight,
+      connections: pool.totalCount,
+      seqs: (await readAll(journal, threadId)).map((e) => e.seq),
+      batches: rows[0].n as number,
+    };
   } finally {
     await journal.close();
     await pool.end();
   }
+}
+
+const EIGHT_SEQS = [0, 1, 2, 3, 4, 5, 6, 7];
+
+it("sends an append made behind one in flight on the same connection, without waiting for it", async () => {
+  // One batch per append: none of them was retried or split.
+  expect(await appendsBehind(true, "pipelined")).toEqual({
+    lastSeqs: [1, 3, 5, 7],
+    mostInFlight: 4,
+    connections: 1,
+    seqs: EIGHT_SEQS,
+    batches: 4,
+  });
 });
 
 it("sends an append behind one in flight once that one settles when the pool's connections do not pipeline", async () => {
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline: false });
-  const journal = new PostgresJournal({ pool, schema });
-  try {
-    const outcome = await appendsBehind(pool, journal, "not-pipelined");
-    expect(outcome).toEqual({ lastSeqs: [1, 3, 5, 7], mostInFlight: 1, connections: 1 });
-    expect((await readAll(journal, "not-pipelined")).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-  } finally {
-    await journal.close();
-    await pool.end();
-  }
+  expect(await appendsBehind(false, "not-pipelined")).toEqual({
+    lastSeqs: [1, 3, 5, 7],
+    mostInFlight: 1,
+    connections: 1,
+    seqs: EIGHT_SEQS,
+    batches: 4,
+  });
 });
 
 it("fails an append sent behind one whose connection was killed, and writes neither", async () => {
