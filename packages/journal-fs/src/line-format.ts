@@ -10,13 +10,18 @@ const CONTINUES_SUFFIX = `,"${BATCH_CONTINUES}":true}`;
 
 /** One write's worth of bytes: every event a line, `$more` on all but the last. */
 export function serializeBatch(events: readonly StoredEvent[]): Buffer {
+  return Buffer.from(serializeBatchText(events), "utf8");
+}
+
+/** The lines of a batch as text, newline included. */
+export function serializeBatchText(events: readonly StoredEvent[]): string {
   let text = "";
   const last = events.length - 1;
   for (let i = 0; i <= last; i++) {
     const json = JSON.stringify(events[i]);
     text += i < last ? `${json.slice(0, -1)}${CONTINUES_SUFFIX}\n` : `${json}\n`;
   }
-  return Buffer.from(text, "utf8");
+  return text;
 }
 
 /** Whether a line this journal wrote says its batch goes on (checked without parsing the line). */

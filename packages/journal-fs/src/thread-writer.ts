@@ -11,7 +11,7 @@ import {
   threadStatusAfter,
 } from "@loom/core";
 import type { FsyncMode } from "./durability.js";
-import { serializeBatch } from "./line-format.js";
+import { serializeBatchText } from "./line-format.js";
 import { OpenFile } from "./open-file.js";
 import { scanTail } from "./tail-scan.js";
 
@@ -269,13 +269,15 @@ export class ThreadWriter {
       return Promise.reject(new JournalConflictError(this.threadId, expectedSeq, this.reservedHead));
     }
     if (events.length === 0) return Promise.resolve({ lastSeq: expectedSeq });
-    let bytes: Buffer;
+    let text: string;
+    let length: number;
     let status = this.reservedStatus;
     try {
       // Validate the whole batch before any of it is written: all or none.
       const sealed = sealEvents(this.threadId, expectedSeq, events).map((event) => parseEvent(event));
       for (const event of sealed) status = threadStatusAfter(status, event);
-      bytes = serializeBatch(sealed);
+      text = serializeBatchText(sealed);
+      length = Buffer.byteLength(text);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -284,7 +286,7 @@ export class ThreadWriter {
     this.reservedStatus = status;
     const alone = lastAppender === this.id;
     lastAppender = this.id;
-    if (this.file && this.tasks === 0 && !this.needsZeros(bytes.length)) {
+    if (this.file && this.tasks === 0 && !this.needsZeros(length)) {
       // Nothing is queued before it, so it is written here and now, in order by construction: one
       // write(2) on this thread instead of a round trip through libuv's pool, which cost more than
       // the write itself.
@@ -300,7 +302,7 @@ export class ThreadWriter {
       const syncHere =
         this.context.fsync === "always" && alone && !this.directoryDirty && syncedSinceTurn < SYNCED_PER_TURN;
       try {
-        this.writeAll(bytes, pending);
+        this.writeAll(text, length, pending);
         if (syncHere) {
           syncedHere();
           fs.fdatasyncSync(this.file.fd);
@@ -322,7 +324,7 @@ export class ThreadWriter {
     return this.track(
       new Promise<void>((resolve, reject) => {
         const pending: PendingAppend = { lastSeq, status, end: 0, resolve, reject };
-        this.enqueue(pending, () => this.write(bytes, pending));
+        this.enqueue(pending, () => this.write(text, length, pending));
       }),
     ).then(() => ({ lastSeq }));
   }
@@ -406,12 +408,16 @@ export class ThreadWriter {
   }
 
   /** Hands the whole batch to the file at the end of its content (a short write goes on from where it stopped). */
-  private writeAll(bytes: Buffer, pending: PendingAppend): void {
+  private writeAll(text: string, length: number, pending: PendingAppend): void {
     const fd = this.file!.fd;
-    for (let done = 0; done < bytes.length; ) {
-      done += fs.writeSync(fd, bytes, done, bytes.length - done, this.writtenEnd + done);
+    // The text as it is (node encodes it without a Buffer of its own); a short write, rare on a file,
+    // goes on from an encoded copy.
+    let done = fs.writeSync(fd, text, this.writtenEnd, "utf8");
+    if (done < length) {
+      const bytes = Buffer.from(text, "utf8");
+      while (done < length) done += fs.writeSync(fd, bytes, done, length - done, this.writtenEnd + done);
     }
-    this.writtenEnd += bytes.length;
+    this.writtenEnd += length;
     this.batchesWritten++;
     this.fileSize = Math.max(this.fileSize, this.writtenEnd);
     pending.end = this.writtenEnd;
@@ -424,13 +430,13 @@ export class ThreadWriter {
     return file;
   }
 
-  private async write(bytes: Buffer, pending: PendingAppend): Promise<void> {
+  private async write(text: string, length: number, pending: PendingAppend): Promise<void> {
     if (!this.file) {
       this.file = this.openFile(CREATE_FLAGS);
       this.directoryDirty = true;
     }
-    if (this.needsZeros(bytes.length)) await this.layDownZeros(bytes.length);
-    this.writeAll(bytes, pending);
+    if (this.needsZeros(length)) await this.layDownZeros(length);
+    this.writeAll(text, length, pending);
     return this.makeWrittenDurable(pending);
   }
 

@@ -196,3 +196,38 @@ describe('"always" with its fdatasync on the calling thread', () => {
     await journal.close();
   });
 });
+
+describe("a short write", () => {
+  it("goes on from where it stopped: the batch is in the file whole, once, and the thread reads back as appended", async () => {
+    const dir = newDir();
+    const journal = new FsJournal({ dir, fsync: "never" });
+    let head = (await journal.append("t", batch(1, 0), -1)).lastSeq;
+    const real = fs.writeSync as (...args: unknown[]) => number;
+    const writes: number[] = [];
+    // The kernel takes only the first 100 bytes of the batch's text; the rest goes in later writes.
+    vi.spyOn(fs, "writeSync").mockImplementation((...args: unknown[]) => {
+      if (writes.length === 0 && typeof args[1] === "string") {
+        writes.push(100);
+        return real(args[0], Buffer.from(args[1] as string).subarray(0, 100), 0, 100, args[2]);
+      }
+      const written = real(...args);
+      writes.push(written);
+      return written;
+    });
+    head = (await journal.append("t", batch(7, 1), head)).lastSeq;
+    vi.restoreAllMocks();
+    expect(writes.length).toBeGreaterThan(1);
+    expect(writes[0]).toBe(100);
+    head = (await journal.append("t", batch(2, 2), head)).lastSeq;
+    const data: unknown[] = [];
+    for await (const e of journal.read("t")) data.push(e.data);
+    expect(data).toEqual([...batch(1, 0), ...batch(7, 1), ...batch(2, 2)].map((e) => e.data));
+    await journal.close();
+    // At rest the file is its lines and nothing else: no byte written twice or skipped.
+    const lines = fs.readFileSync(join(dir, "t.jsonl"), "utf8").split("\n");
+    expect(lines.at(-1)).toBe("");
+    expect(lines.slice(0, -1).map((line) => JSON.parse(line).seq)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+  });
+});
