@@ -156,8 +156,14 @@ export class FsJournal implements Journal {
     this.checkOpen();
     validateThreadId(threadId);
     let appended: { lastSeq: number };
+    const append = (writer: ThreadWriter) => writer.append(events, expectedSeq);
+    const open = this.openWriters.get(threadId);
     try {
-      appended = await this.withWriter(threadId, expectedSeq, (writer) => writer.append(events, expectedSeq));
+      // A thread this journal writes already: its writer takes the batch in this call, without the
+      // turns of waiting for it to open.
+      appended = await (open !== undefined && !open.isClosed
+        ? this.useWriter(threadId, open, append)
+        : this.withWriter(threadId, expectedSeq, append));
     } catch (error) {
       throw asJournalError(error, `append to thread "${threadId}"`);
     }
@@ -354,11 +360,20 @@ export class FsJournal implements Journal {
         throw new ThreadLockedError(threadId, expectedSeq, summary?.lastSeq ?? -1, error.details);
       }
       if (writer.isClosed) continue; // retired between opening and now
-      this.openWriters.delete(threadId);
-      this.openWriters.set(threadId, writer);
-      this.retireIdleWriters(threadId);
-      return use(writer);
+      return this.useWriter(threadId, writer, use);
     }
+  }
+
+  /** Calls `use` with an open writer, which becomes the most recently used. */
+  private useWriter<T>(
+    threadId: string,
+    writer: ThreadWriter,
+    use: (writer: ThreadWriter) => Promise<T>,
+  ): Promise<T> {
+    this.openWriters.delete(threadId);
+    this.openWriters.set(threadId, writer);
+    this.retireIdleWriters(threadId);
+    return use(writer);
   }
 
   /** Keeps at most `maxOpenThreads` writers open by closing the least recently used idle ones. */

@@ -197,6 +197,20 @@ describe('"always" with its fdatasync on the calling thread', () => {
   });
 });
 
+describe("an append to a thread this journal writes already", () => {
+  it("is written within the call, without waiting a turn for its writer", async () => {
+    const dir = newDir();
+    const journal = new FsJournal({ dir, fsync: "never" });
+    const head = (await journal.append("t", batch(1, 0), -1)).lastSeq;
+    const file = join(dir, "t.jsonl");
+    const before = fs.statSync(file).size;
+    const appending = journal.append("t", batch(7, 1), head);
+    expect(fs.statSync(file).size).toBeGreaterThan(before);
+    expect(await appending).toEqual({ lastSeq: head + 7 });
+    await journal.close();
+  });
+});
+
 describe("a short write", () => {
   it("goes on from where it stopped: the batch is in the file whole, once, and the thread reads back as appended", async () => {
     const dir = newDir();

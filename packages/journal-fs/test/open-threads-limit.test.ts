@@ -28,6 +28,19 @@ describe("maxOpenThreads", () => {
     await journal.close();
   });
 
+  it("retires the least recently appended thread: an append to an open thread makes it the most recent", async () => {
+    const dir = newDir();
+    const journal = new FsJournal({ dir, maxOpenThreads: 2 });
+    await journal.append("t0", [event("t0")], -1);
+    await journal.append("t1", [event("t1")], -1);
+    await journal.append("t0", [event("t0 again")], 0);
+    await journal.append("t2", [event("t2")], -1);
+    await vi.waitFor(() =>
+      expect(readdirSync(join(dir, ".locks")).sort()).toEqual(["t0.jsonl.lock", "t2.jsonl.lock"]),
+    );
+    await journal.close();
+  });
+
   it("never retires a thread with appends in flight", async () => {
     const dir = newDir();
     const journal = new FsJournal({ dir, maxOpenThreads: 1 });
