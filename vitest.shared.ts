@@ -33,8 +33,9 @@ export const loomAliases = readdirSync(packagesDir).flatMap((dir) => [
 
 /**
  * The vitest project of one package. Timeouts are generous because several suites start real
- * processes, and CI runs them all at once on two cores: a timeout here catches hangs, it does not
- * measure speed.
+ * processes and servers, on two cores shared with PostgreSQL and Chromium (vitest runs one file
+ * at a time there: by default, one worker fewer than the cores). A timeout here catches hangs; it
+ * does not measure speed.
  */
 export function loomProject(configUrl: string): UserWorkspaceConfig {
   const dir = basename(dirname(fileURLToPath(configUrl)));
