@@ -2,9 +2,10 @@
 // a user gets from the registry: the metadata npm shows (repository, homepage, bugs, a license and
 // its LICENSE file, a released version), a tarball with nothing stray in it, zod as a peer (one
 // copy, the app's), and a README that starts with the install line.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 
 const root = new URL("..", import.meta.url).pathname;
 const dirs = readdirSync(join(root, "packages")).map((d) => join(root, "packages", d));
@@ -23,7 +24,7 @@ const STRAY = [
 ];
 
 /** The metadata checks: a list of problems, empty when the package is fine. */
-function metadataProblems(dir, pkg) {
+async function metadataProblems(dir, pkg) {
   const problems = [];
   const relative = dir.slice(root.length).replace(/\/$/, "");
   if (!pkg.license) problems.push(`no "license" field`);
@@ -43,9 +44,8 @@ function metadataProblems(dir, pkg) {
     if (range === "*" || range === "") problems.push(`peer dependency ${name} has no range (${range})`);
   }
 
-  const files = JSON.parse(
-    execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: dir, encoding: "utf8" }),
-  )[0].files.map((file) => file.path);
+  const packed = await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: dir });
+  const files = JSON.parse(packed.stdout)[0].files.map((file) => file.path);
   if (!files.includes("LICENSE")) problems.push("the tarball has no LICENSE");
   for (const file of files) {
     if (!SHIPPED.some((pattern) => pattern.test(file)) || STRAY.some((pattern) => pattern.test(file)))
@@ -62,29 +62,53 @@ function metadataProblems(dir, pkg) {
   return problems;
 }
 
-let failed = 0;
-for (const dir of dirs) {
-  if (!existsSync(join(dir, "package.json"))) continue;
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-  if (pkg.private) continue;
+const run = promisify(execFile);
+/** Packages checked at once: each check is a process of its own, mostly waiting on the other core. */
+const AT_ONCE = 3;
+
+/** Every check of one package: its report lines and how many checks failed. */
+async function checkPackage(dir, pkg) {
+  const lines = [];
+  let failures = 0;
   for (const [cmd, args] of [
     ["publint", ["--strict"]],
     ["attw", ["--pack", ".", "--profile", "node16", "--format", "table-flipped"]],
   ]) {
     try {
-      execFileSync(join(root, "node_modules", ".bin", cmd), args, { cwd: dir, stdio: "pipe" });
-      console.log(`ok   ${cmd} ${pkg.name}`);
+      await run(join(root, "node_modules", ".bin", cmd), args, { cwd: dir, maxBuffer: 16 << 20 });
+      lines.push(`ok   ${cmd} ${pkg.name}`);
     } catch (error) {
-      failed++;
-      console.log(`FAIL ${cmd} ${pkg.name}\n${error.stdout ?? ""}${error.stderr ?? ""}`);
+      failures++;
+      lines.push(`FAIL ${cmd} ${pkg.name}\n${error.stdout ?? ""}${error.stderr ?? ""}`);
     }
   }
-  const problems = metadataProblems(dir, pkg);
-  if (problems.length === 0) console.log(`ok   metadata ${pkg.name}`);
+  const problems = await metadataProblems(dir, pkg);
+  if (problems.length === 0) lines.push(`ok   metadata ${pkg.name}`);
   else {
-    failed++;
-    console.log(`FAIL metadata ${pkg.name}\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    failures++;
+    lines.push(`FAIL metadata ${pkg.name}\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
   }
+  return { lines, failures };
+}
+
+const checked = dirs
+  .filter((dir) => existsSync(join(dir, "package.json")))
+  .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) }))
+  .filter(({ pkg }) => !pkg.private);
+const reports = new Array(checked.length);
+let next = 0;
+await Promise.all(
+  Array.from({ length: AT_ONCE }, async () => {
+    while (next < checked.length) {
+      const i = next++;
+      reports[i] = await checkPackage(checked[i].dir, checked[i].pkg);
+    }
+  }),
+);
+let failed = 0;
+for (const { lines, failures } of reports) {
+  for (const line of lines) console.log(line);
+  failed += failures;
 }
 if (failed > 0) {
   console.log(`check:packages: ${failed} check(s) failed`);
