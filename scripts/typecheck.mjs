@@ -16,6 +16,15 @@ const workspaces = ["packages", "apps", "examples"]
   .concat(join(root, "bench"))
   .filter((dir) => existsSync(join(dir, "package.json")));
 
+/** A config as JSON, or undefined when it is not plain JSON (comments, trailing commas): tsc reads it alone. */
+function plainJson(config) {
+  try {
+    return JSON.parse(readFileSync(config, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 const shared = [];
 const alone = [];
 for (const dir of workspaces) {
@@ -25,10 +34,11 @@ for (const dir of workspaces) {
   if (configs.length === 0)
     throw new Error(`${relative(root, dir)}: its typecheck script runs no "tsc -p <config>"`);
   for (const config of configs) {
-    const json = JSON.parse(readFileSync(config, "utf8"));
-    const base = join(dirname(config), json.extends ?? "");
+    const json = plainJson(config);
+    const base = json && join(dirname(config), json.extends ?? "");
     const plain =
       base === join(root, "tsconfig.base.json") &&
+      Array.isArray(json.include) &&
       Object.keys(json).every((k) => k === "extends" || k === "include");
     if (plain) shared.push(...json.include.map((pattern) => join(dirname(config), pattern)));
     else alone.push(config);
