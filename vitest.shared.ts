@@ -36,12 +36,23 @@ export const loomAliases = readdirSync(packagesDir).flatMap((dir) => [
  * processes and servers, on two cores shared with PostgreSQL and Chromium (vitest runs one file
  * at a time there: by default, one worker fewer than the cores). A timeout here catches hangs; it
  * does not measure speed.
+ *
+ * `isolate: false` lets the project's files share a worker and its loaded modules instead of each
+ * starting a fresh one: about 0.4 s less per file (core's 31 files: 27 s → 7 s). Only for projects
+ * whose tests undo what they change (spies, environment variables, globals) and leave nothing
+ * process-wide behind for the next file.
  */
-export function loomProject(configUrl: string): UserWorkspaceConfig {
+export function loomProject(configUrl: string, options: { isolate?: boolean } = {}): UserWorkspaceConfig {
   const dir = basename(dirname(fileURLToPath(configUrl)));
   const name = dir === "demo" ? "@loom/demo" : `@loom/${dir}`;
   return defineProject({
     resolve: { alias: loomAliases },
-    test: { name, include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+    test: {
+      name,
+      include: ["test/**/*.test.ts"],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      ...(options.isolate === false ? { isolate: false } : {}),
+    },
   });
 }

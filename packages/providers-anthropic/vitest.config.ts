@@ -1,7 +1,7 @@
 import type { UserWorkspaceConfig } from "vitest/config";
 import { loomProject } from "../../vitest.shared.ts";
 
-const project = loomProject(import.meta.url);
+const project = loomProject(import.meta.url, { isolate: false });
 const config: UserWorkspaceConfig = {
   ...project,
   test: { ...project.test, setupFiles: ["./test/setup-no-sdk-warnings.ts"] },

@@ -1,3 +1,3 @@
 import { loomProject } from "../../vitest.shared.ts";
 
-export default loomProject(import.meta.url);
+export default loomProject(import.meta.url, { isolate: false });
