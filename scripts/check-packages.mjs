@@ -63,7 +63,7 @@ async function metadataProblems(dir, pkg) {
 }
 
 const run = promisify(execFile);
-/** Packages checked at once: each check is a process of its own, mostly waiting on the other core. */
+/** Packages checked at once: each check is a process of its own, and one at a time left a core idle. */
 const AT_ONCE = 3;
 
 /** Every check of one package: its report lines and how many checks failed. */
