@@ -4,6 +4,8 @@
 //   journal-postgres           vs  one commit: a one-row INSERT in its own transaction, same server
 //   journal-fs fsync "always"  vs  one raw appendFile + fsync of one line, same disk
 //   journal-fs fsync "never"   vs  the same loop on MemoryJournal
+// journal-postgres runs on the pool it makes itself (node-postgres's pipeline mode, so an append made
+// behind one in flight goes out at once: ADR 0016), and once more on a pool passed in without it.
 // Rounds interleave every measurement (a shared, noisy machine); figures are medians of rounds. The
 // loops without waits (MemoryJournal, fs "never") are 5 runs in a row per measurement: one is a few ms.
 // Also counted: journal appends per iteration, which is what ADR 0010 brings down. For Postgres, where
@@ -290,8 +292,14 @@ function median(values: readonly number[]): number {
 
 const dir = mkdtempSync(join(tmpdir(), "loom-durable-loop-"));
 const schema = `bench_loop_${randomUUID().replaceAll("-", "").slice(0, 8)}`;
+// The commit baseline's pool, also passed to a second journal below.
 const pool = new pg.Pool({ connectionString: DATABASE, max: 4 });
-const postgres = new PostgresJournal({ pool, schema });
+// The journal as `new PostgresJournal({ connectionString })` makes it: its own pool, in node-postgres's
+// pipeline mode, so an append behind one still in flight goes out at once (ADR 0016).
+const postgres = new PostgresJournal({ connectionString: DATABASE, schema, poolConfig: { max: 4 } });
+// The same tables through a pool passed in without `pipeline: true`: such an append waits for the
+// one before it to settle.
+const postgresUnpipelined = new PostgresJournal({ pool, schema });
 const rows: Record<string, number[]> = {};
 const appendsPer: Record<string, number> = {};
 let bytesPerIteration = 0;
@@ -304,6 +312,7 @@ try {
   // Warm-up: JIT, connections, the journal's schema.
   await loop(new MemoryJournal());
   await loop(postgres);
+  await loop(postgresUnpipelined);
   const { first, batches } = await iterationBatches();
   for (let round = 0; round < ROUNDS; round++) {
     const commit = await commitLatencyUs(pool, `${schema}_commit`);
@@ -313,6 +322,9 @@ try {
     note("postgres", pgRun.us);
     note("postgres-p50", pgRun.p50);
     appendsPer.postgres = pgRun.appendsPerIteration;
+    const unpipelined = await loop(postgresUnpipelined);
+    note("postgres-unpipelined", unpipelined.us);
+    note("postgres-unpipelined-p50", unpipelined.p50);
     const pgEffects = await loop(postgres, addWithEffects);
     note("postgres-effects", pgEffects.us);
     note("postgres-effects-p50", pgEffects.p50);
@@ -423,6 +435,12 @@ try {
     m("fsync-same-bytes"),
     1.5,
   );
+  console.log(
+    "journal-postgres on a pool passed in without `pipeline: true` (an append behind another waits for it to settle; ADR 0016), read-only tool:",
+  );
+  line("mean", m("postgres-unpipelined"), "commit (1-row INSERT)", m("commit"), 1.5);
+  line("p50", m("postgres-unpipelined-p50"), "commit (1-row INSERT)", m("commit"), 1.5);
+  line("mean", m("postgres-unpipelined"), "commit, mean", m("commit-mean"), 1.5);
   const size = (batches.reduce((sum, batch) => sum + batch.length, 0) / batches.length).toFixed(0);
   console.log(`where a journal-postgres iteration goes (medians, against the same run's commit median):`);
   const part = (name: string, us: number) =>
@@ -444,6 +462,7 @@ try {
   work("on journal-postgres (after each commit)", m("postgres-client"));
 } finally {
   await postgres.close().catch(() => undefined);
+  await postgresUnpipelined.close().catch(() => undefined);
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
   await pool.query(`DROP TABLE IF EXISTS ${schema}_commit`).catch(() => undefined);
   await pool.end();

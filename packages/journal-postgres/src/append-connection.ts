@@ -2,8 +2,13 @@ import type pg from "pg";
 
 /** A statement handed to the append connection: where it went, for one to be sent behind it. */
 export interface SentStatement<R extends pg.QueryResultRow> {
-  /** The kept connection it went on; undefined when it went through the pool. */
+  /**
+   * The kept connection it went on: undefined while it waits for one (the connection is being taken,
+   * or the statement waits for the one before it to settle), and when it went through the pool.
+   */
   readonly client: pg.PoolClient | undefined;
+  /** Resolves with `client` once the statement is on its way (never rejects). */
+  readonly placed: Promise<pg.PoolClient | undefined>;
   readonly result: Promise<pg.QueryResult<R>>;
 }
 
@@ -18,7 +23,8 @@ export interface SentStatement<R extends pg.QueryResultRow> {
  * waits for one of the pool's connections, after a failed query (as `pool.query` does: its state is
  * unknown), and on `close()`. An append made while another is in flight goes through the pool,
  * unless it is sent behind that one (`after`): then it is pipelined on the same connection when the
- * connection is in pipeline mode, and sent once that one has settled when it is not (ADR 0016).
+ * connection is in pipeline mode (once that one is on its connection, if it is still being taken),
+ * and sent once that one has settled when it is not (ADR 0016).
  */
 export class AppendConnection {
   private client: pg.PoolClient | undefined;
@@ -39,40 +45,54 @@ export class AppendConnection {
     config: pg.QueryConfig,
     after?: SentStatement<pg.QueryResultRow>,
   ): SentStatement<R> {
-    if (after !== undefined) {
-      const client = after.client;
-      if (client !== undefined && client === this.client && this.inFlight > 0 && isPipelined(client)) {
-        return { client, result: this.run<R>(client, config) };
-      }
-      const settled = after.result.then(
-        () => undefined,
-        () => undefined,
-      );
-      return { client: undefined, result: settled.then(() => this.send<R>(config).result) };
-    }
-    if (this.inFlight > 0 || this.pool.waitingCount > 0) {
-      if (this.inFlight === 0) this.giveBack();
-      return { client: undefined, result: this.pool.query<R>(config) };
-    }
-    const client = this.client;
-    if (client) return { client, result: this.run<R>(client, config) };
-    return { client: undefined, result: this.connectAndRun<R>(config) };
+    if (after === undefined) return this.sendNow<R>(config);
+    if (after.client !== undefined) return this.sendBehind<R>(config, after, after.client);
+    // Not on a connection yet (a run's first append, while its connection is taken): placed behind
+    // it once it is, so a run's appends pipeline from its second one on.
+    return later(after.placed.then((client) => this.sendBehind<R>(config, after, client)));
   }
 
-  private async connectAndRun<R extends pg.QueryResultRow>(
+  private sendBehind<R extends pg.QueryResultRow>(
     config: pg.QueryConfig,
-  ): Promise<pg.QueryResult<R>> {
+    after: SentStatement<pg.QueryResultRow>,
+    client: pg.PoolClient | undefined,
+  ): SentStatement<R> {
+    if (client !== undefined && client === this.client && this.inFlight > 0 && isPipelined(client)) {
+      return placedOn(client, this.run<R>(client, config));
+    }
+    const settled = after.result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return later(settled.then(() => this.sendNow<R>(config)));
+  }
+
+  private sendNow<R extends pg.QueryResultRow>(config: pg.QueryConfig): SentStatement<R> {
+    if (this.inFlight > 0 || this.pool.waitingCount > 0) {
+      if (this.inFlight === 0) this.giveBack();
+      return placedOn(undefined, this.pool.query<R>(config));
+    }
+    const client = this.client;
+    if (client) return placedOn(client, this.run<R>(client, config));
+    return this.connectAndSend<R>(config);
+  }
+
+  private connectAndSend<R extends pg.QueryResultRow>(config: pg.QueryConfig): SentStatement<R> {
     // Counted while connecting, so another append meanwhile goes through the pool.
     this.inFlight++;
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } finally {
-      this.inFlight--;
-    }
-    client.on("error", this.onError);
-    this.client = client;
-    return this.run<R>(client, config);
+    const connected = this.pool.connect().then(
+      (client) => {
+        this.inFlight--;
+        client.on("error", this.onError);
+        this.client = client;
+        return placedOn(client, this.run<R>(client, config));
+      },
+      (error: unknown) => {
+        this.inFlight--;
+        return placedOn<R>(undefined, Promise.reject(error));
+      },
+    );
+    return later(connected);
   }
 
   private async run<R extends pg.QueryResultRow>(
@@ -116,4 +136,32 @@ export class AppendConnection {
 /** Whether node-postgres sends this connection's queries without waiting for the one before. */
 function isPipelined(client: pg.PoolClient): boolean {
   return (client as pg.PoolClient & { readonly pipeline?: boolean }).pipeline === true;
+}
+
+function placedOn<R extends pg.QueryResultRow>(
+  client: pg.PoolClient | undefined,
+  result: Promise<pg.QueryResult<R>>,
+): SentStatement<R> {
+  return { client, placed: Promise.resolve(client), result };
+}
+
+/** A statement sent once `sending` settles: its `client` is known from then on. */
+function later<R extends pg.QueryResultRow>(sending: Promise<SentStatement<R>>): SentStatement<R> {
+  const sent: {
+    client: pg.PoolClient | undefined;
+    placed: SentStatement<R>["placed"];
+    result: SentStatement<R>["result"];
+  } = {
+    client: undefined,
+    placed: sending.then((inner) => inner.placed),
+    result: sending.then((inner) => inner.result),
+  };
+  sent.placed = sent.placed.then(
+    (client) => {
+      sent.client = client;
+      return client;
+    },
+    () => undefined,
+  );
+  return sent;
 }

@@ -1,7 +1,8 @@
-import { readAll } from "@loom/core";
-import { sampleEvents } from "@loom/testing";
+import { createAgent, readAll, tool } from "@loom/core";
+import { ScriptedProvider, type ScriptedTurn, sampleEvents } from "@loom/testing";
 import pg from "pg";
 import { afterAll, expect, it } from "vitest";
+import { z } from "zod";
 import { PostgresJournal } from "../src/index.ts";
 import { adminPool, DATABASE_URL, dropSchema, uniqueSchema } from "./database.ts";
 
@@ -112,26 +113,23 @@ it("close() gives the kept connection back to a pool it does not own", async () 
 });
 
 /**
- * Four appends to a new thread, each made before the one it follows has settled, on a connection the
- * journal already keeps, through a pool with or without node-postgres's pipeline mode. Says how many
- * statements one connection had in flight at most, how many connections the pool opened, the seqs
- * the thread holds and how many batch rows.
+ * Counts the statements each of the pool's connections has in flight (the journal's appends: the
+ * pool's own queries pass a callback and get no promise): the most at once on one connection, and
+ * how many were sent while another was in flight on theirs.
  */
-async function appendsBehind(pipeline: boolean, threadId: string) {
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline });
-  const journal = new PostgresJournal({ pool, schema });
-  let inFlight = 0;
-  let mostInFlight = 0;
+function countInFlight(pool: pg.Pool): { most: number; behind: number } {
+  const counts = { most: 0, behind: 0 };
   pool.on("acquire", (client) => {
     const marked = client as pg.PoolClient & { counted?: true };
     if (marked.counted) return;
     marked.counted = true;
+    let inFlight = 0;
     const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
     (client as { query: unknown }).query = (...args: unknown[]) => {
       const result = query(...args);
-      // The pool's own queries pass a callback and get no promise: only the journal's appends count.
       if (result instanceof Promise) {
-        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        if (inFlight > 0) counts.behind++;
+        counts.most = Math.max(counts.most, ++inFlight);
         const settled = () => {
           inFlight--;
         };
@@ -140,8 +138,22 @@ async function appendsBehind(pipeline: boolean, threadId: string) {
       return result;
     };
   });
+  return counts;
+}
+
+/**
+ * Four appends to a new thread, each made before the one it follows has settled, through a pool with
+ * or without node-postgres's pipeline mode: on a connection the journal already keeps (`warm`), or
+ * with none kept, so the first waits for one. Says how many statements one connection had in flight
+ * at most, how many connections the pool opened, the seqs the thread holds and how many batch rows.
+ */
+async function appendsBehind(pipeline: boolean, threadId: string, warm = true) {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline });
+  const journal = new PostgresJournal({ pool, schema });
+  const inFlight = countInFlight(pool);
   try {
-    await journal.append(`${threadId}-warm`, sampleEvents(1), -1);
+    if (warm) await journal.append(`${threadId}-warm`, sampleEvents(1), -1);
+    else await journal.migrate();
     // Made while the one before is in flight, expecting its last seq (as a session does, ADR 0016).
     const made = [0, 1, 2, 3].map((i) =>
       journal.append(threadId, sampleEvents(2, { start: 2 * i }), 2 * i - 1),
@@ -153,7 +165,7 @@ async function appendsBehind(pipeline: boolean, threadId: string) {
     );
     return {
       lastSeqs: results.map((r) => r.lastSeq),
-      mostInFlight,
+      mostInFlight: inFlight.most,
       connections: pool.totalCount,
       seqs: (await readAll(journal, threadId)).map((e) => e.seq),
       batches: rows[0].n as number,
@@ -175,6 +187,51 @@ it("sends an append made behind one in flight on the same connection, without wa
     seqs: EIGHT_SEQS,
     batches: 4,
   });
+});
+
+it("pipelines appends made behind one still waiting for its connection, once it has one", async () => {
+  // A run's first append finds no kept connection: the next ones go behind it all the same.
+  expect(await appendsBehind(true, "pipelined-cold", false)).toEqual({
+    lastSeqs: [1, 3, 5, 7],
+    mostInFlight: 4,
+    connections: 1,
+    seqs: EIGHT_SEQS,
+    batches: 4,
+  });
+});
+
+it("pipelines an agent run's writes: read-only turns on an instant model, from the run's second write on", async () => {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline: true });
+  const journal = new PostgresJournal({ pool, schema });
+  const inFlight = countInFlight(pool);
+  const add = tool({
+    name: "add",
+    description: "Adds two numbers",
+    input: z.object({ a: z.number(), b: z.number() }),
+    readOnly: true,
+    run: ({ a, b }) => String(a + b),
+  });
+  const iterations = 20;
+  const turns: ScriptedTurn[] = [];
+  for (let i = 0; i < iterations - 1; i++) {
+    turns.push({ text: "", toolCalls: [{ id: `c${i}`, name: "add", args: { a: i, b: 1 } }] });
+  }
+  turns.push({ text: "done" });
+  try {
+    await journal.migrate();
+    const agent = createAgent({ journal, tools: [add], provider: new ScriptedProvider({ turns }) });
+    const result = await agent.run("go", { threadId: "agent-pipelined" });
+    expect(result.status).toBe("completed");
+    // Each turn's write is made while the one before is in flight (ADR 0015); it goes out at once,
+    // the first one too, whose connection was still being taken (a slow machine may let a few land
+    // before the next is made).
+    expect(inFlight.most).toBe(2);
+    expect(inFlight.behind).toBeGreaterThanOrEqual(iterations / 2);
+    expect((await readAll(journal, "agent-pipelined")).at(-1)?.type).toBe("run.completed");
+  } finally {
+    await journal.close();
+    await pool.end();
+  }
 });
 
 it("sends an append behind one in flight once that one settles when the pool's connections do not pipeline", async () => {
