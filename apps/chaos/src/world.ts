@@ -36,7 +36,7 @@ export class SimulatedCrash extends Error {
 export const GUARDED_TOOLS = ["delete_path"] as const;
 export const NON_IDEMPOTENT_TOOLS = ["charge", "send_email", "delete_path"] as const;
 /** Tools without effects: they may run before their start is journaled. */
-export const READ_ONLY_TOOLS = ["read_file"] as const;
+export const READ_ONLY_TOOLS = ["read_file", "peek"] as const;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,7 +68,7 @@ async function recorded(journal: Journal, context: ToolContext): Promise<boolean
 function makeEffect(attempt: Attempt, journal: Journal) {
   const before = killSwitch(attempt);
   const after = killSwitch(attempt);
-  return async (toolName: string, args: unknown, context: ToolContext): Promise<void> => {
+  const effect = async (toolName: string, args: unknown, context: ToolContext): Promise<void> => {
     const startRecorded = await recorded(journal, context);
     await pause(1);
     if (!attempt.alive()) throw new SimulatedCrash();
@@ -89,10 +89,21 @@ function makeEffect(attempt: Attempt, journal: Journal) {
     after("after-effect", toolName);
     await pause(1);
   };
+  /**
+   * A read-only tool's whole run: its kill points and nothing else (no pause, no ledger line), so
+   * its turns follow each other while the write before is still in flight: on Postgres they are
+   * pipelined (ADR 0016), and a kill lands with two writes in flight.
+   */
+  const quick = (toolName: string): void => {
+    if (!attempt.alive()) throw new SimulatedCrash();
+    before("before-effect", toolName);
+    after("after-effect", toolName);
+  };
+  return { effect, quick };
 }
 
 function tools(attempt: Attempt, journal: Journal) {
-  const effect = makeEffect(attempt, journal);
+  const { effect, quick } = makeEffect(attempt, journal);
   const lookup = tool({
     name: "lookup",
     description: "Looks something up (idempotent).",
@@ -143,7 +154,17 @@ function tools(attempt: Attempt, journal: Journal) {
       return `contents of ${args.path}`;
     },
   });
-  return { lookup, charge, sendEmail, deletePath, readFile };
+  const peek = tool({
+    name: "peek",
+    description: "Tells a file's size: read-only and instant.",
+    input: z.object({ path: z.string() }),
+    readOnly: true,
+    run: (args) => {
+      quick("peek");
+      return `${args.path}: 3 bytes`;
+    },
+  });
+  return { lookup, charge, sendEmail, deletePath, readFile, peek };
 }
 
 const call = (id: string, name: string, args: unknown) => ({ id, name, args });
@@ -171,6 +192,8 @@ function agentOf(
     journal,
     provider: scripted(turns),
     tools: toolList as Tool[],
+    // The read-only world's streaks of peeks make more turns than the default 20.
+    maxIterations: Math.max(20, turns.length + 5),
     hooks: hitl ? [HITLHook({ tools: [...GUARDED_TOOLS] })] : [],
     retry: { maxRetries: 0 },
     snapshots,
@@ -299,25 +322,32 @@ export function buildWorld(name: WorldName, journal: Journal, attempt: Attempt):
     }
     case "read-only": {
       // Turns of read-only calls (run while their start is written) between turns that must wait:
-      // a non-idempotent charge, and a read beside an idempotent lookup.
+      // a non-idempotent charge, and a read beside an idempotent lookup. Streaks of instant peeks
+      // keep a write in flight behind another (pipelined on Postgres), the charge's among them.
+      // (Names, not numbered paths: calls that differ only in numbers are a loop to the agent.)
+      const peeks = (names: string[]): ScriptedTurn[] =>
+        names.map((name) => ({ toolCalls: [call("r1", "peek", { path: `${name}.txt` })] }));
       const agent = agentOf(
         "reader",
         journal,
         [
           { toolCalls: [call("r1", "read_file", { path: "a.txt" })] },
+          ...peeks(["ash", "birch", "cedar", "dogwood", "elm"]),
           {
             toolCalls: [
               call("r1", "read_file", { path: "b.txt" }),
               call("r2", "read_file", { path: "c.txt" }),
             ],
           },
+          ...peeks(["fir", "ginkgo", "hazel", "ivy", "juniper"]),
           { toolCalls: [call("r1", "charge", { cents: 250 })] },
+          ...peeks(["larch", "maple", "nettle", "oak", "pine"]),
           { toolCalls: [call("r1", "read_file", { path: "d.txt" })] },
           { toolCalls: [call("r1", "lookup", { q: "e" }), call("r2", "read_file", { path: "f.txt" })] },
           { toolCalls: [call("r1", "read_file", { path: "g.txt" })] },
           { text: "Reads done." },
         ],
-        [...all, t.readFile],
+        [...all, t.readFile, t.peek],
         true,
       );
       return { agent, input: "Read around", finalText: "Reads done." };
