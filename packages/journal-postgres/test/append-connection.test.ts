@@ -176,28 +176,19 @@ async function appendsBehind(pipeline: boolean, threadId: string, warm = true) {
   }
 }
 
-const EIGHT_SEQS = [0, 1, 2, 3, 4, 5, 6, 7];
+/** What `appendsBehind` says when its four appends landed in order, `mostInFlight` at once on one connection. */
+function landedInOrder(mostInFlight: number) {
+  // One batch per append: none of them was retried or split.
+  return { lastSeqs: [1, 3, 5, 7], mostInFlight, connections: 1, seqs: [0, 1, 2, 3, 4, 5, 6, 7], batches: 4 };
+}
 
 it("sends an append made behind one in flight on the same connection, without waiting for it", async () => {
-  // One batch per append: none of them was retried or split.
-  expect(await appendsBehind(true, "pipelined")).toEqual({
-    lastSeqs: [1, 3, 5, 7],
-    mostInFlight: 4,
-    connections: 1,
-    seqs: EIGHT_SEQS,
-    batches: 4,
-  });
+  expect(await appendsBehind(true, "pipelined")).toEqual(landedInOrder(4));
 });
 
 it("pipelines appends made behind one still waiting for its connection, once it has one", async () => {
   // A run's first append finds no kept connection: the next ones go behind it all the same.
-  expect(await appendsBehind(true, "pipelined-cold", false)).toEqual({
-    lastSeqs: [1, 3, 5, 7],
-    mostInFlight: 4,
-    connections: 1,
-    seqs: EIGHT_SEQS,
-    batches: 4,
-  });
+  expect(await appendsBehind(true, "pipelined-cold", false)).toEqual(landedInOrder(4));
 });
 
 it("pipelines an agent run's writes: read-only turns on an instant model, from the run's second write on", async () => {
@@ -235,13 +226,7 @@ it("pipelines an agent run's writes: read-only turns on an instant model, from t
 });
 
 it("sends an append behind one in flight once that one settles when the pool's connections do not pipeline", async () => {
-  expect(await appendsBehind(false, "not-pipelined")).toEqual({
-    lastSeqs: [1, 3, 5, 7],
-    mostInFlight: 1,
-    connections: 1,
-    seqs: EIGHT_SEQS,
-    batches: 4,
-  });
+  expect(await appendsBehind(false, "not-pipelined")).toEqual(landedInOrder(1));
 });
 
 it("fails an append sent behind one whose connection was killed, and writes neither", async () => {
