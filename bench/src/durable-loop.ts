@@ -238,6 +238,47 @@ async function backToBack(
   return { us: us / BACK_TO_BACK, clientP50: median(client) };
 }
 
+/**
+ * One untimed run of the read-only loop on `journal`, counting the statements its pool's connections
+ * were sent while another was in flight on the same connection (pipelined, ADR 0016), out of all.
+ */
+async function pipelinedStatements(journal: PostgresJournal): Promise<{ behind: number; all: number }> {
+  const counts = { behind: 0, all: 0 };
+  const restore: (() => void)[] = [];
+  const wrapped = new WeakSet<pg.PoolClient>();
+  const count = (client: pg.PoolClient) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    const query = client.query;
+    let inFlight = 0;
+    const counted = (...args: unknown[]) => {
+      const result = (query as (...a: unknown[]) => unknown).apply(client, args);
+      // The pool's own queries pass a callback and get no promise: only the journal's count.
+      if (result instanceof Promise) {
+        counts.all++;
+        if (inFlight++ > 0) counts.behind++;
+        const settled = () => {
+          inFlight--;
+        };
+        result.then(settled, settled);
+      }
+      return result;
+    };
+    (client as { query: unknown }).query = counted;
+    restore.push(() => {
+      (client as { query: unknown }).query = query;
+    });
+  };
+  journal.pool.on("acquire", count);
+  try {
+    await loop(journal);
+  } finally {
+    journal.pool.off("acquire", count);
+    for (const undo of restore) undo();
+  }
+  return counts;
+}
+
 async function commitLatencyUs(pool: pg.Pool, table: string): Promise<Latency> {
   const client = await pool.connect();
   try {
@@ -314,6 +355,7 @@ try {
   await loop(postgres);
   await loop(postgresUnpipelined);
   const { first, batches } = await iterationBatches();
+  const pipelined = await pipelinedStatements(postgres);
   for (let round = 0; round < ROUNDS; round++) {
     const commit = await commitLatencyUs(pool, `${schema}_commit`);
     note("commit", commit.median);
@@ -447,6 +489,9 @@ try {
     console.log(`  ${name.padEnd(70)} ${fmt(us)}   ${(us / m("commit")).toFixed(2)} commits`);
   part(`the append's statement alone (${size} events, prepared, one connection)`, m("pg-statement-alone"));
   part("journal.append alone (the same batches, no agent)", m("pg-append-alone"));
+  console.log(
+    `  statements sent behind another in flight on their connection, read-only loop (untimed run)      ${pipelined.behind} of ${pipelined.all}`,
+  );
   part("an iteration of the agent, read-only tool (the loop above)", m("postgres"));
   part("an iteration of the agent, the tool with effects", m("postgres-effects"));
   console.log(
