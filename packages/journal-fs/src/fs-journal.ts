@@ -156,14 +156,8 @@ export class FsJournal implements Journal {
     this.checkOpen();
     validateThreadId(threadId);
     let appended: { lastSeq: number };
-    const append = (writer: ThreadWriter) => writer.append(events, expectedSeq);
-    const open = this.openWriters.get(threadId);
     try {
-      // A thread this journal writes already: its writer takes the batch in this call, without the
-      // turns of waiting for it to open.
-      appended = await (open !== undefined && !open.isClosed
-        ? this.useWriter(threadId, open, append)
-        : this.withWriter(threadId, expectedSeq, append));
+      appended = await this.withWriter(threadId, expectedSeq, (writer) => writer.append(events, expectedSeq));
     } catch (error) {
       throw asJournalError(error, `append to thread "${threadId}"`);
     }
@@ -343,6 +337,10 @@ export class FsJournal implements Journal {
     use: (writer: ThreadWriter) => Promise<T>,
   ): Promise<T> {
     for (;;) {
+      // A thread this journal writes already: `use` runs in this call, without a turn of waiting for
+      // the writer's opening to settle.
+      const open = this.openWriters.get(threadId);
+      if (open !== undefined && !open.isClosed) return this.useWriter(threadId, open, use);
       let opening = this.writers.get(threadId);
       if (!opening) {
         opening = this.openThreadForWriting(threadId);
