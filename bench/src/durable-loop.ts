@@ -6,12 +6,15 @@
 //   journal-fs fsync "never"   vs  the same loop on MemoryJournal
 // journal-postgres runs on the pool it makes itself (node-postgres's pipeline mode, so an append made
 // behind one in flight goes out at once: ADR 0016), and once more on a pool passed in without it.
-// Rounds interleave every measurement (a shared, noisy machine); figures are medians of rounds. The
-// loops without waits (MemoryJournal, fs "never") are 5 runs in a row per measurement: one is a few ms.
+// Rounds interleave every measurement (a shared, noisy machine); figures are medians of rounds, after
+// untimed rounds that let V8 optimize the code every row runs (WARM_UP_ROUNDS). The loops without
+// waits (MemoryJournal, fs "never") are 5 runs in a row per measurement: one is a few ms; their ratio
+// is also printed round by round, since it moves with the state of the heap (journal-fs README).
 // Also counted: journal appends per iteration, which is what ADR 0010 brings down. For Postgres, where
 // an iteration goes (ADR 0011, addendum): the append's statement alone (the batches an iteration
 // writes, JSON built beforehand, one connection) and `journal.append` alone (the same batches, no
-// agent), each against the same run's commit. And the agent's own work between appends, on
+// agent), each against the same run's commit; the statement and the commit again, each sent as long
+// after the one before returned as the agent's own work takes (ADR 0017). And the agent's own work between appends, on
 // MemoryJournal with and without the thread sleeping before each append resolves, and on Postgres:
 // on this machine the same code runs slower right after the thread waited.
 import { randomUUID } from "node:crypto";
@@ -28,6 +31,14 @@ import { z } from "zod";
 
 const ITERATIONS = Number(process.env.LOOM_BENCH_ITERATIONS ?? 200);
 const ROUNDS = Number(process.env.LOOM_BENCH_ROUNDS ?? 5);
+/**
+ * Rounds run first and not recorded. V8 compiles a function to optimized code only after many
+ * calls: timed in place, a journal-postgres append's own work (the events' validation and JSON, and
+ * node-postgres's send) took 210 µs in the first 600 appends of a process and 74 µs after 12,000,
+ * so without them the Postgres rows measured mostly unoptimized code, which a worker that runs for
+ * more than a few seconds no longer runs.
+ */
+const WARM_UP_ROUNDS = Number(process.env.LOOM_BENCH_WARM_UP_ROUNDS ?? 3);
 /** How long `sleepingMemoryJournal` sleeps: about one commit here. */
 const SLEEP_MS = 0.3;
 /** Runs in a row per measurement of a loop without waits (see `backToBack`). */
@@ -143,7 +154,24 @@ async function appendAloneUs(journal: Journal, first: NewEvent[], batches: NewEv
  * thread) on one connection: what the server and the round trip cost, without the journal's client
  * work or the agent's.
  */
-async function statementAloneUs(schema: string, first: NewEvent[], batches: NewEvent[][]): Promise<number> {
+/**
+ * Keeps the thread busy for `us` µs, as an agent's own work between two appends does: the connection
+ * and the server sit idle meanwhile, which on this machine makes the next statement's round trip
+ * longer than one sent back to back (see the rows "after the agent's own work").
+ */
+function busyFor(us: number): void {
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
+async function statementAloneUs(
+  schema: string,
+  first: NewEvent[],
+  batches: NewEvent[][],
+  pauseUs = 0,
+): Promise<number> {
   // A journal on a pool of one connection, so the statements it prepares are on the client used below.
   const one = new pg.Pool({ connectionString: DATABASE, max: 1 });
   const journal = new PostgresJournal({ pool: one, schema });
@@ -171,6 +199,7 @@ async function statementAloneUs(schema: string, first: NewEvent[], batches: NewE
         // The journal's parameters (an iteration keeps the thread's status): thread, events, last seq,
         // first snapshot seq, expected seq.
         const values = [threadId, row.events, head + replayed[i]!.length, row.snapshot_seq, head];
+        if (pauseUs > 0) busyFor(pauseUs);
         const started = performance.now();
         const result = await client.query({ name: advance.name, text: advance.statement, values });
         times.push((performance.now() - started) * 1000);
@@ -279,11 +308,13 @@ async function pipelinedStatements(journal: PostgresJournal): Promise<{ behind: 
   return counts;
 }
 
-async function commitLatencyUs(pool: pg.Pool, table: string): Promise<Latency> {
+/** The commit baseline: a one-row INSERT in its own transaction, back to back, or each after `pauseUs` of work. */
+async function commitLatencyUs(pool: pg.Pool, table: string, pauseUs = 0): Promise<Latency> {
   const client = await pool.connect();
   try {
     const times: number[] = [];
     for (let i = 0; i < 100; i++) {
+      if (pauseUs > 0) busyFor(pauseUs);
       const started = performance.now();
       // Prepared, as the journal's append is: the baseline pays no parsing or planning either.
       await client.query({
@@ -344,7 +375,10 @@ const postgresUnpipelined = new PostgresJournal({ pool, schema });
 const rows: Record<string, number[]> = {};
 const appendsPer: Record<string, number> = {};
 let bytesPerIteration = 0;
+// Untimed rounds first are not recorded (see WARM_UP_ROUNDS).
+let warming = false;
 const note = (name: string, value: number) => {
+  if (warming) return;
   rows[name] ??= [];
   rows[name].push(value);
 };
@@ -356,7 +390,8 @@ try {
   await loop(postgresUnpipelined);
   const { first, batches } = await iterationBatches();
   const pipelined = await pipelinedStatements(postgres);
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
+    warming = round < 0;
     const commit = await commitLatencyUs(pool, `${schema}_commit`);
     note("commit", commit.median);
     note("commit-mean", commit.mean);
@@ -374,6 +409,10 @@ try {
     appendsPer["postgres-effects"] = pgEffects.appendsPerIteration;
     note("pg-append-alone", await appendAloneUs(postgres, first, batches));
     note("pg-statement-alone", await statementAloneUs(schema, first, batches));
+    // The same statement and the commit baseline, each sent as long after the one before returned as
+    // the agent's own work took in this round's loop with effects.
+    note("pg-statement-after-work", await statementAloneUs(schema, first, batches, pgEffects.clientP50));
+    note("commit-after-work", (await commitLatencyUs(pool, `${schema}_commit`, pgEffects.clientP50)).median);
     const fsync = await fsyncUs(join(dir, "raw.log"));
     note("fsync", fsync.median);
     note("fsync-mean", fsync.mean);
@@ -410,7 +449,7 @@ try {
   const m = (name: string) => median(rows[name]!);
   const fmt = (us: number) => `${us.toFixed(0).padStart(6)} µs`;
   console.log(
-    `durable loop, ${ITERATIONS} iterations of one tool call on an instant model, ${ROUNDS} interleaved rounds (medians) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,
+    `durable loop, ${ITERATIONS} iterations of one tool call on an instant model, ${ROUNDS} interleaved rounds (medians) after ${WARM_UP_ROUNDS} untimed — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,
   );
   console.log(
     "journal                    per iteration   baseline (same run)                ratio   target   appends/it",
@@ -456,6 +495,14 @@ try {
     appendsPer["fs-always-effects"],
   );
   line('journal-fs fsync "never"', m("fs-never-effects"), "MemoryJournal loop, same", m("memory-effects"), 2);
+  // The loops without waits measured in the same round, as ratios: how far apart rounds land.
+  const perRound = (name: string, base: string) =>
+    rows[name]!.map((us, i) => us / rows[base]![i]!).sort((a, b) => a - b);
+  const spread = (ratios: number[]) =>
+    `${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}x (median ${median(ratios).toFixed(2)}x)`;
+  console.log(
+    `journal-fs fsync "never" / MemoryJournal loop, round by round: read-only tool ${spread(perRound("fs-never", "memory"))}, with effects ${spread(perRound("fs-never-effects", "memory-effects"))}`,
+  );
   console.log("the median iteration (one append's commit to the next), against each baseline's median:");
   line("journal-postgres, p50", m("postgres-p50"), "commit (1-row INSERT)", m("commit"), 1.5);
   line(
@@ -489,6 +536,11 @@ try {
     console.log(`  ${name.padEnd(70)} ${fmt(us)}   ${(us / m("commit")).toFixed(2)} commits`);
   part(`the append's statement alone (${size} events, prepared, one connection)`, m("pg-statement-alone"));
   part("journal.append alone (the same batches, no agent)", m("pg-append-alone"));
+  part(
+    `the statement alone, each sent ${m("postgres-client").toFixed(0)} µs after the one before returned (the agent's work)`,
+    m("pg-statement-after-work"),
+  );
+  part("one commit (1-row INSERT), each sent after as long a pause", m("commit-after-work"));
   console.log(
     `  statements sent behind another in flight on their connection, read-only loop (untimed run)      ${pipelined.behind} of ${pipelined.all}`,
   );
