@@ -111,6 +111,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${s}.threads SET (fillfactor = 100)`,
     ],
   },
+  {
+    version: 6,
+    name: "a token per append",
+    up: (s) => [
+      // A random number each append writes with its batch: an append sent behind one in flight checks
+      // the head batch's token instead of comparing its whole text (ADR 0016, addendum). Nullable, so
+      // adding it rewrites nothing; rows written before it have none, and no append is sent behind them.
+      `ALTER TABLE ${s}.batches ADD COLUMN IF NOT EXISTS append_token bigint`,
+    ],
+  },
 ];
 
 /**

@@ -29,7 +29,9 @@ export function toJournalError(error: unknown, action: string, server?: string):
       ? " PostgreSQL jsonb cannot store a NUL character (\\u0000) in a string; remove it from the event data."
       : pg.code === "42P01" || pg.code === "3F000"
         ? " The journal's tables are missing: call migrate(), or create the journal with migrate enabled."
-        : " Check that PostgreSQL is reachable and the journal's schema is migrated.";
+        : pg.code === "42703"
+          ? " The journal's tables are older than this version of @loom/journal-postgres: call migrate(), or create the journal with migrate enabled."
+          : " Check that PostgreSQL is reachable and the journal's schema is migrated.";
   return new JournalError("io", `PostgresJournal could not ${action}: ${detail}${code}.${hint}`, {
     cause: error,
   });

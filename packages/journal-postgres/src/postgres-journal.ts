@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 import {
   type FrameStatus,
   type Journal,
@@ -37,6 +37,8 @@ const MAX_SEQ = 2_147_483_647;
 const NOTIFY_INTERVAL_MS = 5;
 /** Threads whose last append by this journal is remembered (`appended`). */
 const APPENDED_KEPT = 1024;
+/** Random bytes drawn at once for append tokens (`nextAppendToken`), 8 per append. */
+const TOKEN_BYTES = 8 * 256;
 
 interface ThreadRow {
   readonly thread_id: string;
@@ -95,6 +97,9 @@ export class PostgresJournal implements Journal {
    * expects its last seq is sent right behind it (ADR 0016).
    */
   private readonly sending = new Map<string, InFlightAppend>();
+  /** Random bytes for append tokens, used 8 at a time from `tokenAt`. */
+  private readonly tokenBytes = Buffer.alloc(TOKEN_BYTES);
+  private tokenAt = TOKEN_BYTES;
   /**
    * The head and status of this journal's last append to each recent thread. An append that expects
    * that head and keeps that status leaves the thread's row alone: its head check proves no other
@@ -241,6 +246,7 @@ export class PostgresJournal implements Journal {
     const stored = known?.seq === expectedSeq ? known : undefined;
     const same = !create && (status === undefined || (stored !== undefined && stored.status === status));
     const text = batchText(sealed);
+    const token = this.nextAppendToken();
     const statement: AppendStatement = create
       ? "batch_create"
       : behind
@@ -262,13 +268,14 @@ export class PostgresJournal implements Journal {
           lastSeq,
           firstSnapshotSeq(sealed),
           expectedSeq,
+          token,
           ...(same ? [] : [status ?? null]),
-          ...(behind ? [behind.text] : []),
+          ...(behind ? [behind.token] : []),
         ],
       },
       behind?.sent,
     );
-    const mine: InFlightAppend = { lastSeq, text, status: status ?? stored?.status, sent };
+    const mine: InFlightAppend = { lastSeq, token, status: status ?? stored?.status, sent };
     this.sending.set(threadId, mine);
     let inserted: { listened: boolean } | undefined;
     try {
@@ -530,16 +537,17 @@ export class PostgresJournal implements Journal {
   }
 
   // The append's parameters: $1 thread, $2 events, $3 last seq, $4 first snapshot seq, $5 expected
-  // seq, and $6 the status after the batch (not sent to the statement that leaves the status alone).
+  // seq, $6 the append's token, $7 the status after the batch (not sent to the statement that leaves
+  // the status alone), then, behind an append in flight, that append's token.
 
   private createSql(): string {
     // The thread's row is inserted with its first batch; a second creator finds seq 0 taken.
     return `WITH thread AS (
-        INSERT INTO ${this.s}.threads (thread_id, status, created_at) VALUES ($1, $6, now())
+        INSERT INTO ${this.s}.threads (thread_id, status, created_at) VALUES ($1, $7, now())
         ON CONFLICT (thread_id) DO NOTHING
       ), inserted AS (
-        INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
-        SELECT $1, $5::integer + 1, $3, $4, now(), $2 RETURNING ${this.listenedSql()}
+        INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events, append_token)
+        SELECT $1, $5::integer + 1, $3, $4, now(), $2, $6 RETURNING ${this.listenedSql()}
       )
       SELECT listened FROM inserted`;
   }
@@ -550,21 +558,22 @@ export class PostgresJournal implements Journal {
    * commits. With `status`, the thread's row is updated too if its status changes, with the batch.
    */
   private advanceSql(status: boolean, behind: boolean): string {
-    // Behind an append in flight, the head must be that very batch (its text), not only end at its
-    // last seq: another writer's batch of the same seqs, written first, refuses this one.
+    // Behind an append in flight, the head must be that very batch (its token), not only end at its
+    // last seq: another writer's batch of the same seqs, written first, refuses this one (a batch
+    // without a token, written before migration 6 or by an older version, refuses it too).
     const head = behind
-      ? `(SELECT last_seq = $5 AND events = $${status ? 7 : 6} FROM ${this.s}.batches WHERE thread_id = $1
+      ? `(SELECT last_seq = $5 AND append_token = $${status ? 8 : 7} FROM ${this.s}.batches WHERE thread_id = $1
                ORDER BY first_seq DESC LIMIT 1)`
       : `(SELECT last_seq FROM ${this.s}.batches WHERE thread_id = $1
                ORDER BY first_seq DESC LIMIT 1) = $5`;
-    const insert = `INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events)
-        SELECT $1, $5::integer + 1, $3, $4, now(), $2
+    const insert = `INSERT INTO ${this.s}.batches (thread_id, first_seq, last_seq, snapshot_seq, appended_at, events, append_token)
+        SELECT $1, $5::integer + 1, $3, $4, now(), $2, $6
         WHERE ${head}
         RETURNING ${this.listenedSql()}`;
     if (!status) return insert;
     return `WITH inserted AS (${insert}), status AS (
-        UPDATE ${this.s}.threads SET status = $6 FROM inserted
-        WHERE thread_id = $1 AND $6::text IS NOT NULL AND status IS DISTINCT FROM $6::text
+        UPDATE ${this.s}.threads SET status = $7 FROM inserted
+        WHERE thread_id = $1 AND $7::text IS NOT NULL AND status IS DISTINCT FROM $7::text
       )
       SELECT listened FROM inserted`;
   }
@@ -665,6 +674,22 @@ export class PostgresJournal implements Journal {
     }
   }
 
+  /**
+   * A random 64-bit number for the append's row (`append_token`), as the text of a bigint. An append
+   * sent behind this one checks that the thread's head batch carries it (ADR 0016, addendum): the
+   * proof that the head is this very batch, which the batch's whole text gave before, without sending
+   * the text again or the server reading the stored one back.
+   */
+  private nextAppendToken(): string {
+    if (this.tokenAt === TOKEN_BYTES) {
+      randomFillSync(this.tokenBytes);
+      this.tokenAt = 0;
+    }
+    const token = this.tokenBytes.readBigInt64LE(this.tokenAt);
+    this.tokenAt += 8;
+    return token.toString();
+  }
+
   private checkOpen(): void {
     if (this.closed) {
       throw new JournalError("journal_closed", "This PostgresJournal was closed; create a new one.");
@@ -677,8 +702,8 @@ type AppendStatement = "batch_create" | "batch_advance" | "batch_same" | "batch_
 /** An append this journal has sent and not yet seen settle. */
 interface InFlightAppend {
   readonly lastSeq: number;
-  /** Its batch text: what the head must be for an append sent right behind it. */
-  readonly text: string;
+  /** Its token: what the head batch's must be for an append sent right behind it. */
+  readonly token: string;
   /** The thread's status once it is written, if known. */
   readonly status: FrameStatus | undefined;
   readonly sent: SentStatement<{ listened: boolean }>;

@@ -225,6 +225,62 @@ it("pipelines an agent run's writes: read-only turns on an instant model, from t
   }
 });
 
+it("an append sent behind one in flight names that batch by its token: it does not send the batch's text again", async () => {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline: true });
+  const journal = new PostgresJournal({ pool, schema });
+  // The text of every value each batch statement sends, by statement name.
+  const sent: { name: string; bytes: number }[] = [];
+  pool.on("acquire", (client) => {
+    const marked = client as pg.PoolClient & { recorded?: true };
+    if (marked.recorded) return;
+    marked.recorded = true;
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const config = args[0] as { name?: string; values?: unknown[] };
+      if (config.name?.includes("batch")) {
+        const bytes = (config.values ?? []).reduce<number>((sum, v) => sum + String(v).length, 0);
+        sent.push({ name: config.name, bytes });
+      }
+      return query(...args);
+    };
+  });
+  // A tool's large output, as a file read returns: 50 kB in each batch.
+  const large = (start: number) =>
+    sampleEvents(2, { start }).map((event, i) => ({
+      ...event,
+      type: "tool.completed" as const,
+      data: { callId: `c${start + i}`, name: "read", content: `${start + i}:${"x".repeat(50_000)}` },
+    }));
+  try {
+    await journal.append("large-warm", sampleEvents(1), -1);
+    await journal.append("large", sampleEvents(1), -1);
+    sent.length = 0;
+    const made = [0, 1, 2].map((i) => journal.append("large", large(1 + 2 * i), 2 * i));
+    expect((await Promise.all(made)).map((r) => r.lastSeq)).toEqual([2, 4, 6]);
+    expect(sent.map((s) => s.name.replace(/^.*_batch/, "batch"))).toEqual([
+      "batch_same",
+      "batch_after_same",
+      "batch_after_same",
+    ]);
+    // Each statement carries its own batch (two 50 kB events) and a few numbers, not also the one before.
+    for (const { bytes } of sent) expect(bytes).toBeLessThan(110_000);
+    const contents = (await readAll(journal, "large")).map((e) => (e.data as { content?: string }).content);
+    expect(contents.map((content) => content?.slice(0, 2))).toEqual([
+      undefined,
+      "1:",
+      "2:",
+      "3:",
+      "4:",
+      "5:",
+      "6:",
+    ]);
+    expect(contents.slice(1).every((content) => content?.length === 50_002)).toBe(true);
+  } finally {
+    await journal.close();
+    await pool.end();
+  }
+});
+
 it("sends an append behind one in flight once that one settles when the pool's connections do not pipeline", async () => {
   expect(await appendsBehind(false, "not-pipelined")).toEqual(landedInOrder(1));
 });

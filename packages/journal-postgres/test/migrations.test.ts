@@ -9,7 +9,7 @@ import {
 import { sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import { MIGRATIONS } from "../src/index.ts";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { adminPool, dropSchema, insertBatchRow, journalIn, uniqueSchema } from "./database.ts";
 
 const admin = adminPool();
 const schemas: string[] = [];
@@ -152,4 +152,51 @@ it("upgrades a database written before one row per append in place: every event,
   );
   expect(rows[0]).toEqual({ events: null, batches: 16 });
   await journal.close();
+});
+
+it("upgrades a database written before append tokens: until migrate() an append says to call it, then appends, pipelined ones too, go on after the old rows", async () => {
+  const schema = freshSchema();
+  // Migrations 1 to 5 as a released version applied them, and a thread it wrote.
+  const older = journalIn(schema, { migrate: false });
+  const client = await admin.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(`CREATE SCHEMA "${schema}"`);
+    await client.query(
+      `CREATE TABLE "${schema}".migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    );
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 5)) {
+      for (const statement of migration.up(`"${schema}"`)) await client.query(statement);
+      await client.query(`INSERT INTO "${schema}".migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+    }
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+  const written = sampleEvents(3);
+  await insertBatchRow(admin, schema, "t", 0, written);
+
+  const error = await older.append("t", sampleEvents(1, { start: 3 }), 2).catch((e: unknown) => e);
+  expect(JournalError.isInstance(error)).toBe(true);
+  expect((error as JournalError).message).toMatch(/older than this version.*call migrate\(\)/);
+  expect(await older.migrate()).toEqual({ applied: [6] });
+  // Made before the one it follows has settled: the second is sent behind the first (ADR 0016).
+  const made = [
+    older.append("t", sampleEvents(2, { start: 3 }), 2),
+    older.append("t", sampleEvents(2, { start: 5 }), 4),
+  ];
+  expect((await Promise.all(made)).map((r) => r.lastSeq)).toEqual([4, 6]);
+  expect(await readAll(older, "t")).toEqual(sealEvents("t", -1, sampleEvents(7)));
+  const { rows } = await admin.query(
+    `SELECT first_seq, append_token IS NOT NULL AS token FROM "${schema}".batches WHERE thread_id = 't' ORDER BY first_seq`,
+  );
+  expect(rows).toEqual([
+    { first_seq: 0, token: false },
+    { first_seq: 3, token: true },
+    { first_seq: 5, token: true },
+  ]);
+  await older.close();
 });
