@@ -34,7 +34,7 @@ const ROUNDS = Number(process.env.LOOM_BENCH_ROUNDS ?? 5);
 /**
  * Rounds run first and not recorded. V8 compiles a function to optimized code only after many
  * calls: timed in place, a journal-postgres append's own work (the events' validation and JSON, and
- * node-postgres's send) took 210 µs in the first 600 appends of a process and 74 µs after 12,000,
+ * node-postgres's send) took 210 µs in the first 600 appends of a process and 74 µs after 3,500,
  * so without them the Postgres rows measured mostly unoptimized code, which a worker that runs for
  * more than a few seconds no longer runs.
  */
