@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import { z } from "zod";
 import { PostgresJournal } from "../src/index.ts";
-import { adminPool, DATABASE_URL, dropSchema, uniqueSchema } from "./database.ts";
+import { adminPool, DATABASE_URL, dropSchema, observeQueries, uniqueSchema } from "./database.ts";
 
 // The journal keeps the connection its appends go through from one append to the next. These
 // check that it gives it back whenever anyone else needs it, and that a kept connection that
@@ -119,24 +119,17 @@ it("close() gives the kept connection back to a pool it does not own", async () 
  */
 function countInFlight(pool: pg.Pool): { most: number; behind: number } {
   const counts = { most: 0, behind: 0 };
-  pool.on("acquire", (client) => {
-    const marked = client as pg.PoolClient & { counted?: true };
-    if (marked.counted) return;
-    marked.counted = true;
-    let inFlight = 0;
-    const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
-    (client as { query: unknown }).query = (...args: unknown[]) => {
-      const result = query(...args);
-      if (result instanceof Promise) {
-        if (inFlight > 0) counts.behind++;
-        counts.most = Math.max(counts.most, ++inFlight);
-        const settled = () => {
-          inFlight--;
-        };
-        result.then(settled, settled);
-      }
-      return result;
+  const inFlight = new Map<pg.PoolClient, number>();
+  observeQueries(pool, (client, _config, result) => {
+    if (result === undefined) return;
+    const before = inFlight.get(client) ?? 0;
+    if (before > 0) counts.behind++;
+    counts.most = Math.max(counts.most, before + 1);
+    inFlight.set(client, before + 1);
+    const settled = () => {
+      inFlight.set(client, inFlight.get(client)! - 1);
     };
+    result.then(settled, settled);
   });
   return counts;
 }
@@ -228,21 +221,12 @@ it("pipelines an agent run's writes: read-only turns on an instant model, from t
 it("an append sent behind one in flight names that batch by its token: it does not send the batch's text again", async () => {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, pipeline: true });
   const journal = new PostgresJournal({ pool, schema });
-  // The text of every value each batch statement sends, by statement name.
+  // How much text each batch statement's values hold, by statement name.
   const sent: { name: string; bytes: number }[] = [];
-  pool.on("acquire", (client) => {
-    const marked = client as pg.PoolClient & { recorded?: true };
-    if (marked.recorded) return;
-    marked.recorded = true;
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as { query: unknown }).query = (...args: unknown[]) => {
-      const config = args[0] as { name?: string; values?: unknown[] };
-      if (config.name?.includes("batch")) {
-        const bytes = (config.values ?? []).reduce<number>((sum, v) => sum + String(v).length, 0);
-        sent.push({ name: config.name, bytes });
-      }
-      return query(...args);
-    };
+  observeQueries(pool, (_client, config) => {
+    if (typeof config === "string" || !config.name?.includes("batch")) return;
+    const bytes = (config.values ?? []).reduce<number>((sum, v) => sum + String(v).length, 0);
+    sent.push({ name: config.name, bytes });
   });
   // A tool's large output, as a file read returns: 50 kB in each batch.
   const large = (start: number) =>

@@ -4,7 +4,15 @@ import pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import type { PostgresJournal } from "../src/index.ts";
 import { listenerLockKey, notifyChannel } from "../src/subscription.ts";
-import { adminPool, DATABASE_URL, dropSchema, insertBatchRow, journalIn, uniqueSchema } from "./database.ts";
+import {
+  adminPool,
+  DATABASE_URL,
+  dropSchema,
+  insertBatchRow,
+  journalIn,
+  observeQueries,
+  uniqueSchema,
+} from "./database.ts";
 
 // An append is one statement, so one round trip and one commit (ADR 0011). What an iteration of an
 // agent costs on Postgres is what that statement costs: these tests fail if an append grows a
@@ -20,19 +28,9 @@ afterAll(async () => {
 /** Every statement the journal's pool sends from now on. */
 function recordStatements(journal: PostgresJournal): string[] {
   const sent: string[] = [];
-  const wrapped = new WeakSet<pg.PoolClient>();
-  const wrap = (client: pg.PoolClient) => {
-    if (wrapped.has(client)) return;
-    wrapped.add(client);
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      const config = args[0] as string | { text: string };
-      sent.push(typeof config === "string" ? config : config.text);
-      return query(...args);
-    };
-  };
-  // Each checkout, pool.query's included; before the client is handed over.
-  journal.pool.on("acquire", wrap);
+  observeQueries(journal.pool, (_client, config) => {
+    sent.push(typeof config === "string" ? config : config.text);
+  });
   return sent;
 }
 

@@ -19,6 +19,33 @@ export function adminPool(): pg.Pool {
   return pool;
 }
 
+/**
+ * Calls `observe` with each query the pool's connections are sent from now on (the pool's own
+ * `pool.query` included), once it has gone out: the connection, what was sent, and the promise the
+ * query returned (undefined for the pool's internal queries, which pass a callback).
+ */
+export function observeQueries(
+  pool: pg.Pool,
+  observe: (
+    client: pg.PoolClient,
+    config: string | pg.QueryConfig,
+    result: Promise<pg.QueryResult> | undefined,
+  ) => void,
+): void {
+  const observed = new WeakSet<pg.PoolClient>();
+  // Each checkout, before the client is handed over.
+  pool.on("acquire", (client) => {
+    if (observed.has(client)) return;
+    observed.add(client);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const result = query(...args);
+      observe(client, args[0] as string | pg.QueryConfig, result instanceof Promise ? result : undefined);
+      return result;
+    };
+  });
+}
+
 export async function dropSchema(pool: pg.Pool, schema: string): Promise<void> {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
