@@ -24,6 +24,30 @@ function freshSchema(): string {
   return schema;
 }
 
+/** A fresh schema with migrations 1 to `version` applied and recorded, as a released version did. */
+async function schemaAtVersion(version: number): Promise<string> {
+  const schema = freshSchema();
+  const client = await admin.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(`CREATE SCHEMA "${schema}"`);
+    await client.query(
+      `CREATE TABLE "${schema}".migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    );
+    for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+      for (const statement of migration.up(`"${schema}"`)) await client.query(statement);
+      await client.query(`INSERT INTO "${schema}".migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+    }
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+  return schema;
+}
+
 it("migrates explicitly, once, even when many processes migrate at the same time", async () => {
   const schema = freshSchema();
   const journals = Array.from({ length: 4 }, () => journalIn(schema, { migrate: false }));
@@ -66,20 +90,9 @@ it("refuses a bad schema name or bad options with a ConfigError that does not ec
 });
 
 it("upgrades a database written before one row per append in place: every event, snapshot, status and thread reads back the same, and appends go on", async () => {
-  const schema = freshSchema();
   // Migrations 1 to 4 as a released version applied them, and its rows: one per event.
+  const schema = await schemaAtVersion(4);
   const client = await admin.connect();
-  await client.query(`CREATE SCHEMA "${schema}"`);
-  await client.query(
-    `CREATE TABLE "${schema}".migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-  );
-  for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) {
-    for (const statement of migration.up(`"${schema}"`)) await client.query(statement);
-    await client.query(`INSERT INTO "${schema}".migrations (version, name) VALUES ($1, $2)`, [
-      migration.version,
-      migration.name,
-    ]);
-  }
   const snapshot: NewEvent = {
     v: EVENT_VERSION,
     runId: "run-1",
@@ -155,27 +168,9 @@ it("upgrades a database written before one row per append in place: every event,
 });
 
 it("upgrades a database written before append tokens: until migrate() an append says to call it, then appends, pipelined ones too, go on after the old rows", async () => {
-  const schema = freshSchema();
   // Migrations 1 to 5 as a released version applied them, and a thread it wrote.
+  const schema = await schemaAtVersion(5);
   const older = journalIn(schema, { migrate: false });
-  const client = await admin.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query(`CREATE SCHEMA "${schema}"`);
-    await client.query(
-      `CREATE TABLE "${schema}".migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-    );
-    for (const migration of MIGRATIONS.filter((m) => m.version <= 5)) {
-      for (const statement of migration.up(`"${schema}"`)) await client.query(statement);
-      await client.query(`INSERT INTO "${schema}".migrations (version, name) VALUES ($1, $2)`, [
-        migration.version,
-        migration.name,
-      ]);
-    }
-    await client.query("COMMIT");
-  } finally {
-    client.release();
-  }
   const written = sampleEvents(3);
   await insertBatchRow(admin, schema, "t", 0, written);
 
