@@ -188,8 +188,12 @@ async function statementAloneUs(
       const { rows: statements } = await client.query<{ name: string; statement: string }>(
         "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE '%batch_same'",
       );
-      const { rows: stored } = await client.query<{ events: string; snapshot_seq: number | null }>(
-        `SELECT events, snapshot_seq FROM "${schema}".batches WHERE thread_id = $1 AND first_seq > $2 ORDER BY first_seq`,
+      const { rows: stored } = await client.query<{
+        events: string;
+        snapshot_seq: number | null;
+        append_token: string;
+      }>(
+        `SELECT events, snapshot_seq, append_token FROM "${schema}".batches WHERE thread_id = $1 AND first_seq > $2 ORDER BY first_seq`,
         [source, head],
       );
       const [advance] = statements;
@@ -197,8 +201,15 @@ async function statementAloneUs(
       const times: number[] = [];
       for (const [i, row] of stored.entries()) {
         // The journal's parameters (an iteration keeps the thread's status): thread, events, last seq,
-        // first snapshot seq, expected seq.
-        const values = [threadId, row.events, head + replayed[i]!.length, row.snapshot_seq, head];
+        // first snapshot seq, expected seq, the append's token.
+        const values = [
+          threadId,
+          row.events,
+          head + replayed[i]!.length,
+          row.snapshot_seq,
+          head,
+          row.append_token,
+        ];
         if (pauseUs > 0) busyFor(pauseUs);
         const started = performance.now();
         const result = await client.query({ name: advance.name, text: advance.statement, values });
