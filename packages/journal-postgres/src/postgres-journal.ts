@@ -37,6 +37,11 @@ const MAX_SEQ = 2_147_483_647;
 const NOTIFY_INTERVAL_MS = 5;
 /** Threads whose last append by this journal is remembered (`appended`). */
 const APPENDED_KEPT = 1024;
+/**
+ * The schema version the prepared statements are written for, part of their names: a connection
+ * that prepared a statement under a name refuses another text under it, and a pool may be shared.
+ */
+const STATEMENTS_VERSION = 6;
 /** Random bytes drawn at once for append tokens (`nextAppendToken`), 8 per append. */
 const TOKEN_BYTES = 8 * 256;
 
@@ -124,7 +129,7 @@ export class PostgresJournal implements Journal {
       batch_after: this.advanceSql(true, true),
       batch_after_same: this.advanceSql(false, true),
     };
-    this.statementPrefix = `loom_${createHash("sha256").update(this.schema).digest("hex").slice(0, 16)}_`;
+    this.statementPrefix = `loom${STATEMENTS_VERSION}_${createHash("sha256").update(this.schema).digest("hex").slice(0, 16)}_`;
     if (options.pool) {
       this.pool = options.pool;
       this.ownsPool = false;
@@ -259,7 +264,7 @@ export class PostgresJournal implements Journal {
     const sent = this.appendConnection.send<{ listened: boolean }>(
       {
         // Named, so each connection parses and plans it once: that was a third of an append's time.
-        // (Renamed when the text changes: a pool may hold connections that prepared the old text.)
+        // (Renamed when the text changes: STATEMENTS_VERSION.)
         name: `${this.statementPrefix}${statement}`,
         text: this.sql[statement],
         values: [
