@@ -14,9 +14,9 @@
 // an iteration goes (ADR 0011, addendum): the append's statement alone (the batches an iteration
 // writes, JSON built beforehand, one connection) and `journal.append` alone (the same batches, no
 // agent), each against the same run's commit; the statement and the commit again, each sent as long
-// after the one before returned as the agent's own work takes (ADR 0017). And the agent's own work between appends, on
-// MemoryJournal with and without the thread sleeping before each append resolves, and on Postgres:
-// on this machine the same code runs slower right after the thread waited.
+// after the one before returned as the agent's own work takes (ADR 0017). And the agent's own work
+// between appends, on MemoryJournal with and without the thread sleeping before each append
+// resolves, and on Postgres: on this machine the same code runs slower right after the thread waited.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
@@ -149,12 +149,6 @@ async function appendAloneUs(journal: Journal, first: NewEvent[], batches: NewEv
 }
 
 /**
- * µs (median) of the append's own statement for `batches`, as the journal sends it (its prepared
- * statement, read back from the server, and the rows it stored for the same batches, replayed on a new
- * thread) on one connection: what the server and the round trip cost, without the journal's client
- * work or the agent's.
- */
-/**
  * Keeps the thread busy for `us` µs, as an agent's own work between two appends does: the connection
  * and the server sit idle meanwhile, which on this machine makes the next statement's round trip
  * longer than one sent back to back (see the rows "after the agent's own work").
@@ -166,6 +160,12 @@ function busyFor(us: number): void {
   }
 }
 
+/**
+ * µs (median) of the append's own statement for `batches`, as the journal sends it (its prepared
+ * statement, read back from the server, and the rows it stored for the same batches, replayed on a new
+ * thread) on one connection: what the server and the round trip cost, without the journal's client
+ * work or the agent's.
+ */
 async function statementAloneUs(
   schema: string,
   first: NewEvent[],
