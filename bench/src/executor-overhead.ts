@@ -129,24 +129,42 @@ function figures(iterations: number, loomTimes: number[], bareTimes: number[]): 
 }
 
 /**
- * Median CPU time of `runs` runs of one loop, after a warm-up of 60,000 iterations. V8 keeps
+ * Median CPU time of each loop at each size, after a warm-up of 60,000 iterations of each. V8 keeps
  * optimizing (on background threads) and sizing its heap for a while after code first gets hot:
  * over the first tens of thousands of iterations single runs vary by 5x and CPU time runs well
  * ahead of wall time. A long-lived agent service runs in the settled state, so that is what we
- * measure; every run after the warm-up counts, background GC included.
+ * measure; every run after the warm-up counts, background GC included. The sizes and loops take
+ * turns, each round running every one for about as many iterations: measured one after the other,
+ * the two sizes met the process in different states (the overhead at 1000 iterations was 26 or
+ * 43 µs an iteration from one process to the next), and their ratio measured the difference.
  */
-async function settled(run: (iterations: number) => Promise<Run>, iterations: number): Promise<number> {
-  for (let done = 0; done < 60_000; done += iterations) await run(iterations);
-  const runs = Math.max(15, Math.ceil(20_000 / iterations));
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push((await run(iterations)).cpu);
-  return median(times);
+async function settled(sizes: readonly number[]): Promise<Map<number, { loom: number; bare: number }>> {
+  const largest = Math.max(...sizes);
+  const loops = { loom, bare };
+  for (const iterations of sizes) {
+    for (const run of Object.values(loops)) {
+      for (let done = 0; done < 60_000; done += iterations) await run(iterations);
+    }
+  }
+  const times = new Map(sizes.map((size) => [size, { loom: [] as number[], bare: [] as number[] }]));
+  for (let round = 0; round < 20; round++) {
+    for (const iterations of sizes) {
+      for (const [name, run] of Object.entries(loops) as [keyof typeof loops, typeof loom][]) {
+        for (let done = 0; done < largest; done += iterations)
+          times.get(iterations)![name].push((await run(iterations)).cpu);
+      }
+    }
+  }
+  return new Map([...times].map(([size, t]) => [size, { loom: median(t.loom), bare: median(t.bare) }]));
 }
 
-const figuresOf = async (iterations: number): Promise<Figures> =>
-  figures(iterations, [await settled(loom, iterations)], [await settled(bare, iterations)]);
-const large = await figuresOf(1000);
-const small = await figuresOf(200);
+const measured = await settled([1000, 200]);
+const figuresOf = (iterations: number): Figures => {
+  const { loom: loomNs, bare: bareNs } = measured.get(iterations)!;
+  return figures(iterations, [loomNs], [bareNs]);
+};
+const large = figuresOf(1000);
+const small = figuresOf(200);
 const fmt = (n: number) => n.toFixed(1).padStart(8);
 console.log(
   `executor overhead (CPU time, median) — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,

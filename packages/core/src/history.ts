@@ -18,6 +18,8 @@ interface HistoryStore {
   /** Loads the messages a snapshot left out (all of [0, loadedFrom)); set while some are missing. */
   loader: (() => Promise<readonly Message[]>) | undefined;
   loading: Promise<void> | undefined;
+  /** What `derived` made for each message, by index. */
+  derived: unknown[];
 }
 
 /** What a snapshot keeps of a history: every message's role and tokens, and the loaded messages. */
@@ -58,6 +60,7 @@ export class History implements Iterable<Message> {
         loadedFrom: 0,
         loader: undefined,
         loading: undefined,
+        derived: [],
       },
       0,
     );
@@ -98,6 +101,7 @@ export class History implements Iterable<Message> {
         loadedFrom,
         loader: loadedFrom > 0 ? loader : undefined,
         loading: undefined,
+        derived: [],
       },
       length,
     );
@@ -121,6 +125,7 @@ export class History implements Iterable<Message> {
         loadedFrom: Math.min(store.loadedFrom, this.length),
         // A branch fills its own copy: loading the original does not reach it.
         loading: undefined,
+        derived: store.derived.slice(0, this.length),
       };
     }
     store.messages.push(message);
@@ -209,6 +214,26 @@ export class History implements Iterable<Message> {
       store.loading = undefined;
     }
     return this;
+  }
+
+  /**
+   * `make(message)` for the message at `index`, made once for every version of this history that
+   * shares the message (messages never change once appended): core's snapshots keep each message's
+   * JSON form here. One kind of value per history. Kept beside the messages: a WeakMap keyed by
+   * message measured no faster than making the value every time, its cost moved to the collector.
+   * @internal
+   */
+  derived<T>(index: number, make: (message: Message) => T): T {
+    const derived = this.store.derived;
+    let value = derived[index] as T | undefined;
+    if (value === undefined) {
+      const message = this.at(index);
+      if (message === undefined)
+        throw new RangeError(`no message at ${index} in a history of ${this.length}`);
+      value = make(message);
+      derived[index] = value;
+    }
+    return value;
   }
 
   /** A copy of the messages in [from, to). */

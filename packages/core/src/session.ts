@@ -3,7 +3,6 @@ import type { AgentEvent, EventData, EventType, NewEvent, StoredEvent } from "./
 import { EVENT_VERSION, sealEvents, toWellFormed } from "./events.js";
 import { type ExecutionFrame, findFrame, fold } from "./frame.js";
 import type { Journal } from "./journal.js";
-import { jsonData } from "./json-data.js";
 import { EVENT_FLOOR_BYTES, noteEvent, snapshotOf } from "./snapshot.js";
 import type { KeptThread } from "./thread-states.js";
 
@@ -195,16 +194,13 @@ export class ThreadSession {
     if ((events < policy.everyEvents && bytes < policy.everyBytes) || bytes < this.snapshotWaitBytes) {
       return undefined;
     }
-    const state = snapshotOf(root, policy.budget, this.sentSinceSnapshot);
-    // As JSON text: what the journal stores, and its size.
-    const json = state && JSON.stringify(state);
-    if (state === undefined || json === undefined || json.length > bytes * policy.sizeRatio) {
+    const snapshot = snapshotOf(root, policy.budget, this.sentSinceSnapshot);
+    if (snapshot === undefined || snapshot.bytes > bytes * policy.sizeRatio) {
       // Not now: too big for what was written since, or the history it must keep is not loaded.
-      this.snapshotWaitBytes = json?.length ?? bytes + policy.everyBytes;
+      this.snapshotWaitBytes = snapshot?.bytes ?? bytes + policy.everyBytes;
       return undefined;
     }
-    // What a journal reads back (no undefined fields), well-formed: in one walk, not a parse and a walk.
-    return this.eventOf(root, "snapshot", { state: jsonData(state, json) }, root.iteration);
+    return this.eventOf(root, "snapshot", { state: snapshot.state }, root.iteration);
   }
 
   private track(event: StoredEvent): void {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { resolvedAttachments } from "./attachments.js";
 import { historyWindow, windowLoaded } from "./compression.js";
-import { type EventOfType, SnapshotContentsSchema, type StoredEvent } from "./events.js";
+import { type EventOfType, type JsonValue, SnapshotContentsSchema, type StoredEvent } from "./events.js";
 import {
   type CallState,
   type ExecutionFrame,
@@ -13,6 +13,7 @@ import {
 } from "./frame.js";
 import { History } from "./history.js";
 import type { Journal, ReadRange } from "./journal.js";
+import { jsonData } from "./json-data.js";
 import type { Attachment, Message } from "./messages.js";
 import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 
@@ -108,17 +109,28 @@ const PLAIN_FIELDS = [
   "snapshotSeq",
 ] as const satisfies readonly (keyof ExecutionFrame)[];
 
+/** A snapshot's state, as plain JSON data (what a journal reads back), and the length of its JSON text. */
+export interface BuiltSnapshot {
+  readonly state: JsonValue;
+  readonly bytes: number;
+}
+
 /**
  * The snapshot of a thread's state for a `snapshot` event. `budget`: the most history tokens a
  * request can carry (the window minus the reserved output); the messages that fit it, and the user
  * messages their turns start with, are kept word for word, the others only by role and tokens.
  * `recent`: hashes sent since the previous snapshot, whose texts stay known.
+ *
+ * Each kept message is turned into JSON data once in its life (`plainMessage`, kept by
+ * `History.derived`): a long thread's snapshots keep mostly the same messages, and serializing them
+ * again for each one made snapshots a third of the executor's overhead at 1,000 iterations (core
+ * README). Only the rest of the state is serialized per snapshot; its size is summed from the parts.
  */
 export function snapshotOf(
   root: ExecutionFrame,
   budget: number,
   recent: ReadonlySet<string>,
-): SnapshotState | undefined {
+): BuiltSnapshot | undefined {
   const keep = new Set(recent);
   const frame = frameSnapshot(root, budget, keep);
   if (!frame) return undefined;
@@ -127,11 +139,49 @@ export function snapshotOf(
     const text = root.contents.get(hash);
     if (text !== undefined) contents.push([hash, text]);
   }
-  return { format: 1, tokenizer: root.messages.tokenizer.name, root: frame, contents };
+  const contentsJson = JSON.stringify(contents);
+  const tokenizer = root.messages.tokenizer.name;
+  const state: SnapshotState = {
+    format: 1,
+    tokenizer: tokenizer.toWellFormed(),
+    root: frame.snapshot,
+    contents: jsonData(contents, contentsJson) as [string, string][],
+  };
+  const bytes = STATE_JSON_BYTES + JSON.stringify(tokenizer).length + frame.bytes + contentsJson.length;
+  // Plain JSON data by construction: its parts are `jsonData` copies, well-formed strings and integers.
+  return { state: state as unknown as JsonValue, bytes };
+}
+
+/** The JSON text of a snapshot's state, less its values. */
+const STATE_JSON_BYTES = '{"format":1,"tokenizer":,"root":,"contents":}'.length;
+/** The JSON text of a frame's snapshot, less its values. */
+const FRAME_JSON_BYTES = '{"frame":,"history":{"roles":,"tokens":,"from":,"kept":[],"also":[]},"children":{}}'
+  .length;
+
+/** A message as JSON data, the length of its JSON text, and the hashes of the attachment data left to `contents`. */
+interface PlainMessage {
+  readonly data: JsonValue;
+  readonly bytes: number;
+  readonly hashes: readonly string[];
+}
+
+/** A message's JSON data for a snapshot (made once per message: `History.derived`). */
+function plainMessage(message: Message): PlainMessage {
+  const hashes: string[] = [];
+  const stripped = mapMessageAttachments(
+    message,
+    withoutData((hash) => hashes.push(hash)),
+  );
+  const json = JSON.stringify(stripped);
+  return { data: jsonData(stripped, json), bytes: json.length, hashes };
 }
 
 /** `undefined` when a message the snapshot must keep is not loaded (a window larger than the last snapshot's). */
-function frameSnapshot(frame: ExecutionFrame, budget: number, keep: Set<string>): FrameSnapshot | undefined {
+function frameSnapshot(
+  frame: ExecutionFrame,
+  budget: number,
+  keep: Set<string>,
+): { snapshot: FrameSnapshot; bytes: number } | undefined {
   const history = frame.messages;
   const window = historyWindow(history, budget);
   if (!windowLoaded(history, window)) return undefined;
@@ -139,24 +189,54 @@ function frameSnapshot(frame: ExecutionFrame, budget: number, keep: Set<string>)
   const counts = new Array<string>(history.length);
   for (let i = 0; i < history.length; i++) counts[i] = history.tokensAt(i).toString(36);
   const tokens = counts.join(",");
-  const strip = withoutData(keep);
-  const kept = history.slice(window.from).map((m) => mapMessageAttachments(m, strip));
-  const also = window.also.map((i): [number, Message] => [i, mapMessageAttachments(history.at(i)!, strip)]);
+  let bytes = FRAME_JSON_BYTES + JSON.stringify(roles).length + JSON.stringify(tokens).length;
+  bytes += String(window.from).length;
+  // Messages are objects, and so are their copies.
+  const kept: object[] = [];
+  for (let i = window.from; i < history.length; i++) {
+    const plain = history.derived(i, plainMessage);
+    for (const hash of plain.hashes) keep.add(hash);
+    kept.push(plain.data as object);
+    bytes += plain.bytes;
+  }
+  const also: [number, object][] = [];
+  for (const index of window.also) {
+    const plain = history.derived(index, plainMessage);
+    for (const hash of plain.hashes) keep.add(hash);
+    also.push([index, plain.data as object]);
+    // [index,message]
+    bytes += plain.bytes + String(index).length + 3;
+  }
+  // The commas between items.
+  bytes += Math.max(0, kept.length - 1) + Math.max(0, also.length - 1);
   const plain: Record<string, unknown> = {};
   for (const key of PLAIN_FIELDS) if (frame[key] !== undefined) plain[key] = frame[key];
   if (frame.turn) {
     for (const hash of frame.turn.system ?? []) keep.add(hash);
-    plain.turn = mapTurnAttachments(frame.turn, strip);
+    plain.turn = mapTurnAttachments(
+      frame.turn,
+      withoutData((hash) => keep.add(hash)),
+    );
   }
   plain.failures = [...frame.failures];
   plain.compressions = [...frame.compressions];
-  const children: Record<string, FrameSnapshot> = {};
+  const plainJson = JSON.stringify(plain);
+  bytes += plainJson.length;
+  const children: [string, FrameSnapshot][] = [];
   for (const [id, child] of Object.entries(frame.children)) {
     const snapshot = frameSnapshot(child, budget, keep);
     if (!snapshot) return undefined;
-    children[id] = snapshot;
+    children.push([id.toWellFormed(), snapshot.snapshot]);
+    // "id":child, and a comma after all but the last
+    bytes += JSON.stringify(id).length + 1 + snapshot.bytes + (children.length > 1 ? 1 : 0);
   }
-  return { frame: plain, history: { roles, tokens, from: window.from, kept, also }, children };
+  const snapshot: FrameSnapshot = {
+    frame: jsonData(plain, plainJson) as Record<string, unknown>,
+    history: { roles, tokens, from: window.from, kept, also },
+    // Own fields whatever the ids (a "__proto__" key assigned would set the prototype).
+    children: Object.fromEntries(children),
+  };
+  return { snapshot, bytes };
 }
 
 function roleCodes(history: History): string {
@@ -183,12 +263,12 @@ function mapTurnAttachments(turn: Turn, map: AttachmentsMap): Turn {
   return { ...turn, calls };
 }
 
-/** Attachments with their data left to the snapshot's contents (their hashes added to `keep`). */
-function withoutData(keep: Set<string>): AttachmentsMap {
+/** Attachments with their data left to the snapshot's contents (their hashes told to `keep`). */
+function withoutData(keep: (hash: string) => void): AttachmentsMap {
   return (attachments) =>
     attachments.map((a) => {
       if (a.hash === undefined || a.data === undefined) return a;
-      keep.add(a.hash);
+      keep(a.hash);
       const { data: _data, ...rest } = a;
       return rest;
     });
