@@ -11,14 +11,12 @@ import {
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { unsealed } from "./helpers.js";
+import { chartTool, PIXEL, unsealed } from "./helpers.js";
 
 // Images and files in a run's input: validated, journaled once per thread by content address, sent
 // whole to the model, restored exactly on resume, and counted in the context budget.
 
-/** A 1x1 PNG, and a 1024x768 PNG header (only the header matters for its size). */
-const PIXEL =
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+/** A 1024x768 PNG header (only the header matters for its size). */
 function pngOf(width: number, height: number): string {
   const header = Buffer.alloc(33);
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header, 0);
@@ -166,17 +164,7 @@ describe("attachment tokens", () => {
 });
 
 describe("images and files in a tool's result", () => {
-  const chart = tool({
-    name: "chart",
-    description: "Draws a chart",
-    input: z.object({ of: z.string() }),
-    idempotent: true,
-    run: ({ of }) =>
-      toolResult({
-        content: `chart of ${of} attached`,
-        attachments: [{ type: "image", mediaType: "image/png", data: PIXEL }],
-      }),
-  });
+  const chart = chartTool();
   const turns = [
     { toolCalls: [{ id: "c1", name: "chart", args: { of: "sales" } }] },
     { toolCalls: [{ id: "c2", name: "chart", args: { of: "costs" } }] },

@@ -6,7 +6,29 @@ import {
   type RunResult,
   readAll,
   type StoredEvent,
+  tool,
+  toolResult,
 } from "@loom/core";
+import { z } from "zod";
+
+/** A 1x1 PNG, base64. */
+export const PIXEL =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+/** A tool whose result is a text (`content(of)`) and `PIXEL` as an image. */
+export function chartTool(content: (of: string) => string = (of) => `chart of ${of} attached`) {
+  return tool({
+    name: "chart",
+    description: "Draws a chart",
+    input: z.object({ of: z.string() }),
+    idempotent: true,
+    run: ({ of }) =>
+      toolResult({
+        content: content(of),
+        attachments: [{ type: "image", mediaType: "image/png", data: PIXEL }],
+      }),
+  });
+}
 
 /** An event as a journal's `append` takes it (a stored event copied into another journal). */
 export const unsealed = ({ threadId: _t, seq: _s, ...rest }: StoredEvent) => rest as NewEvent;

@@ -5,16 +5,13 @@ import {
   MemoryJournal,
   readAll,
   type StoredEvent,
-  tool,
-  toolResult,
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
 import { History } from "../src/history.js";
 import type { Message } from "../src/messages.js";
 import { snapshotOf } from "../src/snapshot.js";
-import { approvingAll } from "./helpers.js";
+import { approvingAll, chartTool, PIXEL } from "./helpers.js";
 import { type Ledger, scenarios } from "./scenarios.js";
 
 // A snapshot's state is built from each kept message's JSON data, made once per message, and its
@@ -24,23 +21,10 @@ const THREAD = "size-thread";
 /** The whole history kept word for word; a window of a few messages (kept from a cut, plus the user messages turns start with). */
 const BUDGETS = [1e9, 60, 200];
 
-const PIXEL =
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
-
 /** A thread with images in its input and in tool results, quotes and newlines to escape, and turns of several messages. */
 async function withAttachments(): Promise<StoredEvent[]> {
   const journal = new MemoryJournal();
-  const chart = tool({
-    name: "chart",
-    description: "Draws a chart",
-    input: z.object({ of: z.string() }),
-    idempotent: true,
-    run: ({ of }) =>
-      toolResult({
-        content: `chart of "${of}"\nattached`,
-        attachments: [{ type: "image", mediaType: "image/png", data: PIXEL }],
-      }),
-  });
+  const chart = chartTool((of) => `chart of "${of}"\nattached`);
   const provider = new ScriptedProvider([
     { toolCalls: [{ id: "c1", name: "chart", args: { of: "sales" } }] },
     { text: 'One "chart".\n\tDone — ✓' },
