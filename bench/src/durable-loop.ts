@@ -4,6 +4,7 @@
 //   journal-postgres           vs  one commit: a one-row INSERT in its own transaction, same server
 //   journal-fs fsync "always"  vs  one raw appendFile + fsync of one line, same disk
 //   journal-fs fsync "never"   vs  the same loop on MemoryJournal
+//   journal-fs fsync "batch"   vs  one raw appendFile + fsync (the default mode, the same promise as "always")
 // journal-postgres runs on the pool it makes itself (node-postgres's pipeline mode, so an append made
 // behind one in flight goes out at once: ADR 0016), and once more on a pool passed in without it.
 // Rounds interleave every measurement (a shared, noisy machine); figures are medians of rounds, after
@@ -445,6 +446,18 @@ try {
     await alwaysEffects.close();
     note("fs-always-effects", alwaysEffectsRun.us);
     appendsPer["fs-always-effects"] = alwaysEffectsRun.appendsPerIteration;
+    // The default mode: the same promise as "always", its fsyncs in libuv's pool (shared between
+    // appends that wait at once) and its writes extending the file (journal-fs README).
+    for (const [name, theTool] of [
+      ["fs-batch", add],
+      ["fs-batch-effects", addWithEffects],
+    ] as const) {
+      const batch = new FsJournal({ dir: join(dir, `${name}-${round}`), fsync: "batch" });
+      const batchRun = await loop(batch, theTool);
+      await batch.close();
+      note(name, batchRun.us);
+      appendsPer[name] = batchRun.appendsPerIteration;
+    }
     note("memory", (await backToBack(new MemoryJournal())).us);
     const memoryEffects = await backToBack(new MemoryJournal(), addWithEffects);
     note("memory-effects", memoryEffects.us);
@@ -486,6 +499,14 @@ try {
     appendsPer["fs-always"],
   );
   line('journal-fs fsync "never"', m("fs-never"), "MemoryJournal loop", m("memory"), 2);
+  line(
+    'journal-fs fsync "batch"',
+    m("fs-batch"),
+    "appendFile + fsync",
+    m("fsync"),
+    1.5,
+    appendsPer["fs-batch"],
+  );
   console.log(
     "the same tool as one with effects (not readOnly): its turn waits for its tool.started to be durable (ADR 0010):",
   );
@@ -506,6 +527,14 @@ try {
     appendsPer["fs-always-effects"],
   );
   line('journal-fs fsync "never"', m("fs-never-effects"), "MemoryJournal loop, same", m("memory-effects"), 2);
+  line(
+    'journal-fs fsync "batch"',
+    m("fs-batch-effects"),
+    "appendFile + fsync",
+    m("fsync"),
+    1.5,
+    appendsPer["fs-batch-effects"],
+  );
   // The loops without waits measured in the same round, as ratios: how far apart rounds land.
   const perRound = (name: string, base: string) =>
     rows[name]!.map((us, i) => us / rows[base]![i]!).sort((a, b) => a - b);
