@@ -20,6 +20,8 @@ interface HistoryStore {
   loading: Promise<void> | undefined;
   /** What `derived` made for each message, by index. */
   derived: unknown[];
+  /** Every slot of `derived` below this is empty (see `forgetDerived`). */
+  derivedFrom: number;
 }
 
 /** What a snapshot keeps of a history: every message's role and tokens, and the loaded messages. */
@@ -61,6 +63,7 @@ export class History implements Iterable<Message> {
         loader: undefined,
         loading: undefined,
         derived: [],
+        derivedFrom: 0,
       },
       0,
     );
@@ -102,6 +105,7 @@ export class History implements Iterable<Message> {
         loader: loadedFrom > 0 ? loader : undefined,
         loading: undefined,
         derived: [],
+        derivedFrom: 0,
       },
       length,
     );
@@ -126,6 +130,7 @@ export class History implements Iterable<Message> {
         // A branch fills its own copy: loading the original does not reach it.
         loading: undefined,
         derived: store.derived.slice(0, this.length),
+        derivedFrom: Math.min(store.derivedFrom, this.length),
       };
     }
     store.messages.push(message);
@@ -234,6 +239,19 @@ export class History implements Iterable<Message> {
       derived[index] = value;
     }
     return value;
+  }
+
+  /**
+   * Lets go of what `derived` made for the messages before `index` (older than any snapshot will
+   * keep again): made again if asked for. Without it, a long thread would hold a second copy of
+   * every message that was ever in a snapshot's window.
+   * @internal
+   */
+  forgetDerived(index: number): void {
+    const store = this.store;
+    const end = Math.min(index, store.derived.length);
+    for (let i = store.derivedFrom; i < end; i++) store.derived[i] = undefined;
+    store.derivedFrom = Math.max(store.derivedFrom, end);
   }
 
   /** A copy of the messages in [from, to). */

@@ -8,6 +8,7 @@ import {
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { historyWindow } from "../src/compression.js";
 import { History } from "../src/history.js";
 import type { Message } from "../src/messages.js";
 import { snapshotOf } from "../src/snapshot.js";
@@ -164,5 +165,43 @@ describe("History.derived: a value made once per message", () => {
     expect(longer.derived(2, make)).toEqual({ of: "c" });
     expect(made).toEqual(["a", "c", "d"]);
     expect(() => base.derived(5, make)).toThrow(RangeError);
+  });
+
+  it("lets go of the values before an index, and makes them again if asked", () => {
+    let made = 0;
+    const make = (m: Message) => ({ of: m.content, n: made++ });
+    const history = History.of([
+      { role: "user", content: "a" },
+      { role: "assistant", content: "b" },
+      { role: "user", content: "c" },
+    ]);
+    for (let i = 0; i < 3; i++) history.derived(i, make);
+    history.forgetDerived(2);
+    expect(history.derived(2, make)).toEqual({ of: "c", n: 2 });
+    expect(history.derived(0, make)).toEqual({ of: "a", n: 3 });
+  });
+
+  it("is let go of below a snapshot's window once the snapshot is built", async () => {
+    // A chat of four turns: the window of 60 tokens holds the last.
+    const journal = new MemoryJournal();
+    const answers = [1, 2, 3, 4].map((n) => ({ text: `Answer ${n}: ${"words ".repeat(30)}` }));
+    const agent = createAgent({ journal, provider: new ScriptedProvider(answers) });
+    for (const n of [1, 2, 3, 4]) await agent.run(`Question ${n}`, { threadId: THREAD });
+    const frame = foldAll(THREAD, await readAll(journal, THREAD));
+    const history = frame.messages;
+    const window = historyWindow(history, 60);
+    const oldest = Math.min(window.from, ...window.also);
+    expect(oldest).toBeGreaterThan(1);
+    // A snapshot of the whole history makes every message's value, one of the window lets go of the older.
+    snapshotOf(frame, 1e9, new Set());
+    snapshotOf(frame, 60, new Set());
+    const made: number[] = [];
+    const probe = (index: number) => (m: Message) => {
+      made.push(index);
+      return { role: m.role, content: m.content };
+    };
+    for (let i = 0; i < history.length; i++) history.derived(i, probe(i));
+    // Made again: the messages before the window, and only those.
+    expect(made).toEqual([...Array(oldest).keys()]);
   });
 });
