@@ -20,8 +20,9 @@ interface HistoryStore {
   loading: Promise<void> | undefined;
   /** What `derived` made for each message, by index. */
   derived: unknown[];
-  /** Every slot of `derived` below this is empty (see `forgetDerived`). */
+  /** Every slot of `derived` below this is empty but those at `derivedSpared` (see `forgetDerived`). */
   derivedFrom: number;
+  derivedSpared: number[];
 }
 
 /** What a snapshot keeps of a history: every message's role and tokens, and the loaded messages. */
@@ -64,6 +65,7 @@ export class History implements Iterable<Message> {
         loading: undefined,
         derived: [],
         derivedFrom: 0,
+        derivedSpared: [],
       },
       0,
     );
@@ -106,6 +108,7 @@ export class History implements Iterable<Message> {
         loading: undefined,
         derived: [],
         derivedFrom: 0,
+        derivedSpared: [],
       },
       length,
     );
@@ -131,6 +134,7 @@ export class History implements Iterable<Message> {
         loading: undefined,
         derived: store.derived.slice(0, this.length),
         derivedFrom: Math.min(store.derivedFrom, this.length),
+        derivedSpared: store.derivedSpared.filter((i) => i < this.length),
       };
     }
     store.messages.push(message);
@@ -242,16 +246,27 @@ export class History implements Iterable<Message> {
   }
 
   /**
-   * Lets go of what `derived` made for the messages before `index` (older than any snapshot will
-   * keep again): made again if asked for. Without it, a long thread would hold a second copy of
-   * every message that was ever in a snapshot's window.
+   * Lets go of what `derived` made for the messages before `index`, but those at `except` (older
+   * than any snapshot will keep again, but the user messages it keeps besides): made again if asked
+   * for. Without it, a long thread would hold a second copy of every message that was ever in a
+   * snapshot's window.
    * @internal
    */
-  forgetDerived(index: number): void {
+  forgetDerived(index: number, except: readonly number[] = []): void {
     const store = this.store;
     const end = Math.min(index, store.derived.length);
-    for (let i = store.derivedFrom; i < end; i++) store.derived[i] = undefined;
-    store.derivedFrom = Math.max(store.derivedFrom, end);
+    if (end <= store.derivedFrom) return;
+    const spared: number[] = [];
+    for (const i of store.derivedSpared) {
+      if (except.includes(i)) spared.push(i);
+      else store.derived[i] = undefined;
+    }
+    for (let i = store.derivedFrom; i < end; i++) {
+      if (except.includes(i)) spared.push(i);
+      else store.derived[i] = undefined;
+    }
+    store.derivedFrom = end;
+    store.derivedSpared = spared;
   }
 
   /** A copy of the messages in [from, to). */

@@ -209,8 +209,8 @@ function frameSnapshot(
   }
   // The commas between items.
   bytes += Math.max(0, kept.length - 1) + Math.max(0, also.length - 1);
-  // The window only moves forward: the messages before it are not kept word for word again.
-  history.forgetDerived(Math.min(window.from, ...window.also));
+  // The window only moves forward: the messages before it, but those at `also`, are not kept again.
+  history.forgetDerived(window.from, window.also);
   const plain: Record<string, unknown> = {};
   for (const key of PLAIN_FIELDS) if (frame[key] !== undefined) plain[key] = frame[key];
   if (frame.turn) {

@@ -176,9 +176,13 @@ describe("History.derived: a value made once per message", () => {
       { role: "user", content: "c" },
     ]);
     for (let i = 0; i < 3; i++) history.derived(i, make);
-    history.forgetDerived(2);
+    history.forgetDerived(2, [0]);
     expect(history.derived(2, make)).toEqual({ of: "c", n: 2 });
-    expect(history.derived(0, make)).toEqual({ of: "a", n: 3 });
+    // Spared, then let go of once it is no longer spared.
+    expect(history.derived(0, make)).toEqual({ of: "a", n: 0 });
+    expect(history.derived(1, make)).toEqual({ of: "b", n: 3 });
+    history.forgetDerived(3);
+    expect(history.derived(0, make)).toEqual({ of: "a", n: 4 });
   });
 
   it("is let go of below a snapshot's window once the snapshot is built", async () => {
@@ -190,8 +194,8 @@ describe("History.derived: a value made once per message", () => {
     const frame = foldAll(THREAD, await readAll(journal, THREAD));
     const history = frame.messages;
     const window = historyWindow(history, 60);
-    const oldest = Math.min(window.from, ...window.also);
-    expect(oldest).toBeGreaterThan(1);
+    const before = [...Array(window.from).keys()].filter((i) => !window.also.includes(i));
+    expect(before.length).toBeGreaterThan(1);
     // A snapshot of the whole history makes every message's value, one of the window lets go of the older.
     snapshotOf(frame, 1e9, new Set());
     snapshotOf(frame, 60, new Set());
@@ -201,7 +205,35 @@ describe("History.derived: a value made once per message", () => {
       return { role: m.role, content: m.content };
     };
     for (let i = 0; i < history.length; i++) history.derived(i, probe(i));
-    // Made again: the messages before the window, and only those.
-    expect(made).toEqual([...Array(oldest).keys()]);
+    // Made again: the messages before the window but the user messages it keeps, and only those.
+    expect(made).toEqual(before);
+  });
+
+  it("is let go of in one long run too, whose first user message every snapshot keeps", async () => {
+    const journal = new MemoryJournal();
+    const turns = [...Array(12).keys()].map((i) => ({
+      text: `Step ${i}: ${"words ".repeat(20)}`,
+      toolCalls: [{ id: `c${i}`, name: "chart", args: { of: `s${i}` } }],
+    }));
+    const agent = createAgent({
+      journal,
+      tools: [chartTool()],
+      provider: new ScriptedProvider([...turns, { text: "Done." }]),
+    });
+    await agent.run("Chart all", { threadId: THREAD });
+    const frame = foldAll(THREAD, await readAll(journal, THREAD));
+    const history = frame.messages;
+    const window = historyWindow(history, 200);
+    expect(window.also).toEqual([0]);
+    snapshotOf(frame, 1e9, new Set());
+    snapshotOf(frame, 200, new Set());
+    const made: number[] = [];
+    for (let i = 0; i < history.length; i++) {
+      history.derived(i, (m) => {
+        made.push(i);
+        return m;
+      });
+    }
+    expect(made).toEqual([...Array(window.from).keys()].slice(1));
   });
 });
