@@ -191,22 +191,21 @@ function frameSnapshot(
   const tokens = counts.join(",");
   let bytes = FRAME_JSON_BYTES + JSON.stringify(roles).length + JSON.stringify(tokens).length;
   bytes += String(window.from).length;
-  // Messages are objects, and so are their copies.
-  const kept: object[] = [];
-  for (let i = window.from; i < history.length; i++) {
-    const plain = history.derived(i, plainMessage);
-    for (const hash of plain.hashes) keep.add(hash);
-    kept.push(plain.data as object);
-    bytes += plain.bytes;
-  }
-  const also: [number, object][] = [];
-  for (const index of window.also) {
+  /** The message at `index` as JSON data, its length counted and its attachments' hashes kept. */
+  const take = (index: number): object => {
     const plain = history.derived(index, plainMessage);
     for (const hash of plain.hashes) keep.add(hash);
-    also.push([index, plain.data as object]);
-    // [index,message]
-    bytes += plain.bytes + String(index).length + 3;
-  }
+    bytes += plain.bytes;
+    // Messages are objects, and so are their copies.
+    return plain.data as object;
+  };
+  const kept: object[] = [];
+  for (let i = window.from; i < history.length; i++) kept.push(take(i));
+  // Each as [index,message].
+  const also = window.also.map((index): [number, object] => {
+    bytes += String(index).length + 3;
+    return [index, take(index)];
+  });
   // The commas between items.
   bytes += Math.max(0, kept.length - 1) + Math.max(0, also.length - 1);
   // The window only moves forward: the messages before it, but those at `also`, are not kept again.
