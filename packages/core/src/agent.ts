@@ -7,10 +7,12 @@ import { resolveDecisions } from "./decisions.js";
 import {
   ConfigError,
   HookError,
+  JournalError,
   ResumeError,
   RunCancelledError,
   RunFailedError,
   ThreadBusyError,
+  ThreadLeaseLostError,
 } from "./errors.js";
 import { type AgentEvent, type TraceContext, TraceContextSchema } from "./events.js";
 import { type ExecutionFrame, type PendingApproval, pendingApprovals } from "./frame.js";
@@ -20,6 +22,7 @@ import {
   type Decision,
   FrameDriver,
   type FrameOutcome,
+  reasonOf,
   SUB_AGENT,
   type SubAgent,
 } from "./frame-driver.js";
@@ -199,8 +202,21 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     (async () => {
       // Owner first: nothing is read, called or run before this process holds the thread.
       const lease = await acquireThread(journal, threadId);
+      const lost = lease.lost;
       try {
-        return await runOwned(threadId, signal, emit, prepare);
+        return await runOwned(
+          threadId,
+          lost && signal ? AbortSignal.any([signal, lost]) : (lost ?? signal),
+          emit,
+          prepare,
+          lost,
+        );
+      } catch (error) {
+        // The loss stopped the run (its signal), or another owner's write refused this one's.
+        if (lost?.aborted && (RunCancelledError.isInstance(error) || JournalError.isInstance(error))) {
+          throw new ThreadLeaseLostError(threadId, reasonOf(lost), { cause: error });
+        }
+        throw error;
       } finally {
         await lease.release();
       }
@@ -211,6 +227,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     signal: AbortSignal | undefined,
     emit: (event: AgentEvent) => void,
     prepare: (root: ExecutionFrame) => Prepared,
+    lost: AbortSignal | undefined,
   ): Promise<RunResult> => {
     const { frame: root, last } = await loadKept(journal, threadId, kept.take(threadId, runtime.tokenizer), {
       tokenizer: runtime.tokenizer,
@@ -218,12 +235,13 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     const { runId, decisions, input, attachments, trace } = prepare(root);
     const session = new ThreadSession(journal, threadId, root, runId, emit, now, runtime.snapshots, last);
     try {
-      return await drive(session, root, decisions, input, attachments ?? [], signal, threadId, trace);
+      return await drive(session, root, decisions, input, attachments ?? [], signal, threadId, trace, lost);
     } finally {
-      // Nothing is written after the lease is given up: what is staged goes out now, or never.
+      // Nothing is written after the lease is given up: what is staged goes out now, or never. After a
+      // loss too: `expectedSeq` refuses it if another owner wrote first.
       await session.close();
       const state = session.kept();
-      if (state) kept.keep(threadId, state);
+      if (state && !lost?.aborted) kept.keep(threadId, state);
     }
   };
 
@@ -236,6 +254,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     signal: AbortSignal | undefined,
     threadId: string,
     trace: TraceContext | undefined,
+    lost: AbortSignal | undefined,
   ): Promise<RunResult> => {
     // A resume shows in the journal: it rides with the first append of the resumed run.
     const resumed = input === undefined ? resumeReason(root, decisions) : undefined;
@@ -260,7 +279,8 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     try {
       outcome = await new FrameDriver(session, runtime, "root", decisions, controller).drive();
     } catch (error) {
-      if (RunCancelledError.isInstance(error)) {
+      // A run stopped by its lost lease journals nothing: the thread may be another owner's now.
+      if (RunCancelledError.isInstance(error) && !lost?.aborted) {
         await session.append([session.event(session.root, "run.cancelled", { reason: error.message })]);
       }
       throw error;

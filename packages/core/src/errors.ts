@@ -200,6 +200,27 @@ export class RunCancelledError extends LoomError {
   }
 }
 
+/**
+ * The run stopped because this process lost its lease on the thread (the journal said so through
+ * `ThreadLease.lost`: a Postgres lease's connection broke). From then on the run started nothing:
+ * no model call, no tool, no retry; a tool in flight was told to stop through its signal. Nothing
+ * was journaled for the stop (another owner may hold the thread now): the thread reads as if this
+ * process had died there, and `resume` finishes it once the thread is free.
+ */
+export class ThreadLeaseLostError extends LoomError {
+  declare readonly code: "thread_lease_lost";
+  readonly threadId: string;
+
+  constructor(threadId: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      "thread_lease_lost",
+      `Run on thread "${threadId}" stopped: this process lost its lease on the thread (${reason}). Nothing more was started, and nothing was journaled for the stop; another owner may hold the thread now. Call resume("${threadId}") once it is free: completed calls are not run again.`,
+      options,
+    );
+    this.threadId = threadId;
+  }
+}
+
 /** `resume` cannot continue a thread as asked (missing thread, missing or unknown decisions). */
 export class ResumeError extends LoomError {
   declare readonly code: "thread_not_found" | "invalid_decision" | "thread_busy" | "thread_finished";

@@ -898,7 +898,7 @@ function storedFailure(f: ExecutionFrame): RunFailedError {
   return new RunFailedError(error.code as RunFailureCode, f.threadId, error.message);
 }
 
-function reasonOf(signal: AbortSignal): string {
+export function reasonOf(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason.message;
   return reason === undefined ? "aborted" : String(reason);

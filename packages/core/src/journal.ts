@@ -36,6 +36,13 @@ export interface ReadRange {
  */
 export interface ThreadLease {
   readonly threadId: string;
+  /**
+   * Aborts when the journal learns the lease is gone while its owner still runs (a Postgres lease's
+   * connection broke): another owner may take the thread from then on. A run stops at once, starts
+   * nothing more and raises `ThreadLeaseLostError`. Optional: a journal whose leases are lost only
+   * with their process leaves it out.
+   */
+  readonly lost?: AbortSignal;
   /** Gives the thread up. Safe to call twice. */
   release(): Promise<void>;
 }
@@ -107,7 +114,7 @@ export async function acquireThread(journal: Journal, threadId: string): Promise
     await hold.release();
     throw error;
   }
-  return hold;
+  return lease?.lost ? { ...hold, lost: lease.lost } : hold;
 }
 
 /**

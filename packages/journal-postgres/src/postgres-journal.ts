@@ -45,6 +45,13 @@ const STATEMENTS_VERSION = 6;
 /** Random bytes drawn at once for append tokens (`nextAppendToken`), 8 per append. */
 const TOKEN_BYTES = 8 * 256;
 
+/** A thread leased through `acquire`: its lock (undefined while it is being taken). */
+interface Lease {
+  held: HeldThreadLock | undefined;
+  /** Aborted when the journal closes with the lease still held. */
+  readonly closed: AbortController;
+}
+
 interface ThreadRow {
   readonly thread_id: string;
   readonly last_seq: number;
@@ -81,8 +88,8 @@ export class PostgresJournal implements Journal {
   /** The schema is known to be migrated (or `migrate: false`): an append need not wait a turn for it. */
   private migrated: boolean;
   private hub: NotificationHub | undefined;
-  /** Threads leased through `acquire` (the lock is undefined while it is being taken). */
-  private readonly leases = new Map<string, { held: HeldThreadLock | undefined }>();
+  /** Threads leased through `acquire`. */
+  private readonly leases = new Map<string, Lease>();
   private closed = false;
   /** Appends and forks under way, which close() waits for. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -167,8 +174,9 @@ export class PostgresJournal implements Journal {
    * Takes the thread for one owner until `release()`: a session advisory lock on a connection of the
    * pool kept for the lease (size the pool for it). Any other `acquire` of the thread, from any
    * process or journal, raises `ThreadBusyError` naming the session that holds it. When the owner
-   * dies, Postgres ends its session and the lock goes with it. If the lease's connection breaks, the
-   * lease is lost silently: appends still go through `expectedSeq`, which fences a second writer.
+   * dies, Postgres ends its session and the lock goes with it. If the lease's connection breaks, or
+   * the journal is closed, while the owner still runs, `lost` aborts (core's run stops, raising
+   * `ThreadLeaseLostError`); appends go through `expectedSeq` in any case, which fences a second writer.
    */
   async acquire(threadId: string): Promise<ThreadLease> {
     this.checkOpen();
@@ -176,7 +184,7 @@ export class PostgresJournal implements Journal {
     if (this.leases.has(threadId)) {
       throw ThreadBusyError.owned(threadId, `another lease of this PostgresJournal (process ${process.pid})`);
     }
-    const lease: { held: HeldThreadLock | undefined } = { held: undefined };
+    const lease: Lease = { held: undefined, closed: new AbortController() };
     this.leases.set(threadId, lease);
     try {
       lease.held = await holdThreadLock(this.pool, threadLockName(this.schema, threadId), threadId);
@@ -191,6 +199,7 @@ export class PostgresJournal implements Journal {
     let released: Promise<void> | undefined;
     return {
       threadId,
+      lost: AbortSignal.any([lease.held.lost, lease.closed.signal]),
       release: () => {
         if (this.leases.get(threadId) === lease) this.leases.delete(threadId);
         released ??= lease.held!.release();
@@ -522,6 +531,7 @@ export class PostgresJournal implements Journal {
     // Leases end with the journal; one still being taken lets go once it has its lock.
     const leases = [...this.leases.values()];
     this.leases.clear();
+    for (const lease of leases) lease.closed.abort(new Error("the journal was closed"));
     await Promise.all(leases.map((lease) => lease.held?.release()));
     // Appends and forks called before close() finish first: pool.end() leaves a query that waits
     // for a connection waiting forever, so such an append would neither resolve nor reject.

@@ -8,8 +8,11 @@ export function threadLockName(schema: string, threadId: string): string {
 
 /** A thread's session advisory lock, held on one connection until `release()`. */
 export interface HeldThreadLock {
-  /** The connection broke while the lock was held: Postgres dropped the lock with the session. */
-  readonly lost: boolean;
+  /**
+   * Aborts when the connection breaks while the lock is held (Postgres dropped the lock with the
+   * session), its reason an `Error` saying so. Never aborted by `release()`.
+   */
+  readonly lost: AbortSignal;
   /** Unlocks and returns the connection to the pool (or discards it if it broke). Safe to call twice. */
   release(): Promise<void>;
 }
@@ -26,11 +29,19 @@ export async function holdThreadLock(
   threadId: string,
 ): Promise<HeldThreadLock> {
   const client = await pool.connect();
-  let lost = false;
-  const onError = () => {
-    lost = true;
+  const lost = new AbortController();
+  const onError = (error?: Error) => {
+    if (lost.signal.aborted) return;
+    const why = error?.message ? `: ${error.message}` : "";
+    lost.abort(new Error(`its PostgreSQL connection broke${why}`));
+  };
+  const onEnd = () => onError();
+  const stopListening = () => {
+    client.off("error", onError);
+    client.off("end", onEnd);
   };
   client.on("error", onError);
+  client.on("end", onEnd);
   let locked: boolean;
   try {
     const { rows } = await client.query<{ locked: boolean }>(
@@ -39,29 +50,27 @@ export async function holdThreadLock(
     );
     locked = rows[0]?.locked === true;
   } catch (error) {
-    client.off("error", onError);
+    stopListening();
     client.release(true);
     throw error;
   }
   if (!locked) {
-    client.off("error", onError);
+    stopListening();
     client.release();
     throw ThreadBusyError.owned(threadId, await describeHolder(pool, lockName));
   }
   let released: Promise<void> | undefined;
   return {
-    get lost() {
-      return lost;
-    },
+    lost: lost.signal,
     release: () => {
       released ??= (async () => {
-        let broken = lost;
+        let broken = lost.signal.aborted;
         if (!broken) {
           await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [lockName]).catch(() => {
             broken = true;
           });
         }
-        client.off("error", onError);
+        stopListening();
         // A connection that broke, or failed to unlock, is discarded: closing it drops the lock.
         client.release(broken ? true : undefined);
       })();

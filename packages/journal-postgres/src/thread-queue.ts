@@ -341,8 +341,8 @@ export class ThreadQueue {
           : await this.resumeJob(agent, data);
       return toOutcome(result, job.id);
     } catch (error) {
-      // Worth another attempt: another owner holds the thread, another writer got in first, or a
-      // connection or a provider failed. The journal keeps every step, so the retry continues from where
+      // Worth another attempt: another owner holds the thread, another writer got in first, the
+      // run lost its lease (ThreadLeaseLostError, thrown on), or a connection or a provider failed. The journal keeps every step, so the retry continues from where
       // this stopped. Checked before ResumeError, which ThreadBusyError extends. A thread whose
       // unfinished run must be resumed, not run again, is final.
       if (

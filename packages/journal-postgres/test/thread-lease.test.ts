@@ -53,8 +53,16 @@ it("loses the lease when its connection is terminated: the next acquire gets the
   const lease = await first.acquire("t2");
   const holder = await lockHolder("t2");
   expect(ThreadBusyError.isInstance(await second.acquire("t2").catch((e: unknown) => e))).toBe(true);
+  expect(lease.lost?.aborted).toBe(false);
+  const told = new Promise<unknown>((resolve) =>
+    lease.lost?.addEventListener("abort", () => resolve(lease.lost?.reason), { once: true }),
+  );
 
   await admin.query("SELECT pg_terminate_backend($1)", [holder]);
+  // The owner is told: its run stops (ThreadLeaseLostError) before another owner can be far along.
+  const reason = await told;
+  expect(reason).toBeInstanceOf(Error);
+  expect((reason as Error).message).toMatch(/^its PostgreSQL connection broke: terminating connection/);
   let next: Awaited<ReturnType<typeof second.acquire>> | undefined;
   const started = performance.now();
   // The backend is gone once pg_terminate_backend's signal lands; that takes milliseconds.
@@ -71,11 +79,30 @@ it("loses the lease when its connection is terminated: the next acquire gets the
   await second.close();
 });
 
+it("does not say a lease was lost when it was given up, nor when another journal's lease was lost", async () => {
+  const journal = journalIn(schema);
+  const other = journalIn(schema);
+  const lease = await journal.acquire("t5");
+  const kept = await other.acquire("t6");
+  await admin.query("SELECT pg_terminate_backend($1)", [await lockHolder("t6")]);
+  await new Promise<void>((resolve) => kept.lost?.addEventListener("abort", () => resolve(), { once: true }));
+  expect(lease.lost?.aborted).toBe(false);
+  await lease.release();
+  // The released connection went back to the pool; closing the pool ends it, which is not a loss.
+  await journal.close();
+  expect(lease.lost?.aborted).toBe(false);
+  await kept.release();
+  await other.close();
+});
+
 it("frees a journal's leases when it closes", async () => {
   const first = journalIn(schema);
-  await first.acquire("t3");
+  const lease = await first.acquire("t3");
   await first.acquire("t4");
   await first.close();
+  // Its owner is told: the thread may be another's from now on.
+  expect(lease.lost?.aborted).toBe(true);
+  expect(lease.lost?.reason).toEqual(new Error("the journal was closed"));
   const second = journalIn(schema);
   await (await second.acquire("t3")).release();
   await (await second.acquire("t4")).release();

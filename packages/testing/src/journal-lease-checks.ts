@@ -107,6 +107,33 @@ export const LEASE_CHECKS: readonly JournalCheck[] = [
     }),
   },
   {
+    id: "leases.lost-signal",
+    title:
+      "gives a lease's `lost`, when it has one, as an AbortSignal that neither holding, writing nor releasing aborts",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      const lease = await journal.acquire("t-lease");
+      const other = await journal.acquire("t-lease-b");
+      if (lease.lost === undefined) {
+        await lease.release();
+        await other.release();
+        throw new CheckSkipped(
+          "its leases have no `lost` signal (optional: leases lost only with their process)",
+        );
+      }
+      equal(lease.lost instanceof AbortSignal, true, "lease.lost is an AbortSignal");
+      await journal.append("t-lease", sampleEvents(2), -1);
+      await other.release();
+      equal(
+        lease.lost.aborted,
+        false,
+        "lost.aborted while held, after an append and another lease's release",
+      );
+      await lease.release();
+      equal(lease.lost.aborted, false, "lost.aborted after release()");
+    }),
+  },
+  {
     id: "leases.across-processes",
     title:
       "refuses a thread leased by another process (thread_busy), and takes it over promptly once that process is killed",

@@ -107,6 +107,12 @@ const FLAWS: [keyof Flaws, string, readonly string[], readonly string[]][] = [
     IN_PROCESS,
   ],
   ["leasesInProcess", "leases that hold within one process only", ["leases.across-processes"], ["leases."]],
+  [
+    "lostOnRelease",
+    "a lease that says it was lost when it was released",
+    ["leases.lost-signal"],
+    ["leases."],
+  ],
 ];
 
 describe("journalConformance fails each flawed journal", () => {
@@ -124,6 +130,8 @@ describe("journalConformance fails each flawed journal", () => {
 
 /** Why the pipelining check skips a journal without `pipelinesAppends`. */
 const NOT_PIPELINED = "this journal does not pipeline appends (pipelinesAppends is optional in v1)";
+/** Why the lease-loss check skips a journal whose leases have no `lost` signal. */
+const NO_LOST_SIGNAL = "its leases have no `lost` signal (optional: leases lost only with their process)";
 
 describe("what the kit reports about the factory it got", () => {
   it("fails the durability and cross-process checks of a plain journal function (the first API), naming the fix", async () => {
@@ -144,6 +152,10 @@ describe("what the kit reports about the factory it got", () => {
     expect(skipped.map((r) => [r.id, r.reason])).toEqual([
       ["pipelining.behind-in-flight", NOT_PIPELINED],
       ["corruption.detected", "the factory has no corrupt(storage, at) hook"],
+      [
+        "leases.lost-signal",
+        "its leases have no `lost` signal (optional: leases lost only with their process)",
+      ],
       ["leases.across-processes", "it needs processModule (see processes.*)"],
     ]);
     expect(report.results.filter((r) => r.status === "passed")).toHaveLength(
@@ -179,15 +191,19 @@ describe("what the kit reports about the factory it got", () => {
     expect(skipped.map((r) => [r.id, r.reason])).toEqual(
       report.results
         .filter((r) =>
-          /^(durability|corruption|processes|pipelining)\.|^leases\.across-processes$/.test(r.id),
+          /^(durability|corruption|processes|pipelining)\.|^leases\.(across-processes|lost-signal)$/.test(
+            r.id,
+          ),
         )
         .map((r) => [
           r.id,
           r.id.startsWith("pipelining.")
             ? NOT_PIPELINED
-            : `skipped by declaration: ${/^(durability|corruption)\./.test(r.id) ? "in memory" : "one process"}`,
+            : r.id === "leases.lost-signal"
+              ? NO_LOST_SIGNAL
+              : `skipped by declaration: ${/^(durability|corruption)\./.test(r.id) ? "in memory" : "one process"}`,
         ]),
     );
-    expect(skipped.length).toBe(12);
+    expect(skipped.length).toBe(13);
   });
 });

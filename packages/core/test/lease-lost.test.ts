@@ -1,0 +1,194 @@
+import {
+  createAgent,
+  MemoryJournal,
+  RunCancelledError,
+  readAll,
+  type StoredEvent,
+  type ThreadLease,
+  ThreadLeaseLostError,
+  tool,
+} from "@loom/core";
+import { ScriptedProvider } from "@loom/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { unsealed } from "./helpers.js";
+
+// A lease the journal says it lost (a Postgres lease's connection broke) stops the run at once:
+// nothing more is started and nothing is journaled for the stop, as if the process had died there.
+
+/** A MemoryJournal whose leases the test can declare lost, as a journal does when it learns so. */
+class LosingJournal extends MemoryJournal {
+  readonly leases: AbortController[] = [];
+
+  override async acquire(threadId: string): Promise<ThreadLease> {
+    const lease = await super.acquire(threadId);
+    const lost = new AbortController();
+    this.leases.push(lost);
+    return { threadId, release: () => lease.release(), lost: lost.signal };
+  }
+
+  lose(reason = "the lease's connection broke"): void {
+    this.leases.at(-1)?.abort(new Error(reason));
+  }
+}
+
+/** A tool with effects whose run the test holds open, and which records each run and its signal. */
+function heldTool(options: { ignoreSignal?: boolean } = {}) {
+  const runs: string[] = [];
+  const signals: AbortSignal[] = [];
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const charge = tool({
+    name: "charge",
+    description: "charges a card",
+    input: z.object({ cents: z.number() }),
+    onUnknownOutcome: "fail",
+    run: async ({ cents }, { signal }) => {
+      runs.push(`charge ${cents}`);
+      signals.push(signal);
+      started();
+      await new Promise<void>((resolve, reject) => {
+        void finished.then(resolve);
+        if (!options.ignoreSignal)
+          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      });
+      return `charged ${cents}`;
+    },
+  });
+  return { charge, runs, signals, running, finish };
+}
+
+const twoCharges = () =>
+  new ScriptedProvider({
+    mode: "conversation",
+    turns: [
+      { toolCalls: [{ id: "c1", name: "charge", args: { cents: 100 } }] },
+      { toolCalls: [{ id: "c2", name: "charge", args: { cents: 200 } }] },
+      { text: "done" },
+    ],
+  });
+
+describe("a lost lease", () => {
+  it("stops a run while a tool with effects runs: the tool is told, nothing more starts or is journaled", async () => {
+    const journal = new LosingJournal();
+    const held = heldTool();
+    const provider = twoCharges();
+    const agent = createAgent({ journal, provider, tools: [held.charge] });
+    const run = agent.run("charge twice", { threadId: "t" });
+    await held.running;
+    const before = await readAll(journal, "t");
+    journal.lose();
+
+    const error = await run.catch((e: unknown) => e);
+    expect(ThreadLeaseLostError.isInstance(error)).toBe(true);
+    expect((error as ThreadLeaseLostError).code).toBe("thread_lease_lost");
+    expect((error as ThreadLeaseLostError).threadId).toBe("t");
+    expect((error as Error).message).toContain("the lease's connection broke");
+    expect((error as Error).message).toContain('resume("t")');
+    expect(RunCancelledError.isInstance((error as Error).cause)).toBe(true);
+    expect(held.signals[0]?.aborted).toBe(true);
+    // Nothing after the loss: no run.cancelled, no tool.completed, no second model call.
+    expect(await readAll(journal, "t")).toEqual(before);
+    expect(before.at(-1)?.type).toBe("tool.started");
+    expect(provider.requests).toHaveLength(1);
+    expect(held.runs).toEqual(["charge 100"]);
+
+    // The next owner reads the thread as a crash there: the call's outcome is unknown, and this
+    // tool's onUnknownOutcome ("fail") tells the model so rather than charging again.
+    const next = heldTool();
+    next.finish();
+    const result = await createAgent({ journal, provider, tools: [next.charge] }).resume("t");
+    expect(result).toMatchObject({ status: "completed", text: "done" });
+    expect(next.runs).toEqual(["charge 200"]);
+    expect(provider.requests[1]?.messages.at(-1)).toMatchObject({ role: "tool", callId: "c1" });
+    expect(JSON.stringify(provider.requests[1]?.messages.at(-1))).toMatch(/unknown/i);
+  });
+
+  it("stops a model call in flight: no llm.failed, no retry, no run.failed", async () => {
+    const journal = new LosingJournal();
+    const provider = new ScriptedProvider([{ text: "slow", delayMs: 60_000 }]);
+    const agent = createAgent({ journal, provider });
+    const run = agent.run("hello", { threadId: "t" });
+    await waitFor(() => provider.requests.length === 1);
+    journal.lose();
+    const error = await run.catch((e: unknown) => e);
+    expect(ThreadLeaseLostError.isInstance(error)).toBe(true);
+    expect(provider.requests).toHaveLength(1);
+    const types = (await readAll(journal, "t")).map((e) => e.type);
+    expect(types).not.toContain("llm.failed");
+    expect(types).not.toContain("run.failed");
+    expect(types).not.toContain("run.cancelled");
+  });
+
+  it("writes the completion of a tool that finished anyway, then starts nothing", async () => {
+    const journal = new LosingJournal();
+    const held = heldTool({ ignoreSignal: true });
+    const provider = twoCharges();
+    const run = createAgent({ journal, provider, tools: [held.charge] }).run("charge twice", {
+      threadId: "t",
+    });
+    await held.running;
+    journal.lose();
+    held.finish();
+    const error = await run.catch((e: unknown) => e);
+    expect(ThreadLeaseLostError.isInstance(error)).toBe(true);
+    const events = await readAll(journal, "t");
+    // Written because the thread was still where this run left it (`expectedSeq` held): a resume
+    // will not run the charge again.
+    expect(events.at(-1)).toMatchObject({ type: "tool.completed", data: { callId: "c1" } });
+    expect(provider.requests).toHaveLength(1);
+    expect(held.runs).toEqual(["charge 100"]);
+  });
+
+  it("loses to the new owner's write: the old run's write is refused, the new owner's events stay", async () => {
+    const journal = new LosingJournal();
+    const held = heldTool({ ignoreSignal: true });
+    const provider = twoCharges();
+    const run = createAgent({ journal, provider, tools: [held.charge] }).run("charge twice", {
+      threadId: "t",
+    });
+    await held.running;
+    journal.lose();
+    // Another owner took the thread and wrote (here by hand: one event after the head).
+    const head = await journal.head("t");
+    const last = (await readAll(journal, "t")).at(-1)!;
+    await journal.append(
+      "t",
+      [unsealed({ ...last, type: "run.resumed", data: { reason: "unfinished" } } as StoredEvent)],
+      head,
+    );
+    held.finish();
+    const error = await run.catch((e: unknown) => e);
+    expect(ThreadLeaseLostError.isInstance(error)).toBe(true);
+    expect(provider.requests).toHaveLength(1);
+    const events = await readAll(journal, "t");
+    expect(events).toHaveLength(head + 2);
+    expect(events.at(-1)?.type).toBe("run.resumed");
+  });
+
+  it("leaves cancelling to the caller's own signal: run.cancelled is journaled as before", async () => {
+    const journal = new LosingJournal();
+    const held = heldTool();
+    const controller = new AbortController();
+    const run = createAgent({ journal, provider: twoCharges(), tools: [held.charge] }).run("charge twice", {
+      threadId: "t",
+      signal: controller.signal,
+    });
+    await held.running;
+    controller.abort("user pressed stop");
+    const error = await run.catch((e: unknown) => e);
+    expect(RunCancelledError.isInstance(error)).toBe(true);
+    expect((await readAll(journal, "t")).at(-1)).toMatchObject({ type: "run.cancelled" });
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
