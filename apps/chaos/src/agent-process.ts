@@ -4,7 +4,7 @@
 // SIGKILL itself where the plan says (around approvals, tool starts and side effects).
 import { createInterface } from "node:readline";
 import { type AttemptOutcome, runAttempt } from "./attempt.js";
-import { openJournal, type SharedJournal } from "./targets.js";
+import { leaseTerminator, openJournal, type SharedJournal } from "./targets.js";
 import type { KillPlan, WorldName } from "./world.js";
 
 export interface AgentProcessConfig {
@@ -23,7 +23,11 @@ const command = await new Promise<{ attempt: number; plan: KillPlan }>((resolve)
   lines.once("line", (line) => resolve(JSON.parse(line))),
 );
 lines.close();
+const plan = command.plan;
+const terminator =
+  "lose" in plan && plan.lose ? await leaseTerminator(config.journal, config.threadId) : undefined;
 const started = Date.now();
+const timer = terminator && plan.point === "time" ? setTimeout(terminator.terminate, plan.ms) : undefined;
 const outcome: AttemptOutcome = await runAttempt(config.world, journal, config.threadId, config.trialSeed, {
   ledgerFile: config.ledgerFile,
   attempt: command.attempt,
@@ -34,7 +38,10 @@ const outcome: AttemptOutcome = await runAttempt(config.world, journal, config.t
     throw new Error("unreachable: SIGKILL");
   },
   alive: () => true,
+  ...(terminator ? { loseLease: terminator.terminate } : {}),
 });
+clearTimeout(timer);
+await terminator?.close();
 await journal.close();
 process.stdout.write(`result ${JSON.stringify({ ...outcome, ms: Date.now() - started })}\n`);
 process.exit(outcome.status === "error" ? 1 : 0);

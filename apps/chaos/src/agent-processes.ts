@@ -88,7 +88,9 @@ export class AgentProcess {
     }
     const started = Date.now();
     this.proc.stdin!.write(`${JSON.stringify({ attempt, plan })}\n`);
-    const timer = plan.point === "time" ? setTimeout(() => this.proc.kill("SIGKILL"), plan.ms) : undefined;
+    // A "time" plan that loses the lease is timed in the process, which goes on.
+    const timer =
+      plan.point === "time" && !plan.lose ? setTimeout(() => this.proc.kill("SIGKILL"), plan.ms) : undefined;
     const { code, signal } = await this.exited;
     clearTimeout(timer);
     const ms = Date.now() - started;

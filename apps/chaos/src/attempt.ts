@@ -2,31 +2,69 @@ import {
   type AgentStream,
   foldAll,
   type Journal,
+  JournalConflictError,
   pendingApprovals,
   ResumeError,
   readAll,
   ThreadBusyError,
+  ThreadLeaseLostError,
 } from "@loom/core";
 import { decide } from "./human.js";
 import { CallKeys } from "./keys.js";
 import { appendLedger } from "./ledger.js";
 import { leaseless } from "./targets.js";
-import { type Attempt, buildWorld, SimulatedCrash, type WorldName } from "./world.js";
+import { type Attempt, buildWorld, SimulatedCrash, strike, type WorldName } from "./world.js";
 
-export type AttemptStatus = "completed" | "interrupted" | "busy" | "stale-decision" | "killed" | "error";
+export type AttemptStatus =
+  | "completed"
+  | "interrupted"
+  | "busy"
+  | "stale-decision"
+  | "killed"
+  | "lease-lost"
+  | "conflict"
+  | "error";
 
 export interface AttemptOutcome {
   readonly status: AttemptStatus;
   readonly text?: string;
   readonly pending?: number;
   readonly error?: string;
+  /** A taker's writes refused by `expectedSeq` on the way (each tried again). */
+  readonly conflicts?: number;
 }
+
+/** A taker (`takeOverMs`) starts this long after the others, so that one of them holds the thread first. */
+const TAKE_OVER_DELAY_MS = 50;
+const TAKE_OVER_EVERY_MS = 5;
 
 /**
  * One attempt of a trial: starts the thread, or resumes it with the human's decisions for whatever
  * waits. Marks in the ledger each `tool.completed` it sees durable; dies where the attempt's plan says.
+ * A taker (`takeOverMs`) tries again while the thread is busy, for that long.
  */
 export async function runAttempt(
+  world: WorldName,
+  journal: Journal,
+  threadId: string,
+  trialSeed: number,
+  attempt: Attempt,
+): Promise<AttemptOutcome> {
+  const plan = attempt.plan;
+  if (plan.point !== "none" || !plan.takeOverMs) return runOnce(world, journal, threadId, trialSeed, attempt);
+  const until = Date.now() + TAKE_OVER_DELAY_MS + plan.takeOverMs;
+  await new Promise((resolve) => setTimeout(resolve, TAKE_OVER_DELAY_MS));
+  let conflicts = 0;
+  for (;;) {
+    const outcome = await runOnce(world, journal, threadId, trialSeed, attempt);
+    if (outcome.status === "conflict") conflicts++;
+    if ((outcome.status !== "busy" && outcome.status !== "conflict") || Date.now() > until)
+      return conflicts > 0 ? { ...outcome, conflicts } : outcome;
+    await new Promise((resolve) => setTimeout(resolve, TAKE_OVER_EVERY_MS));
+  }
+}
+
+async function runOnce(
   world: WorldName,
   journal: Journal,
   threadId: string,
@@ -60,7 +98,7 @@ export async function runAttempt(
           appendLedger(attempt.ledgerFile, { k: "completed", key, by: "stream", attempt: attempt.attempt });
         }
         const plan = attempt.plan;
-        if (plan.point === "event" && event.type === plan.type && ++seen === plan.nth) attempt.die();
+        if (plan.point === "event" && event.type === plan.type && ++seen === plan.nth) strike(attempt);
       }
       return stream.result;
     };
@@ -70,7 +108,14 @@ export async function runAttempt(
     for (let more = 0; more < 4 && trialSeed % 2 === 0 && result.status === "interrupted"; more++) {
       if (result.pending.length === 0) break;
       const decisions = decide(result.pending, threadId, trialSeed, attempt.ledgerFile);
-      result = await follow(agent.resumeStream(threadId, { decisions }));
+      try {
+        result = await follow(agent.resumeStream(threadId, { decisions }));
+      } catch (error) {
+        // Another process took the thread between the pause and this resume (a taker waiting for
+        // it): this attempt stops paused; it is not a busy attempt, which must have run nothing.
+        if (ThreadBusyError.isInstance(error)) break;
+        throw error;
+      }
     }
     return result.status === "completed"
       ? { status: "completed", text: result.text }
@@ -78,6 +123,9 @@ export async function runAttempt(
   } catch (error) {
     if (error instanceof SimulatedCrash || !attempt.alive()) return { status: "killed" };
     if (ThreadBusyError.isInstance(error)) return { status: "busy" };
+    if (ThreadLeaseLostError.isInstance(error)) return { status: "lease-lost" };
+    // Two owners for a moment (a lease lost and taken before its owner knew): expectedSeq refused one.
+    if (JournalConflictError.isInstance(error)) return { status: "conflict" };
     // The human decided on what it read before this attempt took the thread; another owner moved on.
     if (ResumeError.isInstance(error) && error.code === "invalid_decision")
       return { status: "stale-decision" };

@@ -35,9 +35,15 @@ export interface ChaosResult {
   readonly ms: number;
 }
 
-/** Which scenarios a journal can play: lock takeover needs a journal that processes share. */
+/**
+ * Which scenarios a journal can play: lock takeover needs a journal that processes share; a lost
+ * lease, one whose leases can be lost while their owner lives (Postgres: a connection that breaks).
+ */
 export function scenariosFor(journal: JournalKind, wanted: readonly ScenarioName[]): ScenarioName[] {
-  return wanted.filter((s) => !(journal === "memory" && s === "lock-takeover"));
+  return wanted.filter(
+    (s) =>
+      !(journal === "memory" && s === "lock-takeover") && !(journal !== "postgres" && s === "lease-lost"),
+  );
 }
 
 /** Runs the chaos trials on each journal (a fresh folder; a fresh Postgres schema), and counts. */

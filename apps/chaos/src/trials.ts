@@ -15,6 +15,7 @@ export const SCENARIOS = [
   "kill-after-effect",
   "lock-takeover",
   "read-only-turns",
+  "lease-lost",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -33,6 +34,9 @@ export interface TrialReport {
   /** Kills that left the thread's file ending in zeros (journal-fs `"always"`). */
   readonly killsInZeros: number;
   readonly busy: number;
+  /** Attempts stopped by a lost lease (`ThreadLeaseLostError`), and writes refused by `expectedSeq`. */
+  readonly leasesLost: number;
+  readonly conflicts: number;
   /** lock-takeover: from "go" to the end of the resume after the kill during takeover. */
   readonly takeoverMs?: number;
   readonly ms: number;
@@ -59,6 +63,18 @@ export function randomKill(rand: () => number): KillPlan {
   return { point: "time", ms: Math.floor(rand() * 120) };
 }
 
+/**
+ * A lease lost right before or after a side effect, or after a random delay (timed in the process).
+ * Not at a streamed event: a fast run is far past the event when its stream shows it.
+ */
+export function randomLoss(rand: () => number): KillPlan {
+  const r = rand();
+  const nth = 1 + Math.floor(rand() * 3);
+  if (r < 0.4) return { point: "after-effect", nth, lose: true };
+  if (r < 0.6) return { point: "before-effect", nth, lose: true };
+  return { point: "time", ms: Math.floor(rand() * 150), lose: true };
+}
+
 function worldFor(scenario: ScenarioName, trial: number): WorldName {
   switch (scenario) {
     case "colliding-subagents":
@@ -67,6 +83,10 @@ function worldFor(scenario: ScenarioName, trial: number): WorldName {
       return "approvals";
     case "two-resumers":
       return (["approvals", "colliding-subagents", "colliding-nested"] as const)[trial % 3]!;
+    case "lease-lost":
+      return (["approvals", "read-only", "colliding-subagents", "after-effect:non-idempotent"] as const)[
+        trial % 4
+      ]!;
     case "kill-after-effect": {
       const kinds = WORLDS.filter((w) => w.startsWith("after-effect:"));
       return kinds[trial % kinds.length]!;
@@ -113,6 +133,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
       kills: 0,
       killsInZeros: 0,
       busy: 0,
+      leasesLost: 0,
+      conflicts: 0,
       ms: Date.now() - started,
     };
   }
@@ -133,6 +155,8 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
   let kills = 0;
   let killsInZeros = 0;
   let busy = 0;
+  let leasesLost = 0;
+  let conflicts = 0;
   let attempt = 0;
   let takeoverMs: number | undefined;
   let done = false;
@@ -143,7 +167,7 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
   const environmentRetries = { left: 5 };
   try {
     for (let round = 0; round < 30 && !done; round++) {
-      const plans = rounds(round, kills);
+      const plans = rounds(round, kills, leasesLost);
       const outcomes = await runner.attempts(plans, attempt);
       // A process that died loading the packages ran nothing of the trial: another build in this
       // checkout can remove or rewrite a package's dist for a moment. Not a finding; run it again.
@@ -161,6 +185,8 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
           busy++;
           busyAttempts.add(attempt - plans.length + i);
         }
+        if (o.status === "lease-lost") leasesLost++;
+        conflicts += o.conflicts ?? (o.status === "conflict" ? 1 : 0);
         if (o.status === "error") errors.push(o.error ?? "error");
         if (o.status === "completed") done = true;
       }
@@ -202,6 +228,8 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
       kills,
       killsInZeros,
       busy,
+      leasesLost,
+      conflicts,
       ...(takeoverMs !== undefined ? { takeoverMs } : {}),
       ms: Date.now() - started,
     };
@@ -218,7 +246,7 @@ function planRounds(
   scenario: ScenarioName,
   world: WorldName,
   rand: () => number,
-): (round: number, killsSoFar: number) => KillPlan[] {
+): (round: number, killsSoFar: number, leasesLostSoFar: number) => KillPlan[] {
   // After the first rounds, kills get rarer so every trial ends.
   const later = (round: number): KillPlan => (rand() < 0.4 / (1 + round / 3) ? randomKill(rand) : none);
   // Until something was killed, every round plans a kill (a planned kill may not happen: its event
@@ -251,6 +279,17 @@ function planRounds(
         }
         return [none];
       };
+    case "lease-lost":
+      // The owner's lease is taken from it at a random point while another process waits to take the
+      // thread the moment it is free (the window a queue's retry opens); until two were lost. The
+      // first loss is early in the run (most runs take 100-200 ms), so that nearly every trial has one.
+      return (round, _killsSoFar, lostSoFar) =>
+        lostSoFar < 2 && round < 5
+          ? [
+              round === 0 ? { point: "time", ms: Math.floor(rand() * 60), lose: true } : randomLoss(rand),
+              { point: "none", takeOverMs: 1_500 },
+            ]
+          : [later(round)];
     default:
       return (round, killsSoFar) => [killsSoFar === 0 && round < 4 ? randomKill(rand) : later(round)];
   }
@@ -263,6 +302,8 @@ export interface Summary {
   kills: number;
   killsInZeros: number;
   busy: number;
+  leasesLost: number;
+  conflicts: number;
   unfinished: number;
   errors: number;
   violations: Violations;
@@ -281,6 +322,8 @@ export function summarize(reports: readonly TrialReport[]): Summary[] {
       kills: 0,
       killsInZeros: 0,
       busy: 0,
+      leasesLost: 0,
+      conflicts: 0,
       unfinished: 0,
       errors: 0,
       violations: noViolations(),
@@ -292,6 +335,8 @@ export function summarize(reports: readonly TrialReport[]): Summary[] {
     row.kills += r.kills;
     row.killsInZeros += r.killsInZeros;
     row.busy += r.busy;
+    row.leasesLost += r.leasesLost;
+    row.conflicts += r.conflicts;
     row.unfinished += r.unfinished ? 1 : 0;
     row.errors += r.errors.length;
     row.ms += r.ms;
@@ -317,6 +362,8 @@ export function formatTable(rows: readonly Summary[]): string {
     "unfinished",
     "errors",
     "takeover-ms",
+    "leases-lost",
+    "conflicts",
     "ms",
   ];
   const body = rows.map((r) => [
@@ -334,6 +381,8 @@ export function formatTable(rows: readonly Summary[]): string {
     String(r.unfinished),
     String(r.errors),
     r.maxTakeoverMs === undefined ? "-" : String(r.maxTakeoverMs),
+    String(r.leasesLost),
+    String(r.conflicts),
     String(r.ms),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));

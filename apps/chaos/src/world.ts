@@ -6,12 +6,20 @@ import { appendLedger } from "./ledger.js";
 
 /** Where a trial's process dies in one attempt. "time" is done from outside (a timer in the harness). */
 export type KillPlan =
-  | { readonly point: "none" }
-  | { readonly point: "before-effect" | "after-effect"; readonly nth: number; readonly tool?: string }
-  | { readonly point: "event"; readonly type: string; readonly nth: number }
-  | { readonly point: "time"; readonly ms: number }
+  | { readonly point: "none"; readonly takeOverMs?: number }
+  | {
+      readonly point: "before-effect" | "after-effect";
+      readonly nth: number;
+      readonly tool?: string;
+      readonly lose?: true;
+    }
+  | { readonly point: "event"; readonly type: string; readonly nth: number; readonly lose?: true }
+  | { readonly point: "time"; readonly ms: number; readonly lose?: true }
   /** Dies while taking the thread's lease: after this many event-loop turns of `Journal.acquire`. */
   | { readonly point: "acquire"; readonly turns: number };
+// `lose`: at its point the process does not die; its lease's connection is terminated (from another
+// connection) and it goes on until its journal notices. `takeOverMs`: a process that finds the thread
+// busy tries again every few ms for that long, as a queue's retry would, to take it the moment it is free.
 
 /** One attempt (one process, or one simulated process in memory) of a trial. */
 export interface Attempt {
@@ -21,8 +29,17 @@ export interface Attempt {
   readonly plan: KillPlan;
   /** Dies now: SIGKILL in a process; in memory, the simulated process stops and nothing of it runs again. */
   die(): never;
+  /** Has the lease's connection terminated, without waiting (Postgres processes of a `lose` plan). */
+  readonly loseLease?: () => void;
   /** False once the (simulated) process is dead: it writes nothing more. */
   alive(): boolean;
+}
+
+/** What a plan does at its point: dies, or (a `lose` plan) has its lease taken away and goes on. */
+export function strike(attempt: Attempt): void {
+  const plan = attempt.plan;
+  if ("lose" in plan && plan.lose && attempt.loseLease) attempt.loseLease();
+  else attempt.die();
 }
 
 /** Raised in memory to stop a simulated process that died. */
@@ -48,7 +65,7 @@ function killSwitch(attempt: Attempt) {
     if (plan.point !== point || (plan.tool !== undefined && plan.tool !== toolName)) return;
     if (point === "before-effect") seen++;
     else if (plan.point === "after-effect") seen++;
-    if (seen === plan.nth) attempt.die();
+    if (seen === plan.nth) strike(attempt);
   };
 }
 

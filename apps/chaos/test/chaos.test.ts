@@ -24,6 +24,7 @@ function bounded(journal: JournalKind, scenario: ScenarioName): number {
     "kill-after-effect": 5,
     "lock-takeover": 1,
     "read-only-turns": 2,
+    "lease-lost": 2,
   }[scenario];
 }
 
@@ -48,6 +49,9 @@ describe.each(["memory", "fs", "fs-always", "postgres"] as const)("chaos on %s",
       // `pnpm test:chaos` shows theirs.
       if (row.scenario === "kill-after-effect" || row.scenario === "lock-takeover")
         expect(row.kills, `${row.scenario} kills: ${explain}`).toBeGreaterThan(0);
+      // Each round of a lease-lost trial draws a new point until two leases were lost: one lands.
+      if (row.scenario === "lease-lost")
+        expect(row.leasesLost, `${row.scenario} leases lost: ${explain}`).toBeGreaterThan(0);
       // A kill during lock takeover does not block the next resume (it used to wait 5 s).
       if (row.maxTakeoverMs !== undefined) expect(row.maxTakeoverMs, explain).toBeLessThan(2000);
     }

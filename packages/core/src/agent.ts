@@ -256,9 +256,17 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     trace: TraceContext | undefined,
     lost: AbortSignal | undefined,
   ): Promise<RunResult> => {
-    // A resume shows in the journal: it rides with the first append of the resumed run.
+    // A resume shows in the journal. Taking over a run that stopped mid-way, it is durable before
+    // anything runs: that run's owner may still be writing (a lease lost before it knew), and of the
+    // two, expectedSeq then refuses this one before it runs anything, even a tool that would not wait
+    // for a write (a read-only one, or a call re-run after an unknown outcome). A resumed pause's
+    // rides with its first append.
     const resumed = input === undefined ? resumeReason(root, decisions) : undefined;
-    if (resumed) await session.stage([session.event(root, "run.resumed", { reason: resumed })]);
+    if (resumed) {
+      const event = session.event(root, "run.resumed", { reason: resumed });
+      if (root.status === "running") await session.append([event]);
+      else await session.stage([event]);
+    }
     if (input !== undefined) {
       // Staged: it rides with the first iteration's write (nothing is acknowledged before that).
       const journaled = await journaledAttachments(attachments, session.root.contents);

@@ -1,6 +1,8 @@
 import {
   createAgent,
+  JournalConflictError,
   MemoryJournal,
+  type NewEvent,
   RunCancelledError,
   readAll,
   type StoredEvent,
@@ -192,3 +194,75 @@ async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   expect(condition()).toBe(true);
 }
+
+describe("taking over a run that stopped mid-way", () => {
+  it("writes run.resumed before anything runs: if the old owner writes first, the new one runs nothing", async () => {
+    // The old owner's run, stopped while its idempotent lookup ran (tool.started, no tool.completed).
+    const journal = new MemoryJournal();
+    const lookups: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const lookup = (onRun: () => Promise<void> | void) =>
+      tool({
+        name: "lookup",
+        description: "looks up",
+        input: z.object({ q: z.string() }),
+        idempotent: true,
+        run: async ({ q }) => {
+          lookups.push(q);
+          await onRun();
+          return `found ${q}`;
+        },
+      });
+    const provider = () =>
+      new ScriptedProvider({
+        mode: "conversation",
+        turns: [{ toolCalls: [{ id: "c1", name: "lookup", args: { q: "x" } }] }, { text: "done" }],
+      });
+    const old = createAgent({ journal, provider: provider(), tools: [lookup(() => stopped)] });
+    const running = old.run("look", { threadId: "t" });
+    await waitFor(() => lookups.length === 1);
+    const cut = new MemoryJournal();
+    await cut.append("t", (await readAll(journal, "t")).map(unsealed), -1);
+    stop();
+    await running;
+    const tail = (await readAll(journal, "t")).slice(await cut.head("t").then((h) => h + 1));
+    expect(tail[0]).toMatchObject({ type: "tool.completed" });
+
+    // The new owner resumes the cut; the old owner's tool.completed (and the rest) lands just as the
+    // new owner's first write goes out.
+    class Racing extends MemoryJournal {
+      armed = false;
+      override async append(threadId: string, events: readonly NewEvent[], expectedSeq: number) {
+        if (this.armed && tail.length > 0) {
+          const late = tail.splice(0);
+          await super.append(threadId, late.map(unsealed), late[0]!.seq - 1);
+        }
+        return super.append(threadId, events, expectedSeq);
+      }
+    }
+    const racing = new Racing();
+    await racing.append("t", (await readAll(cut, "t")).map(unsealed), -1);
+    racing.armed = true;
+    lookups.length = 0;
+    const error = await createAgent({
+      journal: racing,
+      provider: provider(),
+      tools: [lookup(() => undefined)],
+    })
+      .resume("t")
+      .catch((e: unknown) => e);
+    expect(JournalConflictError.isInstance(error)).toBe(true);
+    expect(lookups).toEqual([]);
+    // Resumed again, it reads the old owner's result and runs nothing twice.
+    const result = await createAgent({
+      journal: racing,
+      provider: provider(),
+      tools: [lookup(() => undefined)],
+    }).resume("t");
+    expect(result).toMatchObject({ status: "completed", text: "done" });
+    expect(lookups).toEqual([]);
+  });
+});
