@@ -104,7 +104,7 @@ function describeEvent(event: StoredEvent, refs: CallRefs): string {
       return `${calls.length ? `calls ${calls.join(", ")}; ` : ""}${text.length > 60 ? `${text.slice(0, 57)}...` : text} (${event.data.usage.inputTokens}→${event.data.usage.outputTokens} tokens)`;
     }
     case "llm.failed":
-      return `${event.data.error.code}: ${event.data.error.message}${event.data.willRetry ? " (retrying)" : ""}`;
+      return `${event.data.provider !== undefined ? `${event.data.provider}/${event.data.model ?? ""} ` : ""}${event.data.error.code}: ${event.data.error.message}${event.data.fallback ? " (next provider)" : event.data.willRetry ? " (retrying)" : ""}`;
     case "tool.started":
       return `${event.data.name} [${name(event.data.callId)}] ${JSON.stringify(event.data.args)}`;
     case "tool.completed":

@@ -183,6 +183,10 @@ const dataSchemas = {
     requestId: z.string().optional(),
     willRetry: z.boolean(),
     retryInMs: z.number().nonnegative().optional(),
+    /** With `fallbackProviders`: the provider and model that failed, and whether the turn moves on to the next. */
+    provider: z.string().optional(),
+    model: z.string().optional(),
+    fallback: z.literal(true).optional(),
   }),
   "tool.started": z.object({
     callId: z.string(),

@@ -27,8 +27,9 @@ const defaultShouldFallback = (error: ProviderError) => error.retryable || error
  * A provider that wraps others: each turn goes to the first; when it fails with `overloaded` or
  * `server_error`, or with another retryable error once the agent's retries on it are used up, the
  * next one takes the turn (see `FallbackOptions`). The agent journals which provider and model
- * answered in `llm.completed` (`provider`, `model`). Every turn starts from the first provider
- * again, also after a crash: a resumed turn asks the primary first.
+ * answered in `llm.completed` (`provider`, `model`), and which failed in `llm.failed` (with
+ * `fallback: true` when the turn moved on). Every turn starts from the first provider; a turn
+ * resumed after a crash goes on from the provider its failures had reached.
  *
  * Called directly (outside an agent), `doStream` moves on at the first failure that
  * `shouldFallback` accepts, as long as the failing provider had streamed nothing.

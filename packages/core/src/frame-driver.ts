@@ -19,7 +19,7 @@ import {
   type RunFailureCode,
 } from "./errors.js";
 import type { NewEvent } from "./events.js";
-import { fallbackChain } from "./fallback.js";
+import { type FallbackChain, fallbackChain } from "./fallback.js";
 import { type CallState, type ExecutionFrame, failureKey, parseArgsLoosely, type Turn } from "./frame.js";
 import {
   type Decision,
@@ -117,9 +117,6 @@ export class FrameDriver {
 
   /** The request journaled by `requestModel` in this process, so `callModel` need not rebuild it. */
   private prepared: { iteration: number; request: ModelRequest } | undefined;
-
-  /** With `fallbackProviders`: the provider answering this iteration, and its attempts so far. */
-  private route: { iteration: number; index: number; attempts: number } | undefined;
 
   private frame(): ExecutionFrame {
     return this.session.frame(this.frameId);
@@ -287,11 +284,9 @@ export class FrameDriver {
     const attempt = turn.llmAttempts + 1;
     const request: ModelRequest =
       this.prepared?.iteration === f.iteration ? this.prepared.request : await this.rebuildRequest(f, turn);
-    // A fallback chain starts each iteration (and each resumed one) at its first provider.
+    // A fallback chain starts each iteration at its first provider, and a resumed one where it was.
     const chain = fallbackChain(agent.provider);
-    if (chain && this.route?.iteration !== f.iteration)
-      this.route = { iteration: f.iteration, index: 0, attempts: 0 };
-    const route = chain ? this.route : undefined;
+    const route = chain ? routeOf(chain, turn) : undefined;
     const provider = chain && route ? chain.providers[route.index]! : agent.provider;
     let response: ModelResponse;
     try {
@@ -299,7 +294,7 @@ export class FrameDriver {
     } catch (error) {
       this.checkCancelled();
       const failure = toProviderError(error, provider.provider);
-      const tries = route ? ++route.attempts : attempt;
+      const tries = route ? route.attempts + 1 : attempt;
       const retrySame = failure.retryable && tries <= agent.retry.maxRetries;
       const next =
         chain !== undefined &&
@@ -312,6 +307,13 @@ export class FrameDriver {
       const trace = {
         ...(failure.status !== undefined ? { status: failure.status } : {}),
         ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {}),
+        ...(chain
+          ? {
+              provider: provider.provider,
+              model: provider.modelId,
+              ...(next ? { fallback: true as const } : {}),
+            }
+          : {}),
       };
       if (!willRetry) {
         await this.session.append([
@@ -324,10 +326,6 @@ export class FrameDriver {
         );
       }
       // The next provider takes the turn at once: the wait is for the one that failed.
-      if (next) {
-        route.index++;
-        route.attempts = 0;
-      }
       const delay = next ? 0 : retryDelay(agent.retry, tries, failure, agent.random);
       await this.session.append([
         this.session.event(f, "llm.failed", {
@@ -1047,4 +1045,21 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export function countToolTokens(tokenizer: Tokenizer, specs: readonly ToolSpec[]): number {
   return specs.length === 0 ? 0 : tokenizer.count(JSON.stringify(specs));
+}
+
+/**
+ * Which provider of a fallback chain takes the turn, and its attempts so far, from the turn's
+ * journaled failures: the first with none; after a failure, the same one, or the next when the turn
+ * moved on. A provider the chain no longer has (its configuration changed) starts the chain again.
+ */
+function routeOf(chain: FallbackChain, turn: Turn): { index: number; attempts: number } {
+  const failed = turn.failedOn;
+  if (!failed) return { index: 0, attempts: 0 };
+  const index = chain.providers.findIndex(
+    (p) => p.provider === failed.provider && p.modelId === failed.model,
+  );
+  if (index < 0) return { index: 0, attempts: 0 };
+  if (failed.movedOn)
+    return index + 1 < chain.providers.length ? { index: index + 1, attempts: 0 } : { index: 0, attempts: 0 };
+  return { index, attempts: failed.tries };
 }

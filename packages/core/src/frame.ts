@@ -59,6 +59,16 @@ export interface Turn {
   readonly tools?: readonly string[];
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly llmAttempts: number;
+  /**
+   * With `fallbackProviders`: the provider and model of the turn's last failed model call, its
+   * failures in a row, and whether the turn moved on to the next provider (from `llm.failed`).
+   */
+  readonly failedOn?: {
+    readonly provider: string;
+    readonly model: string;
+    readonly tries: number;
+    readonly movedOn: boolean;
+  };
   readonly assistant?: AssistantMessage;
   readonly calls: readonly CallState[];
 }
@@ -391,9 +401,15 @@ function applyToFrame(
       };
       return { ...frame, status: running, turn };
     }
-    case "llm.failed":
+    case "llm.failed": {
       if (!frame.turn) return frame;
-      return { ...frame, turn: { ...frame.turn, llmAttempts: event.data.attempt } };
+      const { attempt, provider, model = "", fallback } = event.data;
+      if (provider === undefined) return { ...frame, turn: { ...frame.turn, llmAttempts: attempt } };
+      const last = frame.turn.failedOn;
+      const again = last !== undefined && !last.movedOn && last.provider === provider && last.model === model;
+      const failedOn = { provider, model, tries: again ? last.tries + 1 : 1, movedOn: fallback === true };
+      return { ...frame, turn: { ...frame.turn, llmAttempts: attempt, failedOn } };
+    }
     case "llm.completed": {
       const message = event.data.message;
       const calls: CallState[] = (message.toolCalls ?? []).map((call: ToolCall) => ({

@@ -15,6 +15,7 @@ import {
 import { collectParts, ScriptedProvider, type ScriptedTurn, userRequest } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { unsealed } from "./helpers.js";
 
 /** A provider whose every call fails with `code`. */
 class DownProvider implements Provider {
@@ -143,7 +144,7 @@ describe("fallbackProviders", () => {
     expect(completed.map((e) => e.data.provider)).toEqual(["secondary", "primary"]);
   });
 
-  it("resume from every prefix: the same answer, a completed tool call never runs again, a cut turn asks the primary first", async () => {
+  it("resume from every prefix: the same answer, a completed tool call never runs again, a cut turn goes on where it was", async () => {
     const ran: string[] = [];
     const lookup = tool({
       name: "lookup",
@@ -186,9 +187,69 @@ describe("fallbackProviders", () => {
       if (toolDone) expect(ran, `cut ${cut}`).toEqual([]);
       const after = await readAll(prefix, "t");
       const open = after.slice(cut).filter((e) => e.type === "llm.completed");
-      // Every turn the resumed run asked for went to the primary first, then to the secondary.
-      expect(primary.calls, `cut ${cut}`).toBe(open.length);
+      // Every turn the resumed run asked for went to the primary first, then to the secondary; but a
+      // turn cut after the primary's failure had moved it on goes straight to the secondary.
+      const modelSteps = events
+        .slice(0, cut)
+        .filter(
+          (e) => e.type === "iteration.started" || e.type === "llm.failed" || e.type === "llm.completed",
+        );
+      const movedOn = modelSteps.at(-1)?.type === "llm.failed";
+      expect(primary.calls, `cut ${cut}`).toBe(open.length - (movedOn ? 1 : 0));
       for (const e of open) expect(e.data.provider).toBe("secondary");
+    }
+  });
+
+  it("remembers across processes where a turn was: llm.failed names the provider, and a resume goes on from there", async () => {
+    // The primary is rate limited (one retry, then the move on), the secondary overloaded (moves on
+    // at once), the third answers.
+    const calls: string[] = [];
+    const down = (name: string, code: ProviderErrorCode): Provider => ({
+      specificationVersion: "v1",
+      provider: name,
+      modelId: `${name}-1`,
+      // biome-ignore lint/correctness/useYield: it fails before its first part.
+      async *doStream() {
+        calls.push(name);
+        throw new ProviderError(code, `${name} says ${code}`, { provider: name });
+      },
+    });
+    const agentOn = (journal: MemoryJournal) =>
+      createAgent({
+        provider: fallbackProviders([
+          down("primary", "rate_limited"),
+          down("secondary", "overloaded"),
+          new ScriptedProvider({
+            turns: [{ text: "From the third." }],
+            provider: "third",
+            mode: "conversation",
+          }),
+        ]),
+        journal,
+        retry: { maxRetries: 1, initialDelayMs: 0, maxDelayMs: 0 },
+      });
+    const journal = new MemoryJournal();
+    expect(await agentOn(journal).run("Hi", { threadId: "t" })).toMatchObject({ text: "From the third." });
+    expect(calls).toEqual(["primary", "primary", "secondary"]);
+    const events = await readAll(journal, "t");
+    const failed = events.filter((e) => e.type === "llm.failed").map((e) => e.data);
+    expect(failed).toMatchObject([
+      { provider: "primary", model: "primary-1", attempt: 1, willRetry: true },
+      { provider: "primary", model: "primary-1", attempt: 2, fallback: true },
+      { provider: "secondary", model: "secondary-1", attempt: 3, fallback: true },
+    ]);
+    expect(failed[0]).not.toHaveProperty("fallback");
+
+    // A process that died right after each failure: the next one goes on from there.
+    const expected = [["primary", "secondary"], ["secondary"], []];
+    for (const [n, cut] of events.flatMap((e, i) => (e.type === "llm.failed" ? [i] : [])).entries()) {
+      const prefix = new MemoryJournal();
+      await prefix.append("t", events.slice(0, cut + 1).map(unsealed), -1);
+      calls.length = 0;
+      expect(await agentOn(prefix).resume("t")).toMatchObject({ text: "From the third." });
+      expect(calls, `after failure ${n + 1}`).toEqual(expected[n]);
+      const resumed = (await readAll(prefix, "t")).filter((e) => e.type === "llm.completed");
+      expect(resumed.at(-1)?.data).toMatchObject({ provider: "third", attempt: 4 });
     }
   });
 

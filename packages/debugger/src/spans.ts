@@ -84,11 +84,19 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
     e: StoredEvent,
     status: SpanStatus,
     more: Record<string, string | number> = {},
+    name?: string,
   ) => {
     const span = open.get(key);
     if (!span) return undefined;
     open.delete(key);
-    const done: Span = { ...span, end: e.ts, endSeq: e.seq, status, details: { ...span.details, ...more } };
+    const done: Span = {
+      ...span,
+      ...(name !== undefined ? { name } : {}),
+      end: e.ts,
+      endSeq: e.seq,
+      status,
+      details: { ...span.details, ...more },
+    };
     spans.push(done);
     return done;
   };
@@ -141,9 +149,13 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
         });
         break;
       case "llm.failed": {
-        const failed = finish(`llm:${f}`, e, "error", {
-          error: `${e.data.error.code}: ${short(e.data.error.message)}`,
-        });
+        const failed = finish(
+          `llm:${f}`,
+          e,
+          "error",
+          { error: `${e.data.error.code}: ${short(e.data.error.message)}` },
+          answeredBy(e.data),
+        );
         if (e.data.willRetry && failed) {
           begin(`llm:${f}`, e, {
             kind: "llm",
@@ -155,15 +167,21 @@ export function buildSpans(events: readonly StoredEvent[]): Span[] {
       }
       case "llm.completed":
         refs.see(e);
-        finish(`llm:${f}`, e, "ok", {
-          attempt: e.data.attempt,
-          inputTokens: e.data.usage.inputTokens,
-          outputTokens: e.data.usage.outputTokens,
-          finishReason: e.data.finishReason.unified,
-          ...(e.data.message.toolCalls?.length
-            ? { toolCalls: e.data.message.toolCalls.map((c) => c.name).join(", ") }
-            : {}),
-        });
+        finish(
+          `llm:${f}`,
+          e,
+          "ok",
+          {
+            attempt: e.data.attempt,
+            inputTokens: e.data.usage.inputTokens,
+            outputTokens: e.data.usage.outputTokens,
+            finishReason: e.data.finishReason.unified,
+            ...(e.data.message.toolCalls?.length
+              ? { toolCalls: e.data.message.toolCalls.map((c) => c.name).join(", ") }
+              : {}),
+          },
+          answeredBy(e.data),
+        );
         break;
       case "tool.started":
         begin(`tool:${f}:${e.data.callId}`, e, {
@@ -293,3 +311,10 @@ export const KIND_ORDER: Readonly<Record<SpanKind, number>> = {
   wait: 4,
   resume: 1,
 };
+
+/** With `fallbackProviders`, the provider and model a model call went to, as a span name. */
+function answeredBy(data: { provider?: string; model?: string }): string | undefined {
+  return data.provider !== undefined && data.model !== undefined
+    ? `${data.provider}/${data.model}`
+    : undefined;
+}

@@ -1,4 +1,4 @@
-import { createAgent, MemoryJournal, readAll, tool } from "@loom/core";
+import { createAgent, fallbackProviders, MemoryJournal, ProviderError, readAll, tool } from "@loom/core";
 import { buildSpans, type Span } from "@loom/debugger";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
@@ -97,5 +97,27 @@ describe("buildSpans pairs a thread's events into the flame graph's bars", () =>
     expect(done.find((s) => s.kind === "tool")?.name).toBe("delete_file");
     const cut = buildSpans(events.slice(0, events.findIndex((e) => e.type === "tool.started") + 1));
     expect(cut.filter((s) => s.status === "open").map((s) => s.kind)).toEqual(["run", "iteration", "tool"]);
+  });
+
+  it("names each model attempt after the provider and model that failed or answered (fallbackProviders)", async () => {
+    const journal = new MemoryJournal();
+    const provider = fallbackProviders([
+      {
+        specificationVersion: "v1",
+        provider: "openai",
+        modelId: "gpt-main",
+        // biome-ignore lint/correctness/useYield: it fails before its first part.
+        async *doStream() {
+          throw new ProviderError("overloaded", "busy", { provider: "openai" });
+        },
+      },
+      new ScriptedProvider({ turns: [{ text: "Hi." }], provider: "anthropic", modelId: "claude-backup" }),
+    ]);
+    await createAgent({ journal, provider }).run("Hello", { threadId: "t" });
+    const llm = buildSpans(await readAll(journal, "t")).filter((s) => s.kind === "llm");
+    expect(llm.map((s) => [s.name, s.status])).toEqual([
+      ["openai/gpt-main", "error"],
+      ["anthropic/claude-backup", "ok"],
+    ]);
   });
 });

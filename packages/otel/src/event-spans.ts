@@ -165,7 +165,10 @@ export class EventSpans {
         break;
       }
       case "llm.failed": {
-        const open = this.chats.get(f) ?? this.beginChat(e, agent, this.resumedAt ?? e.ts, e.data.attempt);
+        const open = answeredBy(
+          this.chats.get(f) ?? this.beginChat(e, agent, this.resumedAt ?? e.ts, e.data.attempt),
+          e.data,
+        );
         this.finish(this.chats, f, open, e.ts, {
           error: { type: e.data.error.code, message: e.data.error.message },
           attributes: {
@@ -179,7 +182,10 @@ export class EventSpans {
       }
       case "llm.completed": {
         this.refs.see(e);
-        const open = this.chats.get(f) ?? this.beginChat(e, agent, this.resumedAt ?? e.ts, e.data.attempt);
+        const open = answeredBy(
+          this.chats.get(f) ?? this.beginChat(e, agent, this.resumedAt ?? e.ts, e.data.attempt),
+          e.data,
+        );
         const { usage, finishReason } = e.data;
         const reason = FINISH_REASON[finishReason.unified] ?? finishReason.unified;
         this.finish(this.chats, f, open, e.ts, {
@@ -546,4 +552,21 @@ function assistantJson(message: AssistantMessage, finishReason: string): string 
     parts.push({ type: "tool_call", id: call.id, name: call.name, arguments: args });
   }
   return messagesJson([{ role: "assistant", parts, finish_reason: finishReason }]);
+}
+
+/**
+ * A chat span named after the provider and model that answered or failed, which with
+ * `fallbackProviders` (`provider` and `model` in `llm.completed` / `llm.failed`) may not be the one
+ * the request named.
+ */
+function answeredBy(open: Open, data: { provider?: string; model?: string }): Open {
+  if (data.provider === undefined || data.model === undefined) return open;
+  const attributes = { "gen_ai.provider.name": data.provider, "gen_ai.request.model": data.model };
+  const name = `chat ${data.model}`;
+  if (open.span) {
+    open.span.updateName(name);
+    open.span.setAttributes(attributes);
+    return open;
+  }
+  return { ...open, name, attributes: { ...open.attributes, ...attributes } };
 }
