@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EventSchemaError } from "./errors.js";
 import { compileParser, UNSURE } from "./fast-parse.js";
+import { JsonValueSchema } from "./json-value.js";
 import {
   AssistantMessageSchema,
   AttachmentSchema,
@@ -13,30 +14,7 @@ import {
 export const EVENT_VERSION = 1;
 export const READABLE_VERSIONS: readonly number[] = [1];
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** True for plain JSON data (what survives JSON.stringify/parse unchanged). */
-export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
-  if (depth > 64) return false;
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value);
-    case "object": {
-      if (value === null) return true;
-      if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const key in value)
-        if (!isJsonValue((value as Record<string, unknown>)[key], depth + 1)) return false;
-      return true;
-    }
-    default:
-      return false;
-  }
-}
+export { isJsonValue, type JsonValue } from "./json-value.js";
 
 /**
  * The value with every string made well-formed: an unpaired UTF-16 surrogate (a string cut in the
@@ -71,9 +49,6 @@ export function toWellFormed<T>(value: T, depth = 0): T {
   return (copy ?? value) as T;
 }
 
-// A hand-written check: z.json()'s recursive union costs several microseconds per value.
-const JsonValue = z.custom<JsonValue>((value) => isJsonValue(value), { message: "must be plain JSON data" });
-
 /**
  * The texts a snapshot says the thread keeps, as `[hash, text]` pairs (`SnapshotState.contents`):
  * what `fold` reads of a snapshot.
@@ -106,7 +81,7 @@ export type ContextComponentRecord = z.infer<typeof ContextComponentRecordSchema
 const ApprovalCallSchema = z.object({
   callId: z.string(),
   name: z.string(),
-  args: JsonValue,
+  args: JsonValueSchema,
   reason: z.string(),
 });
 
@@ -158,8 +133,8 @@ const dataSchemas = {
     messageCount: z.number().int().nonnegative(),
     tools: z.array(z.string()),
     /** Present only when a hook replaced what the assembler produced. */
-    replacedMessages: z.array(JsonValue).optional(),
-    settings: z.record(z.string(), JsonValue).optional(),
+    replacedMessages: z.array(JsonValueSchema).optional(),
+    settings: z.record(z.string(), JsonValueSchema).optional(),
   }),
   "llm.completed": z.object({
     message: AssistantMessageSchema,
@@ -191,9 +166,9 @@ const dataSchemas = {
   "tool.started": z.object({
     callId: z.string(),
     name: z.string(),
-    args: JsonValue,
+    args: JsonValueSchema,
     /** The model's args when a hook or a human edited them. */
-    originalArgs: JsonValue.optional(),
+    originalArgs: JsonValueSchema.optional(),
     idempotencyKey: z.string(),
   }),
   "tool.completed": z.object({
@@ -201,7 +176,7 @@ const dataSchemas = {
     name: z.string(),
     /** What the model sees as the tool's result. */
     content: z.string(),
-    output: JsonValue.optional(),
+    output: JsonValueSchema.optional(),
     error: ErrorInfoSchema.optional(),
     durationMs: z.number().nonnegative().optional(),
     /** Images and files returned with the result; each one's data only the first time the thread sees it. */
@@ -212,7 +187,7 @@ const dataSchemas = {
     callId: z.string(),
     decision: z.enum(["approve", "reject", "edit"]),
     reason: z.string().optional(),
-    args: JsonValue.optional(),
+    args: JsonValueSchema.optional(),
   }),
   "run.interrupted": z.object({ reason: z.string(), pendingCallIds: z.array(z.string()) }),
   /**
@@ -235,7 +210,7 @@ const dataSchemas = {
   "run.completed": z.object({ text: z.string() }),
   "run.failed": z.object({ error: ErrorInfoSchema }),
   "run.cancelled": z.object({ reason: z.string() }),
-  snapshot: z.object({ state: JsonValue }),
+  snapshot: z.object({ state: JsonValueSchema }),
 } as const;
 
 export type EventType = keyof typeof dataSchemas;

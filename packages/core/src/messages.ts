@@ -1,10 +1,16 @@
 import { z } from "zod";
+import { JsonValueSchema } from "./json-value.js";
 
 /** A tool call as the model proposed it. `arguments` is the raw JSON text the model produced. */
 export const ToolCallSchema = z.object({
   id: z.string(),
   name: z.string(),
   arguments: z.string(),
+  /**
+   * What the provider needs sent back with the call on the next turns, by provider key, opaque to
+   * Loom (Gemini's thought signature: `{ google: { thoughtSignature } }`). Journaled with the call.
+   */
+  providerMetadata: z.record(z.string(), JsonValueSchema).optional(),
 });
 export type ToolCall = z.infer<typeof ToolCallSchema>;
 

@@ -284,6 +284,7 @@ function prompt<F, T>(
             toolCallId: call.id,
             toolName: call.name,
             input: toolInput(call.arguments),
+            ...(call.providerMetadata ? { providerOptions: call.providerMetadata as ProviderOptions } : {}),
           });
         }
         out.push({ role: "assistant", content });

@@ -137,6 +137,8 @@ export async function* loomParts(
           const { block, isNew } = toolBlock(part.toolCallId, part.toolName);
           const input = part.input === "" ? "{}" : part.input;
           block.call.arguments = input;
+          const metadata = callMetadata(part.providerMetadata);
+          if (metadata) block.call.providerMetadata = metadata;
           // Deltas add up to the final arguments: the rest when they were a prefix, else all of it
           // again under a fresh start would break the sum, so only a prefix is completed.
           if (isNew) {
@@ -318,4 +320,19 @@ function warningText(warning: unknown): string {
   const what = str(w.feature) ?? str(w.setting) ?? str(tool?.name);
   const why = str(w.details) ?? str(w.message);
   return [str(w.type) ?? "warning", what, why].filter((s) => s !== undefined).join(": ");
+}
+
+/**
+ * What of a tool call's provider metadata the next turns must send back, kept on the call (as the AI
+ * SDK's own loop sends it all back): a Gemini thought signature (`google`, `vertex`: Gemini refuses a
+ * function call of a thinking model without it). The rest (Anthropic's caller, OpenAI's item id) is
+ * left out of the journal, as the adapter does for reasoning's other metadata.
+ */
+function callMetadata(metadata: SharedV4ProviderMetadata | undefined): ToolCall["providerMetadata"] {
+  let kept: Record<string, { thoughtSignature: string }> | undefined;
+  for (const [key, values] of Object.entries(metadata ?? {})) {
+    const signature = values?.thoughtSignature;
+    if (typeof signature === "string") kept = { ...kept, [key]: { thoughtSignature: signature } };
+  }
+  return kept;
 }

@@ -363,7 +363,13 @@ export function responseDifferences(
       if (call) call.arguments += run.arguments;
       else calls[run.index] = { id: run.callId, name: run.name, arguments: run.arguments };
     }
-    const adds = firstDifference(m.toolCalls ?? [], calls);
+    // A call's providerMetadata comes with the whole call, not in its deltas.
+    const proposed = (m.toolCalls ?? []).map(({ id, name, arguments: args }) => ({
+      id,
+      name,
+      arguments: args,
+    }));
+    const adds = firstDifference(proposed, calls);
     if (adds) differences.push(`the tool-call deltas do not add up to the message's toolCalls: ${adds}`);
   }
   return differences;
