@@ -111,6 +111,11 @@ export interface RunOptions {
    */
   readonly traceparent?: string;
   readonly tracestate?: string;
+  /**
+   * This run's own `output` schema, in place of the agent's (`result.output` is typed by it). It is
+   * not journaled: a resume of the run needs it again (`resume(threadId, { output })`).
+   */
+  readonly output?: z.ZodType;
 }
 
 export interface ResumeOptions {
@@ -120,6 +125,8 @@ export interface ResumeOptions {
    */
   readonly decisions?: Readonly<Record<string, Decision>>;
   readonly signal?: AbortSignal;
+  /** The `output` schema the run was started with (`run(input, { output })`), which is not journaled. */
+  readonly output?: z.ZodType;
 }
 
 export type RunResult<Output = unknown> =
@@ -167,11 +174,30 @@ export interface Agent<Output = unknown> {
   readonly journal: Journal;
   /** The tools it offers the model (sub-agents as tools included): what a UI checks edited arguments with. */
   readonly tools: readonly Tool[];
-  /** `input`: text, or text with images and files (`[{ type: "text", text }, { type: "image", ... }]`). */
+  /**
+   * `input`: text, or text with images and files (`[{ type: "text", text }, { type: "image", ... }]`).
+   * With `output`, this run's answer is checked and typed by that schema instead of the agent's.
+   */
+  run<O>(
+    input: string | readonly ContentPart[],
+    options: RunOptions & { readonly output: z.ZodType<O> },
+  ): Promise<RunResult<O>>;
   run(input: string | readonly ContentPart[], options?: RunOptions): Promise<RunResult<Output>>;
+  stream<O>(
+    input: string | readonly ContentPart[],
+    options: RunOptions & { readonly output: z.ZodType<O> },
+  ): AgentStream<O>;
   stream(input: string | readonly ContentPart[], options?: RunOptions): AgentStream<Output>;
   /** Continues a thread from where its journal stops. */
+  resume<O>(
+    threadId: string,
+    options: ResumeOptions & { readonly output: z.ZodType<O> },
+  ): Promise<RunResult<O>>;
   resume(threadId: string, options?: ResumeOptions): Promise<RunResult<Output>>;
+  resumeStream<O>(
+    threadId: string,
+    options: ResumeOptions & { readonly output: z.ZodType<O> },
+  ): AgentStream<O>;
   resumeStream(threadId: string, options?: ResumeOptions): AgentStream<Output>;
   /**
    * This agent as a tool of another agent: it runs in a child frame of the caller's thread. The
@@ -188,13 +214,18 @@ export interface Agent<Output = unknown> {
 /** Creates an agent. Options are checked here: a wrong one is a `ConfigError` saying what to fix. */
 export function createAgent<Output = undefined>(options: AgentOptions<Output>): Agent<Output> {
   type RunResult = RunResultOf<Output>;
-  const runtime = resolveRuntime(options as AgentOptions<unknown>);
+  const resolved = resolveRuntime(options as AgentOptions<unknown>);
+  const agentRuntime = resolved.runtime;
   const journal = options.journal ?? new MemoryJournal();
   const now = options.now ?? Date.now;
-  const kept = runtime.keptThreads;
+  const kept = agentRuntime.keptThreads;
+  /** The agent's runtime, or the one for a run's own `output` schema. */
+  const runtimeFor = (output: unknown, where: string) =>
+    output === undefined ? agentRuntime : resolved.withOutput(output, where);
 
   const start = (
     threadId: string,
+    runtime: AgentRuntime,
     signal: AbortSignal | undefined,
     emit: (event: AgentEvent) => void,
     prepare: (root: ExecutionFrame) => Prepared,
@@ -203,14 +234,15 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
       // Owner first: nothing is read, called or run before this process holds the thread.
       const lease = await acquireThread(journal, threadId);
       const lost = lease.lost;
+      const run: OwnedRun = {
+        threadId,
+        runtime,
+        emit,
+        signal: lost && signal ? AbortSignal.any([signal, lost]) : (lost ?? signal),
+        lost,
+      };
       try {
-        return await runOwned(
-          threadId,
-          lost && signal ? AbortSignal.any([signal, lost]) : (lost ?? signal),
-          emit,
-          prepare,
-          lost,
-        );
+        return await runOwned(run, prepare);
       } catch (error) {
         // The loss stopped the run (its signal), or another owner's write refused this one's.
         if (lost?.aborted && (RunCancelledError.isInstance(error) || JournalError.isInstance(error))) {
@@ -222,40 +254,40 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
       }
     })();
 
-  const runOwned = async (
-    threadId: string,
-    signal: AbortSignal | undefined,
-    emit: (event: AgentEvent) => void,
-    prepare: (root: ExecutionFrame) => Prepared,
-    lost: AbortSignal | undefined,
-  ): Promise<RunResult> => {
+  const runOwned = async (run: OwnedRun, prepare: (root: ExecutionFrame) => Prepared): Promise<RunResult> => {
+    const { threadId, runtime } = run;
     const { frame: root, last } = await loadKept(journal, threadId, kept.take(threadId, runtime.tokenizer), {
       tokenizer: runtime.tokenizer,
     });
-    const { runId, decisions, input, attachments, trace } = prepare(root);
-    const session = new ThreadSession(journal, threadId, root, runId, emit, now, runtime.snapshots, last);
+    const prepared = prepare(root);
+    const session = new ThreadSession(
+      journal,
+      threadId,
+      root,
+      prepared.runId,
+      run.emit,
+      now,
+      runtime.snapshots,
+      last,
+    );
     try {
-      return await drive(session, root, decisions, input, attachments ?? [], signal, threadId, trace, lost);
+      return await drive(run, session, root, prepared);
     } finally {
       // Nothing is written after the lease is given up: what is staged goes out now, or never. After a
       // loss too: `expectedSeq` refuses it if another owner wrote first.
       await session.close();
       const state = session.kept();
-      if (state && !lost?.aborted) kept.keep(threadId, state);
+      if (state && !run.lost?.aborted) kept.keep(threadId, state);
     }
   };
 
   const drive = async (
+    run: OwnedRun,
     session: ThreadSession,
     root: ExecutionFrame,
-    decisions: Map<string, Decision>,
-    input: string | undefined,
-    attachments: readonly Attachment[],
-    signal: AbortSignal | undefined,
-    threadId: string,
-    trace: TraceContext | undefined,
-    lost: AbortSignal | undefined,
+    { decisions, input, attachments = [], trace }: Prepared,
   ): Promise<RunResult> => {
+    const { runtime, threadId } = run;
     // A resume shows in the journal. Taking over a run that stopped mid-way, it is durable before
     // anything runs: that run's owner may still be writing (a lease lost before it knew), and of the
     // two, expectedSeq then refuses this one before it runs anything, even a tool that would not wait
@@ -282,13 +314,13 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     if (session.root.status === "completed" && input === undefined) {
       return completed<Output>(session.root, runtime.output);
     }
-    const controller = signal ?? new AbortController().signal;
+    const controller = run.signal ?? new AbortController().signal;
     let outcome: FrameOutcome;
     try {
       outcome = await new FrameDriver(session, runtime, "root", decisions, controller).drive();
     } catch (error) {
       // A run stopped by its lost lease journals nothing: the thread may be another owner's now.
-      if (RunCancelledError.isInstance(error) && !lost?.aborted) {
+      if (RunCancelledError.isInstance(error) && !run.lost?.aborted) {
         await session.append([session.event(session.root, "run.cancelled", { reason: error.message })]);
       }
       throw error;
@@ -311,7 +343,8 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     threadId: string,
   ) => {
     const { text, attachments } = splitInput(input);
-    return start(threadId, opts.signal, emit, (root) => {
+    const runtime = runtimeFor(opts.output, "run(input, { output })");
+    return start(threadId, runtime, opts.signal, emit, (root) => {
       if (root.status === "running" || root.status === "interrupted") {
         throw new ThreadBusyError(
           threadId,
@@ -325,7 +358,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
   };
 
   const resumeWith = (threadId: string, opts: ResumeOptions, emit: (event: AgentEvent) => void) =>
-    start(threadId, opts.signal, emit, (root) => {
+    start(threadId, runtimeFor(opts.output, "resume(threadId, { output })"), opts.signal, emit, (root) => {
       if (root.lastSeq < 0) {
         throw new ResumeError(
           "thread_not_found",
@@ -359,24 +392,32 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     return { result, threadId, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
   };
 
+  // One implementation each; the overloads only type `result.output` by a run's own schema.
+  type Input = string | readonly ContentPart[];
+  const run = (input: Input, opts: RunOptions = {}) => {
+    const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
+    return runWith(input, opts, IGNORE_EVENTS, threadId);
+  };
+  const stream = (input: Input, opts: RunOptions = {}) => {
+    const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
+    return streamOf(threadId, (emit) => runWith(input, opts, emit, threadId));
+  };
+  const resume = (threadId: string, opts: ResumeOptions = {}) =>
+    resumeWith(validateThreadId(threadId), opts, IGNORE_EVENTS);
+  const resumeStream = (threadId: string, opts: ResumeOptions = {}) =>
+    streamOf(validateThreadId(threadId), (emit) => resumeWith(threadId, opts, emit));
+
   const agent: Agent<Output> = {
-    name: runtime.name,
+    name: agentRuntime.name,
     journal,
-    tools: [...runtime.tools.values()],
-    run: (input, opts = {}) => {
-      const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
-      return runWith(input, opts, IGNORE_EVENTS, threadId);
-    },
-    stream: (input, opts = {}) => {
-      const threadId = validateThreadId(opts.threadId ?? `thread-${newId()}`);
-      return streamOf(threadId, (emit) => runWith(input, opts, emit, threadId));
-    },
-    resume: (threadId, opts = {}) => resumeWith(validateThreadId(threadId), opts, IGNORE_EVENTS),
-    resumeStream: (threadId, opts = {}) =>
-      streamOf(validateThreadId(threadId), (emit) => resumeWith(threadId, opts, emit)),
+    tools: [...agentRuntime.tools.values()],
+    run: run as Agent<Output>["run"],
+    stream: stream as Agent<Output>["stream"],
+    resume: resume as Agent<Output>["resume"],
+    resumeStream: resumeStream as Agent<Output>["resumeStream"],
     asTool: ({ name, description, inheritHooks }) => {
       const subAgentTool = tool({
-        name: name ?? runtime.name,
+        name: name ?? agentRuntime.name,
         description,
         input: z.object({ input: z.string().describe("The task for this agent, in plain language.") }),
         idempotent: true,
@@ -384,11 +425,22 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
           throw new Error("internal: a sub-agent tool is run by the executor");
         },
       });
-      const subAgent: SubAgent = { runtime, inheritHooks: inheritHooks ?? true };
+      const subAgent: SubAgent = { runtime: agentRuntime, inheritHooks: inheritHooks ?? true };
       return Object.assign(subAgentTool, { [SUB_AGENT]: subAgent });
     },
   };
   return agent;
+}
+
+/** A run or resume once its process holds the thread. */
+interface OwnedRun {
+  readonly threadId: string;
+  /** The agent's runtime, or the one for the run's own `output` schema. */
+  readonly runtime: AgentRuntime;
+  readonly emit: (event: AgentEvent) => void;
+  /** The caller's signal joined with the lease's `lost`. */
+  readonly signal: AbortSignal | undefined;
+  readonly lost: AbortSignal | undefined;
 }
 
 /** What a run or resume starts from, worked out once the thread is held and read. */
@@ -480,7 +532,13 @@ const AGENT_OPTIONS: readonly string[] = [
   "compression",
 ];
 
-function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
+/** An agent's runtime, and the same runtime with another `output` schema (for one run's `output`). */
+interface ResolvedRuntime {
+  readonly runtime: AgentRuntime;
+  withOutput(schema: unknown, where: string): AgentRuntime;
+}
+
+function resolveRuntime(options: AgentOptions<unknown>): ResolvedRuntime {
   if (!options || typeof options !== "object")
     throw new ConfigError("createAgent(options): options must be an object.");
   for (const key of Object.keys(options)) {
@@ -536,6 +594,15 @@ function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
   if (typeof tokenizer.count !== "function") {
     throw new ConfigError('createAgent: "tokenizer" must have count(text): number.');
   }
+  // What an output schema changes: the prompted instruction (without native structured output), the
+  // response format, and the check of the final answer.
+  const shaped = (output: OutputRuntime | undefined) => ({
+    system:
+      output && !provider.nativeStructuredOutput
+        ? [config.system, promptedInstruction(output.format)].filter((s) => s !== undefined).join("\n\n")
+        : config.system,
+    settings: output ? { ...options.settings, responseFormat: output.format } : (options.settings ?? {}),
+  });
   const output =
     options.output !== undefined
       ? outputRuntime(options.output, config.outputRetries, config.name)
@@ -546,17 +613,14 @@ function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
       'createAgent: "compression" must be a strategy with a name and compress(), e.g. keepLastTurns(10).',
     );
   }
-  return {
+  const runtime: AgentRuntime = {
     name: config.name,
     provider,
     tools,
     toolSpecs,
     toolsTokens: countToolTokens(tokenizer, toolSpecs),
     hooks,
-    system:
-      output && !provider.nativeStructuredOutput
-        ? [config.system, promptedInstruction(output.format)].filter((s) => s !== undefined).join("\n\n")
-        : config.system,
+    ...shaped(output),
     maxIterations: config.maxIterations,
     maxRepeatedToolCalls: config.maxRepeatedToolCalls,
     maxNearRepeatedToolCalls: config.maxNearRepeatedToolCalls,
@@ -564,7 +628,6 @@ function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
     toolTimeoutMs: config.toolTimeoutMs,
     retry: config.retry,
     context: config.context,
-    settings: output ? { ...options.settings, responseFormat: output.format } : (options.settings ?? {}),
     ...(output ? { output } : {}),
     random: options.random ?? Math.random,
     compression,
@@ -575,6 +638,18 @@ function resolveRuntime(options: AgentOptions<unknown>): AgentRuntime {
       config.snapshots === false
         ? undefined
         : { ...config.snapshots, budget: config.context.windowTokens - config.context.reservedOutputTokens },
+  };
+  const variants = new WeakMap<object, AgentRuntime>();
+  return {
+    runtime,
+    withOutput: (schema, where) => {
+      const known = typeof schema === "object" && schema !== null ? variants.get(schema) : undefined;
+      if (known) return known;
+      const run = outputRuntime(schema, config.outputRetries, config.name, where);
+      const variant: AgentRuntime = { ...runtime, ...shaped(run), output: run };
+      variants.set(schema as object, variant);
+      return variant;
+    },
   };
 }
 

@@ -10,12 +10,18 @@ export interface OutputRuntime {
   readonly retries: number;
 }
 
-/** The agent's `output` option as what providers are sent and what the executor checks. */
-export function outputRuntime(schema: unknown, retries: number, name: string): OutputRuntime {
+/**
+ * An `output` option (the agent's, or one run's) as what providers are sent and what the executor
+ * checks. `where` names the option in errors.
+ */
+export function outputRuntime(
+  schema: unknown,
+  retries: number,
+  name: string,
+  where = 'createAgent: "output"',
+): OutputRuntime {
   if (!(schema instanceof z.ZodType)) {
-    throw new ConfigError(
-      'createAgent: "output" must be a zod schema, e.g. z.object({ answer: z.string() }).',
-    );
+    throw new ConfigError(`${where} must be a zod schema, e.g. z.object({ answer: z.string() }).`);
   }
   let json: Record<string, unknown>;
   try {
@@ -26,7 +32,7 @@ export function outputRuntime(schema: unknown, retries: number, name: string): O
     json = rest;
   } catch (error) {
     throw new ConfigError(
-      `createAgent: the "output" schema has no JSON Schema form (${error instanceof Error ? error.message : String(error)}); use plain data types.`,
+      `${where} schema has no JSON Schema form (${error instanceof Error ? error.message : String(error)}); use plain data types.`,
     );
   }
   return {

@@ -156,3 +156,63 @@ describe("createAgent({ output })", () => {
     );
   });
 });
+
+describe("run(input, { output })", () => {
+  const Town = z.object({ town: z.string() });
+
+  it("types and checks one run's answer by its own schema, in place of the agent's; the next run uses the agent's again", async () => {
+    const provider = scripted(good, '{"town":"Porto"}', good);
+    const journal = new MemoryJournal();
+    const agent = createAgent({ provider, output: Weather, journal, system: "Be brief." });
+    await agent.run("Weather?", { threadId: "t" });
+    const town = await agent.run("Which town?", { threadId: "t", output: Town });
+    expectTypeOf(town).toEqualTypeOf<RunResult<{ town: string }>>();
+    if (town.status !== "completed" || town.refusal !== undefined) throw new Error("not completed");
+    expect(town.output).toEqual({ town: "Porto" });
+    const again = await agent.run("And the weather?", { threadId: "t" });
+    expect(again.status === "completed" && again.output).toEqual({ city: "Lisbon", celsius: 21 });
+
+    const [first, second, third] = provider.requests;
+    expect(second!.settings.responseFormat).toMatchObject({ schema: { required: ["town"] } });
+    expect(first!.settings.responseFormat).toMatchObject({ schema: { required: ["city", "celsius"] } });
+    expect(third!.settings.responseFormat).toEqual(first!.settings.responseFormat);
+    const system = (r: ModelRequest) => (r.messages[0]?.role === "system" ? r.messages[0].content : "");
+    expect(system(second!)).toMatch(/^Be brief\.\n\nGive your final answer as one JSON value.*"town"/s);
+    expect(system(second!)).not.toContain("celsius");
+  });
+
+  it("gives an agent without output a typed answer for one run, fed back when it fails the schema", async () => {
+    const provider = scripted('{"town":1}', '{"town":"Faro"}');
+    const journal = new MemoryJournal();
+    const result = await createAgent({ provider, journal }).run("Town?", { threadId: "t", output: Town });
+    expect(result.status === "completed" && result.output).toEqual({ town: "Faro" });
+    const rejected = (await readAll(journal, "t")).filter((e) => e.type === "output.rejected");
+    expect(rejected).toHaveLength(1);
+  });
+
+  it("a resume takes the run's schema again (it is not journaled)", async () => {
+    const journal = new MemoryJournal();
+    await createAgent({ provider: scripted('{"town":"Faro"}'), journal }).run("Town?", {
+      threadId: "t",
+      output: Town,
+    });
+    const resumed = await createAgent({ provider: scripted(), journal }).resume("t", { output: Town });
+    expectTypeOf(resumed).toEqualTypeOf<RunResult<{ town: string }>>();
+    expect(resumed.status === "completed" && resumed.output).toEqual({ town: "Faro" });
+    const plain = await createAgent({ provider: scripted(), journal }).resume("t");
+    expect(plain.status === "completed" && plain.output).toBeUndefined();
+  });
+
+  it("a run's output must be a zod schema with a JSON Schema form: a ConfigError naming the option, before anything runs", async () => {
+    const provider = scripted(good);
+    const journal = new MemoryJournal();
+    const agent = createAgent({ provider, journal });
+    // Thrown by the call, as a bad thread id is.
+    expect(() => agent.run("Hi", { threadId: "t", output: { type: "object" } as never })).toThrow(
+      /^run\(input, \{ output \}\) must be a zod schema/,
+    );
+    expect(() => agent.resume("t", { output: z.string().transform(() => new Date()) })).toThrow(ConfigError);
+    expect(provider.requests).toHaveLength(0);
+    expect(await journal.head("t")).toBe(-1);
+  });
+});
