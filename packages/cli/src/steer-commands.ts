@@ -3,7 +3,7 @@ import { pathToFileURL } from "node:url";
 import {
   type Agent,
   CallRefs,
-  cancelThread,
+  cancelRun,
   type Decision,
   type Journal,
   listPendingApprovals,
@@ -78,9 +78,18 @@ export async function decideCommand(
   );
 }
 
+/**
+ * `loom cancel <thread>`: journals the cancel of a thread nobody runs; a thread another process runs
+ * is asked to cancel through the journal (`cancelRun`: Postgres), and that process journals it.
+ */
 export async function cancelCommand(ctx: CommandContext, threadId: string, reason: string) {
-  await cancelThread(ctx.journal, threadId, reason);
-  ctx.io.stdout.write(`Cancelled thread ${threadId}: ${reason}\n`);
+  if ((await cancelRun(ctx.journal, threadId, reason)) === "cancelled") {
+    ctx.io.stdout.write(`Cancelled thread ${threadId}: ${reason}\n`);
+    return;
+  }
+  ctx.io.stdout.write(
+    `Asked the process running thread ${threadId} to cancel it: ${reason}. It journals run.cancelled (loom tail ${threadId} shows it).\n`,
+  );
 }
 
 /**

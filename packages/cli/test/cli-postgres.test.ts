@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runCli } from "@loom/cli";
-import { type Agent, EVENT_VERSION } from "@loom/core";
+import { type Agent, createAgent, EVENT_VERSION, readAll, tool } from "@loom/core";
 import { PostgresJournal } from "@loom/journal-postgres";
 import { type ThreadJobOutcome, ThreadQueue } from "@loom/journal-postgres/queue";
-import { sampleEvents } from "@loom/testing";
+import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
 const schema = `loom_cli_${process.pid}`;
@@ -93,6 +94,34 @@ describe("loom over a postgres:// journal", () => {
       code: 3,
       stderr: expect.stringContaining('No thread "nope"'),
     });
+  });
+
+  it("loom cancel asks the process running a thread to cancel it, and that run journals run.cancelled", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const crunch = tool({
+      name: "crunch",
+      description: "takes a while",
+      input: z.object({}),
+      run: (_args, { signal }) => {
+        started();
+        return new Promise<never>((_, reject) =>
+          signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
+        );
+      },
+    });
+    const provider = new ScriptedProvider([{ toolCalls: [{ id: "c1", name: "crunch", args: {} }] }]);
+    const run = createAgent({ journal, provider, tools: [crunch] }).run("go", { threadId: "busy-thread" });
+    await running;
+    const asked = await loom("--journal", url, "cancel", "busy-thread", "--reason", "from a terminal");
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toBe(
+      "Asked the process running thread busy-thread to cancel it: from a terminal. It journals run.cancelled (loom tail busy-thread shows it).\n",
+    );
+    await expect(run).rejects.toThrow("from a terminal");
+    expect((await readAll(journal, "busy-thread")).at(-1)?.type).toBe("run.cancelled");
   });
 
   it("says what is wrong with a bad postgres URL, without the password", async () => {

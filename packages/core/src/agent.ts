@@ -234,11 +234,12 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
       // Owner first: nothing is read, called or run before this process holds the thread.
       const lease = await acquireThread(journal, threadId);
       const lost = lease.lost;
+      const signals = [signal, lease.cancelRequested, lost].filter((s) => s !== undefined);
       const run: OwnedRun = {
         threadId,
         runtime,
         emit,
-        signal: lost && signal ? AbortSignal.any([signal, lost]) : (lost ?? signal),
+        signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
         lost,
       };
       try {
@@ -438,7 +439,7 @@ interface OwnedRun {
   /** The agent's runtime, or the one for the run's own `output` schema. */
   readonly runtime: AgentRuntime;
   readonly emit: (event: AgentEvent) => void;
-  /** The caller's signal joined with the lease's `lost`. */
+  /** The caller's signal joined with the lease's `cancelRequested` and `lost`. */
   readonly signal: AbortSignal | undefined;
   readonly lost: AbortSignal | undefined;
 }

@@ -43,6 +43,12 @@ export interface ThreadLease {
    * with their process leaves it out.
    */
   readonly lost?: AbortSignal;
+  /**
+   * Aborts when someone asks the owner to cancel its run (`Journal.requestCancel`, from any process),
+   * its reason the requester's text: the run stops as when its caller's signal aborts, and journals
+   * `run.cancelled` with that reason. Optional, with `requestCancel`.
+   */
+  readonly cancelRequested?: AbortSignal;
   /** Gives the thread up. Safe to call twice. */
   release(): Promise<void>;
 }
@@ -72,6 +78,13 @@ export interface Journal {
    * run a tool before one of them loses its append). A journal shared by processes implements it.
    */
   acquire?(threadId: string): Promise<ThreadLease>;
+  /**
+   * Asks the owner of the thread, in whichever process, to cancel its run (its lease's
+   * `cancelRequested` aborts with `reason`). Resolves true when an owner held the thread and was
+   * asked, false when nobody holds it (`cancelThread` then journals the cancel itself). Optional in
+   * v1: without it, a run is cancelled only by the process that runs it.
+   */
+  requestCancel?(threadId: string, reason: string): Promise<boolean>;
   /**
    * The thread's events from `from` on, then each new one as it is appended by any writer, in seq
    * order, each once, until `signal` aborts or the journal closes. Optional in v1: `watchThread`
@@ -114,7 +127,11 @@ export async function acquireThread(journal: Journal, threadId: string): Promise
     await hold.release();
     throw error;
   }
-  return lease?.lost ? { ...hold, lost: lease.lost } : hold;
+  return {
+    ...hold,
+    ...(lease?.lost ? { lost: lease.lost } : {}),
+    ...(lease?.cancelRequested ? { cancelRequested: lease.cancelRequested } : {}),
+  };
 }
 
 /**

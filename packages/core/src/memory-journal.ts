@@ -31,6 +31,8 @@ export class MemoryJournal implements Journal {
   readonly specificationVersion = "v1" as const;
   private readonly store = new Map<string, MemoryThread>();
   private readonly leased = new Set<string>();
+  /** Each held lease's cancel request, for `requestCancel`. */
+  private readonly cancels = new Map<string, AbortController>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private closed = false;
   private readonly now: () => number;
@@ -43,7 +45,22 @@ export class MemoryJournal implements Journal {
   async acquire(threadId: string): Promise<ThreadLease> {
     this.checkOpen();
     validateThreadId(threadId);
-    return holdInProcess(this.leased, threadId);
+    const cancel = new AbortController();
+    const hold = holdInProcess(this.leased, threadId, async () => {
+      if (this.cancels.get(threadId) === cancel) this.cancels.delete(threadId);
+    });
+    this.cancels.set(threadId, cancel);
+    return { ...hold, cancelRequested: cancel.signal };
+  }
+
+  /** Asks the run holding the thread in this journal to cancel; false when none holds it. */
+  async requestCancel(threadId: string, reason: string): Promise<boolean> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    const cancel = this.cancels.get(threadId);
+    if (!cancel) return false;
+    cancel.abort(reason);
+    return true;
   }
 
   async append(

@@ -1,5 +1,5 @@
 import { approvalResolution, resolveDecisions } from "./decisions.js";
-import { ResumeError } from "./errors.js";
+import { ResumeError, ThreadBusyError } from "./errors.js";
 import { type ExecutionFrame, findFrame, type PendingApproval, pendingApprovals } from "./frame.js";
 import type { Decision } from "./hooks.js";
 import { acquireThread, type Journal, type ThreadQuery } from "./journal.js";
@@ -86,6 +86,33 @@ export async function cancelThread(
     }
     await session.append([session.event(root, "run.cancelled", { reason })]);
   });
+}
+
+/**
+ * Cancels a thread's run wherever it is: journals `run.cancelled` when nobody runs it
+ * (`cancelThread`: `"cancelled"`), else asks the process that runs it through the journal
+ * (`Journal.requestCancel`: `"requested"`; that run journals `run.cancelled` itself). Raises
+ * `ThreadBusyError` when another process runs it and the journal carries no cancel requests, and
+ * `ResumeError` (`thread_finished`) when there is no run to cancel.
+ */
+export async function cancelRun(
+  journal: Journal,
+  threadId: string,
+  reason: string,
+  options: OperatorOptions = {},
+): Promise<"cancelled" | "requested"> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await cancelThread(journal, threadId, reason, options);
+      return "cancelled";
+    } catch (error) {
+      const owned = ThreadBusyError.isInstance(error) && error.reason === "owned";
+      if (!owned || !journal.requestCancel) throw error;
+      if (await journal.requestCancel(threadId, reason)) return "requested";
+      // The owner let go between the two: the thread is free now, or taken again.
+      if (attempt === 2) throw error;
+    }
+  }
 }
 
 /**

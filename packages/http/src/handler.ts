@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import {
   type Agent,
   ConfigError,
-  cancelThread,
+  cancelRun,
   type FrameStatus,
   type Journal,
   LoomError,
@@ -167,8 +167,11 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
       }
       if (action === "cancel") {
         const { reason = "cancelled by a client" } = await body(request, CancelBodySchema);
-        if (!(await live.cancel(threadId, reason))) await cancelThread(journal, threadId, reason);
-        return json(200, { threadId, cancelled: true });
+        if (await live.cancel(threadId, reason)) return json(200, { threadId, cancelled: true });
+        // Nobody runs it: journaled here; another process runs it: asked there, which journals it.
+        return (await cancelRun(journal, threadId, reason)) === "cancelled"
+          ? json(200, { threadId, cancelled: true })
+          : json(202, { threadId, cancelRequested: true });
       }
       throw new HttpError(404, "not_found", `No route ${request.method} ${url.pathname}.`);
     } catch (error) {

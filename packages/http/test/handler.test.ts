@@ -246,6 +246,31 @@ describe("createThreadHandler", () => {
     }
   });
 
+  it("asks the owner to cancel a run it does not drive (another handler or process): 202, and the owner journals run.cancelled", async () => {
+    const journal = new MemoryJournal();
+    const ran: number[] = [];
+    // The run is driven outside this handler (a worker, another server process on a shared journal).
+    const elsewhere = slowAgent(journal, 40, ran, 20).run("go", { threadId: "t1" });
+    const server = await serve({ journal, token: TOKEN });
+    try {
+      while (ran.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      const asked = await post(`${server.url}/threads/t1/cancel`, { reason: "stopped from the page" });
+      expect(asked.status).toBe(202);
+      expect(await asked.json()).toEqual({ threadId: "t1", cancelRequested: true });
+      await expect(elsewhere).rejects.toThrow('Run on thread "t1" was cancelled: stopped from the page');
+      expect((await readAll(journal, "t1")).at(-1)).toMatchObject({
+        type: "run.cancelled",
+        data: { reason: 'Run on thread "t1" was cancelled: stopped from the page' },
+      });
+      expect(ran.length).toBeLessThan(40);
+      // Nobody runs it now, and the run is over: nothing to cancel.
+      const again = await post(`${server.url}/threads/t1/cancel`, {});
+      expect(again.status).toBe(409);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("refuses a second run of a thread this handler is running", async () => {
     const journal = new MemoryJournal();
     const server = await serve({ journal, agent: slowAgent(journal, 10, [], 20), token: TOKEN });

@@ -14,6 +14,7 @@ import {
   type ThreadLease,
   type ThreadQuery,
   threadStatusAfter,
+  toWellFormed,
   validateReadRange,
   validateThreadId,
 } from "@loom/core";
@@ -31,7 +32,7 @@ import {
   type SubscribeOptions,
   subscribeToThread,
 } from "./subscription.js";
-import { type HeldThreadLock, holdThreadLock, threadLockName } from "./thread-lock.js";
+import { type HeldThreadLock, holdThreadLock, requestThreadCancel, threadLockName } from "./thread-lock.js";
 
 const MAX_SEQ = 2_147_483_647;
 const NOTIFY_INTERVAL_MS = 5;
@@ -200,12 +201,32 @@ export class PostgresJournal implements Journal {
     return {
       threadId,
       lost: AbortSignal.any([lease.held.lost, lease.closed.signal]),
+      cancelRequested: lease.held.cancelRequested,
       release: () => {
         if (this.leases.get(threadId) === lease) this.leases.delete(threadId);
         released ??= lease.held!.release();
         return released;
       },
     };
+  }
+
+  /**
+   * Asks the owner of the thread, in whichever process or journal, to cancel its run: a NOTIFY on
+   * the channel its lease's connection listens on (the lease's `cancelRequested` aborts with
+   * `reason`, cut to 2,000 characters). True when a session held the thread's lease.
+   */
+  async requestCancel(threadId: string, reason: string): Promise<boolean> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    try {
+      return await requestThreadCancel(
+        this.pool,
+        threadLockName(this.schema, threadId),
+        toWellFormed(String(reason).slice(0, 2_000)),
+      );
+    } catch (error) {
+      throw toJournalError(error, `ask the owner of thread "${threadId}" to cancel`, this.server());
+    }
   }
 
   async append(

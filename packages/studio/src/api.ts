@@ -1,5 +1,5 @@
 import {
-  cancelThread,
+  cancelRun,
   DECISION_SHAPES,
   type Decision,
   foldAll,
@@ -281,10 +281,12 @@ export class StudioApi {
     }
   }
 
-  async cancel(threadId: string, reason: string): Promise<{ cancelled: true }> {
+  /** Journals the cancel of a thread nobody runs, or asks the process running it (`cancelRun`). */
+  async cancel(threadId: string, reason: string): Promise<{ cancelled: true } | { cancelRequested: true }> {
     await this.mustExist(threadId);
-    await cancelThread(this.journal, threadId, reason);
-    return { cancelled: true };
+    return (await cancelRun(this.journal, threadId, reason)) === "cancelled"
+      ? { cancelled: true }
+      : { cancelRequested: true };
   }
 
   async fork(threadId: string, at: number, to: string): Promise<{ threadId: string }> {

@@ -134,6 +134,41 @@ export const LEASE_CHECKS: readonly JournalCheck[] = [
     }),
   },
   {
+    id: "leases.cancel-request",
+    title:
+      "carries requestCancel to the lease holding the thread (its cancelRequested aborts with the reason), and answers false when no lease does",
+    needs: "leases",
+    run: leasing(async (journal) => {
+      if (typeof journal.requestCancel !== "function") {
+        throw new CheckSkipped(
+          "it has no requestCancel (optional: a run is then cancelled only where it runs)",
+        );
+      }
+      equal(
+        await journal.requestCancel("t-lease", "nobody runs it"),
+        false,
+        "requestCancel of a free thread",
+      );
+      const lease = await journal.acquire("t-lease");
+      const other = await journal.acquire("t-lease-b");
+      try {
+        const asked = lease.cancelRequested;
+        if (!asked) fail("a journal with requestCancel must give its leases a cancelRequested signal");
+        equal(await journal.requestCancel("t-lease", "please stop"), true, "requestCancel of a held thread");
+        for (let waited = 0; !asked.aborted && waited < 5_000; waited += 10) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        equal(asked.aborted, true, "cancelRequested.aborted within 5 s of requestCancel");
+        equal(asked.reason, "please stop", "cancelRequested.reason");
+        equal(other.cancelRequested?.aborted ?? false, false, "another thread's cancelRequested.aborted");
+      } finally {
+        await lease.release();
+        await other.release();
+      }
+      equal(await journal.requestCancel("t-lease", "too late"), false, "requestCancel after release");
+    }),
+  },
+  {
     id: "leases.across-processes",
     title:
       "refuses a thread leased by another process (thread_busy), and takes it over promptly once that process is killed",

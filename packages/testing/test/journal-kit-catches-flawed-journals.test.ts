@@ -1,7 +1,7 @@
 // The journal kit measured: a journal with no flaw passes every check, and each flaw that loses or
 // corrupts data fails the checks named for it. The shipped journals (MemoryJournal, FsJournal,
 // PostgresJournal) pass the kit in their own packages' tests.
-import { MemoryJournal } from "@loom/core";
+import { MemoryJournal, type ThreadLease } from "@loom/core";
 import { type JournalStorageFactory, runJournalConformance } from "@loom/testing";
 import { journalConformance } from "@loom/testing/vitest";
 import { describe, expect, it } from "vitest";
@@ -177,6 +177,25 @@ describe("what the kit reports about the factory it got", () => {
     expect(report.results.map((r) => r.id)).toEqual(["pipelining.behind-in-flight"]);
     expect(report.failed.map((r) => r.reason)).toEqual([
       expect.stringContaining("an append made behind a refused one"),
+    ]);
+  });
+
+  it("fails a journal whose requestCancel says it asked the owner but never reaches the lease", async () => {
+    class Deaf extends MemoryJournal {
+      override async acquire(threadId: string): Promise<ThreadLease> {
+        return { ...(await super.acquire(threadId)), cancelRequested: new AbortController().signal };
+      }
+    }
+    const report = await runJournalConformance(
+      "Deaf",
+      { newStorage: () => new Deaf(), open: (journal: Deaf) => journal },
+      { only: ["leases.cancel-request"] },
+    );
+    expect(report.failed.map((r) => [r.id, r.reason])).toEqual([
+      [
+        "leases.cancel-request",
+        expect.stringContaining("cancelRequested.aborted within 5 s of requestCancel"),
+      ],
     ]);
   });
 
