@@ -39,7 +39,7 @@ Commands:
   resume <thread> (--agent M | --queue Q [--boss-schema S])
                                                       carry the thread on: in this process with the agent
                                                       module M exports, or by a Postgres ThreadQueue Q
-  cancel <thread> [--reason R]                        stop a thread's run (asks its process, on postgres://)
+  cancel <thread> [--reason R]                        stop a thread's run (asks the process running it)
   studio [--agent M | --queue Q] [--port N] [--host H] [--prices F]
                                                       Loom Studio, a local web page over the journal (@loom/studio)
 

@@ -80,7 +80,7 @@ export async function decideCommand(
 
 /**
  * `loom cancel <thread>`: journals the cancel of a thread nobody runs; a thread another process runs
- * is asked to cancel through the journal (`cancelRun`: Postgres), and that process journals it.
+ * is asked to cancel through the journal (`cancelRun`), and that process journals it.
  */
 export async function cancelCommand(ctx: CommandContext, threadId: string, reason: string) {
   if ((await cancelRun(ctx.journal, threadId, reason)) === "cancelled") {

@@ -10,8 +10,16 @@ import { type FSWatcher, watch } from "node:fs";
 export class DirectoryWatch {
   private readonly listeners = new Map<string, Set<() => void>>();
   private watcher: FSWatcher | undefined;
+  private closed = false;
 
-  constructor(private readonly dir: string) {}
+  /**
+   * `keepWatching`: the watch stays up between listeners until `close()` (for listeners that come and
+   * go often, where starting a watch each time would cost more than keeping one).
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly keepWatching = false,
+  ) {}
 
   add(fileName: string, listener: () => void): () => void {
     let set = this.listeners.get(fileName);
@@ -24,7 +32,7 @@ export class DirectoryWatch {
     return () => {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(fileName);
-      if (this.listeners.size === 0) this.stop();
+      if (this.listeners.size === 0 && !this.keepWatching) this.stop();
     };
   }
 
@@ -38,8 +46,14 @@ export class DirectoryWatch {
     for (const set of this.listeners.values()) for (const listener of set) listener();
   }
 
+  /** Stops watching for good. */
+  close(): void {
+    this.closed = true;
+    this.stop();
+  }
+
   private start(): void {
-    if (this.watcher) return;
+    if (this.watcher || this.closed) return;
     try {
       this.watcher = watch(this.dir, { persistent: false }, (_event, fileName) => {
         if (fileName) this.notify(fileName.toString());

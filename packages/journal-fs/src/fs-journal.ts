@@ -18,6 +18,7 @@ import {
   validateThreadId,
 } from "@loom/core";
 import { z } from "zod";
+import { CancelRequests, writeCancelRequest } from "./cancel-requests.js";
 import { DirectoryWatch } from "./directory-watch.js";
 import { type FsyncMode, FsyncModeSchema, syncDirectory } from "./durability.js";
 import { threadFileName, threadIdFromFileName } from "./file-name.js";
@@ -64,6 +65,12 @@ const OptionsSchema = z.object({
 
 const LOCK_DIR = ".locks";
 
+/** A lease of this journal: its share of the thread's lock, and its listening for cancel requests. */
+interface Lease {
+  share: HeldLock | undefined;
+  stopListening: (() => void) | undefined;
+}
+
 /**
  * The embedded journal: one JSON Lines file per thread under `dir`, one event per line. Batches are
  * atomic across crashes, appends are durable as `fsync` says, and a thread has one writer at a time
@@ -85,7 +92,9 @@ export class FsJournal implements Journal {
   /** Locks being given up: taking the thread again waits until its lock file is gone. */
   private readonly unlocking = new Map<string, Promise<void>>();
   /** Threads leased through `acquire` (the share is undefined while it is being taken). */
-  private readonly leases = new Map<string, { share: HeldLock | undefined }>();
+  private readonly leases = new Map<string, Lease>();
+  /** Cancel requests to this journal's leases, once one was taken. */
+  private cancelRequests: CancelRequests | undefined;
   private readonly summaries = new ThreadSummaryCache();
   private readonly checkpoints = new SeqCheckpoints();
   private readonly holder = currentProcessHolder();
@@ -123,7 +132,7 @@ export class FsJournal implements Journal {
     if (this.leases.has(threadId)) {
       throw ThreadBusyError.owned(threadId, `another lease of this FsJournal (process ${process.pid})`);
     }
-    const lease: { share: HeldLock | undefined } = { share: undefined };
+    const lease: Lease = { share: undefined, stopListening: undefined };
     this.leases.set(threadId, lease);
     try {
       lease.share = await this.shareLock(threadId);
@@ -136,9 +145,13 @@ export class FsJournal implements Journal {
       await lease.share.release();
       this.checkOpen();
     }
+    const cancel = new AbortController();
+    this.cancelRequests ??= new CancelRequests(join(this.dir, LOCK_DIR), this.holder);
+    lease.stopListening = this.cancelRequests.listen(threadFileName(threadId), cancel);
     let released: Promise<void> | undefined;
     return {
       threadId,
+      cancelRequested: cancel.signal,
       release: () => {
         released ??= this.releaseLease(threadId, lease).catch((error: unknown) => {
           throw asJournalError(error, `release thread "${threadId}"`);
@@ -310,7 +323,32 @@ export class FsJournal implements Journal {
     // Leases end with the journal; a lease still being taken lets go once it has its lock.
     const leases = [...this.leases.values()];
     this.leases.clear();
+    for (const lease of leases) lease.stopListening?.();
+    this.cancelRequests?.close();
     await Promise.all(leases.map((lease) => lease.share?.release()));
+  }
+
+  /**
+   * Asks the owner of the thread's lease, in whichever process on this machine, to cancel its run: a
+   * request file beside the thread's lock, naming that lock's holder, which the owner's journal
+   * watches for (its lease's `cancelRequested` aborts with `reason`, cut to 2,000 characters). True
+   * when a live process held the thread's lock.
+   */
+  async requestCancel(threadId: string, reason: string): Promise<boolean> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    try {
+      this.directoriesReady ??= this.createDirectories();
+      await this.directoriesReady;
+      return writeCancelRequest(
+        join(this.dir, LOCK_DIR),
+        threadFileName(threadId),
+        this.holder,
+        String(reason).slice(0, 2_000),
+      );
+    } catch (error) {
+      throw asJournalError(error, `ask the owner of thread "${threadId}" to cancel`);
+    }
   }
 
   private pathOf(threadId: string): string {
@@ -474,9 +512,10 @@ export class FsJournal implements Journal {
   }
 
   /** Ends a lease: closes the thread's writer (after its appends in flight) and frees the lock. */
-  private async releaseLease(threadId: string, lease: { share: HeldLock | undefined }): Promise<void> {
+  private async releaseLease(threadId: string, lease: Lease): Promise<void> {
     if (this.leases.get(threadId) !== lease) return; // the journal was closed, which freed it
     this.leases.delete(threadId);
+    lease.stopListening?.();
     const opening = this.writers.get(threadId);
     const writer = await opening?.catch(() => undefined);
     if (writer && !writer.isClosed && this.writers.get(threadId) === opening && !this.leases.has(threadId)) {

@@ -85,6 +85,12 @@ export class ThreadLock {
   }
 }
 
+/** The holder of a thread's lock if it is alive (a lock taken over at once would not be): else undefined. */
+export function liveHolder(lockDir: string, name: string, me: LockHolder): LockHolder | undefined {
+  const holder = readHolder(join(lockDir, `${name}.lock`));
+  return typeof holder === "object" && holderIsAlive(holder, me) ? holder : undefined;
+}
+
 export function currentProcessHolder(): LockHolder {
   return {
     pid: process.pid,

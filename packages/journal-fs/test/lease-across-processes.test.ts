@@ -68,6 +68,41 @@ describe("a thread lease across processes", () => {
     await journal.close();
   }, 30_000);
 
+  it("carries a cancel request to the process that holds the lease, never to a later holder", async () => {
+    const dir = newDir();
+    const owner = await leaseProcess(dir);
+    const journal = new FsJournal({ dir });
+    expect(await journal.requestCancel("t", "nobody holds it")).toBe(false);
+    expect(await owner.send("acquire t")).toBe("leased t");
+    expect(await journal.requestCancel("t", "stop, from the parent")).toBe(true);
+    expect(await owner.next()).toBe("cancel-requested t stop, from the parent");
+    // Read and removed by the owner: nothing is left for a later holder to find.
+    expect(readdirSync(join(dir, ".locks"))).toEqual(["t.jsonl.lock"]);
+    expect(await owner.send("release t")).toBe("released t");
+    expect(await journal.requestCancel("t", "too late")).toBe(false);
+
+    // A holder killed before it read a request: the request names that holder, so the next owner,
+    // even in the same process as the requester, is not cancelled by it.
+    expect(await owner.send("acquire u")).toBe("leased u");
+    const { token } = JSON.parse(readFileSync(join(dir, ".locks", "u.jsonl.lock"), "utf8"));
+    await owner.kill();
+    expect(await journal.requestCancel("u", "for a dead owner")).toBe(false);
+    const lease = await journal.acquire("u");
+    // As if that request had been written just before its owner died, and landed now.
+    writeFileSync(
+      join(dir, ".locks", "u.jsonl.cancel"),
+      JSON.stringify({ token, reason: "for a dead owner" }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lease.cancelRequested?.aborted).toBe(false);
+    expect(await journal.requestCancel("u", "for me")).toBe(true);
+    for (let i = 0; i < 100 && !lease.cancelRequested?.aborted; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(lease.cancelRequested?.reason).toBe("for me");
+    await lease.release();
+    await journal.close();
+  }, 30_000);
+
   it("takes over the lease of an owner killed with SIGKILL at once", async () => {
     const dir = newDir();
     const owner = await leaseProcess(dir);
