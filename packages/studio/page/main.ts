@@ -426,7 +426,11 @@ function flameView(threadId: string, head: number, rest: string[]): HTMLElement 
   );
 }
 
-/** Cancels a thread nobody runs (paused, or left by a crash): core's cancelThread, so no approved call of it runs. */
+/**
+ * Cancels a thread's run (core's cancelRun): journaled here when nobody runs it (paused, or left by a
+ * crash), so no approved call of it runs; else asked of the process that runs it, whose
+ * `run.cancelled` the live view then shows.
+ */
 function cancelForm(threadId: string, parent: HTMLElement): HTMLElement {
   const reason = h("input", { id: "cancel-reason", class: "medium", placeholder: "why cancel" });
   return h(
