@@ -27,7 +27,17 @@ const plan = command.plan;
 const terminator =
   "lose" in plan && plan.lose ? await leaseTerminator(config.journal, config.threadId) : undefined;
 const started = Date.now();
-const timer = terminator && plan.point === "time" ? setTimeout(terminator.terminate, plan.ms) : undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
+const acquire = journal.acquire?.bind(journal);
+if (terminator && plan.point === "time" && acquire) {
+  // Timed from the moment this process holds the thread, so that the loss lands in its run (a timer
+  // from "go" often fired before the lease was taken, and terminated nothing).
+  journal.acquire = async (threadId) => {
+    const lease = await acquire(threadId);
+    timer ??= setTimeout(terminator.terminate, plan.ms);
+    return lease;
+  };
+}
 const outcome: AttemptOutcome = await runAttempt(config.world, journal, config.threadId, config.trialSeed, {
   ledgerFile: config.ledgerFile,
   attempt: command.attempt,

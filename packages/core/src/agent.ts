@@ -289,17 +289,13 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     { decisions, input, attachments = [], trace }: Prepared,
   ): Promise<RunResult> => {
     const { runtime, threadId } = run;
-    // A resume shows in the journal. Taking over a run that stopped mid-way, it is durable before
-    // anything runs: that run's owner may still be writing (a lease lost before it knew), and of the
-    // two, expectedSeq then refuses this one before it runs anything, even a tool that would not wait
-    // for a write (a read-only one, or a call re-run after an unknown outcome). A resumed pause's
-    // rides with its first append.
+    // A resume shows in the journal, durable before anything runs: the thread's previous owner may
+    // still be writing (a lease lost before it knew), and of the two, expectedSeq then refuses this
+    // one before it runs anything, even a tool that would not wait for a write (a read-only one, or a
+    // call re-run after an unknown outcome). Not only for a thread left running: a pause resumed by
+    // one process can be taken over by another mid-way while its root still reads as paused.
     const resumed = input === undefined ? resumeReason(root, decisions) : undefined;
-    if (resumed) {
-      const event = session.event(root, "run.resumed", { reason: resumed });
-      if (root.status === "running") await session.append([event]);
-      else await session.stage([event]);
-    }
+    if (resumed) await session.append([session.event(root, "run.resumed", { reason: resumed })]);
     if (input !== undefined) {
       // Staged: it rides with the first iteration's write (nothing is acknowledged before that).
       const journaled = await journaledAttachments(attachments, session.root.contents);
@@ -478,10 +474,16 @@ function resumeReason(
   decisions: ReadonlyMap<string, Decision>,
 ): "unfinished" | "decisions" | undefined {
   const paused = root.status === "interrupted" || root.status === "cancelled";
-  if ((paused || root.status === "running") && (decisions.size > 0 || decidedNotRun(root)))
-    return "decisions";
-  if (root.status === "running") return "unfinished";
+  // A root still reads as paused while the sub-agents a resumed pause woke up run: that run stopped
+  // mid-way too.
+  const running = root.status === "running" || (paused && anyChildRunning(root));
+  if ((paused || running) && (decisions.size > 0 || decidedNotRun(root))) return "decisions";
+  if (running) return "unfinished";
   return undefined;
+}
+
+function anyChildRunning(frame: ExecutionFrame): boolean {
+  return Object.values(frame.children).some((c) => c.status === "running" || anyChildRunning(c));
 }
 
 /** Whether a decision journaled from outside (`recordDecisions`) waits to be carried out. */

@@ -1,4 +1,5 @@
 import {
+  type Agent,
   createAgent,
   JournalConflictError,
   MemoryJournal,
@@ -8,8 +9,10 @@ import {
   type StoredEvent,
   type ThreadLease,
   ThreadLeaseLostError,
+  type Tool,
   tool,
 } from "@loom/core";
+import { HITLHook } from "@loom/hooks";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -195,74 +198,138 @@ async function waitFor(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true);
 }
 
+/**
+ * A run stopped while its idempotent lookup ran (tool.started, no tool.completed) and taken over:
+ * `begin` drives the old owner's agent until its lookup starts; the journal is cut there, and the
+ * new owner's agent resumes the cut while the old owner's later events (its tool.completed first)
+ * land just before the new owner's first write. Returns what the new owner's lookups ran, its
+ * error, and a second resume's result.
+ */
+async function takeOverRace(
+  build: (journal: MemoryJournal, lookup: Tool) => Agent,
+  begin: (agent: Agent) => Promise<unknown>,
+) {
+  const journal = new MemoryJournal();
+  const lookups: string[] = [];
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const lookup = (onRun: () => Promise<void> | void) =>
+    tool({
+      name: "lookup",
+      description: "looks up",
+      input: z.object({ q: z.string() }),
+      idempotent: true,
+      run: async ({ q }) => {
+        lookups.push(q);
+        await onRun();
+        return `found ${q}`;
+      },
+    });
+  const old = begin(
+    build(
+      journal,
+      lookup(() => stopped),
+    ),
+  );
+  await waitFor(() => lookups.length === 1);
+  const cut = new MemoryJournal();
+  await cut.append("t", (await readAll(journal, "t")).map(unsealed), -1);
+  stop();
+  await old;
+  const tail = (await readAll(journal, "t")).slice((await cut.head("t")) + 1);
+  expect(tail[0]).toMatchObject({ type: "tool.completed", data: { name: "lookup" } });
+
+  class Racing extends MemoryJournal {
+    armed = false;
+    override async append(threadId: string, events: readonly NewEvent[], expectedSeq: number) {
+      if (this.armed && tail.length > 0) {
+        const late = tail.splice(0);
+        await super.append(threadId, late.map(unsealed), late[0]!.seq - 1);
+      }
+      return super.append(threadId, events, expectedSeq);
+    }
+  }
+  const racing = new Racing();
+  await racing.append("t", (await readAll(cut, "t")).map(unsealed), -1);
+  racing.armed = true;
+  lookups.length = 0;
+  const error = await build(
+    racing,
+    lookup(() => undefined),
+  )
+    .resume("t")
+    .catch((e: unknown) => e);
+  const ranFirst = [...lookups];
+  const result = await build(
+    racing,
+    lookup(() => undefined),
+  ).resume("t");
+  return { error, ranFirst, ranAfter: lookups.slice(ranFirst.length), result };
+}
+
 describe("taking over a run that stopped mid-way", () => {
   it("writes run.resumed before anything runs: if the old owner writes first, the new one runs nothing", async () => {
-    // The old owner's run, stopped while its idempotent lookup ran (tool.started, no tool.completed).
-    const journal = new MemoryJournal();
-    const lookups: string[] = [];
-    let stop!: () => void;
-    const stopped = new Promise<void>((resolve) => {
-      stop = resolve;
-    });
-    const lookup = (onRun: () => Promise<void> | void) =>
-      tool({
-        name: "lookup",
-        description: "looks up",
-        input: z.object({ q: z.string() }),
-        idempotent: true,
-        run: async ({ q }) => {
-          lookups.push(q);
-          await onRun();
-          return `found ${q}`;
-        },
-      });
     const provider = () =>
       new ScriptedProvider({
         mode: "conversation",
         turns: [{ toolCalls: [{ id: "c1", name: "lookup", args: { q: "x" } }] }, { text: "done" }],
       });
-    const old = createAgent({ journal, provider: provider(), tools: [lookup(() => stopped)] });
-    const running = old.run("look", { threadId: "t" });
-    await waitFor(() => lookups.length === 1);
-    const cut = new MemoryJournal();
-    await cut.append("t", (await readAll(journal, "t")).map(unsealed), -1);
-    stop();
-    await running;
-    const tail = (await readAll(journal, "t")).slice(await cut.head("t").then((h) => h + 1));
-    expect(tail[0]).toMatchObject({ type: "tool.completed" });
-
-    // The new owner resumes the cut; the old owner's tool.completed (and the rest) lands just as the
-    // new owner's first write goes out.
-    class Racing extends MemoryJournal {
-      armed = false;
-      override async append(threadId: string, events: readonly NewEvent[], expectedSeq: number) {
-        if (this.armed && tail.length > 0) {
-          const late = tail.splice(0);
-          await super.append(threadId, late.map(unsealed), late[0]!.seq - 1);
-        }
-        return super.append(threadId, events, expectedSeq);
-      }
-    }
-    const racing = new Racing();
-    await racing.append("t", (await readAll(cut, "t")).map(unsealed), -1);
-    racing.armed = true;
-    lookups.length = 0;
-    const error = await createAgent({
-      journal: racing,
-      provider: provider(),
-      tools: [lookup(() => undefined)],
-    })
-      .resume("t")
-      .catch((e: unknown) => e);
-    expect(JournalConflictError.isInstance(error)).toBe(true);
-    expect(lookups).toEqual([]);
+    const race = await takeOverRace(
+      (journal, lookup) => createAgent({ journal, provider: provider(), tools: [lookup] }),
+      (agent) => agent.run("look", { threadId: "t" }),
+    );
+    expect(JournalConflictError.isInstance(race.error)).toBe(true);
+    expect(race.ranFirst).toEqual([]);
     // Resumed again, it reads the old owner's result and runs nothing twice.
-    const result = await createAgent({
-      journal: racing,
-      provider: provider(),
-      tools: [lookup(() => undefined)],
-    }).resume("t");
-    expect(result).toMatchObject({ status: "completed", text: "done" });
-    expect(lookups).toEqual([]);
+    expect(race.result).toMatchObject({ status: "completed", text: "done" });
+    expect(race.ranAfter).toEqual([]);
+  });
+
+  it("also when a resumed pause was taken over while its sub-agent ran (its root still reads as paused)", async () => {
+    const deletePath = tool({
+      name: "delete_path",
+      description: "deletes a path",
+      input: z.object({ path: z.string() }),
+      run: ({ path }) => `deleted ${path}`,
+    });
+    const build = (journal: MemoryJournal, lookup: Tool) => {
+      const cleaner = createAgent({
+        name: "cleaner",
+        journal,
+        tools: [deletePath, lookup],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            {
+              toolCalls: [
+                { id: "d1", name: "delete_path", args: { path: "/tmp/junk" } },
+                { id: "l1", name: "lookup", args: { q: "junk" } },
+              ],
+            },
+            { text: "cleaned" },
+          ],
+        }),
+      });
+      return createAgent({
+        journal,
+        hooks: [HITLHook({ tools: ["delete_path"] })],
+        tools: [cleaner.asTool({ description: "cleans up" })],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [{ toolCalls: [{ id: "c1", name: "cleaner", args: { input: "clean" } }] }, { text: "done" }],
+        }),
+      });
+    };
+    const race = await takeOverRace(build, async (agent) => {
+      const paused = await agent.run("clean up", { threadId: "t" });
+      if (paused.status !== "interrupted") throw new Error("expected a pause");
+      return agent.resume("t", { decisions: { [paused.pending[0]!.ref]: { approve: true } } });
+    });
+    expect(JournalConflictError.isInstance(race.error)).toBe(true);
+    expect(race.ranFirst).toEqual([]);
+    expect(race.result).toMatchObject({ status: "completed", text: "done" });
+    expect(race.ranAfter).toEqual([]);
   });
 });
