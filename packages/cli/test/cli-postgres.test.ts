@@ -5,13 +5,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runCli } from "@loom/cli";
-import { type Agent, createAgent, EVENT_VERSION, readAll, tool } from "@loom/core";
+import { type Agent, createAgent, EVENT_VERSION, readAll } from "@loom/core";
 import { PostgresJournal } from "@loom/journal-postgres";
 import { type ThreadJobOutcome, ThreadQueue } from "@loom/journal-postgres/queue";
-import { ScriptedProvider, sampleEvents } from "@loom/testing";
+import { blockingTool, ScriptedProvider, sampleEvents } from "@loom/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 
 const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
 const schema = `loom_cli_${process.pid}`;
@@ -97,24 +96,10 @@ describe("loom over a postgres:// journal", () => {
   });
 
   it("loom cancel asks the process running a thread to cancel it, and that run journals run.cancelled", async () => {
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    const crunch = tool({
-      name: "crunch",
-      description: "takes a while",
-      input: z.object({}),
-      run: (_args, { signal }) => {
-        started();
-        return new Promise<never>((_, reject) =>
-          signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
-        );
-      },
-    });
+    const { tool: crunch, started } = blockingTool();
     const provider = new ScriptedProvider([{ toolCalls: [{ id: "c1", name: "crunch", args: {} }] }]);
     const run = createAgent({ journal, provider, tools: [crunch] }).run("go", { threadId: "busy-thread" });
-    await running;
+    await started;
     const asked = await loom("--journal", url, "cancel", "busy-thread", "--reason", "from a terminal");
     expect(asked.code, asked.stderr).toBe(0);
     expect(asked.stdout).toBe(

@@ -7,35 +7,17 @@ import {
   RunCancelledError,
   readAll,
   ThreadBusyError,
-  tool,
 } from "@loom/core";
-import { ScriptedProvider } from "@loom/testing";
+import { blockingTool, ScriptedProvider } from "@loom/testing";
 import { expect, it } from "vitest";
-import { z } from "zod";
 import { unsealed } from "./helpers.js";
 
 // A cancel asked for by someone who does not run the thread (another request handler, another
 // process): the journal carries it to the owner's lease, and the owner cancels as its caller would.
 
 function slowTool() {
-  const signals: AbortSignal[] = [];
-  let started!: () => void;
-  const running = new Promise<void>((resolve) => {
-    started = resolve;
-  });
-  const crunch = tool({
-    name: "crunch",
-    description: "takes a while",
-    input: z.object({}),
-    run: (_args, { signal }) => {
-      signals.push(signal);
-      started();
-      return new Promise<never>((_, reject) =>
-        signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
-      );
-    },
-  });
-  return { crunch, signals, running };
+  const blocking = blockingTool();
+  return { crunch: blocking.tool, signals: blocking.signals, running: blocking.started };
 }
 
 it("requestCancel reaches the run that holds the thread: it stops, and journals run.cancelled with the reason", async () => {

@@ -13,7 +13,7 @@ import {
   tool,
 } from "@loom/core";
 import { HITLHook } from "@loom/hooks";
-import { ScriptedProvider } from "@loom/testing";
+import { blockingTool, ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { unsealed } from "./helpers.js";
@@ -39,34 +39,16 @@ class LosingJournal extends MemoryJournal {
 
 /** A tool with effects whose run the test holds open, and which records each run and its signal. */
 function heldTool(options: { ignoreSignal?: boolean } = {}) {
-  const runs: string[] = [];
-  const signals: AbortSignal[] = [];
-  let started!: () => void;
-  const running = new Promise<void>((resolve) => {
-    started = resolve;
-  });
-  let finish!: () => void;
-  const finished = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  const charge = tool({
-    name: "charge",
-    description: "charges a card",
-    input: z.object({ cents: z.number() }),
-    onUnknownOutcome: "fail",
-    run: async ({ cents }, { signal }) => {
-      runs.push(`charge ${cents}`);
-      signals.push(signal);
-      started();
-      await new Promise<void>((resolve, reject) => {
-        void finished.then(resolve);
-        if (!options.ignoreSignal)
-          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-      });
-      return `charged ${cents}`;
+  const blocking = blockingTool({ name: "charge", ...options });
+  return {
+    charge: blocking.tool,
+    signals: blocking.signals,
+    running: blocking.started,
+    finish: blocking.finish,
+    get runs() {
+      return blocking.runs.map((args) => `charge ${String(args.cents)}`);
     },
-  });
-  return { charge, runs, signals, running, finish };
+  };
 }
 
 const twoCharges = () =>
@@ -78,6 +60,17 @@ const twoCharges = () =>
       { text: "done" },
     ],
   });
+
+/** A run whose lease is lost while its first charge runs, a charge that ignores its signal. */
+async function lostWhileCharging() {
+  const journal = new LosingJournal();
+  const held = heldTool({ ignoreSignal: true });
+  const provider = twoCharges();
+  const run = createAgent({ journal, provider, tools: [held.charge] }).run("charge twice", { threadId: "t" });
+  await held.running;
+  journal.lose();
+  return { journal, held, provider, run };
+}
 
 describe("a lost lease", () => {
   it("stops a run while a tool with effects runs: the tool is told, nothing more starts or is journaled", async () => {
@@ -132,14 +125,7 @@ describe("a lost lease", () => {
   });
 
   it("writes the completion of a tool that finished anyway, then starts nothing", async () => {
-    const journal = new LosingJournal();
-    const held = heldTool({ ignoreSignal: true });
-    const provider = twoCharges();
-    const run = createAgent({ journal, provider, tools: [held.charge] }).run("charge twice", {
-      threadId: "t",
-    });
-    await held.running;
-    journal.lose();
+    const { journal, held, provider, run } = await lostWhileCharging();
     held.finish();
     const error = await run.catch((e: unknown) => e);
     expect(ThreadLeaseLostError.isInstance(error)).toBe(true);
@@ -152,14 +138,7 @@ describe("a lost lease", () => {
   });
 
   it("loses to the new owner's write: the old run's write is refused, the new owner's events stay", async () => {
-    const journal = new LosingJournal();
-    const held = heldTool({ ignoreSignal: true });
-    const provider = twoCharges();
-    const run = createAgent({ journal, provider, tools: [held.charge] }).run("charge twice", {
-      threadId: "t",
-    });
-    await held.running;
-    journal.lose();
+    const { journal, held, provider, run } = await lostWhileCharging();
     // Another owner took the thread and wrote (here by hand: one event after the head).
     const head = await journal.head("t");
     const last = (await readAll(journal, "t")).at(-1)!;

@@ -1,7 +1,6 @@
-import { createAgent, RunCancelledError, readAll, tool } from "@loom/core";
-import { ScriptedProvider } from "@loom/testing";
+import { createAgent, RunCancelledError, readAll } from "@loom/core";
+import { blockingTool, ScriptedProvider } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
-import { z } from "zod";
 import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 
 const schema = uniqueSchema("cancelreq");
@@ -14,26 +13,10 @@ afterAll(async () => {
 it("requestCancel from another journal (another pool: another process to Postgres) cancels the run that holds the thread", async () => {
   const owner = journalIn(schema, { poolConfig: { max: 2, application_name: "loom-cancel-owner" } });
   const other = journalIn(schema);
-  const signals: AbortSignal[] = [];
-  let started!: () => void;
-  const running = new Promise<void>((resolve) => {
-    started = resolve;
-  });
-  const crunch = tool({
-    name: "crunch",
-    description: "takes a while",
-    input: z.object({}),
-    run: (_args, { signal }) => {
-      signals.push(signal);
-      started();
-      return new Promise<never>((_, reject) =>
-        signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
-      );
-    },
-  });
+  const { tool: crunch, signals, started } = blockingTool();
   const provider = new ScriptedProvider([{ toolCalls: [{ id: "c1", name: "crunch", args: {} }] }]);
   const run = createAgent({ journal: owner, provider, tools: [crunch] }).run("go", { threadId: "t" });
-  await running;
+  await started;
   const { rows: holders } = await admin.query<{ pid: number }>(
     `SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'loom-cancel-owner'`,

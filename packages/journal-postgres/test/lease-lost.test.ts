@@ -1,7 +1,6 @@
-import { createAgent, readAll, ThreadLeaseLostError, tool } from "@loom/core";
-import { ScriptedProvider } from "@loom/testing";
+import { createAgent, readAll, ThreadLeaseLostError } from "@loom/core";
+import { blockingTool, ScriptedProvider } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
-import { z } from "zod";
 import { type ThreadJobOutcome, ThreadQueue } from "../src/queue.ts";
 import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
 
@@ -25,32 +24,17 @@ async function terminateLease(application: string): Promise<void> {
   await admin.query("SELECT pg_terminate_backend($1)", [rows[0]!.pid]);
 }
 
-/** A charge tool whose runs are recorded; each run waits for its signal or for `finish`. */
+/** A charge tool whose runs are recorded; a charge of 100 cents waits for its signal. */
 function chargeTool() {
-  const runs: number[] = [];
-  const signals: AbortSignal[] = [];
-  let onRun: () => void = () => undefined;
-  const running = new Promise<void>((resolve) => {
-    onRun = resolve;
-  });
-  const charge = tool({
-    name: "charge",
-    description: "charges a card",
-    input: z.object({ cents: z.number() }),
-    onUnknownOutcome: "fail",
-    run: async ({ cents }, { signal }) => {
-      runs.push(cents);
-      signals.push(signal);
-      onRun();
-      if (cents === 100) {
-        await new Promise<never>((_, reject) =>
-          signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
-        );
-      }
-      return `charged ${cents}`;
+  const blocking = blockingTool({ name: "charge", blocks: (args) => args.cents === 100 });
+  return {
+    charge: blocking.tool,
+    signals: blocking.signals,
+    running: blocking.started,
+    get runs() {
+      return blocking.runs.map((args) => args.cents);
     },
-  });
-  return { charge, runs, signals, running };
+  };
 }
 
 const script = () =>

@@ -1,6 +1,7 @@
 // What an app, a demo or a test of any runner uses: loads without a test runner, from ESM and CJS.
 // The vitest suites (journalConformance, providerConformance) are in "@loom/testing/vitest".
 
+export { type BlockingTool, type BlockingToolOptions, blockingTool } from "./blocking-tool.js";
 export { anthropicMessagesCases } from "./cases/anthropic-messages.js";
 export { openaiChatCases } from "./cases/openai-chat.js";
 export { openaiResponsesCases } from "./cases/openai-responses.js";
