@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runCli } from "@loom/cli";
-import { createAgent, type Hook, tool } from "@loom/core";
+import { createAgent, fallbackProviders, type Hook, type Provider, ProviderError, tool } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,6 +130,31 @@ describe("loom", () => {
     expect(stdout).toMatch(/↻ seq \d+: resumed with a human's decisions/);
     const events = await loom("--journal", `file://${pausedDir}`, "events", "t-resumed", "--type", "run");
     expect(events.stdout).toMatch(/run\.resumed\s+resumed with a human's decisions/);
+  });
+
+  it("names the provider of each failed model call with fallbackProviders, and says when the turn moved on", async () => {
+    const fallbackDir = join(cwd, ".loom", "fallback");
+    const journal = new FsJournal({ dir: fallbackDir });
+    const down: Provider = {
+      specificationVersion: "v1",
+      provider: "openai",
+      modelId: "gpt-main",
+      // biome-ignore lint/correctness/useYield: it fails before its first part.
+      async *doStream() {
+        throw new ProviderError("overloaded", "busy", { provider: "openai" });
+      },
+    };
+    const backup = new ScriptedProvider({
+      turns: [{ text: "hi" }],
+      provider: "anthropic",
+      modelId: "claude",
+    });
+    await createAgent({ journal, provider: fallbackProviders([down, backup]) }).run("Hi", {
+      threadId: "t-fb",
+    });
+    await journal.close();
+    const { stdout } = await loom("--journal", `file://${fallbackDir}`, "events", "t-fb", "--type", "llm");
+    expect(stdout).toMatch(/llm\.failed\s+openai\/gpt-main overloaded: busy \(next provider\)/);
   });
 
   it("shows the transcript", async () => {
