@@ -71,6 +71,8 @@ export const JobDataSchema = z.discriminatedUnion("kind", [
     kind: z.literal("resume"),
     threadId: z.string(),
     decisions: z.record(z.string(), z.unknown()).optional(),
+    /** The thread's head when the job was sent: a cancel journaled after it wins over the job. */
+    afterSeq: z.number().int().optional(),
   }),
 ]);
 export type JobData = z.infer<typeof JobDataSchema>;

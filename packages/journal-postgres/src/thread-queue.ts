@@ -149,13 +149,16 @@ export class ThreadQueue {
     }
     // Checked as the worker will check them; sent keyed by each call's ref, which never becomes ambiguous.
     const byRef = Object.fromEntries(resolveDecisions(threadId, root, decisions));
-    return this.send({ kind: "resume", threadId, decisions: byRef });
+    return this.send({ kind: "resume", threadId, decisions: byRef, afterSeq: root.lastSeq });
   }
 
-  /** Re-enqueues a thread to continue from its journal (after its job gave up, for instance). */
+  /**
+   * Re-enqueues a thread to continue from its journal (after its job gave up, for instance). A cancel
+   * journaled before a worker takes the job up wins: the job fails with `thread_finished`.
+   */
   async resume(threadId: string): Promise<string> {
     validateThreadId(threadId);
-    return this.send({ kind: "resume", threadId });
+    return this.send({ kind: "resume", threadId, afterSeq: await this.journal.head(threadId) });
   }
 
   /** Makes this process a worker: it takes jobs and runs their threads with `agent` until `stop()`. */
@@ -381,8 +384,26 @@ export class ThreadQueue {
     return head === startSeq ? agent.run(input, { threadId }) : agent.resume(threadId);
   }
 
+  /**
+   * A cancel journaled after the job was sent (an operator's `cancelRun`, `loom cancel`) and still the
+   * thread's last word wins over the resume the job asks for: `ResumeError` `thread_finished`.
+   */
+  private async refuseIfCancelledSince(threadId: string, afterSeq: number): Promise<void> {
+    const root = await loadThread(this.journal, threadId);
+    if (root.status !== "cancelled") return;
+    for await (const event of this.journal.read(threadId, { from: afterSeq + 1 })) {
+      if (event.type === "run.cancelled" && event.frameId === "root") {
+        throw new ResumeError(
+          "thread_finished",
+          `Thread "${threadId}" was cancelled at seq ${event.seq} (${event.data.reason}) after this resume was enqueued; it was not resumed. Enqueue it again (queue.resume) to carry it on.`,
+        );
+      }
+    }
+  }
+
   /** Decisions already journaled by an earlier attempt of this job are dropped, not sent twice. */
   private async resumeJob(agent: Agent, data: Extract<JobData, { kind: "resume" }>): Promise<RunResult> {
+    if (data.afterSeq !== undefined) await this.refuseIfCancelledSince(data.threadId, data.afterSeq);
     if (!data.decisions) return agent.resume(data.threadId);
     const root = await loadThread(this.journal, data.threadId);
     // A decision names its call by ref, or by call id when that is unambiguous.

@@ -1,4 +1,4 @@
-import { createAgent, ResumeError, readAll, tool } from "@loom/core";
+import { cancelRun, createAgent, ResumeError, readAll, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import { z } from "zod";
@@ -82,6 +82,56 @@ it("a thread paused for approval is parked, and submitting the decision re-enque
   expect(types.filter((t) => t === "approval.resolved")).toHaveLength(1);
   expect(types.at(-1)).toBe("run.completed");
 
+  await queue.stop();
+  await journal.close();
+});
+
+it("a cancel journaled after the decision was sent wins: the queued resume is not carried out", async () => {
+  const journal = journalIn(schema, { poolConfig: { max: 8 } });
+  const queue = new ThreadQueue({ journal, bossSchema, queue: "cancel-wins" });
+  const transfers: number[] = [];
+  const transfer = tool({
+    name: "transfer",
+    description: "Moves money.",
+    input: z.object({ amount: z.number() }),
+    run: ({ amount }) => {
+      transfers.push(amount);
+      return "sent";
+    },
+  });
+  const agent = createAgent({
+    provider: new ScriptedProvider({
+      mode: "conversation",
+      turns: [{ toolCalls: [{ id: "pay", name: "transfer", args: { amount: 7 } }] }, { text: "paid" }],
+    }),
+    tools: [transfer],
+    journal,
+    hooks: [
+      {
+        name: "approve-transfers",
+        beforeToolExecution: ({ approved }) => (approved ? undefined : { interrupt: "needs a human" }),
+      },
+    ],
+  });
+  expect((await agent.run("pay 7", { threadId: "payment-2" })).status).toBe("interrupted");
+  // The human approves (the job waits for a worker), then an operator cancels the thread.
+  await queue.submitDecisions("payment-2", { pay: { approve: true } });
+  expect(await cancelRun(journal, "payment-2", "the order was withdrawn")).toBe("cancelled");
+
+  const outcomes: ThreadJobOutcome[] = [];
+  await queue.work(agent, { onOutcome: (o) => outcomes.push(o) });
+  const refused = await nextOutcome(outcomes, 1);
+  expect(refused).toMatchObject({ status: "failed", threadId: "payment-2", code: "thread_finished" });
+  expect((refused as { message: string }).message).toMatch(
+    /was cancelled at seq \d+ .*after this resume was enqueued/,
+  );
+  expect(transfers).toEqual([]);
+  expect((await readAll(journal, "payment-2")).at(-1)?.type).toBe("run.cancelled");
+
+  // Enqueued again after the cancel, the thread is taken up; its call still waits for a human.
+  await queue.resume("payment-2");
+  expect(await nextOutcome(outcomes, 2)).toMatchObject({ status: "interrupted", threadId: "payment-2" });
+  expect(transfers).toEqual([]);
   await queue.stop();
   await journal.close();
 });
