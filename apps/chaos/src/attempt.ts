@@ -5,6 +5,7 @@ import {
   JournalConflictError,
   pendingApprovals,
   ResumeError,
+  RunCancelledError,
   readAll,
   ThreadBusyError,
   ThreadLeaseLostError,
@@ -22,6 +23,7 @@ export type AttemptStatus =
   | "stale-decision"
   | "killed"
   | "lease-lost"
+  | "cancelled"
   | "conflict"
   | "error";
 
@@ -124,6 +126,7 @@ async function runOnce(
     if (error instanceof SimulatedCrash || !attempt.alive()) return { status: "killed" };
     if (ThreadBusyError.isInstance(error)) return { status: "busy" };
     if (ThreadLeaseLostError.isInstance(error)) return { status: "lease-lost" };
+    if (RunCancelledError.isInstance(error)) return { status: "cancelled" };
     // Two owners for a moment (a lease lost and taken before its owner knew): expectedSeq refused one.
     if (JournalConflictError.isInstance(error)) return { status: "conflict" };
     // The human decided on what it read before this attempt took the thread; another owner moved on.

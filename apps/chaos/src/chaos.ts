@@ -36,13 +36,15 @@ export interface ChaosResult {
 }
 
 /**
- * Which scenarios a journal can play: lock takeover needs a journal that processes share; a lost
- * lease, one whose leases can be lost while their owner lives (Postgres: a connection that breaks).
+ * Which scenarios a journal can play: lock takeover and cancel requests need a journal that processes
+ * share; a lost lease, one whose leases can be lost while their owner lives (Postgres: a connection
+ * that breaks).
  */
 export function scenariosFor(journal: JournalKind, wanted: readonly ScenarioName[]): ScenarioName[] {
   return wanted.filter(
     (s) =>
-      !(journal === "memory" && s === "lock-takeover") && !(journal !== "postgres" && s === "lease-lost"),
+      !(journal === "memory" && (s === "lock-takeover" || s === "cancel-requested")) &&
+      !(journal !== "postgres" && s === "lease-lost"),
   );
 }
 

@@ -49,8 +49,12 @@ export class ProcessRunner implements AttemptRunner {
     const procs = this.spares.splice(0, plans.length);
     await Promise.all(procs.map((p) => p.loaded())); // then "go" to all at the same moment
     const running = procs.map((p, i) => p.go(first + i, plans[i]!));
+    const cancels = plans.flatMap((plan) =>
+      plan.point === "none" && plan.cancelAfterMs !== undefined ? [this.cancelAfter(plan.cancelAfterMs)] : [],
+    );
     this.spares.push(this.spawn());
     const outcomes = await Promise.all(running);
+    await Promise.all(cancels);
     if (!outcomes.some((o) => o.status === "killed") || !this.endsInZeros()) return outcomes;
     return outcomes.map((o) => (o.status === "killed" ? { ...o, leftZeros: true } : o));
   }
@@ -67,6 +71,17 @@ export class ProcessRunner implements AttemptRunner {
       return file.length > 0 && file[file.length - 1] === 0;
     } catch {
       return false;
+    }
+  }
+
+  /** After `ms`, asks the thread's owner, whichever process it is, to cancel (from this process). */
+  private async cancelAfter(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const journal = await openJournal(this.target);
+    try {
+      await journal.requestCancel?.(this.setup.threadId, "chaos: cancelled from another process");
+    } finally {
+      await journal.close();
     }
   }
 

@@ -16,6 +16,7 @@ export const SCENARIOS = [
   "lock-takeover",
   "read-only-turns",
   "lease-lost",
+  "cancel-requested",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -36,6 +37,8 @@ export interface TrialReport {
   readonly busy: number;
   /** Attempts stopped by a lost lease (`ThreadLeaseLostError`), and writes refused by `expectedSeq`. */
   readonly leasesLost: number;
+  /** Attempts cancelled by a request from another process (`RunCancelledError`). */
+  readonly cancels: number;
   readonly conflicts: number;
   /** lock-takeover: from "go" to the end of the resume after the kill during takeover. */
   readonly takeoverMs?: number;
@@ -84,6 +87,7 @@ function worldFor(scenario: ScenarioName, trial: number): WorldName {
     case "two-resumers":
       return (["approvals", "colliding-subagents", "colliding-nested"] as const)[trial % 3]!;
     case "lease-lost":
+    case "cancel-requested":
       return (["approvals", "read-only", "colliding-subagents", "after-effect:non-idempotent"] as const)[
         trial % 4
       ]!;
@@ -134,6 +138,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
       killsInZeros: 0,
       busy: 0,
       leasesLost: 0,
+      cancels: 0,
       conflicts: 0,
       ms: Date.now() - started,
     };
@@ -156,6 +161,7 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
   let killsInZeros = 0;
   let busy = 0;
   let leasesLost = 0;
+  let cancels = 0;
   let conflicts = 0;
   let attempt = 0;
   let takeoverMs: number | undefined;
@@ -167,7 +173,7 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
   const environmentRetries = { left: 5 };
   try {
     for (let round = 0; round < 30 && !done; round++) {
-      const plans = rounds(round, kills, leasesLost);
+      const plans = rounds(round, kills, leasesLost + cancels);
       const outcomes = await runner.attempts(plans, attempt);
       // A process that died loading the packages ran nothing of the trial: another build in this
       // checkout can remove or rewrite a package's dist for a moment. Not a finding; run it again.
@@ -186,6 +192,7 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
           busyAttempts.add(attempt - plans.length + i);
         }
         if (o.status === "lease-lost") leasesLost++;
+        if (o.status === "cancelled") cancels++;
         conflicts += o.conflicts ?? (o.status === "conflict" ? 1 : 0);
         if (o.status === "error") errors.push(o.error ?? "error");
         if (o.status === "completed") done = true;
@@ -229,6 +236,7 @@ async function carryOut(options: TrialOptions): Promise<TrialReport> {
       killsInZeros,
       busy,
       leasesLost,
+      cancels,
       conflicts,
       ...(takeoverMs !== undefined ? { takeoverMs } : {}),
       ms: Date.now() - started,
@@ -246,7 +254,7 @@ function planRounds(
   scenario: ScenarioName,
   world: WorldName,
   rand: () => number,
-): (round: number, killsSoFar: number, leasesLostSoFar: number) => KillPlan[] {
+): (round: number, killsSoFar: number, stoppedSoFar: number) => KillPlan[] {
   // After the first rounds, kills get rarer so every trial ends.
   const later = (round: number): KillPlan => (rand() < 0.4 / (1 + round / 3) ? randomKill(rand) : none);
   // Until something was killed, every round plans a kill (a planned kill may not happen: its event
@@ -290,6 +298,13 @@ function planRounds(
               { point: "none", takeOverMs: 1_500 },
             ]
           : [later(round)];
+    case "cancel-requested":
+      // The harness asks the owner to cancel at a random moment (its run stops and journals
+      // run.cancelled; the next round takes the thread up again), until two runs were cancelled.
+      return (round, _killsSoFar, cancelledSoFar) =>
+        cancelledSoFar < 2 && round < 5
+          ? [{ point: "none", cancelAfterMs: 10 + Math.floor(rand() * 150) }]
+          : [later(round)];
     default:
       return (round, killsSoFar) => [killsSoFar === 0 && round < 4 ? randomKill(rand) : later(round)];
   }
@@ -303,6 +318,7 @@ export interface Summary {
   killsInZeros: number;
   busy: number;
   leasesLost: number;
+  cancels: number;
   conflicts: number;
   unfinished: number;
   errors: number;
@@ -323,6 +339,7 @@ export function summarize(reports: readonly TrialReport[]): Summary[] {
       killsInZeros: 0,
       busy: 0,
       leasesLost: 0,
+      cancels: 0,
       conflicts: 0,
       unfinished: 0,
       errors: 0,
@@ -336,6 +353,7 @@ export function summarize(reports: readonly TrialReport[]): Summary[] {
     row.killsInZeros += r.killsInZeros;
     row.busy += r.busy;
     row.leasesLost += r.leasesLost;
+    row.cancels += r.cancels;
     row.conflicts += r.conflicts;
     row.unfinished += r.unfinished ? 1 : 0;
     row.errors += r.errors.length;
@@ -363,6 +381,7 @@ export function formatTable(rows: readonly Summary[]): string {
     "errors",
     "takeover-ms",
     "leases-lost",
+    "cancels",
     "conflicts",
     "ms",
   ];
@@ -382,6 +401,7 @@ export function formatTable(rows: readonly Summary[]): string {
     String(r.errors),
     r.maxTakeoverMs === undefined ? "-" : String(r.maxTakeoverMs),
     String(r.leasesLost),
+    String(r.cancels),
     String(r.conflicts),
     String(r.ms),
   ]);

@@ -6,7 +6,7 @@ import { appendLedger } from "./ledger.js";
 
 /** Where a trial's process dies in one attempt. "time" is done from outside (a timer in the harness). */
 export type KillPlan =
-  | { readonly point: "none"; readonly takeOverMs?: number }
+  | { readonly point: "none"; readonly takeOverMs?: number; readonly cancelAfterMs?: number }
   | {
       readonly point: "before-effect" | "after-effect";
       readonly nth: number;
@@ -20,6 +20,8 @@ export type KillPlan =
 // `lose`: at its point the process does not die; its lease's connection is terminated (from another
 // connection) and it goes on until its journal notices. `takeOverMs`: a process that finds the thread
 // busy tries again every few ms for that long, as a queue's retry would, to take it the moment it is free.
+// `cancelAfterMs`: that long after "go", the harness asks the thread's owner to cancel its run through
+// the journal (`requestCancel`), from its own process.
 
 /** One attempt (one process, or one simulated process in memory) of a trial. */
 export interface Attempt {

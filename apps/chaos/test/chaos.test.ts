@@ -25,6 +25,7 @@ function bounded(journal: JournalKind, scenario: ScenarioName): number {
     "lock-takeover": 1,
     "read-only-turns": 2,
     "lease-lost": 2,
+    "cancel-requested": 2,
   }[scenario];
 }
 

@@ -476,7 +476,9 @@ function resumeReason(
   const paused = root.status === "interrupted" || root.status === "cancelled";
   // A root still reads as paused while the sub-agents a resumed pause woke up run: that run stopped
   // mid-way too.
-  const running = root.status === "running" || (paused && anyChildRunning(root));
+  // A cancelled run is taken up from where it stopped, as one left running is.
+  const running =
+    root.status === "running" || root.status === "cancelled" || (paused && anyChildRunning(root));
   if ((paused || running) && (decisions.size > 0 || decidedNotRun(root))) return "decisions";
   if (running) return "unfinished";
   return undefined;
