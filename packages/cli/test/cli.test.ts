@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runCli } from "@loom/cli";
-import { createAgent, fallbackProviders, type Hook, type Provider, ProviderError, tool } from "@loom/core";
+import { createAgent, fallbackProviders, type Hook, tool } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -135,15 +135,11 @@ describe("loom", () => {
   it("names the provider of each failed model call with fallbackProviders, and says when the turn moved on", async () => {
     const fallbackDir = join(cwd, ".loom", "fallback");
     const journal = new FsJournal({ dir: fallbackDir });
-    const down: Provider = {
-      specificationVersion: "v1",
+    const down = new ScriptedProvider({
       provider: "openai",
       modelId: "gpt-main",
-      // biome-ignore lint/correctness/useYield: it fails before its first part.
-      async *doStream() {
-        throw new ProviderError("overloaded", "busy", { provider: "openai" });
-      },
-    };
+      turns: [{ failFirst: [{ code: "overloaded", message: "busy" }] }],
+    });
     const backup = new ScriptedProvider({
       turns: [{ text: "hi" }],
       provider: "anthropic",

@@ -1,4 +1,4 @@
-import { createAgent, fallbackProviders, MemoryJournal, ProviderError, readAll, tool } from "@loom/core";
+import { createAgent, fallbackProviders, MemoryJournal, readAll, tool } from "@loom/core";
 import { buildSpans, type Span } from "@loom/debugger";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
@@ -102,15 +102,11 @@ describe("buildSpans pairs a thread's events into the flame graph's bars", () =>
   it("names each model attempt after the provider and model that failed or answered (fallbackProviders)", async () => {
     const journal = new MemoryJournal();
     const provider = fallbackProviders([
-      {
-        specificationVersion: "v1",
+      new ScriptedProvider({
         provider: "openai",
         modelId: "gpt-main",
-        // biome-ignore lint/correctness/useYield: it fails before its first part.
-        async *doStream() {
-          throw new ProviderError("overloaded", "busy", { provider: "openai" });
-        },
-      },
+        turns: [{ failFirst: [{ code: "overloaded", message: "busy" }] }],
+      }),
       new ScriptedProvider({ turns: [{ text: "Hi." }], provider: "anthropic", modelId: "claude-backup" }),
     ]);
     await createAgent({ journal, provider }).run("Hello", { threadId: "t" });

@@ -1,4 +1,4 @@
-import { createAgent, fallbackProviders, MemoryJournal, type Provider, ProviderError } from "@loom/core";
+import { createAgent, fallbackProviders, MemoryJournal } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { expect, it } from "vitest";
@@ -8,15 +8,11 @@ import { memoryTracer, tree } from "./helpers.js";
 it("with fallbackProviders, each chat span names the provider and model that failed or answered", async () => {
   const otel = memoryTracer();
   const journal = tracedJournal(new MemoryJournal(), { tracer: otel.tracer });
-  const primary: Provider = {
-    specificationVersion: "v1",
+  const primary = new ScriptedProvider({
     provider: "openai",
     modelId: "gpt-main",
-    // biome-ignore lint/correctness/useYield: it fails before its first part.
-    async *doStream() {
-      throw new ProviderError("overloaded", "busy", { provider: "openai" });
-    },
-  };
+    turns: [{ failFirst: [{ code: "overloaded", message: "busy" }] }],
+  });
   const backup = new ScriptedProvider({
     turns: [{ text: "Hi." }],
     provider: "anthropic",
