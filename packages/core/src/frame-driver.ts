@@ -304,7 +304,9 @@ export class FrameDriver {
         chain.shouldFallback(failure);
       const willRetry = next || retrySame;
       const error_ = { code: failure.code, message: failure.message, retryable: failure.retryable };
-      const trace = {
+      // What llm.failed says of it: the API's status and request id; with a fallback chain, who failed
+      // and whether the turn moves on (what a resumed turn reads its route from).
+      const about = {
         ...(failure.status !== undefined ? { status: failure.status } : {}),
         ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {}),
         ...(chain
@@ -317,7 +319,7 @@ export class FrameDriver {
       };
       if (!willRetry) {
         await this.session.append([
-          this.session.event(f, "llm.failed", { error: error_, attempt, willRetry, ...trace }),
+          this.session.event(f, "llm.failed", { error: error_, attempt, willRetry, ...about }),
         ]);
         return this.fail(
           "provider_failed",
@@ -333,7 +335,7 @@ export class FrameDriver {
           attempt,
           willRetry,
           retryInMs: delay,
-          ...trace,
+          ...about,
         }),
       ]);
       await sleep(delay, this.signal);
