@@ -19,15 +19,16 @@ export function writeCancelRequest(lockDir: string, name: string, me: LockHolder
   const holder = liveHolder(lockDir, name, me);
   if (!holder) return false;
   const path = requestFile(lockDir, name);
-  const temp = `${path}.${me.token}.tmp`;
+  // Dot-named as the lock's own temporary files are; one left by a crash is never read as a request.
+  const temp = join(lockDir, `.${name}.cancel.${me.token}.tmp`);
   writeFileSync(temp, JSON.stringify({ token: holder.token, reason }));
   renameSync(temp, path);
   return true;
 }
 
 /**
- * The leases of one journal listening for cancel requests: one `fs.watch` on the lock folder while any
- * is held. A request for this journal's holder aborts the lease's signal and is removed. Requests
+ * The leases of one journal listening for cancel requests: one `fs.watch` on the lock folder, from the
+ * journal's first lease to its `close()`. A request for this journal's holder aborts the lease's signal and is removed. Requests
  * land only where `fs.watch` works (local disks): on a network file system they are not heard.
  */
 export class CancelRequests {
