@@ -28,7 +28,10 @@ export function cancelChannel(lockName: string): string {
   return `loom_cancel_${createHash("sha256").update(lockName).digest("hex").slice(0, 40)}`;
 }
 
-/** A lock name as a SQL string literal (a simple query carries no parameters). */
+/**
+ * A lock name as a SQL string literal (a simple query carries no parameters). Schema and thread id
+ * rules leave no quote or backslash in it; quotes are doubled all the same.
+ */
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /**
