@@ -3,6 +3,7 @@ import {
   type Agent,
   ConfigError,
   type Decision,
+  type ExecutionFrame,
   JournalConflictError,
   JournalCorruptionError,
   JournalError,
@@ -345,8 +346,8 @@ export class ThreadQueue {
       return toOutcome(result, job.id);
     } catch (error) {
       // Worth another attempt: another owner holds the thread, another writer got in first, the
-      // run lost its lease (ThreadLeaseLostError, thrown on), or a connection or a provider failed. The journal keeps every step, so the retry continues from where
-      // this stopped. Checked before ResumeError, which ThreadBusyError extends. A thread whose
+      // run lost its lease (ThreadLeaseLostError, thrown on), or a connection or a provider failed.
+      // The journal keeps every step, so the retry continues from where this stopped. Checked before ResumeError, which ThreadBusyError extends. A thread whose
       // unfinished run must be resumed, not run again, is final.
       if (
         (ThreadBusyError.isInstance(error) && error.reason === "owned") ||
@@ -388,9 +389,9 @@ export class ThreadQueue {
    * A cancel journaled after the job was sent (an operator's `cancelRun`, `loom cancel`) and still the
    * thread's last word wins over the resume the job asks for: `ResumeError` `thread_finished`.
    */
-  private async refuseIfCancelledSince(threadId: string, afterSeq: number): Promise<void> {
-    const root = await loadThread(this.journal, threadId);
+  private async refuseIfCancelledSince(root: ExecutionFrame, afterSeq: number): Promise<void> {
     if (root.status !== "cancelled") return;
+    const threadId = root.threadId;
     for await (const event of this.journal.read(threadId, { from: afterSeq + 1 })) {
       if (event.type === "run.cancelled" && event.frameId === "root") {
         throw new ResumeError(
@@ -403,9 +404,9 @@ export class ThreadQueue {
 
   /** Decisions already journaled by an earlier attempt of this job are dropped, not sent twice. */
   private async resumeJob(agent: Agent, data: Extract<JobData, { kind: "resume" }>): Promise<RunResult> {
-    if (data.afterSeq !== undefined) await this.refuseIfCancelledSince(data.threadId, data.afterSeq);
-    if (!data.decisions) return agent.resume(data.threadId);
     const root = await loadThread(this.journal, data.threadId);
+    if (data.afterSeq !== undefined) await this.refuseIfCancelledSince(root, data.afterSeq);
+    if (!data.decisions) return agent.resume(data.threadId);
     // A decision names its call by ref, or by call id when that is unambiguous.
     const pending = new Set(pendingApprovals(root).flatMap((p) => [p.ref, p.callId]));
     const decisions = Object.fromEntries(
