@@ -5,6 +5,7 @@ import {
   runChaos,
   runSeed,
   type ScenarioName,
+  type Summary,
   VIOLATION_KINDS,
 } from "../src/index.ts";
 
@@ -50,30 +51,38 @@ describe.each(["memory", "fs", "fs-always", "postgres"] as const)("chaos on %s",
       // `pnpm test:chaos` shows theirs.
       if (row.scenario === "kill-after-effect" || row.scenario === "lock-takeover")
         expect(row.kills, `${row.scenario} kills: ${explain}`).toBeGreaterThan(0);
-      // Each round of a lease-lost trial draws a new point until two leases were lost: one lands.
-      if (row.scenario === "lease-lost")
-        expect(row.leasesLost, `${row.scenario} leases lost: ${explain}`).toBeGreaterThan(0);
       // A kill during lock takeover does not block the next resume (it used to wait 5 s).
       if (row.maxTakeoverMs !== undefined) expect(row.maxTakeoverMs, explain).toBeLessThan(2000);
     }
     // Two resumers started together meet (one gets ThreadBusyError) unless one is done before the
     // other asks, which a loaded machine makes happen now and then (seed 546244 under a full
-    // `pnpm test`): more trials until they meet, each held to the same counts.
-    let met = result.summary.find((r) => r.scenario === "two-resumers")!.busy;
-    for (let extra = 1; met === 0 && extra <= 3; extra++) {
-      const more = await runChaos({
-        journals: [journal],
-        scenarios: ["two-resumers"],
-        trials: 3,
-        seed: SEED + extra,
-        concurrency: 2,
-      });
-      const row = more.summary[0]!;
-      const table = `seed ${SEED + extra}\n${formatTable(more.summary)}`;
-      for (const kind of VIOLATION_KINDS) expect(row.violations[kind], `${kind}: ${table}`).toBe(0);
-      expect(row.unfinished + row.errors, table).toBe(0);
-      met += row.busy;
-    }
-    expect(met, `two resumers never met: ${explain}`).toBeGreaterThan(0);
+    // `pnpm test`); a lease-lost trial loses its lease unless the waiting process took the thread
+    // first, or the run ended before the loss landed (seed 177006 under a full `pnpm test`). So: more
+    // trials until it happens, each held to the same counts.
+    const seen = async (scenario: ScenarioName, count: (row: Summary) => number) => {
+      const first = result.summary.find((r) => r.scenario === scenario);
+      if (!first) return undefined;
+      let total = count(first);
+      for (let extra = 1; total === 0 && extra <= 3; extra++) {
+        const more = await runChaos({
+          journals: [journal],
+          scenarios: [scenario],
+          trials: 3,
+          seed: SEED + extra,
+          concurrency: 2,
+        });
+        const row = more.summary[0]!;
+        const table = `seed ${SEED + extra}\n${formatTable(more.summary)}`;
+        for (const kind of VIOLATION_KINDS) expect(row.violations[kind], `${kind}: ${table}`).toBe(0);
+        expect(row.unfinished + row.errors, table).toBe(0);
+        total += count(row);
+      }
+      return total;
+    };
+    expect(await seen("two-resumers", (r) => r.busy), `two resumers never met: ${explain}`).toBeGreaterThan(
+      0,
+    );
+    const lost = await seen("lease-lost", (r) => r.leasesLost);
+    if (lost !== undefined) expect(lost, `no lease was ever lost: ${explain}`).toBeGreaterThan(0);
   }, 120_000);
 });
