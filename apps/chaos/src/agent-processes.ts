@@ -17,7 +17,7 @@ export interface ProcessOutcome extends AttemptOutcome {
   readonly childMs?: number;
   /** It died loading the packages, before "go": nothing of the trial ran in it. */
   readonly loadFailed?: boolean;
-  /** Killed, and the thread's file ended in zeros after (journal-fs `"always"`: killed writing into them). */
+  /** Killed, and the thread's file ended in zeros after (journal-fs `"always"` or `"batch"`: killed writing into them). */
   readonly leftZeros?: boolean;
   readonly pid: number;
 }

@@ -48,7 +48,7 @@ for (const row of result.summary) {
   kills.set(row.journal, { all: sum.all + row.kills, inZeros: sum.inZeros + row.killsInZeros });
 }
 const perJournal = [...kills].map(
-  ([j, k]) => `${j} ${k.all}${j === "fs-always" ? ` (${k.inZeros} writing into zeros)` : ""}`,
+  ([j, k]) => `${j} ${k.all}${j.startsWith("fs") ? ` (${k.inZeros} writing into zeros)` : ""}`,
 );
 console.log(`kills per journal: ${perJournal.join(", ")}; ${result.ms} ms; seed ${seed}`);
 const failed = result.summary.some(

@@ -60,12 +60,13 @@ export class ProcessRunner implements AttemptRunner {
   }
 
   /**
-   * journal-fs with `fsync: "always"`: whether the thread's file ends in zeros, which only a writer
-   * killed while it wrote into its zero tail leaves (one that closes cuts them). Counted, so a run
-   * shows that its kills reach that path, not only the appends before a writer lays zeros down.
+   * journal-fs with `fsync: "always"` or `"batch"`: whether the thread's file ends in zeros, which
+   * only a writer killed while it wrote into its zero tail leaves (one that closes cuts them).
+   * Counted, so a run shows that its kills reach that path, not only the appends before a writer lays
+   * zeros down.
    */
   private endsInZeros(): boolean {
-    if (this.target.kind !== "fs" || this.target.fsync !== "always") return false;
+    if (this.target.kind !== "fs") return false;
     try {
       const file = readFileSync(join(this.target.dir, `${this.setup.threadId.replaceAll(":", "~")}.jsonl`));
       return file.length > 0 && file[file.length - 1] === 0;

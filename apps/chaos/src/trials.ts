@@ -32,7 +32,7 @@ export interface TrialReport {
   /** Attempts that ended in an unexpected error (not a kill, a busy thread or a stale decision). */
   readonly errors: string[];
   readonly kills: number;
-  /** Kills that left the thread's file ending in zeros (journal-fs `"always"`). */
+  /** Kills that left the thread's file ending in zeros (journal-fs `"always"` or `"batch"`). */
   readonly killsInZeros: number;
   readonly busy: number;
   /** Attempts stopped by a lost lease (`ThreadLeaseLostError`), and writes refused by `expectedSeq`. */

@@ -24,6 +24,24 @@ export function serializeBatchText(events: readonly StoredEvent[]): string {
   return text;
 }
 
+/**
+ * Several batches' texts as one batch (appends written together: `fsync: "batch"`): the last line of
+ * every text but the last gains `"$more":true`, so a crash leaves all of them or none.
+ * `extraPerText` is the bytes each of those gains (the marker is ASCII).
+ */
+export function joinBatchTexts(texts: readonly string[]): {
+  text: string;
+  extraBytes: number;
+  extraPerText: number;
+} {
+  const last = texts.length - 1;
+  let text = "";
+  for (let i = 0; i < last; i++) text += `${texts[i]!.slice(0, -2)}${CONTINUES_SUFFIX}\n`;
+  text += texts[last] ?? "";
+  const extraPerText = CONTINUES_SUFFIX.length - 1;
+  return { text, extraBytes: extraPerText * Math.max(0, last), extraPerText };
+}
+
 /** Whether a line this journal wrote says its batch goes on (checked without parsing the line). */
 export function continuesBatch(text: string): boolean {
   return text.endsWith(CONTINUES_SUFFIX);

@@ -11,7 +11,7 @@ import {
   threadStatusAfter,
 } from "@loom/core";
 import type { FsyncMode } from "./durability.js";
-import { serializeBatchText } from "./line-format.js";
+import { joinBatchTexts, serializeBatchText } from "./line-format.js";
 import { OpenFile } from "./open-file.js";
 import { scanTail } from "./tail-scan.js";
 
@@ -55,17 +55,27 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
+/** An append `"batch"` holds while the write or fsync before it runs: written with the others held. */
+interface HeldAppend {
+  readonly text: string;
+  readonly length: number;
+  readonly pending: PendingAppend;
+}
+
 // No O_APPEND: every write names its offset (Linux ignores the offset of a write to an O_APPEND
 // file), because with a zero tail the content does not end where the file does.
 const OPEN_FLAGS = constants.O_RDWR;
 const CREATE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL;
 
 /**
- * With `fsync: "always"`, the file is kept ahead of its content by a region of zeros that were
- * written and synced, and each batch is written into it in place: the file's size and extents stay
- * as they are, so `fdatasync` has only the batch's pages to write (about 100 µs here, against 165
- * µs for a write that extends the file). ADR 0003, addendum. The region grows with the content
- * (a short thread wastes little disk), from 64 KiB to 256 KiB.
+ * With `fsync: "always"` or `"batch"`, the file is kept ahead of its content by a region of zeros
+ * that were written and synced, and each batch is written into it in place: the file's size and
+ * extents stay as they are, so `fdatasync` has only the batch's pages to write (about 100 µs here,
+ * against 165 µs for a write that extends the file). ADR 0003, addendum. The region grows with the
+ * content (a short thread wastes little disk), from 64 KiB to 256 KiB. Only one batch at a time may
+ * be written and not yet synced (the file-reading side relies on it: zeros are only ever in the last
+ * batch), so `"batch"` holds the appends that come while a write or fsync runs and writes them
+ * together as one batch once it is done (ADR 0003, second addendum).
  */
 const ZERO_TAIL_MIN = 64 * 1024;
 const ZERO_TAIL_MAX = 256 * 1024;
@@ -131,9 +141,8 @@ export class ThreadWriter {
   private batchesWritten = 0;
   private directoryDirty = false;
   private queue: Promise<void> = Promise.resolve();
-  private unsynced: PendingAppend[] = [];
-  private syncing = false;
-  private syncRun: Promise<void> = Promise.resolve();
+  /** `"batch"`: appends waiting for the task before them, to be written as one batch (`writeHeld`). */
+  private held: HeldAppend[] = [];
   private failure: unknown;
   private closed = false;
   private inFlight = 0;
@@ -160,7 +169,7 @@ export class ThreadWriter {
     this.writtenEnd = this.ackedEnd = state.end;
     this.inode = state.inode;
     this.fileSize = state.size;
-    this.preallocates = context.fsync === "always";
+    this.preallocates = context.fsync !== "never";
     this.reservedStatus = this.status = state.status;
     this.createdAt = state.createdAt;
     this.updatedAt = state.updatedAt;
@@ -221,9 +230,9 @@ export class ThreadWriter {
           lastSeq: tail.lastSeq,
         });
       }
-      if (size > end && context.fsync !== "always") {
-        // Left by an "always" writer that did not close (it cuts its zero tail when it does); this
-        // mode appends instead (a group of unsynced batches must not sit in a zero region).
+      if (size > end && context.fsync === "never") {
+        // Left by a writer that did not close (it cuts its zero tail when it does); this mode appends
+        // instead (batches that are never synced must not sit in a zero region).
         await file.truncate(end);
         size = end;
         if (context.fsync !== "never") await file.datasync();
@@ -324,9 +333,57 @@ export class ThreadWriter {
     return this.track(
       new Promise<void>((resolve, reject) => {
         const pending: PendingAppend = { lastSeq, status, end: 0, resolve, reject };
-        this.enqueue(pending, () => this.write(text, length, pending));
+        if (this.context.fsync === "batch") this.hold({ text, length, pending });
+        else this.enqueue(pending, () => this.write(text, length, pending));
       }),
     ).then(() => ({ lastSeq }));
+  }
+
+  /**
+   * Group commit, as `"batch"` does it: an append that comes while a write, fsync or fork of the
+   * thread runs waits, with every other that comes meanwhile, and they are written as one batch
+   * (one `write(2)`, one `fdatasync`) once that task is done.
+   */
+  private hold(append: HeldAppend): void {
+    this.held.push(append);
+    // A group task is queued (and has not started) while anything is held: it takes this one too.
+    if (this.held.length > 1) return;
+    this.tasks++;
+    this.queue = this.queue.then(async () => {
+      const group = this.held;
+      this.held = [];
+      try {
+        if (this.failure !== undefined) throw this.failure;
+        await this.writeHeld(group);
+      } catch (error) {
+        this.fail(
+          error,
+          group.map((held) => held.pending),
+        );
+      } finally {
+        this.tasks--;
+      }
+    });
+  }
+
+  private async writeHeld(group: readonly HeldAppend[]): Promise<void> {
+    if (group.length === 1) {
+      const [only] = group;
+      return this.write(only!.text, only!.length, only!.pending);
+    }
+    const joined = joinBatchTexts(group.map((held) => held.text));
+    const length = joined.extraBytes + group.reduce((sum, held) => sum + held.length, 0);
+    await this.makeRoom(length);
+    let end = this.writtenEnd;
+    this.writeAll(joined.text, length, group.at(-1)!.pending);
+    // Where each append ends in the batch: its own bytes, and the continuation its last line gained
+    // (every append's but the last).
+    for (const [index, held] of group.entries()) {
+      end += held.length + (index < group.length - 1 ? joined.extraPerText : 0);
+      held.pending.end = end;
+    }
+    await this.makeDurable();
+    for (const held of group) this.acknowledge(held.pending);
   }
 
   /**
@@ -382,7 +439,6 @@ export class ThreadWriter {
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
-    await this.syncRun;
     if (this.file && this.failure === undefined && this.fileSize > this.writtenEnd) {
       // At rest the file is plain JSON Lines again (jq, grep). Not synced, and a failure is left
       // alone: a zero tail that stays is read past, and the next writer cuts or reuses it.
@@ -431,13 +487,18 @@ export class ThreadWriter {
   }
 
   private async write(text: string, length: number, pending: PendingAppend): Promise<void> {
+    await this.makeRoom(length);
+    this.writeAll(text, length, pending);
+    return this.makeWrittenDurable(pending);
+  }
+
+  /** Creates the file, or lays down zeros, where a batch of `length` bytes needs it first. */
+  private async makeRoom(length: number): Promise<void> {
     if (!this.file) {
       this.file = this.openFile(CREATE_FLAGS);
       this.directoryDirty = true;
     }
     if (this.needsZeros(length)) await this.layDownZeros(length);
-    this.writeAll(text, length, pending);
-    return this.makeWrittenDurable(pending);
   }
 
   /**
@@ -470,33 +531,8 @@ export class ThreadWriter {
 
   /** Acknowledges a written append once it is as durable as the fsync mode says. */
   private async makeWrittenDurable(pending: PendingAppend): Promise<void> {
-    if (this.context.fsync === "never") return this.acknowledge(pending);
-    if (this.context.fsync === "always") {
-      await this.makeDurable();
-      return this.acknowledge(pending);
-    }
-    this.unsynced.push(pending);
-    if (!this.syncing) this.syncRun = this.groupCommit();
-  }
-
-  /** Group commit: every append written while an fsync runs waits for the next one, which covers them all. */
-  private async groupCommit(): Promise<void> {
-    this.syncing = true;
-    try {
-      while (this.unsynced.length > 0 && this.failure === undefined) {
-        const group = this.unsynced;
-        this.unsynced = [];
-        try {
-          await this.makeDurable();
-        } catch (error) {
-          this.fail(error, group);
-          return;
-        }
-        for (const pending of group) this.acknowledge(pending);
-      }
-    } finally {
-      this.syncing = false;
-    }
+    if (this.context.fsync !== "never") await this.makeDurable();
+    return this.acknowledge(pending);
   }
 
   private async makeDurable(): Promise<void> {
@@ -520,7 +556,7 @@ export class ThreadWriter {
   private fail(error: unknown, pending: PendingAppend[]): void {
     const first = this.failure === undefined;
     if (first) this.failure = error;
-    for (const p of [...pending, ...this.unsynced.splice(0)]) {
+    for (const p of [...pending, ...this.held.splice(0).map((held) => held.pending)]) {
       p.reject(first && LoomError.isInstance(error) ? error : this.failedError());
     }
     if (first) this.context.onFailure(this);
