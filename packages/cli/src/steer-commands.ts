@@ -80,7 +80,8 @@ export async function decideCommand(
 
 /**
  * `loom cancel <thread>`: journals the cancel of a thread nobody runs; a thread another process runs
- * is asked to cancel through the journal (`cancelRun`), and that process journals it.
+ * is asked to cancel through the journal (`cancelRun`), and that process journals it (waited for up
+ * to 3 s).
  */
 export async function cancelCommand(ctx: CommandContext, threadId: string, reason: string) {
   if ((await cancelRun(ctx.journal, threadId, reason)) === "cancelled") {
@@ -88,7 +89,7 @@ export async function cancelCommand(ctx: CommandContext, threadId: string, reaso
     return;
   }
   ctx.io.stdout.write(
-    `Asked the process running thread ${threadId} to cancel it: ${reason}. It journals run.cancelled (loom tail ${threadId} shows it).\n`,
+    `Asked the process running thread ${threadId} to cancel it: ${reason}. It still runs after 3 s (a tool slow to stop); it journals run.cancelled when it stops (loom tail ${threadId} shows it).\n`,
   );
 }
 

@@ -86,6 +86,7 @@ export {
 export { MemoryJournal } from "./memory-journal.js";
 export * from "./messages.js";
 export {
+  type CancelRunOptions,
   cancelRun,
   cancelThread,
   listPendingApprovals,

@@ -88,31 +88,71 @@ export async function cancelThread(
   });
 }
 
+export interface CancelRunOptions extends OperatorOptions {
+  /**
+   * How long to wait, once the owner was asked, for its run to stop: until `run.cancelled` is
+   * journaled, or until the owner lets go without it (a request sent as the owner let go is not
+   * heard: then it is journaled here). Default 3,000 ms; `0` returns `"requested"` at once.
+   */
+  readonly waitMs?: number;
+}
+
+/** First pause between two looks at a thread whose owner was asked to cancel; it doubles, up to the last. */
+const CANCEL_POLL_MS = [10, 20, 40, 80, 160, 250] as const;
+
 /**
  * Cancels a thread's run wherever it is: journals `run.cancelled` when nobody runs it
- * (`cancelThread`: `"cancelled"`), else asks the process that runs it through the journal
- * (`Journal.requestCancel`: `"requested"`; that run journals `run.cancelled` itself). Raises
+ * (`cancelThread`), else asks the process that runs it through the journal (`Journal.requestCancel`)
+ * and waits up to `waitMs` for that run to stop. Resolves `"cancelled"` once `run.cancelled` is
+ * journaled (by the owner, or here when the owner let go without hearing the request: a pause it
+ * reached as the request was sent), `"requested"` when the owner still runs after `waitMs` (it was
+ * asked, again at each look, so an owner that takes the thread meanwhile is asked too). Raises
  * `ThreadBusyError` when another process runs it and the journal carries no cancel requests, and
- * `ResumeError` (`thread_finished`) when there is no run to cancel.
+ * `ResumeError` (`thread_finished`) when there is no run to cancel (also when the run completed or
+ * failed before it stopped for the request).
  */
 export async function cancelRun(
   journal: Journal,
   threadId: string,
   reason: string,
-  options: OperatorOptions = {},
+  options: CancelRunOptions = {},
 ): Promise<"cancelled" | "requested"> {
-  for (let attempt = 0; ; attempt++) {
+  const requestCancel = journal.requestCancel?.bind(journal);
+  const since = await journal.head(threadId);
+  const deadline = Date.now() + (options.waitMs ?? 3000);
+  let asked = false;
+  for (let look = 0; ; look++) {
     try {
       await cancelThread(journal, threadId, reason, options);
       return "cancelled";
     } catch (error) {
       const owned = ThreadBusyError.isInstance(error) && error.reason === "owned";
-      if (!owned || !journal.requestCancel) throw error;
-      if (await journal.requestCancel(threadId, reason)) return "requested";
-      // The owner let go between the two: the thread is free now, or taken again.
-      if (attempt === 2) throw error;
+      const finished = ResumeError.isInstance(error) && error.code === "thread_finished";
+      if (asked && (owned || finished) && (await cancelledSince(journal, threadId, since))) {
+        return "cancelled";
+      }
+      if (!owned || !requestCancel) throw error;
+      // Asked again at each look: the owner that heard it may have let go, and another taken over.
+      if (await requestCancel(threadId, reason)) asked = true;
+      if (asked && Date.now() >= deadline) return "requested";
+      // Not asked (the owner let go between the two): look again at once, as before, a few times.
+      if (!asked && look >= 2) throw error;
+    }
+    if (asked) {
+      const pause = CANCEL_POLL_MS[Math.min(look, CANCEL_POLL_MS.length - 1)]!;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(pause, Math.max(0, deadline - Date.now()))),
+      );
     }
   }
+}
+
+/** Whether the thread's root run was cancelled after seq `since`. */
+async function cancelledSince(journal: Journal, threadId: string, since: number): Promise<boolean> {
+  for await (const event of journal.read(threadId, { from: since + 1 })) {
+    if (event.type === "run.cancelled" && event.depth === 0) return true;
+  }
+  return false;
 }
 
 /**

@@ -41,6 +41,11 @@ export interface ThreadHandlerOptions {
   readonly pollIntervalMs?: number;
   /** How long a browser's `EventSource` waits before it reconnects (the SSE `retry` field). Default 1 s. */
   readonly reconnectMs?: number;
+  /**
+   * How long a cancel of a run another process drives waits for that run to stop (`cancelRun`'s
+   * `waitMs`) before it answers `202`. Default 3 s.
+   */
+  readonly cancelWaitMs?: number;
 }
 
 /** A web-standard handler: give it a `Request`, get a `Response` (Node http via `toNodeHandler`). */
@@ -169,7 +174,9 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
         const { reason = "cancelled by a client" } = await body(request, CancelBodySchema);
         if (await live.cancel(threadId, reason)) return json(200, { threadId, cancelled: true });
         // Nobody runs it: journaled here; another process runs it: asked there, which journals it.
-        return (await cancelRun(journal, threadId, reason)) === "cancelled"
+        const waitMs = options.cancelWaitMs;
+        return (await cancelRun(journal, threadId, reason, waitMs === undefined ? {} : { waitMs })) ===
+          "cancelled"
           ? json(200, { threadId, cancelled: true })
           : json(202, { threadId, cancelRequested: true });
       }

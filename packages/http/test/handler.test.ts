@@ -246,18 +246,19 @@ describe("createThreadHandler", () => {
     }
   });
 
-  it("asks the owner to cancel a run it does not drive (another handler or process): 202, and the owner journals run.cancelled", async () => {
+  it("asks the owner to cancel a run it does not drive (another handler or process), and answers 200 once the owner journaled run.cancelled", async () => {
     const journal = new MemoryJournal();
     const ran: number[] = [];
     // The run is driven outside this handler (a worker, another server process on a shared journal).
     const elsewhere = slowAgent(journal, 40, ran, 20).run("go", { threadId: "t1" });
+    const stopped = elsewhere.catch((e: unknown) => e);
     const server = await serve({ journal, token: TOKEN });
     try {
       while (ran.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
       const asked = await post(`${server.url}/threads/t1/cancel`, { reason: "stopped from the page" });
-      expect(asked.status).toBe(202);
-      expect(await asked.json()).toEqual({ threadId: "t1", cancelRequested: true });
-      await expect(elsewhere).rejects.toThrow('Run on thread "t1" was cancelled: stopped from the page');
+      expect(asked.status).toBe(200);
+      expect(await asked.json()).toEqual({ threadId: "t1", cancelled: true });
+      expect(String(await stopped)).toContain('Run on thread "t1" was cancelled: stopped from the page');
       expect((await readAll(journal, "t1")).at(-1)).toMatchObject({
         type: "run.cancelled",
         data: { reason: 'Run on thread "t1" was cancelled: stopped from the page' },
@@ -266,6 +267,24 @@ describe("createThreadHandler", () => {
       // Nobody runs it now, and the run is over: nothing to cancel.
       const again = await post(`${server.url}/threads/t1/cancel`, {});
       expect(again.status).toBe(409);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers 202 when the owner still runs after cancelWaitMs (its tool is slow to stop); the owner journals run.cancelled later", async () => {
+    const journal = new MemoryJournal();
+    const ran: number[] = [];
+    const elsewhere = slowAgent(journal, 40, ran, 150).run("go", { threadId: "t1" });
+    const stopped = elsewhere.catch((e: unknown) => e);
+    const server = await serve({ journal, token: TOKEN, cancelWaitMs: 20 });
+    try {
+      while (ran.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      const asked = await post(`${server.url}/threads/t1/cancel`, { reason: "stopped from the page" });
+      expect(asked.status).toBe(202);
+      expect(await asked.json()).toEqual({ threadId: "t1", cancelRequested: true });
+      expect(String(await stopped)).toContain("stopped from the page");
+      expect((await readAll(journal, "t1")).at(-1)?.type).toBe("run.cancelled");
     } finally {
       await server.close();
     }
