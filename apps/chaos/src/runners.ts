@@ -1,6 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Journal, MemoryJournal, type NewEvent, readAll, type StoredEvent } from "@loom/core";
+import {
+  cancelRun,
+  type Journal,
+  MemoryJournal,
+  type NewEvent,
+  ResumeError,
+  readAll,
+  type StoredEvent,
+  ThreadBusyError,
+} from "@loom/core";
 import { AgentProcess, type ProcessOutcome } from "./agent-processes.js";
 import { type AttemptOutcome, runAttempt } from "./attempt.js";
 import { openJournal, type SharedJournal } from "./targets.js";
@@ -75,12 +84,26 @@ export class ProcessRunner implements AttemptRunner {
     }
   }
 
-  /** After `ms`, asks the thread's owner, whichever process it is, to cancel (from this process). */
+  /**
+   * After `ms`, cancels the thread's run from this process as an operator does (`cancelRun`): asks
+   * its owner, whichever process it is, and journals the cancel itself if the owner lets go (or dies)
+   * without it. A run that completed first, or a journal busy elsewhere, is left alone.
+   */
   private async cancelAfter(ms: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, ms));
     const journal = await openJournal(this.target);
     try {
-      await journal.requestCancel?.(this.setup.threadId, "chaos: cancelled from another process");
+      // Not before the owner wrote the thread's first event: cancelRun takes the thread's lease to
+      // cancel a thread nobody runs, and would keep a starting owner out of a thread it finds empty.
+      for (let waited = 0; (await journal.head(this.setup.threadId)) < 0 && waited < 3000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await cancelRun(journal, this.setup.threadId, "chaos: cancelled from another process", {
+        waitMs: 500,
+      }).catch((error: unknown) => {
+        const finished = ResumeError.isInstance(error) && error.code === "thread_finished";
+        if (!finished && !ThreadBusyError.isInstance(error)) throw error;
+      });
     } finally {
       await journal.close();
     }
