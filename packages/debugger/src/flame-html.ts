@@ -6,6 +6,15 @@ import { fitLabel } from "./label-fit.js";
 import { layoutSpans } from "./layout.js";
 import { mergeNarrowSpans } from "./merge-narrow.js";
 import { buildSpans, type Span, type SpanKind } from "./spans.js";
+import {
+  BREAK_PX,
+  type IdleBreak,
+  idleBreaks,
+  placeTickLabels,
+  ticksAround,
+  toDisplay,
+  toReal,
+} from "./time-axis.js";
 
 export interface FlameHtmlOptions {
   /** Page title; default "Loom flame graph — <threadId>". */
@@ -18,6 +27,12 @@ export interface FlameHtmlOptions {
    * total time, errors), so a long thread stays a small page. Default 2,000.
    */
   readonly maxSpans?: number;
+  /**
+   * A stretch longer than this (ms) in which nothing ran (no model or tool call in flight, no event:
+   * a wait for a human, a stop until a resume) is drawn as a narrow break, labelled with its length,
+   * when that is narrower than time would draw it. Default 10,000; `false` draws time evenly.
+   */
+  readonly idleGapMs?: number | false;
 }
 
 const COLORS: Readonly<Record<SpanKind, string>> = {
@@ -77,8 +92,23 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   const width = options.width ?? 1200;
   const threadId = events[0]?.threadId ?? "(no events)";
   const title = options.title ?? `Loom flame graph — ${threadId}`;
-  const total = Math.max(layout.end - layout.start, 1);
-  const x = (ts: number) => GUTTER + ((ts - layout.start) / total) * width;
+  const realTotal = Math.max(layout.end - layout.start, 1);
+  const idleGapMs = options.idleGapMs ?? 10_000;
+  const breaks =
+    idleGapMs === false
+      ? []
+      : idleBreaks(
+          spans,
+          events.map((e) => e.ts),
+          layout.start,
+          layout.start + realTotal,
+          width,
+          idleGapMs,
+        );
+  // x is display time: real time with each idle stretch drawn as a break of BREAK_PX.
+  const total = toDisplay(breaks, realTotal);
+  const shown = (ts: number) => toDisplay(breaks, ts - layout.start);
+  const x = (ts: number) => GUTTER + (shown(ts) / total) * width;
   const height = AXIS + layout.rows * ROW + 8;
   const merge = spans.length > (options.maxSpans ?? 2000);
   const bars = mergeNarrowSpans(layout.placed, merge ? (MIN_BAR_PX / width) * total : 0, tooltipLines);
@@ -94,7 +124,7 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
         : "";
     const count = bar.count > 1 ? ` data-count="${bar.count}"` : "";
     return (
-      `<g class="bar" data-index="${index}" data-kind="${bar.kind}" data-status="${bar.status}"${count} data-s="${ms(bar.start - layout.start)}" data-e="${ms(bar.end - layout.start)}">` +
+      `<g class="bar" data-index="${index}" data-kind="${bar.kind}" data-status="${bar.status}"${count} data-s="${ms(shown(bar.start))}" data-e="${ms(shown(bar.end))}">` +
       `<rect class="box" x="${left.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 2}" rx="2" fill="${fill}"${dashed}/>` +
       `<text x="${(left + 4).toFixed(1)}" y="${y + 15}">${escapeXml(fitLabel(bar.name, w - 8, estimateWidth))}</text>` +
       // A resume is also a line across the whole graph, at the moment the run was taken up again.
@@ -109,10 +139,26 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
       `<text class="depth" x="6" y="${AXIS + first * ROW + 15}">depth ${depth}</text>` +
       `<line class="sep" x1="0" x2="${GUTTER + width}" y1="${AXIS + (first + count) * ROW - 1}" y2="${AXIS + (first + count) * ROW - 1}"/>`,
   );
-  const ticks = axisTicks(0, total, MAX_TICKS).map(({ at, label }) => {
-    const tx = x(layout.start + at);
+  // An idle break's label sits on the axis over its band; ticks keep clear of it.
+  const breakLabels = breaks.map((b) => {
+    const label = `idle ${formatDuration(b.to - b.from)}`;
+    const mid = GUTTER + ((b.at + b.width / 2) / total) * width;
+    const w = estimateWidth(label);
+    return { b, label, mid, box: [mid - w / 2, mid + w / 2] as [number, number] };
+  });
+  const tickList = ticksAround(breaks, 0, total, MAX_TICKS, { axisTicks, toDisplay, toReal }).map((t) => ({
+    x: GUTTER + (t.at / total) * width,
+    label: t.label,
+  }));
+  const placedTicks = placeTickLabels(
+    tickList,
+    estimateWidth,
+    GUTTER + width,
+    TICK_ROOM,
+    breakLabels.map((l) => l.box),
+  );
+  const ticks = placedTicks.map(({ x: tx, label, end }) => {
     // A label near the right edge ends at its tick instead of running off the page.
-    const end = tx > GUTTER + width - TICK_ROOM;
     const text = end ? `x="${(tx - 2).toFixed(1)}" text-anchor="end"` : `x="${(tx + 2).toFixed(1)}"`;
     return `<line class="tick" x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${AXIS - 6}" y2="${height}"/><text class="axis" ${text} y="${AXIS - 10}">${escapeXml(label)}</text>`;
   });
@@ -124,6 +170,12 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
         `<span class="key ${k}"><i style="background:${COLORS[k]}"></i>${LEGEND[k]} (${(counts.get(k) ?? 0).toLocaleString("en-US")})</span>`,
     )
     .join("");
+  const svgBreaks = breakLabels.map(({ b, label, mid }) => breakMark(b, label, mid, height));
+  const idle = breaks.reduce((sum, b) => sum + (b.to - b.from), 0);
+  const broken =
+    breaks.length > 0
+      ? ` · ${breaks.length === 1 ? "an idle stretch" : `${breaks.length} idle stretches`} (${formatDuration(idle)}) drawn narrow`
+      : "";
   const merged =
     bars.length < spans.length
       ? ` · ${spans.length.toLocaleString("en-US")} spans drawn as ${bars.length.toLocaleString("en-US")} bars (spans under ${MIN_BAR_PX} px merged; hover for counts and medians)`
@@ -136,6 +188,8 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
     height,
     maxTicks: MAX_TICKS,
     tickRoom: TICK_ROOM,
+    breakPx: BREAK_PX,
+    breaks,
     names: bars.map((b) => b.name),
     tips: bars.map((b) => b.tooltip),
   };
@@ -161,6 +215,7 @@ svg text.axis, svg text.depth { fill: #555; }
 .bar .box { stroke: #333; stroke-width: 0.5; cursor: crosshair; }
 .bar:hover .box { stroke-width: 2; }
 .bar[data-kind="wait"] .box { stroke: #555; stroke-width: 1.2; } .bar[data-kind="wait"] text { fill: #333; }
+.gap rect { fill: url(#idle); stroke: #999; stroke-width: 0.5; } svg .gap text.axis { fill: #333; }
 .bar .mark { stroke: ${COLORS.resume}; stroke-width: 1.5; stroke-dasharray: 6 3; pointer-events: none; }
 #selection { fill: rgba(78, 121, 167, 0.15); stroke: #4e79a7; pointer-events: none; }
 #tooltip { position: fixed; display: none; pointer-events: none; background: #222; color: #fff; padding: 6px 8px; border-radius: 4px; max-width: 480px; white-space: pre-wrap; word-break: break-word; font: 12px/1.4 ui-monospace, monospace; }
@@ -168,11 +223,13 @@ svg text.axis, svg text.depth { fill: #555; }
 </head>
 <body>
 <h1>${escapeXml(title)}</h1>
-<div class="meta">thread ${escapeXml(threadId)} · ${events.length.toLocaleString("en-US")} events · ${escapeXml(formatDuration(layout.end - layout.start))}${merged} · ${legend}<span class="key error"><i></i>error</span> dashed: waiting for a human, or did not end (a crash, a pause)</div>
+<div class="meta">thread ${escapeXml(threadId)} · ${events.length.toLocaleString("en-US")} events · ${escapeXml(formatDuration(layout.end - layout.start))}${broken}${merged} · ${legend}<span class="key error"><i></i>error</span> dashed: waiting for a human, or did not end (a crash, a pause)</div>
 <div class="zoom"><button type="button" id="zoom-out" disabled>Zoom out</button><button type="button" id="zoom-reset" disabled>Show all</button><span id="zoom-info">Drag across the graph to zoom into a time range.</span></div>
 <svg id="flame" xmlns="http://www.w3.org/2000/svg" width="${GUTTER + width + 10}" height="${height}">
+<defs><pattern id="idle" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#ccc" stroke-width="2"/></pattern></defs>
 <g id="ticks">${ticks.join("")}</g>
 ${gutter.join("\n")}
+<g id="breaks">${svgBreaks.join("")}</g>
 ${svgBars.join("\n")}
 <rect id="selection" x="0" y="0" width="0" height="${height}" display="none"/>
 </svg>
@@ -184,6 +241,19 @@ ${pageScript()}
 </body>
 </html>
 `;
+}
+
+/**
+ * An idle stretch drawn as a break: a hatched band under the bars (those that go on across it are
+ * drawn over it), its length on the axis above it, and a native tooltip saying when it was.
+ */
+function breakMark(b: IdleBreak, label: string, mid: number, height: number): string {
+  const tip = `Nothing ran for ${formatDuration(b.to - b.from)} (from ${formatDuration(b.from)} to ${formatDuration(b.to)}), drawn ${BREAK_PX} px wide.`;
+  return (
+    `<g class="gap" data-at="${ms(b.at)}" data-w="${ms(b.width)}"><title>${escapeXml(tip)}</title>` +
+    `<rect x="${(mid - BREAK_PX / 2).toFixed(1)}" y="${AXIS - 6}" width="${BREAK_PX}" height="${height - AXIS + 6}"/>` +
+    `<text class="axis" x="${mid.toFixed(1)}" y="${AXIS - 10}" text-anchor="middle">${escapeXml(label)}</text></g>`
+  );
 }
 
 function tooltipLines(span: Span): string[] {

@@ -1,11 +1,14 @@
 import { axisTicks, formatDuration } from "./duration.js";
 import { fitLabel } from "./label-fit.js";
+import { placeTickLabels, ticksAround, toDisplay, toReal } from "./time-axis.js";
 
 /**
  * The flame graph page's script: tooltips, labels fitted to their bars (measured on a canvas), and
  * zoom to a time range (drag across the graph; "Zoom out", "Show all", Escape). The axis, the
  * labels and the durations use the same functions as the server, embedded from their source.
  * Also `window.loomFlame.zoom(fromMs, toMs)` and `.reset()`, in ms from the thread's first event.
+ * Bars and the zoom work in display time (idle stretches drawn as narrow breaks); what the page says
+ * and `loomFlame` takes and gives is real time.
  */
 export function pageScript(): string {
   return `(function () {
@@ -13,6 +16,10 @@ export function pageScript(): string {
   var axisTicks = ${axisTicks.toString()};
   var formatDuration = ${formatDuration.toString()};
   var fitLabel = ${fitLabel.toString()};
+  var toDisplay = ${toDisplay.toString()};
+  var toReal = ${toReal.toString()};
+  var ticksAround = ${ticksAround.toString()};
+  var placeTickLabels = ${placeTickLabels.toString()};
   var data = JSON.parse(document.getElementById("flame-data").textContent);
   var svg = document.getElementById("flame");
   var tip = document.getElementById("tooltip");
@@ -22,7 +29,14 @@ export function pageScript(): string {
   var zoomOut = document.getElementById("zoom-out");
   var reset = document.getElementById("zoom-reset");
   var NS = "http://www.w3.org/2000/svg";
-  var G = data.gutter, W = data.width, total = data.total;
+  var G = data.gutter, W = data.width, total = data.total, breaks = data.breaks;
+  var realTotal = toReal(breaks, total);
+  var gapNodes = svg.querySelectorAll(".gap");
+  var gaps = [];
+  for (var n = 0; n < gapNodes.length; n++) {
+    gaps.push({ g: gapNodes[n], rect: gapNodes[n].querySelector("rect"), text: gapNodes[n].querySelector("text"),
+      at: Number(gapNodes[n].getAttribute("data-at")), w: Number(gapNodes[n].getAttribute("data-w")) });
+  }
   var nodes = svg.querySelectorAll(".bar");
   var bars = [];
   for (var i = 0; i < nodes.length; i++) {
@@ -62,30 +76,55 @@ export function pageScript(): string {
       var label = fitLabel(b.name, w - 8, measure);
       if (b.text.textContent !== label) b.text.textContent = label;
     }
+    var taken = [];
+    for (var q = 0; q < gaps.length; q++) {
+      var gap = gaps[q];
+      var inView = gap.at + gap.w > v0 && gap.at < v1;
+      gap.g.style.display = inView ? "" : "none";
+      if (!inView) continue;
+      // Cut to the view, as bars are; its label only while its middle is in view.
+      var gl = G + (Math.max(gap.at, v0) - v0) * k;
+      var gw = Math.max(G + (Math.min(gap.at + gap.w, v1) - v0) * k - gl, 0);
+      var mid = G + (gap.at + gap.w / 2 - v0) * k;
+      gap.rect.setAttribute("x", gl.toFixed(1)); gap.rect.setAttribute("width", gw.toFixed(1));
+      var labelled = mid >= G && mid <= G + W;
+      gap.text.setAttribute("display", labelled ? "inline" : "none");
+      if (!labelled) continue;
+      gap.text.setAttribute("x", mid.toFixed(1));
+      var lw = measure(gap.text.textContent);
+      taken.push([mid - lw / 2, mid + lw / 2]);
+    }
     ticks.textContent = "";
-    var list = axisTicks(v0, v1, data.maxTicks);
-    for (var j = 0; j < list.length; j++) {
-      var tx = (G + (list[j].at - v0) * k).toFixed(1);
+    var list = ticksAround(breaks, v0, v1, data.maxTicks, { axisTicks: axisTicks, toDisplay: toDisplay, toReal: toReal })
+      .map(function (t) { return { x: G + (t.at - v0) * k, label: t.label }; });
+    var placed = placeTickLabels(list, measure, G + W, data.tickRoom, taken);
+    for (var j = 0; j < placed.length; j++) {
+      var tx = placed[j].x.toFixed(1);
       var line = document.createElementNS(NS, "line");
       line.setAttribute("class", "tick");
       line.setAttribute("x1", tx); line.setAttribute("x2", tx);
       line.setAttribute("y1", String(data.axis - 6)); line.setAttribute("y2", String(data.height));
       var text = document.createElementNS(NS, "text");
       text.setAttribute("class", "axis");
-      if (Number(tx) > G + W - data.tickRoom) {
+      if (placed[j].end) {
         text.setAttribute("x", (Number(tx) - 2).toFixed(1)); text.setAttribute("text-anchor", "end");
       } else {
         text.setAttribute("x", (Number(tx) + 2).toFixed(1));
       }
       text.setAttribute("y", String(data.axis - 10));
-      text.textContent = list[j].label;
+      text.textContent = placed[j].label;
       ticks.appendChild(line); ticks.appendChild(text);
     }
     var zoomed = v0 > 0 || v1 < total;
     zoomOut.disabled = !zoomed; reset.disabled = !zoomed;
     info.textContent = zoomed
-      ? "Showing " + formatDuration(v0) + " to " + formatDuration(v1) + " of " + formatDuration(total) + ". Drag to zoom further."
+      ? showing(toReal(breaks, v0), toReal(breaks, v1)) + " of " + formatDuration(realTotal) + ". Drag to zoom further."
       : "Drag across the graph to zoom into a time range.";
+  }
+  /** The range in view, real time; as a length from its start where its ends round the same. */
+  function showing(from, to) {
+    var a = formatDuration(from), b = formatDuration(to);
+    return a === b ? "Showing " + formatDuration(to - from) + " from " + a : "Showing " + a + " to " + b;
   }
   function zoom(from, to) {
     from = Math.max(0, Math.min(from, total)); to = Math.max(0, Math.min(to, total));
@@ -134,7 +173,11 @@ export function pageScript(): string {
     tip.style.top = ev.clientY + 14 + "px";
   });
   svg.addEventListener("mouseleave", function () { tip.style.display = "none"; });
-  window.loomFlame = { zoom: zoom, reset: function () { zoom(0, total); }, view: function () { return [v0, v1]; } };
+  window.loomFlame = {
+    zoom: function (from, to) { zoom(toDisplay(breaks, from), toDisplay(breaks, to)); },
+    reset: function () { zoom(0, total); },
+    view: function () { return [toReal(breaks, v0), toReal(breaks, v1)]; },
+  };
   draw();
 })();`;
 }

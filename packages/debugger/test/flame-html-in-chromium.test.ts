@@ -242,6 +242,92 @@ describe("HTML flame graph in headless Chromium", () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it("a day's wait for a human is a narrow break: the work on both sides stays wide, zoom and axis read real time", async () => {
+    const day = 86_400_000;
+    const events = syntheticThread({
+      iterations: 12,
+      approvalAt: new Map([
+        [4, day],
+        [9, 45_000],
+      ]),
+      threadId: "day",
+    });
+    const file = join(dir, "day.html");
+    writeFileSync(file, flameGraphHtml(events));
+    const { page, problems, requests } = await watchedPage();
+    await page.goto(pathToFileURL(file).href);
+
+    const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+    const gaps = page.locator(".gap");
+    expect(await gaps.count()).toBe(2);
+    expect(await gaps.locator("text").allTextContents()).toEqual(["idle 1 d 0 h", "idle 45.0 s"]);
+    expect(Number(await page.locator(".gap >> nth=0 >> rect").getAttribute("width"))).toBe(28);
+    const iteration = (n: number) =>
+      box(`.bar[data-kind="iteration"]:has(text:text-is("iteration ${n}")) rect.box`);
+    expect((await iteration(1)).width).toBeGreaterThan(50);
+    expect((await iteration(12)).width).toBeGreaterThan(50);
+
+    /** The boxes of the axis's labels (ticks and breaks), left to right: none may overlap the next. */
+    const labelBoxes = async () =>
+      (
+        await page.locator("#ticks text.axis, .gap text").evaluateAll((texts) =>
+          texts
+            // Drawn ones only: a label in a hidden break's group has no box on the page.
+            .map((t) =>
+              (
+                t as unknown as { getBoundingClientRect(): { x: number; width: number } }
+              ).getBoundingClientRect(),
+            )
+            .filter((b) => b.width > 0)
+            .map((b) => [b.x, b.x + b.width] as [number, number]),
+        )
+      ).sort((a, b) => a[0] - b[0]);
+    const expectApart = async () => {
+      const boxes = await labelBoxes();
+      expect(boxes.length).toBeGreaterThanOrEqual(4);
+      for (let i = 1; i < boxes.length; i++) expect(boxes[i]![0]).toBeGreaterThanOrEqual(boxes[i - 1]![1]);
+    };
+    await expectApart();
+    const axis = () => page.locator("#ticks text.axis").allTextContents();
+    expect((await axis()).some((label) => label.startsWith("24 h 0 min"))).toBe(true);
+
+    // A drag from iteration 3 to iteration 5 takes in the day between them.
+    const from = await iteration(3);
+    const to = await iteration(5);
+    await page.mouse.move(from.x + 5, from.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width - 5, to.y + 5, { steps: 5 });
+    await page.mouse.up();
+    const [a, b] = await page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.view());
+    expect(b - a).toBeGreaterThan(day);
+    expect(b - a).toBeLessThan(day + 100);
+    expect(
+      await gaps.first().evaluate((g) => (globalThis as unknown as PageWindow).getComputedStyle(g).display),
+    ).not.toBe("none");
+    await expectApart();
+
+    // loomFlame takes and gives real time: 200 ms of work a day after the start.
+    await page.evaluate((d) => (globalThis as unknown as PageWindow).loomFlame.zoom(d, d + 200), day);
+    const [c, e] = await page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.view());
+    expect(c).toBeCloseTo(day, 3);
+    expect(e).toBeCloseTo(day + 200, 3);
+    expect(await page.locator("#zoom-info").textContent()).toMatch(
+      /^Showing 200 ms from 1 d 0 h of 1 d 0 h\./,
+    );
+    expect((await axis()).every((label) => label.startsWith("24 h 0 min 0."))).toBe(true);
+    await expectApart();
+    // The break after iteration 9 is cut to the view at its right edge, its label hidden.
+    const svg = (await page.locator("#flame").boundingBox())!;
+    const cut = await box(".gap >> nth=1 >> rect");
+    expect(cut.x + cut.width).toBeLessThanOrEqual(svg.x + 90 + 1200 + 0.5);
+    expect(await page.locator(".gap >> nth=1 >> text").getAttribute("display")).toBe("none");
+
+    await page.locator("#zoom-reset").click();
+    expect((await iteration(1)).width).toBeGreaterThan(50);
+    expect(requests).toEqual([pathToFileURL(file).href]);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it("a 200,000-event thread opens and draws in under 2 s", async () => {
     const file = join(dir, "long.html");
     const html = flameGraphHtml(syntheticThread(LONG_THREAD));
