@@ -3,6 +3,7 @@ import { formatDuration } from "./duration.js";
 import { type EventsInput, normalizeEvents } from "./events-input.js";
 import { fitLabel } from "./label-fit.js";
 import { buildSpans, type Span, type SpanKind, type SpanStatus } from "./spans.js";
+import { idleBreaks, toDisplay } from "./time-axis.js";
 
 export interface FlameTextOptions {
   /** Total line width. Default 100. */
@@ -14,6 +15,11 @@ export interface FlameTextOptions {
    * stretch of consecutive iterations, runs or frames, with counts and medians. Default 200.
    */
   readonly maxLines?: number;
+  /**
+   * A stretch longer than this (ms) in which nothing ran is drawn as a break of `BREAK_COLUMNS`
+   * columns (┊), as on the HTML page; default 10,000; `false` draws time evenly.
+   */
+  readonly idleGapMs?: number | false;
 }
 
 /** The stream `writeFlameText` writes to: `process.stdout`, a file stream, anything with `write`. */
@@ -44,6 +50,8 @@ const INDENT: Readonly<Record<SpanKind, number>> = {
   resume: 0,
 };
 const LABEL = 34;
+/** The columns a break takes on the text graph's time axis. */
+const BREAK_COLUMNS = 3;
 const MIN_COLUMNS = 80;
 /** Enough for the axis, a few merged lines and the note that says so. */
 const MIN_LINES = 10;
@@ -73,7 +81,8 @@ const n = formatCount;
  * `maxLines` lines, whatever the thread's length.
  */
 export function flameGraphText(input: EventsInput, options: FlameTextOptions = {}): string {
-  const spans = buildSpans(normalizeEvents(input));
+  const events = normalizeEvents(input);
+  const spans = buildSpans(events);
   if (spans.length === 0) return "(no spans: the events hold no run)\n";
   const color = options.color ?? false;
   const columns = Math.max(options.columns ?? 100, MIN_COLUMNS);
@@ -86,7 +95,32 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
     end = Math.max(end, span.end);
   }
   const total = Math.max(end - start, 1);
-  const col = (ts: number) => Math.round(((ts - start) / total) * barWidth);
+  const idleGapMs = options.idleGapMs ?? 10_000;
+  const breaks =
+    idleGapMs === false
+      ? []
+      : idleBreaks(
+          spans,
+          events.map((e) => e.ts),
+          start,
+          start + total,
+          barWidth,
+          idleGapMs,
+          BREAK_COLUMNS,
+        );
+  const shownTotal = toDisplay(breaks, total);
+  const col = (ts: number) => Math.round((toDisplay(breaks, ts - start) / shownTotal) * barWidth);
+  // The columns of each break, marked ┊ where no bar crosses them.
+  const breakColumns = new Set<number>();
+  for (const b of breaks) {
+    const from = col(start + b.from);
+    for (let c = from; c < Math.max(col(start + b.to), from + 1); c++) breakColumns.add(c);
+  }
+  const gapsOnly = (from: number, to: number) => {
+    let out = "";
+    for (let c = from; c < to; c++) out += breakColumns.has(c) ? "┊" : " ";
+    return out;
+  };
   const merged = spans.length + 1 > maxLines ? mergeLines(spans, maxLines - 2) : undefined;
   const textLines = merged?.lines ?? spans.map(spanLine);
   const lines = [`${"".padEnd(LABEL)} 0${formatDuration(total).padStart(barWidth)}`];
@@ -108,8 +142,12 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
     let bar = glyph.repeat(to - from);
     if (color) bar = `${ANSI[line.status === "error" ? "error" : line.kind]}${bar}${RESET}`;
     lines.push(
-      `${label.padEnd(LABEL)}|${" ".repeat(from)}${bar}${" ".repeat(Math.max(0, barWidth - to))}| ${formatDuration(line.end - line.start)}${line.figures}`,
+      `${label.padEnd(LABEL)}|${gapsOnly(0, from)}${bar}${gapsOnly(to, barWidth)}| ${formatDuration(line.end - line.start)}${line.figures}`,
     );
+  }
+  if (breaks.length > 0) {
+    const each = breaks.map((b) => `${formatDuration(b.to - b.from)} from ${formatDuration(b.from)}`);
+    lines.push(`(┊ nothing ran: ${each.join("; ")}; each drawn ${BREAK_COLUMNS} columns wide)`);
   }
   if (merged) {
     lines.push(

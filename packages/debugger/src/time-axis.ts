@@ -14,15 +14,15 @@ export interface IdleBreak {
   readonly width: number;
 }
 
-/** The drawn width of a break, in pixels. */
+/** The drawn width of a break on the HTML page, in pixels. */
 export const BREAK_PX = 28;
 /** Breaks take at most this share of the axis; beyond it only the longest stretches are broken. */
 const MAX_BREAK_SHARE = 0.4;
 
 /**
  * The idle stretches of a thread that are longer than `minMs` and that a break draws narrower than
- * time would (at `width` px for the whole thread). Busy: every model and tool call from its start
- * to its end, and every event's moment.
+ * time would (an axis `width` long, pixels or columns, each break `breakSize` of it). Busy: every
+ * model and tool call from its start to its end, and every event's moment.
  */
 export function idleBreaks(
   spans: readonly Span[],
@@ -31,6 +31,7 @@ export function idleBreaks(
   end: number,
   width: number,
   minMs: number,
+  breakSize: number = BREAK_PX,
 ): IdleBreak[] {
   const total = end - start;
   if (total <= 0 || !(minMs < total)) return [];
@@ -54,17 +55,18 @@ export function idleBreaks(
   let idle = 0;
   for (const stretch of stretches) {
     const count = kept.length + 1;
-    if (count * BREAK_PX > width * MAX_BREAK_SHARE) break;
+    if (count * breakSize > width * MAX_BREAK_SHARE) break;
     const rest = total - idle - (stretch.to - stretch.from);
-    const pxPerMs = (width - count * BREAK_PX) / rest;
-    if ((stretch.to - stretch.from) * pxPerMs <= BREAK_PX) break;
+    if (rest <= 0) break;
+    const pxPerMs = (width - count * breakSize) / rest;
+    if ((stretch.to - stretch.from) * pxPerMs <= breakSize) break;
     kept.push(stretch);
     idle += stretch.to - stretch.from;
   }
   if (kept.length === 0) return [];
   kept.sort((a, b) => a.from - b.from);
-  // A break's display width is what BREAK_PX is at the scale of the whole display axis.
-  const breakWidth = (BREAK_PX * (total - idle)) / (width - kept.length * BREAK_PX);
+  // A break's display width is what breakSize is at the scale of the whole display axis.
+  const breakWidth = (breakSize * (total - idle)) / (width - kept.length * breakSize);
   let shift = 0;
   return kept.map(({ from, to }) => {
     const at = from - shift;

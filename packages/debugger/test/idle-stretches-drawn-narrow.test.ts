@@ -1,4 +1,4 @@
-import { buildSpans, flameGraphHtml } from "@loom/debugger";
+import { buildSpans, flameGraphHtml, flameGraphText } from "@loom/debugger";
 import { describe, expect, it } from "vitest";
 import { BREAK_PX, idleBreaks, placeTickLabels, toDisplay, toReal } from "../src/time-axis.js";
 import { syntheticThread } from "./threads.ts";
@@ -132,6 +132,39 @@ describe("idle stretches are drawn as narrow breaks", () => {
       })
       .sort((a, b) => a[0]! - b[0]!);
     for (let i = 1; i < boxes.length; i++) expect(boxes[i]![0]).toBeGreaterThanOrEqual(boxes[i - 1]![1]!);
+  });
+
+  it("text: the same breaks, ┊ columns where no bar crosses them, and a line saying what they hold", () => {
+    const barsOf = (text: string) => {
+      const lines = text.trimEnd().split("\n");
+      return {
+        lines,
+        bars: lines.slice(1).map((line) => line.slice(line.indexOf("|") + 1, line.lastIndexOf("|"))),
+      };
+    };
+    const blocks = (text: string, name: string) => {
+      const { lines, bars } = barsOf(text);
+      const at = lines.findIndex((line) => line.startsWith(` ${name} `));
+      return [...bars[at - 1]!].filter((c) => c === "█").length;
+    };
+    const text = flameGraphText(waited, { columns: 110 });
+    const even = flameGraphText(waited, { columns: 110, idleGapMs: false });
+    // 13 iterations of about 15 ms share the axis with two breaks, not with a day.
+    for (const name of ["iteration 1", "iteration 5", "iteration 13"]) {
+      expect(blocks(text, name)).toBeGreaterThanOrEqual(2);
+      expect(blocks(even, name)).toBe(1);
+    }
+    const { lines } = barsOf(text);
+    const bars = barsOf(text).bars.slice(0, -1);
+    // Every column of a break is ┊ or a bar that crosses it, on every line.
+    const columns = [...bars[0]!].map((_, c) => c).filter((c) => bars.some((bar) => bar[c] === "┊"));
+    expect(columns).toHaveLength(6);
+    for (const bar of bars) for (const c of columns) expect("┊█░▒┄╳").toContain(bar[c]);
+    expect(lines.at(-1)).toMatch(
+      /^\(┊ nothing ran: 1 d 0 h from \d+ ms; 45\.0 s from 1 d 0 h; each drawn 3 columns wide\)$/,
+    );
+    expect(even).not.toContain("┊");
+    expect(even).not.toContain("nothing ran");
   });
 
   it("placeTickLabels leaves out a label that would overlap, and ends the last ones at their ticks", () => {
