@@ -121,7 +121,9 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
     for (let c = from; c < to; c++) out += breakColumns.has(c) ? "┊" : " ";
     return out;
   };
-  const merged = spans.length + 1 > maxLines ? mergeLines(spans, maxLines - 2) : undefined;
+  // The axis, and the line that says what the breaks held: the rest of maxLines is for spans.
+  const forSpans = maxLines - 1 - (breaks.length > 0 ? 1 : 0);
+  const merged = spans.length > forSpans ? mergeLines(spans, forSpans - 1) : undefined;
   const textLines = merged?.lines ?? spans.map(spanLine);
   const lines = [`${"".padEnd(LABEL)} 0${formatDuration(total).padStart(barWidth)}`];
   for (const line of textLines) {

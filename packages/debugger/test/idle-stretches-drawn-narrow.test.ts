@@ -167,6 +167,15 @@ describe("idle stretches are drawn as narrow breaks", () => {
     expect(even).not.toContain("nothing ran");
   });
 
+  it("text: the line about the breaks counts in maxLines", () => {
+    const spans = buildSpans(waited).length;
+    for (const maxLines of [10, spans - 1, spans, spans + 1, spans + 2, 200]) {
+      const text = flameGraphText(waited, { maxLines });
+      expect(text.trimEnd().split("\n").length, `maxLines ${maxLines}`).toBeLessThanOrEqual(maxLines);
+      expect(text).toContain("(┊ nothing ran: 1 d 0 h");
+    }
+  });
+
   it("placeTickLabels leaves out a label that would overlap, and ends the last ones at their ticks", () => {
     const width = (label: string) => label.length * 10;
     expect(
