@@ -224,7 +224,7 @@ svg text.axis, svg text.depth { fill: #555; }
 <body>
 <h1>${escapeXml(title)}</h1>
 <div class="meta">thread ${escapeXml(threadId)} · ${events.length.toLocaleString("en-US")} events · ${escapeXml(formatDuration(layout.end - layout.start))}${broken}${merged} · ${legend}<span class="key error"><i></i>error</span> dashed: waiting for a human, or did not end (a crash, a pause)</div>
-<div class="zoom"><button type="button" id="zoom-out" disabled>Zoom out</button><button type="button" id="zoom-reset" disabled>Show all</button><span id="zoom-info">Drag across the graph to zoom into a time range.</span></div>
+<div class="zoom"><button type="button" id="zoom-out" disabled>Zoom out</button><button type="button" id="zoom-reset" disabled>Show all</button><span id="zoom-info">Drag across the graph to zoom into a time range; Ctrl + wheel zooms, Shift + wheel or ← → pans, Escape shows all.</span></div>
 <svg id="flame" xmlns="http://www.w3.org/2000/svg" width="${GUTTER + width + 10}" height="${height}">
 <defs><pattern id="idle" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#ccc" stroke-width="2"/></pattern></defs>
 <g id="ticks">${ticks.join("")}</g>

@@ -54,6 +54,7 @@ export function pageScript(): string {
     return w;
   }
   var v0 = 0, v1 = total;
+  var IDLE_INFO = info.textContent;
 
   function draw() {
     var k = W / (v1 - v0);
@@ -118,8 +119,8 @@ export function pageScript(): string {
     var zoomed = v0 > 0 || v1 < total;
     zoomOut.disabled = !zoomed; reset.disabled = !zoomed;
     info.textContent = zoomed
-      ? showing(toReal(breaks, v0), toReal(breaks, v1)) + " of " + formatDuration(realTotal) + ". Drag to zoom further."
-      : "Drag across the graph to zoom into a time range.";
+      ? showing(toReal(breaks, v0), toReal(breaks, v1)) + " of " + formatDuration(realTotal) + ". Drag to zoom further; Ctrl + wheel zooms, Shift + wheel or ← → pans."
+      : IDLE_INFO;
   }
   /** The range in view, real time; as a length from its start where its ends round the same. */
   function showing(from, to) {
@@ -156,13 +157,45 @@ export function pageScript(): string {
     var a = timeAt(from), b = timeAt(ev.clientX);
     zoom(Math.min(a, b), Math.max(a, b));
   });
+  /** Scales the view by \`factor\` around display time \`at\`, kept within the thread. */
+  function scaleAround(at, factor) {
+    var width = Math.min(total, Math.max((v1 - v0) * factor, 0.01));
+    var from = at - (at - v0) * (width / (v1 - v0));
+    from = Math.max(0, Math.min(from, total - width));
+    zoom(from, from + width);
+  }
+  /** Moves the view by \`share\` of its width (negative: earlier), kept within the thread. */
+  function pan(share) {
+    var width = v1 - v0;
+    var from = Math.max(0, Math.min(v0 + share * width, total - width));
+    zoom(from, from + width);
+  }
+  // Ctrl (or Cmd) + wheel, and a trackpad's pinch, zoom around the pointer; Shift + wheel and a
+  // sideways scroll pan. The wheel alone still scrolls the page (a deep graph is taller than it).
+  svg.addEventListener("wheel", function (ev) {
+    var unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? W : 1;
+    var dx = ev.deltaX * unit, dy = ev.deltaY * unit;
+    if (ev.ctrlKey || ev.metaKey) {
+      ev.preventDefault();
+      scaleAround(timeAt(ev.clientX), Math.exp(Math.max(-2, Math.min(2, dy * 0.002))));
+    } else if (ev.shiftKey || Math.abs(dx) > Math.abs(dy)) {
+      ev.preventDefault();
+      pan((Math.abs(dx) > Math.abs(dy) ? dx : dy) / W);
+    }
+  }, { passive: false });
   zoomOut.addEventListener("click", function () {
     var mid = (v0 + v1) / 2, half = v1 - v0;
     var from = Math.max(0, mid - half), to = Math.min(total, mid + half);
     zoom(from, to);
   });
   reset.addEventListener("click", function () { zoom(0, total); });
-  window.addEventListener("keydown", function (ev) { if (ev.key === "Escape") zoom(0, total); });
+  window.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") zoom(0, total);
+    else if (ev.key === "+" || ev.key === "=") scaleAround((v0 + v1) / 2, 0.5);
+    else if (ev.key === "-") scaleAround((v0 + v1) / 2, 2);
+    else if (ev.key === "ArrowLeft") pan(-0.2);
+    else if (ev.key === "ArrowRight") pan(0.2);
+  });
   svg.addEventListener("mousemove", function (ev) {
     var bar = dragFrom === null && ev.target.closest ? ev.target.closest(".bar") : null;
     if (!bar) { tip.style.display = "none"; return; }

@@ -242,6 +242,47 @@ describe("HTML flame graph in headless Chromium", () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it("Ctrl + wheel zooms around the pointer, Shift + wheel and the arrow keys pan, the wheel alone leaves the view", async () => {
+    // 10 iterations of 12 ms + 3 ms, and a 300 ms wait: 462 ms in all.
+    const events = syntheticThread({ iterations: 10, approvalAt: new Map([[5, 300]]), threadId: "wheel" });
+    const file = join(dir, "wheel.html");
+    writeFileSync(file, flameGraphHtml(events));
+    const { page, problems } = await watchedPage();
+    await page.goto(pathToFileURL(file).href);
+    const view = () => page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.view());
+    const svg = (await page.locator("#flame").boundingBox())!;
+    const pointer = svg.x + 90 + (300 / 462) * 1200;
+    await page.mouse.move(pointer, svg.y + 60);
+
+    await page.mouse.wheel(0, -300);
+    expect(await view()).toEqual([0, 462]);
+    await page.keyboard.down("Control");
+    await page.mouse.wheel(0, -300);
+    await page.keyboard.up("Control");
+    const [a, b] = await view();
+    expect(b - a).toBeLessThan(462 * 0.7);
+    // The moment under the pointer stays under it.
+    expect((300 - a) / (b - a)).toBeCloseTo(300 / 462, 2);
+
+    await page.keyboard.down("Shift");
+    await page.mouse.wheel(0, 120);
+    await page.keyboard.up("Shift");
+    const [c, d] = await view();
+    expect(d - c).toBeCloseTo(b - a, 6);
+    expect(c - a).toBeCloseTo(((b - a) * 120) / 1200, 3);
+    for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowRight");
+    const [e, f] = await view();
+    expect(f).toBeCloseTo(462, 6);
+    expect(f - e).toBeCloseTo(b - a, 6);
+    await page.keyboard.press("ArrowLeft");
+    expect((await view())[0]).toBeCloseTo(e - 0.2 * (f - e), 6);
+    await page.keyboard.press("-");
+    expect((await view())[1] - (await view())[0]).toBeCloseTo(Math.min(462, 2 * (f - e)), 6);
+    await page.keyboard.press("Escape");
+    expect(await view()).toEqual([0, 462]);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it("a day's wait for a human is a narrow break: the work on both sides stays wide, zoom and axis read real time", async () => {
     const day = 86_400_000;
     const events = syntheticThread({
