@@ -6,7 +6,8 @@ import { placeTickLabels, ticksAround, toDisplay, toReal } from "./time-axis.js"
  * The flame graph page's script: tooltips, labels fitted to their bars (measured on a canvas), and
  * zoom to a time range (drag across the graph; "Zoom out", "Show all", Escape). The axis, the
  * labels and the durations use the same functions as the server, embedded from their source.
- * Also `window.loomFlame.zoom(fromMs, toMs)` and `.reset()`, in ms from the thread's first event.
+ * Also `window.loomFlame.zoom(fromMs, toMs)` and `.reset()`, in ms from the thread's first event,
+ * and `.find(text)`: the find box (bars whose name or tooltip holds the text, any case).
  * Bars and the zoom work in display time (idle stretches drawn as narrow breaks); what the page says
  * and `loomFlame` takes and gives is real time.
  */
@@ -189,7 +190,49 @@ export function pageScript(): string {
     zoom(from, to);
   });
   reset.addEventListener("click", function () { zoom(0, total); });
+  var find = document.getElementById("find");
+  var findInfo = document.getElementById("find-info");
+  var NL = String.fromCharCode(10);
+  var haystack = data.tips.map(function (lines, i) { return (data.names[i] + NL + lines.join(NL)).toLowerCase(); });
+  var matches = [], current = -1;
+  /** Marks the bars whose name or tooltip holds \`text\` (any case) and dims the others; returns how many. */
+  function findBars(text) {
+    var query = text.trim().toLowerCase();
+    matches = [];
+    current = -1;
+    for (var i = 0; i < bars.length; i++) {
+      var hit = query !== "" && haystack[i].indexOf(query) >= 0;
+      if (hit) matches.push(i);
+      bars[i].g.classList.toggle("match", hit);
+      bars[i].g.classList.remove("current");
+    }
+    // In time order, for Enter to step through.
+    matches.sort(function (a, b) { return bars[a].s - bars[b].s || a - b; });
+    svg.classList.toggle("finding", query !== "");
+    findInfo.textContent = query === "" ? "" : matches.length === 0 ? "no bar matches"
+      : matches.length + (matches.length === 1 ? " bar matches" : " bars match") + "; Enter zooms to each in turn";
+    return matches.length;
+  }
+  /** Zooms to the next match (Shift: the one before), with room around it. */
+  function nextMatch(step) {
+    if (matches.length === 0) return;
+    if (current >= 0) bars[matches[current]].g.classList.remove("current");
+    current = (current + step + matches.length) % matches.length;
+    var b = bars[matches[current]];
+    b.g.classList.add("current");
+    var room = Math.max((b.e - b.s) * 2, total / 1e6, 0.05);
+    zoom(b.s - room, b.e + room);
+    findInfo.textContent = (current + 1) + " of " + matches.length + "; Enter: next, Shift + Enter: back";
+  }
+  find.addEventListener("input", function () { findBars(find.value); });
+  find.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { ev.preventDefault(); nextMatch(ev.shiftKey ? -1 : 1); }
+    else if (ev.key === "Escape") { find.value = ""; findBars(""); find.blur(); }
+    // Keys typed into the box are the box's: "-" or an arrow there neither zooms nor pans.
+    ev.stopPropagation();
+  });
   window.addEventListener("keydown", function (ev) {
+    if (ev.key === "/") { ev.preventDefault(); find.focus(); return; }
     if (ev.key === "Escape") zoom(0, total);
     else if (ev.key === "+" || ev.key === "=") scaleAround((v0 + v1) / 2, 0.5);
     else if (ev.key === "-") scaleAround((v0 + v1) / 2, 2);
@@ -209,6 +252,7 @@ export function pageScript(): string {
   window.loomFlame = {
     zoom: function (from, to) { zoom(toDisplay(breaks, from), toDisplay(breaks, to)); },
     reset: function () { zoom(0, total); },
+    find: function (text) { find.value = text; return findBars(text); },
     view: function () { return [toReal(breaks, v0), toReal(breaks, v1)]; },
   };
   draw();

@@ -18,7 +18,7 @@ interface PageWindow {
   getComputedStyle(element: unknown): { display: string; strokeDasharray: string };
   requestAnimationFrame(callback: () => void): number;
   document: { getElementById(id: string): { textContent: string | null } | null };
-  loomFlame: { zoom(from: number, to: number): void; view(): [number, number] };
+  loomFlame: { zoom(from: number, to: number): void; view(): [number, number]; find(text: string): number };
 }
 const dir = mkdtempSync(join(tmpdir(), "loom-flame-html-"));
 let browser: BrowserContext | undefined;
@@ -280,6 +280,84 @@ describe("HTML flame graph in headless Chromium", () => {
     expect((await view())[1] - (await view())[0]).toBeCloseTo(Math.min(462, 2 * (f - e)), 6);
     await page.keyboard.press("Escape");
     expect(await view()).toEqual([0, 462]);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("the find box marks the bars that hold a text, Enter zooms to each in turn, and typing zooms nothing", async () => {
+    // Iteration 7's search call has the arguments {"q":"q7"}; iteration 3's fails with "index offline".
+    const events = syntheticThread({ iterations: 10, failingToolAt: [3], threadId: "find" });
+    const file = join(dir, "find.html");
+    writeFileSync(file, flameGraphHtml(events));
+    const { page, problems } = await watchedPage();
+    await page.goto(pathToFileURL(file).href);
+    const view = () => page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.view());
+    const names: string[] = await page.evaluate(
+      () =>
+        JSON.parse((globalThis as unknown as PageWindow).document.getElementById("flame-data")!.textContent!)
+          .names,
+    );
+    const marked = async () =>
+      (
+        await page
+          .locator(".bar.match")
+          .evaluateAll((gs) => gs.map((g) => Number(g.getAttribute("data-index"))))
+      ).map((index) => names[index]);
+
+    await page.keyboard.press("/");
+    await page.keyboard.type("OFFLINE");
+    expect(await page.locator("#find-info").textContent()).toBe("1 bar matches; Enter zooms to each in turn");
+    expect(await page.locator(".bar.match").getAttribute("data-status")).toBe("error");
+    // The others are dimmed, the match is not.
+    const opacity = (selector: string) =>
+      page
+        .locator(`${selector} rect.box`)
+        .first()
+        .evaluate((r) => (globalThis as unknown as PageWindow).getComputedStyle(r).opacity);
+    expect(await opacity(".bar.match")).toBe("1");
+    expect(await opacity('.bar[data-kind="run"]')).toBe("0.25");
+
+    await page.fill("#find", '"q7"');
+    expect(await marked()).toEqual(["search"]);
+    // "-" and the arrows typed into the box zoom and pan nothing.
+    await page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.zoom(50, 100));
+    await page.locator("#find").focus();
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.type("-");
+    const [from, to] = await view();
+    expect(from).toBeCloseTo(50, 6);
+    expect(to).toBeCloseTo(100, 6);
+    await page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.reset());
+
+    // A tooltip's first line is "<kind>: <name>": every search call, and nothing else.
+    await page.fill("#find", "tool: search");
+    const count = await page.locator(".bar.match").count();
+    expect(count).toBe(10);
+    const starts = await page
+      .locator(".bar.match")
+      .evaluateAll((gs) => gs.map((g) => Number(g.getAttribute("data-s"))).sort((a, b) => a - b));
+    await page.locator("#find").press("Enter");
+    let [a, b] = await view();
+    expect(a).toBeLessThanOrEqual(starts[0]!);
+    expect(b).toBeGreaterThan(starts[0]!);
+    expect(b - a).toBeLessThan(20);
+    expect(await page.locator("#find-info").textContent()).toBe(
+      `1 of ${count}; Enter: next, Shift + Enter: back`,
+    );
+    await page.locator("#find").press("Enter");
+    [a, b] = await view();
+    expect(a).toBeLessThanOrEqual(starts[1]!);
+    expect(b).toBeGreaterThan(starts[1]!);
+    await page.locator("#find").press("Shift+Enter");
+    expect((await view())[0]).toBeLessThanOrEqual(starts[0]!);
+    expect(await page.locator(".bar.current").count()).toBe(1);
+
+    await page.locator("#find").press("Escape");
+    expect(await page.locator(".bar.match").count()).toBe(0);
+    expect(await page.locator("#find-info").textContent()).toBe("");
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.find("nothing like it")),
+    ).toBe(0);
+    expect(await page.locator("#find-info").textContent()).toBe("no bar matches");
     expect(problems).toEqual([]);
   }, 60_000);
 
