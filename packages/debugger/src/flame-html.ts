@@ -93,18 +93,14 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   const threadId = events[0]?.threadId ?? "(no events)";
   const title = options.title ?? `Loom flame graph — ${threadId}`;
   const realTotal = Math.max(layout.end - layout.start, 1);
-  const idleGapMs = options.idleGapMs ?? 10_000;
-  const breaks =
-    idleGapMs === false
-      ? []
-      : idleBreaks(
-          spans,
-          events.map((e) => e.ts),
-          layout.start,
-          layout.start + realTotal,
-          width,
-          idleGapMs,
-        );
+  const breaks = idleBreaks(
+    spans,
+    events,
+    layout.start,
+    layout.start + realTotal,
+    { width, breakSize: BREAK_PX },
+    options.idleGapMs,
+  );
   // x is display time: real time with each idle stretch drawn as a break of BREAK_PX.
   const total = toDisplay(breaks, realTotal);
   const shown = (ts: number) => toDisplay(breaks, ts - layout.start);

@@ -95,19 +95,14 @@ export function flameGraphText(input: EventsInput, options: FlameTextOptions = {
     end = Math.max(end, span.end);
   }
   const total = Math.max(end - start, 1);
-  const idleGapMs = options.idleGapMs ?? 10_000;
-  const breaks =
-    idleGapMs === false
-      ? []
-      : idleBreaks(
-          spans,
-          events.map((e) => e.ts),
-          start,
-          start + total,
-          barWidth,
-          idleGapMs,
-          BREAK_COLUMNS,
-        );
+  const breaks = idleBreaks(
+    spans,
+    events,
+    start,
+    start + total,
+    { width: barWidth, breakSize: BREAK_COLUMNS },
+    options.idleGapMs,
+  );
   const shownTotal = toDisplay(breaks, total);
   const col = (ts: number) => Math.round((toDisplay(breaks, ts - start) / shownTotal) * barWidth);
   // The columns of each break, marked ┊ where no bar crosses them.

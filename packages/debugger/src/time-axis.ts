@@ -16,30 +16,34 @@ export interface IdleBreak {
 
 /** The drawn width of a break on the HTML page, in pixels. */
 export const BREAK_PX = 28;
+/** Stretches longer than this (ms) are broken unless `idleGapMs` says otherwise. */
+export const DEFAULT_IDLE_GAP_MS = 10_000;
 /** Breaks take at most this share of the axis; beyond it only the longest stretches are broken. */
 const MAX_BREAK_SHARE = 0.4;
 
 /**
- * The idle stretches of a thread that are longer than `minMs` and that a break draws narrower than
- * time would (an axis `width` long, pixels or columns, each break `breakSize` of it). Busy: every
- * model and tool call from its start to its end, and every event's moment.
+ * The idle stretches of a thread that are longer than `idleGapMs` (default `DEFAULT_IDLE_GAP_MS`;
+ * `false`: none) and that a break draws narrower than time would (an axis `width` long, pixels or
+ * columns, each break `breakSize` of it). Busy: every model and tool call from its start to its
+ * end, and every event's moment.
  */
 export function idleBreaks(
   spans: readonly Span[],
-  eventTimes: readonly number[],
+  events: readonly { readonly ts: number }[],
   start: number,
   end: number,
-  width: number,
-  minMs: number,
-  breakSize: number = BREAK_PX,
+  axis: { readonly width: number; readonly breakSize: number },
+  idleGapMs: number | false = DEFAULT_IDLE_GAP_MS,
 ): IdleBreak[] {
+  const { width, breakSize } = axis;
   const total = end - start;
-  if (total <= 0 || !(minMs < total)) return [];
+  if (idleGapMs === false || total <= 0 || !(idleGapMs < total)) return [];
+  const minMs = idleGapMs;
   const busy: [number, number][] = [];
   for (const span of spans) {
     if (span.kind === "llm" || span.kind === "tool") busy.push([span.start - start, span.end - start]);
   }
-  for (const ts of eventTimes) busy.push([ts - start, ts - start]);
+  for (const { ts } of events) busy.push([ts - start, ts - start]);
   busy.sort((a, b) => a[0] - b[0]);
   const stretches: { from: number; to: number }[] = [];
   let reached = 0;

@@ -15,10 +15,15 @@ const CHROMIUM = "/usr/bin/chromium";
  * call a helper of this file.
  */
 interface PageWindow {
-  getComputedStyle(element: unknown): { display: string; strokeDasharray: string };
+  getComputedStyle(element: unknown): { display: string; strokeDasharray: string; opacity: string };
   requestAnimationFrame(callback: () => void): number;
   document: { getElementById(id: string): { textContent: string | null } | null };
-  loomFlame: { zoom(from: number, to: number): void; view(): [number, number]; find(text: string): number };
+  loomFlame: {
+    zoom(from: number, to: number): void;
+    reset(): void;
+    view(): [number, number];
+    find(text: string): number;
+  };
 }
 const dir = mkdtempSync(join(tmpdir(), "loom-flame-html-"));
 let browser: BrowserContext | undefined;

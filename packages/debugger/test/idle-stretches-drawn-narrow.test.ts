@@ -19,14 +19,7 @@ function breaksOf(events: typeof waited, width = 1200, minMs = 10_000) {
   const start = Math.min(...spans.map((s) => s.start));
   const end = Math.max(...spans.map((s) => s.end));
   return {
-    breaks: idleBreaks(
-      spans,
-      events.map((e) => e.ts),
-      start,
-      end,
-      width,
-      minMs,
-    ),
+    breaks: idleBreaks(spans, events, start, end, { width, breakSize: BREAK_PX }, minMs),
     start,
     end,
   };
