@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { axisTicks, buildSpans, flameGraphHtml } from "@loom/debugger";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { countOf, delegatingThread, LONG_THREAD, syntheticThread } from "./threads.ts";
+import { countOf, DAY_MS, delegatingThread, LONG_THREAD, syntheticThread, WAITED_A_DAY } from "./threads.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -367,15 +367,8 @@ describe("HTML flame graph in headless Chromium", () => {
   }, 60_000);
 
   it("a day's wait for a human is a narrow break: the work on both sides stays wide, zoom and axis read real time", async () => {
-    const day = 86_400_000;
-    const events = syntheticThread({
-      iterations: 12,
-      approvalAt: new Map([
-        [4, day],
-        [9, 45_000],
-      ]),
-      threadId: "day",
-    });
+    const day = DAY_MS;
+    const events = syntheticThread(WAITED_A_DAY);
     const file = join(dir, "day.html");
     writeFileSync(file, flameGraphHtml(events));
     const { page, problems, requests } = await watchedPage();

@@ -1,18 +1,10 @@
 import { buildSpans, flameGraphHtml, flameGraphText } from "@loom/debugger";
 import { describe, expect, it } from "vitest";
 import { BREAK_PX, idleBreaks, placeTickLabels, toDisplay, toReal } from "../src/time-axis.js";
-import { syntheticThread } from "./threads.ts";
+import { DAY_MS, syntheticThread, WAITED_A_DAY } from "./threads.ts";
 
-const DAY = 86_400_000;
-/** 12 iterations of 12 ms + 3 ms; iteration 4's call waits a day for a human, iteration 9's 45 s. */
-const waited = syntheticThread({
-  iterations: 12,
-  approvalAt: new Map([
-    [4, DAY],
-    [9, 45_000],
-  ]),
-  threadId: "day",
-});
+const DAY = DAY_MS;
+const waited = syntheticThread(WAITED_A_DAY);
 
 function breaksOf(events: typeof waited, width = 1200, minMs = 10_000) {
   const spans = buildSpans(events);

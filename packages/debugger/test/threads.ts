@@ -273,3 +273,14 @@ export function syntheticThread(options: SyntheticThreadOptions): StoredEvent[] 
 
 /** 28,570 iterations of 7 events, a last one of 5, the run's start and end: 199,997 events. */
 export const LONG_THREAD: SyntheticThreadOptions = { iterations: 28_570, failingToolAt: [20_000] };
+
+export const DAY_MS = 86_400_000;
+/** 12 iterations of 12 ms + 3 ms; iteration 4's call waits a day for a human, iteration 9's 45 s. */
+export const WAITED_A_DAY: SyntheticThreadOptions = {
+  iterations: 12,
+  approvalAt: new Map([
+    [4, DAY_MS],
+    [9, 45_000],
+  ]),
+  threadId: "day",
+};
