@@ -56,6 +56,9 @@ const MIN_COLUMNS = 80;
 /** Enough for the axis, a few merged lines and the note that says so. */
 const MIN_LINES = 10;
 
+/** A merged line names its slowest span when it took at least this many times its kind's median. */
+const SLOW_TIMES = 3;
+
 /** A line of the text flame graph: one span, or consecutive iterations (runs, frames) merged. */
 interface TextLine {
   readonly start: number;
@@ -234,6 +237,7 @@ function unitsLine(units: readonly Unit[], number: number): TextLine {
   let unfinished: SpanStatus | undefined;
   const frames = new Set<string>();
   const names = new Set<string>();
+  let slowest: Span | undefined;
   let low = Number.POSITIVE_INFINITY;
   let high = 0;
   for (const unit of units) {
@@ -254,6 +258,7 @@ function unitsLine(units: readonly Unit[], number: number): TextLine {
         if (list) list.push(span.end - span.start);
         else durations.set(span.kind, [span.end - span.start]);
         names.add(span.name);
+        if (!slowest || span.end - span.start > slowest.end - slowest.start) slowest = span;
       }
     }
   }
@@ -271,8 +276,18 @@ function unitsLine(units: readonly Unit[], number: number): TextLine {
         `${list.length === units.length ? "" : `${n(list.length)} `}${kind} ${formatDuration(median(list))} median`,
     )
     .join(", ");
+  // What a merged line's width shows and its medians hide: one span far slower than its kind's median.
+  const slow =
+    slowest && (durations.get(slowest.kind)?.length ?? 0) >= 3
+      ? slowest.end - slowest.start >= SLOW_TIMES * median(durations.get(slowest.kind)!)
+      : false;
   const figures = [
     `${units.length > 1 ? `${n(units.length)} × ` : ""}(${medians || "nothing inside"})`,
+    ...(slow && slowest
+      ? [
+          `slowest: ${slowest.kind === "wait" || slowest.kind === "resume" ? "" : `${slowest.kind} `}${slowest.name}${slowest.kind === "run" || slowest.kind === "frame" ? "" : ` at iteration ${n(slowest.iteration)}`}: ${formatDuration(slowest.end - slowest.start)}`,
+        ]
+      : []),
     ...(errors.length > 0
       ? [
           `${n(errors.length)} error${errors.length > 1 ? "s" : ""}, first at iteration ${n(errors[0]!.iteration)}: ${errors[0]!.details.error ?? errors[0]!.name}`,

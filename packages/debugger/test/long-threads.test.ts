@@ -90,6 +90,23 @@ describe("a long thread stays a short text", () => {
     expect(flameGraphText(events, { maxLines: 30 }).trimEnd().split("\n").length).toBeLessThanOrEqual(30);
   }, 120_000);
 
+  it("a merged line names the one span far slower than its kind's median, and only then", () => {
+    // 600 iterations of a 12 ms model call and a 3 ms tool; iteration 257's model call takes 30 s.
+    const events = syntheticThread({ iterations: 600, llmMsAt: new Map([[257, 30_000]]) });
+    const lines = flameGraphText(events, { maxLines: 12, columns: 140 }).trimEnd().split("\n");
+    const slow = lines.filter((l) => l.includes("slowest"));
+    expect(slow).toHaveLength(1);
+    expect(slow[0]).toMatch(
+      /^ iterations ([\d,]+)–([\d,]+) .*\(llm 12 ms median, tool 3 ms median\) {2}slowest: llm scripted\/scripted-model at iteration 257: 30\.0 s$/,
+    );
+    const [, from, to] = /iterations ([\d,]+)–([\d,]+)/.exec(slow[0]!)!;
+    expect(Number(from!.replace(/,/g, ""))).toBeLessThanOrEqual(257);
+    expect(Number(to!.replace(/,/g, ""))).toBeGreaterThanOrEqual(257);
+    // A call twice its median is not news.
+    const even = syntheticThread({ iterations: 600, llmMsAt: new Map([[257, 24]]) });
+    expect(flameGraphText(even, { maxLines: 12, columns: 140 })).not.toContain("slowest");
+  });
+
   it("many runs: runs merged too", () => {
     const events = syntheticThread({ iterations: 3, runs: 500 });
     const lines = flameGraphText(events, { maxLines: 50 }).trimEnd().split("\n");

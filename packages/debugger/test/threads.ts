@@ -157,6 +157,8 @@ export interface SyntheticThreadOptions {
   /** Iterations that call one tool; one more iteration answers in text. */
   readonly iterations: number;
   readonly llmMs?: number;
+  /** Iterations (1-based) whose model call takes this long instead of `llmMs`. */
+  readonly llmMsAt?: ReadonlyMap<number, number>;
   readonly toolMs?: number;
   readonly threadId?: string;
   /** Iterations (1-based) whose tool call fails. */
@@ -216,7 +218,7 @@ export function syntheticThread(options: SyntheticThreadOptions): StoredEvent[] 
         messageCount: messages,
         tools: ["search"],
       });
-      ts += llmMs;
+      ts += options.llmMsAt?.get(i) ?? llmMs;
       const callId = `call_${i}`;
       push("llm.completed", {
         message: last
