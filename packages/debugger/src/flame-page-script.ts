@@ -232,12 +232,16 @@ export function pageScript(): string {
     ev.stopPropagation();
   });
   window.addEventListener("keydown", function (ev) {
-    if (ev.key === "/") { ev.preventDefault(); find.focus(); return; }
-    if (ev.key === "Escape") zoom(0, total);
+    // Ctrl + "-" and the like are the browser's (its own zoom), not the graph's.
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var keys = { "/": 0, Escape: 0, "+": 0, "=": 0, "-": 0, ArrowLeft: 0, ArrowRight: 0 };
+    if (!(ev.key in keys)) return;
+    ev.preventDefault();
+    if (ev.key === "/") find.focus();
+    else if (ev.key === "Escape") zoom(0, total);
     else if (ev.key === "+" || ev.key === "=") scaleAround((v0 + v1) / 2, 0.5);
     else if (ev.key === "-") scaleAround((v0 + v1) / 2, 2);
-    else if (ev.key === "ArrowLeft") pan(-0.2);
-    else if (ev.key === "ArrowRight") pan(0.2);
+    else pan(ev.key === "ArrowLeft" ? -0.2 : 0.2);
   });
   svg.addEventListener("mousemove", function (ev) {
     var bar = dragFrom === null && ev.target.closest ? ev.target.closest(".bar") : null;

@@ -283,6 +283,10 @@ describe("HTML flame graph in headless Chromium", () => {
     expect((await view())[0]).toBeCloseTo(e - 0.2 * (f - e), 6);
     await page.keyboard.press("-");
     expect((await view())[1] - (await view())[0]).toBeCloseTo(Math.min(462, 2 * (f - e)), 6);
+    // Ctrl + "-" is the browser's own zoom: the graph stays as it is.
+    await page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.zoom(100, 200));
+    await page.keyboard.press("Control+-");
+    expect(await view()).toEqual([100, 200]);
     await page.keyboard.press("Escape");
     expect(await view()).toEqual([0, 462]);
     expect(problems).toEqual([]);
