@@ -27,7 +27,8 @@ Commands:
   show <thread> [--last N] [--at SEQ]                 the transcript (the newest N messages; as at SEQ)
   explain <thread> [--iteration N | --component ID] [--frame F] [--last N] [--json]
                                                       what the model saw and why (default: summary)
-  flame <thread> [-o file.html]                       flame graph: HTML file, or text in the terminal
+  flame <thread> [-o file.html] [--idle-gap S|off]    flame graph: HTML file, or text in the terminal;
+                                                      idle stretches over S seconds (default 10) drawn narrow
   fork <thread> --at SEQ --to NEW                     copy events 0..SEQ into a new thread
   tail <thread> [--from N] [--until-end]              print events as they are appended
 
@@ -60,6 +61,7 @@ const OPTIONS = {
   component: { type: "string" },
   frame: { type: "string" },
   output: { type: "string", short: "o" },
+  "idle-gap": { type: "string" },
   at: { type: "string" },
   last: { type: "string" },
   "until-end": { type: "boolean", default: false },
@@ -100,6 +102,15 @@ function jsonOption(name: string, value: string): unknown {
   } catch {
     throw new CliError("usage", `--${name} must be JSON, e.g. --${name} '{"path":"/tmp/x"}'; got ${value}.`);
   }
+}
+
+/** `--idle-gap`: seconds (a decimal is fine), or `off` to draw time evenly. */
+function idleGap(value: string | undefined): { idleGapMs?: number | false } {
+  if (value === undefined) return {};
+  if (value === "off") return { idleGapMs: false };
+  if (!/^\d+(\.\d+)?$/.test(value))
+    throw new CliError("usage", `--idle-gap must be a number of seconds or "off", got "${value}".`);
+  return { idleGapMs: Number(value) * 1000 };
 }
 
 function needThread(command: string, thread: string | undefined): string {
@@ -178,7 +189,10 @@ export async function runCli(
         });
         break;
       case "flame":
-        await flameCommand(ctx, needThread(command, thread), values.output ? { output: values.output } : {});
+        await flameCommand(ctx, needThread(command, thread), {
+          ...(values.output ? { output: values.output } : {}),
+          ...idleGap(values["idle-gap"]),
+        });
         break;
       case "fork": {
         const at = integer("at", values.at);

@@ -295,7 +295,11 @@ export async function explainCommand(
   }
 }
 
-export async function flameCommand(ctx: CommandContext, threadId: string, opts: { output?: string }) {
+export async function flameCommand(
+  ctx: CommandContext,
+  threadId: string,
+  opts: { output?: string; idleGapMs?: number | false },
+) {
   const events = await readThread(ctx, threadId);
   const { flameGraphHtml, writeFlameText } = await loadDebugger();
   if (opts.output) {
@@ -306,10 +310,16 @@ export async function flameCommand(ctx: CommandContext, threadId: string, opts: 
         `Cannot write ${file}: the folder ${dirname(file)} does not exist. Create it, or pick another -o path.`,
       );
     }
-    writeFileSync(file, flameGraphHtml(events, { title: `Loom thread ${threadId}` }));
+    writeFileSync(
+      file,
+      flameGraphHtml(events, {
+        title: `Loom thread ${threadId}`,
+        ...(opts.idleGapMs === undefined ? {} : { idleGapMs: opts.idleGapMs }),
+      }),
+    );
     ctx.io.stdout.write(`Wrote ${file}: open it in a browser and hover the bars.\n`);
   } else {
-    writeFlameText(events, ctx.io.stdout);
+    writeFlameText(events, ctx.io.stdout, opts.idleGapMs === undefined ? {} : { idleGapMs: opts.idleGapMs });
   }
 }
 

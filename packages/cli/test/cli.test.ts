@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runCli } from "@loom/cli";
-import { createAgent, fallbackProviders, type Hook, tool } from "@loom/core";
+import { createAgent, fallbackProviders, type Hook, type NewEvent, readAll, tool } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -180,6 +180,38 @@ describe("loom", () => {
     expect(readFileSync(join(cwd, "flame.html"), "utf8")).toMatch(/^<!doctype html>/i);
     const text = await loom("--journal", URL_, "flame", "t-one");
     expect(text.stdout).toMatch(/lookup/);
+  });
+
+  it("flame draws a day in which nothing ran as a break, unless --idle-gap says otherwise", async () => {
+    // t-one's events again, its answer a day later: a thread that waited a day between two steps.
+    const journal = new FsJournal({ dir });
+    const events = await readAll(journal, "t-one");
+    const day = 86_400_000;
+    const half = events.length >> 1;
+    const shifted = events.map(({ threadId: _, seq: __, ...event }, i) => ({
+      ...event,
+      ts: event.ts + (i >= half ? day : 0),
+    }));
+    await journal.append("t-idle", shifted as NewEvent[], -1);
+    await journal.close();
+    const broken = await loom("--journal", URL_, "flame", "t-idle");
+    expect(broken.code).toBe(0);
+    expect(broken.stdout).toMatch(/\(┊ nothing ran: 1 d 0 h from \d+ ms; each drawn 3 columns wide\)\n$/);
+    for (const flag of ["off", "90000"]) {
+      const even = await loom("--journal", URL_, "flame", "t-idle", "--idle-gap", flag);
+      expect(even.code).toBe(0);
+      expect(even.stdout).not.toContain("nothing ran");
+    }
+    expect((await loom("--journal", URL_, "flame", "t-idle", "--idle-gap", "60")).stdout).toContain(
+      "nothing ran",
+    );
+    await loom("--journal", URL_, "flame", "t-idle", "-o", "idle.html", "--idle-gap", "off");
+    expect(readFileSync(join(cwd, "idle.html"), "utf8")).not.toContain('class="gap"');
+    await loom("--journal", URL_, "flame", "t-idle", "-o", "idle.html");
+    expect(readFileSync(join(cwd, "idle.html"), "utf8")).toContain("idle 1 d 0 h");
+    const bad = await loom("--journal", URL_, "flame", "t-idle", "--idle-gap", "soon");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--idle-gap must be a number of seconds or "off", got "soon".');
   });
 
   it("forks a thread and refuses to fork into an existing one", async () => {
