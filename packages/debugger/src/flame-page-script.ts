@@ -55,7 +55,7 @@ export function pageScript(): string {
     return w;
   }
   var v0 = 0, v1 = total;
-  var IDLE_INFO = info.textContent;
+  var HINT = info.textContent;
 
   function draw() {
     var k = W / (v1 - v0);
@@ -121,7 +121,7 @@ export function pageScript(): string {
     zoomOut.disabled = !zoomed; reset.disabled = !zoomed;
     info.textContent = zoomed
       ? showing(toReal(breaks, v0), toReal(breaks, v1)) + " of " + formatDuration(realTotal) + ". Drag to zoom further; Ctrl + wheel zooms, Shift + wheel or ← → pans."
-      : IDLE_INFO;
+      : HINT;
   }
   /** The range in view, real time; as a length from its start where its ends round the same. */
   function showing(from, to) {
