@@ -213,7 +213,7 @@ svg text.axis, svg text.depth { fill: #555; }
 .bar[data-kind="wait"] .box { stroke: #555; stroke-width: 1.2; } .bar[data-kind="wait"] text { fill: #333; }
 .gap rect { fill: url(#idle); stroke: #999; stroke-width: 0.5; } svg .gap text.axis { fill: #333; }
 .bar .mark { stroke: ${COLORS.resume}; stroke-width: 1.5; stroke-dasharray: 6 3; pointer-events: none; }
-.find { margin-bottom: 6px; color: #555; } .find input { font: inherit; }
+.find { margin-bottom: 6px; color: #555; } .find input { font: inherit; } .scale { margin-right: 12px; }
 svg.finding .bar .box { opacity: 0.25; } svg.finding .bar.match .box { opacity: 1; stroke-width: 1.5; }
 svg .bar.current .box { stroke: #000; stroke-width: 3; opacity: 1; }
 #selection { fill: rgba(78, 121, 167, 0.15); stroke: #4e79a7; pointer-events: none; }
@@ -224,7 +224,7 @@ svg .bar.current .box { stroke: #000; stroke-width: 3; opacity: 1; }
 <h1>${escapeXml(title)}</h1>
 <div class="meta">thread ${escapeXml(threadId)} · ${events.length.toLocaleString("en-US")} events · ${escapeXml(formatDuration(layout.end - layout.start))}${broken}${merged} · ${legend}<span class="key error"><i></i>error</span> dashed: waiting for a human, or did not end (a crash, a pause)</div>
 <div class="zoom"><button type="button" id="zoom-out" disabled>Zoom out</button><button type="button" id="zoom-reset" disabled>Show all</button><span id="zoom-info">Drag across the graph to zoom into a time range; Ctrl + wheel zooms, Shift + wheel or ← → pans, Escape shows all.</span></div>
-<div class="find"><input type="search" id="find" placeholder="Find in names, arguments, results, errors ( / )" aria-label="Find bars" size="44"> <span id="find-info"></span></div>
+<div class="find">${breaks.length > 0 ? '<label class="scale"><input type="checkbox" id="to-scale"> idle stretches to scale</label> ' : ""}<input type="search" id="find" placeholder="Find in names, arguments, results, errors ( / )" aria-label="Find bars" size="44"> <span id="find-info"></span></div>
 <svg id="flame" xmlns="http://www.w3.org/2000/svg" width="${GUTTER + width + 10}" height="${height}">
 <defs><pattern id="idle" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#ccc" stroke-width="2"/></pattern></defs>
 <g id="ticks">${ticks.join("")}</g>

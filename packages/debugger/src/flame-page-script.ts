@@ -32,6 +32,8 @@ export function pageScript(): string {
   var NS = "http://www.w3.org/2000/svg";
   var G = data.gutter, W = data.width, total = data.total, breaks = data.breaks;
   var realTotal = toReal(breaks, total);
+  // "To scale" draws every stretch at its length: no breaks, display time = real time.
+  var allBreaks = data.breaks, toScale = document.getElementById("to-scale");
   var gapNodes = svg.querySelectorAll(".gap");
   var gaps = [];
   for (var n = 0; n < gapNodes.length; n++) {
@@ -44,6 +46,7 @@ export function pageScript(): string {
     var g = nodes[i];
     bars.push({ g: g, box: g.querySelector("rect.box"), text: g.querySelector("text"), mark: g.querySelector("line.mark"),
       s: Number(g.getAttribute("data-s")), e: Number(g.getAttribute("data-e")), name: data.names[i], shown: true });
+    bars[i].rs = toReal(breaks, bars[i].s); bars[i].re = toReal(breaks, bars[i].e);
   }
   var ctx = document.createElement("canvas").getContext("2d");
   var sample = bars.length > 0 ? getComputedStyle(bars[0].text) : null;
@@ -81,7 +84,7 @@ export function pageScript(): string {
     var taken = [];
     for (var q = 0; q < gaps.length; q++) {
       var gap = gaps[q];
-      var inView = gap.at + gap.w > v0 && gap.at < v1;
+      var inView = breaks.length > 0 && gap.at + gap.w > v0 && gap.at < v1;
       gap.g.style.display = inView ? "" : "none";
       if (!inView) continue;
       // Cut to the view, as bars are; its label only while its middle is in view.
@@ -190,6 +193,19 @@ export function pageScript(): string {
     zoom(from, to);
   });
   reset.addEventListener("click", function () { zoom(0, total); });
+  /** Idle stretches drawn narrow (the default) or to scale; the range in view stays the same. */
+  function setToScale(on) {
+    var from = toReal(breaks, v0), to = toReal(breaks, v1), whole = v0 <= 0 && v1 >= total;
+    breaks = on ? [] : allBreaks;
+    total = toDisplay(breaks, realTotal);
+    for (var i = 0; i < bars.length; i++) {
+      bars[i].s = toDisplay(breaks, bars[i].rs); bars[i].e = toDisplay(breaks, bars[i].re);
+    }
+    if (toScale) toScale.checked = on;
+    v0 = whole ? 0 : toDisplay(breaks, from); v1 = whole ? total : toDisplay(breaks, to);
+    draw();
+  }
+  if (toScale) toScale.addEventListener("change", function () { setToScale(toScale.checked); });
   var find = document.getElementById("find");
   var findInfo = document.getElementById("find-info");
   var NL = String.fromCharCode(10);
@@ -257,6 +273,7 @@ export function pageScript(): string {
     zoom: function (from, to) { zoom(toDisplay(breaks, from), toDisplay(breaks, to)); },
     reset: function () { zoom(0, total); },
     find: function (text) { find.value = text; return findBars(text); },
+    toScale: setToScale,
     view: function () { return [toReal(breaks, v0), toReal(breaks, v1)]; },
   };
   draw();

@@ -23,6 +23,7 @@ interface PageWindow {
     reset(): void;
     view(): [number, number];
     find(text: string): number;
+    toScale(on: boolean): void;
   };
 }
 const dir = mkdtempSync(join(tmpdir(), "loom-flame-html-"));
@@ -383,8 +384,13 @@ describe("HTML flame graph in headless Chromium", () => {
     expect(await gaps.count()).toBe(2);
     expect(await gaps.locator("text").allTextContents()).toEqual(["idle 1 d 0 h", "idle 45.0 s"]);
     expect(Number(await page.locator(".gap >> nth=0 >> rect").getAttribute("width"))).toBe(28);
-    const iteration = (n: number) =>
-      box(`.bar[data-kind="iteration"]:has(text:text-is("iteration ${n}")) rect.box`);
+    // By the bar's name (its label is cut to fit, and empty on a bar too narrow for it).
+    const names: string[] = await page.evaluate(
+      () =>
+        JSON.parse((globalThis as unknown as PageWindow).document.getElementById("flame-data")!.textContent!)
+          .names,
+    );
+    const iteration = (n: number) => box(`.bar[data-index="${names.indexOf(`iteration ${n}`)}"] rect.box`);
     expect((await iteration(1)).width).toBeGreaterThan(50);
     expect((await iteration(12)).width).toBeGreaterThan(50);
 
@@ -443,6 +449,25 @@ describe("HTML flame graph in headless Chromium", () => {
     expect(cut.x + cut.width).toBeLessThanOrEqual(svg.x + 90 + 1200 + 0.5);
     expect(await page.locator(".gap >> nth=1 >> text").getAttribute("display")).toBe("none");
 
+    await page.locator("#zoom-reset").click();
+    expect((await iteration(1)).width).toBeGreaterThan(50);
+
+    // "idle stretches to scale": the day takes the axis again, the breaks go, the view stays whole.
+    const view = () => page.evaluate(() => (globalThis as unknown as PageWindow).loomFlame.view());
+    await page.locator("#to-scale").check();
+    expect((await iteration(1)).width).toBeLessThan(3); // the narrowest a bar is drawn: 2 px and its stroke
+    expect(
+      await gaps.first().evaluate((g) => (globalThis as unknown as PageWindow).getComputedStyle(g).display),
+    ).toBe("none");
+    expect(await view()).toEqual([0, expect.closeTo(day + 45_000 + 190, -3)]);
+    expect(await page.locator("#zoom-out").isDisabled()).toBe(true);
+    expect((await axis()).some((label) => /^\d+ h$/.test(label))).toBe(true);
+    // A range zoomed to to scale is the same range drawn narrow again.
+    await page.evaluate((d) => (globalThis as unknown as PageWindow).loomFlame.zoom(d - 50, d + 50), day);
+    await page.locator("#to-scale").uncheck();
+    const [g, h] = await view();
+    expect(g).toBeCloseTo(day - 50, 3);
+    expect(h).toBeCloseTo(day + 50, 3);
     await page.locator("#zoom-reset").click();
     expect((await iteration(1)).width).toBeGreaterThan(50);
     expect(requests).toEqual([pathToFileURL(file).href]);
