@@ -184,7 +184,6 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
     height,
     maxTicks: MAX_TICKS,
     tickRoom: TICK_ROOM,
-    breakPx: BREAK_PX,
     breaks,
     names: bars.map((b) => b.name),
     tips: bars.map((b) => b.tooltip),
