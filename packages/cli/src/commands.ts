@@ -302,6 +302,7 @@ export async function flameCommand(
 ) {
   const events = await readThread(ctx, threadId);
   const { flameGraphHtml, writeFlameText } = await loadDebugger();
+  const idle = opts.idleGapMs === undefined ? {} : { idleGapMs: opts.idleGapMs };
   if (opts.output) {
     const file = resolve(ctx.io.cwd, opts.output);
     if (!existsSync(dirname(file))) {
@@ -310,16 +311,10 @@ export async function flameCommand(
         `Cannot write ${file}: the folder ${dirname(file)} does not exist. Create it, or pick another -o path.`,
       );
     }
-    writeFileSync(
-      file,
-      flameGraphHtml(events, {
-        title: `Loom thread ${threadId}`,
-        ...(opts.idleGapMs === undefined ? {} : { idleGapMs: opts.idleGapMs }),
-      }),
-    );
+    writeFileSync(file, flameGraphHtml(events, { title: `Loom thread ${threadId}`, ...idle }));
     ctx.io.stdout.write(`Wrote ${file}: open it in a browser and hover the bars.\n`);
   } else {
-    writeFlameText(events, ctx.io.stdout, opts.idleGapMs === undefined ? {} : { idleGapMs: opts.idleGapMs });
+    writeFlameText(events, ctx.io.stdout, idle);
   }
 }
 

@@ -103,8 +103,7 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   );
   // x is display time: real time with each idle stretch drawn as a break of BREAK_PX.
   const total = toDisplay(breaks, realTotal);
-  const shown = (ts: number) => toDisplay(breaks, ts - layout.start);
-  const x = (ts: number) => GUTTER + (shown(ts) / total) * width;
+  const x = (ts: number) => GUTTER + (toDisplay(breaks, ts - layout.start) / total) * width;
   const height = AXIS + layout.rows * ROW + 8;
   const merge = spans.length > (options.maxSpans ?? 2000);
   const bars = mergeNarrowSpans(layout.placed, merge ? (MIN_BAR_PX / width) * total : 0, tooltipLines);
@@ -120,7 +119,7 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
         : "";
     const count = bar.count > 1 ? ` data-count="${bar.count}"` : "";
     return (
-      `<g class="bar" data-index="${index}" data-kind="${bar.kind}" data-status="${bar.status}"${count} data-s="${ms(shown(bar.start))}" data-e="${ms(shown(bar.end))}">` +
+      `<g class="bar" data-index="${index}" data-kind="${bar.kind}" data-status="${bar.status}"${count} data-s="${ms(bar.start - layout.start)}" data-e="${ms(bar.end - layout.start)}">` +
       `<rect class="box" x="${left.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 2}" rx="2" fill="${fill}"${dashed}/>` +
       `<text x="${(left + 4).toFixed(1)}" y="${y + 15}">${escapeXml(fitLabel(bar.name, w - 8, estimateWidth))}</text>` +
       // A resume is also a line across the whole graph, at the moment the run was taken up again.
@@ -179,7 +178,8 @@ export function flameGraphHtml(input: EventsInput, options: FlameHtmlOptions = {
   const data = {
     gutter: GUTTER,
     width,
-    total,
+    // Real ms, as the bars' data-s and data-e are: the page places them with the breaks.
+    total: realTotal,
     axis: AXIS,
     height,
     maxTicks: MAX_TICKS,
@@ -249,7 +249,7 @@ ${pageScript()}
 function breakMark(b: IdleBreak, label: string, mid: number, height: number): string {
   const tip = `Nothing ran for ${formatDuration(b.to - b.from)} (from ${formatDuration(b.from)} to ${formatDuration(b.to)}), drawn ${BREAK_PX} px wide.`;
   return (
-    `<g class="gap" data-at="${ms(b.at)}" data-w="${ms(b.width)}"><title>${escapeXml(tip)}</title>` +
+    `<g class="gap"><title>${escapeXml(tip)}</title>` +
     `<rect x="${(mid - BREAK_PX / 2).toFixed(1)}" y="${AXIS - 6}" width="${BREAK_PX}" height="${height - AXIS + 6}"/>` +
     `<text class="axis" x="${mid.toFixed(1)}" y="${AXIS - 10}" text-anchor="middle">${escapeXml(label)}</text></g>`
   );

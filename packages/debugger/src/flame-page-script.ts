@@ -8,8 +8,9 @@ import { placeTickLabels, ticksAround, toDisplay, toReal } from "./time-axis.js"
  * labels and the durations use the same functions as the server, embedded from their source.
  * Also `window.loomFlame.zoom(fromMs, toMs)` and `.reset()`, in ms from the thread's first event,
  * and `.find(text)`: the find box (bars whose name or tooltip holds the text, any case).
- * Bars and the zoom work in display time (idle stretches drawn as narrow breaks); what the page says
- * and `loomFlame` takes and gives is real time.
+ * The page's data (the bars' data-s and data-e included) is real time, and so is what the page says
+ * and `loomFlame` takes and gives; bars and the zoom work in display time, where idle stretches are
+ * narrow breaks.
  */
 export function pageScript(): string {
   return `(function () {
@@ -30,24 +31,31 @@ export function pageScript(): string {
   var zoomOut = document.getElementById("zoom-out");
   var reset = document.getElementById("zoom-reset");
   var NS = "http://www.w3.org/2000/svg";
-  var G = data.gutter, W = data.width, total = data.total, breaks = data.breaks;
-  var realTotal = toReal(breaks, total);
-  // "To scale" draws every stretch at its length: no breaks, display time = real time.
-  var allBreaks = data.breaks, toScale = document.getElementById("to-scale");
+  // Times in the page's data are real ms; "to scale" draws every stretch at its length (no breaks).
+  var G = data.gutter, W = data.width, realTotal = data.total, allBreaks = data.breaks, breaks = allBreaks;
+  var toScale = document.getElementById("to-scale");
   var gapNodes = svg.querySelectorAll(".gap");
   var gaps = [];
   for (var n = 0; n < gapNodes.length; n++) {
     gaps.push({ g: gapNodes[n], rect: gapNodes[n].querySelector("rect"), text: gapNodes[n].querySelector("text"),
-      at: Number(gapNodes[n].getAttribute("data-at")), w: Number(gapNodes[n].getAttribute("data-w")) });
+      at: allBreaks[n].at, w: allBreaks[n].width });
   }
   var nodes = svg.querySelectorAll(".bar");
   var bars = [];
   for (var i = 0; i < nodes.length; i++) {
     var g = nodes[i];
     bars.push({ g: g, box: g.querySelector("rect.box"), text: g.querySelector("text"), mark: g.querySelector("line.mark"),
-      s: Number(g.getAttribute("data-s")), e: Number(g.getAttribute("data-e")), name: data.names[i], shown: true });
-    bars[i].rs = toReal(breaks, bars[i].s); bars[i].re = toReal(breaks, bars[i].e);
+      rs: Number(g.getAttribute("data-s")), re: Number(g.getAttribute("data-e")), name: data.names[i], shown: true });
   }
+  var total;
+  /** Places the bars on the display axis (s, e) with the breaks in use. */
+  function place() {
+    total = toDisplay(breaks, realTotal);
+    for (var i = 0; i < bars.length; i++) {
+      bars[i].s = toDisplay(breaks, bars[i].rs); bars[i].e = toDisplay(breaks, bars[i].re);
+    }
+  }
+  place();
   var ctx = document.createElement("canvas").getContext("2d");
   var sample = bars.length > 0 ? getComputedStyle(bars[0].text) : null;
   ctx.font = sample ? sample.fontSize + " " + sample.fontFamily : "11px system-ui, sans-serif";
@@ -197,10 +205,7 @@ export function pageScript(): string {
   function setToScale(on) {
     var from = toReal(breaks, v0), to = toReal(breaks, v1), whole = v0 <= 0 && v1 >= total;
     breaks = on ? [] : allBreaks;
-    total = toDisplay(breaks, realTotal);
-    for (var i = 0; i < bars.length; i++) {
-      bars[i].s = toDisplay(breaks, bars[i].rs); bars[i].e = toDisplay(breaks, bars[i].re);
-    }
+    place();
     if (toScale) toScale.checked = on;
     v0 = whole ? 0 : toDisplay(breaks, from); v1 = whole ? total : toDisplay(breaks, to);
     draw();

@@ -225,6 +225,19 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/**
+ * What a merged line's width shows and its medians hide: its slowest span, named when it took at
+ * least `SLOW_TIMES` the median of its kind (`durations`, at least 3 of them) on the line.
+ */
+function slowestFigure(slowest: Span, durations: number[]): string[] {
+  const took = slowest.end - slowest.start;
+  if (durations.length < 3 || took < SLOW_TIMES * median(durations)) return [];
+  const kind = slowest.kind === "wait" || slowest.kind === "resume" ? "" : `${slowest.kind} `;
+  const where =
+    slowest.kind === "run" || slowest.kind === "frame" ? "" : ` at iteration ${n(slowest.iteration)}`;
+  return [`slowest: ${kind}${slowest.name}${where}: ${formatDuration(took)}`];
+}
+
 /** `number`: the first unit's place among those of its kind and depth (runs 1–53). */
 function unitsLine(units: readonly Unit[], number: number): TextLine {
   const first = units[0]!;
@@ -276,18 +289,9 @@ function unitsLine(units: readonly Unit[], number: number): TextLine {
         `${list.length === units.length ? "" : `${n(list.length)} `}${kind} ${formatDuration(median(list))} median`,
     )
     .join(", ");
-  // What a merged line's width shows and its medians hide: one span far slower than its kind's median.
-  const slow =
-    slowest && (durations.get(slowest.kind)?.length ?? 0) >= 3
-      ? slowest.end - slowest.start >= SLOW_TIMES * median(durations.get(slowest.kind)!)
-      : false;
   const figures = [
     `${units.length > 1 ? `${n(units.length)} × ` : ""}(${medians || "nothing inside"})`,
-    ...(slow && slowest
-      ? [
-          `slowest: ${slowest.kind === "wait" || slowest.kind === "resume" ? "" : `${slowest.kind} `}${slowest.name}${slowest.kind === "run" || slowest.kind === "frame" ? "" : ` at iteration ${n(slowest.iteration)}`}: ${formatDuration(slowest.end - slowest.start)}`,
-        ]
-      : []),
+    ...(slowest ? slowestFigure(slowest, durations.get(slowest.kind)!) : []),
     ...(errors.length > 0
       ? [
           `${n(errors.length)} error${errors.length > 1 ? "s" : ""}, first at iteration ${n(errors[0]!.iteration)}: ${errors[0]!.details.error ?? errors[0]!.name}`,

@@ -38,7 +38,6 @@ export function idleBreaks(
   const { width, breakSize } = axis;
   const total = end - start;
   if (idleGapMs === false || total <= 0 || !(idleGapMs < total)) return [];
-  const minMs = idleGapMs;
   const busy: [number, number][] = [];
   for (const span of spans) {
     if (span.kind === "llm" || span.kind === "tool") busy.push([span.start - start, span.end - start]);
@@ -48,10 +47,10 @@ export function idleBreaks(
   const stretches: { from: number; to: number }[] = [];
   let reached = 0;
   for (const [from, to] of busy) {
-    if (from - reached > minMs) stretches.push({ from: reached, to: from });
+    if (from - reached > idleGapMs) stretches.push({ from: reached, to: from });
     reached = Math.max(reached, to);
   }
-  if (total - reached > minMs) stretches.push({ from: reached, to: total });
+  if (total - reached > idleGapMs) stretches.push({ from: reached, to: total });
   // Longest first, while the breaks kept leave the rest of the axis most of its width and each is
   // narrower than its stretch would be drawn at the scale the axis then has.
   stretches.sort((a, b) => b.to - b.from - (a.to - a.from));
