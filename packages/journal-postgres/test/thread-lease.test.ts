@@ -84,8 +84,13 @@ it("does not say a lease was lost when it was given up, nor when another journal
   const other = journalIn(schema);
   const lease = await journal.acquire("t5");
   const kept = await other.acquire("t6");
+  // Listened for before the terminate, as in the test above: under load the loss can be reported
+  // before the terminating query returns, and a listener added after it would wait forever.
+  const keptLost = new Promise<void>((resolve) =>
+    kept.lost?.addEventListener("abort", () => resolve(), { once: true }),
+  );
   await admin.query("SELECT pg_terminate_backend($1)", [await lockHolder("t6")]);
-  await new Promise<void>((resolve) => kept.lost?.addEventListener("abort", () => resolve(), { once: true }));
+  await keptLost;
   expect(lease.lost?.aborted).toBe(false);
   await lease.release();
   // The released connection went back to the pool; closing the pool ends it, which is not a loss.
