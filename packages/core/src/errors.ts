@@ -62,6 +62,7 @@ export type JournalErrorCode =
   | "thread_exists"
   | "thread_not_found"
   | "invalid_events"
+  | "not_supported"
   | "io";
 
 /** A journal refused or failed an operation. */

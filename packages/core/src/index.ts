@@ -77,10 +77,12 @@ export {
   type Journal,
   type ReadRange,
   readAll,
+  staleDeleteError,
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
   threadStatusAfter,
+  validateDeleteOptions,
   validateReadRange,
 } from "./journal.js";
 export { MemoryJournal } from "./memory-journal.js";
@@ -128,6 +130,16 @@ export {
   type ReconstructOptions,
   reconstruct,
 } from "./reconstruct.js";
+export {
+  type DeleteThreadOptions,
+  deleteThread,
+  FINISHED_STATUSES,
+  type PruneOptions,
+  type PruneOutcome,
+  type PruneProgress,
+  type PruneResult,
+  pruneThreads,
+} from "./retention.js";
 export {
   type LoadThreadOptions,
   loadHistory,

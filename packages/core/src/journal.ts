@@ -1,4 +1,4 @@
-import { JournalError, ThreadBusyError } from "./errors.js";
+import { JournalConflictError, JournalError, ThreadBusyError } from "./errors.js";
 import type { NewEvent, StoredEvent } from "./events.js";
 import type { FrameStatus } from "./frame.js";
 import type { SubscribeOptions } from "./watch.js";
@@ -107,18 +107,35 @@ export interface Journal {
    * for each append to settle before it makes the next (ADR 0016).
    */
   readonly pipelinesAppends?: boolean;
+  /**
+   * Deletes every event of the thread and what the journal keeps beside them (its status, its
+   * snapshots); resolves true when the thread had events, false when it had none. Refuses with
+   * `ThreadBusyError`, deleting nothing, while an owner in any process (this journal included) holds
+   * the thread's lease. Once it resolves, the thread reads as one that never existed: `head` is -1,
+   * `threads()` leaves it out, and an append at -1 starts it anew. With `expectedSeq`, deletes only
+   * a thread whose last seq is still that one (-1: none), checked under the same exclusion, and
+   * raises `staleDeleteError` otherwise. Optional in v1: `deleteThread` and `pruneThreads` from
+   * `@loom/core` raise `not_supported` for a journal without it.
+   */
+  deleteThread?(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean>;
   close(): Promise<void>;
 }
 
 const heldInProcess = new WeakMap<Journal, Set<string>>();
+
+/** The threads this process's runs hold on `journal` (one set per journal). */
+export function heldThreads(journal: Journal): Set<string> {
+  const held = heldInProcess.get(journal) ?? new Set<string>();
+  heldInProcess.set(journal, held);
+  return held;
+}
 
 /**
  * Takes a thread for one run: the journal's own lease when it has one, and in every case a hold in
  * this process, so two runs of one process never share a thread even on a journal without leases.
  */
 export async function acquireThread(journal: Journal, threadId: string): Promise<ThreadLease> {
-  const held = heldInProcess.get(journal) ?? new Set<string>();
-  heldInProcess.set(journal, held);
+  const held = heldThreads(journal);
   let lease: ThreadLease | undefined;
   const hold = holdInProcess(held, threadId, () => lease?.release());
   try {
@@ -197,5 +214,23 @@ export function validateReadRange(range: ReadRange): void {
         `Read range "${key}" must be a non-negative integer, got ${value}.`,
       );
     }
+  }
+}
+
+/** What a journal's `deleteThread` raises when the thread is no longer at `expectedSeq`: nothing was deleted. */
+export function staleDeleteError(threadId: string, expectedSeq: number, head: number): JournalConflictError {
+  return new JournalConflictError(threadId, expectedSeq, head, {
+    message: `Thread "${threadId}" was not deleted: its last seq is ${head}, not ${expectedSeq} (events were appended after it was looked at). Look at it again before deleting it.`,
+  });
+}
+
+/** Checks `deleteThread`'s `expectedSeq` before a journal touches anything. */
+export function validateDeleteOptions(options: { readonly expectedSeq?: number } | undefined): void {
+  const expectedSeq = options?.expectedSeq;
+  if (expectedSeq !== undefined && (!Number.isInteger(expectedSeq) || expectedSeq < -1)) {
+    throw new JournalError(
+      "invalid_range",
+      `deleteThread expectedSeq must be an integer >= -1 (the thread's last seq, -1 for none), got ${expectedSeq}.`,
+    );
   }
 }

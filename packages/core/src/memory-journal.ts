@@ -1,14 +1,16 @@
-import { JournalConflictError, JournalError } from "./errors.js";
+import { JournalConflictError, JournalError, ThreadBusyError } from "./errors.js";
 import { type NewEvent, parseEvent, type StoredEvent, sealEvents } from "./events.js";
 import type { FrameStatus } from "./frame.js";
 import {
   holdInProcess,
   type Journal,
   type ReadRange,
+  staleDeleteError,
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
   threadStatusAfter,
+  validateDeleteOptions,
   validateReadRange,
 } from "./journal.js";
 import { validateThreadId } from "./thread-id.js";
@@ -184,6 +186,19 @@ export class MemoryJournal implements Journal {
     let status: FrameStatus | undefined;
     for (const event of events) status = threadStatusAfter(status, event);
     this.store.set(to, { events, createdAt: now, updatedAt: now, status });
+  }
+
+  /** Refuses while a lease holds the thread; a subscriber of it waits on, as for a thread not yet written. */
+  async deleteThread(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    validateDeleteOptions(options);
+    if (this.leased.has(threadId)) throw ThreadBusyError.owned(threadId, "a run of this MemoryJournal");
+    const head = (this.store.get(threadId)?.events.length ?? 0) - 1;
+    if (options?.expectedSeq !== undefined && options.expectedSeq !== head) {
+      throw staleDeleteError(threadId, options.expectedSeq, head);
+    }
+    return this.store.delete(threadId);
   }
 
   async close(): Promise<void> {

@@ -25,7 +25,7 @@ export interface CheckContext {
   readonly options: JournalConformanceOptions;
 }
 
-export type CheckNeed = "durability" | "processes" | "corrupt" | "leases";
+export type CheckNeed = "durability" | "processes" | "corrupt" | "leases" | "deletion";
 
 export interface JournalCheck {
   readonly id: string;
@@ -63,22 +63,22 @@ export const UNUSUAL_THREAD_IDS: readonly string[] = [
   "upper",
 ];
 
-async function list(journal: Journal, query?: ThreadQuery): Promise<ThreadInfo[]> {
+export async function list(journal: Journal, query?: ThreadQuery): Promise<ThreadInfo[]> {
   const all: ThreadInfo[] = [];
   for await (const info of journal.threads(query)) all.push(info);
   return all;
 }
 
-const ids = async (journal: Journal, query?: ThreadQuery) =>
+export const ids = async (journal: Journal, query?: ThreadQuery) =>
   (await list(journal, query)).map((t) => t.threadId);
 const seqsOf = async (journal: Journal, threadId: string, range?: { from?: number; to?: number }) =>
   (await readAll(journal, threadId, range)).map((e) => e.seq);
 const withoutThread = (events: readonly StoredEvent[]) => events.map(({ threadId: _, ...rest }) => rest);
-const stored = (threadId: string, events: readonly NewEvent[], start = 0): StoredEvent[] =>
+export const stored = (threadId: string, events: readonly NewEvent[], start = 0): StoredEvent[] =>
   events.map((e, i) => ({ ...e, threadId, seq: start + i }) as StoredEvent);
 
 /** Appends `sizes` batches of sample events; returns every event appended. */
-async function appendBatches(
+export async function appendBatches(
   journal: Journal,
   threadId: string,
   sizes: readonly number[],
@@ -93,7 +93,7 @@ async function appendBatches(
   return all;
 }
 
-function rootEvent(type: "run.completed" | "run.failed", depth = 0): NewEvent {
+export function rootEvent(type: "run.completed" | "run.failed", depth = 0): NewEvent {
   const base = { v: EVENT_VERSION, runId: "run-1", ts: 1, iteration: 1 } as const;
   const frame = depth === 0 ? { frameId: "root", depth } : { frameId: "sub-1", parentFrameId: "root", depth };
   return type === "run.completed"
@@ -593,6 +593,8 @@ export const JOURNAL_CHECKS: readonly JournalCheck[] = [
         ["fork", () => journal.fork("t-before", 0, "t-forked")],
       ];
       if (typeof journal.acquire === "function") calls.push(["acquire", () => journal.acquire?.("t-before")]);
+      if (typeof journal.deleteThread === "function")
+        calls.push(["deleteThread", () => journal.deleteThread?.("t-before")]);
       for (const [op, call] of calls) await rejects(call, "journal_closed", `${op} after close()`);
     },
   },

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import type { Journal } from "@loom/core";
 import { CheckSkipped, ConformanceFailure } from "./journal-assert.js";
 import { type CheckContext, JOURNAL_CHECKS, type JournalCheck } from "./journal-checks.js";
+import { DELETE_CHECKS } from "./journal-delete-checks.js";
 import type {
   JournalCheckResult,
   JournalConformanceOptions,
@@ -11,7 +12,7 @@ import type {
 } from "./journal-kit-types.js";
 import { LEASE_CHECKS } from "./journal-lease-checks.js";
 
-export const ALL_CHECKS: readonly JournalCheck[] = [...JOURNAL_CHECKS, ...LEASE_CHECKS];
+export const ALL_CHECKS: readonly JournalCheck[] = [...JOURNAL_CHECKS, ...LEASE_CHECKS, ...DELETE_CHECKS];
 
 interface Resolved {
   readonly factory: JournalStorageFactory<unknown>;
@@ -155,6 +156,9 @@ export async function runCheck(
     const journal = await open();
     if (check.needs === "leases" && typeof journal.acquire !== "function") {
       return done("skipped", "this journal has no acquire() (thread leases are optional in v1)");
+    }
+    if (check.needs === "deletion" && typeof journal.deleteThread !== "function") {
+      return done("skipped", "this journal has no deleteThread() (deleting threads is optional in v1)");
     }
     const ctx: CheckContext = {
       journal,

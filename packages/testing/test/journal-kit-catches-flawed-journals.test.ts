@@ -34,6 +34,7 @@ const IN_PROCESS = [
   "durability.",
   "corruption.",
   "leases.",
+  "deletion.",
 ];
 
 journalConformance(
@@ -113,6 +114,24 @@ const FLAWS: [keyof Flaws, string, readonly string[], readonly string[]][] = [
     ["leases.lost-signal"],
     ["leases."],
   ],
+  [
+    "deleteIgnoresLeases",
+    "a delete that takes a thread from under its lease's owner",
+    ["deletion.leased", "deletion.across-processes"],
+    ["deletion."],
+  ],
+  [
+    "deleteKeepsRow",
+    "a delete that leaves the thread listed with its old head",
+    ["deletion.basic", "deletion.expected-seq", "deletion.fork-stays", "durability.deleted-thread"],
+    ["deletion.", "durability."],
+  ],
+  [
+    "deleteIgnoresExpectedSeq",
+    "a delete that takes no notice of expectedSeq",
+    ["deletion.expected-seq"],
+    ["deletion."],
+  ],
 ];
 
 describe("journalConformance fails each flawed journal", () => {
@@ -138,11 +157,9 @@ describe("what the kit reports about the factory it got", () => {
     const report = await runJournalConformance("a function", () => new MemoryJournal());
     const durability = report.results.filter((r) => r.id.startsWith("durability.")).map((r) => r.id);
     expect(durability.length).toBeGreaterThanOrEqual(6);
-    expect(report.failed.map((r) => r.id)).toEqual([
-      ...durability,
-      "processes.race",
-      "processes.killed-mid-batch",
-    ]);
+    expect(report.failed.map((r) => r.id).sort()).toEqual(
+      [...durability, "processes.race", "processes.killed-mid-batch"].sort(),
+    );
     for (const result of report.failed) {
       expect(result.reason).toContain(
         result.id.startsWith("durability.") ? "pass { newStorage, open }" : "processModule",
@@ -157,6 +174,7 @@ describe("what the kit reports about the factory it got", () => {
         "its leases have no `lost` signal (optional: leases lost only with their process)",
       ],
       ["leases.across-processes", "it needs processModule (see processes.*)"],
+      ["deletion.across-processes", "it needs processModule (see processes.*)"],
     ]);
     expect(report.results.filter((r) => r.status === "passed")).toHaveLength(
       report.results.length - report.failed.length - skipped.length,
@@ -210,7 +228,7 @@ describe("what the kit reports about the factory it got", () => {
     expect(skipped.map((r) => [r.id, r.reason])).toEqual(
       report.results
         .filter((r) =>
-          /^(durability|corruption|processes|pipelining)\.|^leases\.(across-processes|lost-signal)$/.test(
+          /^(durability|corruption|processes|pipelining)\.|^(leases|deletion)\.across-processes$|^leases\.lost-signal$/.test(
             r.id,
           ),
         )
@@ -223,6 +241,6 @@ describe("what the kit reports about the factory it got", () => {
               : `skipped by declaration: ${/^(durability|corruption)\./.test(r.id) ? "in memory" : "one process"}`,
         ]),
     );
-    expect(skipped.length).toBe(13);
+    expect(skipped.length).toBe(15);
   });
 });
