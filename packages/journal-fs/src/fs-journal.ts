@@ -1,4 +1,4 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
@@ -10,10 +10,12 @@ import {
   type ReadRange,
   type StoredEvent,
   type SubscribeOptions,
+  staleDeleteError,
   ThreadBusyError,
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
+  validateDeleteOptions,
   validateReadRange,
   validateThreadId,
 } from "@loom/core";
@@ -93,6 +95,8 @@ export class FsJournal implements Journal {
   private readonly unlocking = new Map<string, Promise<void>>();
   /** Threads leased through `acquire` (the share is undefined while it is being taken). */
   private readonly leases = new Map<string, Lease>();
+  /** Threads being deleted: their writers wait for it, and `acquire` refuses them. */
+  private readonly deleting = new Map<string, Promise<void>>();
   /** Cancel requests to this journal's leases, once one was taken. */
   private cancelRequests: CancelRequests | undefined;
   private readonly summaries = new ThreadSummaryCache();
@@ -131,6 +135,9 @@ export class FsJournal implements Journal {
     validateThreadId(threadId);
     if (this.leases.has(threadId)) {
       throw ThreadBusyError.owned(threadId, `another lease of this FsJournal (process ${process.pid})`);
+    }
+    if (this.deleting.has(threadId)) {
+      throw ThreadBusyError.owned(threadId, `a deleteThread of this FsJournal (process ${process.pid})`);
     }
     const lease: Lease = { share: undefined, stopListening: undefined };
     this.leases.set(threadId, lease);
@@ -306,6 +313,38 @@ export class FsJournal implements Journal {
     }
   }
 
+  /**
+   * Removes the thread's file under its lock: `ThreadBusyError` while a lease holds the thread or a
+   * writer of another process or `FsJournal` has it. This journal's own writer of the thread is
+   * closed first (after its appends in flight); its appends that come meanwhile wait, then find no
+   * thread. The removal is one `unlink`, made durable in the folder unless `fsync` is `"never"`.
+   */
+  async deleteThread(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    validateDeleteOptions(options);
+    if (this.leases.has(threadId)) {
+      throw ThreadBusyError.owned(threadId, `a lease of this FsJournal (process ${process.pid})`);
+    }
+    if (this.deleting.has(threadId)) {
+      throw ThreadBusyError.owned(
+        threadId,
+        `another deleteThread of this FsJournal (process ${process.pid})`,
+      );
+    }
+    const deleting = this.deleteUnderLock(threadId, options?.expectedSeq);
+    const settled = deleting.then(
+      () => {},
+      () => {},
+    );
+    this.deleting.set(threadId, settled);
+    try {
+      return await deleting;
+    } finally {
+      if (this.deleting.get(threadId) === settled) this.deleting.delete(threadId);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -433,6 +472,7 @@ export class FsJournal implements Journal {
   }
 
   private async openThreadForWriting(threadId: string): Promise<ThreadWriter> {
+    await this.deleting.get(threadId);
     await this.closing.get(threadId);
     const share = await this.shareLock(threadId);
     try {
@@ -523,6 +563,44 @@ export class FsJournal implements Journal {
     }
     await this.closing.get(threadId);
     await lease.share?.release();
+  }
+
+  private async deleteUnderLock(threadId: string, expectedSeq: number | undefined): Promise<boolean> {
+    // Retired in the call's own turn, so an append asked for after it waits for the delete.
+    const open = this.openWriters.get(threadId);
+    if (open !== undefined && !open.isClosed) this.retire(threadId, open);
+    const opening = this.writers.get(threadId);
+    const writer = await opening?.catch(() => undefined);
+    if (writer && !writer.isClosed && this.writers.get(threadId) === opening) this.retire(threadId, writer);
+    await this.closing.get(threadId);
+    let share: HeldLock;
+    try {
+      share = await this.shareLock(threadId);
+    } catch (error) {
+      if (error instanceof LockBusy) throw ThreadBusyError.owned(threadId, error.details.owner);
+      throw asJournalError(error, `take thread "${threadId}" to delete it`);
+    }
+    try {
+      const path = this.pathOf(threadId);
+      const head = (await this.summaries.get(threadId, path))?.lastSeq ?? -1;
+      if (expectedSeq !== undefined && expectedSeq !== head)
+        throw staleDeleteError(threadId, expectedSeq, head);
+      const removed = await unlink(path).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT") return false;
+          throw error;
+        },
+      );
+      this.checkpoints.forget(threadId);
+      if (removed && this.fsync !== "never") await syncDirectory(this.dir);
+      this.watcher.notify(threadFileName(threadId));
+      return removed && head >= 0;
+    } catch (error) {
+      throw asJournalError(error, `delete thread "${threadId}"`);
+    } finally {
+      await share.release();
+    }
   }
 
   /** Creates `dir` (and its lock folder); a newly created `dir` is made durable in its parent. */
