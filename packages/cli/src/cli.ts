@@ -13,6 +13,7 @@ import {
 import { CliError, EXIT } from "./errors.js";
 import { DEFAULT_JOURNAL_URL, openJournal } from "./journal-url.js";
 import type { CliIO } from "./output.js";
+import { deleteCommand, duration, pruneCommand, statuses } from "./retention-commands.js";
 import { cancelCommand, decideCommand, pendingCommand, resumeCommand } from "./steer-commands.js";
 import { studioCommand } from "./studio-command.js";
 
@@ -41,6 +42,11 @@ Commands:
                                                       carry the thread on: in this process with the agent
                                                       module M exports, or by a Postgres ThreadQueue Q
   cancel <thread> [--reason R]                        stop a thread's run (asks the process running it)
+  delete <thread> [--yes]                             delete a thread (without --yes: show it, delete nothing)
+  prune --older-than AGE [--status S,...] [--prefix P] [--yes] [--json]
+                                                      delete threads last written over AGE ago (30d, 12h),
+                                                      finished ones unless --status names others;
+                                                      without --yes: list them, delete nothing
   studio [--agent M | --queue Q] [--port N] [--host H] [--prices F]
                                                       Loom Studio, a local web page over the journal (@loom/studio)
 
@@ -73,6 +79,9 @@ const OPTIONS = {
   port: { type: "string" },
   host: { type: "string" },
   prices: { type: "string" },
+  "older-than": { type: "string" },
+  status: { type: "string" },
+  yes: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -142,7 +151,7 @@ export async function runCli(
     const url = values.journal ?? io.env.LOOM_JOURNAL ?? DEFAULT_JOURNAL_URL;
     const known = [
       ...["threads", "events", "show", "explain", "flame", "fork", "tail"],
-      ...["pending", "approve", "reject", "resume", "cancel", "studio"],
+      ...["pending", "approve", "reject", "resume", "cancel", "delete", "prune", "studio"],
     ];
     if (!known.includes(command)) throw new CliError("usage", `Unknown command "${command}".\n\n${USAGE}`);
     journal = await openJournal(url, io.cwd);
@@ -244,6 +253,26 @@ export async function runCli(
       case "cancel":
         await cancelCommand(ctx, needThread(command, thread), values.reason ?? "cancelled with loom cancel");
         break;
+      case "delete":
+        await deleteCommand(ctx, needThread(command, thread), { yes: values.yes });
+        break;
+      case "prune": {
+        const olderThan = values["older-than"];
+        if (olderThan === undefined) {
+          throw new CliError(
+            "usage",
+            "loom prune needs --older-than AGE (e.g. 30d): threads last written more recently are never pruned.",
+          );
+        }
+        await pruneCommand(ctx, {
+          olderThanMs: duration("older-than", olderThan),
+          ...(values.status !== undefined ? { statuses: statuses(values.status) } : {}),
+          ...(values.prefix !== undefined ? { prefix: values.prefix } : {}),
+          yes: values.yes,
+          json: values.json,
+        });
+        break;
+      }
       case "studio":
         await studioCommand(ctx, {
           ...(values.agent ? { agent: values.agent } : {}),

@@ -46,3 +46,19 @@ export function table(rows: readonly (readonly string[])[]): string {
     )
     .join("\n");
 }
+
+/** A running count on stderr for work of unknown length (a scan); silent when stderr is not a terminal. */
+export function counter(io: CliIO, every = 250): { tick(text: string, count: number): void; end(): void } {
+  const visible = io.stderr.isTTY === true;
+  let shown = false;
+  return {
+    tick(text, count) {
+      if (!visible || count % every !== 0) return;
+      shown = true;
+      io.stderr.write(`\r\u001b[2K${text}`);
+    },
+    end() {
+      if (shown) io.stderr.write("\r\u001b[2K");
+    },
+  };
+}
