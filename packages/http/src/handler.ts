@@ -3,6 +3,7 @@ import {
   type Agent,
   ConfigError,
   cancelRun,
+  deleteThread,
   type FrameStatus,
   type Journal,
   LoomError,
@@ -12,6 +13,7 @@ import {
   readAll,
   recordDecisions,
   type StoredEvent,
+  ThreadBusyError,
   threadStatusAfter,
   validateThreadId,
   watchThread,
@@ -28,7 +30,7 @@ export interface ThreadHandlerOptions {
   /**
    * Required on every request when set (`Authorization: Bearer <token>`, or `?token=` for
    * `EventSource`, which cannot set headers). Without it the handler only reads: every request that
-   * starts, decides or cancels a run is refused.
+   * starts, decides, cancels or deletes is refused.
    */
   readonly token?: string;
   /** The path the routes live under, e.g. `"/api/loom"`. Default: none. */
@@ -107,6 +109,8 @@ function endEvent(status: FrameStatus, lastSeq: number): string {
  * - `POST {base}/threads/:id/decisions` `{ decisions }` — journals decisions; with `agent`, resumes.
  * - `POST {base}/threads/:id/resume` `{ decisions? }` — resumes here (needs `agent`).
  * - `POST {base}/threads/:id/cancel` `{ reason? }` — stops the run (not the same as closing a stream).
+ * - `DELETE {base}/threads/:id` (`?expectedSeq=`) — deletes the thread (`deleteThread`); 409 while a
+ *   run holds it or when it moved past `expectedSeq`.
  */
 export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandler {
   if (!options || typeof options !== "object" || typeof options.journal?.read !== "function") {
@@ -132,7 +136,7 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
         .slice(base.length + 1)
         .split("/")
         .map(decodeURIComponent);
-      const mutation = request.method === "POST";
+      const mutation = request.method === "POST" || request.method === "DELETE";
       authorize(request, url, mutation);
 
       if (request.method === "GET" && parts.length === 1 && parts[0] === "pending") {
@@ -148,6 +152,11 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
       if (request.method === "GET" && action === "") return json(200, await summary(threadId));
       if (!mutation)
         throw new HttpError(405, "method_not_allowed", `${request.method} ${url.pathname} is not served.`);
+      if (request.method === "DELETE") {
+        if (action !== "")
+          throw new HttpError(404, "not_found", `No route ${request.method} ${url.pathname}.`);
+        return json(200, await remove(threadId, url));
+      }
 
       if (action === "runs") {
         const { input } = await body(request, RunBodySchema);
@@ -204,7 +213,7 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
         throw new HttpError(
           403,
           "read_only",
-          "This handler has no token, so it only reads; pass createThreadHandler({ token }) to start, decide or cancel runs.",
+          "This handler has no token, so it only reads; pass createThreadHandler({ token }) to start, decide, cancel or delete.",
         );
       }
       return;
@@ -220,6 +229,22 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
         throw new HttpError(403, "forbidden_origin", `Requests from origin ${origin} may not change runs.`);
       }
     }
+  }
+
+  /** A run this handler drives is refused like one another process drives (the journal's lease). */
+  async function remove(threadId: string, url: URL) {
+    const raw = url.searchParams.get("expectedSeq");
+    const expectedSeq = raw === null ? undefined : Number(raw);
+    if (raw !== null && (raw.trim() === "" || !Number.isInteger(expectedSeq))) {
+      throw new HttpError(400, "invalid_range", `expectedSeq must be an integer seq, got "${raw}".`);
+    }
+    if (live.has(threadId)) {
+      throw ThreadBusyError.owned(threadId, "a run this server drives (cancel it first)");
+    }
+    if (!(await deleteThread(journal, threadId, expectedSeq === undefined ? {} : { expectedSeq }))) {
+      throw new HttpError(404, "thread_not_found", `Thread "${threadId}" has no events.`);
+    }
+    return { threadId, deleted: true };
   }
 
   async function summary(threadId: string) {
@@ -373,6 +398,8 @@ function sameSecret(given: string, expected: string): boolean {
 
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   thread_busy: 409,
+  journal_conflict: 409,
+  not_supported: 501,
   thread_finished: 409,
   thread_not_found: 404,
   invalid_decision: 400,

@@ -290,6 +290,59 @@ describe("createThreadHandler", () => {
     }
   });
 
+  it("deletes a thread with the token (DELETE /threads/:id), never one a run holds or that moved past expectedSeq", async () => {
+    const journal = new MemoryJournal();
+    const server = await serve({ journal, agent: slowAgent(journal, 30, [], 20), token: TOKEN });
+    const readOnly = await serve({ journal });
+    const del = (id: string, token: string | null = TOKEN, query = "") =>
+      fetch(`${server.url}/threads/${id}${query}`, {
+        method: "DELETE",
+        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      });
+    const answer = async (response: Promise<Response>) => {
+      const r = await response;
+      return [r.status, await r.json()];
+    };
+    try {
+      await createAgent({ journal, provider: new ScriptedProvider([{ text: "ok" }]) }).run("hi", {
+        threadId: "done",
+      });
+      const head = await journal.head("done");
+      expect((await answer(del("done", null)))[0]).toBe(401);
+      expect((await answer(fetch(`${readOnly.url}/threads/done`, { method: "DELETE" })))[1]).toMatchObject({
+        error: { code: "read_only" },
+      });
+      expect(await answer(del("done", TOKEN, `?expectedSeq=${head - 1}`))).toEqual([
+        409,
+        { error: { code: "journal_conflict", message: expect.stringContaining(`its last seq is ${head}`) } },
+      ]);
+      expect(await answer(del("done", TOKEN, "?expectedSeq=x"))).toMatchObject([
+        400,
+        { error: { code: "invalid_range" } },
+      ]);
+      expect(await journal.head("done")).toBe(head);
+      expect(await answer(del("done", TOKEN, `?expectedSeq=${head}`))).toEqual([
+        200,
+        { threadId: "done", deleted: true },
+      ]);
+      expect(await journal.head("done")).toBe(-1);
+      expect(await answer(del("done"))).toMatchObject([404, { error: { code: "thread_not_found" } }]);
+      expect(await answer(del(".hidden"))).toMatchObject([400, { error: { code: "invalid_thread_id" } }]);
+
+      await post(`${server.url}/threads/busy/runs`, { input: "go" });
+      expect(await answer(del("busy"))).toMatchObject([
+        409,
+        { error: { code: "thread_busy", message: expect.stringContaining("a run this server drives") } },
+      ]);
+      expect(await journal.head("busy")).toBeGreaterThanOrEqual(0);
+      expect((await post(`${server.url}/threads/busy/cancel`, {})).status).toBe(200);
+      expect((await answer(del("busy")))[0]).toBe(200);
+    } finally {
+      await server.close();
+      await readOnly.close();
+    }
+  });
+
   it("refuses a second run of a thread this handler is running", async () => {
     const journal = new MemoryJournal();
     const server = await serve({ journal, agent: slowAgent(journal, 10, [], 20), token: TOKEN });
