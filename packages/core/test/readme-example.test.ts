@@ -6,3 +6,11 @@ it("the README's example runs and prints the final answer", async () => {
   expect(logs).toContain("It is 21 °C in Lisbon.");
   expect(logs.at(-1)).toBe("14 events journaled");
 });
+
+it("the README's deleting example runs on an empty journal", async () => {
+  const logs = await runReadmeExample(new URL("../README.md", import.meta.url), {
+    block: (code) => code.includes("pruneThreads(journal"),
+    quiet: true,
+  });
+  expect(logs).toEqual(["deleted 0, left 0 (a run held them or they moved on)"]);
+});

@@ -121,6 +121,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${s}.batches ADD COLUMN IF NOT EXISTS append_token bigint`,
     ],
   },
+  {
+    version: 7,
+    name: "queued runs found by thread",
+    up: (s) => [
+      // deleteThread removes a thread's rows: without it, each delete (a prune's thousands) scans
+      // every queued run ever recorded.
+      `CREATE INDEX IF NOT EXISTS queued_runs_thread ON ${s}.queued_runs (thread_id)`,
+    ],
+  },
 ];
 
 /**

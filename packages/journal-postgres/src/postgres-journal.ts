@@ -9,12 +9,14 @@ import {
   type ReadRange,
   type StoredEvent,
   sealEvents,
+  staleDeleteError,
   ThreadBusyError,
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
   threadStatusAfter,
   toWellFormed,
+  validateDeleteOptions,
   validateReadRange,
   validateThreadId,
 } from "@loom/core";
@@ -32,7 +34,13 @@ import {
   type SubscribeOptions,
   subscribeToThread,
 } from "./subscription.js";
-import { type HeldThreadLock, holdThreadLock, requestThreadCancel, threadLockName } from "./thread-lock.js";
+import {
+  describeHolder,
+  type HeldThreadLock,
+  holdThreadLock,
+  requestThreadCancel,
+  threadLockName,
+} from "./thread-lock.js";
 
 const MAX_SEQ = 2_147_483_647;
 const NOTIFY_INTERVAL_MS = 5;
@@ -516,6 +524,64 @@ export class PostgresJournal implements Journal {
   }
 
   /**
+   * Deletes the thread's batches, its `threads` row and its `queued_runs` rows in one transaction,
+   * true when it had batches. The transaction first tries the thread's lease lock
+   * (`pg_try_advisory_xact_lock`, the key `acquire` takes for the session): while any session holds
+   * the lease, of this journal or another, it raises `ThreadBusyError` and deletes nothing. With
+   * `expectedSeq`, the head is read under that lock and must be it (`staleDeleteError` otherwise).
+   * An append made without a lease is not fenced: it may land before or after the delete.
+   */
+  async deleteThread(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    validateDeleteOptions(options);
+    // Its own lease's session lock would refuse the try below too; said here as what it is.
+    if (this.leases.has(threadId)) {
+      throw ThreadBusyError.owned(
+        threadId,
+        `a run of this journal (PostgresJournal, process ${process.pid})`,
+      );
+    }
+    return this.track(this.deleteOpen(threadId, options?.expectedSeq));
+  }
+
+  private async deleteOpen(threadId: string, expectedSeq: number | undefined): Promise<boolean> {
+    await this.whenReady();
+    const lockName = threadLockName(this.schema, threadId);
+    const deleted = await this.transaction(`delete thread "${threadId}"`, async (client) => {
+      const { rows } = await client.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked",
+        [lockName],
+      );
+      if (rows[0]?.locked !== true) {
+        throw ThreadBusyError.owned(threadId, await describeHolder(client, lockName));
+      }
+      // A statement of its own, after the lock: a snapshot taken before it could miss the batch of an
+      // owner that committed and let go in between.
+      const head =
+        (
+          await client.query<{ last_seq: number }>(
+            `SELECT last_seq FROM ${this.s}.batches WHERE thread_id = $1 ORDER BY first_seq DESC LIMIT 1`,
+            [threadId],
+          )
+        ).rows[0]?.last_seq ?? -1;
+      if (expectedSeq !== undefined && expectedSeq !== head) {
+        throw staleDeleteError(threadId, expectedSeq, head);
+      }
+      const batches = await client.query(`DELETE FROM ${this.s}.batches WHERE thread_id = $1`, [threadId]);
+      await client.query(`DELETE FROM ${this.s}.threads WHERE thread_id = $1`, [threadId]);
+      await client.query(`DELETE FROM ${this.s}.queued_runs WHERE thread_id = $1`, [threadId]);
+      return (batches.rowCount ?? 0) > 0;
+    });
+    // The head and status this journal last wrote are the deleted thread's: should the id be written
+    // again up to that seq by another journal, an append here must not take its status for known.
+    // (An append still in flight, in `sending`, stays: one sent behind it is written only right after
+    // that very batch, checked by its token, on whichever side of the delete that one lands.)
+    this.appended.delete(threadId);
+    return deleted;
+  }
+
+  /**
    * Live events of a thread: first those from `from` (default 0) that are already stored, then each
    * new one as it is committed, in seq order, none missed and none twice. Ends when `signal` aborts,
    * when the loop breaks, or when the journal closes.
@@ -690,14 +756,15 @@ export class PostgresJournal implements Journal {
     );
   }
 
-  private async transaction(action: string, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  private async transaction<T>(action: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.pool.connect();
       await client.query("BEGIN");
-      await body(client);
+      const result = await body(client);
       await client.query("COMMIT");
       client.release();
+      return result;
     } catch (error) {
       if (client) {
         const rolledBack = await client.query("ROLLBACK").then(

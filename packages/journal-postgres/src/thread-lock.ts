@@ -129,11 +129,14 @@ export async function requestThreadCancel(pool: pg.Pool, lockName: string, reaso
   return (rowCount ?? 0) > 0;
 }
 
-/** Who holds the lock, for the error message: its backend pid, application name and client address. */
-async function describeHolder(pool: pg.Pool, lockName: string): Promise<string> {
+/**
+ * Who holds the lock, for the error message: its backend pid, application name and client address.
+ * `db` may be a client inside a transaction (deleteThread asks on its own connection).
+ */
+export async function describeHolder(db: pg.Pool | pg.PoolClient, lockName: string): Promise<string> {
   const fallback = "another PostgreSQL session";
   try {
-    const { rows } = await pool.query<{
+    const { rows } = await db.query<{
       pid: number;
       application_name: string | null;
       client: string | null;
