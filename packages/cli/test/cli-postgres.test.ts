@@ -108,6 +108,50 @@ describe("loom over a postgres:// journal", () => {
     expect((await readAll(journal, "busy-thread")).at(-1)?.type).toBe("run.cancelled");
   });
 
+  it("loom prune deletes the finished threads last written over the age, leaving new, unfinished and held ones", async () => {
+    const completed = { ...sampleEvents(1)[0]!, type: "run.completed", data: { text: "done" } } as const;
+    for (const id of ["prune-old", "prune-held", "prune-new"]) {
+      await journal.append(id, [...sampleEvents(3), completed], -1);
+    }
+    await journal.append("prune-unfinished", sampleEvents(3), -1);
+    const client = new pg.Client({ connectionString: DATABASE });
+    await client.connect();
+    await client.query(
+      `UPDATE ${schema}.batches SET appended_at = now() - interval '40 days' WHERE thread_id <> 'prune-new'`,
+    );
+    await client.end();
+    const lease = await journal.acquire("prune-held");
+    try {
+      const listed = await loom("--journal", url, "prune", "--older-than", "30d", "--prefix", "prune-");
+      expect(listed.stdout).toMatch(
+        /prune-held\s+4\s+completed\s+40 d ago\nprune-old\s+4\s+completed\s+40 d ago/,
+      );
+      expect(listed.stdout).toContain("Would delete 2 of 4 threads");
+      const pruned = await loom(
+        "--journal",
+        url,
+        "prune",
+        "--older-than",
+        "30d",
+        "--prefix",
+        "prune-",
+        "--yes",
+      );
+      expect(pruned.code, pruned.stderr).toBe(0);
+      expect(pruned.stdout).toContain("Deleted 1 of 4 threads");
+      expect(pruned.stdout).toContain("Left 1: prune-held (a run holds it).");
+    } finally {
+      await lease.release();
+    }
+    const heads = await Promise.all(
+      ["prune-old", "prune-held", "prune-new", "prune-unfinished"].map((id) => journal.head(id)),
+    );
+    expect(heads).toEqual([-1, 3, 3, 2]);
+    const deleted = await loom("--journal", url, "delete", "prune-held", "--yes");
+    expect(deleted.stdout).toBe("Deleted thread prune-held (4 events, completed).\n");
+    expect(await journal.head("prune-held")).toBe(-1);
+  });
+
   it("says what is wrong with a bad postgres URL, without the password", async () => {
     const bad = await loom("--journal", "postgres://user:s3cret@127.0.0.1:1/nowhere", "threads");
     expect(bad.code).not.toBe(0);

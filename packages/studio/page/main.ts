@@ -284,6 +284,8 @@ async function threadView(threadId: string, tab: string, rest: string[]): Promis
         h("button", { type: "submit" }, "Fork"),
       ),
       s.status === "running" || s.status === "interrupted" ? cancelForm(threadId, summaryBox) : null,
+      // Offered for a running thread too: one whose process died mid-run has nobody to refuse it.
+      deleteForm(threadId, s.lastSeq, summaryBox),
     );
   };
 
@@ -446,6 +448,36 @@ function cancelForm(threadId: string, parent: HTMLElement): HTMLElement {
     },
     reason,
     h("button", { type: "submit", id: "cancel", class: "reject" }, "Cancel thread"),
+  );
+}
+
+/**
+ * Deletes the thread (core's `deleteThread`) after a second click that names what goes; only as it
+ * was shown: a thread that took events since, or that a run took up, is refused and stays.
+ */
+function deleteForm(threadId: string, lastSeq: number, parent: HTMLElement): HTMLElement {
+  const confirm = h(
+    "span",
+    { id: "delete-confirm", hidden: true },
+    ` Delete all ${number(lastSeq + 1)} events of ${threadId}? This cannot be undone. `,
+    h("button", { type: "submit", id: "delete-yes", class: "reject" }, "Delete"),
+    h("button", { type: "button", id: "delete-no", onclick: () => (confirm.hidden = true) }, "Keep"),
+  );
+  return h(
+    "form",
+    {
+      class: "fork",
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        post(threadPath(threadId, "delete"), { expectedSeq: lastSeq })
+          .then(() => {
+            location.hash = "#/";
+          })
+          .catch((error: Error) => alertBox(parent, error.message));
+      },
+    },
+    h("button", { type: "button", id: "delete", onclick: () => (confirm.hidden = false) }, "Delete thread…"),
+    confirm,
   );
 }
 

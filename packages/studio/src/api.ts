@@ -2,6 +2,7 @@ import {
   cancelRun,
   DECISION_SHAPES,
   type Decision,
+  deleteThread,
   foldAll,
   isDecision,
   type Journal,
@@ -74,6 +75,8 @@ const DecisionBody = z.custom<Decision>(isDecision, { message: `a decision is ${
 export const DecisionsBody = z.object({ decisions: z.record(z.string(), DecisionBody) }).strict();
 export const CancelBody = z.object({ reason: z.string().min(1).max(10_000) }).strict();
 export const ForkBody = z.object({ at: z.number().int().nonnegative(), to: z.string().min(1) }).strict();
+/** The last seq the person saw: a thread that moved on since is not deleted. */
+export const DeleteBody = z.object({ expectedSeq: z.number().int().min(-1) }).strict();
 
 /** Threads scanned at most per request when filtering by status; the answer's `next` continues the scan. */
 const SCAN_LIMIT = 5_000;
@@ -287,6 +290,16 @@ export class StudioApi {
     return (await cancelRun(this.journal, threadId, reason)) === "cancelled"
       ? { cancelled: true }
       : { cancelRequested: true };
+  }
+
+  /**
+   * Deletes the thread (core's `deleteThread`) if it is still at `expectedSeq`: refused while a run
+   * holds it, in this process or another (`thread_busy`), and when it moved on (`journal_conflict`).
+   */
+  async delete(threadId: string, expectedSeq: number): Promise<{ deleted: true }> {
+    await this.mustExist(threadId);
+    await deleteThread(this.journal, threadId, { expectedSeq });
+    return { deleted: true };
   }
 
   async fork(threadId: string, at: number, to: string): Promise<{ threadId: string }> {

@@ -20,6 +20,7 @@ import {
   CancelBody,
   ContextQuery,
   DecisionsBody,
+  DeleteBody,
   EventsQuery,
   FlameQuery,
   ForkBody,
@@ -287,6 +288,10 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       case "POST cancel": {
         const body = CancelBody.parse(await readJson(req));
         return sendJson(res, 200, await api.cancel(threadId, body.reason));
+      }
+      case "POST delete": {
+        const body = DeleteBody.parse(await readJson(req));
+        return sendJson(res, 200, await api.delete(threadId, body.expectedSeq));
       }
       case "POST fork": {
         const body = ForkBody.parse(await readJson(req));

@@ -376,6 +376,28 @@ describe("approvals", () => {
     });
     expect(again.status).toBe(409);
   });
+
+  it("deletes a thread only as it was shown: refused once it took events, or while a run holds it", async () => {
+    await pausedThread(agent, "delete-1");
+    const head = await journal.head("delete-1");
+    const stale = await post<{ error: { code: string } }>("/api/threads/delete-1/delete", {
+      expectedSeq: head - 1,
+    });
+    expect([stale.status, stale.body.error.code]).toEqual([409, "journal_conflict"]);
+    const bad = await post<{ error: { code: string } }>("/api/threads/delete-1/delete", { expectedSeq: "x" });
+    expect(bad.status).toBe(400);
+    const lease = await journal.acquire("delete-1");
+    const held = await post<{ error: { code: string } }>("/api/threads/delete-1/delete", {
+      expectedSeq: head,
+    });
+    await lease.release();
+    expect([held.status, held.body.error.code]).toEqual([409, "thread_busy"]);
+    expect(await journal.head("delete-1")).toBe(head);
+    const done = await post("/api/threads/delete-1/delete", { expectedSeq: head });
+    expect([done.status, done.body]).toEqual([200, { deleted: true }]);
+    expect(await journal.head("delete-1")).toBe(-1);
+    expect((await post("/api/threads/delete-1/delete", { expectedSeq: -1 })).status).toBe(404);
+  });
 });
 
 describe("live events", () => {

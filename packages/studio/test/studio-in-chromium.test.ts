@@ -293,6 +293,28 @@ describe("Loom Studio in Chromium", () => {
     await page.close();
   });
 
+  it("deletes a thread from its page after a second click, then shows the list without it", async () => {
+    await pausedThread(agent, "delete-me");
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/delete-me`);
+    await page.locator("#delete").click();
+    expect(await page.locator("#delete-confirm").textContent()).toContain(
+      "of delete-me? This cannot be undone.",
+    );
+    await page.locator("#delete-no").click();
+    expect(await page.locator("#delete-confirm").isHidden()).toBe(true);
+    expect(await journal.head("delete-me")).toBeGreaterThanOrEqual(0);
+    await page.locator("#delete").click();
+    await page.locator("#delete-yes").click();
+    await page.waitForURL(/#\/$/);
+    await expect.poll(() => journal.head("delete-me")).toBe(-1);
+    await page.locator("#threads").waitFor();
+    expect(await page.locator("#threads").textContent()).not.toContain("delete-me");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("cancels a paused thread from its page: its call never runs", async () => {
     const { page, problems } = await watchedPage();
     await page.goto(studio.url);
