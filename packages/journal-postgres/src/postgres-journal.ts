@@ -38,6 +38,7 @@ import {
   describeHolder,
   type HeldThreadLock,
   holdThreadLock,
+  literal,
   requestThreadCancel,
   threadLockName,
 } from "./thread-lock.js";
@@ -548,37 +549,44 @@ export class PostgresJournal implements Journal {
   private async deleteOpen(threadId: string, expectedSeq: number | undefined): Promise<boolean> {
     await this.whenReady();
     const lockName = threadLockName(this.schema, threadId);
-    const deleted = await this.transaction(`delete thread "${threadId}"`, async (client) => {
-      const { rows } = await client.query<{ locked: boolean }>(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked",
-        [lockName],
-      );
-      if (rows[0]?.locked !== true) {
-        throw ThreadBusyError.owned(threadId, await describeHolder(client, lockName));
-      }
-      // A statement of its own, after the lock: a snapshot taken before it could miss the batch of an
-      // owner that committed and let go in between.
-      const head =
-        (
-          await client.query<{ last_seq: number }>(
-            `SELECT last_seq FROM ${this.s}.batches WHERE thread_id = $1 ORDER BY first_seq DESC LIMIT 1`,
-            [threadId],
-          )
-        ).rows[0]?.last_seq ?? -1;
-      if (expectedSeq !== undefined && expectedSeq !== head) {
-        throw staleDeleteError(threadId, expectedSeq, head);
-      }
-      const batches = await client.query(`DELETE FROM ${this.s}.batches WHERE thread_id = $1`, [threadId]);
-      await client.query(`DELETE FROM ${this.s}.threads WHERE thread_id = $1`, [threadId]);
-      await client.query(`DELETE FROM ${this.s}.queued_runs WHERE thread_id = $1`, [threadId]);
-      return (batches.rowCount ?? 0) > 0;
-    });
+    // Three round trips: BEGIN with the lock's try, the check and the deletes in one statement, COMMIT.
+    // The statement comes after the lock, so its snapshot holds the batch of an owner that committed
+    // and let go just before.
+    const deleted = await this.transaction(
+      `delete thread "${threadId}"`,
+      async (client, begun) => {
+        if (begun[1]?.rows[0]?.locked !== true) {
+          throw ThreadBusyError.owned(threadId, await describeHolder(client, lockName));
+        }
+        const { rows } = await client.query<{ head: number; deleted: number }>({
+          name: `${this.statementPrefix}delete`,
+          text: this.deleteSql(),
+          values: [threadId],
+        });
+        const head = rows[0]!.head;
+        if (expectedSeq !== undefined && expectedSeq !== head)
+          throw staleDeleteError(threadId, expectedSeq, head);
+        return rows[0]!.deleted > 0;
+      },
+      `BEGIN; SELECT pg_try_advisory_xact_lock(hashtextextended(${literal(lockName)}, 0)) AS locked`,
+    );
     // The head and status this journal last wrote are the deleted thread's: should the id be written
     // again up to that seq by another journal, an append here must not take its status for known.
     // (An append still in flight, in `sending`, stays: one sent behind it is written only right after
     // that very batch, checked by its token, on whichever side of the delete that one lands.)
     this.appended.delete(threadId);
     return deleted;
+  }
+
+  /** Deletes the thread's rows; gives its head before (a head that is not `expectedSeq` rolls it back). */
+  private deleteSql(): string {
+    const s = this.s;
+    return `WITH head AS (
+        SELECT coalesce((SELECT last_seq FROM ${s}.batches WHERE thread_id = $1 ORDER BY first_seq DESC LIMIT 1), -1) AS seq
+      ), b AS (DELETE FROM ${s}.batches WHERE thread_id = $1 RETURNING 1),
+      t AS (DELETE FROM ${s}.threads WHERE thread_id = $1),
+      q AS (DELETE FROM ${s}.queued_runs WHERE thread_id = $1)
+      SELECT (SELECT seq FROM head) AS head, (SELECT count(*) FROM b)::integer AS deleted`;
   }
 
   /**
@@ -756,12 +764,17 @@ export class PostgresJournal implements Journal {
     );
   }
 
-  private async transaction<T>(action: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** `begin`: the statements that open it, sent as one simple query (their results go to `body`). */
+  private async transaction<T>(
+    action: string,
+    body: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T>,
+    begin = "BEGIN",
+  ): Promise<T> {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.pool.connect();
-      await client.query("BEGIN");
-      const result = await body(client);
+      const begun = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      const result = await body(client, Array.isArray(begun) ? begun : [begun]);
       await client.query("COMMIT");
       client.release();
       return result;

@@ -32,7 +32,7 @@ export function cancelChannel(lockName: string): string {
  * A lock name as a SQL string literal (a simple query carries no parameters). Schema and thread id
  * rules leave no quote or backslash in it; quotes are doubled all the same.
  */
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /**
  * Takes a session advisory lock on the thread on a connection of its own from `pool`, and keeps that
