@@ -25,7 +25,7 @@ import { CancelRequests, writeCancelRequest } from "./cancel-requests.js";
 import { DirectoryWatch } from "./directory-watch.js";
 import { type FsyncMode, FsyncModeSchema, syncDirectory } from "./durability.js";
 import { threadFileName, threadIdFromFileName } from "./file-name.js";
-import { copyThread } from "./fork-copy.js";
+import { abandonedForkFiles, copyThread, forkTemporaryName } from "./fork-copy.js";
 import { readThreadFile } from "./read-thread-file.js";
 import { SeqCheckpoints } from "./seq-checkpoints.js";
 import { findLatestSnapshot } from "./snapshot-scan.js";
@@ -104,6 +104,7 @@ export class FsJournal implements Journal {
   private readonly checkpoints = new SeqCheckpoints();
   private readonly holder = currentProcessHolder();
   private directoriesReady: Promise<void> | undefined;
+  private forkFilesSwept: Promise<void> | undefined;
   private closed = false;
   private readonly subscribePollMs: number;
   private readonly watcher: DirectoryWatch;
@@ -302,8 +303,9 @@ export class FsJournal implements Journal {
       throw new JournalError("thread_exists", `Cannot fork into "${to}": that thread already exists.`);
     }
     try {
-      // Web Crypto, not node:crypto: importing that module costs a fresh process about 5 ms.
-      const temporaryPath = join(this.dir, `.fork-${globalThis.crypto.randomUUID()}.tmp`);
+      this.forkFilesSwept ??= this.sweepForkFiles();
+      await this.forkFilesSwept;
+      const temporaryPath = join(this.dir, forkTemporaryName(this.holder));
       await this.withWriter(to, -1, (writer) =>
         writer.fork(atSeq, temporaryPath, (path) =>
           copyThread(this.read(from, { to: atSeq }), to, atSeq + 1, path, this.fsync !== "never"),
@@ -600,6 +602,12 @@ export class FsJournal implements Journal {
     } finally {
       await share.release();
     }
+  }
+
+  /** Removes the temporary files of forks whose process died (once per journal, at its first fork). */
+  private async sweepForkFiles(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const name of abandonedForkFiles(names, this.holder)) removeFile(join(this.dir, name));
   }
 
   /** Creates `dir` (and its lock folder); a newly created `dir` is made durable in its parent. */

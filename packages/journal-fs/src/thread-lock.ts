@@ -145,14 +145,21 @@ function holderIsAlive(holder: LockHolder, me: LockHolder): boolean {
   if (holder.host !== me.host) return true;
   if (holder.bootId && me.bootId && holder.bootId !== me.bootId) return false;
   if (holder.pid === me.pid) return true; // another journal instance in this very process
+  return processIsAlive(holder.pid, holder.startTime);
+}
+
+/**
+ * Whether process `pid` of this machine's boot still runs; with `startTime` (Linux), whether it is
+ * still the process that had it, not one that reused the pid.
+ */
+export function processIsAlive(pid: number, startTime: string | undefined): boolean {
   try {
-    process.kill(holder.pid, 0);
+    process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  // The pid runs; on Linux, check it is still the same process and not a reused pid.
-  const startTime = holder.startTime === undefined ? undefined : processStartTime(holder.pid);
-  return startTime === undefined || startTime === holder.startTime;
+  const now = startTime === undefined ? undefined : processStartTime(pid);
+  return now === undefined || now === startTime;
 }
 
 function describeOwner(holder: LockHolder, me: LockHolder): string {
