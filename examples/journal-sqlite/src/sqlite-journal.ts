@@ -14,11 +14,13 @@ import {
   type ReadRange,
   type StoredEvent,
   sealEvents,
+  staleDeleteError,
   ThreadBusyError,
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
   threadStatusAfter,
+  validateDeleteOptions,
   validateReadRange,
   validateThreadId,
 } from "@loom/core";
@@ -241,6 +243,34 @@ export class SqliteJournal implements Journal {
         });
       },
     };
+  }
+
+  /**
+   * Deletes the thread's events and row in one write transaction, which appends wait behind; refused
+   * while a live process (this one included) holds its lease.
+   */
+  async deleteThread(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean> {
+    this.checkOpen();
+    validateThreadId(threadId);
+    validateDeleteOptions(options);
+    if (this.leased.has(threadId)) throw ThreadBusyError.owned(threadId, "a run of this journal");
+    return this.transaction(`delete thread "${threadId}"`, () => {
+      const lease = this.statement("SELECT pid FROM leases WHERE thread_id = ?").get(threadId) as
+        | { pid: number }
+        | undefined;
+      if (lease && processAlive(lease.pid)) throw ThreadBusyError.owned(threadId, `process ${lease.pid}`);
+      const head =
+        (
+          this.statement("SELECT head FROM threads WHERE thread_id = ?").get(threadId) as
+            | { head: number }
+            | undefined
+        )?.head ?? -1;
+      const expected = options?.expectedSeq;
+      if (expected !== undefined && expected !== head) throw staleDeleteError(threadId, expected, head);
+      this.statement("DELETE FROM events WHERE thread_id = ?").run(threadId);
+      this.statement("DELETE FROM threads WHERE thread_id = ?").run(threadId);
+      return head >= 0;
+    });
   }
 
   async close(): Promise<void> {
