@@ -71,3 +71,17 @@ export async function insertBatchRow(
     [threadId, firstSeq, firstSeq + events.length - 1, batchText(sealEvents(threadId, firstSeq - 1, events))],
   );
 }
+
+/** The backend that holds a thread's advisory lock (its lease), as pg_locks shows it. */
+export async function lockHolder(
+  pool: pg.Pool,
+  schema: string,
+  threadId: string,
+): Promise<number | undefined> {
+  const { rows } = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+       AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+    [`loom-thread:${schema}:${threadId}`],
+  );
+  return rows[0]?.pid;
+}

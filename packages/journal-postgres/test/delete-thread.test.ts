@@ -11,7 +11,7 @@ import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import type { PostgresJournal } from "../src/index.ts";
 import { type ThreadJobOutcome, ThreadQueue } from "../src/queue.ts";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { adminPool, dropSchema, journalIn, lockHolder as lockHolderOf, uniqueSchema } from "./database.ts";
 
 // The conformance kit's deletion.* checks run in conformance.test.ts; these look at what the kit
 // cannot: the tables beside the batches, a second pool's lease, this journal's own caches, the queue.
@@ -54,15 +54,7 @@ async function statusRow(threadId: string): Promise<string | null | undefined> {
   return rows.length === 0 ? undefined : rows[0]!.status;
 }
 
-/** The backend that holds the thread's advisory lock, as pg_locks shows it. */
-async function lockHolder(threadId: string): Promise<number | undefined> {
-  const { rows } = await admin.query<{ pid: number }>(
-    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
-       AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
-    [`loom-thread:${schema}:${threadId}`],
-  );
-  return rows[0]?.pid;
-}
+const lockHolder = (threadId: string) => lockHolderOf(admin, schema, threadId);
 
 async function refusal(work: Promise<unknown>): Promise<ThreadBusyError> {
   const error = await work.then(

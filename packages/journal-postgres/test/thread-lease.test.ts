@@ -1,6 +1,6 @@
 import { ThreadBusyError } from "@loom/core";
 import { afterAll, expect, it } from "vitest";
-import { adminPool, dropSchema, journalIn, uniqueSchema } from "./database.ts";
+import { adminPool, dropSchema, journalIn, lockHolder as lockHolderOf, uniqueSchema } from "./database.ts";
 
 const schema = uniqueSchema("lease");
 const admin = adminPool();
@@ -9,15 +9,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-/** The backend that holds the thread's advisory lock, as pg_locks shows it. */
-async function lockHolder(threadId: string): Promise<number | undefined> {
-  const { rows } = await admin.query<{ pid: number }>(
-    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
-       AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
-    [`loom-thread:${schema}:${threadId}`],
-  );
-  return rows[0]?.pid;
-}
+const lockHolder = (threadId: string) => lockHolderOf(admin, schema, threadId);
 
 it("refuses a second journal's acquire with ThreadBusyError naming the session, until the first releases", async () => {
   const first = journalIn(schema, { poolConfig: { application_name: "loom-lease-first" } });

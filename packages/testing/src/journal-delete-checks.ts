@@ -9,7 +9,7 @@ import {
   rootEvent,
   stored,
 } from "./journal-checks.js";
-import { WriterProcess } from "./journal-writers.js";
+import { leaseInAnotherProcess } from "./journal-lease-checks.js";
 import { sampleEvents } from "./sample-events.js";
 
 type Deleting = Journal & Required<Pick<Journal, "deleteThread">>;
@@ -195,19 +195,8 @@ export const DELETE_CHECKS: readonly JournalCheck[] = [
       const writer = await reopen();
       const events = await appendBatches(writer, "t-held", [2, 1]);
       await writer.close();
-      const holder = new WriterProcess({
-        module: processModule,
-        storage,
-        kind: "lease",
-        threadId: "t-held",
-        writer: "holder",
-        template: sampleEvents(2)[1]!,
-        deadlineMs: 30_000,
-      });
+      const holder = await leaseInAnotherProcess(processModule, storage, "t-held");
       try {
-        await holder.whenReady();
-        holder.go();
-        await holder.firstAck();
         await rejects(
           () => journal.deleteThread("t-held"),
           "thread_busy",

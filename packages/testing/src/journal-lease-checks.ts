@@ -22,6 +22,27 @@ const leasing =
   async ({ journal }: { journal: Journal }) =>
     check(journal as Leasing);
 
+/** A process that opens the storage and leases `threadId` (for 30 s at most), once it holds it. */
+export async function leaseInAnotherProcess(
+  processModule: string,
+  storage: unknown,
+  threadId: string,
+): Promise<WriterProcess> {
+  const holder = new WriterProcess({
+    module: processModule,
+    storage,
+    kind: "lease",
+    threadId,
+    writer: "holder",
+    template: sampleEvents(2)[1]!,
+    deadlineMs: 30_000,
+  });
+  await holder.whenReady();
+  holder.go();
+  await holder.firstAck();
+  return holder;
+}
+
 /** Checks for journals with `acquire`: one owner per thread, until it releases. */
 export const LEASE_CHECKS: readonly JournalCheck[] = [
   {
@@ -177,19 +198,8 @@ export const LEASE_CHECKS: readonly JournalCheck[] = [
     async run({ journal, storage, processModule }) {
       if (processModule === undefined) throw new CheckSkipped("it needs processModule (see processes.*)");
       const leasing = journal as Leasing;
-      const holder = new WriterProcess({
-        module: processModule,
-        storage,
-        kind: "lease",
-        threadId: "t-held",
-        writer: "holder",
-        template: sampleEvents(2)[1]!,
-        deadlineMs: 30_000,
-      });
+      const holder = await leaseInAnotherProcess(processModule, storage, "t-held");
       try {
-        await holder.whenReady();
-        holder.go();
-        await holder.firstAck();
         await busy(leasing, "t-held");
         const other = await leasing.acquire("t-free");
         await other.release();
