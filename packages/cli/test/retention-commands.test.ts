@@ -79,7 +79,8 @@ describe("loom delete", () => {
     const lease = await holder.acquire("old-done");
     const busy = await loom("delete", "old-done", "--yes");
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toContain('Thread "old-done" is being run right now');
+    expect(busy.stderr).toContain('Thread "old-done" was not deleted: it is being run right now by ');
+    expect(busy.stderr).toContain("Cancel that run (cancelRun, loom cancel) or wait for it to stop");
     expect(exists("old-done")).toBe(true);
     await lease.release();
     await holder.close();

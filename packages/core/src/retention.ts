@@ -44,12 +44,22 @@ export async function deleteThread(
   validateThreadId(threadId);
   validateDeleteOptions(options);
   const target = deleting(journal, `Cannot delete thread "${threadId}"`);
-  // The hold keeps this process's own runs off the thread while it goes; the journal keeps others off.
-  const hold = holdInProcess(heldThreads(journal), threadId);
   try {
-    return await target.deleteThread(threadId, options);
-  } finally {
-    await hold.release();
+    // The hold keeps this process's own runs off the thread while it goes; the journal keeps others off.
+    const hold = holdInProcess(heldThreads(journal), threadId);
+    try {
+      return await target.deleteThread(threadId, options);
+    } finally {
+      await hold.release();
+    }
+  } catch (error) {
+    if (!ThreadBusyError.isInstance(error)) throw error;
+    // The journal's words end "then resume": for a delete, say what to do instead.
+    throw new ThreadBusyError(
+      threadId,
+      `Thread "${threadId}" was not deleted: it is being run right now${error.owner ? ` by ${error.owner}` : ""}. Cancel that run (cancelRun, loom cancel) or wait for it to stop, then delete the thread again.`,
+      { owner: error.owner, cause: error },
+    );
   }
 }
 
