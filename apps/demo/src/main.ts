@@ -155,7 +155,8 @@ async function main() {
         `${result.frame.usage.inputTokens} tokens in / ${result.frame.usage.outputTokens} tokens out, ${events.length} events.\n` +
         `Flame graph: ${flame}\n\nLook further:\n` +
         `  npx loom show ${threadId}\n  npx loom events ${threadId} --type tool,approval\n` +
-        `  npx loom explain ${threadId} --iteration 2\n  npx loom flame ${threadId}\n`,
+        `  npx loom explain ${threadId} --iteration 2\n  npx loom flame ${threadId}\n` +
+        `  npx loom prune --older-than 30d   (finished threads past 30 days; --yes deletes them)\n`,
     );
   } finally {
     await journal.close();
