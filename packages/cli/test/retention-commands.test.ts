@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "@loom/cli";
 import { createAgent, type Journal } from "@loom/core";
 import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
 import { blockingTool, ScriptedProvider } from "@loom/testing";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { loomOn } from "./run-cli.ts";
 
 // `loom delete` and `loom prune` on a journal-fs folder. journal-fs dates a thread's last write by
 // its file (never before the file was created), so "old" threads here are written a second and a
@@ -17,17 +17,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 let dir: string;
 
-async function loom(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(["--journal", `file://${dir}`, ...argv], {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    cwd: root,
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const loom = (...argv: string[]) => loomOn(dir, root, argv);
 
 async function withJournal<T>(use: (journal: Journal) => Promise<T>): Promise<T> {
   const journal = new FsJournal({ dir });

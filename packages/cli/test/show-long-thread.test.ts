@@ -1,28 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "@loom/cli";
 import { createAgent, tool } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { ScriptedProvider } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { loomOn } from "./run-cli.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "loom-cli-long-"));
 const dir = join(cwd, "journal");
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-async function loom(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(["--journal", `file://${dir}`, ...argv], {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    cwd,
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const loom = (...argv: string[]) => loomOn(dir, cwd, argv);
 
 const ITERATIONS = 150;
 

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCli } from "@loom/cli";
 import { type Journal, readAll } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { loomOn } from "./run-cli.ts";
 
 // `loom pending / approve / reject / resume / cancel`: a paused call decided from a terminal, and
 // the run carried on by the user's agent module. The tool logs each run to a file: the proof that
@@ -19,16 +19,8 @@ let dir: string;
 let log: string;
 
 async function loom(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
   process.env.LOOM_TEST_LOG = log;
-  const code = await runCli(["--journal", `file://${dir}`, ...argv], {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    cwd: root,
-    env: {},
-  });
-  return { code, stdout, stderr };
+  return loomOn(dir, root, argv);
 }
 
 const ran = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : []);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type NewEvent, sealEvents } from "@loom/core";
+import { EVENT_VERSION, type NewEvent, sealEvents } from "@loom/core";
 import pg from "pg";
 import { batchText } from "../src/batches.ts";
 import { PostgresJournal, type PostgresJournalOptions } from "../src/index.ts";
@@ -84,4 +84,18 @@ export async function lockHolder(
     [`loom-thread:${schema}:${threadId}`],
   );
   return rows[0]?.pid;
+}
+
+/** A root-frame `snapshot` event with a small nested state. */
+export function snapshotEvent(): NewEvent {
+  return {
+    v: EVENT_VERSION,
+    runId: "run-1",
+    ts: 1_700_000_000_009,
+    frameId: "root",
+    depth: 0,
+    iteration: 2,
+    type: "snapshot",
+    data: { state: { format: 1, nested: { n: null, list: [1, "two"] } } },
+  };
 }

@@ -1,17 +1,16 @@
-import {
-  createAgent,
-  EVENT_VERSION,
-  JournalError,
-  type NewEvent,
-  readAll,
-  sealEvents,
-  ThreadBusyError,
-} from "@loom/core";
+import { createAgent, JournalError, type NewEvent, readAll, sealEvents, ThreadBusyError } from "@loom/core";
 import { ScriptedProvider, sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import type { PostgresJournal } from "../src/index.ts";
 import { type ThreadJobOutcome, ThreadQueue } from "../src/queue.ts";
-import { adminPool, dropSchema, journalIn, lockHolder as lockHolderOf, uniqueSchema } from "./database.ts";
+import {
+  adminPool,
+  dropSchema,
+  journalIn,
+  lockHolder as lockHolderOf,
+  snapshotEvent,
+  uniqueSchema,
+} from "./database.ts";
 
 // The conformance kit's deletion.* checks run in conformance.test.ts; these look at what the kit
 // cannot: the tables beside the batches, a second pool's lease, this journal's own caches, the queue.
@@ -28,16 +27,7 @@ afterAll(async () => {
 const completed = (): NewEvent =>
   ({ ...sampleEvents(1)[0]!, type: "run.completed", data: { text: "done" } }) as NewEvent;
 
-const snapshot = (): NewEvent => ({
-  v: EVENT_VERSION,
-  runId: "run-1",
-  ts: 1_700_000_000_009,
-  frameId: "root",
-  depth: 0,
-  iteration: 2,
-  type: "snapshot",
-  data: { state: { format: 1, nested: { n: null, list: [1, "two"] } } },
-});
+const snapshot = snapshotEvent;
 
 /** The threads listed under `prefix`: each test names its own, so one that fails leaves the others be. */
 async function ids(journal: PostgresJournal, prefix: string): Promise<string[]> {

@@ -1,15 +1,8 @@
-import {
-  EVENT_VERSION,
-  JournalConflictError,
-  JournalError,
-  type NewEvent,
-  readAll,
-  sealEvents,
-} from "@loom/core";
+import { JournalConflictError, JournalError, type NewEvent, readAll, sealEvents } from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterAll, expect, it } from "vitest";
 import { MIGRATIONS } from "../src/index.ts";
-import { adminPool, dropSchema, insertBatchRow, journalIn, uniqueSchema } from "./database.ts";
+import { adminPool, dropSchema, insertBatchRow, journalIn, snapshotEvent, uniqueSchema } from "./database.ts";
 
 const admin = adminPool();
 const schemas: string[] = [];
@@ -93,16 +86,7 @@ it("upgrades a database written before one row per append in place: every event,
   // Migrations 1 to 4 as a released version applied them, and its rows: one per event.
   const schema = await schemaAtVersion(4);
   const client = await admin.connect();
-  const snapshot: NewEvent = {
-    v: EVENT_VERSION,
-    runId: "run-1",
-    ts: 1_700_000_000_009,
-    frameId: "root",
-    depth: 0,
-    iteration: 2,
-    type: "snapshot",
-    data: { state: { format: 1, nested: { n: null, list: [1, "two"] } } },
-  };
+  const snapshot = snapshotEvent();
   const child: NewEvent = { ...sampleEvents(2)[1]!, frameId: "child", parentFrameId: "root", depth: 1 };
   const threads = {
     a: sealEvents("a", -1, [...sampleEvents(6), snapshot, child, ...sampleEvents(3, { start: 6 })]),
