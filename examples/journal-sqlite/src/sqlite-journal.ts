@@ -3,6 +3,8 @@
 // (no enums, no parameter properties), so plain `node` can load this file too.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import {
+  checkDeleteHead,
+  type DeleteThreadOptions,
   EventSchemaError,
   type FrameStatus,
   type Journal,
@@ -14,7 +16,6 @@ import {
   type ReadRange,
   type StoredEvent,
   sealEvents,
-  staleDeleteError,
   ThreadBusyError,
   type ThreadInfo,
   type ThreadLease,
@@ -249,7 +250,7 @@ export class SqliteJournal implements Journal {
    * Deletes the thread's events and row in one write transaction, which appends wait behind; refused
    * while a live process (this one included) holds its lease.
    */
-  async deleteThread(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean> {
+  async deleteThread(threadId: string, options?: DeleteThreadOptions): Promise<boolean> {
     this.checkOpen();
     validateThreadId(threadId);
     validateDeleteOptions(options);
@@ -265,8 +266,7 @@ export class SqliteJournal implements Journal {
             | { head: number }
             | undefined
         )?.head ?? -1;
-      const expected = options?.expectedSeq;
-      if (expected !== undefined && expected !== head) throw staleDeleteError(threadId, expected, head);
+      checkDeleteHead(threadId, options, head);
       this.statement("DELETE FROM events WHERE thread_id = ?").run(threadId);
       this.statement("DELETE FROM threads WHERE thread_id = ?").run(threadId);
       return head >= 0;

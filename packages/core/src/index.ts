@@ -73,11 +73,12 @@ export {
 } from "./hooks.js";
 export {
   acquireThread,
+  checkDeleteHead,
+  type DeleteThreadOptions,
   holdInProcess,
   type Journal,
   type ReadRange,
   readAll,
-  staleDeleteError,
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
@@ -131,7 +132,6 @@ export {
   reconstruct,
 } from "./reconstruct.js";
 export {
-  type DeleteThreadOptions,
   deleteThread,
   FINISHED_STATUSES,
   type PruneOptions,

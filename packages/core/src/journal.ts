@@ -22,6 +22,14 @@ export interface ThreadQuery {
   readonly after?: string;
 }
 
+export interface DeleteThreadOptions {
+  /**
+   * Delete only if the thread's last seq is still this one (what a listing or a read showed):
+   * `JournalConflictError`, deleting nothing, when events were appended since.
+   */
+  readonly expectedSeq?: number;
+}
+
 /** Inclusive seq range. */
 export interface ReadRange {
   readonly from?: number;
@@ -113,11 +121,11 @@ export interface Journal {
    * `ThreadBusyError`, deleting nothing, while an owner in any process (this journal included) holds
    * the thread's lease. Once it resolves, the thread reads as one that never existed: `head` is -1,
    * `threads()` leaves it out, and an append at -1 starts it anew. With `expectedSeq`, deletes only
-   * a thread whose last seq is still that one (-1: none), checked under the same exclusion, and
-   * raises `staleDeleteError` otherwise. Optional in v1: `deleteThread` and `pruneThreads` from
-   * `@loom/core` raise `not_supported` for a journal without it.
+   * a thread whose last seq is still that one (-1: none), checked under the same exclusion
+   * (`checkDeleteHead`). Optional in v1: `deleteThread` and `pruneThreads` from `@loom/core` raise
+   * `not_supported` for a journal without it.
    */
-  deleteThread?(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean>;
+  deleteThread?(threadId: string, options?: DeleteThreadOptions): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -217,15 +225,24 @@ export function validateReadRange(range: ReadRange): void {
   }
 }
 
-/** What a journal's `deleteThread` raises when the thread is no longer at `expectedSeq`: nothing was deleted. */
-export function staleDeleteError(threadId: string, expectedSeq: number, head: number): JournalConflictError {
-  return new JournalConflictError(threadId, expectedSeq, head, {
+/**
+ * For a journal's `deleteThread`, under its exclusion: raises `JournalConflictError` (delete
+ * nothing) when `expectedSeq` is given and the thread's head is no longer it.
+ */
+export function checkDeleteHead(
+  threadId: string,
+  options: DeleteThreadOptions | undefined,
+  head: number,
+): void {
+  const expectedSeq = options?.expectedSeq;
+  if (expectedSeq === undefined || expectedSeq === head) return;
+  throw new JournalConflictError(threadId, expectedSeq, head, {
     message: `Thread "${threadId}" was not deleted: its last seq is ${head}, not ${expectedSeq} (events were appended after it was looked at). Look at it again before deleting it.`,
   });
 }
 
 /** Checks `deleteThread`'s `expectedSeq` before a journal touches anything. */
-export function validateDeleteOptions(options: { readonly expectedSeq?: number } | undefined): void {
+export function validateDeleteOptions(options: DeleteThreadOptions | undefined): void {
   const expectedSeq = options?.expectedSeq;
   if (expectedSeq !== undefined && (!Number.isInteger(expectedSeq) || expectedSeq < -1)) {
     throw new JournalError(

@@ -2,10 +2,11 @@ import { JournalConflictError, JournalError, ThreadBusyError } from "./errors.js
 import { type NewEvent, parseEvent, type StoredEvent, sealEvents } from "./events.js";
 import type { FrameStatus } from "./frame.js";
 import {
+  checkDeleteHead,
+  type DeleteThreadOptions,
   holdInProcess,
   type Journal,
   type ReadRange,
-  staleDeleteError,
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
@@ -189,15 +190,12 @@ export class MemoryJournal implements Journal {
   }
 
   /** Refuses while a lease holds the thread; a subscriber of it waits on, as for a thread not yet written. */
-  async deleteThread(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean> {
+  async deleteThread(threadId: string, options?: DeleteThreadOptions): Promise<boolean> {
     this.checkOpen();
     validateThreadId(threadId);
     validateDeleteOptions(options);
     if (this.leased.has(threadId)) throw ThreadBusyError.owned(threadId, "a run of this MemoryJournal");
-    const head = (this.store.get(threadId)?.events.length ?? 0) - 1;
-    if (options?.expectedSeq !== undefined && options.expectedSeq !== head) {
-      throw staleDeleteError(threadId, options.expectedSeq, head);
-    }
+    checkDeleteHead(threadId, options, (this.store.get(threadId)?.events.length ?? 0) - 1);
     return this.store.delete(threadId);
   }
 

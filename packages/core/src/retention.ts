@@ -1,6 +1,7 @@
 import { JournalConflictError, JournalError, ThreadBusyError } from "./errors.js";
 import type { FrameStatus } from "./frame.js";
 import {
+  type DeleteThreadOptions,
   heldThreads,
   holdInProcess,
   type Journal,
@@ -9,14 +10,6 @@ import {
 } from "./journal.js";
 import { loadThread } from "./snapshot.js";
 import { validateThreadId } from "./thread-id.js";
-
-export interface DeleteThreadOptions {
-  /**
-   * Delete only if the thread's last seq is still this one (what a listing or a read showed):
-   * `JournalConflictError`, deleting nothing, when events were appended since.
-   */
-  readonly expectedSeq?: number;
-}
 
 type Deleting = Journal & Required<Pick<Journal, "deleteThread">>;
 

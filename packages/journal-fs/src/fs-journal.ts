@@ -3,6 +3,8 @@ import { mkdir, readdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
+  checkDeleteHead,
+  type DeleteThreadOptions,
   followThread,
   type Journal,
   JournalError,
@@ -11,7 +13,6 @@ import {
   type ReadRange,
   type StoredEvent,
   type SubscribeOptions,
-  staleDeleteError,
   ThreadBusyError,
   type ThreadInfo,
   type ThreadLease,
@@ -322,7 +323,7 @@ export class FsJournal implements Journal {
    * closed first (after its appends in flight); its appends that come meanwhile wait, then find no
    * thread. The removal is one `unlink`, made durable in the folder unless `fsync` is `"never"`.
    */
-  async deleteThread(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean> {
+  async deleteThread(threadId: string, options?: DeleteThreadOptions): Promise<boolean> {
     this.checkOpen();
     validateThreadId(threadId);
     validateDeleteOptions(options);
@@ -335,7 +336,7 @@ export class FsJournal implements Journal {
         `another deleteThread of this FsJournal (process ${process.pid})`,
       );
     }
-    const deleting = this.deleteUnderLock(threadId, options?.expectedSeq);
+    const deleting = this.deleteUnderLock(threadId, options);
     const settled = deleting.then(
       () => {},
       () => {},
@@ -568,7 +569,10 @@ export class FsJournal implements Journal {
     await lease.share?.release();
   }
 
-  private async deleteUnderLock(threadId: string, expectedSeq: number | undefined): Promise<boolean> {
+  private async deleteUnderLock(
+    threadId: string,
+    options: DeleteThreadOptions | undefined,
+  ): Promise<boolean> {
     // The share is counted in this turn: when a writer of this journal holds the thread's lock, the
     // lock is kept when that writer lets go, rather than freed and taken again (a new file each time).
     const sharing = this.shareLock(threadId);
@@ -590,8 +594,7 @@ export class FsJournal implements Journal {
     try {
       const path = this.pathOf(threadId);
       const head = (await this.summaries.get(threadId, path))?.lastSeq ?? -1;
-      if (expectedSeq !== undefined && expectedSeq !== head)
-        throw staleDeleteError(threadId, expectedSeq, head);
+      checkDeleteHead(threadId, options, head);
       const removed = removeFile(path);
       this.checkpoints.forget(threadId);
       if (removed && this.fsync !== "never") await syncDirectory(this.dir);

@@ -1,5 +1,7 @@
 import { createHash, randomFillSync } from "node:crypto";
 import {
+  checkDeleteHead,
+  type DeleteThreadOptions,
   type FrameStatus,
   type Journal,
   JournalConflictError,
@@ -9,7 +11,6 @@ import {
   type ReadRange,
   type StoredEvent,
   sealEvents,
-  staleDeleteError,
   ThreadBusyError,
   type ThreadInfo,
   type ThreadLease,
@@ -529,10 +530,10 @@ export class PostgresJournal implements Journal {
    * true when it had batches. The transaction first tries the thread's lease lock
    * (`pg_try_advisory_xact_lock`, the key `acquire` takes for the session): while any session holds
    * the lease, of this journal or another, it raises `ThreadBusyError` and deletes nothing. With
-   * `expectedSeq`, the head is read under that lock and must be it (`staleDeleteError` otherwise).
+   * `expectedSeq`, the head is read under that lock and must be it (`checkDeleteHead`).
    * An append made without a lease is not fenced: it may land before or after the delete.
    */
-  async deleteThread(threadId: string, options?: { readonly expectedSeq?: number }): Promise<boolean> {
+  async deleteThread(threadId: string, options?: DeleteThreadOptions): Promise<boolean> {
     this.checkOpen();
     validateThreadId(threadId);
     validateDeleteOptions(options);
@@ -543,10 +544,10 @@ export class PostgresJournal implements Journal {
         `a run of this journal (PostgresJournal, process ${process.pid})`,
       );
     }
-    return this.track(this.deleteOpen(threadId, options?.expectedSeq));
+    return this.track(this.deleteOpen(threadId, options));
   }
 
-  private async deleteOpen(threadId: string, expectedSeq: number | undefined): Promise<boolean> {
+  private async deleteOpen(threadId: string, options: DeleteThreadOptions | undefined): Promise<boolean> {
     await this.whenReady();
     const lockName = threadLockName(this.schema, threadId);
     // Three round trips: BEGIN with the lock's try, the check and the deletes in one statement, COMMIT.
@@ -563,9 +564,7 @@ export class PostgresJournal implements Journal {
           text: this.deleteSql(),
           values: [threadId],
         });
-        const head = rows[0]!.head;
-        if (expectedSeq !== undefined && expectedSeq !== head)
-          throw staleDeleteError(threadId, expectedSeq, head);
+        checkDeleteHead(threadId, options, rows[0]!.head);
         return rows[0]!.deleted > 0;
       },
       `BEGIN; SELECT pg_try_advisory_xact_lock(hashtextextended(${literal(lockName)}, 0)) AS locked`,
