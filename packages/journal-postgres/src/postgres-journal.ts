@@ -124,14 +124,12 @@ export class PostgresJournal implements Journal {
   private readonly tokenBytes = Buffer.alloc(TOKEN_BYTES);
   private tokenAt = TOKEN_BYTES;
   /**
-   * The head and status of this journal's last append to each recent thread. An append that expects
-   * that head and keeps that status leaves the thread's row alone: its head check proves no other
-   * batch (so no other status) came in between.
+   * The head, status and token of this journal's last append to each recent thread. An append that
+   * expects that head and keeps that status leaves the thread's row alone: its head check, on the
+   * token, proves the head is still that batch (so no other status came in between, not even from a
+   * thread deleted and written again up to the same seq through another journal).
    */
-  private readonly appended = new Map<
-    string,
-    { readonly seq: number; readonly status: FrameStatus | undefined }
-  >();
+  private readonly appended = new Map<string, KnownHead>();
 
   constructor(options: PostgresJournalOptions = {}) {
     this.options = resolveOptions(options);
@@ -287,14 +285,15 @@ export class PostgresJournal implements Journal {
     const sending = this.sending.get(threadId);
     const behind = !create && sending?.lastSeq === expectedSeq ? sending : undefined;
     // What this journal knows the stored status to be, if it wrote (or is writing) the head expected.
-    const known = behind ? { seq: behind.lastSeq, status: behind.status } : this.appended.get(threadId);
-    const stored = known?.seq === expectedSeq ? known : undefined;
+    const known = behind ?? this.appended.get(threadId);
+    // Taken as known only with the head proved to be that batch (its token checked by the statement).
+    const stored = known?.lastSeq === expectedSeq ? known : undefined;
     const same = !create && (status === undefined || (stored !== undefined && stored.status === status));
     const text = batchText(sealed);
     const token = this.nextAppendToken();
     const statement: AppendStatement = create
       ? "batch_create"
-      : behind
+      : stored
         ? same
           ? "batch_after_same"
           : "batch_after"
@@ -315,7 +314,7 @@ export class PostgresJournal implements Journal {
           expectedSeq,
           token,
           ...(same ? [] : [status ?? null]),
-          ...(behind ? [behind.token] : []),
+          ...(stored ? [stored.token] : []),
         ],
       },
       behind?.sent,
@@ -333,13 +332,20 @@ export class PostgresJournal implements Journal {
       if (this.sending.get(threadId) === mine) this.sending.delete(threadId);
     }
     if (inserted === undefined) {
-      throw new JournalConflictError(threadId, expectedSeq, await this.head(threadId));
+      const head = await this.head(threadId);
+      // The head is where this journal left it but not its batch: the thread was deleted and written
+      // again through another journal. Sent again with its status.
+      if (stored !== undefined && !behind && head === expectedSeq) {
+        this.appended.delete(threadId);
+        return this.append(threadId, events, expectedSeq);
+      }
+      throw new JournalConflictError(threadId, expectedSeq, head);
     }
     if (inserted.listened) this.scheduleNotify(threadId, lastSeq);
     this.appended.delete(threadId);
     if (create || status !== undefined || stored !== undefined) {
       if (this.appended.size >= APPENDED_KEPT) this.appended.delete(this.appended.keys().next().value!);
-      this.appended.set(threadId, { seq: lastSeq, status: status ?? stored?.status });
+      this.appended.set(threadId, { lastSeq, token, status: status ?? stored?.status });
     }
     return { lastSeq };
   }
@@ -815,12 +821,16 @@ export class PostgresJournal implements Journal {
 type AppendStatement = "batch_create" | "batch_advance" | "batch_same" | "batch_after" | "batch_after_same";
 
 /** An append this journal has sent and not yet seen settle. */
-interface InFlightAppend {
+/** A batch this journal appended, or is appending, to a thread. */
+interface KnownHead {
   readonly lastSeq: number;
-  /** Its token: what the head batch's must be for an append sent right behind it. */
+  /** Its token: what the head batch's must be for an append that relies on what is known of it. */
   readonly token: string;
   /** The thread's status once it is written, if known. */
   readonly status: FrameStatus | undefined;
+}
+
+interface InFlightAppend extends KnownHead {
   readonly sent: SentStatement<{ listened: boolean }>;
 }
 

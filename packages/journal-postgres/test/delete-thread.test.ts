@@ -182,6 +182,15 @@ it("after a delete an append at the old head is a journal_conflict and one at -1
   expect(await statusRow("status")).toBe("running");
   const [info] = await collect(other.threads({ prefix: "status" }));
   expect(info?.status).toBe("running");
+
+  // The same when another journal deletes the thread: this one never learns of it, and the head it
+  // expects is no longer the batch it wrote.
+  await journal.append("elsewhere", sampleEvents(2), -1);
+  expect(await other.deleteThread("elsewhere")).toBe(true);
+  await other.append("elsewhere", [...sampleEvents(1), completed()], -1);
+  expect(await statusRow("elsewhere")).toBe("completed");
+  expect(await journal.append("elsewhere", sampleEvents(1, { start: 2 }), 1)).toEqual({ lastSeq: 2 });
+  expect(await statusRow("elsewhere")).toBe("running");
   await journal.close();
   await other.close();
 });
