@@ -24,6 +24,7 @@ import {
   validateDeleteOptions,
   validateReadRange,
   validateThreadId,
+  validateThreadQuery,
 } from "@loom/core";
 
 export interface SqliteJournalOptions {
@@ -72,6 +73,7 @@ const READ_PAGE = 500;
  */
 export class SqliteJournal implements Journal {
   readonly specificationVersion = "v1" as const;
+  readonly filtersThreads = true;
   private readonly db: DatabaseSync;
   private readonly owner = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   private readonly leased = new Set<string>();
@@ -149,18 +151,23 @@ export class SqliteJournal implements Journal {
 
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
     this.checkOpen();
-    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 0)) {
-      throw new JournalError(
-        "invalid_range",
-        `threads() limit must be a non-negative integer, got ${query.limit}.`,
-      );
-    }
+    validateThreadQuery(query);
     // A prefix is compared as text (substr), never as a LIKE pattern; the default BINARY collation
-    // orders ids by byte, which for the ASCII of valid ids is JavaScript's order.
+    // orders ids by byte, which for the ASCII of valid ids is JavaScript's order. Statuses go in as
+    // a JSON array; a thread without a known status passes any status filter (the contract).
     const rows = this.statement(
       `SELECT * FROM threads WHERE (?1 IS NULL OR substr(thread_id, 1, length(?1)) = ?1)
-       AND (?2 IS NULL OR thread_id > ?2) ORDER BY thread_id LIMIT ?3`,
-    ).all(query.prefix ?? null, query.after ?? null, query.limit ?? -1) as unknown as ThreadRow[];
+       AND (?2 IS NULL OR thread_id > ?2)
+       AND (?4 IS NULL OR status IS NULL OR status IN (SELECT value FROM json_each(?4)))
+       AND (?5 IS NULL OR updated_at < ?5)
+       ORDER BY thread_id LIMIT ?3`,
+    ).all(
+      query.prefix ?? null,
+      query.after ?? null,
+      query.limit ?? -1,
+      query.statuses ? JSON.stringify(query.statuses) : null,
+      query.updatedBefore ?? null,
+    ) as unknown as ThreadRow[];
     for (const row of rows) {
       yield {
         threadId: row.thread_id,

@@ -8,7 +8,9 @@ import {
 import { History } from "./history.js";
 import type { AssistantMessage, Attachment, Message, ToolCall, Usage } from "./messages.js";
 
-export type FrameStatus = "idle" | "running" | "interrupted" | "completed" | "failed" | "cancelled";
+/** Every status a frame (and a thread, by its root frame) can have. */
+export const FRAME_STATUSES = ["idle", "running", "interrupted", "completed", "failed", "cancelled"] as const;
+export type FrameStatus = (typeof FRAME_STATUSES)[number];
 
 export type ApprovalState =
   | { readonly state: "requested"; readonly reason: string }

@@ -46,6 +46,7 @@ export {
   callSignature,
   type ExecutionFrame,
   emptyFrame,
+  FRAME_STATUSES,
   type FrameStatus,
   findFrame,
   fold,
@@ -77,14 +78,17 @@ export {
   type DeleteThreadOptions,
   holdInProcess,
   type Journal,
+  listThreads,
   type ReadRange,
   readAll,
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
+  threadMatches,
   threadStatusAfter,
   validateDeleteOptions,
   validateReadRange,
+  validateThreadQuery,
 } from "./journal.js";
 export { MemoryJournal } from "./memory-journal.js";
 export * from "./messages.js";

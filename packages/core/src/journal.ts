@@ -1,6 +1,6 @@
 import { JournalConflictError, JournalError, ThreadBusyError } from "./errors.js";
 import type { NewEvent, StoredEvent } from "./events.js";
-import type { FrameStatus } from "./frame.js";
+import { FRAME_STATUSES, type FrameStatus } from "./frame.js";
 import type { SubscribeOptions } from "./watch.js";
 
 export interface ThreadInfo {
@@ -20,6 +20,14 @@ export interface ThreadQuery {
   readonly limit?: number;
   /** Only threads whose id sorts after this one (the last id of the previous page). */
   readonly after?: string;
+  /**
+   * Only threads whose root status is one of these. A thread whose status the journal does not know
+   * (`status` undefined) is listed too: the caller reads its state. Applied by the journal when it
+   * declares `filtersThreads`; `listThreads` applies it over any journal.
+   */
+  readonly statuses?: readonly FrameStatus[];
+  /** Only threads last written before this time (`updatedAt < updatedBefore`, ms since the epoch). As `statuses`. */
+  readonly updatedBefore?: number;
 }
 
 export interface DeleteThreadOptions {
@@ -116,6 +124,12 @@ export interface Journal {
    */
   readonly pipelinesAppends?: boolean;
   /**
+   * True when `threads()` applies a query's `statuses` and `updatedBefore` where the threads are
+   * kept (a page's `limit` then counts only the threads that pass). Optional in v1: a journal
+   * without it may list every thread; `listThreads` filters such a journal's listing itself.
+   */
+  readonly filtersThreads?: boolean;
+  /**
    * Deletes every event of the thread and what the journal keeps beside them (its status, its
    * snapshots); resolves true when the thread had events, false when it had none. Refuses with
    * `ThreadBusyError`, deleting nothing, while an owner in any process (this journal included) holds
@@ -209,6 +223,60 @@ export function threadStatusAfter(
       return "interrupted";
     default:
       return "running";
+  }
+}
+
+/**
+ * Checks a thread query before it reaches a listing: `limit` a non-negative integer, `statuses` an
+ * array of frame statuses, `updatedBefore` a finite number of ms. Raises `invalid_range`.
+ */
+export function validateThreadQuery(query: ThreadQuery): void {
+  const { limit, statuses, updatedBefore } = query;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new JournalError("invalid_range", `threads() limit must be a non-negative integer, got ${limit}.`);
+  }
+  if (
+    statuses !== undefined &&
+    (!Array.isArray(statuses) || !statuses.every((s) => (FRAME_STATUSES as readonly unknown[]).includes(s)))
+  ) {
+    throw new JournalError(
+      "invalid_range",
+      `threads() statuses must be an array of ${FRAME_STATUSES.join(", ")}; got ${JSON.stringify(statuses)}.`,
+    );
+  }
+  if (updatedBefore !== undefined && !Number.isFinite(updatedBefore)) {
+    throw new JournalError(
+      "invalid_range",
+      `threads() updatedBefore must be a time in ms since the epoch, got ${updatedBefore}.`,
+    );
+  }
+}
+
+/** Whether a listed thread passes a query's `statuses` and `updatedBefore` (not its prefix or page). */
+export function threadMatches(info: ThreadInfo, query: ThreadQuery): boolean {
+  if (query.updatedBefore !== undefined && !(info.updatedAt < query.updatedBefore)) return false;
+  return query.statuses === undefined || info.status === undefined || query.statuses.includes(info.status);
+}
+
+/**
+ * The journal's threads that match `query`, in id order: `statuses` and `updatedBefore` applied
+ * where the threads are kept by a journal that `filtersThreads`, and here over the listing of one
+ * that does not (which then reads every thread's summary to fill a page).
+ */
+export async function* listThreads(journal: Journal, query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
+  validateThreadQuery(query);
+  const filtered = query.statuses !== undefined || query.updatedBefore !== undefined;
+  if (!filtered) {
+    yield* journal.threads(query);
+    return;
+  }
+  const { statuses: _statuses, updatedBefore: _before, limit, ...listing } = query;
+  let left = limit ?? Number.POSITIVE_INFINITY;
+  if (left === 0) return;
+  for await (const info of journal.threads(journal.filtersThreads === true ? query : listing)) {
+    if (!threadMatches(info, query)) continue;
+    yield info;
+    if (--left === 0) return;
   }
 }
 

@@ -10,9 +10,11 @@ import {
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
+  threadMatches,
   threadStatusAfter,
   validateDeleteOptions,
   validateReadRange,
+  validateThreadQuery,
 } from "./journal.js";
 import { validateThreadId } from "./thread-id.js";
 import { followThread, type SubscribeOptions } from "./watch.js";
@@ -32,6 +34,7 @@ interface MemoryThread {
  */
 export class MemoryJournal implements Journal {
   readonly specificationVersion = "v1" as const;
+  readonly filtersThreads = true;
   private readonly store = new Map<string, MemoryThread>();
   private readonly leased = new Set<string>();
   /** Each held lease's cancel request, for `requestCancel`. */
@@ -141,12 +144,7 @@ export class MemoryJournal implements Journal {
 
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
     this.checkOpen();
-    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 0)) {
-      throw new JournalError(
-        "invalid_range",
-        `threads() limit must be a non-negative integer, got ${query.limit}.`,
-      );
-    }
+    validateThreadQuery(query);
     const ids = [...this.store.keys()]
       .filter(
         (id) =>
@@ -154,9 +152,11 @@ export class MemoryJournal implements Journal {
           (query.after === undefined || id > query.after),
       )
       .sort();
-    for (const threadId of ids.slice(0, query.limit ?? ids.length)) {
+    let left = query.limit ?? Number.POSITIVE_INFINITY;
+    for (const threadId of ids) {
+      if (left === 0) return;
       const t = this.store.get(threadId)!;
-      yield {
+      const info: ThreadInfo = {
         threadId,
         createdAt: t.createdAt,
         updatedAt: t.updatedAt,
@@ -164,6 +164,9 @@ export class MemoryJournal implements Journal {
         lastSeq: t.events.length - 1,
         status: t.status,
       };
+      if (!threadMatches(info, query)) continue;
+      left--;
+      yield info;
     }
   }
 

@@ -2,7 +2,7 @@ import { approvalResolution, resolveDecisions } from "./decisions.js";
 import { ResumeError, ThreadBusyError } from "./errors.js";
 import { type ExecutionFrame, findFrame, type PendingApproval, pendingApprovals } from "./frame.js";
 import type { Decision } from "./hooks.js";
-import { acquireThread, type Journal, type ThreadQuery } from "./journal.js";
+import { acquireThread, type Journal, listThreads, type ThreadQuery } from "./journal.js";
 import { IGNORE_EVENTS, ThreadSession } from "./session.js";
 import { loadThread } from "./snapshot.js";
 import { validateThreadId } from "./thread-id.js";
@@ -27,7 +27,11 @@ export async function listPendingApprovals(
   query: Pick<ThreadQuery, "prefix"> = {},
 ): Promise<PendingCall[]> {
   const pending: PendingCall[] = [];
-  for await (const info of journal.threads(query.prefix === undefined ? {} : { prefix: query.prefix })) {
+  const paused: ThreadQuery = { statuses: ["interrupted"] };
+  for await (const info of listThreads(
+    journal,
+    query.prefix === undefined ? paused : { ...paused, prefix: query.prefix },
+  )) {
     if (info.status !== undefined && info.status !== "interrupted") continue;
     const root = await loadThread(journal, info.threadId);
     if (root.status !== "interrupted") continue;

@@ -5,6 +5,7 @@ import {
   heldThreads,
   holdInProcess,
   type Journal,
+  listThreads,
   type ThreadInfo,
   validateDeleteOptions,
 } from "./journal.js";
@@ -81,7 +82,10 @@ export interface PruneOptions {
 }
 
 export interface PruneProgress {
-  /** Threads looked at so far. */
+  /**
+   * Threads looked at so far: those the listing gave as candidates (all of them from a journal
+   * without `filtersThreads`, else those its own filter let through).
+   */
   readonly scanned: number;
   /** Threads deleted so far (or, in a dry run, that would be). */
   readonly deleted: number;
@@ -94,6 +98,7 @@ export interface PruneProgress {
 export type PruneOutcome = "deleted" | "kept" | "busy" | "changed";
 
 export interface PruneResult {
+  /** Threads looked at (as `PruneProgress.scanned`). */
   readonly scanned: number;
   /** The threads deleted (in a dry run: those that would be), in id order. */
   readonly deleted: readonly ThreadInfo[];
@@ -130,8 +135,10 @@ export async function pruneThreads(journal: Journal, options: PruneOptions): Pro
   let after: string | undefined;
   for (;;) {
     const page: ThreadInfo[] = [];
-    for await (const info of journal.threads({
+    for await (const info of listThreads(journal, {
       limit: PAGE,
+      statuses: [...statuses],
+      updatedBefore: cutoff,
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
       ...(after !== undefined ? { after } : {}),
     })) {
@@ -156,7 +163,7 @@ async function pruneOne(
   info: ThreadInfo,
   rule: { cutoff: number; statuses: ReadonlySet<FrameStatus>; dryRun: boolean },
 ): Promise<PruneOutcome> {
-  if (info.updatedAt > rule.cutoff) return "kept";
+  if (!(info.updatedAt < rule.cutoff)) return "kept";
   const status = info.status ?? (await loadThread(journal, info.threadId)).status;
   if (!rule.statuses.has(status)) return "kept";
   if (rule.dryRun) return "deleted";

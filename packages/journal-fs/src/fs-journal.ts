@@ -17,9 +17,11 @@ import {
   type ThreadInfo,
   type ThreadLease,
   type ThreadQuery,
+  threadMatches,
   validateDeleteOptions,
   validateReadRange,
   validateThreadId,
+  validateThreadQuery,
 } from "@loom/core";
 import { z } from "zod";
 import { CancelRequests, writeCancelRequest } from "./cancel-requests.js";
@@ -82,6 +84,8 @@ interface Lease {
  */
 export class FsJournal implements Journal {
   readonly specificationVersion = "v1" as const;
+  /** `statuses` and `updatedBefore` are applied to each thread's summary (its file's end), as it is listed. */
+  readonly filtersThreads = true;
   readonly dir: string;
   readonly fsync: FsyncMode;
   private readonly onRecovery: (report: RecoveryReport) => void;
@@ -254,12 +258,7 @@ export class FsJournal implements Journal {
 
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
     this.checkOpen();
-    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 0)) {
-      throw new JournalError(
-        "invalid_range",
-        `threads() limit must be a non-negative integer, got ${query.limit}.`,
-      );
-    }
+    validateThreadQuery(query);
     const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return [] as string[];
       throw asJournalError(error, "list threads");
@@ -279,7 +278,7 @@ export class FsJournal implements Journal {
       const info = await this.threadInfo(threadId).catch((error: unknown) => {
         throw asJournalError(error, `list thread "${threadId}"`);
       });
-      if (!info) continue;
+      if (!info || !threadMatches(info, query)) continue;
       listed++;
       yield info;
     }

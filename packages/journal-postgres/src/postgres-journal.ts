@@ -20,6 +20,7 @@ import {
   validateDeleteOptions,
   validateReadRange,
   validateThreadId,
+  validateThreadQuery,
 } from "@loom/core";
 import pg from "pg";
 import { AppendConnection, type SentStatement } from "./append-connection.js";
@@ -79,6 +80,8 @@ interface ThreadRow {
  */
 export class PostgresJournal implements Journal {
   readonly specificationVersion = "v1" as const;
+  /** `statuses` and `updatedBefore` are applied in the listing's query (the status to the threads row). */
+  readonly filtersThreads = true;
   /**
    * An append that expects the last seq of this journal's append still in flight to the same thread
    * is sent right behind it, on the same connection (ADR 0016).
@@ -418,10 +421,8 @@ export class PostgresJournal implements Journal {
 
   async *threads(query: ThreadQuery = {}): AsyncIterable<ThreadInfo> {
     this.checkOpen();
+    validateThreadQuery(query);
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
-    if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY)) {
-      throw new JournalError("invalid_range", `threads(): limit must be an integer >= 0, got ${limit}.`);
-    }
     await this.whenReady();
     let after = query.after ?? null;
     let left = limit;
@@ -429,16 +430,20 @@ export class PostgresJournal implements Journal {
       const page = Math.min(left, this.options.threadsPageSize);
       const { rows } = await this.query<ThreadRow>(
         "list threads",
+        // A status filter is applied to the threads row, before its last batch is looked up.
         `SELECT t.thread_id, last.last_seq, t.status,
                 floor(extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms,
-                floor(extract(epoch FROM last.appended_at) * 1000)::float8 AS updated_ms
+                last.updated_ms
          FROM ${this.s}.threads t CROSS JOIN LATERAL (
-           SELECT last_seq, appended_at FROM ${this.s}.batches b WHERE b.thread_id = t.thread_id
+           SELECT last_seq, floor(extract(epoch FROM appended_at) * 1000)::float8 AS updated_ms
+           FROM ${this.s}.batches b WHERE b.thread_id = t.thread_id
            ORDER BY first_seq DESC LIMIT 1) last
          WHERE ($1::text IS NULL OR (t.thread_id >= $1 AND starts_with(t.thread_id, $1)))
            AND ($2::text IS NULL OR t.thread_id > $2)
+           AND ($4::text[] IS NULL OR t.status IS NULL OR t.status = ANY($4::text[]))
+           AND ($5::float8 IS NULL OR last.updated_ms < $5::float8)
          ORDER BY t.thread_id LIMIT $3`,
-        [query.prefix ?? null, after, page],
+        [query.prefix ?? null, after, page, query.statuses ?? null, query.updatedBefore ?? null],
       );
       for (const row of rows) {
         yield {

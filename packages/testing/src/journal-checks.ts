@@ -7,6 +7,7 @@ import {
   type StoredEvent,
   type ThreadInfo,
   type ThreadQuery,
+  threadMatches,
 } from "@loom/core";
 import { CheckSkipped, ConformanceFailure, check, equal, rejects } from "./journal-assert.js";
 import type { JournalConformanceOptions } from "./journal-kit-types.js";
@@ -25,7 +26,7 @@ export interface CheckContext {
   readonly options: JournalConformanceOptions;
 }
 
-export type CheckNeed = "durability" | "processes" | "corrupt" | "leases" | "deletion";
+export type CheckNeed = "durability" | "processes" | "corrupt" | "leases" | "deletion" | "filters";
 
 export interface JournalCheck {
   readonly id: string;
@@ -387,6 +388,71 @@ export const JOURNAL_CHECKS: readonly JournalCheck[] = [
         after = got.at(-1);
       }
       equal(paged, names.slice(0, 5), "threads in pages of 2");
+    },
+  },
+  {
+    id: "threads.filters",
+    title:
+      "applies statuses and updatedBefore where it lists (a page's limit counts only threads that pass); a bad one is invalid_range",
+    needs: "filters",
+    async run({ journal }) {
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 15));
+      // f-a completed, f-b running (written again later), f-c failed; then f-d completed, f-e running.
+      await journal.append("f-a", [...sampleEvents(1), rootEvent("run.completed")], -1);
+      await journal.append("f-b", sampleEvents(1), -1);
+      await journal.append("f-c", [...sampleEvents(1), rootEvent("run.failed")], -1);
+      await pause();
+      await journal.append("f-d", [...sampleEvents(1), rootEvent("run.completed")], -1);
+      await journal.append("f-e", sampleEvents(2), -1);
+      await journal.append("f-b", sampleEvents(1, { start: 1 }), 0);
+      await journal.append("g-a", [...sampleEvents(1), rootEvent("run.completed")], -1);
+      const all = await list(journal, { prefix: "f-" });
+      const at = (id: string) => all.find((t) => t.threadId === id)!.updatedAt;
+      check(
+        at("f-c") < at("f-d"),
+        `f-c (written ${at("f-c")}) is listed as written before f-d (${at("f-d")})`,
+      );
+      const tracked = all.every((t) => t.status !== undefined);
+      if (tracked) {
+        equal(await ids(journal, { statuses: ["completed"] }), ["f-a", "f-d", "g-a"], "statuses completed");
+      }
+      const queries: ThreadQuery[] = [
+        { prefix: "f-", statuses: ["completed"] },
+        { prefix: "f-", statuses: ["completed", "failed"], limit: 2 },
+        { prefix: "f-", statuses: ["completed"], limit: 1, after: "f-a" },
+        { prefix: "f-", statuses: [] },
+        { prefix: "f-", updatedBefore: at("f-d") },
+        { prefix: "f-", statuses: ["running"], updatedBefore: at("f-d") },
+        {
+          prefix: "f-",
+          statuses: ["failed", "running"],
+          updatedBefore: at("f-e") + 1,
+          limit: 1,
+          after: "f-b",
+        },
+      ];
+      for (const query of queries) {
+        const expected = all
+          .filter((t) => threadMatches(t, query) && (query.after === undefined || t.threadId > query.after))
+          .slice(0, query.limit)
+          .map((t) => t.threadId);
+        equal(await ids(journal, query), expected, `threads(${JSON.stringify(query)})`);
+      }
+      if (tracked) {
+        equal(await ids(journal, queries[1]), ["f-a", "f-c"], `threads(${JSON.stringify(queries[1])})`);
+        equal(await ids(journal, queries[4]), ["f-a", "f-c"], `threads(${JSON.stringify(queries[4])})`);
+      }
+      const bad: ThreadQuery[] = [
+        { statuses: ["done" as "completed"] },
+        { statuses: "completed" as unknown as ["completed"] },
+        { updatedBefore: Number.NaN },
+      ];
+      for (const query of bad)
+        await rejects(
+          () => ids(journal, query),
+          "invalid_range",
+          `threads(${String(JSON.stringify(query))})`,
+        );
     },
   },
   {

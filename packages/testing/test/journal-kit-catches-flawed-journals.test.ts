@@ -1,7 +1,7 @@
 // The journal kit measured: a journal with no flaw passes every check, and each flaw that loses or
 // corrupts data fails the checks named for it. The shipped journals (MemoryJournal, FsJournal,
 // PostgresJournal) pass the kit in their own packages' tests.
-import { MemoryJournal, type ThreadLease } from "@loom/core";
+import { MemoryJournal, type ThreadLease, type ThreadQuery, threadMatches } from "@loom/core";
 import { type JournalStorageFactory, runJournalConformance } from "@loom/testing";
 import { journalConformance } from "@loom/testing/vitest";
 import { describe, expect, it } from "vitest";
@@ -179,6 +179,31 @@ describe("what the kit reports about the factory it got", () => {
     expect(report.results.filter((r) => r.status === "passed")).toHaveLength(
       report.results.length - report.failed.length - skipped.length,
     );
+  });
+
+  it("fails a journal that says it filters threads but ignores a status, or fills a page before filtering", async () => {
+    class IgnoresStatuses extends MemoryJournal {
+      override threads(query: ThreadQuery = {}) {
+        const { statuses: _, ...rest } = query;
+        return super.threads(rest);
+      }
+    }
+    class LimitsFirst extends MemoryJournal {
+      override async *threads(query: ThreadQuery = {}) {
+        const { statuses: _, updatedBefore: __, ...page } = query;
+        for await (const info of super.threads(page)) if (threadMatches(info, query)) yield info;
+      }
+    }
+    for (const flawed of [IgnoresStatuses, LimitsFirst]) {
+      const report = await runJournalConformance(
+        flawed.name,
+        { newStorage: () => new flawed(), open: (journal: MemoryJournal) => journal },
+        { only: ["threads."] },
+      );
+      expect(report.failed.map((r) => `${r.id}: ${r.reason}`)).toEqual([
+        expect.stringMatching(/^threads.filters: /),
+      ]);
+    }
   });
 
   it("fails a journal that says it pipelines appends but checks only the head's seq", async () => {
