@@ -22,7 +22,8 @@ export const USAGE = `loom — look into Loom journals, and steer their threads
 Usage: loom [--journal URL] <command> [options]
 
 Commands:
-  threads [--prefix P] [--limit N] [--json]           list threads
+  threads [--prefix P] [--status S,...] [--older-than AGE] [--limit N] [--json]
+                                                      list threads (those with a status, last written over AGE ago)
   events <thread> [--type T,...] [--from N] [--to N] [--json]
                                                       the thread's events (one line each, or JSON lines)
   show <thread> [--last N] [--at SEQ]                 the transcript (the newest N messages; as at SEQ)
@@ -161,6 +162,10 @@ export async function runCli(
         await threadsCommand(ctx, {
           ...(values.prefix ? { prefix: values.prefix } : {}),
           ...(values.limit ? { limit: integer("limit", values.limit)! } : {}),
+          ...(values.status !== undefined ? { statuses: statuses(values.status) } : {}),
+          ...(values["older-than"] !== undefined
+            ? { olderThanMs: duration("older-than", values["older-than"]) }
+            : {}),
           json: values.json,
         });
         break;

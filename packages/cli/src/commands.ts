@@ -5,8 +5,10 @@ import {
   EVENT_TYPES,
   type EventType,
   type ExecutionFrame,
+  type FrameStatus,
   foldAll,
   type Journal,
+  listThreads,
   loadThread,
   pendingApprovals,
   readAll,
@@ -68,13 +70,15 @@ export async function readThread(ctx: CommandContext, threadId: string): Promise
 
 export async function threadsCommand(
   ctx: CommandContext,
-  opts: { prefix?: string; limit?: number; json: boolean },
+  opts: { prefix?: string; limit?: number; statuses?: FrameStatus[]; olderThanMs?: number; json: boolean },
 ) {
   const rows: string[][] = [["THREAD", "EVENTS", "STATUS", "UPDATED"]];
   const infos = [];
-  for await (const info of ctx.journal.threads({
+  for await (const info of listThreads(ctx.journal, {
     ...(opts.prefix ? { prefix: opts.prefix } : {}),
     ...(opts.limit ? { limit: opts.limit } : {}),
+    ...(opts.statuses ? { statuses: opts.statuses } : {}),
+    ...(opts.olderThanMs !== undefined ? { updatedBefore: Date.now() - opts.olderThanMs } : {}),
   })) {
     infos.push(info);
     rows.push([

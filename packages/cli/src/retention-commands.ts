@@ -1,5 +1,6 @@
 import {
   deleteThread,
+  FRAME_STATUSES,
   type FrameStatus,
   type PruneResult,
   pruneThreads,
@@ -10,14 +11,6 @@ import type { CommandContext } from "./commands.js";
 import { CliError } from "./errors.js";
 import { counter, table } from "./output.js";
 
-const STATUSES: readonly FrameStatus[] = [
-  "idle",
-  "running",
-  "interrupted",
-  "completed",
-  "failed",
-  "cancelled",
-];
 const UNITS: Readonly<Record<string, number>> = {
   s: 1_000,
   m: 60_000,
@@ -40,11 +33,11 @@ export function duration(name: string, value: string): number {
 
 export function statuses(value: string): FrameStatus[] {
   const named = value.split(",").map((s) => s.trim());
-  const wrong = named.filter((s) => !(STATUSES as readonly string[]).includes(s));
+  const wrong = named.filter((s) => !(FRAME_STATUSES as readonly string[]).includes(s));
   if (wrong.length > 0 || named.length === 0) {
     throw new CliError(
       "usage",
-      `--status takes a list of ${STATUSES.join(", ")}; got "${wrong.join(",") || value}".`,
+      `--status takes a list of ${FRAME_STATUSES.join(", ")}; got "${wrong.join(",") || value}".`,
     );
   }
   return named as FrameStatus[];
@@ -125,7 +118,8 @@ export async function pruneCommand(
     ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  const { deleted, skipped, scanned } = result;
+  const { deleted, skipped } = result;
+  const threads = (n: number) => `${n} thread${n === 1 ? "" : "s"}`;
   const rule = `${opts.statuses?.join(", ") ?? "finished (completed, failed, cancelled)"}, last written over ${formatDuration(opts.olderThanMs)} ago${opts.prefix !== undefined ? `, id starting "${opts.prefix}"` : ""}`;
   if (deleted.length > 0) ctx.io.stdout.write(`${threadRows(deleted, now)}\n`);
   const left =
@@ -135,8 +129,8 @@ export async function pruneCommand(
   const stopped = result.stopped ? " Stopped before the end of the listing." : "";
   ctx.io.stdout.write(
     opts.yes
-      ? `Deleted ${deleted.length} of ${scanned} threads: ${rule}.${left}${stopped}\n`
-      : `Would delete ${deleted.length} of ${scanned} threads: ${rule}. Nothing deleted: add --yes to delete them.${stopped}\n`,
+      ? `Deleted ${threads(deleted.length)}: ${rule}.${left}${stopped}\n`
+      : `Would delete ${threads(deleted.length)}: ${rule}. Nothing deleted: add --yes to delete them.${stopped}\n`,
   );
 }
 

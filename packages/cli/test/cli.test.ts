@@ -100,6 +100,27 @@ describe("loom", () => {
     ]);
   });
 
+  it("lists threads of a status, and those last written over an age ago; a bad status exits 2 naming the statuses", async () => {
+    const paused = `file://${pausedDir}`;
+    const ids = async (...args: string[]) =>
+      (
+        JSON.parse((await loom("--journal", paused, "threads", "--json", ...args)).stdout) as {
+          threadId: string;
+        }[]
+      ).map((t) => t.threadId);
+    expect(await ids()).toEqual(["t-paused", "t-resumed"]);
+    expect(await ids("--status", "interrupted")).toEqual(["t-paused"]);
+    expect(await ids("--status", "completed,failed")).toEqual(["t-resumed"]);
+    expect(await ids("--older-than", "0s", "--status", "interrupted")).toEqual(["t-paused"]);
+    expect(await ids("--older-than", "1d")).toEqual([]);
+    expect((await loom("--journal", paused, "threads", "--older-than", "1d")).stdout).toBe("No threads.\n");
+    const bad = await loom("--journal", paused, "threads", "--status", "asleep");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      "--status takes a list of idle, running, interrupted, completed, failed, cancelled",
+    );
+  });
+
   it("names each call waiting for a human by its ref, unique across sub-agents", async () => {
     const { stdout, code } = await loom("--journal", `file://${pausedDir}`, "show", "t-paused");
     expect(code).toBe(0);

@@ -14,3 +14,11 @@ it("the README's deleting example runs on an empty journal", async () => {
   });
   expect(logs).toEqual(["deleted 0, left 0 (a run held them or they moved on)"]);
 });
+
+it("the README's listing example runs on an empty journal", async () => {
+  const logs = await runReadmeExample(new URL("../README.md", import.meta.url), {
+    block: (code) => code.includes("listThreads(journal"),
+    quiet: true,
+  });
+  expect(logs).toEqual(["listed"]);
+});

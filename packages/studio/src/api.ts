@@ -3,6 +3,7 @@ import {
   DECISION_SHAPES,
   type Decision,
   deleteThread,
+  type FrameStatus,
   foldAll,
   isDecision,
   type Journal,
@@ -86,6 +87,10 @@ function displayStatus(status: ThreadInfo["status"]): ThreadStatus | undefined {
   return status;
 }
 
+function journalStatus(status: ThreadStatus): FrameStatus {
+  return status === "paused" ? "interrupted" : status;
+}
+
 /** What the studio does with a journal: every JSON answer of its API. */
 export class StudioApi {
   readonly summaries: ThreadSummaries;
@@ -112,14 +117,19 @@ export class StudioApi {
     const rows: ThreadRow[] = [];
     let scanned = 0;
     let last: string | undefined;
-    const pageSize = query.status ? undefined : query.limit + 1;
+    // A journal that filters threads where it keeps them gives a page of that status; another is
+    // scanned here, at most SCAN_LIMIT threads a request.
+    const filtered = query.status !== undefined && this.journal.filtersThreads === true;
+    const scanning = query.status !== undefined && !filtered;
+    const pageSize = scanning ? undefined : query.limit + 1;
     for await (const info of this.journal.threads({
       ...(query.prefix ? { prefix: query.prefix } : {}),
       ...(query.after ? { after: query.after } : {}),
       ...(pageSize ? { limit: pageSize } : {}),
+      ...(filtered ? { statuses: [journalStatus(query.status!)] } : {}),
     })) {
       if (rows.length === query.limit) return { threads: rows, next: last! };
-      if (query.status && scanned >= SCAN_LIMIT) return { threads: rows, next: last! };
+      if (scanning && scanned >= SCAN_LIMIT) return { threads: rows, next: last! };
       scanned++;
       last = info.threadId;
       const status = displayStatus(info.status);
@@ -133,6 +143,8 @@ export class StudioApi {
         updatedAt: info.updatedAt,
       });
     }
+    // A full page of which some were left out here (their status unknown) may have more after it.
+    if (pageSize !== undefined && scanned === pageSize) return { threads: rows, next: last! };
     return { threads: rows };
   }
 

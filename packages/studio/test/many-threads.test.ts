@@ -1,4 +1,4 @@
-import type { NewEvent } from "@loom/core";
+import type { Journal, NewEvent } from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "../src/index.js";
@@ -59,21 +59,52 @@ describe("100,000 threads", () => {
     }
   });
 
-  it("filter by status a scan of at most 5,000 threads at a time, with a cursor to go on", async () => {
-    const running = await page("status=running&limit=50");
-    expect(running.threads).toHaveLength(50);
-    // The same filter finds the rare status by scanning on, page after page.
-    const found: string[] = [];
-    let after: string | undefined;
-    let requests = 0;
-    do {
-      const next = await page(`status=completed&limit=50${after ? `&after=${after}` : ""}`);
-      found.push(...next.threads.map((t) => t.threadId));
-      after = next.next;
-      requests++;
-    } while (after && found.length < 10);
-    expect(found.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => id(i * 1000 + 999)));
-    expect(requests).toBe(2); // 5,000 threads per scan hold 5 completed ones
+  it("filter by status in the journal that keeps the threads: a page of the rare status in one read", async () => {
+    const rows = journal.rowsListed;
+    const completed = await page("status=completed&limit=50");
+    expect(completed.threads.map((t) => t.threadId)).toEqual(
+      Array.from({ length: 50 }, (_, i) => id(i * 1000 + 999)),
+    );
+    expect(completed.next).toBe(id(49 * 1000 + 999));
+    expect(journal.rowsListed - rows).toBe(51);
+    const rest = await page(`status=completed&limit=50&after=${completed.next}`);
+    expect(rest.threads).toHaveLength(50);
+    expect(rest.next).toBeUndefined();
+  });
+
+  it("over a journal that does not filter, scans at most 5,000 threads at a time, with a cursor to go on", async () => {
+    const plain: Journal = {
+      specificationVersion: "v1",
+      append: (...a) => journal.append(...a),
+      read: (...a) => journal.read(...a),
+      head: (...a) => journal.head(...a),
+      threads: (...a) => journal.threads(...a),
+      fork: (...a) => journal.fork(...a),
+      close: async () => undefined,
+    };
+    const scanning = await startStudio({ journal: plain });
+    const pageOf = async (query: string) =>
+      (await fetch(`${scanning.origin}/api/threads?${query}`, {
+        headers: { authorization: `Bearer ${scanning.token}` },
+      }).then((r) => r.json())) as { threads: { threadId: string }[]; next?: string };
+    try {
+      const running = await pageOf("status=running&limit=50");
+      expect(running.threads).toHaveLength(50);
+      // The same filter finds the rare status by scanning on, page after page.
+      const found: string[] = [];
+      let after: string | undefined;
+      let requests = 0;
+      do {
+        const next = await pageOf(`status=completed&limit=50${after ? `&after=${after}` : ""}`);
+        found.push(...next.threads.map((t) => t.threadId));
+        after = next.next;
+        requests++;
+      } while (after && found.length < 10);
+      expect(found.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => id(i * 1000 + 999)));
+      expect(requests).toBe(2); // 5,000 threads per scan hold 5 completed ones
+    } finally {
+      await scanning.close();
+    }
   });
 
   it("follows the open page live without reading the other threads: one keyset read of ≤ 51 rows a second", async () => {
