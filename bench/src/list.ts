@@ -1,0 +1,158 @@
+// Listing threads by status and age (`listThreads`), as a scheduled prune or a "failed threads" page
+// asks: 10,000 threads, 100 of which match. Each journal's own filter (`filtersThreads`) against the
+// same journal seen as a v1 journal without it (`listThreads` then reads every thread's summary and
+// filters in the process), and for Postgres the filter's bare SELECT on the threads table, in the same
+// run. Rounds interleave the three; medians of rounds.
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { EVENT_VERSION, type Journal, listThreads, type NewEvent, type ThreadQuery } from "@loom/core";
+import { FsJournal } from "@loom/journal-fs";
+import { PostgresJournal } from "@loom/journal-postgres";
+import { sampleEvents } from "@loom/testing";
+import pg from "pg";
+
+const ROUNDS = Number(process.env.LOOM_BENCH_ROUNDS ?? 5);
+const THREADS = 10_000;
+const MATCHING = 100;
+const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
+
+const ended = (type: "run.completed" | "run.failed"): NewEvent =>
+  ({
+    v: EVENT_VERSION,
+    runId: "run-1",
+    ts: 1_700_000_000_000,
+    frameId: "root",
+    depth: 0,
+    iteration: 1,
+    type,
+    data: type === "run.completed" ? { text: "done" } : { error: { code: "x", message: "boom" } },
+  }) as NewEvent;
+
+const id = (i: number) => `t-${String(i).padStart(5, "0")}`;
+/** Every hundredth thread: failed, and written before the others. */
+const matching = (i: number) => i % (THREADS / MATCHING) === 0;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The matching threads first, then (after the time it returns) the others. */
+async function fill(journal: Journal): Promise<number> {
+  const order = Array.from({ length: THREADS }, (_, i) => i);
+  for (const i of order.filter(matching)) {
+    await journal.append(id(i), [...sampleEvents(2), ended("run.failed")], -1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const cutoff = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const i of order.filter((i) => !matching(i))) {
+    await journal.append(id(i), [...sampleEvents(2), ended("run.completed")], -1);
+  }
+  return cutoff;
+}
+
+/** The journal as a v1 journal that does not filter its listing. */
+function plain(journal: Journal): Journal {
+  return {
+    specificationVersion: "v1",
+    append: (...a) => journal.append(...a),
+    read: (...a) => journal.read(...a),
+    head: (...a) => journal.head(...a),
+    threads: (...a) => journal.threads(...a),
+    fork: (...a) => journal.fork(...a),
+    close: () => journal.close(),
+  };
+}
+
+async function timed(journal: Journal, query: ThreadQuery): Promise<number> {
+  const started = performance.now();
+  let listed = 0;
+  for await (const _ of listThreads(journal, query)) listed++;
+  const ms = performance.now() - started;
+  if (listed !== MATCHING)
+    throw new Error(
+      `list bench: listed ${listed} threads, expected ${MATCHING}: ${JSON.stringify(query)}, ${journal.constructor.name}`,
+    );
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const pool = new pg.Pool({ connectionString: DATABASE, max: 4 });
+  const schema = `bench_list_${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), "loom-bench-list-"));
+  const postgres = new PostgresJournal({ pool, schema });
+  const fs = new FsJournal({ dir, fsync: "never" });
+  try {
+    process.stderr.write(`list bench: writing ${THREADS} threads to Postgres and to journal-fs...\n`);
+    // Which threads are "old" is set by when they were written: the matching ones before a cutoff.
+    const cutoffs = { postgres: await fill(postgres), fs: await fill(fs) };
+    await fs.close();
+    const fsReopened = new FsJournal({ dir, fsync: "never" });
+
+    const queries: [string, (cutoff: number) => ThreadQuery][] = [
+      ["statuses: failed", () => ({ statuses: ["failed"] })],
+      ["updatedBefore", (cutoff) => ({ updatedBefore: cutoff })],
+      [
+        "a prune's page (finished, updatedBefore)",
+        (cutoff) => ({ statuses: ["completed", "failed", "cancelled"], updatedBefore: cutoff, limit: 500 }),
+      ],
+    ];
+    const journals: [string, Journal, number][] = [
+      ["Postgres", postgres, cutoffs.postgres],
+      ["journal-fs", fsReopened, cutoffs.fs],
+    ];
+    const rows = new Map<string, { filtered: number[]; plain: number[]; raw: number[] }>();
+    // Untimed: first queries, file summaries cached, code optimized.
+    for (const [, journal, cutoff] of journals) {
+      for (const [, query] of queries) await timed(journal, query(cutoff));
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, journal, cutoff] of journals) {
+        for (const [label, query] of queries) {
+          const key = `${name}, ${label}`;
+          const r = rows.get(key) ?? { filtered: [], plain: [], raw: [] };
+          rows.set(key, r);
+          r.filtered.push(await timed(journal, query(cutoff)));
+          r.plain.push(await timed(plain(journal), query(cutoff)));
+          if (name === "Postgres" && label === "statuses: failed") {
+            const started = performance.now();
+            const { rowCount } = await pool.query(
+              `SELECT thread_id FROM "${schema}".threads WHERE status = ANY($1)`,
+              [["failed"]],
+            );
+            r.raw.push(performance.now() - started);
+            if (rowCount !== MATCHING) throw new Error("list bench: the bare SELECT found another count");
+          }
+        }
+      }
+    }
+    const cpu = cpus()[0]?.model ?? "unknown CPU";
+    console.log(
+      `\nlistThreads over ${THREADS.toLocaleString("en")} threads, ${MATCHING} matching (${cpus().length} x ${cpu}, Node ${process.version}, load ${loadavg()[0]!.toFixed(2)}; ${ROUNDS} interleaved rounds, medians)`,
+    );
+    console.log(
+      `${"journal, query".padEnd(50)} ${"filtersThreads".padStart(15)} ${"filtered here".padStart(15)} ${"ratio".padStart(7)}`,
+    );
+    for (const [key, r] of rows) {
+      const f = median(r.filtered);
+      const p = median(r.plain);
+      console.log(
+        `${key.padEnd(50)} ${`${f.toFixed(1)} ms`.padStart(15)} ${`${p.toFixed(1)} ms`.padStart(15)} ${`${(f / p).toFixed(2)}x`.padStart(7)}`,
+      );
+    }
+    const raw = rows.get("Postgres, statuses: failed")!.raw;
+    console.log(
+      `baseline (same run): SELECT thread_id FROM threads WHERE status = ANY($1), ${median(raw).toFixed(1)} ms; filtered here: the same journal without filtersThreads, listThreads reading every summary`,
+    );
+    await fsReopened.close();
+  } finally {
+    await postgres.close().catch(() => undefined);
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await pool.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
