@@ -18,7 +18,6 @@ import { type AgentEvent, type TraceContext, TraceContextSchema } from "./events
 import { type ExecutionFrame, type PendingApproval, pendingApprovals } from "./frame.js";
 import {
   type AgentRuntime,
-  countToolTokens,
   type Decision,
   FrameDriver,
   type FrameOutcome,
@@ -40,6 +39,7 @@ import { validateThreadId } from "./thread-id.js";
 import { KeptThreads, loadKept } from "./thread-states.js";
 import { estimateTokenizer, type Tokenizer } from "./tokenizer.js";
 import { type Tool, tool } from "./tool.js";
+import { Toolbox, ToolSet } from "./tool-set.js";
 
 const AgentConfigSchema = z.object({
   name: z.string().min(1).default("agent"),
@@ -84,8 +84,11 @@ export interface AgentOptions<Output = undefined> extends z.input<typeof AgentCo
    * `invalid_output`.
    */
   readonly output?: z.ZodType<Output>;
-  /** A list of tools, or a record of them by name (`{ search, fetchPage }`). */
-  readonly tools?: readonly Tool[] | Readonly<Record<string, Tool>>;
+  /**
+   * A list of tools, or a record of them by name (`{ search, fetchPage }`). A `ToolSet` in the list
+   * (or alone) is read as it is at each request: its tools can change while the agent runs.
+   */
+  readonly tools?: readonly (Tool | ToolSet)[] | ToolSet | Readonly<Record<string, Tool>>;
   /** Where events go. Default: a new `MemoryJournal` (nothing survives the process). */
   readonly journal?: Journal;
   readonly hooks?: readonly Hook[];
@@ -172,7 +175,10 @@ type RunResultOf<Output> = RunResult<Output>;
 export interface Agent<Output = unknown> {
   readonly name: string;
   readonly journal: Journal;
-  /** The tools it offers the model (sub-agents as tools included): what a UI checks edited arguments with. */
+  /**
+   * The tools it offers the model now (sub-agents as tools included; a `ToolSet`'s as they are when
+   * read): what a UI checks edited arguments with.
+   */
   readonly tools: readonly Tool[];
   /**
    * `input`: text, or text with images and files (`[{ type: "text", text }, { type: "image", ... }]`).
@@ -407,7 +413,9 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
   const agent: Agent<Output> = {
     name: agentRuntime.name,
     journal,
-    tools: [...agentRuntime.tools.values()],
+    get tools() {
+      return [...agentRuntime.toolbox.current().tools.values()];
+    },
     run: run as Agent<Output>["run"],
     stream: stream as Agent<Output>["stream"],
     resume: resume as Agent<Output>["resume"],
@@ -570,15 +578,6 @@ function resolveRuntime(options: AgentOptions<unknown>): ResolvedRuntime {
       `createAgent: provider "${provider.provider}" implements specification ${String(provider.specificationVersion)}, but this @loom/core supports v1.`,
     );
   }
-  const tools = new Map<string, Tool>();
-  for (const t of toolList(options.tools)) {
-    if (!t || typeof t.run !== "function" || !t.spec) {
-      throw new ConfigError('createAgent: every entry of "tools" must be made with tool({...}).');
-    }
-    if (tools.has(t.name))
-      throw new ConfigError(`createAgent: two tools are named "${t.name}"; tool names must be unique.`);
-    tools.set(t.name, t);
-  }
   const hooks = options.hooks ?? [];
   for (const hook of hooks) {
     if (!hook || typeof hook.name !== "string") {
@@ -594,11 +593,11 @@ function resolveRuntime(options: AgentOptions<unknown>): ResolvedRuntime {
       );
     }
   }
-  const toolSpecs = [...tools.values()].map((t) => t.spec);
   const tokenizer = options.tokenizer ?? estimateTokenizer;
   if (typeof tokenizer.count !== "function") {
     throw new ConfigError('createAgent: "tokenizer" must have count(text): number.');
   }
+  const toolbox = new Toolbox(toolList(options.tools), tokenizer);
   // What an output schema changes: the prompted instruction (without native structured output), the
   // response format, and the check of the final answer.
   const shaped = (output: OutputRuntime | undefined) => ({
@@ -621,9 +620,7 @@ function resolveRuntime(options: AgentOptions<unknown>): ResolvedRuntime {
   const runtime: AgentRuntime = {
     name: config.name,
     provider,
-    tools,
-    toolSpecs,
-    toolsTokens: countToolTokens(tokenizer, toolSpecs),
+    toolbox,
     hooks,
     ...shaped(output),
     maxIterations: config.maxIterations,
@@ -662,8 +659,9 @@ function resolveRuntime(options: AgentOptions<unknown>): ResolvedRuntime {
  * `tools` as a list, or as a record of tools by name (the AI SDK's `tools: { weather }` form), in
  * which case each key must be its tool's name.
  */
-function toolList(tools: AgentOptions["tools"]): readonly Tool[] {
+function toolList(tools: AgentOptions["tools"]): readonly (Tool | ToolSet)[] {
   if (tools === undefined) return [];
+  if (ToolSet.isInstance(tools)) return [tools];
   if (Array.isArray(tools)) return tools;
   if (typeof tools !== "object" || tools === null) {
     throw new ConfigError(

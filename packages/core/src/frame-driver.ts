@@ -36,6 +36,7 @@ import { checkOutput, type OutputRuntime } from "./structured-output.js";
 import type { KeptThreads } from "./thread-states.js";
 import type { Tokenizer } from "./tokenizer.js";
 import type { Tool } from "./tool.js";
+import type { Toolbox } from "./tool-set.js";
 
 export interface RetryPolicy {
   readonly maxRetries: number;
@@ -47,9 +48,8 @@ export interface RetryPolicy {
 export interface AgentRuntime {
   readonly name: string;
   readonly provider: Provider;
-  readonly tools: ReadonlyMap<string, Tool>;
-  readonly toolSpecs: readonly ToolSpec[];
-  readonly toolsTokens: number;
+  /** Its tools, read as they are at each request and each turn's run (`ToolSet`s change). */
+  readonly toolbox: Toolbox;
   readonly hooks: readonly Hook[];
   readonly system: string | undefined;
   readonly maxIterations: number;
@@ -228,10 +228,11 @@ export class FrameDriver {
     const before = await runHooks(agent.hooks, "beforeContextAssembly", { frame: f, components: defaults });
     if (before.kind !== "continue") return this.deniedByHook(before.hook, before.reason);
     const components = before.ctx.components;
+    const offered = agent.toolbox.current();
     const assembled = await assembleContext(
       f,
       components,
-      agent.toolsTokens,
+      offered.tokens,
       agent.context,
       agent.compression,
       this.signal,
@@ -250,7 +251,7 @@ export class FrameDriver {
     if (after.kind !== "continue") return this.deniedByHook(after.hook, after.reason);
     const request: ModelRequest = {
       messages: after.ctx.messages,
-      tools: agent.toolSpecs,
+      tools: offered.specs,
       settings: agent.settings,
     };
     const call = await runHooks(agent.hooks, "beforeLLMCall", { frame: f, request });
@@ -380,9 +381,10 @@ export class FrameDriver {
   private async rebuildRequest(f: ExecutionFrame, turn: Turn): Promise<ModelRequest> {
     const agent = this.agent;
     if (!turn.replacedMessages) await f.messages.load(turn.historyFrom);
+    const { specs } = agent.toolbox.current();
     return {
       messages: messagesForTurn(f, agent.system, this.session.root.contents),
-      tools: turn.tools ? agent.toolSpecs.filter((t) => turn.tools!.includes(t.name)) : agent.toolSpecs,
+      tools: turn.tools ? specs.filter((t) => turn.tools!.includes(t.name)) : specs,
       settings: (turn.settings as ModelSettings | undefined) ?? agent.settings,
     };
   }
@@ -481,12 +483,13 @@ export class FrameDriver {
         }),
       );
 
+    const { tools } = this.agent.toolbox.current();
     for (const call of turn.calls) {
       if (call.execution === "completed") continue;
-      const tool = this.agent.tools.get(call.name);
+      const tool = tools.get(call.name);
       const approval = call.approval?.state === "resolved" ? call.approval : undefined;
       if (!tool) {
-        complete(call, "unknown_tool", unknownToolMessage(call.name, this.agent.tools));
+        complete(call, "unknown_tool", unknownToolMessage(call.name, tools));
         continue;
       }
       if (approval?.decision === "reject") {

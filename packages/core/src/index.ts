@@ -163,6 +163,7 @@ export {
   type Tokenizer,
 } from "./tokenizer.js";
 export { type Tool, type ToolContext, type ToolDefinition, tool, type UnknownOutcomePolicy } from "./tool.js";
+export { ToolSet } from "./tool-set.js";
 export {
   type FollowSource,
   followThread,

@@ -22,3 +22,11 @@ it("the README's listing example runs on an empty journal", async () => {
   });
   expect(logs).toEqual(["listed"]);
 });
+
+it("the README's ToolSet example offers the tool added by a call", async () => {
+  const logs = await runReadmeExample(new URL("../README.md", import.meta.url), {
+    block: (code) => code.includes("new ToolSet()"),
+    quiet: true,
+  });
+  expect(logs).toEqual(["grant_admin,reset_password"]);
+});
