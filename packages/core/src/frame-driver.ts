@@ -228,6 +228,8 @@ export class FrameDriver {
     const before = await runHooks(agent.hooks, "beforeContextAssembly", { frame: f, components: defaults });
     if (before.kind !== "continue") return this.deniedByHook(before.hook, before.reason);
     const components = before.ctx.components;
+    const updating = agent.toolbox.settled();
+    if (updating) await updating;
     const offered = agent.toolbox.current();
     const assembled = await assembleContext(
       f,

@@ -17,6 +17,7 @@ export class ToolSet {
   readonly [BRAND] = true;
   private byName: ReadonlyMap<string, Tool>;
   private changes = 0;
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(tools: readonly Tool[] = []) {
     this.byName = checkTools(tools, "new ToolSet");
@@ -43,6 +44,27 @@ export class ToolSet {
   /** Counts changes: a reader that saw this number has seen the set as it is while it stays the same. */
   get revision(): number {
     return this.changes;
+  }
+
+  /**
+   * Says an update of the set is under way (a server's list being read again after it changed): an
+   * agent using the set waits for it before its next model request, so a call that changed the list
+   * is followed by a request that offers the new one. Its failure is the updater's: the set then
+   * stays as it is.
+   */
+  updating(work: Promise<unknown>): void {
+    const done: Promise<void> = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(done);
+    void done.then(() => this.pending.delete(done));
+  }
+
+  /** Resolves once no update is under way (those begun meanwhile included); undefined when none is. */
+  settled(): Promise<void> | undefined {
+    if (this.pending.size === 0) return undefined;
+    return Promise.all(this.pending).then(() => this.settled());
   }
 
   /** Replaces every tool of the set with these (a refused list changes nothing). */
@@ -105,6 +127,13 @@ export class Toolbox {
     this.sets = entries.filter((e): e is ToolSet => ToolSet.isInstance(e));
     this.seen = this.sets.map((s) => s.revision);
     this.now = this.build("createAgent");
+  }
+
+  /** Resolves once no set has an update under way; undefined (nothing to wait for) most of the time. */
+  settled(): Promise<void> | undefined {
+    if (this.sets.length === 0) return undefined;
+    const waits = this.sets.map((s) => s.settled()).filter((w) => w !== undefined);
+    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
   /** The tools as they are now. A change that gives two tools one name raises `ConfigError`. */

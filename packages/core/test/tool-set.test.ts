@@ -63,6 +63,32 @@ describe("ToolSet", () => {
     expect(agent.tools.map((t) => t.name)).toEqual(["lookup", "unlock", "secret"]);
   });
 
+  it("waits for an update under way before the next request: a list read again after a call is the one offered", async () => {
+    const set = new ToolSet();
+    set.add(
+      named("refresh", () => {
+        // As an MCP server's list is read again once it says it changed: later than the call's result.
+        set.updating(new Promise((resolve) => setTimeout(resolve, 50)).then(() => set.add(named("fresh"))));
+        set.updating(Promise.reject(new Error("an update that failed is the updater's to report")));
+        return "refreshing";
+      }),
+    );
+    const journal = new MemoryJournal();
+    const provider = new ScriptedProvider([
+      { toolCalls: [{ id: "r", name: "refresh", args: {} }] },
+      { toolCalls: [{ id: "f", name: "fresh", args: {} }] },
+      { text: "ok" },
+    ]);
+    expect((await createAgent({ journal, provider, tools: set }).run("go", { threadId: "t" })).status).toBe(
+      "completed",
+    );
+    const events = await readAll(journal, "t");
+    expect(offered(events)[1]).toEqual(["refresh", "fresh"]);
+    const fresh = events.find((e) => e.type === "tool.completed" && e.data.name === "fresh");
+    expect(fresh?.type === "tool.completed" && fresh.data.content).toBe("fresh ran");
+    expect(set.settled()).toBeUndefined();
+  });
+
   it("answers a call to a tool removed after the request with unknown_tool, and runs nothing", async () => {
     let ran = 0;
     const set = new ToolSet([named("charge", () => `charged ${++ran}`)]);

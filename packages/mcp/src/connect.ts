@@ -1,4 +1,4 @@
-import { ConfigError, type Hook, type Tool, type ToolContext, toolResult } from "@loom/core";
+import { ConfigError, type Hook, type Tool, type ToolContext, ToolSet, toolResult } from "@loom/core";
 import { McpError, McpToolError } from "./errors.js";
 import { loomToolName, TOOL_NAME } from "./names.js";
 import {
@@ -33,7 +33,22 @@ export interface ConnectMcpOptions {
    * in tool results (OpenAI Chat Completions refuses them; Anthropic and OpenAI Responses take them).
    */
   readonly imagesAsAttachments?: boolean;
+  /**
+   * Called after the server said its tool list changed (`notifications/tools/list_changed`) and the
+   * list was read again: what was added and removed (Loom names), or why the new list was not taken
+   * (the tools stay as they were). Errors it throws are ignored.
+   */
+  readonly onToolsChanged?: (change: McpToolsChange) => void;
 }
+
+/** What a tool list change did to a connection's tools (`ConnectMcpOptions.onToolsChanged`). */
+export type McpToolsChange =
+  | {
+      readonly tools: readonly string[];
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+    }
+  | { readonly error: Error };
 
 /** A Loom tool backed by an MCP server's tool. */
 export interface McpTool extends Tool<Record<string, unknown>, unknown> {
@@ -51,9 +66,15 @@ export interface McpTool extends Tool<Record<string, unknown>, unknown> {
 export interface McpConnection {
   /** The connection's name (see `ConnectMcpOptions.name`). */
   readonly name: string;
-  /** The server's tools as Loom tools, for `createAgent({ tools })`. */
+  /** The server's tools as Loom tools, as they are now. For a list that follows the server, `toolSet`. */
   readonly tools: readonly McpTool[];
-  /** Loom names of the tools that need a human's approval (destructive ones, unless overridden). */
+  /**
+   * The server's tools as a `ToolSet`, for `createAgent({ tools: [..., mcp.toolSet] })`: when the
+   * server says its list changed, the list is read again and the set follows it, so the agent's next
+   * request offers the tools the server has then.
+   */
+  readonly toolSet: ToolSet;
+  /** Loom names of the tools that need a human's approval now (destructive ones, unless overridden). */
   readonly approvalTools: readonly string[];
   /** `(call) => boolean` for `HITLHook({ tools: mcp.needsApproval })`. */
   needsApproval(call: { readonly name: string }): boolean;
@@ -115,53 +136,108 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
     if (kept.size > KEPT_RESULTS) kept.delete(kept.keys().next().value as string);
   };
 
-  const tools: McpTool[] = [];
-  const byLoomName = new Map<string, string>();
-  for (const listedTool of listed) {
-    if (only && !only.has(listedTool.name)) continue;
-    const override = overrides[listedTool.name] ?? {};
-    const loomName = override.name ?? loomToolName(options.prefix ?? "", listedTool.name);
-    if (!TOOL_NAME.test(loomName)) {
-      await session.close();
-      throw new ConfigError(
-        `connectMcp: tools["${listedTool.name}"].name ${JSON.stringify(loomName)} is not a valid tool name: use 1 to 64 letters, digits, "_" or "-".`,
+  /** The listed tools as Loom tools; a bad name or two tools of one Loom name is a ConfigError. */
+  const loomTools = (listedTools: readonly McpListedTool[]): Toolkit => {
+    const tools: McpTool[] = [];
+    const byLoomName = new Map<string, string>();
+    for (const listedTool of listedTools) {
+      if (only && !only.has(listedTool.name)) continue;
+      const override = overrides[listedTool.name] ?? {};
+      const loomName = override.name ?? loomToolName(options.prefix ?? "", listedTool.name);
+      if (!TOOL_NAME.test(loomName)) {
+        throw new ConfigError(
+          `connectMcp: tools["${listedTool.name}"].name ${JSON.stringify(loomName)} is not a valid tool name: use 1 to 64 letters, digits, "_" or "-".`,
+        );
+      }
+      const clash = byLoomName.get(loomName);
+      if (clash !== undefined) {
+        throw new ConfigError(
+          `connectMcp: MCP tools "${clash}" and "${listedTool.name}" of server "${session.name}" both become the Loom tool "${loomName}". Name one of them: tools: { ${JSON.stringify(listedTool.name)}: { name: "..." } }.`,
+        );
+      }
+      byLoomName.set(loomName, listedTool.name);
+      const toolTimeoutMs =
+        positive(override.timeoutMs, `tools["${listedTool.name}"].timeoutMs`) ?? timeoutMs;
+      tools.push(
+        mcpTool(
+          session,
+          listedTool,
+          loomName,
+          override,
+          toolTimeoutMs,
+          keep,
+          options.imagesAsAttachments === true,
+        ),
       );
     }
-    const clash = byLoomName.get(loomName);
-    if (clash !== undefined) {
-      await session.close();
-      throw new ConfigError(
-        `connectMcp: MCP tools "${clash}" and "${listedTool.name}" of server "${session.name}" both become the Loom tool "${loomName}". Name one of them: tools: { ${JSON.stringify(listedTool.name)}: { name: "..." } }.`,
-      );
-    }
-    byLoomName.set(loomName, listedTool.name);
-    const toolTimeoutMs = positive(override.timeoutMs, `tools["${listedTool.name}"].timeoutMs`) ?? timeoutMs;
-    tools.push(
-      mcpTool(
-        session,
-        listedTool,
-        loomName,
-        override,
-        toolTimeoutMs,
-        keep,
-        options.imagesAsAttachments === true,
-      ),
-    );
-  }
+    const approvalTools = tools.filter((t) => t.mcp.policy.needsApproval).map((t) => t.name);
+    return { tools, byLoomName, approvalTools, approvalSet: new Set(approvalTools) };
+  };
 
-  const approvalTools = tools.filter((t) => t.mcp.policy.needsApproval).map((t) => t.name);
-  const approvalSet = new Set(approvalTools);
+  let now: Toolkit;
+  try {
+    now = loomTools(listed);
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  const toolSet = new ToolSet(now.tools);
+  // A change read while another is being read is read again after it: the last list wins.
+  let reading: Promise<void> | undefined;
+  let again = false;
+  const readAgain = async (): Promise<void> => {
+    do {
+      again = false;
+      try {
+        const next = loomTools(await session.listTools());
+        const before = new Set(now.tools.map((t) => t.name));
+        const after = new Set(next.tools.map((t) => t.name));
+        toolSet.replace(next.tools);
+        now = next;
+        report({
+          tools: [...after],
+          added: [...after].filter((n) => !before.has(n)),
+          removed: [...before].filter((n) => !after.has(n)),
+        });
+      } catch (error) {
+        report({ error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    } while (again);
+  };
+  const report = (change: McpToolsChange) => {
+    try {
+      options.onToolsChanged?.(change);
+    } catch {
+      // The caller's callback: its errors are its own.
+    }
+  };
+  session.onToolListChanged = () => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = readAgain().finally(() => {
+      reading = undefined;
+    });
+    toolSet.updating(reading);
+  };
+
   return {
     get name() {
       return session.name;
     },
-    tools,
-    approvalTools,
-    needsApproval: (call) => approvalSet.has(call.name),
+    get tools() {
+      return now.tools;
+    },
+    toolSet,
+    get approvalTools() {
+      return now.approvalTools;
+    },
+    needsApproval: (call) => now.approvalSet.has(call.name),
     hook: {
       name: `mcp-results:${session.name}`,
       afterToolExecution: ({ frame, call, result }) => {
-        if (result.isError || !byLoomName.has(call.name)) return undefined;
+        if (result.isError || !now.byLoomName.has(call.name)) return undefined;
         const key = `${frame.threadId}/${call.ref}`;
         const value = kept.get(key);
         if (!value) return undefined;
@@ -177,6 +253,15 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
     },
     close: () => session.close(),
   };
+}
+
+/** A connection's tools as of one read of the server's list. */
+interface Toolkit {
+  readonly tools: readonly McpTool[];
+  /** Loom name to MCP name. */
+  readonly byLoomName: ReadonlyMap<string, string>;
+  readonly approvalTools: readonly string[];
+  readonly approvalSet: ReadonlySet<string>;
 }
 
 /** The names of the tools that need approval, for `HITLHook({ tools: mcpApprovalPolicy(mcp.tools) })`. */

@@ -3,6 +3,7 @@ export {
   connectMcp,
   type McpConnection,
   type McpTool,
+  type McpToolsChange,
   mcpApprovalPolicy,
 } from "./connect.js";
 export { McpError, type McpErrorCode, McpToolError } from "./errors.js";

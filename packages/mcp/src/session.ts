@@ -66,6 +66,22 @@ const STREAM_LOST = /SSE stream disconnected|Maximum reconnection attempts|Faile
  */
 export class McpSession {
   name: string;
+  /**
+   * Called when the server says its tool list changed (`notifications/tools/list_changed`); a change
+   * heard before it is set is passed on when it is set.
+   */
+  get onToolListChanged(): (() => void) | undefined {
+    return this.listChangeListener;
+  }
+  set onToolListChanged(listener: (() => void) | undefined) {
+    this.listChangeListener = listener;
+    if (listener && this.listChangeUnheard) {
+      this.listChangeUnheard = false;
+      listener();
+    }
+  }
+  private listChangeListener: (() => void) | undefined;
+  private listChangeUnheard = false;
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private closedByUser = false;
@@ -120,6 +136,11 @@ export class McpSession {
     return tools;
   }
 
+  private toolListChanged(): void {
+    if (this.listChangeListener) this.listChangeListener();
+    else this.listChangeUnheard = true;
+  }
+
   /** Calls a tool once. Errors are `McpError`s, except an abort, which rejects with the signal's reason. */
   async callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<McpCallResult> {
     const client = await this.connected();
@@ -161,7 +182,15 @@ export class McpSession {
 
   private async open(): Promise<Client> {
     const transport = this.createTransport();
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const client = new Client(CLIENT_INFO, {
+      capabilities: {},
+      // Heard only from a server that declares tools.listChanged; the list is read by the listener,
+      // at once (the SDK waits 300 ms by default): a server that changes its list in a call says so
+      // before the call's result, and the agent's next request waits for the list then.
+      listChanged: {
+        tools: { autoRefresh: false, debounceMs: 0, onChanged: () => this.toolListChanged() },
+      },
+    });
     client.onclose = () => {
       if (this.client === client) this.client = undefined;
     };

@@ -1,6 +1,6 @@
 import { runReadmeExample } from "@loom/testing/vitest";
 import { expect, it } from "vitest";
-import { FILESYSTEM } from "./servers.js";
+import { EVERYTHING, FILESYSTEM } from "./servers.js";
 
 it("the README's example reads a file, pauses before writing one, and finishes after approval", async () => {
   // The same server from the pnpm store instead of `npx -y` (which may go to the registry).
@@ -15,4 +15,19 @@ it("the README's example reads a file, pauses before writing one, and finishes a
     },
   });
   expect(logs).toEqual(["interrupted", "completed Your list had one item; I marked it done."]);
+});
+
+it("the README's tool-list example runs an agent on the server's ToolSet", async () => {
+  const logs = await runReadmeExample(new URL("../README.md", import.meta.url), {
+    block: (code) => code.includes("server.toolSet"),
+    rewrite: (example) => {
+      const offline = example.replace(
+        '{ command: "npx", args: ["-y", "@modelcontextprotocol/server-everything@2026.8.31"] }',
+        `{ command: process.execPath, args: [${JSON.stringify(EVERYTHING)}, "stdio"] }`,
+      );
+      expect(offline).not.toBe(example);
+      return offline;
+    },
+  });
+  expect(logs.at(-1)).toBe("completed");
 });
