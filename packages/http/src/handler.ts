@@ -8,12 +8,15 @@ import {
   type Journal,
   LoomError,
   listPendingApprovals,
+  listThreads,
   loadThread,
   pendingApprovals,
   readAll,
   recordDecisions,
   type StoredEvent,
   ThreadBusyError,
+  type ThreadInfo,
+  type ThreadQuery,
   threadStatusAfter,
   validateThreadId,
   watchThread,
@@ -104,6 +107,7 @@ function endEvent(status: FrameStatus, lastSeq: number): string {
  *   repeated; a `snapshot` without its state), `partial`/`delta` for a model call in progress in this process, and `end` when the
  *   run completes, fails, is cancelled or pauses.
  * - `GET  {base}/threads/:id` — status, last seq and the calls waiting for a human.
+ * - `GET  {base}/threads` — threads in id order, a page at a time (`?prefix=&status=&updatedBefore=&after=&limit=`).
  * - `GET  {base}/pending` — every call waiting for a human (`?prefix=`).
  * - `POST {base}/threads/:id/runs` `{ input }` — starts a run here (needs `agent`).
  * - `POST {base}/threads/:id/decisions` `{ decisions }` — journals decisions; with `agent`, resumes.
@@ -142,6 +146,9 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
       if (request.method === "GET" && parts.length === 1 && parts[0] === "pending") {
         const prefix = url.searchParams.get("prefix") ?? undefined;
         return json(200, { pending: await listPendingApprovals(journal, prefix ? { prefix } : {}) });
+      }
+      if (request.method === "GET" && parts.length === 1 && parts[0] === "threads") {
+        return json(200, await threadList(url));
       }
       if (parts[0] !== "threads" || parts.length < 2)
         throw new HttpError(404, "not_found", `No route ${url.pathname}.`);
@@ -232,6 +239,41 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
   }
 
   /** A run this handler drives is refused like one another process drives (the journal's lease). */
+  /** A page of threads (`listThreads`: the journal filters where it can); `next` continues it. */
+  async function threadList(url: URL) {
+    const param = (name: string) => url.searchParams.get(name) ?? undefined;
+    const number = (name: string) => {
+      const raw = param(name);
+      const value = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
+      if (raw !== undefined && Number.isNaN(value)) {
+        throw new HttpError(400, "invalid_range", `${name} must be a number, got "${raw}".`);
+      }
+      return raw === undefined ? undefined : value;
+    };
+    const limit = number("limit") ?? DEFAULT_THREAD_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_THREAD_PAGE) {
+      throw new HttpError(
+        400,
+        "invalid_range",
+        `limit must be an integer from 1 to ${MAX_THREAD_PAGE}, got ${limit}.`,
+      );
+    }
+    const status = param("status");
+    const updatedBefore = number("updatedBefore");
+    const query: ThreadQuery = {
+      limit: limit + 1,
+      ...(param("prefix") ? { prefix: param("prefix")! } : {}),
+      ...(param("after") ? { after: param("after")! } : {}),
+      ...(status ? { statuses: status.split(",").map((s) => s.trim()) as FrameStatus[] } : {}),
+      ...(updatedBefore !== undefined ? { updatedBefore } : {}),
+    };
+    const threads: ThreadInfo[] = [];
+    for await (const info of listThreads(journal, query)) threads.push(info);
+    const more = threads.length > limit;
+    if (more) threads.length = limit;
+    return more ? { threads, next: threads.at(-1)!.threadId } : { threads };
+  }
+
   async function remove(threadId: string, url: URL) {
     const raw = url.searchParams.get("expectedSeq");
     const expectedSeq = raw === null ? undefined : Number(raw);
@@ -395,6 +437,9 @@ function sameSecret(given: string, expected: string): boolean {
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+const DEFAULT_THREAD_PAGE = 100;
+const MAX_THREAD_PAGE = 1_000;
 
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   thread_busy: 409,

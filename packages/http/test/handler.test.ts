@@ -343,6 +343,56 @@ describe("createThreadHandler", () => {
     }
   });
 
+  it("lists threads a page at a time (GET /threads), by status and age, with the token; a bad parameter is 400", async () => {
+    let now = Date.UTC(2026, 11, 1);
+    const journal = new MemoryJournal({ now: () => now });
+    const answering = (text: string) => createAgent({ journal, provider: new ScriptedProvider([{ text }]) });
+    for (let i = 0; i < 5; i++) {
+      await answering("done").run("go", { threadId: `done-${i}` });
+      now += 60_000;
+    }
+    await guardedAgent(journal, []).run("delete it", { threadId: "waiting" });
+    const server = await serve({ journal, token: TOKEN });
+    const get = async (query: string) => {
+      const response = await fetch(`${server.url}/threads?token=${TOKEN}&${query}`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const ids = (body: Record<string, unknown>) =>
+      (body.threads as { threadId: string }[]).map((t) => t.threadId);
+    try {
+      const first = await get("limit=2");
+      expect(ids(first.body)).toEqual(["done-0", "done-1"]);
+      expect(first.body.next).toBe("done-1");
+      const rest = await get("limit=10&after=done-1");
+      expect(ids(rest.body)).toEqual(["done-2", "done-3", "done-4", "waiting"]);
+      expect(rest.body.next).toBeUndefined();
+      expect(rest.body.threads).toContainEqual(
+        expect.objectContaining({ threadId: "waiting", status: "interrupted" }),
+      );
+      expect(ids((await get("status=interrupted")).body)).toEqual(["waiting"]);
+      expect(
+        ids((await get(`status=completed&updatedBefore=${Date.UTC(2026, 11, 1) + 120_000}`)).body),
+      ).toEqual(["done-0", "done-1"]);
+      expect(ids((await get("prefix=done-&status=completed,failed&limit=1&after=done-3")).body)).toEqual([
+        "done-4",
+      ]);
+      for (const [query, words] of [
+        ["status=asleep", "statuses must be an array of idle, running"],
+        ["updatedBefore=yesterday", 'updatedBefore must be a number, got "yesterday"'],
+        ["limit=0", "limit must be an integer from 1 to 1000, got 0"],
+        ["limit=5000", "limit must be an integer from 1 to 1000"],
+      ] as const) {
+        const bad = await get(query);
+        expect(bad.status, query).toBe(400);
+        expect(bad.body).toMatchObject({ error: { code: "invalid_range" } });
+        expect((bad.body.error as { message: string }).message).toContain(words);
+      }
+      expect((await fetch(`${server.url}/threads`)).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("refuses a second run of a thread this handler is running", async () => {
     const journal = new MemoryJournal();
     const server = await serve({ journal, agent: slowAgent(journal, 10, [], 20), token: TOKEN });
