@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { EVENT_VERSION, type Journal, listThreads, type NewEvent, type ThreadQuery } from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { PostgresJournal } from "@loom/journal-postgres";
-import { sampleEvents } from "@loom/testing";
+import { plainJournal, sampleEvents } from "@loom/testing";
 import pg from "pg";
 
 const ROUNDS = Number(process.env.LOOM_BENCH_ROUNDS ?? 5);
@@ -51,19 +51,6 @@ async function fill(journal: Journal): Promise<number> {
     await journal.append(id(i), [...sampleEvents(2), ended("run.completed")], -1);
   }
   return cutoff;
-}
-
-/** The journal as a v1 journal that does not filter its listing. */
-function plain(journal: Journal): Journal {
-  return {
-    specificationVersion: "v1",
-    append: (...a) => journal.append(...a),
-    read: (...a) => journal.read(...a),
-    head: (...a) => journal.head(...a),
-    threads: (...a) => journal.threads(...a),
-    fork: (...a) => journal.fork(...a),
-    close: () => journal.close(),
-  };
 }
 
 async function timed(journal: Journal, query: ThreadQuery): Promise<number> {
@@ -115,7 +102,7 @@ async function main(): Promise<void> {
           const r = rows.get(key) ?? { filtered: [], plain: [], raw: [] };
           rows.set(key, r);
           r.filtered.push(await timed(journal, query(cutoff)));
-          r.plain.push(await timed(plain(journal), query(cutoff)));
+          r.plain.push(await timed(plainJournal(journal), query(cutoff)));
           if (name === "Postgres" && label === "statuses: failed") {
             const started = performance.now();
             const { rowCount } = await pool.query(

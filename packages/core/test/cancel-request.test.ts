@@ -12,7 +12,7 @@ import {
   tool,
 } from "@loom/core";
 import { HITLHook } from "@loom/hooks";
-import { blockingTool, ScriptedProvider } from "@loom/testing";
+import { blockingTool, plainJournal, ScriptedProvider } from "@loom/testing";
 import { expect, it } from "vitest";
 import { z } from "zod";
 import { unsealed } from "./helpers.js";
@@ -87,16 +87,7 @@ it("cancelRun journals the cancel of a thread nobody runs, asks the owner of one
 
   // A journal without requestCancel: the owner elsewhere cannot be asked.
   const plain = new MemoryJournal();
-  const withoutRequests: Journal = {
-    specificationVersion: "v1",
-    append: (...a) => plain.append(...a),
-    read: (...a) => plain.read(...a),
-    head: (...a) => plain.head(...a),
-    threads: (...a) => plain.threads(...a),
-    fork: (...a) => plain.fork(...a),
-    acquire: (...a) => plain.acquire(...a),
-    close: () => plain.close(),
-  };
+  const withoutRequests = plainJournal(plain, "acquire");
   const busy = slowTool();
   const held = createAgent({
     journal: withoutRequests,

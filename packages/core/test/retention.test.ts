@@ -13,7 +13,7 @@ import {
   type ThreadQuery,
 } from "@loom/core";
 import { HITLHook } from "@loom/hooks";
-import { blockingTool, ScriptedProvider } from "@loom/testing";
+import { blockingTool, type OPTIONAL_JOURNAL_MEMBERS, plainJournal, ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 
 const DAY = 24 * 60 * 60_000;
@@ -37,22 +37,12 @@ const answering = (journal: Journal) =>
     provider: new ScriptedProvider({ mode: "conversation", turns: [{ text: "ok" }, { text: "ok again" }] }),
   });
 
-/** The same journal, seen through an object that has none of its optional methods but those named. */
-function without<K extends keyof Journal>(journal: MemoryJournal, ...dropped: K[]): Journal {
-  const all: Journal = {
-    specificationVersion: "v1",
-    append: (...a) => journal.append(...a),
-    read: (...a) => journal.read(...a),
-    head: (...a) => journal.head(...a),
-    threads: (...a) => journal.threads(...a),
-    fork: (...a) => journal.fork(...a),
-    acquire: (...a) => journal.acquire(...a),
-    deleteThread: (...a) => journal.deleteThread(...a),
-    latestSnapshot: (...a) => journal.latestSnapshot(...a),
-    close: () => journal.close(),
-  };
-  for (const key of dropped) delete (all as Partial<Journal>)[key];
-  return all;
+/** The same journal, with of its optional methods only acquire, deleteThread and latestSnapshot, less those named. */
+function without(journal: MemoryJournal, ...dropped: (typeof OPTIONAL_JOURNAL_MEMBERS)[number][]): Journal {
+  return plainJournal(
+    journal,
+    ...(["acquire", "deleteThread", "latestSnapshot"] as const).filter((k) => !dropped.includes(k)),
+  );
 }
 
 describe("deleteThread", () => {

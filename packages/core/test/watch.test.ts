@@ -8,22 +8,13 @@ import {
   tool,
   watchThread,
 } from "@loom/core";
-import { ScriptedProvider } from "@loom/testing";
+import { plainJournal, ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
 /** The journal without its `subscribe`: what a third-party journal without one looks like. */
 function withoutSubscribe(journal: MemoryJournal): Journal {
-  return {
-    specificationVersion: "v1",
-    append: (...args) => journal.append(...args),
-    read: (...args) => journal.read(...args),
-    head: (...args) => journal.head(...args),
-    threads: (...args) => journal.threads(...args),
-    fork: (...args) => journal.fork(...args),
-    acquire: (...args) => journal.acquire(...args),
-    close: () => journal.close(),
-  };
+  return plainJournal(journal, "acquire");
 }
 
 /** Takes events from `source` until `done` says so, then aborts the watch. */

@@ -1,5 +1,5 @@
-import type { Journal, NewEvent } from "@loom/core";
-import { sampleEvents } from "@loom/testing";
+import type { NewEvent } from "@loom/core";
+import { plainJournal, sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "../src/index.js";
 import { CountingJournal, followThreadList } from "./helpers.ts";
@@ -73,15 +73,7 @@ describe("100,000 threads", () => {
   });
 
   it("over a journal that does not filter, scans at most 5,000 threads at a time, with a cursor to go on", async () => {
-    const plain: Journal = {
-      specificationVersion: "v1",
-      append: (...a) => journal.append(...a),
-      read: (...a) => journal.read(...a),
-      head: (...a) => journal.head(...a),
-      threads: (...a) => journal.threads(...a),
-      fork: (...a) => journal.fork(...a),
-      close: async () => undefined,
-    };
+    const plain = plainJournal(journal);
     const scanning = await startStudio({ journal: plain });
     const pageOf = async (query: string) =>
       (await fetch(`${scanning.origin}/api/threads?${query}`, {

@@ -26,6 +26,7 @@ export type {
   JournalFactory,
   JournalStorageFactory,
 } from "./journal-kit-types.js";
+export { OPTIONAL_JOURNAL_MEMBERS, plainJournal } from "./plain-journal.js";
 export { collectParts, failedCall, jsonExchange, sseExchange, userRequest } from "./provider-calls.js";
 export {
   CONFORMANCE_API_KEY,
