@@ -101,16 +101,21 @@ export class StudioApi {
     { head: number; debug: ContextDebugger; index: ThreadIndex }
   >();
 
-  private readonly tools: ReadonlyMap<string, Tool>;
+  /** The tools it checks edited arguments with, read each time (an agent's `ToolSet` changes). */
+  private readonly tools: () => readonly Tool[];
 
   constructor(
     readonly journal: Journal,
     private readonly resume: Resume | undefined,
-    tools: readonly Tool[] = [],
+    tools: readonly Tool[] | (() => readonly Tool[]) = [],
     private readonly prices?: Prices,
   ) {
     this.summaries = new ThreadSummaries(journal, prices);
-    this.tools = new Map(tools.map((t) => [t.name, t]));
+    this.tools = typeof tools === "function" ? tools : () => tools;
+  }
+
+  private tool(name: string): Tool | undefined {
+    return this.tools().find((t) => t.name === name);
   }
 
   async threads(query: z.infer<typeof ThreadsQuery>): Promise<{ threads: ThreadRow[]; next?: string }> {
@@ -248,7 +253,7 @@ export class StudioApi {
       pending = pendingApprovals(root).map((call) => ({ threadId, ...call }));
     }
     return pending.map((call) => {
-      const tool = this.tools.get(call.name);
+      const tool = this.tool(call.name);
       return tool ? { ...call, inputSchema: tool.spec.inputSchema } : call;
     });
   }
@@ -267,7 +272,7 @@ export class StudioApi {
     if (this.resumes.has(threadId)) {
       throw ThreadBusyError.owned(threadId, "a resume this studio started");
     }
-    if (this.tools.size > 0) await this.checkEditedArgs(threadId, decisions);
+    if (this.tools().length > 0) await this.checkEditedArgs(threadId, decisions);
     const { recorded, pending } = await recordDecisions(this.journal, threadId, decisions);
     // A call still waiting keeps the thread paused: resume once every call is decided.
     const resuming = this.resume !== undefined && pending.length === 0;
@@ -285,7 +290,7 @@ export class StudioApi {
     for (const [ref, decision] of resolveDecisions(threadId, root, decisions)) {
       if (!("args" in decision)) continue;
       const call = waiting.find((p) => p.ref === ref)!;
-      const parsed = this.tools.get(call.name)?.input.safeParse(decision.args);
+      const parsed = this.tool(call.name)?.input.safeParse(decision.args);
       if (parsed && !parsed.success) {
         const issue = parsed.error.issues[0];
         throw new StudioError(

@@ -136,7 +136,13 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     }
     prices = parsed.data;
   }
-  const api = new StudioApi(journal, resume, options.tools ?? options.agent?.tools, prices);
+  // The agent's tools as they are at each check: a ToolSet of the agent can gain tools later.
+  const api = new StudioApi(
+    journal,
+    resume,
+    options.tools ?? (agent ? () => agent.tools : undefined),
+    prices,
+  );
   const listWatch = new ThreadListWatch(api, options.listPollMs ?? 1_000, options.onError);
   const live = new Set<AbortController>();
   const tokenBytes = Buffer.from(token);

@@ -14,6 +14,7 @@ import {
   type ThreadInfo,
   type ThreadQuery,
   type Tool,
+  type ToolSet,
   tool,
 } from "@loom/core";
 import { HITLHook } from "@loom/hooks";
@@ -38,7 +39,10 @@ export const PROVIDER_SECRET = "sk-studio-test-0123456789abcdef";
  * An agent with a dangerous tool behind a HITLHook: its thread pauses at `delete_file` until a
  * human decides. `deleted` lists every path the tool really deleted.
  */
-export function deletingAgent(journal: Journal): { agent: Agent; deleted: string[]; tools: Tool[] } {
+export function deletingAgent(
+  journal: Journal,
+  options: { toolSet?: ToolSet } = {},
+): { agent: Agent; deleted: string[]; tools: Tool[] } {
   const deleted: string[] = [];
   const deleteFile = tool({
     name: "delete_file",
@@ -66,7 +70,8 @@ export function deletingAgent(journal: Journal): { agent: Agent; deleted: string
     name: "cleaner",
     journal,
     provider,
-    tools: [deleteFile],
+    // With a ToolSet, the agent offers what the set holds (the test adds delete_file when it likes).
+    tools: options.toolSet ? [options.toolSet] : [deleteFile],
     hooks: [HITLHook({ tools: ["delete_file"], reason: (call) => `${call.name} deletes files` })],
   });
   return { agent, deleted, tools: [deleteFile] };

@@ -1,4 +1,4 @@
-import { readAll, type StoredEvent, stateAt } from "@loom/core";
+import { readAll, type StoredEvent, stateAt, ToolSet } from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "../src/index.js";
@@ -331,6 +331,36 @@ describe("approvals", () => {
       }
     },
   );
+
+  it("checks edited arguments with the agent's tools as they are now: a tool its ToolSet gained after the studio started", async () => {
+    const set = new ToolSet();
+    const later = deletingAgent(journal, { toolSet: set });
+    const checked = await startStudio({ journal, agent: later.agent });
+    try {
+      set.add(...later.tools);
+      await pausedThread(later.agent, "schema-later");
+      const pending = await fetch(`${checked.origin}/api/threads/schema-later/approvals`, {
+        headers: { authorization: `Bearer ${checked.token}` },
+      });
+      const { approvals } = (await pending.json()) as {
+        approvals: { inputSchema?: { properties?: object } }[];
+      };
+      expect(approvals[0]!.inputSchema?.properties).toHaveProperty("path");
+      const bad = await fetch(`${checked.origin}/api/threads/schema-later/decisions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${checked.token}`,
+          origin: checked.origin,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ decisions: { call_1: { args: { path: 42 } } } }),
+      });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("invalid_arguments");
+    } finally {
+      await checked.close();
+    }
+  });
 
   it("close() waits for a resume the studio started, and never cancels the person's thread", async () => {
     let release: () => void = () => undefined;
