@@ -171,7 +171,7 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
       );
     }
     const approvalTools = tools.filter((t) => t.mcp.policy.needsApproval).map((t) => t.name);
-    return { tools, byLoomName, approvalTools, approvalSet: new Set(approvalTools) };
+    return { tools, approvalTools, approvalSet: new Set(approvalTools) };
   };
 
   let now: Toolkit;
@@ -237,7 +237,9 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
     hook: {
       name: `mcp-results:${session.name}`,
       afterToolExecution: ({ frame, call, result }) => {
-        if (result.isError || !now.byLoomName.has(call.name)) return undefined;
+        // Only this connection's calls are kept here (by thread and call ref), also one whose tool
+        // the server removed while it ran.
+        if (result.isError) return undefined;
         const key = `${frame.threadId}/${call.ref}`;
         const value = kept.get(key);
         if (!value) return undefined;
@@ -258,8 +260,6 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
 /** A connection's tools as of one read of the server's list. */
 interface Toolkit {
   readonly tools: readonly McpTool[];
-  /** Loom name to MCP name. */
-  readonly byLoomName: ReadonlyMap<string, string>;
   readonly approvalTools: readonly string[];
   readonly approvalSet: ReadonlySet<string>;
 }
