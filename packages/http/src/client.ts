@@ -1,4 +1,4 @@
-import { parseEvent, type StoredEvent } from "@loom/core";
+import { type FrameStatus, parseEvent, type StoredEvent, type ThreadInfo } from "@loom/core";
 import type { LiveDelta, PartialCall } from "./live-runs.js";
 import { parseEventStream } from "./sse.js";
 
@@ -78,6 +78,56 @@ export async function* followThreadOverHttp(
     }
     await new Promise((resolve) => setTimeout(resolve, options.retryMs ?? 250));
   }
+}
+
+export interface ListOverHttpOptions {
+  /** The token of a handler created with one. */
+  readonly token?: string;
+  readonly prefix?: string;
+  /** Only threads whose root status is one of these. */
+  readonly statuses?: readonly FrameStatus[];
+  /** Only threads last written before this time (ms since the epoch). */
+  readonly updatedBefore?: number;
+  /** Threads asked for per request (1–1,000). Default 100. */
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * Every thread `GET {base}/threads` lists (`threadsUrl`), page after page following `next`, in id
+ * order. A refused request throws with the server's code and message.
+ */
+export async function* listThreadsOverHttp(
+  threadsUrl: string,
+  options: ListOverHttpOptions = {},
+): AsyncIterable<ThreadInfo> {
+  const doFetch = options.fetch ?? fetch;
+  let after: string | undefined;
+  do {
+    const url = new URL(threadsUrl);
+    url.searchParams.set("limit", String(options.pageSize ?? 100));
+    if (options.prefix) url.searchParams.set("prefix", options.prefix);
+    if (options.statuses) url.searchParams.set("status", options.statuses.join(","));
+    if (options.updatedBefore !== undefined)
+      url.searchParams.set("updatedBefore", String(options.updatedBefore));
+    if (after !== undefined) url.searchParams.set("after", after);
+    const response = await doFetch(url, {
+      headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const body = (await response.json().catch(() => ({}))) as {
+      threads?: ThreadInfo[];
+      next?: string;
+      error?: { code: string; message: string };
+    };
+    if (!response.ok || !body.threads) {
+      const why = body.error ? `${body.error.code}: ${body.error.message}` : "no thread list";
+      throw new Error(`GET ${threadsUrl} answered ${response.status}: ${why}`);
+    }
+    yield* body.threads;
+    after = body.next;
+  } while (after !== undefined);
 }
 
 class RetryableStreamError extends Error {}

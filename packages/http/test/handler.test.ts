@@ -2,7 +2,7 @@ import { createAgent, foldAll, MemoryJournal, readAll, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { followThreadOverHttp, type ThreadStreamMessage } from "../src/index.js";
+import { followThreadOverHttp, listThreadsOverHttp, type ThreadStreamMessage } from "../src/index.js";
 import { guardedAgent, post, serve, slowAgent, TOKEN } from "./helpers.js";
 
 async function collect(stream: AsyncIterable<ThreadStreamMessage>): Promise<ThreadStreamMessage[]> {
@@ -388,6 +388,24 @@ describe("createThreadHandler", () => {
         expect((bad.body.error as { message: string }).message).toContain(words);
       }
       expect((await fetch(`${server.url}/threads`)).status).toBe(401);
+      // The client follows `next` page after page.
+      const listed: string[] = [];
+      for await (const t of listThreadsOverHttp(`${server.url}/threads`, { token: TOKEN, pageSize: 2 })) {
+        listed.push(t.threadId);
+      }
+      expect(listed).toEqual(["done-0", "done-1", "done-2", "done-3", "done-4", "waiting"]);
+      const completed = listThreadsOverHttp(`${server.url}/threads`, {
+        token: TOKEN,
+        statuses: ["completed"],
+        updatedBefore: Date.UTC(2026, 11, 1) + 60_000,
+      });
+      const old: string[] = [];
+      for await (const t of completed) old.push(t.threadId);
+      expect(old).toEqual(["done-0"]);
+      const refused = listThreadsOverHttp(`${server.url}/threads`, { token: TOKEN, pageSize: 0 });
+      await expect(refused[Symbol.asyncIterator]().next()).rejects.toThrow(
+        "answered 400: invalid_range: limit must be an integer from 1 to 1000, got 0.",
+      );
     } finally {
       await server.close();
     }
