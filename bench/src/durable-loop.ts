@@ -188,7 +188,7 @@ async function statementAloneUs(
     const client = await one.connect();
     try {
       const { rows: statements } = await client.query<{ name: string; statement: string }>(
-        "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE '%batch_same'",
+        "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE '%batch_after_same'",
       );
       const { rows: stored } = await client.query<{
         events: string;
@@ -200,10 +200,16 @@ async function statementAloneUs(
       );
       const [advance] = statements;
       if (advance === undefined || stored.length !== replayed.length) throw new Error("nothing to replay");
+      // Each append names the batch it follows by that batch's token (the journal's own last one).
+      const { rows: last } = await client.query<{ append_token: string }>(
+        `SELECT append_token FROM "${schema}".batches WHERE thread_id = $1 ORDER BY first_seq DESC LIMIT 1`,
+        [threadId],
+      );
+      let previous = last[0]!.append_token;
       const times: number[] = [];
       for (const [i, row] of stored.entries()) {
         // The journal's parameters (an iteration keeps the thread's status): thread, events, last seq,
-        // first snapshot seq, expected seq, the append's token.
+        // first snapshot seq, expected seq, the append's token, the token of the batch it follows.
         const values = [
           threadId,
           row.events,
@@ -211,7 +217,9 @@ async function statementAloneUs(
           row.snapshot_seq,
           head,
           row.append_token,
+          previous,
         ];
+        previous = row.append_token;
         if (pauseUs > 0) busyFor(pauseUs);
         const started = performance.now();
         const result = await client.query({ name: advance.name, text: advance.statement, values });
