@@ -138,7 +138,8 @@ export async function pruneThreads(journal: Journal, options: PruneOptions): Pro
     for await (const info of listThreads(journal, {
       limit: PAGE,
       statuses: [...statuses],
-      updatedBefore: cutoff,
+      // A superset of `updatedAt <= cutoff` (ms may be fractional), checked exactly in pruneOne.
+      updatedBefore: cutoff + 1,
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
       ...(after !== undefined ? { after } : {}),
     })) {
@@ -163,7 +164,7 @@ async function pruneOne(
   info: ThreadInfo,
   rule: { cutoff: number; statuses: ReadonlySet<FrameStatus>; dryRun: boolean },
 ): Promise<PruneOutcome> {
-  if (!(info.updatedAt < rule.cutoff)) return "kept";
+  if (info.updatedAt > rule.cutoff) return "kept";
   const status = info.status ?? (await loadThread(journal, info.threadId)).status;
   if (!rule.statuses.has(status)) return "kept";
   if (rule.dryRun) return "deleted";

@@ -246,6 +246,16 @@ describe("pruneThreads", () => {
     expect(await list(journal)).toEqual([]);
   });
 
+  it("olderThanMs: 0 takes a thread written in the same millisecond as the cutoff, through a filtering journal and a plain one", async () => {
+    for (const plain of [false, true]) {
+      const clock = clockedJournal();
+      await answering(clock.journal).run("x", { threadId: "now" });
+      const journal = plain ? without(clock.journal) : clock.journal;
+      const result = await pruneThreads(journal, { olderThanMs: 0, now: clock.now });
+      expect(result.deleted.map((t) => t.threadId)).toEqual(["now"]);
+    }
+  });
+
   it("refuses a bad age, and a journal that cannot delete unless it is a dry run", async () => {
     const journal = new MemoryJournal();
     await expect(pruneThreads(journal, { olderThanMs: -1 })).rejects.toMatchObject({ code: "invalid_range" });
