@@ -81,6 +81,7 @@ export class McpSession {
     }
   }
   private listChangeListener: (() => void) | undefined;
+  private connections = 0;
   private listChangeUnheard = false;
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
@@ -219,6 +220,9 @@ export class McpSession {
     }
     this.transport = transport;
     this.client = client;
+    // A new connection (the server restarted, its HTTP session was gone) may list other tools, and
+    // nothing told this client: read the list again, as for a change the server announced.
+    if (this.connections++ > 0) this.toolListChanged();
     return client;
   }
 

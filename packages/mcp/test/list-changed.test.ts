@@ -77,6 +77,35 @@ describe("a server whose tool list changes (notifications/tools/list_changed)", 
     expect(offered(await readAll(journal, "t2")).at(-1)).toEqual(["c_unlock", "c_lock", "c_clash"]);
   });
 
+  it("reads the list again on a new connection: a restarted server's tools, which no notification announced", async () => {
+    const seen: McpToolsChange[] = [];
+    mcp = await connectMcp(
+      { command: process.execPath, args: [CHANGING] },
+      { onToolsChanged: (c) => seen.push(c) },
+    );
+    const unlock = createAgent({
+      journal: new MemoryJournal(),
+      tools: [mcp.toolSet],
+      provider: new ScriptedProvider([
+        { toolCalls: [{ id: "u", name: "unlock", args: {} }] },
+        { text: "ok" },
+      ]),
+    });
+    await unlock.run("unlock", { threadId: "t" });
+    expect(mcp.toolSet.get("secret")).toBeDefined();
+    // The server dies; the next call starts it again, without the tool the old one had added.
+    process.kill(mcp.pid!, "SIGKILL");
+    await expect.poll(() => mcp!.pid).toBeUndefined();
+    const lock = createAgent({
+      journal: new MemoryJournal(),
+      tools: [mcp.toolSet],
+      provider: new ScriptedProvider([{ toolCalls: [{ id: "l", name: "lock", args: {} }] }, { text: "ok" }]),
+    });
+    await lock.run("lock", { threadId: "t2" });
+    await expect.poll(() => mcp!.toolSet.get("secret")).toBeUndefined();
+    expect(seen.at(-1)).toEqual({ tools: ["unlock", "lock", "clash"], added: [], removed: ["secret"] });
+  });
+
   it("keeps the tools as they were, and says why, when the new list cannot be taken (two tools of one Loom name)", async () => {
     const seen: McpToolsChange[] = [];
     mcp = await connectMcp(
