@@ -32,7 +32,6 @@ export async function listPendingApprovals(
     journal,
     query.prefix === undefined ? paused : { ...paused, prefix: query.prefix },
   )) {
-    if (info.status !== undefined && info.status !== "interrupted") continue;
     const root = await loadThread(journal, info.threadId);
     if (root.status !== "interrupted") continue;
     for (const call of pendingApprovals(root)) pending.push({ threadId: info.threadId, ...call });

@@ -83,8 +83,8 @@ export interface PruneOptions {
 
 export interface PruneProgress {
   /**
-   * Threads looked at so far: those the listing gave as candidates (all of them from a journal
-   * without `filtersThreads`, else those its own filter let through).
+   * Threads looked at so far: the candidates `listThreads` gave (those of a matching or unknown
+   * status, last written by the cutoff), whether the journal or `listThreads` filtered them.
    */
   readonly scanned: number;
   /** Threads deleted so far (or, in a dry run, that would be). */

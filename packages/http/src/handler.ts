@@ -238,17 +238,17 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
     }
   }
 
-  /** A run this handler drives is refused like one another process drives (the journal's lease). */
   /** A page of threads (`listThreads`: the journal filters where it can); `next` continues it. */
   async function threadList(url: URL) {
     const param = (name: string) => url.searchParams.get(name) ?? undefined;
     const number = (name: string) => {
       const raw = param(name);
-      const value = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
-      if (raw !== undefined && Number.isNaN(value)) {
+      if (raw === undefined) return undefined;
+      const value = raw.trim() === "" ? Number.NaN : Number(raw);
+      if (Number.isNaN(value)) {
         throw new HttpError(400, "invalid_range", `${name} must be a number, got "${raw}".`);
       }
-      return raw === undefined ? undefined : value;
+      return value;
     };
     const limit = number("limit") ?? DEFAULT_THREAD_PAGE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_THREAD_PAGE) {
@@ -258,12 +258,12 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
         `limit must be an integer from 1 to ${MAX_THREAD_PAGE}, got ${limit}.`,
       );
     }
-    const status = param("status");
+    const [prefix, after, status] = [param("prefix"), param("after"), param("status")];
     const updatedBefore = number("updatedBefore");
     const query: ThreadQuery = {
       limit: limit + 1,
-      ...(param("prefix") ? { prefix: param("prefix")! } : {}),
-      ...(param("after") ? { after: param("after")! } : {}),
+      ...(prefix ? { prefix } : {}),
+      ...(after ? { after } : {}),
       ...(status ? { statuses: status.split(",").map((s) => s.trim()) as FrameStatus[] } : {}),
       ...(updatedBefore !== undefined ? { updatedBefore } : {}),
     };
@@ -274,6 +274,7 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
     return more ? { threads, next: threads.at(-1)!.threadId } : { threads };
   }
 
+  /** A run this handler drives is refused like one another process drives (the journal's lease). */
   async function remove(threadId: string, url: URL) {
     const raw = url.searchParams.get("expectedSeq");
     const expectedSeq = raw === null ? undefined : Number(raw);

@@ -211,7 +211,7 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
       // The caller's callback: its errors are its own.
     }
   };
-  session.onToolListChanged = () => {
+  session.onToolListChanged(() => {
     if (reading) {
       again = true;
       return;
@@ -220,7 +220,7 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
       reading = undefined;
     });
     toolSet.updating(reading);
-  };
+  });
 
   return {
     get name() {

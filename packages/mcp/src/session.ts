@@ -66,20 +66,6 @@ const STREAM_LOST = /SSE stream disconnected|Maximum reconnection attempts|Faile
  */
 export class McpSession {
   name: string;
-  /**
-   * Called when the server says its tool list changed (`notifications/tools/list_changed`); a change
-   * heard before it is set is passed on when it is set.
-   */
-  get onToolListChanged(): (() => void) | undefined {
-    return this.listChangeListener;
-  }
-  set onToolListChanged(listener: (() => void) | undefined) {
-    this.listChangeListener = listener;
-    if (listener && this.listChangeUnheard) {
-      this.listChangeUnheard = false;
-      listener();
-    }
-  }
   private listChangeListener: (() => void) | undefined;
   private connections = 0;
   private listChangeUnheard = false;
@@ -135,6 +121,18 @@ export class McpSession {
       cursor = page.nextCursor;
     } while (cursor);
     return tools;
+  }
+
+  /**
+   * Calls `listener` when the server says its tool list changed (`notifications/tools/list_changed`)
+   * and when a new connection may list other tools; a change heard before this is passed on at once.
+   */
+  onToolListChanged(listener: () => void): void {
+    this.listChangeListener = listener;
+    if (this.listChangeUnheard) {
+      this.listChangeUnheard = false;
+      listener();
+    }
   }
 
   private toolListChanged(): void {
