@@ -7,9 +7,20 @@ import {
   type McpToolPolicy,
   policyFromAnnotations,
 } from "./policy.js";
+import {
+  type McpPrompt,
+  type McpPromptInfo,
+  type McpResource,
+  type McpResourceRead,
+  type McpResourceTemplate,
+  promptPart,
+  resourceListText,
+  resourceParts,
+  resourceText,
+} from "./resources.js";
 import { type McpCallResult, readCallResult } from "./result.js";
 import { argumentsSchema, providerSchema } from "./schema.js";
-import { type McpListedTool, type McpServer, McpSession } from "./session.js";
+import { type McpListedTool, type McpServer, McpSession, type RequestOptions } from "./session.js";
 
 export interface ConnectMcpOptions {
   /** Names the server in errors. Default: what the server calls itself, else its command or URL. */
@@ -39,6 +50,19 @@ export interface ConnectMcpOptions {
    * (the tools stay as they were). Errors it throws are ignored.
    */
   readonly onToolsChanged?: (change: McpToolsChange) => void;
+  /**
+   * Also give the model two tools for the server's resources: `list_resources` (its resources and
+   * resource templates) and `read_resource` (`{ uri }`), both read-only, named with `prefix`. Only for
+   * a server that declares resources (a `ConfigError` otherwise). Off by default: MCP leaves
+   * resources to the application (`readResource`).
+   */
+  readonly resourceTools?: boolean;
+}
+
+/** A request to the server outside a tool call: its timeout (default the connection's `timeoutMs`) and signal. */
+export interface McpRequestOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
 }
 
 /** What a tool list change did to a connection's tools (`ConnectMcpOptions.onToolsChanged`). */
@@ -86,6 +110,23 @@ export interface McpConnection {
   readonly hook: Hook;
   /** The server's `serverInfo` from the handshake. */
   readonly serverInfo: { readonly name: string; readonly version: string } | undefined;
+  /** The server's resources (every page; none when it declares no resources). */
+  listResources(options?: McpRequestOptions): Promise<McpResource[]>;
+  /** The server's resource templates (URIs with `{placeholders}`, RFC 6570). */
+  listResourceTemplates(options?: McpRequestOptions): Promise<McpResourceTemplate[]>;
+  /**
+   * Reads a resource: its contents as the server sent them and as input parts for a run
+   * (`agent.run([{ type: "text", text: "Summarize:" }, ...read.parts])`).
+   */
+  readResource(uri: string, options?: McpRequestOptions): Promise<McpResourceRead>;
+  /** The server's prompts, with their arguments (every page; none when it declares no prompts). */
+  listPrompts(options?: McpRequestOptions): Promise<McpPromptInfo[]>;
+  /** A prompt filled in with `args` by the server; `promptInput(prompt)` makes it a run's input. */
+  getPrompt(
+    name: string,
+    args?: Readonly<Record<string, string>>,
+    options?: McpRequestOptions,
+  ): Promise<McpPrompt>;
   /** The stdio server's process id while it runs (undefined over HTTP). */
   readonly pid: number | undefined;
   /** Ends the session (stops a stdio server, ends an HTTP session). Calls after it fail with `mcp_closed`. */
@@ -120,6 +161,13 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
 
   const overrides = options.tools ?? {};
   const only = options.only ? new Set(options.only) : undefined;
+  const resourceTools = options.resourceTools === true;
+  if (resourceTools && !(await session.connected()).getServerCapabilities()?.resources) {
+    await session.close();
+    throw new ConfigError(
+      `connectMcp: resourceTools needs a server that declares resources, and MCP server "${session.name}" does not. Leave resourceTools off for it.`,
+    );
+  }
   const known = new Set(listed.map((t) => t.name));
   for (const name of [...(only ?? []), ...Object.keys(overrides)]) {
     if (!known.has(name)) {
@@ -137,25 +185,53 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
   };
 
   /** The listed tools as Loom tools; a bad name or two tools of one Loom name is a ConfigError. */
+  const requestOptions = (request: McpRequestOptions | undefined, what: string): RequestOptions => ({
+    timeoutMs: positive(request?.timeoutMs, `${what}: timeoutMs`) ?? timeoutMs,
+    signal: request?.signal,
+  });
+  const readResource = async (uri: string, request?: McpRequestOptions): Promise<McpResourceRead> => {
+    if (typeof uri !== "string" || uri === "") {
+      throw new ConfigError(
+        `readResource(uri): pass a resource URI (from listResources()), got ${JSON.stringify(uri)}.`,
+      );
+    }
+    const contents = await session.readResource(uri, requestOptions(request, "readResource"));
+    return { uri, contents, parts: resourceParts(contents) };
+  };
+  const extraTools = resourceTools
+    ? resourceToolsOf(session, options.prefix ?? "", timeoutMs, keep, options.imagesAsAttachments === true)
+    : [];
+
   const loomTools = (listedTools: readonly McpListedTool[]): Toolkit => {
     const tools: McpTool[] = [];
     const byLoomName = new Map<string, string>();
-    for (const listedTool of listedTools) {
-      if (only && !only.has(listedTool.name)) continue;
-      const override = overrides[listedTool.name] ?? {};
-      const loomName = override.name ?? loomToolName(options.prefix ?? "", listedTool.name);
+    for (const listedTool of [...listedTools, ...extraTools.map((t) => t.listed)]) {
+      const extra = extraTools.find((t) => t.listed === listedTool);
+      if (!extra && only && !only.has(listedTool.name)) continue;
+      const override = (extra ? undefined : overrides[listedTool.name]) ?? {};
+      const loomName =
+        extra?.tool.name ?? override.name ?? loomToolName(options.prefix ?? "", listedTool.name);
       if (!TOOL_NAME.test(loomName)) {
         throw new ConfigError(
           `connectMcp: tools["${listedTool.name}"].name ${JSON.stringify(loomName)} is not a valid tool name: use 1 to 64 letters, digits, "_" or "-".`,
         );
       }
       const clash = byLoomName.get(loomName);
+      if (clash !== undefined && extra) {
+        throw new ConfigError(
+          `connectMcp: resourceTools' "${loomName}" and MCP tool "${clash}" of server "${session.name}" have one name. Name the server's tool: tools: { ${JSON.stringify(clash)}: { name: "..." } }, or set a prefix.`,
+        );
+      }
       if (clash !== undefined) {
         throw new ConfigError(
           `connectMcp: MCP tools "${clash}" and "${listedTool.name}" of server "${session.name}" both become the Loom tool "${loomName}". Name one of them: tools: { ${JSON.stringify(listedTool.name)}: { name: "..." } }.`,
         );
       }
       byLoomName.set(loomName, listedTool.name);
+      if (extra) {
+        tools.push(extra.tool);
+        continue;
+      }
       const toolTimeoutMs =
         positive(override.timeoutMs, `tools["${listedTool.name}"].timeoutMs`) ?? timeoutMs;
       tools.push(
@@ -250,6 +326,19 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
     get serverInfo() {
       return session.serverInfo;
     },
+    listResources: (request) => session.listResources(requestOptions(request, "listResources")),
+    listResourceTemplates: (request) =>
+      session.listResourceTemplates(requestOptions(request, "listResourceTemplates")),
+    readResource,
+    listPrompts: (request) => session.listPrompts(requestOptions(request, "listPrompts")),
+    getPrompt: async (name, args = {}, request) => {
+      const prompt = await session.getPrompt(name, args, requestOptions(request, "getPrompt"));
+      return {
+        name,
+        ...(prompt.description !== undefined ? { description: prompt.description } : {}),
+        messages: prompt.messages.map((m) => ({ role: m.role, parts: [promptPart(m.content)] })),
+      };
+    },
     get pid() {
       return session.pid;
     },
@@ -262,6 +351,92 @@ interface Toolkit {
   readonly tools: readonly McpTool[];
   readonly approvalTools: readonly string[];
   readonly approvalSet: ReadonlySet<string>;
+}
+
+/**
+ * The model's tools for the server's resources (`resourceTools`): read-only and idempotent (reading
+ * changes nothing), so they run while their start is written and never ask for approval. Each is
+ * listed with a stand-in `McpListedTool` so the name clash check covers them with the server's tools.
+ */
+function resourceToolsOf(
+  session: McpSession,
+  prefix: string,
+  timeoutMs: number,
+  keep: (key: string, value: { content: string; output: unknown }) => void,
+  imagesAsAttachments: boolean,
+): { listed: McpListedTool; tool: McpTool }[] {
+  const policy: McpToolPolicy = {
+    readOnly: true,
+    idempotent: true,
+    needsApproval: false,
+    onUnknownOutcome: "retry",
+    destructive: false,
+  };
+  const make = (
+    method: string,
+    name: string,
+    description: string,
+    inputSchema: Record<string, unknown>,
+    run: McpTool["run"],
+  ): { listed: McpListedTool; tool: McpTool } => {
+    const loomName = loomToolName(prefix, name);
+    return {
+      listed: { name: `${method} (Loom's ${name})`, description, inputSchema },
+      tool: {
+        name: loomName,
+        description,
+        input: argumentsSchema(inputSchema),
+        spec: { name: loomName, description, inputSchema },
+        idempotent: true,
+        readOnly: true,
+        onUnknownOutcome: "retry",
+        timeoutMs: timeoutMs + 1_000,
+        mcp: { server: session.name, name: method, annotations: undefined, outputSchema: undefined, policy },
+        run,
+      },
+    };
+  };
+  return [
+    make(
+      "resources/list",
+      "list_resources",
+      `Lists the resources of MCP server "${session.name}" (URIs to read with ${loomToolName(prefix, "read_resource")}), and templates for URIs it can read.`,
+      { type: "object", properties: {}, additionalProperties: false },
+      async (_args, context) => {
+        const request = { timeoutMs, signal: context.signal };
+        const [resources, templates] = await Promise.all([
+          session.listResources(request),
+          session.listResourceTemplates(request),
+        ]);
+        return resourceListText(resources, templates);
+      },
+    ),
+    make(
+      "resources/read",
+      "read_resource",
+      `Reads a resource of MCP server "${session.name}" by its URI.`,
+      {
+        type: "object",
+        properties: { uri: { type: "string", description: "The resource's URI" } },
+        required: ["uri"],
+        additionalProperties: false,
+      },
+      async (args, context) => {
+        const contents = await session.readResource(String(args.uri), { timeoutMs, signal: context.signal });
+        const read = resourceText(contents);
+        const images = imagesAsAttachments
+          ? contents.flatMap((c) =>
+              typeof c.blob === "string" && c.mimeType?.startsWith("image/")
+                ? [{ type: "image" as const, mediaType: c.mimeType, data: c.blob }]
+                : [],
+            )
+          : [];
+        if (images.length > 0) return toolResult({ content: read.text, attachments: images });
+        if (read.binary) keep(context.idempotencyKey, { content: read.text, output: { contents } });
+        return read.text;
+      },
+    ),
+  ];
 }
 
 /** The names of the tools that need approval, for `HITLHook({ tools: mcpApprovalPolicy(mcp.tools) })`. */

@@ -2,6 +2,7 @@ export {
   type ConnectMcpOptions,
   connectMcp,
   type McpConnection,
+  type McpRequestOptions,
   type McpTool,
   type McpToolsChange,
   mcpApprovalPolicy,
@@ -14,6 +15,16 @@ export {
   type McpToolPolicy,
   policyFromAnnotations,
 } from "./policy.js";
+export {
+  type McpPrompt,
+  type McpPromptInfo,
+  type McpPromptMessage,
+  type McpResource,
+  type McpResourceContents,
+  type McpResourceRead,
+  type McpResourceTemplate,
+  promptInput,
+} from "./resources.js";
 export { base64Bytes, type McpCallResult, type McpContentBlock, readCallResult } from "./result.js";
 export {
   IDEMPOTENCY_META_KEY,

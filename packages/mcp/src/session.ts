@@ -6,7 +6,8 @@ import {
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError as SdkMcpError } from "@modelcontextprotocol/sdk/types.js";
 import { McpError } from "./errors.js";
-import type { McpCallResult } from "./result.js";
+import type { McpPromptInfo, McpResource, McpResourceContents, McpResourceTemplate } from "./resources.js";
+import type { McpCallResult, McpContentBlock } from "./result.js";
 
 /** A server Loom starts as a child process and talks to over stdin/stdout. */
 export interface McpStdioServer {
@@ -44,6 +45,12 @@ export interface McpListedTool {
   readonly inputSchema: Record<string, unknown>;
   readonly outputSchema?: Record<string, unknown>;
   readonly annotations?: Record<string, unknown>;
+}
+
+/** A request's timeout and, optionally, its signal. */
+export interface RequestOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface CallOptions {
@@ -107,20 +114,129 @@ export class McpSession {
     return this.connecting;
   }
 
+  /** Every tool the server lists (all pages); none from a server without tools (resources or prompts only). */
   async listTools(): Promise<McpListedTool[]> {
+    if (!(await this.declares("tools"))) return [];
+    return this.listAll("tools/list", this.connectTimeoutMs, async (client, params, options) => {
+      const page = await client.listTools(params, options);
+      return { items: page.tools as McpListedTool[], nextCursor: page.nextCursor };
+    });
+  }
+
+  /** Every resource the server lists (all pages); none from a server without resources. */
+  async listResources(request: RequestOptions): Promise<McpResource[]> {
+    if (!(await this.declares("resources"))) return [];
+    return this.listAll("resources/list", request, async (client, params, options) => {
+      const page = await client.listResources(params, options);
+      return { items: page.resources.map(resourceOf), nextCursor: page.nextCursor };
+    });
+  }
+
+  async listResourceTemplates(request: RequestOptions): Promise<McpResourceTemplate[]> {
+    if (!(await this.declares("resources"))) return [];
+    return this.listAll("resources/templates/list", request, async (client, params, options) => {
+      const page = await client.listResourceTemplates(params, options);
+      return { items: page.resourceTemplates.map(templateOf), nextCursor: page.nextCursor };
+    });
+  }
+
+  async readResource(uri: string, request: RequestOptions): Promise<McpResourceContents[]> {
+    const what = `resources/read "${uri}"`;
+    const client = await this.request("resources", what);
+    const result = await client
+      .readResource({ uri }, sdkOptions(request))
+      .catch((error: unknown) => this.failed(error, what, request));
+    return result.contents.map((c) => ({
+      uri: c.uri,
+      ...(c.mimeType !== undefined ? { mimeType: c.mimeType } : {}),
+      ...("text" in c && typeof c.text === "string" ? { text: c.text } : {}),
+      ...("blob" in c && typeof c.blob === "string" ? { blob: c.blob } : {}),
+    }));
+  }
+
+  /** Every prompt the server lists (all pages); none from a server without prompts. */
+  async listPrompts(request: RequestOptions): Promise<McpPromptInfo[]> {
+    if (!(await this.declares("prompts"))) return [];
+    return this.listAll("prompts/list", request, async (client, params, options) => {
+      const page = await client.listPrompts(params, options);
+      return {
+        items: page.prompts.map((p) => ({
+          name: p.name,
+          ...(p.title !== undefined ? { title: p.title } : {}),
+          ...(p.description !== undefined ? { description: p.description } : {}),
+          arguments: (p.arguments ?? []).map((a) => ({
+            name: a.name,
+            ...(a.description !== undefined ? { description: a.description } : {}),
+            required: a.required === true,
+          })),
+        })),
+        nextCursor: page.nextCursor,
+      };
+    });
+  }
+
+  async getPrompt(
+    name: string,
+    args: Readonly<Record<string, string>>,
+    request: RequestOptions,
+  ): Promise<{ description?: string; messages: { role: "user" | "assistant"; content: McpContentBlock }[] }> {
+    const what = `prompts/get "${name}"`;
+    const client = await this.request("prompts", what);
+    const result = await client
+      .getPrompt({ name, arguments: { ...args } }, sdkOptions(request))
+      .catch((error: unknown) => this.failed(error, what, request));
+    return {
+      ...(result.description !== undefined ? { description: result.description } : {}),
+      messages: result.messages.map((m) => ({ role: m.role, content: m.content as McpContentBlock })),
+    };
+  }
+
+  /** Whether the server declared `capability` in the handshake. */
+  private async declares(capability: "tools" | "resources" | "prompts"): Promise<boolean> {
     const client = await this.connected();
-    const tools: McpListedTool[] = [];
+    return client.getServerCapabilities()?.[capability] !== undefined;
+  }
+
+  /** The client, for a request a server without `capability` would refuse: refused here, saying so. */
+  private async request(capability: "resources" | "prompts", what: string): Promise<Client> {
+    const client = await this.connected();
+    if (client.getServerCapabilities()?.[capability] === undefined) {
+      throw new McpError(
+        "mcp_request_failed",
+        this.name,
+        `MCP server "${this.name}" declares no ${capability} (its capabilities: ${Object.keys(client.getServerCapabilities() ?? {}).join(", ") || "none"}), so it cannot answer ${what}.`,
+      );
+    }
+    return client;
+  }
+
+  private failed(error: unknown, what: string, request: RequestOptions): never {
+    if (request.signal?.aborted) throw request.signal.reason ?? error;
+    throw this.toMcpError(error, what, { sent: true, timeoutMs: request.timeoutMs });
+  }
+
+  /** Every page of a list (`nextCursor` until there is none). */
+  private async listAll<T>(
+    what: string,
+    request: RequestOptions | number,
+    page: (
+      client: Client,
+      params: { cursor?: string },
+      options: { timeout: number; signal?: AbortSignal },
+    ) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
+  ): Promise<T[]> {
+    const options = typeof request === "number" ? { timeoutMs: request } : request;
+    const client = await this.connected();
+    const items: T[] = [];
     let cursor: string | undefined;
     do {
-      const page = await client
-        .listTools(cursor === undefined ? {} : { cursor }, { timeout: this.connectTimeoutMs })
-        .catch((error: unknown) => {
-          throw this.toMcpError(error, "tools/list", { sent: true });
-        });
-      tools.push(...(page.tools as McpListedTool[]));
-      cursor = page.nextCursor;
+      const next = await page(client, cursor === undefined ? {} : { cursor }, sdkOptions(options)).catch(
+        (error: unknown) => this.failed(error, what, options),
+      );
+      items.push(...next.items);
+      cursor = next.nextCursor;
     } while (cursor);
-    return tools;
+    return items;
   }
 
   /**
@@ -319,6 +435,44 @@ export class McpSession {
       },
     );
   }
+}
+
+function sdkOptions(request: RequestOptions): { timeout: number; signal?: AbortSignal } {
+  return { timeout: request.timeoutMs, ...(request.signal ? { signal: request.signal } : {}) };
+}
+
+function resourceOf(r: {
+  uri: string;
+  name: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  mimeType?: string | undefined;
+  size?: number | undefined;
+}): McpResource {
+  return {
+    uri: r.uri,
+    name: r.name,
+    ...(r.title !== undefined ? { title: r.title } : {}),
+    ...(r.description !== undefined ? { description: r.description } : {}),
+    ...(r.mimeType !== undefined ? { mimeType: r.mimeType } : {}),
+    ...(r.size !== undefined ? { size: r.size } : {}),
+  };
+}
+
+function templateOf(t: {
+  uriTemplate: string;
+  name: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  mimeType?: string | undefined;
+}): McpResourceTemplate {
+  return {
+    uriTemplate: t.uriTemplate,
+    name: t.name,
+    ...(t.title !== undefined ? { title: t.title } : {}),
+    ...(t.description !== undefined ? { description: t.description } : {}),
+    ...(t.mimeType !== undefined ? { mimeType: t.mimeType } : {}),
+  };
 }
 
 /** Proxy and CA variables: without them `npx -y` cannot reach the registry behind a proxy. */

@@ -31,3 +31,18 @@ it("the README's tool-list example runs an agent on the server's ToolSet", async
   });
   expect(logs.at(-1)).toBe("completed");
 });
+
+it("the README's resources example reads a document and a prompt of server-everything into runs", async () => {
+  const logs = await runReadmeExample(new URL("../README.md", import.meta.url), {
+    block: (code) => code.includes("promptInput(prompt)"),
+    rewrite: (example) => {
+      const offline = example.replace(
+        'command: "npx",\n  args: ["-y", "@modelcontextprotocol/server-everything@2026.8.31"],',
+        `command: process.execPath,\n  args: [${JSON.stringify(EVERYTHING)}, "stdio"],`,
+      );
+      expect(offline).not.toBe(example);
+      return offline;
+    },
+  });
+  expect(logs).toEqual(["completed completed"]);
+});
