@@ -2,7 +2,9 @@
 // asks: 10,000 threads, 100 of which match. Each journal's own filter (`filtersThreads`) against the
 // same journal seen as a v1 journal without it (`listThreads` then reads every thread's summary and
 // filters in the process), and for Postgres the filter's bare SELECT on the threads table, in the same
-// run. Rounds interleave the three; medians of rounds.
+// run. Rounds interleave the three; medians of rounds. Then Postgres at scale: a million threads
+// (written by SQL, one batch each), a rare status listed with the status index (migration 8) against
+// the same listing in a copy of the schema without it, interleaved.
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +17,10 @@ import pg from "pg";
 const ROUNDS = Number(process.env.LOOM_BENCH_ROUNDS ?? 5);
 const THREADS = 10_000;
 const MATCHING = 100;
+const SCALE_THREADS = Number(process.env.LOOM_BENCH_SCALE_THREADS ?? 1_000_000);
+/** Failed threads among SCALE_THREADS, and approvals pending (interrupted). */
+const SCALE_FAILED = 20;
+const SCALE_INTERRUPTED = 1_000;
 const DATABASE = process.env.LOOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/loom_test";
 
 const ended = (type: "run.completed" | "run.failed"): NewEvent =>
@@ -142,4 +148,104 @@ async function main(): Promise<void> {
   }
 }
 
+/** A rare status among a million threads, with and without the status index (same run, interleaved). */
+async function atScale(pool: pg.Pool): Promise<void> {
+  const schemas = {
+    indexed: `bench_list_scale_${process.pid}`,
+    scanned: `bench_list_noindex_${process.pid}`,
+  };
+  const journals = {
+    indexed: new PostgresJournal({ pool, schema: schemas.indexed }),
+    scanned: new PostgresJournal({ pool, schema: schemas.scanned }),
+  };
+  try {
+    process.stderr.write(
+      `list bench: writing ${SCALE_THREADS.toLocaleString("en")} threads to Postgres twice...\n`,
+    );
+    const batch = JSON.stringify({
+      shared: {
+        v: EVENT_VERSION,
+        runId: "r",
+        ts: 1_700_000_000_000,
+        frameId: "root",
+        depth: 0,
+        iteration: 0,
+      },
+      events: [{ type: "run.started", data: { input: "x" } }],
+    });
+    for (const [name, journal] of Object.entries(journals)) {
+      const s = `"${schemas[name as keyof typeof schemas]}"`;
+      await journal.migrate();
+      if (name === "scanned") await pool.query(`DROP INDEX ${s}.threads_status`);
+      await pool.query(
+        `INSERT INTO ${s}.threads (thread_id, status, created_at)
+         SELECT 't-' || lpad(i::text, 8, '0'),
+                CASE WHEN i % ($1::int / $2::int) = 7 THEN 'failed'
+                     WHEN i % ($1::int / $3::int) = 11 THEN 'interrupted' ELSE 'completed' END, now()
+         FROM generate_series(1, $1::int) i`,
+        [SCALE_THREADS, SCALE_FAILED, SCALE_INTERRUPTED],
+      );
+      await pool.query(
+        `INSERT INTO ${s}.batches (thread_id, first_seq, last_seq, appended_at, events)
+         SELECT thread_id, 0, 0, now(), $1 FROM ${s}.threads`,
+        [batch],
+      );
+      await pool.query(`VACUUM ANALYZE ${s}.threads`);
+      await pool.query(`VACUUM ANALYZE ${s}.batches`);
+    }
+    const list = async (journal: Journal, query: ThreadQuery, expected: number): Promise<number> => {
+      const started = performance.now();
+      let listed = 0;
+      for await (const _ of journal.threads(query)) listed++;
+      if (listed !== expected)
+        throw new Error(`list bench: listed ${listed} threads at scale, expected ${expected}`);
+      return performance.now() - started;
+    };
+    const cases: [string, ThreadQuery, number][] = [
+      [`failed (${SCALE_FAILED})`, { statuses: ["failed"] }, SCALE_FAILED],
+      [`interrupted (${SCALE_INTERRUPTED})`, { statuses: ["interrupted"] }, SCALE_INTERRUPTED],
+      ["a page of 50 interrupted", { statuses: ["interrupted"], limit: 50 }, 50],
+      ["a page of 50, any status", { limit: 50 }, 50],
+    ];
+    const times = new Map<string, { indexed: number[]; scanned: number[] }>();
+    for (let round = -1; round < ROUNDS; round++) {
+      for (const [label, query, expected] of cases) {
+        const t = times.get(label) ?? { indexed: [], scanned: [] };
+        times.set(label, t);
+        const order = round % 2 === 0 ? (["indexed", "scanned"] as const) : (["scanned", "indexed"] as const);
+        for (const which of order) {
+          const ms = await list(journals[which], query, expected);
+          if (round >= 0) t[which].push(ms);
+        }
+      }
+    }
+    console.log(
+      `\nPostgres, ${SCALE_THREADS.toLocaleString("en")} threads: threads({ statuses }) with the status index (migration 8) and in a copy without it (${ROUNDS} interleaved rounds, medians)`,
+    );
+    console.log(
+      `${"listing".padEnd(50)} ${"index".padStart(15)} ${"no index".padStart(15)} ${"ratio".padStart(7)}`,
+    );
+    for (const [label, t] of times) {
+      const a = median(t.indexed);
+      const b = median(t.scanned);
+      console.log(
+        `${label.padEnd(50)} ${`${a.toFixed(1)} ms`.padStart(15)} ${`${b.toFixed(1)} ms`.padStart(15)} ${`${(a / b).toFixed(2)}x`.padStart(7)}`,
+      );
+    }
+  } finally {
+    for (const journal of Object.values(journals)) await journal.close().catch(() => undefined);
+    for (const schema of Object.values(schemas)) {
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    }
+  }
+}
+
 await main();
+{
+  const pool = new pg.Pool({ connectionString: DATABASE, max: 4 });
+  try {
+    await atScale(pool);
+  } finally {
+    await pool.end();
+  }
+}

@@ -130,6 +130,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS queued_runs_thread ON ${s}.queued_runs (thread_id)`,
     ],
   },
+  {
+    version: 8,
+    name: "threads found by status",
+    up: (s) => [
+      // A listing by status (an approval inbox, a prune of failed runs, Studio's filter) reads the
+      // matching rows instead of scanning every thread: 73 ms to 0.7 ms for a rare status among a
+      // million threads (README, "Listing threads"). The row changes only when its status does, so
+      // appends that leave the status alone never touch it. Building it holds writes to `threads`
+      // (new threads, status changes) for the build: about a second per million threads here.
+      `CREATE INDEX IF NOT EXISTS threads_status ON ${s}.threads (status, thread_id)`,
+    ],
+  },
 ];
 
 /**
