@@ -1,4 +1,20 @@
-import { ConfigError, type Hook, type Tool, type ToolContext, ToolSet, toolResult } from "@loom/core";
+import {
+  ConfigError,
+  type Hook,
+  type Provider,
+  type Tool,
+  type ToolContext,
+  ToolSet,
+  toolResult,
+} from "@loom/core";
+import {
+  checkedRoots,
+  type McpElicitationRequest,
+  type McpElicitationResult,
+  type McpRoot,
+  type McpSamplingOptions,
+  samplingOptions,
+} from "./client-features.js";
 import { McpError, McpToolError } from "./errors.js";
 import { loomToolName, TOOL_NAME } from "./names.js";
 import {
@@ -57,6 +73,22 @@ export interface ConnectMcpOptions {
    * resources to the application (`readResource`).
    */
   readonly resourceTools?: boolean;
+  /**
+   * Answer the server's sampling requests (`sampling/createMessage`: the server asks for a completion
+   * from your model, often inside a tool call) with this provider. A server lists tools that need it
+   * only when the client offers it. Off by default: the server spends your tokens.
+   */
+  readonly sampling?: Provider | McpSamplingOptions;
+  /**
+   * Answer the server's questions to the user (`elicitation/create`, form mode): show `message`, ask
+   * for what `requestedSchema` describes, resolve with the answer. An accepted answer that does not
+   * match the schema is refused before it reaches the server.
+   */
+  readonly onElicitation?: (
+    request: McpElicitationRequest,
+  ) => McpElicitationResult | Promise<McpElicitationResult>;
+  /** The folders the server may work in (`roots/list`); change them with `setRoots`. */
+  readonly roots?: readonly McpRoot[];
 }
 
 /** A request to the server outside a tool call: its timeout (default the connection's `timeoutMs`) and signal. */
@@ -127,6 +159,13 @@ export interface McpConnection {
     args?: Readonly<Record<string, string>>,
     options?: McpRequestOptions,
   ): Promise<McpPrompt>;
+  /** The roots the server is offered (`roots` option), or undefined when the client offers none. */
+  readonly roots: readonly McpRoot[] | undefined;
+  /**
+   * Replaces the roots and tells the server (`notifications/roots/list_changed`). Only on a
+   * connection made with `roots` (the capability is declared in the handshake).
+   */
+  setRoots(roots: readonly McpRoot[]): Promise<void>;
   /** The stdio server's process id while it runs (undefined over HTTP). */
   readonly pid: number | undefined;
   /** Ends the session (stops a stdio server, ends an HTTP session). Calls after it fail with `mcp_closed`. */
@@ -148,7 +187,14 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
   const timeoutMs = positive(options.timeoutMs, "timeoutMs") ?? DEFAULT_TIMEOUT_MS;
   const connectTimeoutMs =
     positive(options.connectTimeoutMs, "connectTimeoutMs") ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const session = new McpSession(server, options.name ?? label(server), connectTimeoutMs);
+  if (options.onElicitation !== undefined && typeof options.onElicitation !== "function") {
+    throw new ConfigError("connectMcp: onElicitation must be a function (request) => answer.");
+  }
+  const session = new McpSession(server, options.name ?? label(server), connectTimeoutMs, {
+    sampling: samplingOptions(options.sampling),
+    onElicitation: options.onElicitation,
+    roots: options.roots === undefined ? undefined : checkedRoots(options.roots, "connectMcp"),
+  });
   let listed: McpListedTool[];
   try {
     await session.connected();
@@ -338,6 +384,17 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
         ...(prompt.description !== undefined ? { description: prompt.description } : {}),
         messages: prompt.messages.map((m) => ({ role: m.role, parts: [promptPart(m.content)] })),
       };
+    },
+    get roots() {
+      return session.currentRoots;
+    },
+    setRoots: async (roots) => {
+      if (session.currentRoots === undefined) {
+        throw new ConfigError(
+          "setRoots: this connection was made without roots, so the server was not offered them. Pass roots: [] to connectMcp to set them later.",
+        );
+      }
+      await session.setRoots(checkedRoots(roots, "setRoots"));
     },
     get pid() {
       return session.pid;

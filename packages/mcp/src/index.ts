@@ -1,3 +1,10 @@
+export type {
+  McpElicitationRequest,
+  McpElicitationResult,
+  McpRoot,
+  McpSamplingOptions,
+  McpSamplingRequest,
+} from "./client-features.js";
 export {
   type ConnectMcpOptions,
   connectMcp,

@@ -1,10 +1,25 @@
+import { LoomError } from "@loom/core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ErrorCode, McpError as SdkMcpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  ListRootsRequestSchema,
+  McpError as SdkMcpError,
+} from "@modelcontextprotocol/sdk/types.js";
+import {
+  checkedElicitation,
+  type McpElicitationRequest,
+  type McpElicitationResult,
+  type McpRoot,
+  type McpSamplingOptions,
+  sample,
+} from "./client-features.js";
 import { McpError } from "./errors.js";
 import type { McpPromptInfo, McpResource, McpResourceContents, McpResourceTemplate } from "./resources.js";
 import type { McpCallResult, McpContentBlock } from "./result.js";
@@ -53,6 +68,15 @@ export interface RequestOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** What this client offers the server (each declared as a capability only when given). */
+export interface ClientFeatures {
+  readonly sampling?: McpSamplingOptions | undefined;
+  readonly onElicitation?:
+    | ((request: McpElicitationRequest) => McpElicitationResult | Promise<McpElicitationResult>)
+    | undefined;
+  readonly roots?: readonly McpRoot[] | undefined;
+}
+
 export interface CallOptions {
   readonly signal: AbortSignal;
   readonly timeoutMs: number;
@@ -82,12 +106,28 @@ export class McpSession {
   private stderrTail = "";
   private transport: StdioClientTransport | StreamableHTTPClientTransport | undefined;
 
+  /** The roots the server is told (`roots/list`), when the client offers roots. */
+  private roots: readonly McpRoot[] | undefined;
+
   constructor(
     readonly server: McpServer,
     name: string,
     private readonly connectTimeoutMs: number,
+    private readonly features: ClientFeatures = {},
   ) {
     this.name = name;
+    this.roots = features.roots;
+  }
+
+  /** Tells the server its roots changed (`notifications/roots/list_changed`); it asks for them again. */
+  async setRoots(roots: readonly McpRoot[]): Promise<void> {
+    this.roots = roots;
+    const client = this.client;
+    if (client) await client.sendRootsListChanged().catch(() => undefined);
+  }
+
+  get currentRoots(): readonly McpRoot[] | undefined {
+    return this.roots;
   }
 
   /** The stdio server's process id while connected (tests kill it to prove a dead server is handled). */
@@ -297,8 +337,13 @@ export class McpSession {
 
   private async open(): Promise<Client> {
     const transport = this.createTransport();
+    const { sampling, onElicitation } = this.features;
     const client = new Client(CLIENT_INFO, {
-      capabilities: {},
+      capabilities: {
+        ...(sampling ? { sampling: {} } : {}),
+        ...(onElicitation ? { elicitation: {} } : {}),
+        ...(this.roots ? { roots: { listChanged: true } } : {}),
+      },
       // Heard only from a server that declares tools.listChanged; the list is read by the listener,
       // at once (the SDK waits 300 ms by default): a server that changes its list in a call says so
       // before the call's result, and the agent's next request waits for the list then.
@@ -306,6 +351,32 @@ export class McpSession {
         tools: { autoRefresh: false, debounceMs: 0, onChanged: () => this.toolListChanged() },
       },
     });
+    if (sampling) {
+      client.setRequestHandler(CreateMessageRequestSchema, (request, extra) =>
+        sample(this.name, sampling, request.params, extra.signal).catch((error: unknown) => {
+          throw this.answerFailed(error, "model");
+        }),
+      );
+    }
+    if (onElicitation) {
+      client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
+        const params = request.params as { message: string; requestedSchema?: Record<string, unknown> };
+        const requestedSchema = params.requestedSchema ?? { type: "object", properties: {} };
+        try {
+          const answer = await onElicitation({
+            server: this.name,
+            message: params.message,
+            requestedSchema,
+            signal: extra.signal,
+          });
+          return checkedElicitation(answer, requestedSchema);
+        } catch (error) {
+          throw this.answerFailed(error, "elicitation handler");
+        }
+      });
+    }
+    if (this.roots)
+      client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [...(this.roots ?? [])] }));
     client.onclose = () => {
       if (this.client === client) this.client = undefined;
     };
@@ -362,6 +433,17 @@ export class McpSession {
       });
     }
     return transport;
+  }
+
+  /**
+   * What the server is told when this client could not answer its request: Loom's own refusals as
+   * they are, anything else by its code alone (the server is another party: an error from your
+   * model or your handler may say more than it should see).
+   */
+  private answerFailed(error: unknown, what: string): SdkMcpError {
+    if (error instanceof SdkMcpError) return error;
+    const code = LoomError.isInstance(error) ? ` (${error.code})` : "";
+    return new SdkMcpError(ErrorCode.InternalError, `The client's ${what} failed${code}.`);
   }
 
   private describe(): string {

@@ -46,3 +46,30 @@ it("the README's resources example reads a document and a prompt of server-every
   });
   expect(logs).toEqual(["completed completed"]);
 });
+
+it("the README's sampling, elicitation and roots example runs the three tools that need them", async () => {
+  const logs = await runReadmeExample(new URL("../README.md", import.meta.url), {
+    block: (code) => code.includes("onElicitation"),
+    rewrite: (example) => {
+      const offline = example
+        .replace(
+          '{ command: "npx", args: ["-y", "@modelcontextprotocol/server-everything@2026.8.31"] }',
+          `{ command: process.execPath, args: [${JSON.stringify(EVERYTHING)}, "stdio"] }`,
+        )
+        // The journal kept, and each tool's result printed, to check each reached its handler.
+        .replace("import { createAgent, MemoryJournal }", "import { createAgent, MemoryJournal, readAll }")
+        .replace("  journal: new MemoryJournal(),", "  journal: (globalThis.journal = new MemoryJournal()),")
+        .replace(
+          "console.log(result.status, mcp.roots?.length);",
+          `console.log(result.status, mcp.roots?.length);
+for (const e of await readAll(globalThis.journal, "asks")) if (e.type === "tool.completed") console.log(e.data.content);`,
+        );
+      expect(offline).not.toBe(example);
+      return offline;
+    },
+  });
+  expect(logs[0]).toBe("completed 1");
+  expect(logs.join("\n")).toContain("Hi from your model");
+  expect(logs.join("\n")).toContain("- Name: Ada");
+  expect(logs.join("\n")).toContain("1. project");
+});
