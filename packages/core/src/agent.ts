@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type ContentPart, journaledAttachments, splitInput } from "./attachments.js";
 import { Channel } from "./channel.js";
 import { type CompressionStrategy, dropOldest } from "./compression.js";
+import { contentHash } from "./content-hash.js";
 import { ContextOptionsSchema } from "./context.js";
 import { resolveDecisions } from "./decisions.js";
 import {
@@ -15,7 +16,7 @@ import {
   ThreadLeaseLostError,
 } from "./errors.js";
 import { type AgentEvent, type TraceContext, TraceContextSchema } from "./events.js";
-import { type ExecutionFrame, type PendingApproval, pendingApprovals } from "./frame.js";
+import { canonicalJson, type ExecutionFrame, type PendingApproval, pendingApprovals } from "./frame.js";
 import {
   type AgentRuntime,
   type Decision,
@@ -115,8 +116,9 @@ export interface RunOptions {
   readonly traceparent?: string;
   readonly tracestate?: string;
   /**
-   * This run's own `output` schema, in place of the agent's (`result.output` is typed by it). It is
-   * not journaled: a resume of the run needs it again (`resume(threadId, { output })`).
+   * This run's own `output` schema, in place of the agent's (`result.output` is typed by it). Only
+   * its name and hash are journaled: a resume of the run needs it again (`resume(threadId, { output })`),
+   * and refuses an unfinished run without one.
    */
   readonly output?: z.ZodType;
 }
@@ -128,7 +130,10 @@ export interface ResumeOptions {
    */
   readonly decisions?: Readonly<Record<string, Decision>>;
   readonly signal?: AbortSignal;
-  /** The `output` schema the run was started with (`run(input, { output })`), which is not journaled. */
+  /**
+   * The `output` schema the run was started with (`run(input, { output })`): only its name and hash
+   * are journaled, and an unfinished run started with one is not resumed without it.
+   */
   readonly output?: z.ZodType;
 }
 
@@ -311,6 +316,7 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
           ...(journaled.length > 0 ? { attachments: journaled } : {}),
           agent: runtime.name,
           ...(trace ? { trace } : {}),
+          ...(runtime.output ? { output: await journaledOutput(runtime.output) } : {}),
         }),
       ]);
     }
@@ -360,8 +366,9 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     });
   };
 
-  const resumeWith = (threadId: string, opts: ResumeOptions, emit: (event: AgentEvent) => void) =>
-    start(threadId, runtimeFor(opts.output, "resume(threadId, { output })"), opts.signal, emit, (root) => {
+  const resumeWith = (threadId: string, opts: ResumeOptions, emit: (event: AgentEvent) => void) => {
+    const runtime = runtimeFor(opts.output, "resume(threadId, { output })");
+    return start(threadId, runtime, opts.signal, emit, (root) => {
       if (root.lastSeq < 0) {
         throw new ResumeError(
           "thread_not_found",
@@ -375,8 +382,14 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
           root.error?.message ?? "The run failed.",
         );
       }
+      if (root.runOutput && !runtime.output && root.status !== "completed") {
+        throw new ConfigError(
+          `resume("${threadId}"): its run was started with an output schema ("${root.runOutput.name}"), and none was given now. Pass it again, as resume("${threadId}", { output }) or the agent's "output" option: without it the run's requests would not ask for that JSON, and its answer would not be checked.`,
+        );
+      }
       return { runId: root.runId, decisions: resolveDecisions(threadId, root, opts.decisions) };
     });
+  };
 
   const streamOf = (threadId: string, begin: (emit: (event: AgentEvent) => void) => Promise<RunResult>) => {
     const channel = new Channel<AgentEvent>();
@@ -692,4 +705,9 @@ function hookMethodNames(hook: Hook): string[] {
 
 function newId(): string {
   return globalThis.crypto.randomUUID();
+}
+
+/** A run's output schema as `run.started` journals it: the format's name and its JSON Schema's content hash. */
+async function journaledOutput(output: OutputRuntime): Promise<{ name: string; hash: string }> {
+  return { name: output.format.name, hash: await contentHash(canonicalJson(output.format.schema)) };
 }

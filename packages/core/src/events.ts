@@ -105,6 +105,11 @@ const dataSchemas = {
      * process that takes the run up, and a later export, puts its spans in the caller's trace.
      */
     trace: TraceContextSchema.optional(),
+    /**
+     * The run's `output` schema: its response format's name and the content hash of its JSON Schema.
+     * A resume of the run without one is refused (its requests and its answer's check would change).
+     */
+    output: z.object({ name: z.string(), hash: z.string() }).optional(),
   }),
   "iteration.started": z.object({}),
   "context.assembled": z.object({

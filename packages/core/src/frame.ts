@@ -103,6 +103,8 @@ export interface ExecutionFrame {
   readonly input: string | undefined;
   /** When the current run started (`run.started`'s timestamp). */
   readonly runStartedAt: number | undefined;
+  /** The current run's `output` schema as `run.started` journaled it (name and hash), if it had one. */
+  readonly runOutput: { readonly name: string; readonly hash: string } | undefined;
   readonly messages: History;
   readonly turn: Turn | undefined;
   readonly usage: Usage;
@@ -166,6 +168,7 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     status: "idle",
     input: undefined,
     runStartedAt: undefined,
+    runOutput: undefined,
     messages: History.empty(),
     turn: undefined,
     usage: { inputTokens: 0, outputTokens: 0 },
@@ -356,6 +359,7 @@ function applyToFrame(
         status: "running",
         input: event.data.input,
         runStartedAt: event.ts,
+        runOutput: event.data.output,
         messages: frame.messages.append(
           event.data.attachments
             ? {

@@ -95,6 +95,7 @@ const PLAIN_FIELDS = [
   "status",
   "input",
   "runStartedAt",
+  "runOutput",
   "turn",
   "usage",
   "result",

@@ -8,7 +8,9 @@ import {
   RunFailedError,
   type RunResult,
   readAll,
+  tool,
 } from "@loom/core";
+import { HITLHook } from "@loom/hooks";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
@@ -190,7 +192,98 @@ describe("run(input, { output })", () => {
     expect(rejected).toHaveLength(1);
   });
 
-  it("a resume takes the run's schema again (it is not journaled)", async () => {
+  it("an unfinished run started with an output schema is not resumed without one: a ConfigError naming it, before anything runs", async () => {
+    const journal = new MemoryJournal();
+    const lookup = tool({
+      name: "lookup",
+      description: "Looks a town up",
+      input: z.object({ q: z.string() }),
+      run: () => "Faro",
+    });
+    const turns = () =>
+      new ScriptedProvider({
+        mode: "conversation",
+        turns: [
+          { toolCalls: [{ id: "l", name: "lookup", args: { q: "south" } }] },
+          { text: '{"town":"Faro"}' },
+        ],
+      });
+    const paused = await createAgent({
+      provider: turns(),
+      journal,
+      tools: [lookup],
+      hooks: [HITLHook({ tools: ["lookup"] })],
+    }).run("Town?", { threadId: "t", output: Town });
+    expect(paused.status).toBe("interrupted");
+    const started = (await readAll(journal, "t")).find((e) => e.type === "run.started");
+    expect(started?.type === "run.started" && started.data.output).toEqual({
+      name: "agent",
+      hash: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+
+    // Another process, without the schema: refused, and nothing more is journaled or called.
+    const head = await journal.head("t");
+    const provider = turns();
+    const agent = createAgent({ provider, journal, tools: [lookup] });
+    const refused = await agent.resume("t", { decisions: { l: { approve: true } } }).catch((e: unknown) => e);
+    expect(ConfigError.isInstance(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(
+      /^resume\("t"\): its run was started with an output schema \("agent"\), and none was given now\. Pass it again, as resume\("t", \{ output \}\)/,
+    );
+    expect(await journal.head("t")).toBe(head);
+    expect(provider.requests).toHaveLength(0);
+
+    // With it: the run finishes, typed, asking for the same JSON.
+    const resumed = await agent.resume("t", { decisions: { l: { approve: true } }, output: Town });
+    expect(resumed.status === "completed" && resumed.output).toEqual({ town: "Faro" });
+    expect(provider.requests.at(-1)!.settings.responseFormat?.name).toBe("agent");
+    // The agent's own output option is as good as the run's.
+    const withAgentOutput = await createAgent({ provider: turns(), journal, output: Town }).run("Again?", {
+      threadId: "u",
+    });
+    expect(withAgentOutput.status).toBe("completed");
+  });
+
+  it("the schema's name survives a snapshot: a resume from one without the schema is refused too", async () => {
+    const journal = new MemoryJournal();
+    const lookup = tool({
+      name: "lookup",
+      description: "d",
+      input: z.object({ n: z.number() }),
+      run: ({ n }) => `town ${n}`,
+    });
+    const calls = Array.from({ length: 6 }, (_, i) => ({
+      toolCalls: [{ id: `c${i}`, name: "lookup", args: { n: i * 7919 } }],
+    }));
+    const paused = await createAgent({
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [...calls, { text: '{"town":"Faro"}' }],
+      }),
+      journal,
+      tools: [lookup],
+      snapshots: { everyEvents: 2, sizeRatio: 1e9 },
+      hooks: [HITLHook({ tools: (call) => call.callId === "c5" })],
+    }).run("Town?", { threadId: "t", output: Town });
+    expect(paused.status).toBe("interrupted");
+    const events = await readAll(journal, "t");
+    const snapshot = events.findLast((e) => e.type === "snapshot");
+    expect(snapshot).toBeDefined();
+    expect(events.findIndex((e) => e.type === "run.started")).toBeLessThan(snapshot!.seq);
+    const refused = await createAgent({ provider: scripted(), journal, tools: [lookup] })
+      .resume("t", { decisions: { c5: { approve: true } } })
+      .catch((e: unknown) => e);
+    expect(ConfigError.isInstance(refused)).toBe(true);
+  });
+
+  it("a run without an output schema journals none, and resumes as before", async () => {
+    const journal = new MemoryJournal();
+    await createAgent({ provider: scripted("plain"), journal }).run("Hi", { threadId: "t" });
+    const started = (await readAll(journal, "t")).find((e) => e.type === "run.started");
+    expect(started?.type === "run.started" && started.data.output).toBeUndefined();
+  });
+
+  it("a resume takes the run's schema again (only its name and hash are journaled)", async () => {
     const journal = new MemoryJournal();
     await createAgent({ provider: scripted('{"town":"Faro"}'), journal }).run("Town?", {
       threadId: "t",
