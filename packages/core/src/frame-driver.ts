@@ -105,6 +105,11 @@ interface Runnable {
 
 class ToolTimeoutError extends Error {}
 
+/** A call whose tool said its outcome is unknown (it may or may not have taken effect), and why. */
+interface UnknownOutcome {
+  readonly unknownOutcome: string;
+}
+
 /** Runs one frame of a thread from whatever state its events left it in, until it ends or pauses. */
 export class FrameDriver {
   constructor(
@@ -727,6 +732,23 @@ export class FrameDriver {
     } else {
       const ran = await this.runTool(frame, runnable);
       if (ran === "aborted") return "aborted";
+      if ("unknownOutcome" in ran) {
+        // As after a crash during the call (runCalls): its start stays the last word on it, and a
+        // human decides whether it runs again; until then nothing is completed or run.
+        await this.session.append([
+          this.session.event(frame, "approval.requested", {
+            calls: [
+              {
+                callId: call.callId,
+                name: call.name,
+                args: (this.frame().turn?.calls.find((c) => c.callId === call.callId)?.args ?? null) as never,
+                reason: `The outcome of this call is unknown (${ran.unknownOutcome}): it may or may not have taken effect. Run it again?`,
+              },
+            ],
+          }),
+        ]);
+        return "interrupted";
+      }
       result = ran;
     }
     const info = callInfo(call, runnable.args);
@@ -768,8 +790,15 @@ export class FrameDriver {
   private async runTool(
     frame: ExecutionFrame,
     { call, tool, args }: Runnable,
-  ): Promise<ToolResult | "aborted"> {
+  ): Promise<ToolResult | UnknownOutcome | "aborted"> {
     const timeoutMs = tool.timeoutMs ?? this.agent.toolTimeoutMs;
+    // A tool that may not run twice and asks a human when its outcome is unknown (the policy a crash
+    // during the call follows on resume): a timeout or an error that says so pauses the run.
+    const asks = tool.onUnknownOutcome === "ask" && !tool.idempotent && !isReadOnly(tool);
+    const failed = (error: unknown): ToolResult | UnknownOutcome =>
+      asks && outcomeUnknown(error)
+        ? { unknownOutcome: error instanceof Error ? error.message : String(error) }
+        : toolFailure(call.name, error);
     const controller = new AbortController();
     const session = this.session;
     const context = {
@@ -793,7 +822,7 @@ export class FrameDriver {
     try {
       pending = tool.run(args, context);
     } catch (error) {
-      return toolFailure(call.name, error);
+      return failed(error);
     }
     // A tool that answered synchronously needs no timer and no link to the run's signal.
     if (!isThenable(pending)) return fromOutput(pending);
@@ -812,7 +841,7 @@ export class FrameDriver {
       return fromOutput(await Promise.race([pending, timeout]));
     } catch (error) {
       if (this.signal.aborted) return "aborted";
-      return toolFailure(call.name, error);
+      return failed(error);
     } finally {
       clearTimeout(timer);
       this.signal.removeEventListener("abort", onAbort);
@@ -944,6 +973,20 @@ function unknownToolMessage(name: string, tools: ReadonlyMap<string, Tool>): str
 }
 
 /** What the model sees of a tool that threw or timed out. */
+/**
+ * Whether a tool's error leaves its outcome unknown: the run's own timeout (the tool may still be
+ * working), or an error that says so with `outcomeUnknown: true` (an MCP server that died or did not
+ * answer in time, a payment API whose request timed out).
+ */
+function outcomeUnknown(error: unknown): boolean {
+  if (error instanceof ToolTimeoutError) return true;
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { outcomeUnknown?: unknown }).outcomeUnknown === true
+  );
+}
+
 function toolFailure(name: string, error: unknown): ToolResult {
   if (error instanceof ToolTimeoutError)
     return { content: `Tool "${name}" ${error.message}.`, isError: true };

@@ -590,7 +590,8 @@ function mcpTool(
 
 /** The message the model sees when the outcome is unknown: what the tool's policy means for it. */
 function unknownOutcome(error: unknown, policy: McpToolPolicy): unknown {
-  if (!McpError.isInstance(error) || !error.outcomeUnknown) return error;
+  // A tool that asks: core pauses the run and a human decides (the message is the question's reason).
+  if (!McpError.isInstance(error) || !error.outcomeUnknown || policy.onUnknownOutcome === "ask") return error;
   const advice = policy.needsApproval
     ? " Do not assume it happened or did not; check its effect, or ask the user, before calling it again."
     : " Check its effect before calling it again.";

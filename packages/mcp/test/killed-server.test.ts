@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createAgent, MemoryJournal, readAll } from "@loom/core";
+import { HITLHook } from "@loom/hooks";
+import { ScriptedProvider } from "@loom/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectMcp, IDEMPOTENCY_META_KEY, McpError, McpToolError } from "../src/index.js";
 import { ledgerStdio, readLedger, waitForLedger } from "./servers.js";
@@ -53,12 +56,80 @@ describe("a server that dies", () => {
       expect(McpError.isInstance(error)).toBe(true);
       expect(error).toMatchObject({ code: "mcp_server_closed", outcomeUnknown: true });
       expect((error as Error).message).toMatch(/closed during tools\/call "charge": the outcome is unknown/);
-      expect((error as Error).message).toMatch(/check its effect, or ask the user/);
+      // Its policy is ask: inside an agent a human is asked (the test below), so no advice for a model.
+      expect((error as Error).message).not.toMatch(/check its effect/);
       // Not retried: it charged once.
       expect(readLedger(ledger).filter((l) => l.includes("charge 500"))).toHaveLength(1);
 
       expect(await runTool(charge, { cents: 1 }, { idempotencyKey: "t/charge@2" })).toBe("charged 1");
       expect(mcp.pid).not.toBe(firstPid);
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it("killed mid-call, a destructive tool whose policy is fail tells the model to check before calling it again", async () => {
+    const ledger = join(dir, "charge-fail.log");
+    const mcp = await connectMcp(ledgerStdio(ledger), {
+      only: ["charge"],
+      tools: { charge: { onUnknownOutcome: "fail" } },
+    });
+    try {
+      const pending = runTool(mcp.tools[0]!, { cents: 7, ms: 30_000 }).catch((e: unknown) => e);
+      await waitForLedger(ledger, (lines) => lines.some((l) => l.endsWith("start charge")));
+      process.kill(mcp.pid!, "SIGKILL");
+      const error = await pending;
+      expect(error).toMatchObject({ code: "mcp_server_closed", outcomeUnknown: true });
+      expect((error as Error).message).toMatch(
+        /Do not assume it happened or did not; check its effect, or ask the user/,
+      );
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it("killed mid-call inside an agent: the run pauses for a human (its policy is ask), and runs the call again only if approved", async () => {
+    const ledger = join(dir, "agent-charge.log");
+    const mcp = await connectMcp(ledgerStdio(ledger), { only: ["charge"] });
+    const journal = new MemoryJournal();
+    const agent = () =>
+      createAgent({
+        journal,
+        tools: mcp.tools,
+        hooks: [HITLHook({ tools: mcp.needsApproval })],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          // 2 s: long enough to be killed mid-call, short for the approved second run.
+          turns: [
+            { toolCalls: [{ id: "c", name: "charge", args: { cents: 500, ms: 2_000 } }] },
+            { text: "Charged." },
+          ],
+        }),
+      });
+    try {
+      const asked = await agent().run("Charge 5 euros", { threadId: "t" });
+      if (asked.status !== "interrupted") throw new Error("the destructive call should wait for approval");
+      const firstPid = mcp.pid!;
+      const running = agent().resume("t", { decisions: { [asked.pending[0]!.ref]: { approve: true } } });
+      await waitForLedger(ledger, (lines) => lines.some((l) => l.endsWith("start charge")));
+      process.kill(firstPid, "SIGKILL");
+      const paused = await running;
+      expect(paused.status).toBe("interrupted");
+      if (paused.status !== "interrupted") return;
+      expect(paused.pending[0]!.reason).toMatch(
+        /^The outcome of this call is unknown \(The connection to MCP server "ledger" closed during tools\/call "charge": the outcome is unknown/,
+      );
+      // No advice for the model: a human is asked.
+      expect(paused.pending[0]!.reason).not.toMatch(/check its effect/);
+      expect(readLedger(ledger).filter((l) => l.endsWith("charge 500"))).toHaveLength(1);
+      expect((await readAll(journal, "t")).filter((e) => e.type === "tool.completed")).toHaveLength(0);
+
+      const done = await agent().resume("t", { decisions: { [paused.pending[0]!.ref]: { approve: true } } });
+      expect(done.status === "completed" && done.text).toBe("Charged.");
+      const charges = readLedger(ledger).filter((l) => l.endsWith("charge 500"));
+      // Once more, on a new server process, with the same key.
+      expect(charges).toHaveLength(2);
+      expect(charges[0]).toBe(charges[1]);
     } finally {
       await mcp.close();
     }
