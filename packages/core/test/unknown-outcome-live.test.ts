@@ -113,6 +113,41 @@ describe("a call whose outcome is unknown in a live run (its tool asks)", () => 
     expect(completed?.data.content).toContain("I see the charge in the bank");
   });
 
+  it("in a sub-agent: the whole tree pauses, and the approval reaches the sub-agent's call", async () => {
+    const journal = new MemoryJournal();
+    const { pay, charged } = payment();
+    const billing = createAgent({
+      name: "billing",
+      journal,
+      tools: [pay],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [{ toolCalls: [{ id: "p", name: "pay", args: { cents: 900 } }] }, { text: "billed" }],
+      }),
+    }).asTool({ description: "Bills the customer" });
+    const parent = () =>
+      createAgent({
+        journal,
+        tools: [billing],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [
+            { toolCalls: [{ id: "b", name: "billing", args: { input: "bill 9" } }] },
+            { text: "Billed." },
+          ],
+        }),
+      });
+    const paused = await parent().run("Bill", { threadId: "t" });
+    expect(paused.status).toBe("interrupted");
+    if (paused.status !== "interrupted") return;
+    expect(paused.pending).toHaveLength(1);
+    expect(paused.pending[0]).toMatchObject({ name: "pay", args: { cents: 900 } });
+    expect(paused.pending[0]!.frameId).not.toBe("root");
+    const done = await parent().resume("t", { decisions: { [paused.pending[0]!.ref]: { approve: true } } });
+    expect(done.status === "completed" && done.text).toBe("Billed.");
+    expect(charged).toHaveLength(2);
+  });
+
   it("a tool that times out has an unknown outcome too", async () => {
     const journal = new MemoryJournal();
     const { pay } = payment({ hang: true });
