@@ -11,18 +11,11 @@ import {
   type McpElicitationRequest,
   type McpSamplingRequest,
 } from "../src/index.js";
-import { everythingStdio, filesystemStdio } from "./servers.js";
+import { closeOpened, connectForTest, everythingStdio, filesystemStdio } from "./servers.js";
 import { runTool } from "./tool-context.js";
 
-const open: McpConnection[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-async function connect(...args: Parameters<typeof connectMcp>): Promise<McpConnection> {
-  const mcp = await connectMcp(...args);
-  open.push(mcp);
-  return mcp;
-}
+afterEach(closeOpened);
+const connect = connectForTest;
 const tool = (mcp: McpConnection, name: string) => {
   const found = mcp.tools.find((t) => t.name === name);
   if (!found) throw new Error(`no tool ${name}: ${mcp.tools.map((t) => t.name).join(", ")}`);

@@ -2,8 +2,8 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, createAgent, MemoryJournal, readAll, type StoredEvent } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectMcp, type McpConnection, McpError, promptInput } from "../src/index.js";
-import { everythingStdio } from "./servers.js";
+import { connectMcp, McpError, promptInput } from "../src/index.js";
+import { closeOpened, connectForTest, everythingStdio } from "./servers.js";
 
 // The official SDK's McpServer with resources (text, a PNG, a PDF, a template) and prompts.
 const LIBRARY = fileURLToPath(new URL("./fixtures/library-server.mjs", import.meta.url));
@@ -12,15 +12,8 @@ const PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 const PDF = Buffer.from("%PDF-1.4\n% a tiny file\n").toString("base64");
 
-const open: McpConnection[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-async function connect(...args: Parameters<typeof connectMcp>): Promise<McpConnection> {
-  const mcp = await connectMcp(...args);
-  open.push(mcp);
-  return mcp;
-}
+afterEach(closeOpened);
+const connect = connectForTest;
 const library = (env: Record<string, string> = {}) => ({ command: process.execPath, args: [LIBRARY], env });
 
 describe("resources", () => {

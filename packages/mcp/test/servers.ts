@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import type { McpStdioServer } from "@loom/mcp";
+import { connectMcp, type McpConnection, type McpStdioServer } from "../src/index.js";
 
 // Real MCP servers from npm (devDependencies), started from the pnpm store: no network needed.
 const bin = (pkg: string) =>
@@ -99,4 +99,18 @@ export async function waitForLedger(
     if (Date.now() > until) throw new Error(`ledger never matched: ${readLedger(ledger).join(" | ")}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+const opened: McpConnection[] = [];
+
+/** `connectMcp`, remembered so that `closeOpened()` (in `afterEach`) closes it. */
+export async function connectForTest(...args: Parameters<typeof connectMcp>): Promise<McpConnection> {
+  const mcp = await connectMcp(...args);
+  opened.push(mcp);
+  return mcp;
+}
+
+/** Closes every connection `connectForTest` made. */
+export async function closeOpened(): Promise<void> {
+  await Promise.all(opened.splice(0).map((c) => c.close()));
 }
