@@ -792,13 +792,6 @@ export class FrameDriver {
     { call, tool, args }: Runnable,
   ): Promise<ToolResult | UnknownOutcome | "aborted"> {
     const timeoutMs = tool.timeoutMs ?? this.agent.toolTimeoutMs;
-    // A tool that may not run twice and asks a human when its outcome is unknown (the policy a crash
-    // during the call follows on resume): a timeout or an error that says so pauses the run.
-    const asks = tool.onUnknownOutcome === "ask" && !tool.idempotent && !isReadOnly(tool);
-    const failed = (error: unknown): ToolResult | UnknownOutcome =>
-      asks && outcomeUnknown(error)
-        ? { unknownOutcome: error instanceof Error ? error.message : String(error) }
-        : toolFailure(call.name, error);
     const controller = new AbortController();
     const session = this.session;
     const context = {
@@ -822,7 +815,7 @@ export class FrameDriver {
     try {
       pending = tool.run(args, context);
     } catch (error) {
-      return failed(error);
+      return failed(tool, call.name, error);
     }
     // A tool that answered synchronously needs no timer and no link to the run's signal.
     if (!isThenable(pending)) return fromOutput(pending);
@@ -841,7 +834,7 @@ export class FrameDriver {
       return fromOutput(await Promise.race([pending, timeout]));
     } catch (error) {
       if (this.signal.aborted) return "aborted";
-      return failed(error);
+      return failed(tool, call.name, error);
     } finally {
       clearTimeout(timer);
       this.signal.removeEventListener("abort", onAbort);
@@ -973,6 +966,18 @@ function unknownToolMessage(name: string, tools: ReadonlyMap<string, Tool>): str
 }
 
 /** What the model sees of a tool that threw or timed out. */
+/**
+ * A tool's error as its result, or, for a tool that may not run twice and asks a human when its
+ * outcome is unknown (the policy a crash during the call follows on resume), the unknown outcome
+ * that pauses the run.
+ */
+function failed(tool: Tool, name: string, error: unknown): ToolResult | UnknownOutcome {
+  if (tool.onUnknownOutcome === "ask" && !tool.idempotent && !isReadOnly(tool) && outcomeUnknown(error)) {
+    return { unknownOutcome: error instanceof Error ? error.message : String(error) };
+  }
+  return toolFailure(name, error);
+}
+
 /**
  * Whether a tool's error leaves its outcome unknown: the run's own timeout (the tool may still be
  * working), or an error that says so with `outcomeUnknown: true` (an MCP server that died or did not
