@@ -965,7 +965,6 @@ function unknownToolMessage(name: string, tools: ReadonlyMap<string, Tool>): str
   return `There is no tool named "${name}". Available tools: ${names.length > 0 ? names.join(", ") : "none"}.`;
 }
 
-/** What the model sees of a tool that threw or timed out. */
 /**
  * A tool's error as its result, or, for a tool that may not run twice and asks a human when its
  * outcome is unknown (the policy a crash during the call follows on resume), the unknown outcome
@@ -992,6 +991,7 @@ function outcomeUnknown(error: unknown): boolean {
   );
 }
 
+/** What the model sees of a tool that threw or timed out. */
 function toolFailure(name: string, error: unknown): ToolResult {
   if (error instanceof ToolTimeoutError)
     return { content: `Tool "${name}" ${error.message}.`, isError: true };

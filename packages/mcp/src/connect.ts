@@ -230,9 +230,8 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
     if (kept.size > KEPT_RESULTS) kept.delete(kept.keys().next().value as string);
   };
 
-  /** The listed tools as Loom tools; a bad name or two tools of one Loom name is a ConfigError. */
   const requestOptions = (request: McpRequestOptions | undefined, what: string): RequestOptions => ({
-    timeoutMs: positive(request?.timeoutMs, `${what}: timeoutMs`) ?? timeoutMs,
+    timeoutMs: positive(request?.timeoutMs, "timeoutMs", what) ?? timeoutMs,
     signal: request?.signal,
   });
   const readResource = async (uri: string, request?: McpRequestOptions): Promise<McpResourceRead> => {
@@ -248,6 +247,10 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
     ? resourceToolsOf(session, options.prefix ?? "", timeoutMs, keep, options.imagesAsAttachments === true)
     : [];
 
+  /**
+   * The listed tools (and the resource tools, when asked for) as Loom tools; a bad name or two tools
+   * of one Loom name is a ConfigError.
+   */
   const loomTools = (listedTools: readonly McpListedTool[]): Toolkit => {
     const tools: McpTool[] = [];
     const byLoomName = new Map<string, string>();
@@ -624,10 +627,10 @@ function checkServer(server: McpServer): void {
   }
 }
 
-function positive(value: number | undefined, what: string): number | undefined {
+function positive(value: number | undefined, what: string, where = "connectMcp"): number | undefined {
   if (value === undefined) return undefined;
   if (!(Number.isFinite(value) && value > 0)) {
-    throw new ConfigError(`connectMcp: ${what} must be a positive number of milliseconds, got ${value}.`);
+    throw new ConfigError(`${where}: ${what} must be a positive number of milliseconds, got ${value}.`);
   }
   return value;
 }

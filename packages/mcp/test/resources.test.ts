@@ -81,7 +81,7 @@ describe("resources", () => {
     expect((missing as Error).message).toContain('No book "emma" in the library');
     await expect(mcp.readResource("")).rejects.toThrow(ConfigError);
     await expect(mcp.readResource("library://docs/readme.txt", { timeoutMs: -1 })).rejects.toThrow(
-      /readResource: timeoutMs must be a positive number/,
+      /^readResource: timeoutMs must be a positive number of milliseconds, got -1\.$/,
     );
   });
 
