@@ -30,6 +30,21 @@ export class LoomError extends Error {
   }
 }
 
+/**
+ * Thrown by a tool when it cannot tell whether its work took effect (a request that timed out after
+ * it was sent, a connection that closed before the answer). Core reads `outcomeUnknown` (any error
+ * with `outcomeUnknown: true` counts, such as `McpError`): a tool whose policy is
+ * `onUnknownOutcome: "ask"` pauses the run for a human, as after a crash during the call; for any
+ * other tool it is an error the model sees.
+ */
+export class ToolOutcomeUnknownError extends LoomError {
+  readonly outcomeUnknown = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("outcome_unknown", message, options);
+  }
+}
+
 /** A stored or incoming event does not match its schema (or has a `v` this version cannot read). */
 export class EventSchemaError extends LoomError {
   readonly threadId: string | undefined;

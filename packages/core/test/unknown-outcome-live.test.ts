@@ -3,6 +3,7 @@ import {
   MemoryJournal,
   readAll,
   type StoredEvent,
+  ToolOutcomeUnknownError,
   tool,
   type UnknownOutcomePolicy,
 } from "@loom/core";
@@ -146,6 +147,27 @@ describe("a call whose outcome is unknown in a live run (its tool asks)", () => 
     const done = await parent().resume("t", { decisions: { [paused.pending[0]!.ref]: { approve: true } } });
     expect(done.status === "completed" && done.text).toBe("Billed.");
     expect(charged).toHaveLength(2);
+  });
+
+  it("a tool says so with core's ToolOutcomeUnknownError", async () => {
+    const journal = new MemoryJournal();
+    let runs = 0;
+    const transfer = tool({
+      name: "pay",
+      description: "Moves money",
+      input: z.object({ cents: z.number() }),
+      onUnknownOutcome: "ask",
+      run: () => {
+        runs++;
+        throw new ToolOutcomeUnknownError("the bank did not answer within 10 s");
+      },
+    });
+    const paused = await agentWith([transfer, note], journal).run("Pay", { threadId: "t" });
+    expect(paused.status).toBe("interrupted");
+    if (paused.status !== "interrupted") return;
+    expect(paused.pending[0]!.reason).toContain("(the bank did not answer within 10 s)");
+    expect(runs).toBe(1);
+    expect(new ToolOutcomeUnknownError("x")).toMatchObject({ code: "outcome_unknown", outcomeUnknown: true });
   });
 
   it("a tool that times out has an unknown outcome too", async () => {
