@@ -21,6 +21,7 @@ import {
   sample,
 } from "./client-features.js";
 import { McpError } from "./errors.js";
+import { descendantsOf, endProcesses } from "./process-tree.js";
 import type { McpPromptInfo, McpResource, McpResourceContents, McpResourceTemplate } from "./resources.js";
 import type { McpCallResult, McpContentBlock } from "./result.js";
 
@@ -325,7 +326,13 @@ export class McpSession {
     if (this.transport instanceof StreamableHTTPClientTransport) {
       await this.transport.terminateSession().catch(() => {});
     }
+    // Read before the SDK stops the server's process, whose children are then no longer its own.
+    const pid = this.pid;
+    const tree = pid === undefined ? [] : await descendantsOf(pid);
     await client.close().catch(() => {});
+    // The SDK ends the process it started (stdin closed, SIGTERM, SIGKILL): a server it started
+    // through a launcher such as npx outlives it, and would keep this process from exiting.
+    await endProcesses(tree);
   }
 
   /** Forgets the current connection (a session the server no longer knows): the next call opens a new one. */
