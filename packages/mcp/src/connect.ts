@@ -208,7 +208,7 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
   const overrides = options.tools ?? {};
   const only = options.only ? new Set(options.only) : undefined;
   const resourceTools = options.resourceTools === true;
-  if (resourceTools && !(await session.connected()).getServerCapabilities()?.resources) {
+  if (resourceTools && !(await session.declares("resources"))) {
     await session.close();
     throw new ConfigError(
       `connectMcp: resourceTools needs a server that declares resources, and MCP server "${session.name}" does not. Leave resourceTools off for it.`,
@@ -248,39 +248,28 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
     : [];
 
   /**
-   * The listed tools (and the resource tools, when asked for) as Loom tools; a bad name or two tools
+   * The listed tools, then the resource tools when asked for, as Loom tools; a bad name or two tools
    * of one Loom name is a ConfigError.
    */
   const loomTools = (listedTools: readonly McpListedTool[]): Toolkit => {
     const tools: McpTool[] = [];
     const byLoomName = new Map<string, string>();
-    for (const listedTool of [...listedTools, ...extraTools.map((t) => t.listed)]) {
-      const extra = extraTools.find((t) => t.listed === listedTool);
-      if (!extra && only && !only.has(listedTool.name)) continue;
-      const override = (extra ? undefined : overrides[listedTool.name]) ?? {};
-      const loomName =
-        extra?.tool.name ?? override.name ?? loomToolName(options.prefix ?? "", listedTool.name);
+    for (const listedTool of listedTools) {
+      if (only && !only.has(listedTool.name)) continue;
+      const override = overrides[listedTool.name] ?? {};
+      const loomName = override.name ?? loomToolName(options.prefix ?? "", listedTool.name);
       if (!TOOL_NAME.test(loomName)) {
         throw new ConfigError(
           `connectMcp: tools["${listedTool.name}"].name ${JSON.stringify(loomName)} is not a valid tool name: use 1 to 64 letters, digits, "_" or "-".`,
         );
       }
       const clash = byLoomName.get(loomName);
-      if (clash !== undefined && extra) {
-        throw new ConfigError(
-          `connectMcp: resourceTools' "${loomName}" and MCP tool "${clash}" of server "${session.name}" have one name. Name the server's tool: tools: { ${JSON.stringify(clash)}: { name: "..." } }, or set a prefix.`,
-        );
-      }
       if (clash !== undefined) {
         throw new ConfigError(
           `connectMcp: MCP tools "${clash}" and "${listedTool.name}" of server "${session.name}" both become the Loom tool "${loomName}". Name one of them: tools: { ${JSON.stringify(listedTool.name)}: { name: "..." } }.`,
         );
       }
       byLoomName.set(loomName, listedTool.name);
-      if (extra) {
-        tools.push(extra.tool);
-        continue;
-      }
       const toolTimeoutMs =
         positive(override.timeoutMs, `tools["${listedTool.name}"].timeoutMs`) ?? timeoutMs;
       tools.push(
@@ -294,6 +283,15 @@ export async function connectMcp(server: McpServer, options: ConnectMcpOptions =
           options.imagesAsAttachments === true,
         ),
       );
+    }
+    for (const extra of extraTools) {
+      const clash = byLoomName.get(extra.name);
+      if (clash !== undefined) {
+        throw new ConfigError(
+          `connectMcp: resourceTools' "${extra.name}" and MCP tool "${clash}" of server "${session.name}" have one name. Name the server's tool: tools: { ${JSON.stringify(clash)}: { name: "..." } }, or set a prefix.`,
+        );
+      }
+      tools.push(extra);
     }
     const approvalTools = tools.filter((t) => t.mcp.policy.needsApproval).map((t) => t.name);
     return { tools, approvalTools, approvalSet: new Set(approvalTools) };
@@ -415,8 +413,7 @@ interface Toolkit {
 
 /**
  * The model's tools for the server's resources (`resourceTools`): read-only and idempotent (reading
- * changes nothing), so they run while their start is written and never ask for approval. Each is
- * listed with a stand-in `McpListedTool` so the name clash check covers them with the server's tools.
+ * changes nothing), so they run while their start is written and never ask for approval.
  */
 function resourceToolsOf(
   session: McpSession,
@@ -424,7 +421,7 @@ function resourceToolsOf(
   timeoutMs: number,
   keep: (key: string, value: { content: string; output: unknown }) => void,
   imagesAsAttachments: boolean,
-): { listed: McpListedTool; tool: McpTool }[] {
+): McpTool[] {
   const policy: McpToolPolicy = {
     readOnly: true,
     idempotent: true,
@@ -438,22 +435,19 @@ function resourceToolsOf(
     description: string,
     inputSchema: Record<string, unknown>,
     run: McpTool["run"],
-  ): { listed: McpListedTool; tool: McpTool } => {
+  ): McpTool => {
     const loomName = loomToolName(prefix, name);
     return {
-      listed: { name: `${method} (Loom's ${name})`, description, inputSchema },
-      tool: {
-        name: loomName,
-        description,
-        input: argumentsSchema(inputSchema),
-        spec: { name: loomName, description, inputSchema },
-        idempotent: true,
-        readOnly: true,
-        onUnknownOutcome: "retry",
-        timeoutMs: timeoutMs + 1_000,
-        mcp: { server: session.name, name: method, annotations: undefined, outputSchema: undefined, policy },
-        run,
-      },
+      name: loomName,
+      description,
+      input: argumentsSchema(inputSchema),
+      spec: { name: loomName, description, inputSchema },
+      idempotent: true,
+      readOnly: true,
+      onUnknownOutcome: "retry",
+      timeoutMs: timeoutMs + 1_000,
+      mcp: { server: session.name, name: method, annotations: undefined, outputSchema: undefined, policy },
+      run,
     };
   };
   return [

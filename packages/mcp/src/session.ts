@@ -233,7 +233,7 @@ export class McpSession {
   }
 
   /** Whether the server declared `capability` in the handshake. */
-  private async declares(capability: "tools" | "resources" | "prompts"): Promise<boolean> {
+  async declares(capability: "tools" | "resources" | "prompts"): Promise<boolean> {
     const client = await this.connected();
     return client.getServerCapabilities()?.[capability] !== undefined;
   }
@@ -241,7 +241,7 @@ export class McpSession {
   /** The client, for a request a server without `capability` would refuse: refused here, saying so. */
   private async request(capability: "resources" | "prompts", what: string): Promise<Client> {
     const client = await this.connected();
-    if (client.getServerCapabilities()?.[capability] === undefined) {
+    if (!(await this.declares(capability))) {
       throw new McpError(
         "mcp_request_failed",
         this.name,
