@@ -510,11 +510,12 @@ export class FrameDriver {
       if (call.execution === "started") {
         // Started by a process that stopped before journaling the outcome.
         // An approval allowed one run, not two: an approved call follows its policy like any other.
-        if (SUB_AGENT in tool || tool.idempotent || isReadOnly(tool) || tool.onUnknownOutcome === "retry") {
+        const next = afterUnknownOutcome(tool);
+        if (next === "rerun") {
           const restored = restoreArgs(call, tool);
           if (restored.ok) runnable.push({ call, tool, args: restored.args });
           else complete(call, "invalid_arguments", restored.message);
-        } else if (tool.onUnknownOutcome === "ask") {
+        } else if (next === "ask") {
           approvals.push({
             callId: call.callId,
             name: call.name,
@@ -966,12 +967,22 @@ function unknownToolMessage(name: string, tools: ReadonlyMap<string, Tool>): str
 }
 
 /**
- * A tool's error as its result, or, for a tool that may not run twice and asks a human when its
- * outcome is unknown (the policy a crash during the call follows on resume), the unknown outcome
- * that pauses the run.
+ * What a call whose outcome is unknown does next, by its tool: runs again (it may run twice: a
+ * sub-agent, an idempotent or read-only tool, or `onUnknownOutcome: "retry"`), asks a human, or fails.
+ */
+function afterUnknownOutcome(tool: Tool): "rerun" | "ask" | "fail" {
+  if (SUB_AGENT in tool || tool.idempotent || isReadOnly(tool) || tool.onUnknownOutcome === "retry") {
+    return "rerun";
+  }
+  return tool.onUnknownOutcome === "ask" ? "ask" : "fail";
+}
+
+/**
+ * A tool's error as its result, or, when it leaves the outcome unknown and the tool asks a human then
+ * (as after a crash during the call), the unknown outcome that pauses the run.
  */
 function failed(tool: Tool, name: string, error: unknown): ToolResult | UnknownOutcome {
-  if (tool.onUnknownOutcome === "ask" && !tool.idempotent && !isReadOnly(tool) && outcomeUnknown(error)) {
+  if (outcomeUnknown(error) && afterUnknownOutcome(tool) === "ask") {
     return { unknownOutcome: error instanceof Error ? error.message : String(error) };
   }
   return toolFailure(name, error);
