@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Decision, type Provider, readAll, type StoredEvent } from "@loom/core";
+import { type Decision, type Provider, readAll, type StoredEvent, threadUsage } from "@loom/core";
 import { ContextDebugger, flameGraphHtml, formatSummary } from "@loom/debugger";
 import { HITLHook } from "@loom/hooks";
 import { FsJournal } from "@loom/journal-fs";
@@ -148,11 +148,12 @@ async function main() {
     const flame = join(workDir, `flame-${threadId}.html`);
     writeFileSync(flame, flameGraphHtml(events, { title: `Loom demo — ${threadId}` }));
     const { calls, executions } = countExecutions(events);
+    const usage = threadUsage(result.frame);
     const reruns = executions - calls;
     write(
       `\nSummary: ${result.frame.iteration} iterations, ${executions} tool executions for ${calls} tool calls` +
         `${reruns > 0 ? ` (${reruns} ran again: ${reruns === 1 ? "it was" : "they were"} in flight at the crash)` : ""}, ` +
-        `${result.frame.usage.inputTokens} tokens in / ${result.frame.usage.outputTokens} tokens out, ${events.length} events.\n` +
+        `${usage.inputTokens} tokens in / ${usage.outputTokens} tokens out, ${events.length} events.\n` +
         `Flame graph: ${flame}\n\nLook further:\n` +
         `  npx loom show ${threadId}\n  npx loom events ${threadId} --type tool,approval\n` +
         `  npx loom explain ${threadId} --iteration 2\n  npx loom flame ${threadId}\n` +

@@ -14,6 +14,7 @@ import {
   readAll,
   type StoredEvent,
   threadStatusAfter,
+  threadUsage,
   watchThread,
 } from "@loom/core";
 import { CliError } from "./errors.js";
@@ -184,6 +185,13 @@ export async function eventsCommand(
   }
 }
 
+/** The thread's tokens, its sub-agents' included (a frame's own `usage` leaves them out). */
+function tokens(root: ExecutionFrame): string {
+  const usage = threadUsage(root);
+  const subAgents = Object.keys(root.children).length > 0 ? ", sub-agents included" : "";
+  return `${usage.inputTokens} tokens in / ${usage.outputTokens} out${subAgents}`;
+}
+
 /**
  * The transcript. With `last`, from the thread's latest snapshot (at or before `at`) and the
  * events after it, and only the newest messages: a long thread shows in the time of its end.
@@ -222,7 +230,7 @@ export async function showCommand(
   await root.messages.load(from);
   const paint = painter(ctx.io.stdout, ctx.io.env);
   const out: string[] = [
-    `${paint("bold", `Thread ${threadId}`)}: ${root.status}, ${root.iteration} iterations, ${root.usage.inputTokens} tokens in / ${root.usage.outputTokens} out${opts.at !== undefined ? ` (at seq ${opts.at})` : ""}`,
+    `${paint("bold", `Thread ${threadId}`)}: ${root.status}, ${root.iteration} iterations, ${tokens(root)}${opts.at !== undefined ? ` (at seq ${opts.at})` : ""}`,
     "",
   ];
   if (from > 0) out.push(paint("gray", `… ${from} earlier messages (--last ${opts.last})`));

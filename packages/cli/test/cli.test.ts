@@ -129,6 +129,19 @@ describe("loom", () => {
     const refs = waiting.map((line) => line.trim().split(/\s+/)[0]);
     expect(refs.every((ref) => /^c1@\d+$/.test(ref!))).toBe(true);
     expect(new Set(refs).size).toBe(2);
+    // The tokens are the thread's: the root's model call and both sub-agents'.
+    const journal = new FsJournal({ dir: pausedDir });
+    const events = await readAll(journal, "t-paused");
+    await journal.close();
+    let input = 0;
+    let output = 0;
+    for (const event of events) {
+      if (event.type !== "llm.completed") continue;
+      input += event.data.usage.inputTokens;
+      output += event.data.usage.outputTokens;
+    }
+    expect(events.filter((e) => e.type === "llm.completed")).toHaveLength(3);
+    expect(stdout).toContain(`${input} tokens in / ${output} out, sub-agents included`);
   });
 
   it("shows events, filtered by type, as lines or JSON, without colours off a terminal", async () => {

@@ -215,7 +215,10 @@ export class FrameDriver {
         `The model made the same tool calls, differing only in numbers or whitespace, with the same results ${f.stall.count} turns in a row (${short(f.stall.signature)}); stopped to break the loop. Raise maxNearRepeatedToolCalls (0 turns this check off) if the task really repeats.`,
       );
     }
-    const outcome = await runHooks(this.agent.hooks, "beforeIterationStart", { frame: f });
+    const outcome = await runHooks(this.agent.hooks, "beforeIterationStart", {
+      frame: f,
+      thread: this.session.root,
+    });
     if (outcome.kind !== "continue") await this.deniedByHook(outcome.hook, outcome.reason);
     await this.session.stage([this.session.event(f, "iteration.started", {}, f.iteration + 1)]);
   }

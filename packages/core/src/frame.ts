@@ -581,6 +581,16 @@ function updateCalls(frame: ExecutionFrame, update: (call: CallState) => CallSta
   return { ...frame, turn: { ...frame.turn, calls: frame.turn.calls.map(update) } };
 }
 
+/**
+ * The tokens of a frame and of every sub-agent under it: the whole thread's for the root frame.
+ * `frame.usage` alone counts only that frame's own model calls.
+ */
+export function threadUsage(frame: ExecutionFrame): Usage {
+  let sum = frame.usage;
+  for (const child of Object.values(frame.children)) sum = addUsage(sum, threadUsage(child));
+  return sum;
+}
+
 function addUsage(a: Usage, b: Usage): Usage {
   const sum: Usage = {
     inputTokens: a.inputTokens + b.inputTokens,
@@ -592,10 +602,6 @@ function addUsage(a: Usage, b: Usage): Usage {
   return sum;
 }
 
-/**
- * The identity of a turn's tool calls: the same tools with byte-identical arguments give the same
- * string, whatever their order in the turn.
- */
 /** A call as loop detection counts its failures: the tool and its arguments, keys sorted. */
 export function failureKey(name: string, rawArgs: string): string {
   return `${name}(${canonicalArguments(rawArgs, false)})`;
@@ -684,6 +690,10 @@ function blur(text: string): string {
     .trim();
 }
 
+/**
+ * The identity of a turn's tool calls: the same tools with byte-identical arguments give the same
+ * string, whatever their order in the turn.
+ */
 export function callSignature(calls: readonly ToolCall[]): string {
   return calls
     .map((c) => `${c.name}(${c.arguments})`)

@@ -79,7 +79,11 @@ type HookReturn<T> = Maybe<T> | Promise<Maybe<T>>;
  */
 export interface Hook {
   readonly name: string;
-  beforeIterationStart?(ctx: { frame: ExecutionFrame }): HookReturn<Deny>;
+  /**
+   * `thread` is the thread's root frame, every sub-agent under it (`children`): what a limit on the
+   * whole thread reads (`threadUsage(thread)`), also from inside a sub-agent.
+   */
+  beforeIterationStart?(ctx: { frame: ExecutionFrame; thread: ExecutionFrame }): HookReturn<Deny>;
   beforeContextAssembly?(ctx: {
     frame: ExecutionFrame;
     components: readonly ContextComponent[];

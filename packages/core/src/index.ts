@@ -54,6 +54,7 @@ export {
   type PendingApproval,
   pendingApprovals,
   type Turn,
+  threadUsage,
 } from "./frame.js";
 export { type RetryPolicy, retryDelay } from "./frame-driver.js";
 export { estimateMessageTokens, estimateTokens, History } from "./history.js";

@@ -1,4 +1,4 @@
-import { ConfigError, type ExecutionFrame, type Hook } from "@loom/core";
+import { ConfigError, type ExecutionFrame, type Hook, threadUsage } from "@loom/core";
 
 function positive(hook: string, option: string, value: number): void {
   if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
@@ -6,21 +6,26 @@ function positive(hook: string, option: string, value: number): void {
   }
 }
 
-/** Total tokens of a frame: input and output over all its model calls. */
+/**
+ * Total tokens of a frame and its sub-agents: input and output over all their model calls (the
+ * whole thread's for the root frame).
+ */
 export function tokensUsed(frame: ExecutionFrame): number {
-  return frame.usage.inputTokens + frame.usage.outputTokens;
+  const usage = threadUsage(frame);
+  return usage.inputTokens + usage.outputTokens;
 }
 
 /**
  * Ends the run (journaled `run.failed`, code `denied_by_hook`, with the reason) before an
- * iteration would start once the thread has used `maxTokens` tokens (input + output).
+ * iteration would start once the thread has used `maxTokens` tokens (input + output), its
+ * sub-agents' included: checked in every frame, against the whole thread.
  */
 export function TokenBudgetHook(options: { maxTokens: number }): Hook {
   positive("TokenBudgetHook", "maxTokens", options.maxTokens);
   return {
     name: "token-budget",
-    beforeIterationStart: ({ frame }) => {
-      const used = tokensUsed(frame);
+    beforeIterationStart: ({ thread }) => {
+      const used = tokensUsed(thread);
       return used >= options.maxTokens
         ? { deny: `token budget spent: ${used} tokens used, limit ${options.maxTokens}` }
         : undefined;
@@ -37,18 +42,23 @@ export interface Pricing {
   readonly cachedInputPerMillion?: number;
 }
 
+/** What the model calls of a frame and its sub-agents cost at one set of prices. */
 export function costOf(frame: ExecutionFrame, pricing: Pricing): number {
-  const cached = frame.usage.cachedInputTokens ?? 0;
-  const fresh = frame.usage.inputTokens - cached;
+  const usage = threadUsage(frame);
+  const cached = usage.cachedInputTokens ?? 0;
+  const fresh = usage.inputTokens - cached;
   return (
     (fresh * pricing.inputPerMillion +
       cached * (pricing.cachedInputPerMillion ?? pricing.inputPerMillion) +
-      frame.usage.outputTokens * pricing.outputPerMillion) /
+      usage.outputTokens * pricing.outputPerMillion) /
     1_000_000
   );
 }
 
-/** Ends the run, journaled, once the thread's model calls cost `maxUsd` at the given prices. */
+/**
+ * Ends the run, journaled, once the thread's model calls (its sub-agents' included) cost `maxUsd`
+ * at the given prices.
+ */
 export function CostLimitHook(options: { maxUsd: number; pricing: Pricing }): Hook {
   positive("CostLimitHook", "maxUsd", options.maxUsd);
   if (
@@ -62,8 +72,8 @@ export function CostLimitHook(options: { maxUsd: number; pricing: Pricing }): Ho
   }
   return {
     name: "cost-limit",
-    beforeIterationStart: ({ frame }) => {
-      const cost = costOf(frame, options.pricing);
+    beforeIterationStart: ({ thread }) => {
+      const cost = costOf(thread, options.pricing);
       return cost >= options.maxUsd
         ? { deny: `cost limit reached: $${cost.toFixed(4)} spent, limit $${options.maxUsd}` }
         : undefined;

@@ -1,4 +1,13 @@
-import { ConfigError, createAgent, MemoryJournal, RunFailedError, readAll, tool } from "@loom/core";
+import {
+  ConfigError,
+  createAgent,
+  MemoryJournal,
+  RunFailedError,
+  readAll,
+  stateAt,
+  threadUsage,
+  tool,
+} from "@loom/core";
 import { CostLimitHook, TokenBudgetHook, WallTimeHook } from "@loom/hooks";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
@@ -52,6 +61,45 @@ describe("limits", () => {
     const { error, events } = await runWith(hook, clock);
     expect(events.filter((e) => e.type === "llm.completed").length).toBeLessThan(6);
     expect(error.message).toMatch(/wall-time limit reached: \d+ ms since the run started, limit 250 ms/);
+  });
+
+  it("TokenBudgetHook counts what sub-agents spent: the whole thread, not the frame it runs in", async () => {
+    const journal = new MemoryJournal();
+    // Each researcher run makes three model calls of 1,100 tokens before it answers.
+    const researcher = createAgent({
+      name: "researcher",
+      journal,
+      tools: [step],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [...turns.slice(0, 2), { text: "found", usage: { inputTokens: 1000, outputTokens: 100 } }],
+      }),
+    }).asTool({ description: "researches" });
+    const parent = createAgent({
+      journal,
+      hooks: [TokenBudgetHook({ maxTokens: 5000 })],
+      tools: [researcher],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: Array.from({ length: 6 }, () => ({
+          toolCalls: [{ name: "researcher", args: { input: "dig" } }],
+          usage: { inputTokens: 10, outputTokens: 10 },
+        })),
+      }),
+    });
+    const error = await parent.run("go", { threadId: "tree" }).catch((e) => e);
+    expect(RunFailedError.isInstance(error)).toBe(true);
+    const events = await readAll(journal, "tree");
+    const spent = events
+      .filter((e) => e.type === "llm.completed")
+      .reduce((sum, e) => sum + e.data.usage.inputTokens + e.data.usage.outputTokens, 0);
+    // Two researcher runs (6,600 tokens) pass the budget; a third model call anywhere would not start.
+    expect(spent).toBeLessThan(5000 + 3300 + 20);
+    expect(error.message).toMatch(/token budget spent: \d+ tokens used, limit 5000/);
+    const root = await stateAt(journal, "tree", events.at(-1)!.seq);
+    const used = threadUsage(root);
+    expect(used.inputTokens + used.outputTokens).toBe(spent);
+    expect(root.usage.inputTokens + root.usage.outputTokens).toBeLessThan(100);
   });
 
   it("refuses nonsense limits", () => {
