@@ -213,6 +213,7 @@ export class EventSpans {
         const key = `${f}\n${e.data.callId}`;
         const stale = this.tools.get(key);
         if (stale) this.finish(this.tools, key, stale, e.ts, {});
+        this.stopped.delete(key); // a call run again after a human's approval starts anew
         this.tools.set(
           key,
           this.beginTool(e, agent, e.data.callId, e.data.name, {
@@ -239,6 +240,19 @@ export class EventSpans {
         });
         break;
       }
+      case "approval.requested":
+        // Asked for a call that already started: its outcome became unknown mid-call (a timeout, a
+        // lost connection). That attempt ends here in error; an approved re-run is a span of its own.
+        for (const call of e.data.calls) {
+          const key = `${f}\n${call.callId}`;
+          const open = this.tools.get(key);
+          if (!open) continue;
+          this.stopped.add(key);
+          this.finish(this.tools, key, open, e.ts, {
+            error: { type: "outcome_unknown", message: call.reason },
+          });
+        }
+        break;
       case "frame.spawned":
         this.spawned.set(e.data.childFrameId, { frameId: f, callId: e.data.callId, name: e.data.name });
         this.childOf.set(`${f}\n${e.data.callId}`, e.data.childFrameId);

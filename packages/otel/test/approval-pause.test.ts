@@ -1,5 +1,6 @@
-import { createAgent, type Journal, MemoryJournal, tool } from "@loom/core";
+import { createAgent, type Journal, MemoryJournal, ToolOutcomeUnknownError, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
+import { SpanStatusCode } from "@opentelemetry/api";
 import { expect, it } from "vitest";
 import { z } from "zod";
 import { exportThread, tracedJournal } from "../src/index.js";
@@ -114,4 +115,64 @@ it("a sub-agent paused for a human: the resumed spans hang under the parent's ca
   await exportThread(store, { tracer: exported.tracer, threadId: "sub" });
   const described = (spans: ReturnType<typeof exported.spans>) => spans.map(describeSpan).sort();
   expect(described(exported.spans())).toEqual(described([...first.spans(), ...second.spans()]));
+});
+
+it("a call whose outcome became unknown ends its span in error; the approved re-run is a span of its own", async () => {
+  const store = new MemoryJournal();
+  let attempts = 0;
+  const charger = (journal: Journal) =>
+    createAgent({
+      name: "charger",
+      journal,
+      tools: [
+        tool({
+          name: "charge",
+          description: "Charge a card",
+          onUnknownOutcome: "ask",
+          input: z.object({ cents: z.number() }),
+          run: async ({ cents }) => {
+            attempts++;
+            if (attempts === 1) throw new ToolOutcomeUnknownError("the payment service hung up mid-call");
+            return `charged ${cents}`;
+          },
+        }),
+      ],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [{ toolCalls: [{ id: "pay", name: "charge", args: { cents: 500 } }] }, { text: "Paid." }],
+      }),
+    });
+  const first = memoryTracer();
+  const paused = await charger(tracedJournal(store, { tracer: first.tracer })).run("pay", { threadId: "u" });
+  expect(paused.status).toBe("interrupted");
+  expect(tree(first.spans())).toEqual([
+    "invoke_agent charger",
+    "  chat scripted-model",
+    "  execute_tool charge [ERROR outcome_unknown]",
+  ]);
+  const call = first.spans().find((s) => s.name === "execute_tool charge")!;
+  expect(call.status.message).toContain("the payment service hung up mid-call");
+
+  const second = memoryTracer();
+  const done = await charger(tracedJournal(store, { tracer: second.tracer })).resume("u", {
+    decisions: { pay: { approve: true } },
+  });
+  expect(done.status).toBe("completed");
+  expect(tree(second.spans())).toEqual([
+    "invoke_agent charger",
+    "  execute_tool charge",
+    "  chat scripted-model",
+  ]);
+  // The re-run journals its own tool.started: its span starts there, and it succeeded.
+  const rerun = second.spans().find((s) => s.name === "execute_tool charge")!;
+  expect(rerun.status.code).not.toBe(SpanStatusCode.ERROR);
+  expect(rerun.attributes["loom.tool.ran"]).toBeUndefined();
+
+  // The same, exported afterwards from the stored thread.
+  const after = memoryTracer();
+  await exportThread(store, { tracer: after.tracer, threadId: "u" });
+  expect(tree(after.spans()).filter((line) => line.includes("execute_tool"))).toEqual([
+    "  execute_tool charge [ERROR outcome_unknown]",
+    "  execute_tool charge",
+  ]);
 });
