@@ -83,15 +83,17 @@ export function CostLimitHook(options: { maxUsd: number; pricing: Pricing }): Ho
 
 /**
  * Ends the run, journaled, when an iteration would start more than `maxMs` after the run
- * started (the `run.started` timestamp, so time spent before a crash counts too).
+ * started (the root frame's `run.started` timestamp, so time spent before a crash counts too, and
+ * a sub-agent's iterations count from the run's start, not its own).
  */
 export function WallTimeHook(options: { maxMs: number; now?: () => number }): Hook {
   positive("WallTimeHook", "maxMs", options.maxMs);
   const now = options.now ?? Date.now;
   return {
     name: "wall-time",
-    beforeIterationStart: ({ frame }) => {
-      const elapsed = now() - (frame.runStartedAt ?? now());
+    beforeIterationStart: ({ thread }) => {
+      // The thread's run: a sub-agent's own run.started is later than its parent's.
+      const elapsed = now() - (thread.runStartedAt ?? now());
       return elapsed >= options.maxMs
         ? { deny: `wall-time limit reached: ${elapsed} ms since the run started, limit ${options.maxMs} ms` }
         : undefined;

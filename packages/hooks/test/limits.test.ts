@@ -102,6 +102,56 @@ describe("limits", () => {
     expect(root.usage.inputTokens + root.usage.outputTokens).toBeLessThan(100);
   });
 
+  it("WallTimeHook counts from the thread's run.started, also inside a sub-agent started later", async () => {
+    let now = 1_000;
+    let waits = 0;
+    const wait = tool({
+      name: "wait",
+      description: "takes 100 ms",
+      input: z.object({}),
+      run: () => {
+        waits++;
+        now += 100;
+        return "waited";
+      },
+    });
+    const journal = new MemoryJournal();
+    const clock = () => now;
+    const waiter = createAgent({
+      name: "waiter",
+      journal,
+      now: clock,
+      tools: [wait],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: Array.from({ length: 6 }, (_, n) => ({
+          toolCalls: [{ name: "wait", args: {} }],
+          text: `${n}`,
+        })),
+      }),
+    }).asTool({ description: "waits" });
+    const parent = createAgent({
+      journal,
+      now: clock,
+      hooks: [WallTimeHook({ maxMs: 250, now: clock })],
+      tools: [wait, waiter],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [
+          { toolCalls: [{ name: "wait", args: {} }] },
+          { toolCalls: [{ name: "wait", args: {} }] },
+          { toolCalls: [{ name: "waiter", args: { input: "go" } }] },
+          { text: "done" },
+        ],
+      }),
+    });
+    const error = await parent.run("go", { threadId: "late" }).catch((e) => e);
+    expect(error.message).toMatch(/wall-time limit reached: \d+ ms since the run started, limit 250 ms/);
+    // The parent waited 200 ms; the sub-agent, started then, may begin one iteration (at 200 ms)
+    // and not a second (at 300 ms since the run started, though 100 ms since its own start).
+    expect(waits).toBe(3);
+  });
+
   it("refuses nonsense limits", () => {
     expect(() => TokenBudgetHook({ maxTokens: 0 })).toThrow(ConfigError);
     expect(() => CostLimitHook({ maxUsd: 1, pricing: {} as never })).toThrow(/pricing/);
