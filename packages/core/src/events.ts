@@ -78,6 +78,14 @@ export const ContextComponentRecordSchema = z.object({
 });
 export type ContextComponentRecord = z.infer<typeof ContextComponentRecordSchema>;
 
+/** What one model, named as its provider names it, spent for a tool (a tool that calls a model itself). */
+export const ToolModelUsageSchema = z.object({
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  usage: UsageSchema,
+});
+export type ToolModelUsage = z.infer<typeof ToolModelUsageSchema>;
+
 const ApprovalCallSchema = z.object({
   callId: z.string(),
   name: z.string(),
@@ -186,6 +194,11 @@ const dataSchemas = {
     durationMs: z.number().nonnegative().optional(),
     /** Images and files returned with the result; each one's data only the first time the thread sees it. */
     attachments: z.array(AttachmentSchema).optional(),
+    /**
+     * Tokens of model calls the tool made itself (`context.reportUsage`), by model; part of the
+     * frame's `usage`. A sub-agent's model calls are in its own frame, not here.
+     */
+    modelUsage: z.array(ToolModelUsageSchema).optional(),
   }),
   "approval.requested": z.object({ calls: z.array(ApprovalCallSchema) }),
   "approval.resolved": z.object({

@@ -11,6 +11,7 @@ import {
 } from "./context.js";
 import { approvalResolution } from "./decisions.js";
 import {
+  ConfigError,
   HookError,
   LoomError,
   ProviderError,
@@ -18,9 +19,16 @@ import {
   RunFailedError,
   type RunFailureCode,
 } from "./errors.js";
-import type { NewEvent } from "./events.js";
+import type { NewEvent, ToolModelUsage } from "./events.js";
 import { type FallbackChain, fallbackChain } from "./fallback.js";
-import { type CallState, type ExecutionFrame, failureKey, parseArgsLoosely, type Turn } from "./frame.js";
+import {
+  addUsage,
+  type CallState,
+  type ExecutionFrame,
+  failureKey,
+  parseArgsLoosely,
+  type Turn,
+} from "./frame.js";
 import {
   type Decision,
   type Hook,
@@ -29,7 +37,7 @@ import {
   type ToolCallInfo,
   type ToolResult,
 } from "./hooks.js";
-import type { AssistantMessage } from "./messages.js";
+import { type AssistantMessage, type Usage, UsageSchema } from "./messages.js";
 import type { ModelRequest, ModelResponse, ModelSettings, Provider, ToolSpec } from "./provider.js";
 import type { SnapshotPolicy, ThreadSession } from "./session.js";
 import { checkOutput, type OutputRuntime } from "./structured-output.js";
@@ -728,13 +736,15 @@ export class FrameDriver {
   ): Promise<"done" | "interrupted" | "aborted"> {
     const { call, tool } = runnable;
     const startedAt = this.session.now();
+    const reported = new ReportedUsage();
     let result: ToolResult;
     if (SUB_AGENT in tool) {
       const outcome = await this.runSubAgent(runnable);
       if (outcome === "interrupted") return "interrupted";
       result = outcome;
     } else {
-      const ran = await this.runTool(frame, runnable);
+      const ran = await this.runTool(frame, runnable, reported);
+      reported.close();
       if (ran === "aborted") return "aborted";
       if ("unknownOutcome" in ran) {
         // As after a crash during the call (runCalls): its start stays the last word on it, and a
@@ -762,12 +772,12 @@ export class FrameDriver {
       if (after.kind === "continue") final = after.ctx.result;
     } catch (error) {
       // The tool has run: its outcome is journaled before the hook's failure ends the run.
-      await this.session.append([await this.completion(frame, call, result, startedAt)]);
+      await this.session.append([await this.completion(frame, call, result, startedAt, reported)]);
       throw error;
     }
     // Staged: written within the current macrotask's end, or with the next step's first write
     // (ADR 0010); nothing that depends on it runs before it is durable or rides with it.
-    await this.session.stage([await this.completion(frame, call, final, startedAt)]);
+    await this.session.stage([await this.completion(frame, call, final, startedAt, reported)]);
     return "done";
   }
 
@@ -776,15 +786,18 @@ export class FrameDriver {
     call: CallState,
     result: ToolResult,
     startedAt: number,
+    reported: ReportedUsage,
   ): Promise<NewEvent> {
     const attachments = result.attachments?.length
       ? await journaledAttachments(result.attachments, this.session.root.contents)
       : undefined;
+    const modelUsage = reported.byModel();
     return this.session.event(frame, "tool.completed", {
       callId: call.callId,
       name: call.name,
       content: result.content,
       ...(attachments ? { attachments } : {}),
+      ...(modelUsage ? { modelUsage } : {}),
       ...(result.output !== undefined ? { output: toJson(result.output) as never } : {}),
       ...(result.isError ? { error: { code: "tool_error", message: result.content } } : {}),
       durationMs: Math.max(0, this.session.now() - startedAt),
@@ -794,6 +807,7 @@ export class FrameDriver {
   private async runTool(
     frame: ExecutionFrame,
     { call, tool, args }: Runnable,
+    reported: ReportedUsage,
   ): Promise<ToolResult | UnknownOutcome | "aborted"> {
     const timeoutMs = tool.timeoutMs ?? this.agent.toolTimeoutMs;
     const controller = new AbortController();
@@ -814,6 +828,7 @@ export class FrameDriver {
           iteration: frame.iteration,
           data: { callId: call.callId, name: call.name, progress },
         }),
+      reportUsage: (usage: Usage, model?: { provider: string; model: string }) => reported.add(usage, model),
     };
     let pending: unknown;
     try {
@@ -889,6 +904,41 @@ export class FrameDriver {
       }
       throw error;
     }
+  }
+}
+
+/** The model usage a running call reports (`reportUsage`), by model; nothing counts once the call returned. */
+class ReportedUsage {
+  private readonly models = new Map<string, ToolModelUsage>();
+  private open = true;
+
+  add(usage: Usage, model: { provider: string; model: string } | undefined): void {
+    const parsed = UsageSchema.safeParse(usage);
+    if (!parsed.success) {
+      throw new ConfigError(
+        `reportUsage takes { inputTokens, outputTokens, reasoningTokens?, cachedInputTokens?, cacheWriteTokens? }, each a whole number of tokens >= 0; got ${JSON.stringify(usage)}.`,
+      );
+    }
+    if (model !== undefined && !(typeof model.provider === "string" && typeof model.model === "string")) {
+      throw new ConfigError(
+        `reportUsage's model is { provider, model }, both strings (e.g. { provider: "openai", model: "gpt-4.1" }); got ${JSON.stringify(model)}.`,
+      );
+    }
+    if (!this.open) return;
+    const key = model ? `${model.provider}\n${model.model}` : "";
+    const known = this.models.get(key);
+    this.models.set(key, {
+      ...(model ? { provider: model.provider, model: model.model } : {}),
+      usage: known ? addUsage(known.usage, parsed.data) : parsed.data,
+    });
+  }
+
+  close(): void {
+    this.open = false;
+  }
+
+  byModel(): ToolModelUsage[] | undefined {
+    return this.models.size > 0 ? [...this.models.values()] : undefined;
   }
 }
 

@@ -485,12 +485,17 @@ function applyToFrame(
         ? resolvedAttachments(event.data.attachments, contents)
         : undefined;
       const result = { content, isError: error !== undefined, ...(attachments ? { attachments } : {}) };
-      const updated = withFailure(
+      let updated = withFailure(
         updateCalls(frame, (call) =>
           call.callId === callId ? { ...call, execution: "completed", result } : call,
         ),
         failed,
       );
+      if (event.data.modelUsage) {
+        let usage = updated.usage;
+        for (const spent of event.data.modelUsage) usage = addUsage(usage, spent.usage);
+        updated = { ...updated, usage };
+      }
       const turn = updated.turn;
       if (!turn?.calls.every((c) => c.execution === "completed")) return { ...updated, status: running };
       // The turn's results enter the history together, in the order the model asked for them,
@@ -591,7 +596,7 @@ export function threadUsage(frame: ExecutionFrame): Usage {
   return sum;
 }
 
-function addUsage(a: Usage, b: Usage): Usage {
+export function addUsage(a: Usage, b: Usage): Usage {
   const sum: Usage = {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,

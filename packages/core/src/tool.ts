@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import type { ExecutionFrame } from "./frame.js";
+import type { Usage } from "./messages.js";
 import type { ToolSpec } from "./provider.js";
 
 /** What a tool whose outcome is unknown after a crash gets on resume, when it is not idempotent. */
@@ -22,6 +23,14 @@ export interface ToolContext {
   readonly frame: ExecutionFrame;
   /** Streams a `tool.progress` event to the caller (not journaled). */
   reportProgress(progress: unknown): void;
+  /**
+   * Counts the tokens of a model call the tool made itself (a summarizer, an MCP server's sampling
+   * request) in the run's usage: journaled with the call's `tool.completed` (`modelUsage`, by
+   * model), so `frame.usage`, `threadUsage` and token and cost limits include them. Reported while
+   * the tool runs; a report after the call returned, timed out or was cancelled is not counted. A
+   * usage that is not whole non-negative token counts is a `ConfigError`.
+   */
+  reportUsage(usage: Usage, model?: { readonly provider: string; readonly model: string }): void;
 }
 
 export interface ToolDefinition<Input, Output> {

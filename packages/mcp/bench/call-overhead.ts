@@ -47,6 +47,7 @@ async function viaLoom(i: number): Promise<void> {
     callRef: `call_${i}@0`,
     frame,
     reportProgress: () => {},
+    reportUsage: () => {},
   });
 }
 

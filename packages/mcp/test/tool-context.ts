@@ -12,6 +12,7 @@ export function context(overrides: Partial<ToolContext> = {}): ToolContext {
     callRef: `call_${n}@0`,
     frame: {} as ExecutionFrame,
     reportProgress: () => {},
+    reportUsage: () => {},
     ...overrides,
   };
 }

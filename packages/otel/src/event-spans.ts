@@ -1,4 +1,10 @@
-import { type AssistantMessage, CallRefs, type StoredEvent, type TraceContext } from "@loom/core";
+import {
+  type AssistantMessage,
+  CallRefs,
+  type StoredEvent,
+  type ToolModelUsage,
+  type TraceContext,
+} from "@loom/core";
 import {
   type Attributes,
   type AttributeValue,
@@ -236,7 +242,10 @@ export class EventSpans {
         const error = e.data.error;
         this.finish(this.tools, key, open, e.ts, {
           ...(error ? { error: { type: error.code, message: error.message } } : {}),
-          attributes: this.content ? { "gen_ai.tool.call.result": e.data.content } : {},
+          attributes: {
+            ...(e.data.modelUsage ? toolModelUsage(e.data.modelUsage) : {}),
+            ...(this.content ? { "gen_ai.tool.call.result": e.data.content } : {}),
+          },
         });
         break;
       }
@@ -526,6 +535,17 @@ export class EventSpans {
     const agent = this.agents.get(frameId);
     if (agent) this.finish(this.agents, frameId, agent, ts, ending);
   }
+}
+
+/** The tokens of the model calls a tool made itself (`reportUsage`), over every model it named. */
+function toolModelUsage(spent: readonly ToolModelUsage[]): Attributes {
+  let input = 0;
+  let output = 0;
+  for (const { usage } of spent) {
+    input += usage.inputTokens;
+    output += usage.outputTokens;
+  }
+  return { "loom.tool.usage.input_tokens": input, "loom.tool.usage.output_tokens": output };
 }
 
 function settingsAttributes(settings: Record<string, unknown> | undefined): Attributes {

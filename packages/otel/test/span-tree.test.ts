@@ -1,6 +1,8 @@
-import { MemoryJournal, readAll } from "@loom/core";
+import { createAgent, MemoryJournal, readAll, tool } from "@loom/core";
+import { ScriptedProvider } from "@loom/testing";
 import { SpanKind } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { tracedJournal, traceIdOf } from "../src/index.js";
 import { memoryTracer, researcher, tree } from "./helpers.js";
 
@@ -72,6 +74,41 @@ describe("live spans from a traced journal", () => {
     expect(child.attributes).toMatchObject({ "loom.frame.depth": 1, "gen_ai.tool.call.id": "h" });
     expect(spans.find((s) => s.name === "execute_tool search")!.attributes["loom.frame.depth"]).toBe(1);
     expect(spans.every((s) => s.status.code !== 2)).toBe(true);
+  });
+
+  it("a tool that called a model itself carries the tokens it reported", async () => {
+    const otel = memoryTracer();
+    const journal = tracedJournal(new MemoryJournal(), { tracer: otel.tracer });
+    const summarize = tool({
+      name: "summarize",
+      description: "summarizes with a model",
+      input: z.object({}),
+      run: (_args, context) => {
+        context.reportUsage({ inputTokens: 300, outputTokens: 40 }, { provider: "openai", model: "mini" });
+        context.reportUsage({ inputTokens: 5, outputTokens: 1 });
+        return "short";
+      },
+    });
+    const plain = tool({ name: "plain", description: "plain", input: z.object({}), run: () => "ok" });
+    await createAgent({
+      journal,
+      tools: [summarize, plain],
+      provider: new ScriptedProvider([
+        {
+          toolCalls: [
+            { id: "s", name: "summarize", args: {} },
+            { id: "p", name: "plain", args: {} },
+          ],
+        },
+        { text: "Done." },
+      ]),
+    }).run("go", { threadId: "tu" });
+    const call = (id: string) => otel.spans().find((s) => s.attributes["gen_ai.tool.call.id"] === id)!;
+    expect(call("s").attributes).toMatchObject({
+      "loom.tool.usage.input_tokens": 305,
+      "loom.tool.usage.output_tokens": 41,
+    });
+    expect(call("p").attributes["loom.tool.usage.input_tokens"]).toBeUndefined();
   });
 
   it("message contents are off by default, and on with captureContent", async () => {

@@ -7,7 +7,7 @@ import {
   type StoredEvent,
 } from "@loom/core";
 import type { IterationExplanation } from "@loom/debugger";
-import { CostSum, ModelTracker, type Prices } from "./prices.js";
+import { CostSum, ModelTracker, modelCallsOf, type Prices } from "./prices.js";
 
 const CHECKPOINT_EVERY = 5_000;
 
@@ -89,14 +89,16 @@ export class ThreadIndex {
         for (const record of [...event.data.included, ...event.data.excluded])
           if (record.hash !== undefined && record.content !== undefined)
             this.contents.set(record.hash, record.content);
-      } else if (event.type === "llm.completed") {
-        const key = `${event.frameId}\u0000${event.iteration}`;
-        let sum = this.costs.get(key);
-        if (!sum) {
-          sum = new CostSum();
-          this.costs.set(key, sum);
+      } else {
+        for (const call of modelCallsOf(event, model)) {
+          const key = `${event.frameId}\u0000${event.iteration}`;
+          let sum = this.costs.get(key);
+          if (!sum) {
+            sum = new CostSum();
+            this.costs.set(key, sum);
+          }
+          sum.add(prices, call.ref, call.usage);
         }
-        sum.add(prices, model, event.data.usage);
       }
     }
   }

@@ -66,6 +66,22 @@ export class CostSum {
   }
 }
 
+/**
+ * The model calls an event paid for: an `llm.completed`'s (its model from `models`), or those a tool
+ * made itself and reported (`tool.completed`'s `modelUsage`, each with the model it named, if any).
+ */
+export function modelCallsOf(
+  event: StoredEvent,
+  model: ModelRef | undefined,
+): readonly { readonly ref: ModelRef | undefined; readonly usage: Usage }[] {
+  if (event.type === "llm.completed") return [{ ref: model, usage: event.data.usage }];
+  if (event.type !== "tool.completed" || !event.data.modelUsage) return [];
+  return event.data.modelUsage.map((spent) => ({
+    ref: spent.model !== undefined ? { provider: spent.provider ?? "", model: spent.model } : undefined,
+    usage: spent.usage,
+  }));
+}
+
 /** Follows a thread's events to know which model each `llm.completed` came from. */
 export class ModelTracker {
   private readonly requested = new Map<string, ModelRef>();

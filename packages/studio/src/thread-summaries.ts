@@ -1,5 +1,5 @@
 import { type FrameStatus, type Journal, threadStatusAfter } from "@loom/core";
-import { CostSum, ModelTracker, type Prices } from "./prices.js";
+import { CostSum, ModelTracker, modelCallsOf, type Prices } from "./prices.js";
 
 /** What the thread list shows of a thread beyond `ThreadInfo`: counted once, then only from new events. */
 export interface ThreadSummary {
@@ -79,12 +79,13 @@ export class ThreadSummaries {
         lastActivity = event.ts;
         status = threadStatusAfter(status, event);
         const model = counting.models.see(event);
+        for (const call of modelCallsOf(event, model)) {
+          inputTokens += call.usage.inputTokens;
+          outputTokens += call.usage.outputTokens;
+          counting.cost.add(this.prices, call.ref, call.usage);
+        }
         if (event.type === "iteration.started" && event.depth === 0) iterations++;
-        else if (event.type === "llm.completed") {
-          inputTokens += event.data.usage.inputTokens;
-          outputTokens += event.data.usage.outputTokens;
-          counting.cost.add(this.prices, model, event.data.usage);
-        } else if (event.type === "run.failed" || event.type === "llm.failed") errors++;
+        else if (event.type === "run.failed" || event.type === "llm.failed") errors++;
         else if (event.type === "tool.completed" && event.data.error) errors++;
         else if (event.type === "run.started" && event.depth === 0) {
           agent = event.data.agent ?? agent;

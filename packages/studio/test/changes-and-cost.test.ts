@@ -1,6 +1,7 @@
-import { ConfigError, createAgent, fallbackProviders, type Journal, MemoryJournal } from "@loom/core";
+import { ConfigError, createAgent, fallbackProviders, type Journal, MemoryJournal, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { type IterationChanges, type Studio, startStudio } from "../src/index.js";
 import { researchThread } from "./helpers.ts";
 
@@ -70,6 +71,28 @@ beforeAll(async () => {
     provider: new ScriptedProvider({ provider: "elsewhere", modelId: "m-9", turns: [{ text: "Hi." }] }),
   });
   await unpriced.run("Hello", { threadId: "unpriced" });
+  // A tool that calls a model itself (a summarizer) and reports its tokens.
+  const summarize = tool({
+    name: "summarize",
+    description: "summarizes",
+    input: z.object({}),
+    run: (_args, context) => {
+      context.reportUsage(
+        { inputTokens: 4_000, outputTokens: 200 },
+        { provider: "backup-co", model: "small" },
+      );
+      return "short";
+    },
+  });
+  await createAgent({
+    name: "summarizer",
+    journal,
+    tools: [summarize],
+    provider: new ScriptedProvider([
+      { toolCalls: [{ name: "summarize", args: {} }], usage: { inputTokens: 10, outputTokens: 1 } },
+      { text: "Done.", usage: { inputTokens: 20, outputTokens: 2 } },
+    ]),
+  }).run("Summarize", { threadId: "tool-model" });
   studio = await startStudio({ journal, prices });
   plain = await startStudio({ journal });
 });
@@ -179,6 +202,19 @@ describe("cost by the prices the studio was given", () => {
     expect(second.cost).toBeCloseTo((600 * 3 + 400 * 0.3 + 100 * 15) / 1e6, 12);
     const changes = await api<IterationChanges>(studio, "/api/threads/prompt-changed/changes?iteration=1");
     expect(changes.cost).toBeCloseTo((20 * 3 + 2 * 15) / 1e6, 12);
+  });
+
+  it("counts the tokens and cost of the model calls a tool reported, at their model's price", async () => {
+    const summary = await api<{ cost?: number; inputTokens: number; outputTokens: number }>(
+      studio,
+      "/api/threads/tool-model/summary",
+    );
+    expect(summary).toMatchObject({ inputTokens: 4_030, outputTokens: 203 });
+    const agentCalls = (30 * 3 + 3 * 15) / 1e6;
+    const toolCalls = (4_000 * 0.5 + 200 * 1.5) / 1e6;
+    expect(summary.cost).toBeCloseTo(agentCalls + toolCalls, 12);
+    const first = await api<{ cost?: number }>(studio, "/api/threads/tool-model/context?iteration=1");
+    expect(first.cost).toBeCloseTo((10 * 3 + 1 * 15) / 1e6 + toolCalls, 12);
   });
 
   it("a model without a price makes the cost unknown rather than too low", async () => {
