@@ -6,6 +6,7 @@ import {
   type Message,
   type ModelRequest,
   type Provider,
+  type Usage,
 } from "@loom/core";
 import { ErrorCode, McpError as SdkMcpError } from "@modelcontextprotocol/sdk/types.js";
 import { describeBlock, type McpContentBlock } from "./result.js";
@@ -100,12 +101,16 @@ export function samplingOptions(
   return options;
 }
 
-/** Answers one sampling request with the provider (after `approve`, when given). */
+/**
+ * Answers one sampling request with the provider (after `approve`, when given); `spent` hears the
+ * answer's tokens.
+ */
 export async function sample(
   server: string,
   options: McpSamplingOptions,
   params: SamplingParams,
   signal: AbortSignal,
+  spent: (usage: Usage) => void,
 ): Promise<SamplingResult> {
   if (params.tools !== undefined) {
     // Loom declares sampling without tools, so a server must not send them (MCP spec).
@@ -136,7 +141,9 @@ export async function sample(
   }
   let answer: { message: AssistantMessage; finish: string } | undefined;
   for await (const part of options.provider.doStream(request, { signal })) {
-    if (part.type === "finish") answer = { message: part.message, finish: part.finishReason.unified };
+    if (part.type !== "finish") continue;
+    answer = { message: part.message, finish: part.finishReason.unified };
+    spent(part.usage);
   }
   if (!answer) throw new SdkMcpError(ErrorCode.InternalError, "The model's answer ended without finishing.");
   return {

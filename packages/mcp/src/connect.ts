@@ -517,6 +517,7 @@ function mcpTool(
       signal: context.signal,
       timeoutMs,
       idempotencyKey: context.idempotencyKey,
+      reportUsage: context.reportUsage,
       onProgress: (p: { progress: number; total?: number; message?: string }) =>
         context.reportProgress({
           progress: p.progress,

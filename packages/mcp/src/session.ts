@@ -1,4 +1,4 @@
-import { LoomError } from "@loom/core";
+import { LoomError, type ToolContext, type Usage } from "@loom/core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import {
@@ -83,6 +83,8 @@ export interface CallOptions {
   readonly timeoutMs: number;
   readonly idempotencyKey: string;
   readonly onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** Where the tokens of a sampling request answered while this call runs are counted (core's `reportUsage`). */
+  readonly reportUsage?: ToolContext["reportUsage"];
 }
 
 const STDERR_TAIL = 4096;
@@ -106,6 +108,8 @@ export class McpSession {
   private closedByUser = false;
   private stderrTail = "";
   private transport: StdioClientTransport | StreamableHTTPClientTransport | undefined;
+  /** Tool calls waiting for the server's answer, oldest first. */
+  private readonly inFlight = new Set<CallOptions>();
 
   /** The roots the server is told (`roots/list`), when the client offers roots. */
   private roots: readonly McpRoot[] | undefined;
@@ -301,6 +305,7 @@ export class McpSession {
   async callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<McpCallResult> {
     const client = await this.connected();
     options.signal.throwIfAborted();
+    this.inFlight.add(options);
     try {
       const result = await client.callTool(
         { name, arguments: args, _meta: { [IDEMPOTENCY_META_KEY]: options.idempotencyKey } },
@@ -315,6 +320,21 @@ export class McpSession {
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason ?? error;
       throw this.toMcpError(error, `tools/call "${name}"`, { sent: true, timeoutMs: options.timeoutMs });
+    } finally {
+      this.inFlight.delete(options);
+    }
+  }
+
+  /**
+   * Counts a sampling answer's tokens in the run of the tool call it served. MCP does not say which
+   * call a server's request is for: with one call in flight it is that one; with several, the one
+   * that started first (the longest waiting). With none (a server sampling on its own), no run
+   * counts it.
+   */
+  private countSampling(usage: Usage, model: { provider: string; model: string }): void {
+    for (const call of this.inFlight) {
+      call.reportUsage?.(usage, model);
+      return;
     }
   }
 
@@ -360,7 +380,12 @@ export class McpSession {
     });
     if (sampling) {
       client.setRequestHandler(CreateMessageRequestSchema, (request, extra) =>
-        sample(this.name, sampling, request.params, extra.signal).catch((error: unknown) => {
+        sample(this.name, sampling, request.params, extra.signal, (usage) =>
+          this.countSampling(usage, {
+            provider: sampling.provider.provider,
+            model: sampling.provider.modelId,
+          }),
+        ).catch((error: unknown) => {
           throw this.answerFailed(error, "model");
         }),
       );

@@ -2,7 +2,7 @@ import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError } from "@loom/core";
+import { ConfigError, createAgent, MemoryJournal, readAll } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -88,6 +88,67 @@ describe("sampling: the server asks the client's model", () => {
     );
     expect((failed as Error).message).toContain("The client's model failed (auth)");
     expect((failed as Error).message).not.toContain("sk-secret-123");
+  });
+
+  it("its tokens count in the run of the tool call it served, by the model that answered", async () => {
+    const spent = { inputTokens: 400, outputTokens: 60 };
+    const model = new ScriptedProvider({
+      provider: "openai",
+      modelId: "gpt-mini",
+      turns: [
+        { text: "one", usage: spent },
+        { text: "two", usage: spent },
+      ],
+    });
+    const mcp = await connect(everythingStdio(), { sampling: model });
+    const journal = new MemoryJournal();
+    const agentTurn = { inputTokens: 10, outputTokens: 1 };
+    const result = await createAgent({
+      journal,
+      tools: mcp.tools,
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [
+          {
+            // Two calls in one turn: both in flight while the server samples, so each sampling
+            // request is counted to one of them, never lost and never twice.
+            toolCalls: [
+              { id: "a", name: "trigger-sampling-request", args: { prompt: "first" } },
+              { id: "b", name: "trigger-sampling-request", args: { prompt: "second" } },
+            ],
+            usage: agentTurn,
+          },
+          { text: "done", usage: agentTurn },
+        ],
+      }),
+    }).run("sample twice", { threadId: "sampling-usage" });
+    expect(result.status).toBe("completed");
+    const reported = (await readAll(journal, "sampling-usage")).flatMap((e) =>
+      e.type === "tool.completed" ? (e.data.modelUsage ?? []) : [],
+    );
+    expect(reported.every((r) => r.provider === "openai" && r.model === "gpt-mini")).toBe(true);
+    const input = reported.reduce((sum, r) => sum + r.usage.inputTokens, 0);
+    expect(input).toBe(800);
+    expect(result.frame.usage).toEqual({ inputTokens: 820, outputTokens: 122 });
+  });
+
+  it("a call alone in flight gets its sampling's tokens", async () => {
+    const model = new ScriptedProvider({
+      turns: [{ text: "hi", usage: { inputTokens: 7, outputTokens: 3 } }],
+    });
+    const mcp = await connect(everythingStdio(), { sampling: model });
+    const seen: unknown[] = [];
+    await runTool(
+      tool(mcp, "trigger-sampling-request"),
+      { prompt: "x" },
+      { reportUsage: (usage, spentOn) => seen.push({ usage, spentOn }) },
+    );
+    expect(seen).toEqual([
+      {
+        usage: { inputTokens: 7, outputTokens: 3 },
+        spentOn: { provider: "scripted", model: "scripted-model" },
+      },
+    ]);
   });
 
   it("bad sampling options are a ConfigError", async () => {
