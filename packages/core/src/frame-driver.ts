@@ -768,7 +768,12 @@ export class FrameDriver {
     const info = callInfo(call, runnable.args);
     let final = result;
     try {
-      const after = await runHooks(this.agent.hooks, "afterToolExecution", { frame, call: info, result });
+      const after = await runHooks(this.agent.hooks, "afterToolExecution", {
+        frame,
+        call: info,
+        result,
+        modelUsage: reported.byModel() ?? NO_MODEL_USAGE,
+      });
       if (after.kind === "continue") final = after.ctx.result;
     } catch (error) {
       // The tool has run: its outcome is journaled before the hook's failure ends the run.
@@ -906,6 +911,8 @@ export class FrameDriver {
     }
   }
 }
+
+const NO_MODEL_USAGE: readonly ToolModelUsage[] = [];
 
 /** The model usage a running call reports (`reportUsage`), by model; nothing counts once the call returned. */
 class ReportedUsage {

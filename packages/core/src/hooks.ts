@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AppliedCompression, ContextComponent } from "./context.js";
 import { HookError } from "./errors.js";
-import type { ContextComponentRecord } from "./events.js";
+import type { ContextComponentRecord, ToolModelUsage } from "./events.js";
 import type { ExecutionFrame } from "./frame.js";
 import type { Attachment, Message } from "./messages.js";
 import type { ModelRequest, ModelResponse } from "./provider.js";
@@ -119,6 +119,8 @@ export interface Hook {
     frame: ExecutionFrame;
     call: ToolCallInfo;
     result: ToolResult;
+    /** The model calls the tool made itself and reported (`reportUsage`), by model; empty for most tools. */
+    modelUsage: readonly ToolModelUsage[];
   }): HookReturn<{ result: ToolResult }>;
   beforeRecursion?(ctx: {
     frame: ExecutionFrame;

@@ -26,7 +26,10 @@ export interface MetricsHook extends Hook {
   reset(): void;
 }
 
-/** Counts and times model calls, tool calls per tool, tokens and errors, across the runs it sees. */
+/**
+ * Counts and times model calls, tool calls per tool, tokens (the tools' own model calls included)
+ * and errors, across the runs it sees.
+ */
 export function MetricsHook(options: { now?: () => number; name?: string } = {}): MetricsHook {
   const now = options.now ?? (() => performance.now());
   let state = empty();
@@ -49,7 +52,11 @@ export function MetricsHook(options: { now?: () => number; name?: string } = {})
       state.outputTokens += response.usage.outputTokens;
     },
     beforeToolExecution: ({ frame, call }) => void toolStarted.set(`${frame.threadId}/${call.ref}`, now()),
-    afterToolExecution: ({ frame, call, result }) => {
+    afterToolExecution: ({ frame, call, result, modelUsage }) => {
+      for (const { usage } of modelUsage) {
+        state.inputTokens += usage.inputTokens;
+        state.outputTokens += usage.outputTokens;
+      }
       const key = `${frame.threadId}/${call.ref}`;
       state.toolCalls[call.name] ??= { count: 0, totalMs: 0, maxMs: 0, errors: 0 };
       const tool = state.toolCalls[call.name]!;

@@ -116,6 +116,28 @@ describe("MetricsHook", () => {
     expect(metrics.snapshot().iterations).toBe(0);
   });
 
+  it("counts the tokens of the model calls a tool reported", async () => {
+    const metrics = MetricsHook();
+    const summarize = tool({
+      name: "summarize",
+      description: "summarizes with a model",
+      input: z.object({}),
+      run: (_args, { reportUsage }) => {
+        reportUsage({ inputTokens: 1_000, outputTokens: 80 }, { provider: "openai", model: "mini" });
+        return "short";
+      },
+    });
+    await createAgent({
+      provider: new ScriptedProvider([
+        { toolCalls: [{ name: "summarize", args: {} }], usage: { inputTokens: 10, outputTokens: 2 } },
+        { text: "done", usage: { inputTokens: 20, outputTokens: 3 } },
+      ]),
+      tools: [summarize],
+      hooks: [metrics],
+    }).run("go");
+    expect(metrics.snapshot()).toMatchObject({ inputTokens: 1_030, outputTokens: 85 });
+  });
+
   it("times each call on its own when sub-agents running at once use the same call id", async () => {
     let clock = 0;
     const metrics = MetricsHook({ now: () => clock });
