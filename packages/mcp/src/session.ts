@@ -12,6 +12,7 @@ import {
   ListRootsRequestSchema,
   McpError as SdkMcpError,
 } from "@modelcontextprotocol/sdk/types.js";
+import { BrokenStreams, RECONNECTION } from "./broken-streams.js";
 import {
   checkedElicitation,
   type McpElicitationRequest,
@@ -91,8 +92,9 @@ const STDERR_TAIL = 4096;
 const CLIENT_INFO = { name: "loom", version: "0.1.0" };
 /** The `_meta` key that carries a call's idempotency key to the server. */
 export const IDEMPOTENCY_META_KEY = "loom/idempotencyKey";
-/** How the SDK's Streamable HTTP transport reports a broken SSE stream (SDK 1.32). */
-const STREAM_LOST = /SSE stream disconnected|Maximum reconnection attempts|Failed to reconnect/;
+/** How the SDK's Streamable HTTP transport reports a broken SSE stream, and that it gave up (SDK 1.32). */
+const STREAM_LOST = /SSE stream disconnected/;
+const RECONNECTION_FAILED = /Maximum reconnection attempts|Failed to reconnect: /;
 
 /**
  * One logical connection to a server, over as many physical ones as it takes: a connection that
@@ -108,8 +110,10 @@ export class McpSession {
   private closedByUser = false;
   private stderrTail = "";
   private transport: StdioClientTransport | StreamableHTTPClientTransport | undefined;
-  /** Tool calls waiting for the server's answer, oldest first. */
-  private readonly inFlight = new Set<CallOptions>();
+  /** Tool calls waiting for the server's answer, oldest first; `resumable` once a numbered event came. */
+  private readonly inFlight = new Map<CallOptions, { resumable: boolean }>();
+  /** The current HTTP connection's broken streams, while they may resume. */
+  private brokenStreams: BrokenStreams | undefined;
 
   /** The roots the server is told (`roots/list`), when the client offers roots. */
   private roots: readonly McpRoot[] | undefined;
@@ -305,7 +309,8 @@ export class McpSession {
   async callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<McpCallResult> {
     const client = await this.connected();
     options.signal.throwIfAborted();
-    this.inFlight.add(options);
+    const call = { resumable: false };
+    this.inFlight.set(options, call);
     try {
       const result = await client.callTool(
         { name, arguments: args, _meta: { [IDEMPOTENCY_META_KEY]: options.idempotencyKey } },
@@ -314,6 +319,9 @@ export class McpSession {
           signal: options.signal,
           timeout: options.timeoutMs,
           ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+          onresumptiontoken: () => {
+            call.resumable = true;
+          },
         },
       );
       return result as McpCallResult;
@@ -332,7 +340,7 @@ export class McpSession {
    * counts it.
    */
   private countSampling(usage: Usage, model: { provider: string; model: string }): void {
-    for (const call of this.inFlight) {
+    for (const call of this.inFlight.keys()) {
       call.reportUsage?.(usage, model);
       return;
     }
@@ -340,6 +348,7 @@ export class McpSession {
 
   async close(): Promise<void> {
     this.closedByUser = true;
+    this.brokenStreams?.stop();
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
     if (!client) return;
@@ -423,16 +432,18 @@ export class McpSession {
       return this.connected();
     }
     if (transport instanceof StreamableHTTPClientTransport) {
-      // A response stream that breaks (the server died, the network dropped) leaves the SDK's
-      // pending requests waiting for their timeout. Loom closes the connection instead, so they
-      // fail at once with an unknown outcome, and the next call opens a new session.
+      // A response stream that breaks (the server died, the network dropped) and cannot resume
+      // leaves the SDK's pending requests waiting for their timeout. Loom closes the connection
+      // instead, so they fail at once with an unknown outcome, and the next call opens a new session.
+      // One that can resume (the server numbers its events) is given a few seconds to (BrokenStreams).
       const sdkOnError = transport.onerror;
+      const streams = this.brokenStreams;
       transport.onerror = (error: Error) => {
         sdkOnError?.(error);
-        if (STREAM_LOST.test(error.message) && this.client === client) {
-          this.client = undefined;
-          void client.close().catch(() => {});
-        }
+        if (this.client !== client) return;
+        if (STREAM_LOST.test(error.message)) {
+          streams?.lost([...this.inFlight.values()].every((call) => call.resumable));
+        } else if (RECONNECTION_FAILED.test(error.message)) streams?.failed();
       };
     }
     this.transport = transport;
@@ -446,8 +457,26 @@ export class McpSession {
   private createTransport(): StdioClientTransport | StreamableHTTPClientTransport {
     const server = this.server;
     if ("url" in server) {
+      this.brokenStreams?.stop();
+      const streams = new BrokenStreams(() => {
+        const client = this.client;
+        if (!client || this.brokenStreams !== streams) return;
+        this.client = undefined;
+        void client.close().catch(() => {});
+      });
+      this.brokenStreams = streams;
       return new StreamableHTTPClientTransport(new URL(server.url), {
         ...(server.headers ? { requestInit: { headers: { ...server.headers } } } : {}),
+        reconnectionOptions: RECONNECTION,
+        // The SDK does not say when a stream resumed: a GET it sends after a break, answered, is that
+        // (with Last-Event-ID for a call's stream; without it for the notification stream).
+        fetch: async (url, init) => {
+          const response = await fetch(url, init);
+          if (init?.method === "GET" && response.ok) {
+            streams.resumed();
+          }
+          return response;
+        },
       });
     }
     const mode = server.stderr ?? "pipe";

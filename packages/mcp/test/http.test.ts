@@ -2,7 +2,7 @@ import { createAgent, MemoryJournal } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectMcp, McpError } from "../src/index.js";
-import { everythingHttp } from "./servers.js";
+import { cuttableProxy, everythingHttp, resumableHttp } from "./servers.js";
 import { runTool } from "./tool-context.js";
 
 describe("server-everything over Streamable HTTP", () => {
@@ -89,5 +89,51 @@ describe("server-everything over Streamable HTTP", () => {
       await mcp.close();
       await restarted?.stop();
     }
+  });
+});
+
+describe("a response stream cut mid-call (the network drops, the server stays up)", () => {
+  async function callThroughCut(env: Record<string, string>) {
+    const own = await resumableHttp(env);
+    const proxy = await cuttableProxy(own.port);
+    const mcp = await connectMcp({ url: proxy.url("/mcp") }, { tools: { slow: { idempotent: false } } });
+    try {
+      const slow = mcp.tools.find((t) => t.mcp.name === "slow")!;
+      const progress: number[] = [];
+      const pending = runTool(
+        slow,
+        { steps: 4, stepMs: 250 },
+        { reportProgress: (p) => progress.push((p as { progress: number }).progress) },
+      ).catch((e: unknown) => e);
+      while (progress.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      const connectionsBefore = proxy.connections;
+      const cutAt = Date.now();
+      proxy.cut();
+      const outcome = await pending;
+      const took = Date.now() - cutAt;
+      const runs = await runTool(mcp.tools.find((t) => t.mcp.name === "runs")!, {});
+      return { outcome, took, progress, runs, reconnected: proxy.connections > connectionsBefore };
+    } finally {
+      await mcp.close();
+      await proxy.close();
+      await own.stop();
+    }
+  }
+
+  it("resumes from its last event (Last-Event-ID) on a server that keeps its events: the call completes, run once", async () => {
+    const { outcome, progress, runs, reconnected } = await callThroughCut({});
+    expect(outcome).toBe("done after 4 steps");
+    expect(reconnected).toBe(true);
+    // Every progress event once, none lost in the cut, none replayed twice.
+    expect(progress).toEqual([1, 2, 3, 4]);
+    expect(runs).toBe("1");
+  });
+
+  it("on a server that does not keep its events, fails at once with an unknown outcome", async () => {
+    const { outcome, took, runs } = await callThroughCut({ NO_EVENT_STORE: "1" });
+    expect(McpError.isInstance(outcome)).toBe(true);
+    expect(outcome).toMatchObject({ code: "mcp_server_closed", outcomeUnknown: true });
+    expect(took).toBeLessThan(2_000);
+    expect(runs).toBe("1");
   });
 });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { connectMcp, type McpConnection, type McpStdioServer } from "../src/index.js";
 
@@ -31,18 +31,39 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface HttpServerProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
 /** server-everything over Streamable HTTP, on a free port; `url` is its /mcp endpoint. */
-export async function everythingHttp(
+export function everythingHttp(port?: number): Promise<HttpServerProcess> {
+  return httpServer([EVERYTHING, "streamableHttp"], {}, port);
+}
+
+export const RESUMABLE_SERVER = fileURLToPath(new URL("./fixtures/resumable-server.mjs", import.meta.url));
+
+/** The resumable fixture over Streamable HTTP (without its event store with `NO_EVENT_STORE: "1"`). */
+export function resumableHttp(env: Record<string, string> = {}): Promise<HttpServerProcess> {
+  return httpServer([RESUMABLE_SERVER], env);
+}
+
+/** A node script serving MCP over HTTP on a free port (`PORT`), ready once it says "listening on port". */
+async function httpServer(
+  args: string[],
+  env: Record<string, string>,
   port?: number,
-): Promise<{ url: string; port: number; process: ChildProcess; stop(): Promise<void> }> {
+): Promise<HttpServerProcess> {
   port ??= await freePort();
-  const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], {
-    env: { ...process.env, PORT: String(port) },
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server-everything did not start: ${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes("listening on port")) {
@@ -54,7 +75,7 @@ export async function everythingHttp(
     child.stderr!.on("data", onData);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`server-everything exited (${code}): ${output}`));
+      reject(new Error(`${args[0]} exited (${code}): ${output}`));
     });
   });
   child.stdout!.resume();
@@ -68,6 +89,48 @@ export async function everythingHttp(
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGKILL");
       await exited;
+    },
+  };
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 to `port` whose connections can be cut at once, as a network that drops
+ * does; the server behind it stays up. `connections` counts those it accepted.
+ */
+export async function cuttableProxy(port: number): Promise<{
+  url(path: string): string;
+  readonly connections: number;
+  cut(): void;
+  close(): Promise<void>;
+}> {
+  const open = new Set<Socket>();
+  let connections = 0;
+  const server = createServer((client) => {
+    connections++;
+    const upstream = connect(port, "127.0.0.1");
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on("close", () => open.delete(socket));
+      socket.on("error", () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const own = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: (path) => `http://127.0.0.1:${own}${path}`,
+    get connections() {
+      return connections;
+    },
+    cut: () => {
+      for (const socket of open) socket.destroy();
+    },
+    close: async () => {
+      for (const socket of open) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }
