@@ -10,7 +10,9 @@ export type McpErrorCode =
   /** The server answered a request with a JSON-RPC error (not a tool result with `isError`). */
   | "mcp_request_failed"
   /** `close()` was called: the connection gives no more tools. */
-  | "mcp_closed";
+  | "mcp_closed"
+  /** The HTTP server wants credentials (401), or its OAuth flow needs the user: nothing ran. */
+  | "mcp_unauthorized";
 
 /**
  * A failure of an MCP server or of the connection to it. `code` is stable; `message` says what

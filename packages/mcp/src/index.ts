@@ -16,6 +16,7 @@ export {
 } from "./connect.js";
 export { McpError, type McpErrorCode, McpToolError } from "./errors.js";
 export { loomToolName } from "./names.js";
+export { finishMcpAuthorization, type OAuthClientProvider } from "./oauth.js";
 export {
   type McpToolAnnotations,
   type McpToolOverride,

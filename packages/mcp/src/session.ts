@@ -22,6 +22,7 @@ import {
   sample,
 } from "./client-features.js";
 import { McpError } from "./errors.js";
+import { isUnauthorized, type OAuthClientProvider, unauthorizedError } from "./oauth.js";
 import { descendantsOf, endProcesses } from "./process-tree.js";
 import type { McpPromptInfo, McpResource, McpResourceContents, McpResourceTemplate } from "./resources.js";
 import type { McpCallResult, McpContentBlock } from "./result.js";
@@ -50,6 +51,13 @@ export interface McpHttpServer {
   readonly url: string | URL;
   /** Sent with every request (e.g. `Authorization`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * OAuth for a server that asks for it (401): any `OAuthClientProvider` of the SDK, which keeps the
+   * client's registration and tokens (and refreshes them). A first connection without tokens sends
+   * the provider to the authorization page and fails with `mcp_unauthorized`; see
+   * `finishMcpAuthorization`.
+   */
+  readonly auth?: OAuthClientProvider;
 }
 
 export type McpServer = McpStdioServer | McpHttpServer;
@@ -425,6 +433,9 @@ export class McpSession {
       await client.connect(transport, { timeout: this.connectTimeoutMs });
     } catch (error) {
       await client.close().catch(() => {});
+      if (isUnauthorized(error) && "url" in this.server) {
+        throw unauthorizedError(this.name, this.describe(), this.server.auth !== undefined, error);
+      }
       throw new McpError("mcp_connect_failed", this.name, this.connectFailure(error), { cause: error });
     }
     if (this.closedByUser) {
@@ -467,6 +478,7 @@ export class McpSession {
       this.brokenStreams = streams;
       return new StreamableHTTPClientTransport(new URL(server.url), {
         ...(server.headers ? { requestInit: { headers: { ...server.headers } } } : {}),
+        ...(server.auth ? { authProvider: server.auth } : {}),
         reconnectionOptions: RECONNECTION,
         // The SDK does not say when a stream resumed: a GET it sends after a break, answered, is that
         // (with Last-Event-ID for a call's stream; without it for the notification stream).
@@ -538,6 +550,10 @@ export class McpSession {
     context: { sent: boolean; timeoutMs?: number },
   ): McpError | unknown {
     if (McpError.isInstance(error)) return error;
+    if (isUnauthorized(error) && "url" in this.server) {
+      // Refused before it ran: the outcome is known (nothing happened).
+      return unauthorizedError(this.name, this.describe(), this.server.auth !== undefined, error);
+    }
     if (error instanceof SdkMcpError && error.code === ErrorCode.RequestTimeout) {
       return new McpError(
         "mcp_timeout",

@@ -50,11 +50,26 @@ export function resumableHttp(env: Record<string, string> = {}): Promise<HttpSer
   return httpServer([RESUMABLE_SERVER], env);
 }
 
-/** A node script serving MCP over HTTP on a free port (`PORT`), ready once it says "listening on port". */
+export const OAUTH_SERVER = fileURLToPath(new URL("./fixtures/oauth-server.mjs", import.meta.url));
+
+/** The OAuth-protected fixture: its MCP endpoint, and its authorization server on a port of its own. */
+export async function oauthHttp(): Promise<HttpServerProcess & { readonly authUrl: string }> {
+  const authPort = await freePort();
+  const server = await httpServer(
+    [OAUTH_SERVER],
+    { AUTH_PORT: String(authPort) },
+    undefined,
+    "mcp ready on port",
+  );
+  return { ...server, authUrl: `http://127.0.0.1:${authPort}/` };
+}
+
+/** A node script serving MCP over HTTP on a free port (`PORT`), ready once it prints `ready`. */
 async function httpServer(
   args: string[],
   env: Record<string, string>,
   port?: number,
+  ready = "listening on port",
 ): Promise<HttpServerProcess> {
   port ??= await freePort();
   const child = spawn(process.execPath, args, {
@@ -66,7 +81,7 @@ async function httpServer(
     const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes("listening on port")) {
+      if (output.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }
