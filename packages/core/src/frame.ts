@@ -596,6 +596,7 @@ export function threadUsage(frame: ExecutionFrame): Usage {
   return sum;
 }
 
+/** Two usages added up, field by field (an optional field is kept when either has it). */
 export function addUsage(a: Usage, b: Usage): Usage {
   const sum: Usage = {
     inputTokens: a.inputTokens + b.inputTokens,

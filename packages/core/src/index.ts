@@ -40,6 +40,7 @@ export * from "./events.js";
 export { type FallbackOptions, fallbackProviders } from "./fallback.js";
 export {
   type ApprovalState,
+  addUsage,
   CallRefs,
   type CallState,
   callRef,

@@ -35,6 +35,10 @@ export function formatIteration(e: IterationExplanation): string {
   }
   if (e.usage)
     lines.push(`  model: ${n(e.usage.inputTokens)} input tokens, ${n(e.usage.outputTokens)} output tokens`);
+  if (e.toolUsage)
+    lines.push(
+      `  tools' own model calls: ${n(e.toolUsage.inputTokens)} input tokens, ${n(e.toolUsage.outputTokens)} output tokens`,
+    );
   if (e.failedModelCalls > 0) lines.push(`  model calls failed first: ${e.failedModelCalls}`);
   return lines.join("\n");
 }

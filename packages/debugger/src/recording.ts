@@ -1,4 +1,5 @@
 import {
+  addUsage,
   type ContextAssemblyInfo,
   type ContextComponentRecord,
   type EventData,
@@ -33,6 +34,8 @@ export interface IterationRecord {
   readonly compressions: readonly Compression[];
   /** Usage the provider reported for this iteration's model call, when it completed. */
   readonly usage: Usage | undefined;
+  /** Tokens of the model calls this iteration's tools made themselves (`reportUsage`), when any did. */
+  readonly toolUsage: Usage | undefined;
   readonly failedModelCalls: number;
   /** The images and files in the frame's history at this assembly, each with its tokens and whether it was sent. */
   readonly attachments: readonly AttachmentAtIteration[];
@@ -147,6 +150,7 @@ export class Recording {
     const records = new Map<number, IterationRecord>();
     const compressions = new Map<number, Compression[]>();
     const usage = new Map<number, Usage>();
+    const toolUsage = new Map<number, Usage>();
     const failures = new Map<number, number>();
     // Only for a thread with images or files: its state as it was at each event, to see which
     // messages held them (the fold costs what a resume does; a thread without any skips it).
@@ -185,6 +189,7 @@ export class Recording {
             ...e.data,
             compressions: [],
             usage: undefined,
+            toolUsage: undefined,
             failedModelCalls: 0,
             attachments: [],
           });
@@ -200,6 +205,12 @@ export class Recording {
         case "llm.completed":
           usage.set(e.iteration, e.data.usage);
           break;
+        case "tool.completed": {
+          let sum = toolUsage.get(e.iteration);
+          for (const spent of e.data.modelUsage ?? []) sum = sum ? addUsage(sum, spent.usage) : spent.usage;
+          if (sum) toolUsage.set(e.iteration, sum);
+          break;
+        }
         case "llm.failed":
           failures.set(e.iteration, (failures.get(e.iteration) ?? 0) + 1);
           break;
@@ -223,6 +234,7 @@ export class Recording {
         excluded: seen.assembly.excluded,
         compressions: [],
         usage: undefined,
+        toolUsage: undefined,
         failedModelCalls: 0,
         attachments: [],
       });
@@ -232,6 +244,7 @@ export class Recording {
         ...r,
         compressions: compressions.get(r.iteration) ?? [],
         usage: usage.get(r.iteration),
+        toolUsage: toolUsage.get(r.iteration),
         failedModelCalls: failures.get(r.iteration) ?? 0,
         attachments: attachmentsAt(
           carriers.slice(0, carriersAt.get(r.iteration) ?? 0),
