@@ -47,6 +47,14 @@ export function sampleEvents(count: number, options: { runId?: string; start?: n
           name: "search",
           content: "result",
           output: { hits: [1, 2, 3], ok: true },
+          // Every other one reports the tokens of a model call the tool made itself.
+          ...(n % 8 === 3
+            ? {
+                modelUsage: [
+                  { provider: "openai", model: "mini", usage: { inputTokens: 40 + n, outputTokens: 4 } },
+                ],
+              }
+            : {}),
         },
       });
     }

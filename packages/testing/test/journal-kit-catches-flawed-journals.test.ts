@@ -127,6 +127,12 @@ const FLAWS: [keyof Flaws, string, readonly string[], readonly string[]][] = [
     ["deletion.", "durability."],
   ],
   [
+    "dropsNewerFields",
+    "a tool.completed stored without the fields newer versions added (modelUsage)",
+    ["basics.append-read"],
+    IN_PROCESS,
+  ],
+  [
     "deleteIgnoresExpectedSeq",
     "a delete that takes no notice of expectedSeq",
     ["deletion.expected-seq"],
