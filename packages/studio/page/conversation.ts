@@ -1,5 +1,5 @@
 import type { StoredEvent } from "@loom/core";
-import { h, json } from "./dom.ts";
+import { h, json, number } from "./dom.ts";
 
 /**
  * The thread as a person reads it: what the user asked, what the model said and called, each tool's
@@ -83,6 +83,18 @@ export function conversation(events: readonly StoredEvent[], firstSeq: number): 
           { class: event.data.error ? "result error" : "result" },
           h("div", { class: "who" }, event.data.error ? `Error ${event.data.error.code}` : "Result"),
           h("pre", {}, event.data.content),
+          event.data.modelUsage
+            ? h(
+                "div",
+                { class: "tool-usage" },
+                `The tool's own model calls: ${event.data.modelUsage
+                  .map(
+                    (spent) =>
+                      `${spent.model !== undefined ? `${spent.provider ?? "?"}/${spent.model}` : "a model it did not name"} ${number(spent.usage.inputTokens)} tokens in / ${number(spent.usage.outputTokens)} out`,
+                  )
+                  .join("; ")}`,
+              )
+            : null,
         );
         if (card) card.appendChild(result);
         else

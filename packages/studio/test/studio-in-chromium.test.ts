@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readAll } from "@loom/core";
+import { createAgent, readAll, tool } from "@loom/core";
+import { ScriptedProvider } from "@loom/testing";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { type Studio, startStudio } from "../src/index.js";
 import {
   appendFromAnotherProcess,
@@ -172,6 +174,33 @@ describe("Loom Studio in Chromium", () => {
     await page.click("#tab-flame");
     const flame = page.frameLocator("#flame");
     await flame.locator("svg").first().waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows under a tool's result the tokens of the model calls the tool made itself", async () => {
+    const summarize = tool({
+      name: "summarize",
+      description: "summarizes with a model",
+      input: z.object({}),
+      run: (_args, { reportUsage }) => {
+        reportUsage({ inputTokens: 1_200, outputTokens: 80 }, { provider: "openai", model: "gpt-mini" });
+        return "short";
+      },
+    });
+    await createAgent({
+      journal,
+      tools: [summarize],
+      provider: new ScriptedProvider([{ toolCalls: [{ name: "summarize", args: {} }] }, { text: "Done." }]),
+    }).run("Summarize the log", { threadId: "tool-tokens" });
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/tool-tokens`);
+    const usage = page.locator(".conversation .tool .tool-usage");
+    await usage.waitFor();
+    expect(await usage.textContent()).toBe(
+      "The tool's own model calls: openai/gpt-mini 1,200 tokens in / 80 out",
+    );
     expect(problems).toEqual([]);
     await page.close();
   });
