@@ -107,6 +107,10 @@ export interface ExecutionFrame {
   readonly runOutput: { readonly name: string; readonly hash: string } | undefined;
   readonly messages: History;
   readonly turn: Turn | undefined;
+  /**
+   * Tokens of this frame's model calls, and of those its tools made themselves and reported
+   * (`reportUsage`); not its sub-agents' (`threadUsage` adds them).
+   */
   readonly usage: Usage;
   readonly lastSeq: number;
   readonly result: { readonly text: string } | undefined;

@@ -10,8 +10,11 @@ export function isUnauthorized(error: unknown): boolean {
   return error instanceof UnauthorizedError || (error instanceof StreamableHTTPError && error.code === 401);
 }
 
-/** What a refused connection or call says: how to authorize, without any credential in it. */
-export function unauthorizedError(server: string, where: string, hasAuth: boolean, cause: unknown): McpError {
+/**
+ * What a refused connection or call says: how to authorize. Without the SDK's error as its cause: a
+ * 401's body is the server's text, and one that echoes the request would carry its credentials.
+ */
+export function unauthorizedError(server: string, where: string, hasAuth: boolean): McpError {
   const next = hasAuth
     ? "Your `auth` provider was sent to the authorization page (its redirectToAuthorization); once the user approves, pass the code from the redirect to finishMcpAuthorization(server, code) and connect again."
     : "Pass an OAuth provider as the server's `auth` (an OAuthClientProvider from @modelcontextprotocol/sdk/client/auth.js), or a token in `headers`.";
@@ -19,9 +22,6 @@ export function unauthorizedError(server: string, where: string, hasAuth: boolea
     "mcp_unauthorized",
     server,
     `MCP server "${server}" at ${where} needs authorization. ${next}`,
-    {
-      cause: cause instanceof UnauthorizedError ? undefined : cause,
-    },
   );
 }
 

@@ -434,7 +434,7 @@ export class McpSession {
     } catch (error) {
       await client.close().catch(() => {});
       if (isUnauthorized(error) && "url" in this.server) {
-        throw unauthorizedError(this.name, this.describe(), this.server.auth !== undefined, error);
+        throw unauthorizedError(this.name, this.describe(), this.server.auth !== undefined);
       }
       throw new McpError("mcp_connect_failed", this.name, this.connectFailure(error), { cause: error });
     }
@@ -552,7 +552,7 @@ export class McpSession {
     if (McpError.isInstance(error)) return error;
     if (isUnauthorized(error) && "url" in this.server) {
       // Refused before it ran: the outcome is known (nothing happened).
-      return unauthorizedError(this.name, this.describe(), this.server.auth !== undefined, error);
+      return unauthorizedError(this.name, this.describe(), this.server.auth !== undefined);
     }
     if (error instanceof SdkMcpError && error.code === ErrorCode.RequestTimeout) {
       return new McpError(

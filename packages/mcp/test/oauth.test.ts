@@ -74,6 +74,8 @@ describe("an MCP server behind OAuth", () => {
     expect((error as Error).message).toMatch(
       /needs authorization\. Pass an OAuth provider as the server's `auth`/,
     );
+    // The server's 401 text is not carried along: a server that echoed the request would leak it.
+    expect((error as Error).cause).toBeUndefined();
   });
 
   it("the authorization code flow: the user approves once, then tools run with the token, which no journal sees", async () => {
