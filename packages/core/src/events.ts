@@ -78,13 +78,16 @@ export const ContextComponentRecordSchema = z.object({
 });
 export type ContextComponentRecord = z.infer<typeof ContextComponentRecordSchema>;
 
-/** What one model, named as its provider names it, spent for a tool (a tool that calls a model itself). */
-export const ToolModelUsageSchema = z.object({
+/**
+ * What the calls to one model spent, the model named as its provider names it (either may be missing
+ * when a tool that reported them did not say).
+ */
+export const ModelUsageSchema = z.object({
   provider: z.string().optional(),
   model: z.string().optional(),
   usage: UsageSchema,
 });
-export type ToolModelUsage = z.infer<typeof ToolModelUsageSchema>;
+export type ModelUsage = z.infer<typeof ModelUsageSchema>;
 
 const ApprovalCallSchema = z.object({
   callId: z.string(),
@@ -198,7 +201,7 @@ const dataSchemas = {
      * Tokens of model calls the tool made itself (`context.reportUsage`), by model; part of the
      * frame's `usage`. A sub-agent's model calls are in its own frame, not here.
      */
-    modelUsage: z.array(ToolModelUsageSchema).optional(),
+    modelUsage: z.array(ModelUsageSchema).optional(),
   }),
   "approval.requested": z.object({ calls: z.array(ApprovalCallSchema) }),
   "approval.resolved": z.object({

@@ -19,10 +19,10 @@ import {
   RunFailedError,
   type RunFailureCode,
 } from "./errors.js";
-import type { NewEvent, ToolModelUsage } from "./events.js";
+import type { ModelUsage, NewEvent } from "./events.js";
 import { type FallbackChain, fallbackChain } from "./fallback.js";
 import {
-  addUsage,
+  addModelUsage,
   type CallState,
   type ExecutionFrame,
   failureKey,
@@ -912,11 +912,11 @@ export class FrameDriver {
   }
 }
 
-const NO_MODEL_USAGE: readonly ToolModelUsage[] = [];
+const NO_MODEL_USAGE: readonly ModelUsage[] = [];
 
 /** The model usage a running call reports (`reportUsage`), by model; nothing counts once the call returned. */
 class ReportedUsage {
-  private readonly models = new Map<string, ToolModelUsage>();
+  private models: readonly ModelUsage[] = NO_MODEL_USAGE;
   private open = true;
 
   add(usage: Usage, model: { provider: string; model: string } | undefined): void {
@@ -932,11 +932,9 @@ class ReportedUsage {
       );
     }
     if (!this.open) return;
-    const key = model ? `${model.provider}\n${model.model}` : "";
-    const known = this.models.get(key);
-    this.models.set(key, {
+    this.models = addModelUsage(this.models, {
       ...(model ? { provider: model.provider, model: model.model } : {}),
-      usage: known ? addUsage(known.usage, parsed.data) : parsed.data,
+      usage: parsed.data,
     });
   }
 
@@ -944,8 +942,8 @@ class ReportedUsage {
     this.open = false;
   }
 
-  byModel(): ToolModelUsage[] | undefined {
-    return this.models.size > 0 ? [...this.models.values()] : undefined;
+  byModel(): ModelUsage[] | undefined {
+    return this.models.length > 0 ? [...this.models] : undefined;
   }
 }
 

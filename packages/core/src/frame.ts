@@ -2,6 +2,7 @@ import { resolvedAttachments } from "./attachments.js";
 import {
   type ContextComponentRecord,
   type ErrorInfo,
+  type ModelUsage,
   SnapshotContentsSchema,
   type StoredEvent,
 } from "./events.js";
@@ -65,6 +66,8 @@ export interface Turn {
    * With `fallbackProviders`: the provider and model of the turn's last failed model call, its
    * failures in a row, and whether the turn moved on to the next provider (from `llm.failed`).
    */
+  /** The provider and model the turn's request went to (from `llm.requested`). */
+  readonly model?: { readonly provider: string; readonly model: string };
   readonly failedOn?: {
     readonly provider: string;
     readonly model: string;
@@ -112,6 +115,12 @@ export interface ExecutionFrame {
    * (`reportUsage`); not its sub-agents' (`threadUsage` adds them).
    */
   readonly usage: Usage;
+  /**
+   * The same tokens by provider and model: the model that answered each call (with
+   * `fallbackProviders`, the one that took over), and the model a tool named when it reported.
+   * From a snapshot an older version wrote, only what came after it (`usage` is whole).
+   */
+  readonly usageByModel: readonly ModelUsage[];
   readonly lastSeq: number;
   readonly result: { readonly text: string } | undefined;
   readonly error: ErrorInfo | undefined;
@@ -157,6 +166,7 @@ export interface JournaledCompression {
 }
 
 const NO_CONTENTS: ReadonlyMap<string, string> = new Map();
+const NO_MODEL_USAGE: readonly ModelUsage[] = [];
 const NO_FAILURES: ReadonlyMap<string, number> = new Map();
 const NO_COMPRESSIONS: ReadonlyMap<string, JournaledCompression> = new Map();
 
@@ -176,6 +186,7 @@ export function emptyFrame(threadId: string, init?: Partial<ExecutionFrame>): Ex
     messages: History.empty(),
     turn: undefined,
     usage: { inputTokens: 0, outputTokens: 0 },
+    usageByModel: NO_MODEL_USAGE,
     lastSeq: -1,
     result: undefined,
     error: undefined,
@@ -408,6 +419,7 @@ function applyToFrame(
         tools: event.data.tools,
         ...(replaced ? { replacedMessages: replaced } : {}),
         ...(event.data.settings ? { settings: event.data.settings } : {}),
+        model: { provider: event.data.provider, model: event.data.model },
       };
       return { ...frame, status: running, turn };
     }
@@ -439,6 +451,10 @@ function applyToFrame(
         status: running,
         messages: frame.messages.append(message),
         usage: addUsage(frame.usage, event.data.usage),
+        usageByModel: addModelUsage(frame.usageByModel, {
+          ...answeredBy(frame.turn?.model, event.data.provider, event.data.model),
+          usage: event.data.usage,
+        }),
         turn: {
           phase: "responded",
           historyFrom: frame.turn?.historyFrom ?? 0,
@@ -496,9 +512,12 @@ function applyToFrame(
         failed,
       );
       if (event.data.modelUsage) {
-        let usage = updated.usage;
-        for (const spent of event.data.modelUsage) usage = addUsage(usage, spent.usage);
-        updated = { ...updated, usage };
+        let { usage, usageByModel } = updated;
+        for (const spent of event.data.modelUsage) {
+          usage = addUsage(usage, spent.usage);
+          usageByModel = addModelUsage(usageByModel, spent);
+        }
+        updated = { ...updated, usage, usageByModel };
       }
       const turn = updated.turn;
       if (!turn?.calls.every((c) => c.execution === "completed")) return { ...updated, status: running };
@@ -598,6 +617,35 @@ export function threadUsage(frame: ExecutionFrame): Usage {
   let sum = frame.usage;
   for (const child of Object.values(frame.children)) sum = addUsage(sum, threadUsage(child));
   return sum;
+}
+
+/** `threadUsage` by provider and model: a frame's `usageByModel` and every sub-agent's under it. */
+export function threadUsageByModel(frame: ExecutionFrame): readonly ModelUsage[] {
+  let sum = frame.usageByModel;
+  for (const child of Object.values(frame.children)) {
+    for (const spent of threadUsageByModel(child)) sum = addModelUsage(sum, spent);
+  }
+  return sum;
+}
+
+/** `list` with `spent` added to the entry of its provider and model, or as a new entry. */
+export function addModelUsage(list: readonly ModelUsage[], spent: ModelUsage): readonly ModelUsage[] {
+  const at = list.findIndex((m) => m.provider === spent.provider && m.model === spent.model);
+  if (at < 0) return [...list, spent];
+  const copy = [...list];
+  copy[at] = { ...list[at]!, usage: addUsage(list[at]!.usage, spent.usage) };
+  return copy;
+}
+
+/** The model an answer came from: the one `llm.completed` names (a fallback's), else the one requested. */
+function answeredBy(
+  requested: Turn["model"],
+  provider: string | undefined,
+  model: string | undefined,
+): { provider?: string; model?: string } {
+  const p = provider ?? requested?.provider;
+  const m = model ?? requested?.model;
+  return { ...(p !== undefined ? { provider: p } : {}), ...(m !== undefined ? { model: m } : {}) };
 }
 
 /** Two usages added up, field by field (an optional field is kept when either has it). */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AppliedCompression, ContextComponent } from "./context.js";
 import { HookError } from "./errors.js";
-import type { ContextComponentRecord, ToolModelUsage } from "./events.js";
+import type { ContextComponentRecord, ModelUsage } from "./events.js";
 import type { ExecutionFrame } from "./frame.js";
 import type { Attachment, Message } from "./messages.js";
 import type { ModelRequest, ModelResponse } from "./provider.js";
@@ -120,7 +120,7 @@ export interface Hook {
     call: ToolCallInfo;
     result: ToolResult;
     /** The model calls the tool made itself and reported (`reportUsage`), by model; empty for most tools. */
-    modelUsage: readonly ToolModelUsage[];
+    modelUsage: readonly ModelUsage[];
   }): HookReturn<{ result: ToolResult }>;
   beforeRecursion?(ctx: {
     frame: ExecutionFrame;

@@ -40,6 +40,7 @@ export * from "./events.js";
 export { type FallbackOptions, fallbackProviders } from "./fallback.js";
 export {
   type ApprovalState,
+  addModelUsage,
   addUsage,
   CallRefs,
   type CallState,
@@ -56,6 +57,7 @@ export {
   pendingApprovals,
   type Turn,
   threadUsage,
+  threadUsageByModel,
 } from "./frame.js";
 export { type RetryPolicy, retryDelay } from "./frame-driver.js";
 export { estimateMessageTokens, estimateTokens, History } from "./history.js";
@@ -103,6 +105,7 @@ export {
   type PendingCall,
   recordDecisions,
 } from "./operator.js";
+export { type Price, PriceSchema, type Prices, PricesSchema, usageCost } from "./prices.js";
 export type {
   CacheHints,
   ModelRequest,

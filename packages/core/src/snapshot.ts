@@ -98,6 +98,7 @@ const PLAIN_FIELDS = [
   "runOutput",
   "turn",
   "usage",
+  "usageByModel",
   "result",
   "error",
   "interruptReason",

@@ -1,12 +1,14 @@
 import {
   ConfigError,
   createAgent,
+  fallbackProviders,
   MemoryJournal,
   readAll,
   stateAt,
   type Tool,
   type ToolContext,
   threadUsage,
+  threadUsageByModel,
   tool,
 } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
@@ -66,6 +68,78 @@ describe("a tool that calls a model itself (reportUsage)", () => {
     // Folded from the journal alone, as a resume or Studio sees it.
     const events = await readAll(journal, "u");
     expect((await stateAt(journal, "u", events.at(-1)!.seq)).usage).toEqual(result.frame.usage);
+  });
+
+  it("keeps the tokens by model too: the agent's model and each model a tool named, across sub-agents", async () => {
+    const journal = new MemoryJournal();
+    const helper = createAgent({
+      name: "helper",
+      journal,
+      provider: new ScriptedProvider({
+        provider: "anthropic",
+        modelId: "claude-small",
+        turns: [{ text: "ok", usage: { inputTokens: 3, outputTokens: 1 } }],
+      }),
+    }).asTool({ description: "helps" });
+    const result = await createAgent({
+      journal,
+      tools: [summarize, helper],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: [
+          {
+            toolCalls: [
+              { id: "s", name: "summarize", args: { text: "x" } },
+              { id: "h", name: "helper", args: { input: "help" } },
+            ],
+            usage: modelTurn,
+          },
+          { text: "done", usage: modelTurn },
+        ],
+      }),
+    }).run("go", { threadId: "by-model" });
+    expect(result.frame.usageByModel).toEqual([
+      { provider: "scripted", model: "scripted-model", usage: { inputTokens: 20, outputTokens: 10 } },
+      {
+        provider: "openai",
+        model: "gpt-mini",
+        usage: { inputTokens: 150, outputTokens: 30, cachedInputTokens: 40 },
+      },
+      { usage: { inputTokens: 7, outputTokens: 3 } },
+    ]);
+    expect(threadUsageByModel(result.frame)).toEqual([
+      ...result.frame.usageByModel,
+      { provider: "anthropic", model: "claude-small", usage: { inputTokens: 3, outputTokens: 1 } },
+    ]);
+    const events = await readAll(journal, "by-model");
+    expect((await stateAt(journal, "by-model", events.at(-1)!.seq)).usageByModel).toEqual(
+      result.frame.usageByModel,
+    );
+  });
+
+  it("counts a turn a fallback answered under the model that answered", async () => {
+    const down = new ScriptedProvider({
+      provider: "openai",
+      modelId: "gpt-big",
+      turns: [
+        {
+          text: "never",
+          failFirst: [{ code: "overloaded" }, { code: "overloaded" }, { code: "overloaded" }],
+        },
+      ],
+    });
+    const backup = new ScriptedProvider({
+      provider: "anthropic",
+      modelId: "claude-small",
+      turns: [{ text: "from the backup", usage: { inputTokens: 9, outputTokens: 2 } }],
+    });
+    const result = await createAgent({
+      provider: fallbackProviders([down, backup]),
+      retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1 },
+    }).run("hi");
+    expect(result.frame.usageByModel).toEqual([
+      { provider: "anthropic", model: "claude-small", usage: { inputTokens: 9, outputTokens: 2 } },
+    ]);
   });
 
   it("counts what a failing tool reported before it threw; not what a tool reports after it returned", async () => {

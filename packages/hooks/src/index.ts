@@ -1,9 +1,11 @@
 export { HITLHook, type HITLOptions } from "./hitl.js";
 export {
   CostLimitHook,
+  type CostPrices,
   costOf,
   type Pricing,
   TokenBudgetHook,
+  threadCost,
   tokensUsed,
   WallTimeHook,
 } from "./limits.js";

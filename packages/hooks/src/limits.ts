@@ -1,4 +1,14 @@
-import { ConfigError, type ExecutionFrame, type Hook, threadUsage } from "@loom/core";
+import {
+  ConfigError,
+  type ExecutionFrame,
+  type Hook,
+  type Prices,
+  PricesSchema,
+  threadUsage,
+  threadUsageByModel,
+  type Usage,
+  usageCost,
+} from "@loom/core";
 
 function positive(hook: string, option: string, value: number): void {
   if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
@@ -42,40 +52,112 @@ export interface Pricing {
   readonly cachedInputPerMillion?: number;
 }
 
-/** What the model calls of a frame and its sub-agents cost at one set of prices. */
+/** What the model calls of a frame and its sub-agents cost at one price for every model. */
 export function costOf(frame: ExecutionFrame, pricing: Pricing): number {
-  const usage = threadUsage(frame);
-  const cached = usage.cachedInputTokens ?? 0;
-  const fresh = usage.inputTokens - cached;
-  return (
-    (fresh * pricing.inputPerMillion +
-      cached * (pricing.cachedInputPerMillion ?? pricing.inputPerMillion) +
-      usage.outputTokens * pricing.outputPerMillion) /
-    1_000_000
-  );
+  return costAtPricing(threadUsage(frame), pricing);
+}
+
+/** Where `CostLimitHook` and `threadCost` take prices from. */
+export interface CostPrices {
+  /**
+   * Prices by provider and model, in US dollars per million tokens (`{ openai: { "gpt-4.1": { input,
+   * output, cached? } } }`, the format Studio takes), for the model each call went to.
+   */
+  readonly prices?: Prices;
+  /** One price for every model, or for those `prices` does not name. */
+  readonly pricing?: Pricing;
 }
 
 /**
- * Ends the run, journaled, once the thread's model calls (its sub-agents' included) cost `maxUsd`
- * at the given prices.
+ * What a thread (or a frame and its sub-agents) cost: each model's tokens at its price in `prices`,
+ * the rest at `pricing`. Models with neither are listed in `unpriced` and not in `usd`. Tokens the
+ * frame does not know the model of (journaled before their model was kept, read from an older
+ * snapshot) are priced at `pricing`, or listed as `"(tokens of an unknown model)"`.
  */
-export function CostLimitHook(options: { maxUsd: number; pricing: Pricing }): Hook {
+export function threadCost(frame: ExecutionFrame, options: CostPrices): { usd: number; unpriced: string[] } {
+  const flat = (usage: Usage) => (options.pricing ? costAtPricing(usage, options.pricing) : undefined);
+  let usd = 0;
+  const unpriced: string[] = [];
+  let input = 0;
+  let output = 0;
+  let cached = 0;
+  for (const spent of threadUsageByModel(frame)) {
+    input += spent.usage.inputTokens;
+    output += spent.usage.outputTokens;
+    cached += spent.usage.cachedInputTokens ?? 0;
+    const price =
+      spent.provider !== undefined && spent.model !== undefined
+        ? options.prices?.[spent.provider]?.[spent.model]
+        : undefined;
+    const cost = price ? usageCost(spent.usage, price) : flat(spent.usage);
+    if (cost !== undefined) usd += cost;
+    else
+      unpriced.push(
+        spent.model !== undefined
+          ? `${spent.provider ?? "?"}/${spent.model}`
+          : "(a model a tool did not name)",
+      );
+  }
+  const total = threadUsage(frame);
+  const rest = {
+    inputTokens: Math.max(0, total.inputTokens - input),
+    outputTokens: Math.max(0, total.outputTokens - output),
+    cachedInputTokens: Math.max(0, (total.cachedInputTokens ?? 0) - cached),
+  };
+  if (rest.inputTokens + rest.outputTokens > 0) {
+    const cost = flat(rest);
+    if (cost !== undefined) usd += cost;
+    else unpriced.push("(tokens of an unknown model)");
+  }
+  return { usd, unpriced };
+}
+
+function costAtPricing(usage: Usage, pricing: Pricing): number {
+  return usageCost(usage, {
+    input: pricing.inputPerMillion,
+    output: pricing.outputPerMillion,
+    ...(pricing.cachedInputPerMillion !== undefined ? { cached: pricing.cachedInputPerMillion } : {}),
+  });
+}
+
+/**
+ * Ends the run, journaled, once the thread's model calls (its sub-agents' and the tools' own
+ * included) cost `maxUsd`: each model at its price in `prices`, or at `pricing`. A model with no
+ * price ends the run too, saying which (a limit it cannot compute must not let the run go on).
+ */
+export function CostLimitHook(options: { maxUsd: number } & CostPrices): Hook {
   positive("CostLimitHook", "maxUsd", options.maxUsd);
-  if (
-    !options.pricing ||
-    !(options.pricing.inputPerMillion >= 0) ||
-    !(options.pricing.outputPerMillion >= 0)
-  ) {
+  const { pricing, prices } = options;
+  if (pricing === undefined && prices === undefined) {
+    throw new ConfigError(
+      'CostLimitHook needs "prices" (by provider and model: { openai: { "gpt-4.1": { input, output } } }, USD per million tokens) or "pricing" (one price for every model: { inputPerMillion, outputPerMillion }).',
+    );
+  }
+  if (pricing !== undefined && !(pricing?.inputPerMillion >= 0 && pricing.outputPerMillion >= 0)) {
     throw new ConfigError(
       'CostLimitHook: "pricing" needs inputPerMillion and outputPerMillion (USD per million tokens).',
     );
   }
+  if (prices !== undefined) {
+    const parsed = PricesSchema.safeParse(prices);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(
+        `CostLimitHook: "prices" at ${issue?.path.join(".") || "(root)"}: ${issue?.message}. Give { [provider]: { [model]: { input, output, cached? } } } in USD per million tokens.`,
+      );
+    }
+  }
   return {
     name: "cost-limit",
     beforeIterationStart: ({ thread }) => {
-      const cost = costOf(thread, options.pricing);
-      return cost >= options.maxUsd
-        ? { deny: `cost limit reached: $${cost.toFixed(4)} spent, limit $${options.maxUsd}` }
+      const cost = threadCost(thread, options);
+      if (cost.unpriced.length > 0) {
+        return {
+          deny: `cost limit cannot be checked: no price for ${cost.unpriced.join(", ")}; add it to "prices", or give "pricing" for any model`,
+        };
+      }
+      return cost.usd >= options.maxUsd
+        ? { deny: `cost limit reached: $${cost.usd.toFixed(4)} spent, limit $${options.maxUsd}` }
         : undefined;
     },
   };

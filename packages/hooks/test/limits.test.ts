@@ -8,7 +8,7 @@ import {
   threadUsage,
   tool,
 } from "@loom/core";
-import { CostLimitHook, TokenBudgetHook, WallTimeHook } from "@loom/hooks";
+import { CostLimitHook, TokenBudgetHook, threadCost, WallTimeHook } from "@loom/hooks";
 import { ScriptedProvider } from "@loom/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -52,6 +52,71 @@ describe("limits", () => {
     const { error, events } = await runWith(CostLimitHook({ maxUsd: 0.005, pricing }));
     expect(error.message).toContain("cost limit reached: $0.0060 spent, limit $0.005");
     expect(events.filter((e) => e.type === "llm.completed")).toHaveLength(2);
+  });
+
+  it("CostLimitHook with prices by model: each model at its price, sub-agents' and tools' own calls included", async () => {
+    const journal = new MemoryJournal();
+    // A cheap sub-agent model and an expensive main one; a tool's own calls on a third model.
+    const helper = createAgent({
+      name: "helper",
+      journal,
+      provider: new ScriptedProvider({
+        provider: "anthropic",
+        modelId: "small",
+        turns: [{ text: "ok", usage: { inputTokens: 100_000, outputTokens: 0 } }],
+      }),
+    }).asTool({ description: "helps" });
+    const summarize = tool({
+      name: "summarize",
+      description: "summarizes with a model",
+      input: z.object({}),
+      run: (_args, { reportUsage }) => {
+        reportUsage({ inputTokens: 0, outputTokens: 10_000 }, { provider: "openai", model: "mini" });
+        return "short";
+      },
+    });
+    const prices = {
+      scripted: { "scripted-model": { input: 10, output: 10 } },
+      anthropic: { small: { input: 1, output: 1 } },
+      openai: { mini: { input: 2, output: 2 } },
+    };
+    const agent = createAgent({
+      journal,
+      hooks: [CostLimitHook({ maxUsd: 0.3, prices })],
+      tools: [helper, summarize],
+      provider: new ScriptedProvider({
+        mode: "conversation",
+        turns: Array.from({ length: 6 }, (_, n) => ({
+          toolCalls: [
+            { id: `h${n}`, name: "helper", args: { input: "help" } },
+            { id: `s${n}`, name: "summarize", args: {} },
+          ],
+          usage: { inputTokens: 10_000, outputTokens: 0 },
+        })),
+      }),
+    });
+    const error = await agent.run("go", { threadId: "priced" }).catch((e) => e);
+    // A turn: main 10,000 × $10 + helper 100,000 × $1 + tool 10,000 × $2 per million = $0.22. The
+    // second turn's model call ($0.32) leaves the helper's iteration no room: it stops there, the
+    // tool beside it having spent $0.02 more, and the parent stops at its next iteration.
+    expect(error.message).toContain("cost limit reached: $0.3400 spent, limit $0.3");
+    const root = await stateAt(journal, "priced", (await readAll(journal, "priced")).at(-1)!.seq);
+    expect(threadCost(root, { prices }).usd).toBeCloseTo(0.34, 10);
+    // At one price for every model, the same 140,000 tokens would count as $1.40.
+    const flat = { pricing: { inputPerMillion: 10, outputPerMillion: 10 } };
+    expect(threadCost(root, flat).usd).toBeCloseTo(1.4, 10);
+  });
+
+  it("CostLimitHook ends the run when a model has no price, naming it, unless pricing covers the rest", async () => {
+    const prices = { openai: { "gpt-4.1": { input: 2, output: 8 } } };
+    const { error } = await runWith(CostLimitHook({ maxUsd: 100, prices }));
+    expect(error.message).toContain(
+      'cost limit cannot be checked: no price for scripted/scripted-model; add it to "prices", or give "pricing" for any model',
+    );
+    const covered = await runWith(
+      CostLimitHook({ maxUsd: 0.005, prices, pricing: { inputPerMillion: 2, outputPerMillion: 10 } }),
+    );
+    expect(covered.error.message).toContain("cost limit reached: $0.0060 spent, limit $0.005");
   });
 
   it("WallTimeHook counts from run.started", async () => {
@@ -155,6 +220,10 @@ describe("limits", () => {
   it("refuses nonsense limits", () => {
     expect(() => TokenBudgetHook({ maxTokens: 0 })).toThrow(ConfigError);
     expect(() => CostLimitHook({ maxUsd: 1, pricing: {} as never })).toThrow(/pricing/);
+    expect(() => CostLimitHook({ maxUsd: 1 })).toThrow(/needs "prices" .* or "pricing"/);
+    expect(() =>
+      CostLimitHook({ maxUsd: 1, prices: { openai: { "gpt-4.1": { input: -1, output: 2 } } } }),
+    ).toThrow(/"prices" at openai\.gpt-4\.1\.input/);
     expect(() => WallTimeHook({ maxMs: Number.NaN })).toThrow(ConfigError);
   });
 });

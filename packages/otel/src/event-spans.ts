@@ -1,8 +1,8 @@
 import {
   type AssistantMessage,
   CallRefs,
+  type ModelUsage,
   type StoredEvent,
-  type ToolModelUsage,
   type TraceContext,
 } from "@loom/core";
 import {
@@ -538,7 +538,7 @@ export class EventSpans {
 }
 
 /** The tokens of the model calls a tool made itself (`reportUsage`), over every model it named. */
-function toolModelUsage(spent: readonly ToolModelUsage[]): Attributes {
+function toolModelUsage(spent: readonly ModelUsage[]): Attributes {
   let input = 0;
   let output = 0;
   for (const { usage } of spent) {

@@ -1,20 +1,6 @@
-import type { StoredEvent, Usage } from "@loom/core";
-import { z } from "zod";
+import { type Prices, type StoredEvent, type Usage, usageCost } from "@loom/core";
 
-/** US dollars per million tokens of one model, as its provider's price page states them. */
-export const PriceSchema = z
-  .object({
-    input: z.number().nonnegative(),
-    output: z.number().nonnegative(),
-    /** Input tokens read from the provider's cache; default: the `input` price. */
-    cached: z.number().nonnegative().optional(),
-  })
-  .strict();
-export type Price = z.infer<typeof PriceSchema>;
-
-/** Prices by provider name (as `llm.requested.provider` journals it), then by model id. */
-export const PricesSchema = z.record(z.string(), z.record(z.string(), PriceSchema));
-export type Prices = z.infer<typeof PricesSchema>;
+export { type Price, PriceSchema, type Prices, PricesSchema } from "@loom/core";
 
 /** The model a call went to: the answering one when `llm.completed` names it (a fallback), else the one requested. */
 export interface ModelRef {
@@ -22,10 +8,7 @@ export interface ModelRef {
   readonly model: string;
 }
 
-/**
- * The cost of one model call in US dollars, or undefined when there is no price for its model.
- * Cached input tokens are part of `inputTokens` (core's `Usage`) and are billed at `cached`.
- */
+/** The cost of one model call in US dollars, or undefined when there is no price for its model. */
 export function callCost(
   prices: Prices | undefined,
   ref: ModelRef | undefined,
@@ -33,14 +16,7 @@ export function callCost(
 ): number | undefined {
   if (!prices || !ref) return undefined;
   const price = prices[ref.provider]?.[ref.model];
-  if (!price) return undefined;
-  const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
-  return (
-    ((usage.inputTokens - cached) * price.input +
-      cached * (price.cached ?? price.input) +
-      usage.outputTokens * price.output) /
-    1_000_000
-  );
+  return price ? usageCost(usage, price) : undefined;
 }
 
 /** Adds call costs up; one unpriced call makes the whole sum unknown, shown as "—" rather than too low. */
