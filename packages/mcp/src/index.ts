@@ -15,7 +15,7 @@ export {
   mcpApprovalPolicy,
 } from "./connect.js";
 export { McpError, type McpErrorCode, McpToolError } from "./errors.js";
-export { loomToolName } from "./names.js";
+export { IDEMPOTENCY_META_KEY, loomToolName } from "./names.js";
 export { finishMcpAuthorization, type OAuthClientProvider } from "./oauth.js";
 export {
   type McpToolAnnotations,
@@ -34,9 +34,8 @@ export {
   promptInput,
 } from "./resources.js";
 export { base64Bytes, type McpCallResult, type McpContentBlock, readCallResult } from "./result.js";
-export {
-  IDEMPOTENCY_META_KEY,
-  type McpHttpServer,
-  type McpServer,
-  type McpStdioServer,
+export type {
+  McpHttpServer,
+  McpServer,
+  McpStdioServer,
 } from "./session.js";

@@ -1,3 +1,6 @@
+/** The `_meta` key that carries a call's idempotency key to the server. */
+export const IDEMPOTENCY_META_KEY = "loom/idempotencyKey";
+
 /** Core's rule for tool names (what model APIs accept). */
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 

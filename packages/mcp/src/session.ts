@@ -22,10 +22,12 @@ import {
   sample,
 } from "./client-features.js";
 import { McpError } from "./errors.js";
+import { IDEMPOTENCY_META_KEY } from "./names.js";
 import { isUnauthorized, type OAuthClientProvider, unauthorizedError } from "./oauth.js";
 import { descendantsOf, endProcesses } from "./process-tree.js";
 import type { McpPromptInfo, McpResource, McpResourceContents, McpResourceTemplate } from "./resources.js";
 import type { McpCallResult, McpContentBlock } from "./result.js";
+import { SamplingCalls } from "./sampling-calls.js";
 
 /** A server Loom starts as a child process and talks to over stdin/stdout. */
 export interface McpStdioServer {
@@ -98,8 +100,6 @@ export interface CallOptions {
 
 const STDERR_TAIL = 4096;
 const CLIENT_INFO = { name: "loom", version: "0.1.0" };
-/** The `_meta` key that carries a call's idempotency key to the server. */
-export const IDEMPOTENCY_META_KEY = "loom/idempotencyKey";
 /** How the SDK's Streamable HTTP transport reports a broken SSE stream, and that it gave up (SDK 1.32). */
 const STREAM_LOST = /SSE stream disconnected/;
 const RECONNECTION_FAILED = /Maximum reconnection attempts|Failed to reconnect: /;
@@ -122,6 +122,8 @@ export class McpSession {
   private readonly inFlight = new Map<CallOptions, { resumable: boolean }>();
   /** The current HTTP connection's broken streams, while they may resume. */
   private brokenStreams: BrokenStreams | undefined;
+  /** Which call each sampling request that came over HTTP serves. */
+  private readonly samplingCalls = new SamplingCalls();
 
   /** The roots the server is told (`roots/list`), when the client offers roots. */
   private roots: readonly McpRoot[] | undefined;
@@ -342,16 +344,20 @@ export class McpSession {
   }
 
   /**
-   * Counts a sampling answer's tokens in the run of the tool call it served. MCP does not say which
-   * call a server's request is for: with one call in flight it is that one; with several, the one
-   * that started first (the longest waiting). With none (a server sampling on its own), no run
-   * counts it.
+   * Counts a sampling answer's tokens in the run of the tool call it served: over HTTP, the call
+   * whose response stream carried the request (`SamplingCalls`). Otherwise MCP does not say which
+   * call a request is for: with one call in flight it is that one; with several, the one that started
+   * first (the longest waiting). With none (a server sampling on its own), no run counts it.
    */
-  private countSampling(usage: Usage, model: { provider: string; model: string }): void {
-    for (const call of this.inFlight.keys()) {
-      call.reportUsage?.(usage, model);
-      return;
-    }
+  private countSampling(
+    requestId: string | number,
+    usage: Usage,
+    model: { provider: string; model: string },
+  ): void {
+    const key = this.samplingCalls.take(requestId);
+    const calls = [...this.inFlight.keys()];
+    const call = calls.find((c) => key !== undefined && c.idempotencyKey === key) ?? calls[0];
+    call?.reportUsage?.(usage, model);
   }
 
   async close(): Promise<void> {
@@ -398,7 +404,7 @@ export class McpSession {
     if (sampling) {
       client.setRequestHandler(CreateMessageRequestSchema, (request, extra) =>
         sample(this.name, sampling, request.params, extra.signal, (usage) =>
-          this.countSampling(usage, {
+          this.countSampling(extra.requestId, usage, {
             provider: sampling.provider.provider,
             model: sampling.provider.modelId,
           }),
@@ -481,13 +487,14 @@ export class McpSession {
         ...(server.auth ? { authProvider: server.auth } : {}),
         reconnectionOptions: RECONNECTION,
         // The SDK does not say when a stream resumed: a GET it sends after a break, answered, is that
-        // (with Last-Event-ID for a call's stream; without it for the notification stream).
+        // (with Last-Event-ID for a call's stream; without it for the notification stream). A call's
+        // response stream is watched for the sampling requests it carries (SamplingCalls).
         fetch: async (url, init) => {
           const response = await fetch(url, init);
           if (init?.method === "GET" && response.ok) {
             streams.resumed();
           }
-          return response;
+          return init?.method === "POST" ? this.samplingCalls.watch(init.body, response) : response;
         },
       });
     }

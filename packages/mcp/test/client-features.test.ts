@@ -2,7 +2,7 @@ import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError, createAgent, MemoryJournal, readAll } from "@loom/core";
+import { ConfigError, createAgent, MemoryJournal, type Provider, readAll } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -11,7 +11,7 @@ import {
   type McpElicitationRequest,
   type McpSamplingRequest,
 } from "../src/index.js";
-import { closeOpened, connectForTest, everythingStdio, filesystemStdio } from "./servers.js";
+import { closeOpened, connectForTest, everythingHttp, everythingStdio, filesystemStdio } from "./servers.js";
 import { runTool } from "./tool-context.js";
 
 afterEach(closeOpened);
@@ -130,6 +130,46 @@ describe("sampling: the server asks the client's model", () => {
     const input = reported.reduce((sum, r) => sum + r.usage.inputTokens, 0);
     expect(input).toBe(800);
     expect(result.frame.usage).toEqual({ inputTokens: 820, outputTokens: 122 });
+  });
+
+  it("over HTTP, each call gets the tokens of the sampling requests its own stream carried", async () => {
+    // The first call's answer is slow: the second call's request comes while both are in flight.
+    const model: Provider = {
+      specificationVersion: "v1",
+      provider: "openai",
+      modelId: "gpt-mini",
+      async *doStream(request) {
+        const first = JSON.stringify(request.messages).includes("first");
+        if (first) await new Promise((resolve) => setTimeout(resolve, 400));
+        yield {
+          type: "finish",
+          message: { role: "assistant", content: "ok" },
+          usage: { inputTokens: first ? 100 : 1, outputTokens: 0 },
+          finishReason: { unified: "stop", raw: "stop" },
+        };
+      },
+    };
+    const http = await everythingHttp();
+    try {
+      const mcp = await connect({ url: http.url }, { sampling: model });
+      const sampling = tool(mcp, "trigger-sampling-request");
+      const spent = { first: [] as number[], second: [] as number[] };
+      const first = runTool(
+        sampling,
+        { prompt: "first" },
+        { reportUsage: (u) => spent.first.push(u.inputTokens) },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = runTool(
+        sampling,
+        { prompt: "second" },
+        { reportUsage: (u) => spent.second.push(u.inputTokens) },
+      );
+      await Promise.all([first, second]);
+      expect(spent).toEqual({ first: [100], second: [1] });
+    } finally {
+      await http.stop();
+    }
   });
 
   it("a call alone in flight gets its sampling's tokens", async () => {
