@@ -26,6 +26,7 @@ import {
   type CallState,
   type ExecutionFrame,
   failureKey,
+  NO_MODEL_USAGE,
   parseArgsLoosely,
   type Turn,
 } from "./frame.js";
@@ -911,8 +912,6 @@ export class FrameDriver {
     }
   }
 }
-
-const NO_MODEL_USAGE: readonly ModelUsage[] = [];
 
 /** The model usage a running call reports (`reportUsage`), by model; nothing counts once the call returned. */
 class ReportedUsage {

@@ -62,12 +62,12 @@ export interface Turn {
   readonly tools?: readonly string[];
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly llmAttempts: number;
+  /** The provider and model the turn's request went to (from `llm.requested`). */
+  readonly model?: { readonly provider: string; readonly model: string };
   /**
    * With `fallbackProviders`: the provider and model of the turn's last failed model call, its
    * failures in a row, and whether the turn moved on to the next provider (from `llm.failed`).
    */
-  /** The provider and model the turn's request went to (from `llm.requested`). */
-  readonly model?: { readonly provider: string; readonly model: string };
   readonly failedOn?: {
     readonly provider: string;
     readonly model: string;
@@ -166,7 +166,7 @@ export interface JournaledCompression {
 }
 
 const NO_CONTENTS: ReadonlyMap<string, string> = new Map();
-const NO_MODEL_USAGE: readonly ModelUsage[] = [];
+export const NO_MODEL_USAGE: readonly ModelUsage[] = [];
 const NO_FAILURES: ReadonlyMap<string, number> = new Map();
 const NO_COMPRESSIONS: ReadonlyMap<string, JournaledCompression> = new Map();
 
@@ -646,6 +646,13 @@ function answeredBy(
   const p = provider ?? requested?.provider;
   const m = model ?? requested?.model;
   return { ...(p !== undefined ? { provider: p } : {}), ...(m !== undefined ? { model: m } : {}) };
+}
+
+/** The tokens of the calls a list counts by model, added up (zero for an empty list). */
+export function totalUsage(spent: readonly ModelUsage[]): Usage {
+  let sum: Usage = { inputTokens: 0, outputTokens: 0 };
+  for (const entry of spent) sum = addUsage(sum, entry.usage);
+  return sum;
 }
 
 /** Two usages added up, field by field (an optional field is kept when either has it). */

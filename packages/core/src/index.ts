@@ -58,6 +58,7 @@ export {
   type Turn,
   threadUsage,
   threadUsageByModel,
+  totalUsage,
 } from "./frame.js";
 export { type RetryPolicy, retryDelay } from "./frame-driver.js";
 export { estimateMessageTokens, estimateTokens, History } from "./history.js";

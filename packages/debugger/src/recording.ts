@@ -10,6 +10,7 @@ import {
   fold,
   type Message,
   type StoredEvent,
+  totalUsage,
   type Usage,
 } from "@loom/core";
 
@@ -206,9 +207,10 @@ export class Recording {
           usage.set(e.iteration, e.data.usage);
           break;
         case "tool.completed": {
-          let sum = toolUsage.get(e.iteration);
-          for (const spent of e.data.modelUsage ?? []) sum = sum ? addUsage(sum, spent.usage) : spent.usage;
-          if (sum) toolUsage.set(e.iteration, sum);
+          if (!e.data.modelUsage?.length) break;
+          const spent = totalUsage(e.data.modelUsage);
+          const before = toolUsage.get(e.iteration);
+          toolUsage.set(e.iteration, before ? addUsage(before, spent) : spent);
           break;
         }
         case "llm.failed":

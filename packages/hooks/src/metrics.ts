@@ -1,4 +1,4 @@
-import type { Hook } from "@loom/core";
+import { type Hook, totalUsage } from "@loom/core";
 
 export interface DurationStats {
   count: number;
@@ -53,10 +53,9 @@ export function MetricsHook(options: { now?: () => number; name?: string } = {})
     },
     beforeToolExecution: ({ frame, call }) => void toolStarted.set(`${frame.threadId}/${call.ref}`, now()),
     afterToolExecution: ({ frame, call, result, modelUsage }) => {
-      for (const { usage } of modelUsage) {
-        state.inputTokens += usage.inputTokens;
-        state.outputTokens += usage.outputTokens;
-      }
+      const spent = totalUsage(modelUsage);
+      state.inputTokens += spent.inputTokens;
+      state.outputTokens += spent.outputTokens;
       const key = `${frame.threadId}/${call.ref}`;
       state.toolCalls[call.name] ??= { count: 0, totalMs: 0, maxMs: 0, errors: 0 };
       const tool = state.toolCalls[call.name]!;

@@ -4,6 +4,7 @@ import {
   type ModelUsage,
   type StoredEvent,
   type TraceContext,
+  totalUsage,
 } from "@loom/core";
 import {
   type Attributes,
@@ -539,13 +540,11 @@ export class EventSpans {
 
 /** The tokens of the model calls a tool made itself (`reportUsage`), over every model it named. */
 function toolModelUsage(spent: readonly ModelUsage[]): Attributes {
-  let input = 0;
-  let output = 0;
-  for (const { usage } of spent) {
-    input += usage.inputTokens;
-    output += usage.outputTokens;
-  }
-  return { "loom.tool.usage.input_tokens": input, "loom.tool.usage.output_tokens": output };
+  const usage = totalUsage(spent);
+  return {
+    "loom.tool.usage.input_tokens": usage.inputTokens,
+    "loom.tool.usage.output_tokens": usage.outputTokens,
+  };
 }
 
 function settingsAttributes(settings: Record<string, unknown> | undefined): Attributes {
