@@ -474,6 +474,7 @@ export class McpSession {
   private createTransport(): StdioClientTransport | StreamableHTTPClientTransport {
     const server = this.server;
     if ("url" in server) {
+      const sampling = this.features.sampling !== undefined;
       this.brokenStreams?.stop();
       const streams = new BrokenStreams(() => {
         const client = this.client;
@@ -494,7 +495,10 @@ export class McpSession {
           if (init?.method === "GET" && response.ok) {
             streams.resumed();
           }
-          return init?.method === "POST" ? this.samplingCalls.watch(init.body, response) : response;
+          // Only a client that answers sampling has requests to place.
+          return sampling && init?.method === "POST"
+            ? this.samplingCalls.watch(init.body, response)
+            : response;
         },
       });
     }
