@@ -127,6 +127,7 @@ export {
   isConnectionDrop,
   PROVIDER_ERROR_ADVICE,
   type ProviderErrorCause,
+  redactedCause,
   redactSecrets,
   retryAfterFromHeaders,
   retryHintFromMessage,

@@ -96,8 +96,11 @@ function errorClassName(error: Error): string {
 /**
  * A `ProviderErrorCause` for `error`, every text passed through `redact`; `known` fills what the
  * provider read off the error better than its own fields say (the body's type, the request id).
+ * For any package that keeps a third party's error as a cause: the copy holds its class name,
+ * redacted message and stack, status and code, and the same of its own causes, not the original
+ * (whose body, headers or request may hold a credential).
  */
-function redactedCause(
+export function redactedCause(
   error: unknown,
   redact: (text: string) => string,
   known: Partial<Pick<ApiErrorReport, "status" | "requestId" | "type" | "errorCode">> = {},

@@ -2,6 +2,7 @@ import {
   ConfigError,
   type Hook,
   type Provider,
+  redactSecrets,
   type Tool,
   type ToolContext,
   ToolSet,
@@ -610,7 +611,7 @@ function checkServer(server: McpServer): void {
       new URL(server.url);
     } catch {
       throw new ConfigError(
-        `connectMcp: ${JSON.stringify(String(server.url))} is not a URL (e.g. "http://127.0.0.1:3001/mcp").`,
+        `connectMcp: ${JSON.stringify(redactSecrets(String(server.url), []))} is not a URL (e.g. "http://127.0.0.1:3001/mcp").`,
       );
     }
     return;

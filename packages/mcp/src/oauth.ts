@@ -1,4 +1,4 @@
-import { ConfigError } from "@loom/core";
+import { ConfigError, redactSecrets } from "@loom/core";
 import { auth, type OAuthClientProvider, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "./errors.js";
@@ -49,10 +49,16 @@ export async function finishMcpAuthorization(
   try {
     await auth(server.auth, { serverUrl: url, authorizationCode });
   } catch (error) {
+    // The authorization server's words, without the code or the client's secret should it echo them.
+    const client = await Promise.resolve(server.auth.clientInformation()).catch(() => undefined);
+    const reason = redactSecrets(error instanceof Error ? error.message : String(error), [
+      authorizationCode,
+      client?.client_secret ?? "",
+    ]);
     throw new McpError(
       "mcp_unauthorized",
       url.host,
-      `MCP server "${url.host}": the authorization server refused the code (${error instanceof Error ? error.message : String(error)}). Start again: connect, let the user approve, and pass the new code.`,
+      `MCP server "${url.host}": the authorization server refused the code (${reason}). Start again: connect, let the user approve, and pass the new code.`,
     );
   }
 }

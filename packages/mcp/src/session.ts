@@ -28,6 +28,7 @@ import { descendantsOf, endProcesses } from "./process-tree.js";
 import type { McpPromptInfo, McpResource, McpResourceContents, McpResourceTemplate } from "./resources.js";
 import type { McpCallResult, McpContentBlock } from "./result.js";
 import { SamplingCalls } from "./sampling-calls.js";
+import { ConnectionSecrets, describeServer, shortBody } from "./secrets.js";
 
 /** A server Loom starts as a child process and talks to over stdin/stdout. */
 export interface McpStdioServer {
@@ -127,6 +128,8 @@ export class McpSession {
 
   /** The roots the server is told (`roots/list`), when the client offers roots. */
   private roots: readonly McpRoot[] | undefined;
+  /** What this connection's errors must not carry; every `McpError` here is made by it. */
+  private readonly secrets: ConnectionSecrets;
 
   constructor(
     readonly server: McpServer,
@@ -136,6 +139,7 @@ export class McpSession {
   ) {
     this.name = name;
     this.roots = features.roots;
+    this.secrets = new ConnectionSecrets(server);
   }
 
   /** Tells the server its roots changed (`notifications/roots/list_changed`); it asks for them again. */
@@ -160,7 +164,7 @@ export class McpSession {
 
   async connected(): Promise<Client> {
     if (this.closedByUser) {
-      throw new McpError(
+      throw this.secrets.error(
         "mcp_closed",
         this.name,
         `The connection to MCP server "${this.name}" was closed with close(); connect again with connectMcp().`,
@@ -260,7 +264,7 @@ export class McpSession {
   private async request(capability: "resources" | "prompts", what: string): Promise<Client> {
     const client = await this.connected();
     if (!(await this.declares(capability))) {
-      throw new McpError(
+      throw this.secrets.error(
         "mcp_request_failed",
         this.name,
         `MCP server "${this.name}" declares no ${capability} (its capabilities: ${Object.keys(client.getServerCapabilities() ?? {}).join(", ") || "none"}), so it cannot answer ${what}.`,
@@ -442,7 +446,7 @@ export class McpSession {
       if (isUnauthorized(error) && "url" in this.server) {
         throw unauthorizedError(this.name, this.describe(), this.server.auth !== undefined);
       }
-      throw new McpError("mcp_connect_failed", this.name, this.connectFailure(error), { cause: error });
+      throw this.secrets.error("mcp_connect_failed", this.name, this.connectFailure(error), { cause: error });
     }
     if (this.closedByUser) {
       await client.close().catch(() => {});
@@ -491,6 +495,7 @@ export class McpSession {
         // (with Last-Event-ID for a call's stream; without it for the notification stream). A call's
         // response stream is watched for the sampling requests it carries (SamplingCalls).
         fetch: async (url, init) => {
+          this.secrets.sent(init?.headers);
           const response = await fetch(url, init);
           if (init?.method === "GET" && response.ok) {
             streams.resumed();
@@ -531,10 +536,7 @@ export class McpSession {
   }
 
   private describe(): string {
-    const server = this.server;
-    return "url" in server
-      ? String(server.url)
-      : [server.command, ...(server.args ?? [])].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ");
+    return describeServer(this.server);
   }
 
   private stderrNote(): string {
@@ -566,7 +568,7 @@ export class McpSession {
       return unauthorizedError(this.name, this.describe(), this.server.auth !== undefined);
     }
     if (error instanceof SdkMcpError && error.code === ErrorCode.RequestTimeout) {
-      return new McpError(
+      return this.secrets.error(
         "mcp_timeout",
         this.name,
         `MCP server "${this.name}" did not answer ${what} within ${context.timeoutMs ?? this.connectTimeoutMs} ms; the outcome is unknown (it may still take effect). Raise timeoutMs for slow tools.`,
@@ -574,7 +576,7 @@ export class McpSession {
       );
     }
     if (error instanceof SdkMcpError && error.code === ErrorCode.ConnectionClosed) {
-      return new McpError(
+      return this.secrets.error(
         "mcp_server_closed",
         this.name,
         `The connection to MCP server "${this.name}" closed during ${what}: the outcome is unknown (it may or may not have taken effect). The next call reconnects.${this.stderrNote()}`,
@@ -588,15 +590,15 @@ export class McpSession {
       const status = error instanceof StreamableHTTPError ? error.code : undefined;
       // The server refused or never received the request: no effect, so the next call may start afresh.
       this.drop();
-      return new McpError(
+      return this.secrets.error(
         "mcp_server_closed",
         this.name,
-        `MCP server "${this.name}" at ${this.describe()} could not be reached for ${what}${status ? ` (HTTP ${status})` : ""}: ${(error as Error).message}. The next call reconnects.`,
+        `MCP server "${this.name}" at ${this.describe()} could not be reached for ${what}${status ? ` (HTTP ${status})` : ""}: ${shortBody(this.secrets.redact((error as Error).message))}. The next call reconnects.`,
         { cause: error, outcomeUnknown: status === undefined ? false : status >= 500 },
       );
     }
     const message = error instanceof Error ? error.message : String(error);
-    return new McpError(
+    return this.secrets.error(
       "mcp_request_failed",
       this.name,
       `MCP server "${this.name}" failed ${what}: ${message}`,
