@@ -132,7 +132,9 @@ function describeEvent(event: StoredEvent, refs: CallRefs): string {
     case "run.cancelled":
       return event.data.reason;
     case "run.resumed":
-      return RESUMED[event.data.reason];
+      return event.data.output
+        ? `${RESUMED[event.data.reason]}, with a changed output schema ("${event.data.output.name}" ${event.data.output.hash.slice(0, 8)})`
+        : RESUMED[event.data.reason];
     default:
       return "";
   }

@@ -166,6 +166,33 @@ describe("loom", () => {
     expect(events.stdout).toMatch(/run\.resumed\s+resumed with a human's decisions/);
   });
 
+  it("says when a run was resumed with a changed output schema", async () => {
+    const dir = join(cwd, ".loom", "reshaped");
+    const journal = new FsJournal({ dir });
+    const lookup = tool({ name: "lookup", description: "d", input: z.object({}), run: () => "x" });
+    const agent = (hooks: Hook[]) =>
+      createAgent({
+        journal,
+        hooks,
+        tools: [lookup],
+        provider: new ScriptedProvider({
+          mode: "conversation",
+          turns: [{ toolCalls: [{ id: "c1", name: "lookup", args: {} }] }, { text: '{"a":"x","b":"y"}' }],
+        }),
+      });
+    const guard: Hook = { name: "guard", beforeToolExecution: () => ({ interrupt: "needs a human" }) };
+    await agent([guard]).run("Shape?", { threadId: "t", output: z.object({ a: z.string() }) });
+    await agent([]).resume("t", {
+      decisions: { c1: { approve: true } },
+      output: z.object({ a: z.string(), b: z.string() }),
+    });
+    await journal.close();
+    const { stdout } = await loom("--journal", `file://${dir}`, "events", "t", "--type", "run");
+    expect(stdout).toMatch(
+      /run\.resumed\s+resumed with a human's decisions, with a changed output schema \("agent" [0-9a-f]{8}\)/,
+    );
+  });
+
   it("names the provider of each failed model call with fallbackProviders, and says when the turn moved on", async () => {
     const fallbackDir = join(cwd, ".loom", "fallback");
     const journal = new FsJournal({ dir: fallbackDir });

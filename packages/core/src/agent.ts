@@ -306,7 +306,16 @@ export function createAgent<Output = undefined>(options: AgentOptions<Output>): 
     // call re-run after an unknown outcome). Not only for a thread left running: a pause resumed by
     // one process can be taken over by another mid-way while its root still reads as paused.
     const resumed = input === undefined ? resumeReason(root, decisions) : undefined;
-    if (resumed) await session.append([session.event(root, "run.resumed", { reason: resumed })]);
+    if (resumed) {
+      // A schema other than the run's (a deploy changed it) is taken, and said: the answer is
+      // checked against it from here on, and the journal tells which one a run was checked against.
+      const output = runtime.output ? await journaledOutput(runtime.output) : undefined;
+      const changed =
+        output !== undefined && (output.hash !== root.runOutput?.hash || output.name !== root.runOutput.name);
+      await session.append([
+        session.event(root, "run.resumed", { reason: resumed, ...(changed ? { output } : {}) }),
+      ]);
+    }
     if (input !== undefined) {
       // Staged: it rides with the first iteration's write (nothing is acknowledged before that).
       const journaled = await journaledAttachments(attachments, session.root.contents);

@@ -105,6 +105,9 @@ export const TraceContextSchema = z.object({
 });
 export type TraceContext = z.infer<typeof TraceContextSchema>;
 
+/** A run's `output` schema as journaled: its response format's name and its JSON Schema's content hash. */
+const RunOutputSchema = z.object({ name: z.string(), hash: z.string() });
+
 const dataSchemas = {
   "run.started": z.object({
     input: z.string(),
@@ -120,7 +123,7 @@ const dataSchemas = {
      * The run's `output` schema: its response format's name and the content hash of its JSON Schema.
      * A resume of the run without one is refused (its requests and its answer's check would change).
      */
-    output: z.object({ name: z.string(), hash: z.string() }).optional(),
+    output: RunOutputSchema.optional(),
   }),
   "iteration.started": z.object({}),
   "context.assembled": z.object({
@@ -213,9 +216,17 @@ const dataSchemas = {
   "run.interrupted": z.object({ reason: z.string(), pendingCallIds: z.array(z.string()) }),
   /**
    * A process took up a run another one left: `unfinished` when it stopped mid-run (killed,
-   * crashed), `decisions` when a human's answers resume a paused run. Changes no state.
+   * crashed), `decisions` when a human's answers resume a paused run.
    */
-  "run.resumed": z.object({ reason: z.enum(["unfinished", "decisions"]) }),
+  "run.resumed": z.object({
+    reason: z.enum(["unfinished", "decisions"]),
+    /**
+     * The `output` schema the run goes on with, when it is not the one in force before (a deploy
+     * changed it, or the run had none): its requests ask for this one and its answer is checked
+     * against it from here on. Absent when the schema is unchanged.
+     */
+    output: RunOutputSchema.optional(),
+  }),
   "frame.spawned": z.object({
     childFrameId: z.string(),
     callId: z.string(),

@@ -106,7 +106,7 @@ export interface ExecutionFrame {
   readonly input: string | undefined;
   /** When the current run started (`run.started`'s timestamp). */
   readonly runStartedAt: number | undefined;
-  /** The current run's `output` schema as `run.started` journaled it (name and hash), if it had one. */
+  /** The current run's `output` schema (name and hash) as `run.started` journaled it, or the last `run.resumed` that changed it. */
   readonly runOutput: { readonly name: string; readonly hash: string } | undefined;
   readonly messages: History;
   readonly turn: Turn | undefined;
@@ -599,8 +599,9 @@ function applyToFrame(
       };
     }
     case "snapshot":
-    case "run.resumed":
       return frame;
+    case "run.resumed":
+      return event.data.output ? { ...frame, runOutput: event.data.output } : frame;
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   ConfigError,
   createAgent,
+  loadThread,
   MemoryJournal,
   type ModelRequest,
   type Provider,
@@ -242,6 +243,56 @@ describe("run(input, { output })", () => {
       threadId: "u",
     });
     expect(withAgentOutput.status).toBe("completed");
+  });
+
+  it("a resume with a changed schema goes on with it and says so: run.resumed journals the new one, and the fold keeps it", async () => {
+    const journal = new MemoryJournal();
+    const lookup = tool({
+      name: "lookup",
+      description: "Looks a town up",
+      input: z.object({ q: z.string() }),
+      run: () => "Faro",
+    });
+    const turns = (answer: string) =>
+      new ScriptedProvider({
+        mode: "conversation",
+        turns: [{ toolCalls: [{ id: "l", name: "lookup", args: { q: "south" } }] }, { text: answer }],
+      });
+    const hitl = [HITLHook({ tools: ["lookup"] })];
+    await createAgent({ provider: turns("{}"), journal, tools: [lookup], hooks: hitl }).run("Town?", {
+      threadId: "t",
+      output: Town,
+    });
+    const before = (await readAll(journal, "t")).find((e) => e.type === "run.started");
+    const TownWithRegion = z.object({ town: z.string(), region: z.string() });
+    const agent = createAgent({
+      provider: turns('{"town":"Faro","region":"Algarve"}'),
+      journal,
+      tools: [lookup],
+    });
+    const resumed = await agent.resume("t", {
+      decisions: { l: { approve: true } },
+      output: TownWithRegion,
+    });
+    expect(resumed.status === "completed" && resumed.output).toEqual({ town: "Faro", region: "Algarve" });
+    const events = await readAll(journal, "t");
+    const resumedEvent = events.find((e) => e.type === "run.resumed");
+    const output = resumedEvent?.type === "run.resumed" ? resumedEvent.data.output : undefined;
+    expect(output).toEqual({ name: "agent", hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(before?.type === "run.started" && before.data.output?.hash).not.toBe(output?.hash);
+    expect((await loadThread(journal, "t")).runOutput).toEqual(output);
+
+    // The same schema again: nothing to say.
+    await createAgent({ provider: turns("{}"), journal, tools: [lookup], hooks: hitl }).run("Again?", {
+      threadId: "u",
+      output: Town,
+    });
+    await createAgent({ provider: turns('{"town":"Faro"}'), journal, tools: [lookup] }).resume("u", {
+      decisions: { l: { approve: true } },
+      output: Town,
+    });
+    const again = (await readAll(journal, "u")).find((e) => e.type === "run.resumed");
+    expect(again?.type === "run.resumed" && "output" in again.data).toBe(false);
   });
 
   it("the schema's name survives a snapshot: a resume from one without the schema is refused too", async () => {
