@@ -8,7 +8,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { EVENT_VERSION, type Journal, listThreads, type NewEvent, type ThreadQuery } from "@loom/core";
+import {
+  EVENT_VERSION,
+  type Journal,
+  listRecentThreads,
+  listThreads,
+  type NewEvent,
+  type ThreadQuery,
+} from "@loom/core";
 import { FsJournal } from "@loom/journal-fs";
 import { PostgresJournal } from "@loom/journal-postgres";
 import { plainJournal, sampleEvents } from "@loom/testing";
@@ -71,6 +78,23 @@ async function timed(journal: Journal, query: ThreadQuery): Promise<number> {
   return ms;
 }
 
+/** A page of 50 threads, most recently written first (Studio's default list), or in id order. */
+async function timedPage(journal: Journal, order: "recent" | "id"): Promise<number> {
+  const started = performance.now();
+  const listed: string[] = [];
+  const page =
+    order === "recent" ? listRecentThreads(journal, { limit: 50 }) : journal.threads({ limit: 50 });
+  for await (const t of page) listed.push(t.threadId);
+  const ms = performance.now() - started;
+  // The last written are the non-matching threads with the greatest ids.
+  if (order === "recent" && listed[0] !== id(THREADS - 1))
+    throw new Error(
+      `list bench: the most recent thread listed first is ${listed[0]}, expected ${id(THREADS - 1)}`,
+    );
+  if (listed.length !== 50) throw new Error(`list bench: a page of ${listed.length} threads, expected 50`);
+  return ms;
+}
+
 async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: DATABASE, max: 4 });
   const schema = `bench_list_${process.pid}`;
@@ -97,11 +121,19 @@ async function main(): Promise<void> {
       ["journal-fs", fsReopened, cutoffs.fs],
     ];
     const rows = new Map<string, { filtered: number[]; plain: number[]; raw: number[] }>();
+    const pages = new Map<string, { own: number[]; sorted: number[]; byId: number[] }>();
     // Untimed: first queries, file summaries cached, code optimized.
     for (const [, journal, cutoff] of journals) {
       for (const [, query] of queries) await timed(journal, query(cutoff));
     }
     for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, journal] of journals) {
+        const r = pages.get(name) ?? { own: [], sorted: [], byId: [] };
+        pages.set(name, r);
+        if (journal.recentThreads) r.own.push(await timedPage(journal, "recent"));
+        r.sorted.push(await timedPage(plainJournal(journal), "recent"));
+        r.byId.push(await timedPage(journal, "id"));
+      }
       for (const [name, journal, cutoff] of journals) {
         for (const [label, query] of queries) {
           const key = `${name}, ${label}`;
@@ -138,6 +170,21 @@ async function main(): Promise<void> {
     const raw = rows.get("Postgres, statuses: failed")!.raw;
     console.log(
       `baseline (same run): SELECT thread_id FROM threads WHERE status = ANY($1), ${median(raw).toFixed(1)} ms; filtered here: the same journal without filtersThreads, listThreads reading every summary`,
+    );
+    console.log(
+      `\nA page of 50 threads by last activity (listRecentThreads) over ${THREADS.toLocaleString("en")} threads (${ROUNDS} interleaved rounds, medians)`,
+    );
+    console.log(
+      `${"journal".padEnd(14)} ${"recentThreads".padStart(14)} ${"sorted here".padStart(12)} ${"baseline: id order".padStart(19)}`,
+    );
+    for (const [name, r] of pages) {
+      const own = r.own.length > 0 ? `${median(r.own).toFixed(1)} ms` : "-";
+      console.log(
+        `${name.padEnd(14)} ${own.padStart(14)} ${`${median(r.sorted).toFixed(1)} ms`.padStart(12)} ${`${median(r.byId).toFixed(1)} ms`.padStart(19)}`,
+      );
+    }
+    console.log(
+      "recentThreads: the journal's own order (Postgres: sorted by the server); sorted here: every summary read and the page kept in the process; baseline (same run): the first page in id order (threads({ limit: 50 }))",
     );
     await fsReopened.close();
   } finally {

@@ -83,8 +83,12 @@ export {
   type DeleteThreadOptions,
   holdInProcess,
   type Journal,
+  listedBefore,
+  listRecentThreads,
   listThreads,
   type ReadRange,
+  type RecentThreadsCursor,
+  type RecentThreadsQuery,
   readAll,
   type ThreadInfo,
   type ThreadLease,
@@ -93,6 +97,7 @@ export {
   threadStatusAfter,
   validateDeleteOptions,
   validateReadRange,
+  validateRecentThreadsQuery,
   validateThreadQuery,
 } from "./journal.js";
 export { MemoryJournal } from "./memory-journal.js";

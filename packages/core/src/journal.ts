@@ -30,6 +30,24 @@ export interface ThreadQuery {
   readonly updatedBefore?: number;
 }
 
+/** Where a page of `recentThreads` ends: the last thread it listed. */
+export interface RecentThreadsCursor {
+  readonly updatedAt: number;
+  readonly threadId: string;
+}
+
+/** A listing of threads by their last activity, most recent first. */
+export interface RecentThreadsQuery {
+  /** Only threads whose id starts with this. */
+  readonly prefix?: string;
+  /** Only threads whose root status is one of these (an unknown status is listed too, as in `ThreadQuery`). */
+  readonly statuses?: readonly FrameStatus[];
+  /** At most this many threads (a page). */
+  readonly limit?: number;
+  /** Only threads listed after this one: last written earlier, or at the same time with a smaller id. */
+  readonly before?: RecentThreadsCursor;
+}
+
 export interface DeleteThreadOptions {
   /**
    * Delete only if the thread's last seq is still this one (what a listing or a read showed):
@@ -85,6 +103,12 @@ export interface Journal {
   /** The last seq of the thread, -1 if it has none. */
   head(threadId: string): Promise<number>;
   threads(query?: ThreadQuery): AsyncIterable<ThreadInfo>;
+  /**
+   * The threads by last activity: `updatedAt` descending, then thread id descending. Optional in
+   * v1: `listRecentThreads` reads `threads()` and sorts for a journal without it; a journal that
+   * can order where it keeps the threads implements it (journal-postgres does).
+   */
+  recentThreads?(query?: RecentThreadsQuery): AsyncIterable<ThreadInfo>;
   /** Copies events 0..atSeq of `from` into the new thread `to`. */
   fork(from: string, atSeq: number, to: string): Promise<void>;
   /**
@@ -278,6 +302,74 @@ export async function* listThreads(journal: Journal, query: ThreadQuery = {}): A
     yield info;
     if (--left === 0) return;
   }
+}
+
+/**
+ * Checks a recent-threads query: `limit` and `statuses` as `validateThreadQuery`, `before` a finite
+ * time and a string id. Raises `invalid_range`.
+ */
+export function validateRecentThreadsQuery(query: RecentThreadsQuery): void {
+  validateThreadQuery({
+    ...(query.limit !== undefined ? { limit: query.limit } : {}),
+    ...(query.statuses !== undefined ? { statuses: query.statuses } : {}),
+  });
+  const before = query.before;
+  if (
+    before !== undefined &&
+    (typeof before !== "object" ||
+      before === null ||
+      !Number.isFinite(before.updatedAt) ||
+      typeof before.threadId !== "string")
+  ) {
+    throw new JournalError(
+      "invalid_range",
+      `recentThreads() before must be the last listed thread's { updatedAt, threadId }, got ${JSON.stringify(before)}.`,
+    );
+  }
+}
+
+/** Whether `a` is listed before `b` by last activity (more recent first, then the greater id). */
+export function listedBefore(a: RecentThreadsCursor, b: RecentThreadsCursor): boolean {
+  return a.updatedAt !== b.updatedAt ? a.updatedAt > b.updatedAt : a.threadId > b.threadId;
+}
+
+/**
+ * The journal's threads by last activity, most recent first (`recentThreads`): the journal's own
+ * order when it has one, else every thread of `threads()` that matches (with `statuses` applied
+ * where the journal can), kept to the page's `limit` most recent here. That reads every thread's
+ * summary a page: fine for thousands of threads, slow for millions.
+ */
+export async function* listRecentThreads(
+  journal: Journal,
+  query: RecentThreadsQuery = {},
+): AsyncIterable<ThreadInfo> {
+  validateRecentThreadsQuery(query);
+  if (journal.recentThreads) {
+    yield* journal.recentThreads(query);
+    return;
+  }
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  if (limit === 0) return;
+  const { before } = query;
+  const page: ThreadInfo[] = [];
+  for await (const info of listThreads(journal, {
+    ...(query.prefix !== undefined ? { prefix: query.prefix } : {}),
+    ...(query.statuses !== undefined ? { statuses: query.statuses } : {}),
+  })) {
+    if (before !== undefined && !listedBefore(before, info)) continue;
+    if (page.length === limit && !listedBefore(info, page.at(-1)!)) continue;
+    // Kept sorted: a binary search for its place, the least recent dropped past the limit.
+    let lo = 0;
+    let hi = page.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (listedBefore(page[mid]!, info)) lo = mid + 1;
+      else hi = mid;
+    }
+    page.splice(lo, 0, info);
+    if (page.length > limit) page.pop();
+  }
+  yield* page;
 }
 
 /** Checks a read range before it reaches a file or a query: `from` and `to` are non-negative integers. */

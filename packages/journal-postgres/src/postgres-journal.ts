@@ -9,6 +9,7 @@ import {
   type NewEvent,
   parseEvent,
   type ReadRange,
+  type RecentThreadsQuery,
   type StoredEvent,
   sealEvents,
   ThreadBusyError,
@@ -19,6 +20,7 @@ import {
   toWellFormed,
   validateDeleteOptions,
   validateReadRange,
+  validateRecentThreadsQuery,
   validateThreadId,
   validateThreadQuery,
 } from "@loom/core";
@@ -70,6 +72,17 @@ interface ThreadRow {
   readonly status: string | null;
   readonly created_ms: number;
   readonly updated_ms: number;
+}
+
+function threadInfoOf(row: ThreadRow): ThreadInfo {
+  return {
+    threadId: row.thread_id,
+    createdAt: row.created_ms,
+    updatedAt: row.updated_ms,
+    eventCount: row.last_seq + 1,
+    lastSeq: row.last_seq,
+    status: (row.status ?? undefined) as FrameStatus | undefined,
+  };
 }
 
 /**
@@ -445,19 +458,54 @@ export class PostgresJournal implements Journal {
          ORDER BY t.thread_id LIMIT $3`,
         [query.prefix ?? null, after, page, query.statuses ?? null, query.updatedBefore ?? null],
       );
-      for (const row of rows) {
-        yield {
-          threadId: row.thread_id,
-          createdAt: row.created_ms,
-          updatedAt: row.updated_ms,
-          eventCount: row.last_seq + 1,
-          lastSeq: row.last_seq,
-          status: (row.status ?? undefined) as FrameStatus | undefined,
-        };
-      }
+      for (const row of rows) yield threadInfoOf(row);
       if (rows.length < page) return;
       left -= rows.length;
       after = rows.at(-1)!.thread_id;
+    }
+  }
+
+  /**
+   * By last activity, sorted by the server: each thread's last batch is found by its key (one index
+   * probe a thread, no index on the append path), so a page costs a pass over the matching threads
+   * (README, "Listing threads").
+   */
+  async *recentThreads(query: RecentThreadsQuery = {}): AsyncIterable<ThreadInfo> {
+    this.checkOpen();
+    validateRecentThreadsQuery(query);
+    await this.whenReady();
+    let before = query.before;
+    let left = query.limit ?? Number.POSITIVE_INFINITY;
+    while (left > 0) {
+      const page = Math.min(left, this.options.threadsPageSize);
+      const { rows } = await this.query<ThreadRow>(
+        "list recent threads",
+        `SELECT * FROM (
+           SELECT t.thread_id, last.last_seq, t.status,
+                  floor(extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms,
+                  last.updated_ms
+           FROM ${this.s}.threads t CROSS JOIN LATERAL (
+             SELECT last_seq, floor(extract(epoch FROM appended_at) * 1000)::float8 AS updated_ms
+             FROM ${this.s}.batches b WHERE b.thread_id = t.thread_id
+             ORDER BY first_seq DESC LIMIT 1) last
+           WHERE ($1::text IS NULL OR (t.thread_id >= $1 AND starts_with(t.thread_id, $1)))
+             AND ($2::text[] IS NULL OR t.status IS NULL OR t.status = ANY($2::text[]))
+         ) listed
+         WHERE $3::float8 IS NULL OR (updated_ms, thread_id) < ($3::float8, $4::text)
+         ORDER BY updated_ms DESC, thread_id DESC LIMIT $5`,
+        [
+          query.prefix ?? null,
+          query.statuses ?? null,
+          before?.updatedAt ?? null,
+          before?.threadId ?? null,
+          page,
+        ],
+      );
+      for (const row of rows) yield threadInfoOf(row);
+      if (rows.length < page) return;
+      left -= rows.length;
+      const last = rows.at(-1)!;
+      before = { updatedAt: last.updated_ms, threadId: last.thread_id };
     }
   }
 

@@ -81,6 +81,7 @@ export function tracedJournal(journal: Journal, options: TracedJournalOptions): 
     // A journal that pipelines appends may take the next before this one settles: its events are
     // observed once every append made before it on the thread has been.
     ...(journal.pipelinesAppends === true ? { pipelinesAppends: true } : {}),
+    ...(journal.filtersThreads === true ? { filtersThreads: true } : {}),
     async append(threadId, events, expectedSeq) {
       if (journal.pipelinesAppends !== true) {
         const result = await journal.append(threadId, events, expectedSeq);
@@ -111,9 +112,22 @@ export function tracedJournal(journal: Journal, options: TracedJournalOptions): 
     fork: (from, atSeq, to) => journal.fork(from, atSeq, to),
     close: () => journal.close(),
   };
-  if (journal.acquire) {
-    const acquire = journal.acquire.bind(journal);
-    traced.acquire = (threadId) => acquire(threadId);
+  // What the journal offers beyond the required methods, offered as it is: a wrapper that dropped
+  // one would turn every resume into a fold from the first event (latestSnapshot), a cancel from
+  // another process into a no-op (requestCancel), a live view into polling (subscribe), and so on.
+  if (journal.acquire) traced.acquire = journal.acquire.bind(journal);
+  if (journal.requestCancel) traced.requestCancel = journal.requestCancel.bind(journal);
+  if (journal.subscribe) traced.subscribe = journal.subscribe.bind(journal);
+  if (journal.latestSnapshot) traced.latestSnapshot = journal.latestSnapshot.bind(journal);
+  if (journal.recentThreads) traced.recentThreads = journal.recentThreads.bind(journal);
+  if (journal.deleteThread) {
+    const deleteThread = journal.deleteThread.bind(journal);
+    traced.deleteThread = async (threadId, options) => {
+      const deleted = await deleteThread(threadId, options);
+      // Spans held open for it belong to events that no longer exist.
+      threads.delete(threadId);
+      return deleted;
+    };
   }
   return traced;
 }

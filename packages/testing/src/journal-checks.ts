@@ -2,7 +2,10 @@ import {
   EVENT_VERSION,
   type Journal,
   JournalCorruptionError,
+  listedBefore,
   type NewEvent,
+  type RecentThreadsCursor,
+  type RecentThreadsQuery,
   readAll,
   type StoredEvent,
   type ThreadInfo,
@@ -26,7 +29,7 @@ export interface CheckContext {
   readonly options: JournalConformanceOptions;
 }
 
-export type CheckNeed = "durability" | "processes" | "corrupt" | "leases" | "deletion" | "filters";
+export type CheckNeed = "durability" | "processes" | "corrupt" | "leases" | "deletion" | "filters" | "recent";
 
 export interface JournalCheck {
   readonly id: string;
@@ -453,6 +456,75 @@ export const JOURNAL_CHECKS: readonly JournalCheck[] = [
           "invalid_range",
           `threads(${String(JSON.stringify(query))})`,
         );
+    },
+  },
+  {
+    id: "threads.recent",
+    title:
+      "lists recentThreads by last activity (updatedAt, then id, descending), with prefix, statuses and pages that lose or repeat none; a bad query is invalid_range",
+    needs: "recent",
+    async run({ journal }) {
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 15));
+      const recent = async (query: RecentThreadsQuery) => {
+        const out: ThreadInfo[] = [];
+        for await (const info of journal.recentThreads!(query)) out.push(info);
+        return out;
+      };
+      // Written in this order, r-b again last; r-c and r-d in one turn (perhaps the same ms).
+      await journal.append("r-a", [...sampleEvents(1), rootEvent("run.completed")], -1);
+      await journal.append("r-b", sampleEvents(1), -1);
+      await pause();
+      await journal.append("r-c", [...sampleEvents(1), rootEvent("run.failed")], -1);
+      await journal.append("r-d", sampleEvents(1), -1);
+      await pause();
+      await journal.append("r-b", sampleEvents(1, { start: 1 }), 0);
+      await journal.append("s-a", sampleEvents(1), -1);
+      const all = await list(journal, { prefix: "r-" });
+      const expected = [...all].sort((a, b) => (listedBefore(a, b) ? -1 : listedBefore(b, a) ? 1 : 0));
+      const listed = await recent({ prefix: "r-" });
+      equal(
+        listed.map((t) => t.threadId),
+        expected.map((t) => t.threadId),
+        "recentThreads({ prefix }) against threads() sorted by updatedAt, then id, descending",
+      );
+      equal(listed[0]?.threadId, "r-b", "the thread written last comes first");
+      equal(
+        listed.map((t) => [t.updatedAt, t.lastSeq, t.status]),
+        expected.map((t) => [t.updatedAt, t.lastSeq, t.status]),
+        "each thread's updatedAt, lastSeq and status as threads() lists them",
+      );
+      const paged: string[] = [];
+      let before: RecentThreadsCursor | undefined;
+      for (let page = 0; page < 5; page++) {
+        const rows = await recent({ prefix: "r-", limit: 2, ...(before ? { before } : {}) });
+        paged.push(...rows.map((t) => t.threadId));
+        if (rows.length < 2) break;
+        before = { updatedAt: rows.at(-1)!.updatedAt, threadId: rows.at(-1)!.threadId };
+      }
+      equal(
+        paged,
+        expected.map((t) => t.threadId),
+        "recentThreads in pages of 2 (before: the last listed)",
+      );
+      if (all.every((t) => t.status !== undefined)) {
+        equal(
+          (await recent({ prefix: "r-", statuses: ["completed", "failed"] })).map((t) => t.threadId),
+          expected.filter((t) => t.threadId === "r-a" || t.threadId === "r-c").map((t) => t.threadId),
+          "recentThreads({ statuses: completed, failed })",
+        );
+      }
+      equal(
+        (await recent({ limit: 1 })).map((t) => t.threadId),
+        ["s-a"],
+        "recentThreads({ limit: 1 }) over every prefix",
+      );
+      const bad = [
+        { limit: -1 },
+        { statuses: ["done"] },
+        { before: { updatedAt: Number.NaN, threadId: "r-a" } },
+      ] as unknown as RecentThreadsQuery[];
+      for (const query of bad)
+        await rejects(() => recent(query), "invalid_range", `recentThreads(${JSON.stringify(query)})`);
     },
   },
   {

@@ -160,6 +160,12 @@ export async function runCheck(
     if (check.needs === "deletion" && typeof journal.deleteThread !== "function") {
       return done("skipped", "this journal has no deleteThread() (deleting threads is optional in v1)");
     }
+    if (check.needs === "recent" && typeof journal.recentThreads !== "function") {
+      return done(
+        "skipped",
+        "this journal has no recentThreads() (listRecentThreads sorts its listing; optional in v1)",
+      );
+    }
     if (check.needs === "filters" && journal.filtersThreads !== true) {
       return done(
         "skipped",

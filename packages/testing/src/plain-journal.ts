@@ -9,6 +9,7 @@ export const OPTIONAL_JOURNAL_MEMBERS = [
   "pipelinesAppends",
   "filtersThreads",
   "deleteThread",
+  "recentThreads",
 ] as const satisfies readonly (keyof Journal)[];
 
 /**

@@ -133,6 +133,12 @@ const FLAWS: [keyof Flaws, string, readonly string[], readonly string[]][] = [
     IN_PROCESS,
   ],
   [
+    "recentByCreation",
+    "recentThreads ordered by creation, not by last activity",
+    ["threads.recent"],
+    ["threads."],
+  ],
+  [
     "deleteIgnoresExpectedSeq",
     "a delete that takes no notice of expectedSeq",
     ["deletion.expected-seq"],
@@ -155,6 +161,8 @@ describe("journalConformance fails each flawed journal", () => {
 
 /** Why the pipelining check skips a journal without `pipelinesAppends`. */
 const NOT_PIPELINED = "this journal does not pipeline appends (pipelinesAppends is optional in v1)";
+/** Why the recent-threads check skips a journal without `recentThreads`. */
+const NO_RECENT = "this journal has no recentThreads() (listRecentThreads sorts its listing; optional in v1)";
 /** Why the lease-loss check skips a journal whose leases have no `lost` signal. */
 const NO_LOST_SIGNAL = "its leases have no `lost` signal (optional: leases lost only with their process)";
 
@@ -173,6 +181,7 @@ describe("what the kit reports about the factory it got", () => {
     }
     const skipped = report.results.filter((r) => r.status === "skipped");
     expect(skipped.map((r) => [r.id, r.reason])).toEqual([
+      ["threads.recent", NO_RECENT],
       ["pipelining.behind-in-flight", NOT_PIPELINED],
       ["corruption.detected", "the factory has no corrupt(storage, at) hook"],
       [
@@ -259,7 +268,7 @@ describe("what the kit reports about the factory it got", () => {
     expect(skipped.map((r) => [r.id, r.reason])).toEqual(
       report.results
         .filter((r) =>
-          /^(durability|corruption|processes|pipelining)\.|^(leases|deletion)\.across-processes$|^leases\.lost-signal$/.test(
+          /^(durability|corruption|processes|pipelining)\.|^(leases|deletion)\.across-processes$|^leases\.lost-signal$|^threads\.recent$/.test(
             r.id,
           ),
         )
@@ -267,11 +276,13 @@ describe("what the kit reports about the factory it got", () => {
           r.id,
           r.id.startsWith("pipelining.")
             ? NOT_PIPELINED
-            : r.id === "leases.lost-signal"
-              ? NO_LOST_SIGNAL
-              : `skipped by declaration: ${/^(durability|corruption)\./.test(r.id) ? "in memory" : "one process"}`,
+            : r.id === "threads.recent"
+              ? NO_RECENT
+              : r.id === "leases.lost-signal"
+                ? NO_LOST_SIGNAL
+                : `skipped by declaration: ${/^(durability|corruption)\./.test(r.id) ? "in memory" : "one process"}`,
         ]),
     );
-    expect(skipped.length).toBe(15);
+    expect(skipped.length).toBe(16);
   });
 });
