@@ -22,8 +22,9 @@ export const USAGE = `loom — look into Loom journals, and steer their threads
 Usage: loom [--journal URL] <command> [options]
 
 Commands:
-  threads [--prefix P] [--status S,...] [--older-than AGE] [--limit N] [--json]
-                                                      list threads (those with a status, last written over AGE ago)
+  threads [--prefix P] [--status S,...] [--older-than AGE] [--recent] [--limit N] [--json]
+                                                      list threads (those with a status, last written over AGE ago;
+                                                      --recent: the most recently written first, else by id)
   events <thread> [--type T,...] [--from N] [--to N] [--json]
                                                       the thread's events (one line each, or JSON lines)
   show <thread> [--last N] [--at SEQ]                 the transcript (the newest N messages; as at SEQ)
@@ -81,6 +82,7 @@ const OPTIONS = {
   host: { type: "string" },
   prices: { type: "string" },
   "older-than": { type: "string" },
+  recent: { type: "boolean", default: false },
   status: { type: "string" },
   yes: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
@@ -166,6 +168,7 @@ export async function runCli(
           ...(values["older-than"] !== undefined
             ? { olderThanMs: duration("older-than", values["older-than"]) }
             : {}),
+          recent: values.recent,
           json: values.json,
         });
         break;

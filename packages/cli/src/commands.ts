@@ -8,6 +8,7 @@ import {
   type FrameStatus,
   foldAll,
   type Journal,
+  listRecentThreads,
   listThreads,
   loadThread,
   pendingApprovals,
@@ -71,16 +72,31 @@ export async function readThread(ctx: CommandContext, threadId: string): Promise
 
 export async function threadsCommand(
   ctx: CommandContext,
-  opts: { prefix?: string; limit?: number; statuses?: FrameStatus[]; olderThanMs?: number; json: boolean },
+  opts: {
+    prefix?: string;
+    limit?: number;
+    statuses?: FrameStatus[];
+    olderThanMs?: number;
+    recent?: boolean;
+    json: boolean;
+  },
 ) {
   const rows: string[][] = [["THREAD", "EVENTS", "STATUS", "UPDATED"]];
   const infos = [];
-  for await (const info of listThreads(ctx.journal, {
+  const common = {
     ...(opts.prefix ? { prefix: opts.prefix } : {}),
     ...(opts.limit ? { limit: opts.limit } : {}),
     ...(opts.statuses ? { statuses: opts.statuses } : {}),
-    ...(opts.olderThanMs !== undefined ? { updatedBefore: Date.now() - opts.olderThanMs } : {}),
-  })) {
+  };
+  const updatedBefore = opts.olderThanMs !== undefined ? Date.now() - opts.olderThanMs : undefined;
+  const listing = opts.recent
+    ? // Last written before the cutoff, most recent first: a page that starts just under it.
+      listRecentThreads(ctx.journal, {
+        ...common,
+        ...(updatedBefore !== undefined ? { before: { updatedAt: updatedBefore, threadId: "" } } : {}),
+      })
+    : listThreads(ctx.journal, { ...common, ...(updatedBefore !== undefined ? { updatedBefore } : {}) });
+  for await (const info of listing) {
     infos.push(info);
     rows.push([
       info.threadId,

@@ -114,6 +114,12 @@ describe("loom", () => {
     expect(await ids("--older-than", "0s", "--status", "interrupted")).toEqual(["t-paused"]);
     expect(await ids("--older-than", "1d")).toEqual([]);
     expect((await loom("--journal", paused, "threads", "--older-than", "1d")).stdout).toBe("No threads.\n");
+    // t-resumed was written last (its resume): first by last activity.
+    expect(await ids("--recent")).toEqual(["t-resumed", "t-paused"]);
+    expect(await ids("--recent", "--limit", "1")).toEqual(["t-resumed"]);
+    expect(await ids("--recent", "--older-than", "0s")).toEqual(["t-resumed", "t-paused"]);
+    expect(await ids("--recent", "--older-than", "1d")).toEqual([]);
+    expect(await ids("--recent", "--status", "interrupted")).toEqual(["t-paused"]);
     const bad = await loom("--journal", paused, "threads", "--status", "asleep");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
