@@ -43,7 +43,14 @@ function route(): void {
 
 // ---------- thread list ----------
 
-const listState = { prefix: "", status: "", cursors: [] as string[], after: undefined as string | undefined };
+/** The list's filters and page; the most recently active threads first unless "by id" is picked. */
+const listState = {
+  prefix: "",
+  status: "",
+  order: "recent",
+  cursors: [] as string[],
+  after: undefined as string | undefined,
+};
 
 async function threadList(): Promise<void> {
   leave?.();
@@ -61,20 +68,30 @@ async function threadList(): Promise<void> {
       ),
     ),
   );
+  const order = h(
+    "select",
+    { id: "order", title: "order of the list" },
+    [
+      ["recent", "recently active first"],
+      ["id", "by thread id"],
+    ].map(([value, label]) => h("option", { value, selected: value === listState.order }, label)),
+  );
   const apply = () => {
     listState.prefix = prefix.value.trim();
     listState.status = status.value;
+    listState.order = order.value;
     listState.cursors = [];
     listState.after = undefined;
     void threadList();
   };
   prefix.addEventListener("change", apply);
   status.addEventListener("change", apply);
+  order.addEventListener("change", apply);
   const body: HTMLElement = h("tbody", {});
   const pager: HTMLElement = h("div", { class: "pager" });
   clear(
     app,
-    h("div", { class: "filters" }, prefix, status),
+    h("div", { class: "filters" }, prefix, status, order),
     h(
       "table",
       { class: "threads", id: "threads" },
@@ -101,7 +118,13 @@ async function threadList(): Promise<void> {
     pager,
   );
   const shown = view;
-  const query = { prefix: listState.prefix, status: listState.status, after: listState.after, limit: 50 };
+  const query = {
+    prefix: listState.prefix,
+    status: listState.status,
+    order: listState.order,
+    after: listState.after,
+    limit: 50,
+  };
   await fillThreads(body, pager, await get<ThreadPage>("/api/threads", query), false);
   if (shown !== view) return;
   // The list follows the journal: the server reads this page again when the journal changes (at most

@@ -8,6 +8,7 @@ import {
   isDecision,
   type Journal,
   listPendingApprovals,
+  listRecentThreads,
   type PendingCall,
   pendingApprovals,
   readAll,
@@ -48,7 +49,10 @@ const seqParam = z.coerce.number().int().nonnegative();
 export const ThreadsQuery = z.object({
   prefix: z.string().max(512).optional(),
   status: z.enum(THREAD_STATUSES).optional(),
-  after: z.string().max(512).optional(),
+  /** `id`: by thread id; `recent`: the most recently written first (core's `listRecentThreads`). */
+  order: z.enum(["id", "recent"]).default("id"),
+  /** Where the previous page ended: its `next`, as it came. */
+  after: z.string().max(600).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
@@ -87,6 +91,30 @@ function displayStatus(status: ThreadInfo["status"]): ThreadStatus | undefined {
   return status;
 }
 
+function rowOf(info: ThreadInfo): ThreadRow {
+  return {
+    threadId: info.threadId,
+    status: displayStatus(info.status),
+    eventCount: info.eventCount,
+    lastSeq: info.lastSeq,
+    createdAt: info.createdAt,
+    updatedAt: info.updatedAt,
+  };
+}
+
+/** A recent page's `next` read back: `<updatedAt>~<threadId>` (the id may hold `~` itself). */
+function recentCursor(after: string): { updatedAt: number; threadId: string } {
+  const at = after.indexOf("~");
+  const updatedAt = Number(after.slice(0, at));
+  if (at < 1 || !Number.isFinite(updatedAt)) {
+    throw new StudioError(
+      "bad_request",
+      `after=${JSON.stringify(after.slice(0, 80))} is not a page of the recent order: pass the "next" of the page before, as it came.`,
+    );
+  }
+  return { updatedAt, threadId: after.slice(at + 1) };
+}
+
 function journalStatus(status: ThreadStatus): FrameStatus {
   return status === "paused" ? "interrupted" : status;
 }
@@ -119,6 +147,7 @@ export class StudioApi {
   }
 
   async threads(query: z.infer<typeof ThreadsQuery>): Promise<{ threads: ThreadRow[]; next?: string }> {
+    if (query.order === "recent") return this.recentThreads(query);
     const rows: ThreadRow[] = [];
     let scanned = 0;
     let last: string | undefined;
@@ -137,19 +166,36 @@ export class StudioApi {
       if (scanning && scanned >= SCAN_LIMIT) return { threads: rows, next: last! };
       scanned++;
       last = info.threadId;
-      const status = displayStatus(info.status);
-      if (query.status && status !== query.status) continue;
-      rows.push({
-        threadId: info.threadId,
-        status,
-        eventCount: info.eventCount,
-        lastSeq: info.lastSeq,
-        createdAt: info.createdAt,
-        updatedAt: info.updatedAt,
-      });
+      const row = rowOf(info);
+      if (query.status && row.status !== query.status) continue;
+      rows.push(row);
     }
     // A full page of which some were left out here (their status unknown) may have more after it.
     if (pageSize !== undefined && scanned === pageSize) return { threads: rows, next: last! };
+    return { threads: rows };
+  }
+
+  /**
+   * A page by last activity. `next` is the last listed thread as `<updatedAt>~<threadId>`: the next
+   * page starts below it, so a thread written meanwhile moves to the first page and none is listed
+   * twice or lost in the pages after.
+   */
+  private async recentThreads(
+    query: z.infer<typeof ThreadsQuery>,
+  ): Promise<{ threads: ThreadRow[]; next?: string }> {
+    const before = query.after === undefined ? undefined : recentCursor(query.after);
+    const rows: ThreadRow[] = [];
+    let last: ThreadInfo | undefined;
+    for await (const info of listRecentThreads(this.journal, {
+      ...(query.prefix ? { prefix: query.prefix } : {}),
+      ...(query.status ? { statuses: [journalStatus(query.status)] } : {}),
+      ...(before ? { before } : {}),
+      limit: query.limit + 1,
+    })) {
+      if (rows.length === query.limit) return { threads: rows, next: `${last!.updatedAt}~${last!.threadId}` };
+      last = info;
+      rows.push(rowOf(info));
+    }
     return { threads: rows };
   }
 

@@ -1,4 +1,4 @@
-import { readAll, type StoredEvent, stateAt, ToolSet } from "@loom/core";
+import { listRecentThreads, readAll, type StoredEvent, stateAt, ToolSet } from "@loom/core";
 import { sampleEvents } from "@loom/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "../src/index.js";
@@ -55,6 +55,29 @@ describe("threads", () => {
     );
     expect(last.body.threads.map((t) => t.threadId)).toEqual(["list-6"]);
     expect(last.body.next).toBeUndefined();
+  });
+
+  it("pages by last activity (order=recent): a thread written again comes first, no thread lost or repeated", async () => {
+    await journal.append("list-2", sampleEvents(1, { start: 9 }), 8);
+    const expected: string[] = [];
+    for await (const t of listRecentThreads(journal, { prefix: "list-" })) expected.push(t.threadId);
+    expect(expected[0]).toBe("list-2");
+    const listed: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const { body } = await api<{ threads: { threadId: string }[]; next?: string }>(
+        `/api/threads?prefix=list-&order=recent&limit=3${after ? `&after=${encodeURIComponent(after)}` : ""}`,
+      );
+      listed.push(...body.threads.map((t) => t.threadId));
+      after = body.next;
+      if (!after) break;
+    }
+    expect(listed).toEqual(expected);
+    const bad = await api<{ error: { code: string; message: string } }>(
+      "/api/threads?order=recent&after=list-3",
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('pass the "next" of the page before');
   });
 
   it("filters by status: a thread paused for approval is 'paused'", async () => {

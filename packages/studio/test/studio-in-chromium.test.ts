@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createAgent, readAll, tool } from "@loom/core";
+import { createAgent, listRecentThreads, readAll, tool } from "@loom/core";
 import { ScriptedProvider } from "@loom/testing";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -122,6 +122,32 @@ describe("Loom Studio in Chromium", () => {
     await appendFromAnotherProcess(folder.dir, "worker-late", "started while the list was open");
     // Sent by the server (it reads the open page once a second), not found by a re-read of the page.
     await page.locator('tr[data-thread="worker-late"] .badge.running').waitFor({ timeout: 2_500 });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("lists the most recently active threads first, and by id on request; a thread written again moves to the top", async () => {
+    await appendFromAnotherProcess(folder.dir, "order-a", "written first");
+    await appendFromAnotherProcess(folder.dir, "order-b", "written last");
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.locator('tr[data-thread="order-b"]').waitFor();
+    const shown = () =>
+      page
+        .locator("#threads tbody tr[data-thread]")
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-thread")!));
+    const recent: string[] = [];
+    for await (const t of listRecentThreads(journal)) recent.push(t.threadId);
+    expect(recent[0]).toBe("order-b");
+    expect(await shown()).toEqual(recent);
+    await page.selectOption("#order", "id");
+    await expect.poll(shown).toEqual([...recent].sort());
+    await page.selectOption("#order", "recent");
+    await expect.poll(shown).toEqual(recent);
+    await appendFromAnotherProcess(folder.dir, "order-a", "written again");
+    await expect
+      .poll(async () => (await shown()).slice(0, 2), { timeout: 3_000 })
+      .toEqual(["order-a", "order-b"]);
     expect(problems).toEqual([]);
     await page.close();
   });
