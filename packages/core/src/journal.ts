@@ -328,6 +328,27 @@ export function validateRecentThreadsQuery(query: RecentThreadsQuery): void {
   }
 }
 
+/**
+ * A recent-threads page's end as text, for a URL (`<updatedAt>~<threadId>`): what an HTTP API hands
+ * out as `next` and takes back with `parseRecentCursor`.
+ */
+export function recentCursorText(last: RecentThreadsCursor): string {
+  return `${last.updatedAt}~${last.threadId}`;
+}
+
+/** `recentCursorText` read back (the id may hold `~` itself); anything else is `invalid_range`. */
+export function parseRecentCursor(text: string): RecentThreadsCursor {
+  const at = text.indexOf("~");
+  const updatedAt = Number(text.slice(0, at));
+  if (at < 1 || !Number.isFinite(updatedAt)) {
+    throw new JournalError(
+      "invalid_range",
+      `${JSON.stringify(text.slice(0, 80))} is not where a page by last activity ended: pass the "next" of the page before, as it came.`,
+    );
+  }
+  return { updatedAt, threadId: text.slice(at + 1) };
+}
+
 /** Whether `a` is listed before `b` by last activity (more recent first, then the greater id). */
 export function listedBefore(a: RecentThreadsCursor, b: RecentThreadsCursor): boolean {
   return a.updatedAt !== b.updatedAt ? a.updatedAt > b.updatedAt : a.threadId > b.threadId;

@@ -90,13 +90,15 @@ export interface ListOverHttpOptions {
   readonly updatedBefore?: number;
   /** Threads asked for per request (1–1,000). Default 100. */
   readonly pageSize?: number;
+  /** `id` (default), or `recent`: the most recently written first. */
+  readonly order?: "id" | "recent";
   readonly signal?: AbortSignal;
   readonly fetch?: typeof fetch;
 }
 
 /**
  * Every thread `GET {base}/threads` lists (`threadsUrl`), page after page following `next`, in id
- * order. A refused request throws with the server's code and message.
+ * order (or by last activity, `order: "recent"`). A refused request throws with the server's code and message.
  */
 export async function* listThreadsOverHttp(
   threadsUrl: string,
@@ -108,6 +110,7 @@ export async function* listThreadsOverHttp(
     const url = new URL(threadsUrl);
     url.searchParams.set("limit", String(options.pageSize ?? 100));
     if (options.prefix) url.searchParams.set("prefix", options.prefix);
+    if (options.order) url.searchParams.set("order", options.order);
     if (options.statuses) url.searchParams.set("status", options.statuses.join(","));
     if (options.updatedBefore !== undefined)
       url.searchParams.set("updatedBefore", String(options.updatedBefore));

@@ -8,10 +8,13 @@ import {
   type Journal,
   LoomError,
   listPendingApprovals,
+  listRecentThreads,
   listThreads,
   loadThread,
+  parseRecentCursor,
   pendingApprovals,
   readAll,
+  recentCursorText,
   recordDecisions,
   type StoredEvent,
   ThreadBusyError,
@@ -238,7 +241,10 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
     }
   }
 
-  /** A page of threads (`listThreads`: the journal filters where it can); `next` continues it. */
+  /**
+   * A page of threads (`listThreads`: the journal filters where it can; with `order=recent`,
+   * `listRecentThreads`: the most recently written first); `next` continues it.
+   */
   async function threadList(url: URL) {
     const param = (name: string) => url.searchParams.get(name) ?? undefined;
     const number = (name: string) => {
@@ -260,18 +266,34 @@ export function createThreadHandler(options: ThreadHandlerOptions): ThreadHandle
     }
     const [prefix, after, status] = [param("prefix"), param("after"), param("status")];
     const updatedBefore = number("updatedBefore");
-    const query: ThreadQuery = {
-      limit: limit + 1,
-      ...(prefix ? { prefix } : {}),
-      ...(after ? { after } : {}),
-      ...(status ? { statuses: status.split(",").map((s) => s.trim()) as FrameStatus[] } : {}),
-      ...(updatedBefore !== undefined ? { updatedBefore } : {}),
-    };
+    const order = param("order") ?? "id";
+    if (order !== "id" && order !== "recent") {
+      throw new HttpError(400, "invalid_range", `order is "id" or "recent", got "${order}".`);
+    }
+    const statuses = status ? { statuses: status.split(",").map((s) => s.trim()) as FrameStatus[] } : {};
+    const common = { limit: limit + 1, ...(prefix ? { prefix } : {}), ...statuses };
+    // By last activity, `updatedBefore` is where the first page starts: just under it.
+    const before = () =>
+      after
+        ? { before: parseRecentCursor(after) }
+        : updatedBefore !== undefined
+          ? { before: { updatedAt: updatedBefore, threadId: "" } }
+          : {};
+    const listing =
+      order === "recent"
+        ? listRecentThreads(journal, { ...common, ...before() })
+        : listThreads(journal, {
+            ...common,
+            ...(after ? { after } : {}),
+            ...(updatedBefore !== undefined ? { updatedBefore } : {}),
+          } satisfies ThreadQuery);
     const threads: ThreadInfo[] = [];
-    for await (const info of listThreads(journal, query)) threads.push(info);
+    for await (const info of listing) threads.push(info);
     const more = threads.length > limit;
     if (more) threads.length = limit;
-    return more ? { threads, next: threads.at(-1)!.threadId } : { threads };
+    if (!more) return { threads };
+    const last = threads.at(-1)!;
+    return { threads, next: order === "recent" ? recentCursorText(last) : last.threadId };
   }
 
   /** A run this handler drives is refused like one another process drives (the journal's lease). */

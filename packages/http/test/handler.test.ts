@@ -402,6 +402,30 @@ describe("createThreadHandler", () => {
       const old: string[] = [];
       for await (const t of completed) old.push(t.threadId);
       expect(old).toEqual(["done-0"]);
+      // By last activity: "waiting" was written last, then done-4 ... done-0.
+      const recent: string[] = [];
+      for await (const t of listThreadsOverHttp(`${server.url}/threads`, {
+        token: TOKEN,
+        pageSize: 2,
+        order: "recent",
+      }))
+        recent.push(t.threadId);
+      expect(recent).toEqual(["waiting", "done-4", "done-3", "done-2", "done-1", "done-0"]);
+      const page = await get("order=recent&limit=2");
+      expect(page.body.next).toBe(`${Date.UTC(2026, 11, 1) + 4 * 60_000}~done-4`);
+      expect(
+        ids(
+          (await get(`order=recent&status=completed&updatedBefore=${Date.UTC(2026, 11, 1) + 120_000}`)).body,
+        ),
+      ).toEqual(["done-1", "done-0"]);
+      for (const [query, words] of [
+        ["order=newest", 'order is "id" or "recent", got "newest"'],
+        ["order=recent&after=done-3", 'pass the "next" of the page before'],
+      ] as const) {
+        const bad = await get(query);
+        expect(bad.status, query).toBe(400);
+        expect((bad.body.error as { message: string }).message).toContain(words);
+      }
       const refused = listThreadsOverHttp(`${server.url}/threads`, { token: TOKEN, pageSize: 0 });
       await expect(refused[Symbol.asyncIterator]().next()).rejects.toThrow(
         "answered 400: invalid_range: limit must be an integer from 1 to 1000, got 0.",

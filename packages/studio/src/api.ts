@@ -10,8 +10,10 @@ import {
   listPendingApprovals,
   listRecentThreads,
   type PendingCall,
+  parseRecentCursor,
   pendingApprovals,
   readAll,
+  recentCursorText,
   recordDecisions,
   resolveDecisions,
   type StoredEvent,
@@ -102,19 +104,6 @@ function rowOf(info: ThreadInfo): ThreadRow {
   };
 }
 
-/** A recent page's `next` read back: `<updatedAt>~<threadId>` (the id may hold `~` itself). */
-function recentCursor(after: string): { updatedAt: number; threadId: string } {
-  const at = after.indexOf("~");
-  const updatedAt = Number(after.slice(0, at));
-  if (at < 1 || !Number.isFinite(updatedAt)) {
-    throw new StudioError(
-      "bad_request",
-      `after=${JSON.stringify(after.slice(0, 80))} is not a page of the recent order: pass the "next" of the page before, as it came.`,
-    );
-  }
-  return { updatedAt, threadId: after.slice(at + 1) };
-}
-
 function journalStatus(status: ThreadStatus): FrameStatus {
   return status === "paused" ? "interrupted" : status;
 }
@@ -183,7 +172,7 @@ export class StudioApi {
   private async recentThreads(
     query: z.infer<typeof ThreadsQuery>,
   ): Promise<{ threads: ThreadRow[]; next?: string }> {
-    const before = query.after === undefined ? undefined : recentCursor(query.after);
+    const before = query.after === undefined ? undefined : parseRecentCursor(query.after);
     const rows: ThreadRow[] = [];
     let last: ThreadInfo | undefined;
     for await (const info of listRecentThreads(this.journal, {
@@ -192,7 +181,7 @@ export class StudioApi {
       ...(before ? { before } : {}),
       limit: query.limit + 1,
     })) {
-      if (rows.length === query.limit) return { threads: rows, next: `${last!.updatedAt}~${last!.threadId}` };
+      if (rows.length === query.limit) return { threads: rows, next: recentCursorText(last!) };
       last = info;
       rows.push(rowOf(info));
     }
