@@ -128,6 +128,10 @@ function describeEvent(event: StoredEvent, refs: CallRefs): string {
       return `${event.data.provider !== undefined ? `${event.data.provider}/${event.data.model ?? ""} ` : ""}${event.data.error.code}: ${event.data.error.message}${event.data.fallback ? " (next provider)" : event.data.willRetry ? " (retrying)" : ""}`;
     case "tool.started":
       return `${event.data.name} [${name(event.data.callId)}] ${JSON.stringify(event.data.args)}`;
+    case "tool.step": {
+      const value = event.data.value === undefined ? "" : ` = ${JSON.stringify(event.data.value)}`;
+      return `[${name(event.data.callId)}] step "${event.data.name}" done${value.length > 64 ? `${value.slice(0, 61)}...` : value}`;
+    }
     case "tool.completed":
       return `${event.data.name} [${name(event.data.callId)}]${event.data.error ? ` ERROR ${event.data.error.code}` : ""}: ${event.data.content.slice(0, 60)}`;
     case "context.assembled":

@@ -172,6 +172,28 @@ describe("loom", () => {
     expect(events.stdout).toMatch(/run\.resumed\s+resumed with a human's decisions/);
   });
 
+  it("shows the steps a tool call finished", async () => {
+    const dir = join(cwd, ".loom", "steps");
+    const journal = new FsJournal({ dir });
+    const order = tool({
+      name: "order",
+      description: "d",
+      input: z.object({}),
+      run: async (_args, { step }) => (await step("charge", () => ({ id: "ch_42" }))).id,
+    });
+    await createAgent({
+      journal,
+      tools: [order],
+      provider: new ScriptedProvider([
+        { toolCalls: [{ id: "c1", name: "order", args: {} }] },
+        { text: "ok" },
+      ]),
+    }).run("Order", { threadId: "t" });
+    await journal.close();
+    const { stdout } = await loom("--journal", `file://${dir}`, "events", "t", "--type", "tool.step");
+    expect(stdout.trim()).toMatch(/^\s*\d+ tool\.step\s+\[c1@\d+\] step "charge" done = \{"id":"ch_42"\}$/);
+  });
+
   it("says when a run was resumed with a changed output schema", async () => {
     const dir = join(cwd, ".loom", "reshaped");
     const journal = new FsJournal({ dir });

@@ -190,6 +190,16 @@ const dataSchemas = {
     originalArgs: JsonValueSchema.optional(),
     idempotencyKey: z.string(),
   }),
+  /**
+   * A step of a running call finished (`ToolContext.step`): its name and what it returned (absent:
+   * nothing), journaled before the tool goes on, so another attempt of the call returns it without
+   * running the step again.
+   */
+  "tool.step": z.object({
+    callId: z.string(),
+    name: z.string(),
+    value: JsonValueSchema.optional(),
+  }),
   "tool.completed": z.object({
     callId: z.string(),
     name: z.string(),

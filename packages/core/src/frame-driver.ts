@@ -46,6 +46,7 @@ import type { KeptThreads } from "./thread-states.js";
 import type { Tokenizer } from "./tokenizer.js";
 import type { Tool } from "./tool.js";
 import type { Toolbox } from "./tool-set.js";
+import { CallSteps } from "./tool-steps.js";
 
 export interface RetryPolicy {
   readonly maxRetries: number;
@@ -744,8 +745,10 @@ export class FrameDriver {
       if (outcome === "interrupted") return "interrupted";
       result = outcome;
     } else {
-      const ran = await this.runTool(frame, runnable, reported);
+      const steps = new CallSteps(this.session, frame, runnable.call);
+      const ran = await this.runTool(frame, runnable, reported, steps);
       reported.close();
+      steps.close();
       if (ran === "aborted") return "aborted";
       if ("unknownOutcome" in ran) {
         // As after a crash during the call (runCalls): its start stays the last word on it, and a
@@ -814,6 +817,7 @@ export class FrameDriver {
     frame: ExecutionFrame,
     { call, tool, args }: Runnable,
     reported: ReportedUsage,
+    steps: CallSteps,
   ): Promise<ToolResult | UnknownOutcome | "aborted"> {
     const timeoutMs = tool.timeoutMs ?? this.agent.toolTimeoutMs;
     const controller = new AbortController();
@@ -835,6 +839,7 @@ export class FrameDriver {
           data: { callId: call.callId, name: call.name, progress },
         }),
       reportUsage: (usage: Usage, model?: { provider: string; model: string }) => reported.add(usage, model),
+      step: <T>(name: string, run: () => T | Promise<T>) => steps.run(name, run),
     };
     let pending: unknown;
     try {

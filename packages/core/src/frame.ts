@@ -7,6 +7,7 @@ import {
   type StoredEvent,
 } from "./events.js";
 import { History } from "./history.js";
+import type { JsonValue } from "./json-value.js";
 import type { AssistantMessage, Attachment, Message, ToolCall, Usage } from "./messages.js";
 
 /** Every status a frame (and a thread, by its root frame) can have. */
@@ -40,6 +41,8 @@ export interface CallState {
   readonly idempotencyKey?: string;
   readonly approval?: ApprovalState;
   readonly childFrameId?: string;
+  /** The steps of the call that finished (`ToolContext.step`), in the order they were journaled. */
+  readonly steps?: readonly { readonly name: string; readonly value?: JsonValue }[];
   readonly result?: {
     readonly content: string;
     readonly isError: boolean;
@@ -497,6 +500,13 @@ function applyToFrame(
         ),
         status: running,
       };
+    }
+    case "tool.step": {
+      const { callId, name, value } = event.data;
+      const step = value === undefined ? { name } : { name, value };
+      return updateCalls(frame, (call) =>
+        call.callId === callId ? { ...call, steps: [...(call.steps ?? []), step] } : call,
+      );
     }
     case "tool.completed": {
       const { callId, content, error } = event.data;

@@ -31,6 +31,19 @@ export interface ToolContext {
    * usage that is not whole non-negative token counts is a `ConfigError`.
    */
   reportUsage(usage: Usage, model?: { readonly provider: string; readonly model: string }): void;
+  /**
+   * Runs `run` once for this call, whatever its attempts: what it returns is journaled (`tool.step`,
+   * as JSON) before `step` resolves, and when the call runs again (its process was killed mid-call
+   * and the run resumed, an unknown outcome run again, in any process) `step` returns what was
+   * journaled without running it. For a tool that does several things, each with an effect: a
+   * charge that went through is not made twice when the call is run again to send the receipt.
+   * `name` identifies the step across attempts (unique within the call: `charge-${i}` in a loop).
+   * The value comes back as JSON both times (a `Date` as its string). A step that throws journals
+   * nothing and runs again next time; one that ends after the call returned, timed out or was
+   * cancelled is not journaled. What a crash cuts between a step's effect and its write is run
+   * again, as for the call itself: make such effects idempotent (`idempotencyKey`).
+   */
+  step<T>(name: string, run: () => T | Promise<T>): Promise<T>;
 }
 
 export interface ToolDefinition<Input, Output> {

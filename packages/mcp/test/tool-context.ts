@@ -13,6 +13,7 @@ export function context(overrides: Partial<ToolContext> = {}): ToolContext {
     frame: {} as ExecutionFrame,
     reportProgress: () => {},
     reportUsage: () => {},
+    step: async (_name, run) => run(),
     ...overrides,
   };
 }

@@ -76,6 +76,22 @@ export function conversation(events: readonly StoredEvent[], firstSeq: number): 
         box.appendChild(card);
         break;
       }
+      case "tool.step": {
+        // A step of the call that finished (ToolContext.step): another attempt of the call skips it.
+        calls
+          .get(key(event.data.callId))
+          ?.appendChild(
+            h(
+              "div",
+              { class: "tool-step", "data-step": event.data.name },
+              `✓ step ${event.data.name}`,
+              event.data.value !== undefined
+                ? h("code", {}, ` ${JSON.stringify(event.data.value).slice(0, 120)}`)
+                : null,
+            ),
+          );
+        break;
+      }
       case "tool.completed": {
         const card = calls.get(key(event.data.callId));
         const result = h(

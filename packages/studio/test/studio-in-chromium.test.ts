@@ -231,6 +231,32 @@ describe("Loom Studio in Chromium", () => {
     await page.close();
   });
 
+  it("shows the steps a tool call finished (ToolContext.step) inside its card", async () => {
+    const order = tool({
+      name: "order",
+      description: "charges, then sends a receipt",
+      input: z.object({}),
+      run: async (_args, { step }) => {
+        const charge = await step("charge", () => ({ id: "ch_42" }));
+        await step("receipt", () => undefined);
+        return `charged ${charge.id}`;
+      },
+    });
+    await createAgent({
+      journal,
+      tools: [order],
+      provider: new ScriptedProvider([{ toolCalls: [{ name: "order", args: {} }] }, { text: "Done." }]),
+    }).run("Order it", { threadId: "tool-steps" });
+    const { page, problems } = await watchedPage();
+    await page.goto(studio.url);
+    await page.goto(`${studio.origin}/#/t/tool-steps`);
+    const steps = page.locator(".conversation .tool .tool-step");
+    await steps.first().waitFor();
+    expect(await steps.allTextContents()).toEqual(['✓ step charge {"id":"ch_42"}', "✓ step receipt"]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("shows an event another process journals, live", async () => {
     const { page, problems } = await watchedPage();
     await page.goto(studio.url);
