@@ -519,6 +519,7 @@ function mcpTool(
       timeoutMs,
       idempotencyKey: context.idempotencyKey,
       reportUsage: context.reportUsage,
+      step: context.step,
       onProgress: (p: { progress: number; total?: number; message?: string }) =>
         context.reportProgress({
           progress: p.progress,

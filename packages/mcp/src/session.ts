@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { LoomError, type ToolContext, type Usage } from "@loom/core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -25,9 +26,9 @@ import { McpError } from "./errors.js";
 import { IDEMPOTENCY_META_KEY } from "./names.js";
 import { isUnauthorized, type OAuthClientProvider, unauthorizedError } from "./oauth.js";
 import { descendantsOf, endProcesses } from "./process-tree.js";
+import { RequestCalls } from "./request-calls.js";
 import type { McpPromptInfo, McpResource, McpResourceContents, McpResourceTemplate } from "./resources.js";
 import type { McpCallResult, McpContentBlock } from "./result.js";
-import { SamplingCalls } from "./sampling-calls.js";
 import { ConnectionSecrets, describeServer, shortBody } from "./secrets.js";
 
 /** A server Loom starts as a child process and talks to over stdin/stdout. */
@@ -97,6 +98,8 @@ export interface CallOptions {
   readonly onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
   /** Where the tokens of a sampling request answered while this call runs are counted (core's `reportUsage`). */
   readonly reportUsage?: ToolContext["reportUsage"];
+  /** Journals a user's answer to an elicitation this call's server asked (core's `step`). */
+  readonly step?: ToolContext["step"];
 }
 
 const STDERR_TAIL = 4096;
@@ -123,8 +126,10 @@ export class McpSession {
   private readonly inFlight = new Map<CallOptions, { resumable: boolean }>();
   /** The current HTTP connection's broken streams, while they may resume. */
   private brokenStreams: BrokenStreams | undefined;
-  /** Which call each sampling request that came over HTTP serves. */
-  private readonly samplingCalls = new SamplingCalls();
+  /** Which call each sampling or elicitation request that came over HTTP serves. */
+  private readonly requestCalls = new RequestCalls();
+  /** Each call attempt's elicitations so far, by question: what names the step that journals an answer. */
+  private readonly elicitations = new WeakMap<CallOptions, Map<string, number>>();
 
   /** The roots the server is told (`roots/list`), when the client offers roots. */
   private roots: readonly McpRoot[] | undefined;
@@ -348,20 +353,32 @@ export class McpSession {
   }
 
   /**
-   * Counts a sampling answer's tokens in the run of the tool call it served: over HTTP, the call
-   * whose response stream carried the request (`SamplingCalls`). Otherwise MCP does not say which
-   * call a request is for: with one call in flight it is that one; with several, the one that started
-   * first (the longest waiting). With none (a server sampling on its own), no run counts it.
+   * The tool call a server's request (sampling, elicitation) serves: over HTTP, the call whose
+   * response stream carried it (`RequestCalls`). Otherwise MCP does not say which call a request is
+   * for: with one call in flight it is that one; with several, the one that started first (the
+   * longest waiting). With none (a server asking on its own), none.
    */
-  private countSampling(
-    requestId: string | number,
-    usage: Usage,
-    model: { provider: string; model: string },
-  ): void {
-    const key = this.samplingCalls.take(requestId);
+  private callOf(requestId: string | number): CallOptions | undefined {
+    const key = this.requestCalls.take(requestId);
     const calls = [...this.inFlight.keys()];
-    const call = calls.find((c) => key !== undefined && c.idempotencyKey === key) ?? calls[0];
-    call?.reportUsage?.(usage, model);
+    return calls.find((c) => key !== undefined && c.idempotencyKey === key) ?? calls[0];
+  }
+
+  /**
+   * The name of the step that journals the answer to an elicitation of `call`: the question (its
+   * message and schema, hashed) and how many times this attempt of the call asked it before. A call
+   * run again after a crash asks the same questions in the same order and gets the journaled answers.
+   */
+  private elicitationStep(call: CallOptions, message: string, schema: unknown): string {
+    const question = createHash("sha256")
+      .update(JSON.stringify([message, schema]))
+      .digest("hex")
+      .slice(0, 16);
+    const asked = this.elicitations.get(call) ?? new Map<string, number>();
+    this.elicitations.set(call, asked);
+    const n = (asked.get(question) ?? 0) + 1;
+    asked.set(question, n);
+    return `mcp-elicitation ${question}#${n}`;
   }
 
   async close(): Promise<void> {
@@ -406,32 +423,39 @@ export class McpSession {
       },
     });
     if (sampling) {
-      client.setRequestHandler(CreateMessageRequestSchema, (request, extra) =>
-        sample(this.name, sampling, request.params, extra.signal, (usage) =>
-          this.countSampling(extra.requestId, usage, {
-            provider: sampling.provider.provider,
-            model: sampling.provider.modelId,
-          }),
+      client.setRequestHandler(CreateMessageRequestSchema, (request, extra) => {
+        const call = this.callOf(extra.requestId);
+        const model = { provider: sampling.provider.provider, model: sampling.provider.modelId };
+        return sample(this.name, sampling, request.params, extra.signal, (usage) =>
+          call?.reportUsage?.(usage, model),
         ).catch((error: unknown) => {
           throw this.answerFailed(error, "model");
-        }),
-      );
+        });
+      });
     }
     if (onElicitation) {
       client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
         const params = request.params as { message: string; requestedSchema?: Record<string, unknown> };
         const requestedSchema = params.requestedSchema ?? { type: "object", properties: {} };
-        try {
-          const answer = await onElicitation({
-            server: this.name,
-            message: params.message,
-            requestedSchema,
-            signal: extra.signal,
-          });
-          return checkedElicitation(answer, requestedSchema);
-        } catch (error) {
-          throw this.answerFailed(error, "elicitation handler");
-        }
+        const ask = async () => {
+          try {
+            const answer = await onElicitation({
+              server: this.name,
+              message: params.message,
+              requestedSchema,
+              signal: extra.signal,
+            });
+            return checkedElicitation(answer, requestedSchema);
+          } catch (error) {
+            throw this.answerFailed(error, "elicitation handler");
+          }
+        };
+        // The user's answer is journaled as a step of the call it serves, before the server gets it:
+        // the call run again (after a crash) gets it back instead of asking the user twice.
+        const call = this.callOf(extra.requestId);
+        return call?.step
+          ? call.step(this.elicitationStep(call, params.message, requestedSchema), ask)
+          : ask();
       });
     }
     if (this.roots)
@@ -478,7 +502,8 @@ export class McpSession {
   private createTransport(): StdioClientTransport | StreamableHTTPClientTransport {
     const server = this.server;
     if ("url" in server) {
-      const sampling = this.features.sampling !== undefined;
+      // Only a client that answers sampling or elicitation has requests to place.
+      const placed = this.features.sampling !== undefined || this.features.onElicitation !== undefined;
       this.brokenStreams?.stop();
       const streams = new BrokenStreams(() => {
         const client = this.client;
@@ -493,17 +518,14 @@ export class McpSession {
         reconnectionOptions: RECONNECTION,
         // The SDK does not say when a stream resumed: a GET it sends after a break, answered, is that
         // (with Last-Event-ID for a call's stream; without it for the notification stream). A call's
-        // response stream is watched for the sampling requests it carries (SamplingCalls).
+        // response stream is watched for the sampling and elicitation requests it carries (RequestCalls).
         fetch: async (url, init) => {
           this.secrets.sent(init?.headers);
           const response = await fetch(url, init);
           if (init?.method === "GET" && response.ok) {
             streams.resumed();
           }
-          // Only a client that answers sampling has requests to place.
-          return sampling && init?.method === "POST"
-            ? this.samplingCalls.watch(init.body, response)
-            : response;
+          return placed && init?.method === "POST" ? this.requestCalls.watch(init.body, response) : response;
         },
       });
     }

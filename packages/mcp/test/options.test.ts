@@ -29,8 +29,9 @@ describe("connectMcp options", () => {
       expect(byMcpName.charge?.readOnly).toBe(false);
       // whoami has no annotations: destructive by the spec's defaults.
       expect(byMcpName.whoami?.mcp.policy).toMatchObject({ destructive: true, needsApproval: true });
-      expect([...mcp.approvalTools].sort()).toEqual(["bank_lookup", "bank_whoami"]);
-      expect(mcpApprovalPolicy(mcp.tools).sort()).toEqual(["bank_lookup", "bank_whoami"]);
+      // greet has no destructiveHint: destructive by the spec's defaults too.
+      expect([...mcp.approvalTools].sort()).toEqual(["bank_greet", "bank_lookup", "bank_whoami"]);
+      expect(mcpApprovalPolicy(mcp.tools).sort()).toEqual(["bank_greet", "bank_lookup", "bank_whoami"]);
       expect(mcp.needsApproval({ name: "pay" })).toBe(false);
       expect(await runTool(byMcpName.charge!, { cents: 3 })).toBe("charged 3");
     } finally {

@@ -2,14 +2,17 @@ import { IDEMPOTENCY_META_KEY } from "./names.js";
 
 type RequestId = string | number;
 
+/** The server's requests that serve a tool call: a model call (sampling) and a question to the user. */
+const WATCHED = ["sampling/createMessage", "elicitation/create"];
+
 /**
- * Which tool call a server's sampling request serves, over Streamable HTTP. A server sends a request
- * it makes while handling a call on that call's response stream (the SDK's `relatedRequestId`), so
- * the stream says which call it is for; stdio says nothing of the kind. Read from the response
- * streams of `tools/call` requests as they pass, their bytes unchanged.
+ * Which tool call a server's request (sampling, elicitation) serves, over Streamable HTTP. A server
+ * sends a request it makes while handling a call on that call's response stream (the SDK's
+ * `relatedRequestId`), so the stream says which call it is for; stdio says nothing of the kind. Read
+ * from the response streams of `tools/call` requests as they pass, their bytes unchanged.
  */
-export class SamplingCalls {
-  /** Sampling request id → the idempotency key of the call whose stream carried it. */
+export class RequestCalls {
+  /** Request id → the idempotency key of the call whose stream carried it. */
   private readonly byRequest = new Map<RequestId, string>();
 
   /** A POST's response; when the POST was a `tools/call` answered with a stream, that stream watched. */
@@ -24,11 +27,11 @@ export class SamplingCalls {
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
       for (const line of lines) {
-        if (!line.startsWith("data:") || !line.includes("sampling/createMessage")) continue;
+        if (!line.startsWith("data:") || !WATCHED.some((method) => line.includes(method))) continue;
         try {
           const message = JSON.parse(line.slice(5)) as { method?: unknown; id?: unknown };
           if (
-            message.method === "sampling/createMessage" &&
+            WATCHED.includes(message.method as string) &&
             (typeof message.id === "string" || typeof message.id === "number")
           ) {
             this.byRequest.set(message.id, key);
@@ -53,7 +56,7 @@ export class SamplingCalls {
     });
   }
 
-  /** The idempotency key of the call a sampling request came with, if its stream said (once). */
+  /** The idempotency key of the call a request came with, if its stream said (once). */
   take(requestId: RequestId): string | undefined {
     const key = this.byRequest.get(requestId);
     this.byRequest.delete(requestId);
