@@ -231,6 +231,42 @@ describe("elicitation: the server asks the user", () => {
     expect(result).toMatch(/declined/i);
   });
 
+  it("over HTTP, each answer is journaled as a step of the call whose stream carried the question", async () => {
+    let questions = 0;
+    const http = await everythingHttp();
+    try {
+      const mcp = await connect(
+        { url: http.url },
+        {
+          onElicitation: async () => {
+            // The first question is answered last: the second call's arrives while the first waits.
+            const n = ++questions;
+            if (n === 1) await new Promise((resolve) => setTimeout(resolve, 400));
+            return { action: "accept", content: { name: `user ${n}` } };
+          },
+        },
+      );
+      const elicit = tool(mcp, "trigger-elicitation-request");
+      const steps = { first: [] as string[], second: [] as string[] };
+      const recording = (into: string[]) => ({
+        step: async <T>(name: string, run: () => T | Promise<T>) => {
+          into.push(name);
+          return run();
+        },
+      });
+      const first = runTool(elicit, {}, recording(steps.first));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = runTool(elicit, {}, recording(steps.second));
+      const [a, b] = await Promise.all([first, second]);
+      expect(steps.first).toEqual([expect.stringMatching(/^mcp-elicitation [0-9a-f]{16}#1$/)]);
+      expect(steps.second).toEqual(steps.first);
+      expect(a).toContain("- Name: user 1");
+      expect(b).toContain("- Name: user 2");
+    } finally {
+      await http.stop();
+    }
+  });
+
   it("is not offered without a handler", async () => {
     const mcp = await connect(everythingStdio());
     expect(mcp.tools.map((t) => t.name)).not.toContain("trigger-elicitation-request");
