@@ -83,6 +83,8 @@ export class EventSpans {
   private readonly agents = new Map<string, Open>();
   private readonly chats = new Map<string, Open>();
   private readonly tools = new Map<string, Open>();
+  /** The steps each call journaled (`tool.step`), over its attempts, until its `tool.completed`. */
+  private readonly toolSteps = new Map<string, string[]>();
   /** childFrameId → the parent frame and call that spawned it. */
   private readonly spawned = new Map<string, { frameId: string; callId: string; name: string }>();
   private readonly agentNames = new Map<string, string>();
@@ -229,8 +231,15 @@ export class EventSpans {
         );
         break;
       }
+      case "tool.step": {
+        const key = `${f}\n${e.data.callId}`;
+        this.toolSteps.set(key, [...(this.toolSteps.get(key) ?? []), e.data.name]);
+        break;
+      }
       case "tool.completed": {
         const key = `${f}\n${e.data.callId}`;
+        const steps = this.toolSteps.get(key);
+        this.toolSteps.delete(key);
         // A call stopped by a crash and run again by the resume (its tool.started is the first
         // one's) began at the resume; a call that never ran (denied, rejected, bad arguments,
         // unknown tool) is an instant.
@@ -245,6 +254,7 @@ export class EventSpans {
           ...(error ? { error: { type: error.code, message: error.message } } : {}),
           attributes: {
             ...(e.data.modelUsage ? toolModelUsage(e.data.modelUsage) : {}),
+            ...(steps ? { "loom.tool.steps": steps } : {}),
             ...(this.content ? { "gen_ai.tool.call.result": e.data.content } : {}),
           },
         });

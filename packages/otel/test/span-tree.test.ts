@@ -89,15 +89,26 @@ describe("live spans from a traced journal", () => {
         return "short";
       },
     });
+    const steps = tool({
+      name: "steps",
+      description: "two steps",
+      input: z.object({}),
+      run: async (_args, context) => {
+        await context.step("fetch", () => 1);
+        await context.step("store", () => undefined);
+        return "stored";
+      },
+    });
     const plain = tool({ name: "plain", description: "plain", input: z.object({}), run: () => "ok" });
     await createAgent({
       journal,
-      tools: [summarize, plain],
+      tools: [summarize, plain, steps],
       provider: new ScriptedProvider([
         {
           toolCalls: [
             { id: "s", name: "summarize", args: {} },
             { id: "p", name: "plain", args: {} },
+            { id: "st", name: "steps", args: {} },
           ],
         },
         { text: "Done." },
@@ -109,6 +120,9 @@ describe("live spans from a traced journal", () => {
       "loom.tool.usage.output_tokens": 41,
     });
     expect(call("p").attributes["loom.tool.usage.input_tokens"]).toBeUndefined();
+    // The steps a call journaled (ToolContext.step), by name.
+    expect(call("st").attributes["loom.tool.steps"]).toEqual(["fetch", "store"]);
+    expect(call("p").attributes["loom.tool.steps"]).toBeUndefined();
   });
 
   it("message contents are off by default, and on with captureContent", async () => {
