@@ -74,6 +74,17 @@ interface ThreadRow {
   readonly updated_ms: number;
 }
 
+/** Each thread with its last batch (one index probe a thread): the rows a listing reads as `ThreadRow`. */
+function listedThreads(s: string): string {
+  return `SELECT t.thread_id, last.last_seq, t.status,
+                 floor(extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms,
+                 last.updated_ms
+          FROM ${s}.threads t CROSS JOIN LATERAL (
+            SELECT last_seq, floor(extract(epoch FROM appended_at) * 1000)::float8 AS updated_ms
+            FROM ${s}.batches b WHERE b.thread_id = t.thread_id
+            ORDER BY first_seq DESC LIMIT 1) last`;
+}
+
 function threadInfoOf(row: ThreadRow): ThreadInfo {
   return {
     threadId: row.thread_id,
@@ -444,13 +455,7 @@ export class PostgresJournal implements Journal {
       const { rows } = await this.query<ThreadRow>(
         "list threads",
         // A status filter is applied to the threads row, before its last batch is looked up.
-        `SELECT t.thread_id, last.last_seq, t.status,
-                floor(extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms,
-                last.updated_ms
-         FROM ${this.s}.threads t CROSS JOIN LATERAL (
-           SELECT last_seq, floor(extract(epoch FROM appended_at) * 1000)::float8 AS updated_ms
-           FROM ${this.s}.batches b WHERE b.thread_id = t.thread_id
-           ORDER BY first_seq DESC LIMIT 1) last
+        `${listedThreads(this.s)}
          WHERE ($1::text IS NULL OR (t.thread_id >= $1 AND starts_with(t.thread_id, $1)))
            AND ($2::text IS NULL OR t.thread_id > $2)
            AND ($4::text[] IS NULL OR t.status IS NULL OR t.status = ANY($4::text[]))
@@ -481,13 +486,7 @@ export class PostgresJournal implements Journal {
       const { rows } = await this.query<ThreadRow>(
         "list recent threads",
         `SELECT * FROM (
-           SELECT t.thread_id, last.last_seq, t.status,
-                  floor(extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms,
-                  last.updated_ms
-           FROM ${this.s}.threads t CROSS JOIN LATERAL (
-             SELECT last_seq, floor(extract(epoch FROM appended_at) * 1000)::float8 AS updated_ms
-             FROM ${this.s}.batches b WHERE b.thread_id = t.thread_id
-             ORDER BY first_seq DESC LIMIT 1) last
+           ${listedThreads(this.s)}
            WHERE ($1::text IS NULL OR (t.thread_id >= $1 AND starts_with(t.thread_id, $1)))
              AND ($2::text[] IS NULL OR t.status IS NULL OR t.status = ANY($2::text[]))
          ) listed
