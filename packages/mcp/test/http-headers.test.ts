@@ -1,9 +1,8 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { describe, expect, it } from "vitest";
 import { connectMcp } from "../src/index.js";
+import { answerWithPingServer } from "./servers.js";
 import { runTool } from "./tool-context.js";
 
 describe("Streamable HTTP with headers", () => {
@@ -12,17 +11,7 @@ describe("Streamable HTTP with headers", () => {
     // A stateless SDK server in this process: a new server and transport per request.
     const http = createServer(async (req, res) => {
       seen.push(req.headers);
-      const server = new McpServer({ name: "headers", version: "1.0.0" });
-      server.registerTool("ping", { description: "ping", annotations: { readOnlyHint: true } }, async () => ({
-        content: [{ type: "text", text: "pong" }],
-      }));
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      res.on("close", () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res);
+      await answerWithPingServer(req, res);
     });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     const { port } = http.address() as AddressInfo;

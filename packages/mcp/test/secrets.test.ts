@@ -4,10 +4,9 @@ import { fileURLToPath } from "node:url";
 import { createAgent, MemoryJournal, readAll } from "@loom/core";
 import { ScriptedProvider, secretLeaks } from "@loom/testing";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectMcp, McpError } from "../src/index.js";
+import { answerWithPingServer } from "./servers.js";
 import { runTool } from "./tool-context.js";
 
 const QUERY_KEY = "query-secret-4f1c9a";
@@ -34,17 +33,7 @@ function echoingServer(status: number, padding: number) {
       );
       return;
     }
-    const server = new McpServer({ name: "echoing", version: "1.0.0" });
-    server.registerTool("ping", { description: "ping", annotations: { readOnlyHint: true } }, async () => ({
-      content: [{ type: "text", text: "pong" }],
-    }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on("close", () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    await answerWithPingServer(req, res, body);
   });
   return { http, state };
 }

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect, createServer, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { connectMcp, type McpConnection, type McpStdioServer } from "../src/index.js";
 
 // Real MCP servers from npm (devDependencies), started from the pnpm store: no network needed.
@@ -191,4 +194,26 @@ export async function connectForTest(...args: Parameters<typeof connectMcp>): Pr
 /** Closes every connection `connectForTest` made. */
 export async function closeOpened(): Promise<void> {
   await Promise.all(opened.splice(0).map((c) => c.close()));
+}
+
+/**
+ * Answers one HTTP request as a stateless SDK server (a new server and transport per request) whose
+ * one tool, `ping`, answers "pong"; `body` is the request's JSON when it was read already.
+ */
+export async function answerWithPingServer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body?: unknown,
+): Promise<void> {
+  const server = new McpServer({ name: "ping", version: "1.0.0" });
+  server.registerTool("ping", { description: "ping", annotations: { readOnlyHint: true } }, async () => ({
+    content: [{ type: "text", text: "pong" }],
+  }));
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  res.on("close", () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, body);
 }
