@@ -372,11 +372,18 @@ export async function* listRecentThreads(
   const limit = query.limit ?? Number.POSITIVE_INFINITY;
   if (limit === 0) return;
   const { before } = query;
-  const page: ThreadInfo[] = [];
-  for await (const info of listThreads(journal, {
+  const listing = listThreads(journal, {
     ...(query.prefix !== undefined ? { prefix: query.prefix } : {}),
     ...(query.statuses !== undefined ? { statuses: query.statuses } : {}),
-  })) {
+  });
+  const page: ThreadInfo[] = [];
+  if (limit === Number.POSITIVE_INFINITY) {
+    // Every thread: one sort (an insertion per thread would move the whole list each time).
+    for await (const info of listing) if (before === undefined || listedBefore(before, info)) page.push(info);
+    yield* page.sort((a, b) => (listedBefore(a, b) ? -1 : listedBefore(b, a) ? 1 : 0));
+    return;
+  }
+  for await (const info of listing) {
     if (before !== undefined && !listedBefore(before, info)) continue;
     if (page.length === limit && !listedBefore(info, page.at(-1)!)) continue;
     // Kept sorted: a binary search for its place, the least recent dropped past the limit.
