@@ -174,6 +174,7 @@ export class StudioApi {
   ): Promise<{ threads: ThreadRow[]; next?: string }> {
     const before = query.after === undefined ? undefined : parseRecentCursor(query.after);
     const rows: ThreadRow[] = [];
+    let listed = 0;
     let last: ThreadInfo | undefined;
     for await (const info of listRecentThreads(this.journal, {
       ...(query.prefix ? { prefix: query.prefix } : {}),
@@ -181,9 +182,14 @@ export class StudioApi {
       ...(before ? { before } : {}),
       limit: query.limit + 1,
     })) {
-      if (rows.length === query.limit) return { threads: rows, next: recentCursorText(last!) };
+      if (listed === query.limit) return { threads: rows, next: recentCursorText(last!) };
+      listed++;
       last = info;
-      rows.push(rowOf(info));
+      // A thread whose status the journal does not know is listed under any filter: not shown here,
+      // as in id order (the page then holds fewer rows, and `next` goes on after it).
+      const row = rowOf(info);
+      if (query.status && row.status !== query.status) continue;
+      rows.push(row);
     }
     return { threads: rows };
   }
